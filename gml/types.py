@@ -1,0 +1,269 @@
+"""Static types of the gradual checker (spec/gml.md §9).
+
+Types are small frozen values. ``ANY`` switches checks off; ``Nullable(T)`` is ``T?``;
+``ObjectType`` is a named ``defs`` type or an inferred object shape (closed: unknown fields
+are errors); ``RefType`` names a ``defs`` type resolved lazily, so ``defs`` may refer to each
+other recursively.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import LarkError
+
+from grammar import read_grammar
+
+__all__ = [
+    "ANY",
+    "BOOL",
+    "DATE",
+    "DECIMAL",
+    "DOUBLE",
+    "INT",
+    "LONG",
+    "NULL",
+    "NUMERIC",
+    "PRIMITIVES",
+    "STRING",
+    "ArrayType",
+    "MapType",
+    "Nullable",
+    "ObjectType",
+    "Prim",
+    "RefType",
+    "Type",
+    "TypeSyntaxError",
+    "element_type",
+    "is_any",
+    "join",
+    "parse_type",
+    "strip_null",
+]
+
+
+class Type:
+    """Base of all static types."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Prim(Type):
+    """A primitive type, ``any`` or ``null``."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+ANY = Prim("any")
+NULL = Prim("null")
+BOOL = Prim("bool")
+INT = Prim("int")
+LONG = Prim("long")
+DOUBLE = Prim("double")
+DECIMAL = Prim("decimal")
+STRING = Prim("string")
+DATE = Prim("date")
+PRIMITIVES = {p.name: p for p in (ANY, NULL, BOOL, INT, LONG, DOUBLE, DECIMAL, STRING, DATE)}
+NUMERIC = frozenset({INT, LONG, DOUBLE, DECIMAL})
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayType(Type):
+    """``T[]``."""
+
+    element: Type
+
+    def __str__(self) -> str:
+        inner = str(self.element)
+        return f"({inner})[]" if isinstance(self.element, Nullable) else f"{inner}[]"
+
+
+@dataclass(frozen=True, slots=True)
+class MapType(Type):
+    """``map<T>``: an object with string keys and values of one type."""
+
+    value: Type
+
+    def __str__(self) -> str:
+        return f"map<{self.value}>"
+
+
+@dataclass(frozen=True, slots=True)
+class Nullable(Type):
+    """``T?``."""
+
+    inner: Type
+
+    def __str__(self) -> str:
+        return f"{self.inner}?"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ObjectType(Type):
+    """An object with known fields. ``closed`` objects reject unknown fields (G205).
+
+    ``name`` is the ``defs`` name, or None for a shape inferred from a literal or a program.
+    """
+
+    fields: Mapping[str, Type]
+    closed: bool = True
+    name: str | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, ObjectType) and self.name == other.name
+                and self.closed == other.closed and dict(self.fields) == dict(other.fields))
+
+    def __hash__(self) -> int:
+        return hash((self.name, tuple(self.fields)))
+
+    def __str__(self) -> str:
+        if self.name:
+            return self.name
+        inner = ", ".join(f"{k}: {v}" for k, v in self.fields.items())
+        return "{" + inner + ("" if self.closed else ", …") + "}"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RefType(Type):
+    """A ``defs`` name resolved on use (``resolve`` returns the ObjectType or None)."""
+
+    name: str
+    resolve: Callable[[str], Type | None] = field(repr=False, compare=False)
+
+    def target(self) -> Type:
+        return self.resolve(self.name) or ANY
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RefType) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def deref(t: Type) -> Type:
+    """Follow `RefType` links."""
+    seen = 0
+    while isinstance(t, RefType) and seen < 64:
+        t = t.target()
+        seen += 1
+    return t
+
+
+def strip_null(t: Type) -> Type:
+    """``T?`` → ``T`` (after following references)."""
+    t = deref(t)
+    while isinstance(t, Nullable):
+        t = deref(t.inner)
+    return t
+
+
+def is_any(t: Type) -> bool:
+    return strip_null(t) == ANY
+
+
+def nullable(t: Type) -> Type:
+    """``T?`` (``any``, ``null`` and ``T?`` stay as they are)."""
+    if t in (ANY, NULL) or isinstance(t, Nullable):
+        return t
+    return Nullable(t)
+
+
+def element_type(t: Type) -> Type:
+    """The element type of an array type, ``any`` for anything else."""
+    t = strip_null(t)
+    return t.element if isinstance(t, ArrayType) else ANY
+
+
+def join(a: Type, b: Type) -> Type:
+    """The least type holding both (``int`` ⊔ ``null`` = ``int?``; unrelated → ``any``)."""
+    if a == b:
+        return a
+    if a == NULL:
+        return nullable(b)
+    if b == NULL:
+        return nullable(a)
+    sa, sb = strip_null(a), strip_null(b)
+    wrap = nullable if (sa != a or sb != b) else (lambda t: t)
+    if sa == sb:
+        return wrap(sa)
+    if sa in NUMERIC and sb in NUMERIC:
+        order = [INT, LONG, DOUBLE, DECIMAL]
+        return wrap(order[max(order.index(sa), order.index(sb))])  # type: ignore[arg-type]
+    if isinstance(sa, ArrayType) and isinstance(sb, ArrayType):
+        return wrap(ArrayType(join(sa.element, sb.element)))
+    return ANY
+
+
+class TypeSyntaxError(ValueError):
+    """A type expression that does not parse; ``column`` is 1-based."""
+
+    def __init__(self, message: str, column: int) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+@cache
+def _type_parser() -> Lark:
+    return Lark(read_grammar("types.lark"), parser="lalr")
+
+
+class _ToType(Transformer[Token, Type]):
+    def __init__(self, named: Callable[[str], Type]) -> None:
+        super().__init__()
+        self._named = named
+
+    def start(self, children: list[Type]) -> Type:
+        return children[0]
+
+    def nullable(self, children: list[Type]) -> Type:
+        return nullable(children[0])
+
+    def array(self, children: list[Type]) -> Type:
+        return ArrayType(children[0])
+
+    def map(self, children: list[Type]) -> Type:
+        return MapType(children[0])
+
+    def named(self, children: list[Token]) -> Type:
+        name = str(children[0])
+        return PRIMITIVES.get(name) or self._named(name)
+
+
+def parse_type(text: str, named: Callable[[str], Type] | None = None) -> Type:
+    """Parse a type expression such as ``Order[]?`` or ``map<int>``.
+
+    Args:
+        text: the type expression.
+        named: resolves a name that is not a primitive (a ``defs`` type). Without it,
+            unknown names raise `TypeSyntaxError`.
+
+    Raises:
+        TypeSyntaxError: the text is not a type expression, or names an unknown type.
+    """
+
+    def unknown(name: str) -> Type:
+        known = ", ".join(sorted(PRIMITIVES))
+        raise TypeSyntaxError(f"unknown type '{name}' (known: {known})", text.find(name) + 1)
+
+    try:
+        tree = _type_parser().parse(text.strip())
+    except LarkError as error:
+        column = getattr(error, "column", 1)
+        raise TypeSyntaxError(f"'{text}' is not a type expression", int(column)) from None
+    try:
+        return _ToType(named or unknown).transform(tree)
+    except Exception as error:  # VisitError wrapping TypeSyntaxError
+        cause = getattr(error, "orig_exc", error)
+        if isinstance(cause, TypeSyntaxError):
+            raise cause from None
+        raise

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# One command for a fresh machine: create .venv, install the toolchain, run a real example.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[dev]'
+echo "== fdl eval examples/gml/orders.gml --data-file examples/gml/orders.json"
+.venv/bin/fdl eval "$(cat examples/gml/orders.gml)" --data-file examples/gml/orders.json --tz Asia/Shanghai

@@ -1,0 +1,99 @@
+"""Aggregates shared by the functions SUM/AVG/MIN/MAX/MED/COUNT and the array methods of the
+same names (spec/gml.md §6, §7.1)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from gml._errors import GmlRuntimeError
+from gml._values import add, compare, divide, is_number, kind
+
+from ._support import as_function
+
+__all__ = ["average", "collect", "maximum", "median", "minimum", "total"]
+
+
+def collect(args: Sequence[Any], what: str) -> list[Any]:
+    """The values an aggregate works on, from its call arguments.
+
+    ``F(arr)`` aggregates the array, ``F(arr, field)`` a field (or lambda) of each element,
+    and ``F(a, b, ...)`` its arguments. Nulls are dropped.
+    """
+    if len(args) == 1 and isinstance(args[0], list | tuple):
+        values: Iterable[Any] = args[0]
+    elif len(args) == 1 and args[0] is None:
+        values = ()
+    elif (len(args) == 2 and isinstance(args[0], list | tuple)
+          and (isinstance(args[1], str) or callable(args[1]))):
+        get = as_function(args[1], what)
+        values = (get(item, i) for i, item in enumerate(args[0]))
+    elif len(args) == 2 and args[0] is None and (isinstance(args[1], str) or callable(args[1])):
+        values = ()
+    else:
+        values = args
+    return [v for v in values if v is not None]
+
+
+def _numbers(values: Iterable[Any]) -> list[Any]:
+    return [v for v in values if is_number(v)]
+
+
+def total(values: Iterable[Any]) -> Any:
+    """Sum of the numeric values (others skipped); empty → 0; int if all are ints."""
+    result: Any = 0
+    for value in _numbers(values):
+        result = add(result, value)
+    return result
+
+
+def average(values: Iterable[Any]) -> Any:
+    """Mean of the numeric values, or null when there are none (exact division)."""
+    numbers = _numbers(values)
+    if not numbers:
+        return None
+    return divide(total(numbers), len(numbers))
+
+
+def median(values: Iterable[Any]) -> Any:
+    """Median of the numeric values, or null; an even count averages the middle two."""
+    numbers = sorted(_numbers(values), key=_numeric_key)
+    if not numbers:
+        return None
+    middle = len(numbers) // 2
+    if len(numbers) % 2:
+        return numbers[middle]
+    return divide(add(numbers[middle - 1], numbers[middle]), 2)
+
+
+def _numeric_key(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(repr(value)) if isinstance(
+        value, float) else Decimal(value)
+
+
+def _extreme(values: Iterable[Any], op: str, what: str) -> Any:
+    best: Any = None
+    for value in values:
+        if value is None:
+            continue
+        try:
+            if best is None or compare(op, value, best):
+                best = value
+        except GmlRuntimeError:
+            raise GmlRuntimeError(
+                "G301", f"{what} cannot compare a {kind(value)} with a {kind(best)}") from None
+    return best
+
+
+def minimum(values: Iterable[Any]) -> Any:
+    """Smallest comparable non-null value, or null."""
+    return _extreme(values, "<", "MIN")
+
+
+def maximum(values: Iterable[Any]) -> Any:
+    """Largest comparable non-null value, or null."""
+    return _extreme(values, ">", "MAX")
+
+
+Aggregate = Callable[[Iterable[Any]], Any]

@@ -1,0 +1,78 @@
+"""Helpers shared by the built-in tables: argument coercion and lambda/field-path functions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from gml._errors import GmlLimitError, GmlRuntimeError
+from gml._limits import Limits
+from gml._values import is_number, kind, member
+
+__all__ = [
+    "as_function",
+    "check_array_size",
+    "check_string_size",
+    "field_path",
+    "need_int",
+    "need_number",
+    "need_string",
+]
+
+
+def field_path(path: str) -> Callable[..., Any]:
+    """``'customer.name'`` → a function reading that path (null-safe, like ``x.customer.name``)."""
+    parts = [p.strip() for p in path.split(".")]
+    if len(parts) == 1:
+        name = parts[0]
+        return lambda value, *_: member(value, name)
+
+    def read(value: Any, *_: Any) -> Any:
+        for part in parts:
+            value = member(value, part)
+        return value
+
+    return read
+
+
+def as_function(arg: Any, what: str) -> Callable[..., Any]:
+    """A lambda as is, a field-path string as a path reader; anything else is G301."""
+    if callable(arg):
+        return arg  # type: ignore[no-any-return]
+    if isinstance(arg, str):
+        return field_path(arg)
+    raise GmlRuntimeError("G301", f"{what} needs a lambda or a field name, not a {kind(arg)}")
+
+
+def need_int(value: Any, what: str) -> int:
+    """An integer argument (an integral float or Decimal is accepted)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float | Decimal) and value == int(value):
+        return int(value)
+    raise GmlRuntimeError("G301", f"{what} needs an integer, not a {kind(value)}")
+
+
+def need_number(value: Any, what: str) -> int | float | Decimal:
+    if is_number(value):
+        return value  # type: ignore[no-any-return]
+    raise GmlRuntimeError("G301", f"{what} needs a number, not a {kind(value)}")
+
+
+def need_string(value: Any, what: str) -> str:
+    if isinstance(value, str):
+        return value
+    raise GmlRuntimeError("G301", f"{what} needs a string, not a {kind(value)}")
+
+
+def check_string_size(length: int, limits: Limits) -> None:
+    if length > limits.max_string:
+        raise GmlLimitError(
+            f"a string of {length} characters exceeds the limit of {limits.max_string}")
+
+
+def check_array_size(length: int, limits: Limits) -> None:
+    if length > limits.max_array:
+        raise GmlLimitError(
+            f"an array of {length} elements exceeds the limit of {limits.max_array}")
