@@ -1,0 +1,91 @@
+"""GML — the mapping and expression language of FDL (spec/gml.md).
+
+    >>> import gml
+    >>> gml.evaluate("orders.filter(o => o.amount > 100).sum('amount')",
+    ...              {"orders": [{"amount": 50}, {"amount": 150}]})
+    150
+
+Source → Lark parse tree → AST (`gml.nodes`) → static checker → nested Python closures.
+``compile`` caches programs by source. Errors are `GmlError` values with a code, a message
+and a position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import nodes as nodes
+from . import types as types
+from ._context import Clock as Clock
+from ._context import EvalContext as EvalContext
+from ._environment import Environment as Environment
+from ._environment import Program as Program
+from ._environment import TimezoneLike
+from ._environment import udf as udf
+from ._errors import Diagnostic as Diagnostic
+from ._errors import GmlCompileError as GmlCompileError
+from ._errors import GmlError as GmlError
+from ._errors import GmlLimitError as GmlLimitError
+from ._errors import GmlRuntimeError as GmlRuntimeError
+from ._errors import GmlSyntaxError as GmlSyntaxError
+from ._limits import Limits as Limits
+from ._printer import to_source as to_source
+from ._source import Span as Span
+from ._values import to_json as to_json
+from ._values import to_text as to_text
+from .types import Type
+
+__all__ = [
+    "Clock",
+    "Diagnostic",
+    "Environment",
+    "EvalContext",
+    "GmlCompileError",
+    "GmlError",
+    "GmlLimitError",
+    "GmlRuntimeError",
+    "GmlSyntaxError",
+    "Limits",
+    "Program",
+    "Span",
+    "check",
+    "compile",
+    "default_environment",
+    "evaluate",
+    "nodes",
+    "parse",
+    "to_json",
+    "to_source",
+    "to_text",
+    "types",
+    "udf",
+]
+
+_DEFAULT = Environment()
+
+
+def default_environment() -> Environment:
+    """The environment behind the module-level functions (built-ins only, local timezone)."""
+    return _DEFAULT
+
+
+def parse(source: str) -> nodes.Program:
+    """Parse GML text into an AST (raises `GmlSyntaxError`)."""
+    return _DEFAULT.parse(source)
+
+
+def compile(source: str) -> Program:  # noqa: A001 - the documented API name
+    """Compile GML text; cached by source (raises `GmlSyntaxError`, `GmlCompileError`)."""
+    return _DEFAULT.compile(source)
+
+
+def evaluate(source: str, data: Mapping[str, Any] | None = None, *, tz: TimezoneLike = None,
+             clock: Clock | None = None, limits: Limits | None = None) -> Any:
+    """Compile (cached) and evaluate ``source`` against ``data``."""
+    return _DEFAULT.evaluate(source, data, tz=tz, clock=clock, limits=limits)
+
+
+def check(source: str, names: Mapping[str, Type | str] | None = None) -> list[Diagnostic]:
+    """Every diagnostic of ``source`` given typed ``names``; never raises."""
+    return _DEFAULT.check(source, names)

@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
-echo "== fdl eval examples/gml/orders.gml --data-file examples/gml/orders.json"
-.venv/bin/fdl eval "$(cat examples/gml/orders.gml)" --data-file examples/gml/orders.json --tz Asia/Shanghai
+echo "== fdl eval @examples/gml/orders.gml --data-file examples/gml/orders.json --tz Asia/Shanghai"
+.venv/bin/fdl eval @examples/gml/orders.gml --data-file examples/gml/orders.json --tz Asia/Shanghai

@@ -1,0 +1,617 @@
+"""AST → nested Python closures (spec/gml.md §1 "Compiled").
+
+Each expression node becomes a function ``Frame -> value``; a program becomes one function
+that runs its statements. Names are resolved here, once: lambda parameters and temporaries
+become slot indexes, earlier fields become reads of the result object, everything else a
+read of the input context. No source is generated and nothing walks the tree at run time.
+
+Every closure that can fail catches `GmlRuntimeError` once and stamps it with its own span
+when the error has none yet, so the innermost failing operation is the one reported.
+Other exceptions escaping a built-in become G301 errors at the call's position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from stdlib import METHODS, Builtin
+
+from . import _values as v
+from . import nodes as n
+from ._errors import GmlError, GmlLimitError, GmlRuntimeError
+from ._frame import Frame
+from ._source import Span
+
+__all__ = ["Closure", "compile_program"]
+
+Closure = Callable[[Frame], Any]
+MAX_INT_BITS = 14_000
+"""Integers produced by ``*`` are capped near Python's 4,300-digit text limit (G306)."""
+
+
+def _stamp(error: GmlError, span: Span) -> GmlError:
+    if error.span is None:
+        error.span = span
+    return error
+
+
+def _guard(span: Span, what: str, error: Exception) -> GmlError:
+    if isinstance(error, GmlError):
+        return _stamp(error, span)
+    if isinstance(error, RecursionError | MemoryError):
+        return GmlLimitError(f"{what} ran out of resources", span)
+    return GmlRuntimeError("G301", f"{what} failed: {error}", span)
+
+
+class _Scope:
+    """Compile-time names: lambda parameters and temporaries (slots), fields (by name).
+
+    A child scope (a lambda body) sees its parent's names; slots are allocated from one
+    counter per program, shared through ``counter``.
+    """
+
+    def __init__(self, parent: _Scope | None = None) -> None:
+        self.parent = parent
+        self.slots: dict[str, int] = {}
+        self.temps: dict[str, int] = {} if parent is None else parent.temps
+        self.fields: set[str] = set() if parent is None else parent.fields
+        self.counter: list[int] = [0] if parent is None else parent.counter
+
+    def allocate(self) -> int:
+        self.counter[0] += 1
+        return self.counter[0] - 1
+
+    def param(self, name: str) -> int | None:
+        scope: _Scope | None = self
+        while scope is not None:
+            if name in scope.slots:
+                return scope.slots[name]
+            scope = scope.parent
+        return None
+
+
+class Compiler:
+    """Turns one checked `Program` into a closure. One ``visit_<Node>`` per node type."""
+
+    def __init__(self, functions: Mapping[str, Builtin]) -> None:
+        self.functions = functions
+
+    # ------------------------------------------------------------ programs
+
+    def program(self, program: n.Program) -> tuple[Callable[[Frame], Any], int]:
+        """Return ``(run, slot_count)``: ``run(frame)`` is the program's value."""
+        scope = _Scope()
+        if program.single_value:
+            stmt = program.statements[0]
+            assert isinstance(stmt, n.ExprStmt)
+            body = self.expr(stmt.value, scope)
+            return body, scope.counter[0]
+        steps = [self.statement(stmt, scope) for stmt in program.statements]
+
+        def run(frame: Frame) -> Any:
+            for step in steps:
+                step(frame)
+            return frame.this
+
+        return run, scope.counter[0]
+
+    def statement(self, stmt: n.Stmt, scope: _Scope) -> Callable[[Frame], None]:
+        if isinstance(stmt, n.Assign | n.ExprStmt):
+            name = stmt.name if isinstance(stmt, n.Assign) else n.path_field_name(stmt.value)
+            assert name is not None, "the checker rejects bare non-paths (G201)"
+            value = self.expr(stmt.value, scope)
+            scope.fields.add(name)  # defined after its right-hand side (§3.3)
+
+            def assign(frame: Frame) -> None:
+                frame.this[name] = value(frame)
+
+            return assign
+        if isinstance(stmt, n.TempAssign):
+            value = self.expr(stmt.value, scope)
+            slot = scope.temps.get(stmt.name)
+            if slot is None:
+                slot = scope.temps[stmt.name] = scope.allocate()
+            index = slot
+
+            def assign_temp(frame: Frame) -> None:
+                frame.slots[index] = value(frame)
+
+            return assign_temp
+        assert isinstance(stmt, n.SpreadStmt)
+        value = self.expr(stmt.value, scope)
+
+        def spread(frame: Frame) -> None:
+            source = value(frame)
+            if isinstance(source, Mapping):
+                frame.this.update(source)
+
+        return spread
+
+    # ------------------------------------------------------------ expressions
+
+    def expr(self, node: n.Expr, scope: _Scope) -> Closure:
+        method: Callable[[Any, _Scope], Closure] = getattr(self, f"visit_{type(node).__name__}")
+        return method(node, scope)
+
+    def visit_Literal(self, node: n.Literal, scope: _Scope) -> Closure:
+        value = node.value
+        return lambda frame: value
+
+    def visit_Name(self, node: n.Name, scope: _Scope) -> Closure:
+        name = node.name
+        slot = scope.param(name)
+        if slot is not None:
+            return lambda frame: frame.slots[slot]
+        if name in scope.fields:
+            return lambda frame: frame.this.get(name)
+        if name == "now":
+            def read_now(frame: Frame) -> Any:
+                value = frame.data.get(name, _MISSING)
+                return frame.ctx.now() if value is _MISSING else value
+            return read_now
+        return lambda frame: frame.data.get(name)
+
+    def visit_Temp(self, node: n.Temp, scope: _Scope) -> Closure:
+        slot = scope.temps[node.name]  # the checker reports unknown temporaries (G204)
+        return lambda frame: frame.slots[slot]
+
+    def visit_ThisTemp(self, node: n.ThisTemp, scope: _Scope) -> Closure:
+        return self.visit_Temp(n.Temp(node.name, span=node.span), scope)
+
+    def visit_This(self, node: n.This, scope: _Scope) -> Closure:
+        return lambda frame: dict(frame.this)  # a snapshot: `x = this` must not see itself
+
+    def visit_WholeInput(self, node: n.WholeInput, scope: _Scope) -> Closure:
+        return lambda frame: frame.data
+
+    def visit_Member(self, node: n.Member, scope: _Scope) -> Closure:
+        name = node.name
+        member = v.member
+        if isinstance(node.obj, n.This):
+            return lambda frame: frame.this.get(name)
+        if isinstance(node.obj, n.Name) and scope.param(node.obj.name) is not None:
+            slot = scope.param(node.obj.name)
+
+            def param_member(frame: Frame) -> Any:
+                value = frame.slots[slot]
+                if type(value) is dict:
+                    return value.get(name)
+                return member(value, name)
+
+            return param_member
+        obj = self.expr(node.obj, scope)
+
+        def read_member(frame: Frame) -> Any:
+            value = obj(frame)
+            if type(value) is dict:
+                return value.get(name)
+            return member(value, name)
+
+        return read_member
+
+    def visit_Index(self, node: n.Index, scope: _Scope) -> Closure:
+        obj, key, span, index = self.expr(node.obj, scope), self.expr(node.index, scope), \
+            node.span, v.index
+
+        def read_index(frame: Frame) -> Any:
+            try:
+                return index(obj(frame), key(frame))
+            except GmlError as error:
+                raise _stamp(error, span) from None
+
+        return read_index
+
+    # ------------------------------------------------------------ operators
+
+    def visit_Unary(self, node: n.Unary, scope: _Scope) -> Closure:
+        operand, span = self.expr(node.operand, scope), node.span
+        if node.op == "!":
+            return lambda frame: not operand(frame)
+        fn = v.negate if node.op == "-" else v.plus
+
+        def unary(frame: Frame) -> Any:
+            try:
+                return fn(operand(frame))
+            except GmlError as error:
+                raise _stamp(error, span) from None
+
+        return unary
+
+    def visit_Binary(self, node: n.Binary, scope: _Scope) -> Closure:
+        op = node.op
+        left, right, span = self.expr(node.left, scope), self.expr(node.right, scope), node.span
+        if op == "&&":
+            return lambda frame: bool(left(frame)) and bool(right(frame))
+        if op == "||":
+            return lambda frame: left(frame) or right(frame)
+        if op == "??":
+            def coalesce(frame: Frame) -> Any:
+                value = left(frame)
+                return right(frame) if value is None else value
+            return coalesce
+        if op in ("==", "!="):
+            return _equality(left, right, op == "!=", span)
+        if op in ("<", "<=", ">", ">="):
+            return _comparison(op, left, right, span)
+        if op in ("like", "not like"):
+            return _like(node, left, right, op == "not like", span)
+        return _arithmetic(op, left, right, span)
+
+    def visit_Conditional(self, node: n.Conditional, scope: _Scope) -> Closure:
+        test, then, other = (self.expr(node.test, scope), self.expr(node.then, scope),
+                             self.expr(node.otherwise, scope))
+        return lambda frame: then(frame) if test(frame) else other(frame)
+
+    def visit_Case(self, node: n.Case, scope: _Scope) -> Closure:
+        whens = [(self.expr(w.cond, scope), self.expr(w.value, scope)) for w in node.whens]
+        other = self.expr(node.otherwise, scope) if node.otherwise else (lambda frame: None)
+        if node.subject is None:
+            def searched(frame: Frame) -> Any:
+                for cond, value in whens:
+                    if cond(frame):
+                        return value(frame)
+                return other(frame)
+            return searched
+        subject, equal, span = self.expr(node.subject, scope), v.equal, node.span
+
+        def simple(frame: Frame) -> Any:
+            actual = subject(frame)
+            try:
+                for cond, value in whens:
+                    if equal(actual, cond(frame), frame.ctx.limits):
+                        return value(frame)
+            except GmlError as error:
+                raise _stamp(error, span) from None
+            return other(frame)
+
+        return simple
+
+    # ------------------------------------------------------------ literals
+
+    def visit_Template(self, node: n.Template, scope: _Scope) -> Closure:
+        parts: list[Closure] = []
+        for part in node.parts:
+            if isinstance(part, str):
+                parts.append(lambda frame, text=part: text)
+            else:
+                parts.append(self.expr(part, scope))
+        to_text, span = v.to_text, node.span
+
+        def template(frame: Frame) -> str:
+            limits = frame.ctx.limits
+            try:
+                text = "".join([to_text(part(frame), limits) for part in parts])
+            except GmlError as error:
+                raise _stamp(error, span) from None
+            if len(text) > limits.max_string:
+                raise GmlLimitError(f"a string of {len(text)} characters exceeds the limit of "
+                                    f"{limits.max_string}", span)
+            return text
+
+        return template
+
+    def visit_Array(self, node: n.Array, scope: _Scope) -> Closure:
+        items = [(isinstance(item, n.Spread), self.expr(
+            item.value if isinstance(item, n.Spread) else item, scope)) for item in node.items]
+        span = node.span
+        if not any(spread for spread, _ in items):
+            closures = [c for _, c in items]
+            return lambda frame: [c(frame) for c in closures]
+
+        def array(frame: Frame) -> list[Any]:
+            out: list[Any] = []
+            for spread, closure in items:
+                value = closure(frame)
+                if not spread:
+                    out.append(value)
+                elif isinstance(value, list | tuple):
+                    out.extend(value)
+                elif value is not None:
+                    raise GmlRuntimeError("G301", f"only an array can be spread into an array, "
+                                          f"not a {v.kind(value)}", span)
+            if len(out) > frame.ctx.limits.max_array:
+                raise GmlLimitError(f"an array of {len(out)} elements exceeds the limit of "
+                                    f"{frame.ctx.limits.max_array}", span)
+            return out
+
+        return array
+
+    def visit_Object(self, node: n.Object, scope: _Scope) -> Closure:
+        steps: list[Callable[[Frame, dict[str, Any]], None]] = []
+        for entry in node.entries:
+            steps.append(self._entry(entry, scope))
+
+        def obj(frame: Frame) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for step in steps:
+                step(frame, out)
+            return out
+
+        return obj
+
+    def _entry(self, entry: n.Field | n.ComputedField | n.Spread, scope: _Scope
+               ) -> Callable[[Frame, dict[str, Any]], None]:
+        value = self.expr(entry.value, scope)
+        if isinstance(entry, n.Field):
+            key = entry.key
+
+            def put(frame: Frame, out: dict[str, Any]) -> None:
+                out[key] = value(frame)
+
+            return put
+        if isinstance(entry, n.Spread):
+            def spread(frame: Frame, out: dict[str, Any]) -> None:
+                source = value(frame)
+                if isinstance(source, Mapping):
+                    out.update(source)
+
+            return spread
+        key_closure, span = self.expr(entry.key, scope), entry.key.span
+
+        def computed(frame: Frame, out: dict[str, Any]) -> None:
+            key = key_closure(frame)
+            if isinstance(key, bool) or not (isinstance(key, str) or v.is_number(key)):
+                raise GmlRuntimeError("G301", f"an object key must be a string or a number, "
+                                      f"not a {v.kind(key)}", span)
+            out[v.to_text(key)] = value(frame)
+
+        return computed
+
+    # ------------------------------------------------------------ calls
+
+    def visit_Lambda(self, node: n.Lambda, scope: _Scope) -> Closure:
+        inner = _Scope(scope)
+        slots = [inner.slots.setdefault(p, inner.allocate()) for p in node.params]
+        body = self.expr(node.body, inner)
+        arity = len(slots)
+        if arity == 1:
+            (s0,) = slots
+
+            def bind1(frame: Frame) -> Any:
+                values = frame.slots
+
+                def fn1(x: Any = None, *_: Any) -> Any:
+                    values[s0] = x
+                    return body(frame)
+
+                fn1.arity = 1  # type: ignore[attr-defined]
+                return fn1
+
+            return bind1
+
+        def bind(frame: Frame) -> Any:
+            values = frame.slots
+
+            def fn(*args: Any) -> Any:
+                for i, slot in enumerate(slots):
+                    values[slot] = args[i] if i < len(args) else None
+                return body(frame)
+
+            fn.arity = arity  # type: ignore[attr-defined]
+            return fn
+
+        return bind
+
+    def visit_Call(self, node: n.Call, scope: _Scope) -> Closure:
+        builtin = self.functions[node.name.upper()]  # the checker reports unknown ones (G202)
+        args = [self.expr(arg, scope) for arg in node.args]
+        impl, span, what = builtin.impl, node.span, builtin.name
+        if builtin.lazy:
+            def call_lazy(frame: Frame) -> Any:
+                try:
+                    return impl(*[(lambda a=a: a(frame)) for a in args])
+                except Exception as error:
+                    raise _guard(span, what, error) from None
+            return call_lazy
+        if builtin.context:
+            def call_ctx(frame: Frame) -> Any:
+                try:
+                    return impl(frame.ctx, *[a(frame) for a in args])
+                except Exception as error:
+                    raise _guard(span, what, error) from None
+            return call_ctx
+        if len(args) == 1:
+            (a0,) = args
+
+            def call1(frame: Frame) -> Any:
+                try:
+                    return impl(a0(frame))
+                except Exception as error:
+                    raise _guard(span, what, error) from None
+
+            return call1
+
+        def call(frame: Frame) -> Any:
+            try:
+                return impl(*[a(frame) for a in args])
+            except Exception as error:
+                raise _guard(span, what, error) from None
+
+        return call
+
+    def visit_MethodCall(self, node: n.MethodCall, scope: _Scope) -> Closure:
+        obj = self.expr(node.obj, scope)
+        args = [self.expr(arg, scope) for arg in node.args]
+        name, span = node.name, node.span
+        dispatch: dict[type, Callable[[Frame, Any, list[Any]], Any]] = {}
+        by_kind: dict[str, Callable[[Frame, Any, list[Any]], Any]] = {}
+        for kind, table in METHODS.items():
+            builtin = table.get(name)
+            if builtin is not None:
+                by_kind[kind] = _invoker(builtin)
+        for python_type, kind in _KIND_TYPES.items():
+            if kind in by_kind:
+                dispatch[python_type] = by_kind[kind]
+
+        def method(frame: Frame) -> Any:
+            receiver = obj(frame)
+            if receiver is None:
+                return None
+            invoke = dispatch.get(type(receiver))
+            if invoke is None:
+                invoke = by_kind.get(v.kind(receiver)) if not isinstance(
+                    receiver, bool | int | float) else None
+                if invoke is None:
+                    raise GmlRuntimeError("G305", _no_method(name, receiver), span)
+            try:
+                return invoke(frame, receiver, [a(frame) for a in args])
+            except Exception as error:
+                raise _guard(span, name, error) from None
+
+        return method
+
+
+_MISSING = object()
+
+_KIND_TYPES: dict[type, str] = {list: "array", tuple: "array", str: "string", dict: "object"}
+
+
+def _no_method(name: str, receiver: Any) -> str:
+    kind = v.kind(receiver)
+    table = METHODS.get(kind, {})
+    message = f"a {kind} has no method '{name}'"
+    from difflib import get_close_matches
+
+    close = get_close_matches(name, list(table), n=1)
+    return message + (f"; did you mean '{close[0]}'?" if close else "")
+
+
+def _invoker(builtin: Builtin) -> Callable[[Frame, Any, list[Any]], Any]:
+    impl = builtin.impl
+    if builtin.context:
+        return lambda frame, receiver, args: impl(frame.ctx, receiver, *args)
+    return lambda frame, receiver, args: impl(receiver, *args)
+
+
+def _register_date_types() -> None:
+    import pendulum
+
+    _KIND_TYPES[datetime] = "date"
+    _KIND_TYPES[pendulum.DateTime] = "date"
+
+
+_register_date_types()
+
+
+# ---------------------------------------------------------------- operator factories
+
+
+def _equality(left: Closure, right: Closure, negate: bool, span: Span) -> Closure:
+    equal = v.equal
+
+    def eq(frame: Frame) -> bool:
+        a, b = left(frame), right(frame)
+        if type(a) is type(b) and (type(a) is str or type(a) is int):
+            return (a == b) is not negate
+        try:
+            return equal(a, b, frame.ctx.limits) is not negate
+        except GmlError as error:
+            raise _stamp(error, span) from None
+
+    return eq
+
+
+_FAST_ORDER = {
+    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+}
+
+
+def _comparison(op: str, left: Closure, right: Closure, span: Span) -> Closure:
+    compare, fast = v.compare, _FAST_ORDER[op]
+    simple = (int, float, str)
+
+    def cmp(frame: Frame) -> bool:
+        a, b = left(frame), right(frame)
+        ta = type(a)
+        if ta is type(b) and ta in simple:
+            return fast(a, b)  # type: ignore[no-any-return]
+        try:
+            return compare(op, a, b)
+        except GmlError as error:
+            raise _stamp(error, span) from None
+
+    return cmp
+
+
+def _like(node: n.Binary, left: Closure, right: Closure, negate: bool, span: Span) -> Closure:
+    compiled = (v.like_pattern(node.right.value) if isinstance(node.right, n.Literal)
+                and isinstance(node.right.value, str) else None)
+    like = v.like
+
+    def match(frame: Frame) -> bool:
+        try:
+            return like(left(frame), right(frame), compiled) is not negate
+        except GmlError as error:
+            raise _stamp(error, span) from None
+
+    return match
+
+
+def _multiply(a: Any, b: Any) -> Any:
+    result = v.multiply(a, b)
+    if type(result) is int and result.bit_length() > MAX_INT_BITS:
+        raise GmlLimitError(f"an integer of {result.bit_length()} bits exceeds the limit of "
+                            f"{MAX_INT_BITS}")
+    return result
+
+
+_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "-": v.subtract, "*": _multiply, "/": v.divide, "%": v.modulo,
+    "in": v.contains, "not in": lambda a, b: not v.contains(b, a),
+}
+
+
+def _arithmetic(op: str, left: Closure, right: Closure, span: Span) -> Closure:
+    if op == "+":
+        add = v.add
+
+        def plus(frame: Frame) -> Any:
+            a, b = left(frame), right(frame)
+            if type(a) is int and type(b) is int:
+                return a + b
+            try:
+                return add(a, b, frame.ctx.limits)
+            except GmlError as error:
+                raise _stamp(error, span) from None
+
+        return plus
+    if op == "in":
+        contains = v.contains
+
+        def member_of(frame: Frame) -> Any:
+            item, container = left(frame), right(frame)
+            try:
+                return contains(container, item)
+            except GmlError as error:
+                raise _stamp(error, span) from None
+
+        return member_of
+    fn = _ARITHMETIC[op]
+    if op == "not in":
+        contains = v.contains
+
+        def not_member_of(frame: Frame) -> Any:
+            item, container = left(frame), right(frame)
+            try:
+                return not contains(container, item)
+            except GmlError as error:
+                raise _stamp(error, span) from None
+
+        return not_member_of
+
+    def arith(frame: Frame) -> Any:
+        try:
+            return fn(left(frame), right(frame))
+        except GmlError as error:
+            raise _stamp(error, span) from None
+
+    return arith
+
+
+def compile_program(program: n.Program, functions: Mapping[str, Builtin]
+                    ) -> tuple[Callable[[Frame], Any], int]:
+    """Compile a checked program; returns ``(run, slot_count)``."""
+    return Compiler(functions).program(program)

@@ -1,0 +1,223 @@
+"""The façade: an `Environment` ties parser, checker and compiler together and caches
+compiled programs by source; a `Program` is what it returns.
+
+Each stage can be called on its own (``parse``, ``check``, ``compile``), as Jinja's
+Environment allows; the language server uses only the front half.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from threading import Lock
+from typing import Any
+
+import pendulum
+
+from stdlib import FUNCTIONS, Builtin, Param
+
+from . import nodes as n
+from ._checker import CheckResult, check_program
+from ._compiler import compile_program
+from ._context import Clock, EvalContext, resolve_timezone, system_clock
+from ._errors import Diagnostic, GmlCompileError, GmlError, GmlLimitError
+from ._frame import Frame
+from ._limits import Limits
+from ._parser import parse as _parse
+from ._source import Source
+from .types import ANY, Type, parse_type
+
+__all__ = ["Environment", "Program", "udf"]
+
+TimezoneLike = str | pendulum.Timezone | pendulum.FixedTimezone | None
+
+
+def udf(name: str, fn: Callable[..., Any], *, params: Sequence[str | Param] = (),
+        returns: Type | str = ANY, doc: str = "", variadic: bool = False) -> Builtin:
+    """Describe a host function (UDF) so that programs can call it like a built-in.
+
+    Args:
+        name: the function's name (case-insensitive in programs).
+        fn: the Python callable; it receives native GML values.
+        params: parameter names, or `Param` values with types (``"x: int"`` is accepted).
+        returns: the result type, for the checker and the editor.
+        doc: one line shown in completion and hover.
+        variadic: the last parameter repeats.
+    """
+    parsed: list[Param] = []
+    for p in params:
+        if isinstance(p, Param):
+            parsed.append(p)
+            continue
+        pname, _, ptype = p.partition(":")
+        optional = pname.strip().endswith("?")
+        parsed.append(Param(pname.strip().rstrip("?"), parse_type(ptype) if ptype.strip()
+                            else ANY, optional=optional))
+    result = parse_type(returns) if isinstance(returns, str) else returns
+    return Builtin(name, fn, tuple(parsed), result, doc or f"host function {name}",
+                   variadic=variadic)
+
+
+class Program:
+    """A compiled GML program. Call it with the input context to evaluate it.
+
+    Attributes:
+        source: the program text.
+        ast: the parsed `nodes.Program`.
+        single_value: True when the program returns one value (§3.4), False in object mode.
+        diagnostics: warnings found at compile time (errors prevent compilation).
+        result_type: the static type of the result, as inferred without a typed context.
+    """
+
+    __slots__ = ("_env", "_run", "_slots", "_source", "ast", "diagnostics", "result_type",
+                 "single_value", "source")
+
+    def __init__(self, env: Environment, source: str, ast: n.Program,
+                 run: Callable[[Frame], Any], slots: int, checked: CheckResult) -> None:
+        self._env = env
+        self.source = source
+        self._source = Source(source)
+        self.ast = ast
+        self._run = run
+        self._slots = slots
+        self.single_value = ast.single_value
+        self.diagnostics = tuple(checked.diagnostics)
+        self.result_type = checked.result
+
+    def __repr__(self) -> str:
+        return f"<gml.Program {self.source!r}>"
+
+    def __call__(self, data: Mapping[str, Any] | None = None, *, tz: TimezoneLike = None,
+                 clock: Clock | None = None, limits: Limits | None = None) -> Any:
+        """Evaluate against ``data`` (the visible variables).
+
+        Args:
+            data: the input context; values are read, never copied or modified.
+            tz: the timezone of dates (default: the environment's).
+            clock: returns the current instant (default: the environment's).
+            limits: resource limits (default: the environment's).
+
+        Raises:
+            GmlRuntimeError: G3xx, positioned in the program text.
+        """
+        env = self._env
+        ctx = EvalContext(env.timezone if tz is None else resolve_timezone(tz),
+                          clock or env.clock, limits or env.limits)
+        return self.evaluate(data if data is not None else {}, ctx)
+
+    def evaluate(self, data: Mapping[str, Any], ctx: EvalContext) -> Any:
+        """Evaluate with a prepared context (what the runtime does for every node)."""
+        try:
+            return self._run(Frame(ctx, data, self._slots))
+        except GmlError as error:
+            raise error.with_source(self._source) from None
+        except RecursionError:
+            raise GmlLimitError("the evaluation nested too deeply").with_source(
+                self._source) from None
+
+
+class Environment:
+    """Functions, limits, clock and timezone shared by the programs it compiles.
+
+    Args:
+        functions: host functions (see `udf`) added to the built-ins; a host function may
+            replace a built-in of the same name.
+        limits: resource limits of every evaluation (spec §10).
+        timezone: zone for dates (name such as ``Asia/Shanghai``); default the machine's.
+        clock: returns the current instant; default the system clock.
+        cache_size: how many compiled programs to keep, by source.
+    """
+
+    def __init__(self, *, functions: Iterable[Builtin] = (), limits: Limits | None = None,
+                 timezone: TimezoneLike = None, clock: Clock | None = None,
+                 cache_size: int = 1024) -> None:
+        table = dict(FUNCTIONS)
+        for builtin in functions:
+            for name in (builtin.name, *builtin.aliases):
+                table[name.upper()] = builtin
+        self.functions: Mapping[str, Builtin] = table
+        self.limits = limits or Limits()
+        self.timezone = resolve_timezone(timezone)
+        self.clock: Clock = clock or system_clock
+        self._cache: OrderedDict[str, Program] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = Lock()
+
+    def parse(self, source: str) -> n.Program:
+        """Parse GML text (raises `GmlSyntaxError` G101 or `GmlLimitError` G306)."""
+        try:
+            return _parse(source)
+        except GmlError as error:
+            raise error.with_source(Source(source)) from None
+
+    def check(self, source: str, names: Mapping[str, Type | str] | None = None
+              ) -> list[Diagnostic]:
+        """Every problem in ``source``, as diagnostics; never raises.
+
+        Args:
+            names: the typed names the program may use (``{"a": "int", "o": "Order"}``);
+                type strings use the FDL type syntax. Without it, any name is accepted.
+        """
+        source_text = Source(source)
+        try:
+            ast = _parse(source)
+        except GmlError as error:
+            span = error.span or n.Span(0, 0)
+            return [Diagnostic.at(source_text, error.code, "error", error.message, span)]
+        return self._check(ast, source_text, names).diagnostics
+
+    def check_result(self, source: str, names: Mapping[str, Type | str] | None = None
+                     ) -> CheckResult:
+        """Like `check`, with the inferred types (raises `GmlSyntaxError` on bad syntax)."""
+        return self._check(self.parse(source), Source(source), names)
+
+    def _check(self, ast: n.Program, source: Source,
+               names: Mapping[str, Type | str] | None) -> CheckResult:
+        typed = None if names is None else {
+            k: parse_type(t) if isinstance(t, str) else t for k, t in names.items()}
+        return check_program(ast, source, typed, self.functions)
+
+    def compile(self, source: str) -> Program:
+        """Compile GML text to a `Program`, re-using an earlier compilation of the same text.
+
+        Raises:
+            GmlSyntaxError: G101.
+            GmlCompileError: G2xx; ``.diagnostics`` holds every problem.
+        """
+        with self._lock:
+            cached = self._cache.get(source)
+            if cached is not None:
+                self._cache.move_to_end(source)
+                return cached
+        program = self._compile(source)
+        with self._lock:
+            self._cache[source] = program
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return program
+
+    def _compile(self, source: str) -> Program:
+        ast = self.parse(source)
+        text = Source(source)
+        try:
+            checked = self._check(ast, text, None)
+        except RecursionError:
+            raise GmlLimitError("the program is nested too deeply").with_source(text) from None
+        if checked.errors:
+            raise GmlCompileError(checked.diagnostics).with_source(text)
+        try:
+            run, slots = compile_program(ast, self.functions)
+        except RecursionError:
+            raise GmlLimitError("the program is nested too deeply").with_source(text) from None
+        return Program(self, source, ast, run, slots, checked)
+
+    def evaluate(self, source: str, data: Mapping[str, Any] | None = None, *,
+                 tz: TimezoneLike = None, clock: Clock | None = None,
+                 limits: Limits | None = None) -> Any:
+        """Compile (cached) and evaluate in one call."""
+        return self.compile(source)(data, tz=tz, clock=clock, limits=limits)
+
+    def frozen_clock(self, instant: datetime) -> Clock:
+        """A clock that always returns ``instant`` (tests, examples)."""
+        return lambda: instant

@@ -1,0 +1,30 @@
+"""The run-time frame a compiled program's closures read and write."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ._context import EvalContext
+
+__all__ = ["Frame"]
+
+
+class Frame:
+    """State of one evaluation.
+
+    Attributes:
+        ctx: clock, timezone and limits.
+        data: the input context (FDL variables); read-only.
+        this: the result object built so far (object mode).
+        slots: temporaries and lambda parameters, at indexes fixed at compile time. Lambdas
+            cannot recurse, so one flat list per evaluation is enough.
+    """
+
+    __slots__ = ("ctx", "data", "slots", "this")
+
+    def __init__(self, ctx: EvalContext, data: Mapping[str, Any], slots: int) -> None:
+        self.ctx = ctx
+        self.data = data
+        self.this: dict[str, Any] = {}
+        self.slots: list[Any] = [None] * slots
