@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +26,11 @@ def main() -> None:
 
 def _load_json(text: str, what: str) -> Any:
     try:
-        return json.loads(text, parse_float=_number)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise click.UsageError(
             f"{what} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
         ) from None
-
-
-def _number(text: str) -> float | Decimal:
-    """JSON numbers with a fraction are floats, unless a float would lose digits."""
-    value = float(text)
-    return value if repr(value) == text or float(repr(value)) == float(text) and len(
-        text.replace("-", "").replace(".", "").lstrip("0")) <= 15 else Decimal(text)
 
 
 @main.command("eval")

@@ -75,7 +75,7 @@ def parse(source: str) -> nodes.Program:
     return _DEFAULT.parse(source)
 
 
-def compile(source: str) -> Program:  # noqa: A001 - the documented API name
+def compile(source: str) -> Program:
     """Compile GML text; cached by source (raises `GmlSyntaxError`, `GmlCompileError`)."""
     return _DEFAULT.compile(source)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from difflib import get_close_matches
+
 from stdlib import METHODS, Builtin
 
 from . import nodes as n
@@ -67,7 +68,7 @@ def type_kind(t: Type) -> str | None:
     if t == DATE:
         return "date"
     if t in NUMERIC or t == BOOL:
-        return t.name  # type: ignore[attr-defined, no-any-return]
+        return str(t)
     return None
 
 
@@ -360,7 +361,8 @@ class Checker:
         if a in NUMERIC and b in NUMERIC:
             if op == "/":
                 # int / int is an int when exact and a double otherwise: not knowable here.
-                result = DECIMAL if DECIMAL in (a, b) else (DOUBLE if DOUBLE in (a, b) else ANY)
+                result: Type = (DECIMAL if DECIMAL in (a, b)
+                                else DOUBLE if DOUBLE in (a, b) else ANY)
             else:
                 result = join(a, b)
             return nullable(result) if maybe_null and result != ANY else result

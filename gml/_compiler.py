@@ -171,8 +171,8 @@ class Compiler:
         member = v.member
         if isinstance(node.obj, n.This):
             return lambda frame: frame.this.get(name)
-        if isinstance(node.obj, n.Name) and scope.param(node.obj.name) is not None:
-            slot = scope.param(node.obj.name)
+        slot = scope.param(node.obj.name) if isinstance(node.obj, n.Name) else None
+        if slot is not None:
 
             def param_member(frame: Frame) -> Any:
                 value = frame.slots[slot]
@@ -274,7 +274,7 @@ class Compiler:
         parts: list[Closure] = []
         for part in node.parts:
             if isinstance(part, str):
-                parts.append(lambda frame, text=part: text)
+                parts.append(_constant(part))
             else:
                 parts.append(self.expr(part, scope))
         to_text, span = v.to_text, node.span
@@ -465,6 +465,10 @@ class Compiler:
 
 _MISSING = object()
 
+
+def _constant(value: Any) -> Closure:
+    return lambda frame: value
+
 _KIND_TYPES: dict[type, str] = {list: "array", tuple: "array", str: "string", dict: "object"}
 
 
@@ -513,7 +517,7 @@ def _equality(left: Closure, right: Closure, negate: bool, span: Span) -> Closur
     return eq
 
 
-_FAST_ORDER = {
+_FAST_ORDER: dict[str, Callable[[Any, Any], Any]] = {
     "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
     ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
 }
@@ -527,7 +531,7 @@ def _comparison(op: str, left: Closure, right: Closure, span: Span) -> Closure:
         a, b = left(frame), right(frame)
         ta = type(a)
         if ta is type(b) and ta in simple:
-            return fast(a, b)  # type: ignore[no-any-return]
+            return bool(fast(a, b))
         try:
             return compare(op, a, b)
         except GmlError as error:
@@ -560,7 +564,6 @@ def _multiply(a: Any, b: Any) -> Any:
 
 _ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
     "-": v.subtract, "*": _multiply, "/": v.divide, "%": v.modulo,
-    "in": v.contains, "not in": lambda a, b: not v.contains(b, a),
 }
 
 
@@ -589,7 +592,6 @@ def _arithmetic(op: str, left: Closure, right: Closure, span: Span) -> Closure:
                 raise _stamp(error, span) from None
 
         return member_of
-    fn = _ARITHMETIC[op]
     if op == "not in":
         contains = v.contains
 
@@ -601,6 +603,7 @@ def _arithmetic(op: str, left: Closure, right: Closure, span: Span) -> Closure:
                 raise _stamp(error, span) from None
 
         return not_member_of
+    fn = _ARITHMETIC[op]
 
     def arith(frame: Frame) -> Any:
         try:

@@ -25,7 +25,7 @@ from ._errors import Diagnostic, GmlCompileError, GmlError, GmlLimitError
 from ._frame import Frame
 from ._limits import Limits
 from ._parser import parse as _parse
-from ._source import Source
+from ._source import Source, Span
 from .types import ANY, Type, parse_type
 
 __all__ = ["Environment", "Program", "udf"]
@@ -163,7 +163,7 @@ class Environment:
         try:
             ast = _parse(source)
         except GmlError as error:
-            span = error.span or n.Span(0, 0)
+            span = error.span or Span(0, 0)
             return [Diagnostic.at(source_text, error.code, "error", error.message, span)]
         return self._check(ast, source_text, names).diagnostics
 

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, NoReturn
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-from lark.exceptions import VisitError
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from grammar import read_grammar
 
@@ -26,7 +32,7 @@ from ._source import Span
 __all__ = ["KEYWORDS", "MAX_SOURCE_LENGTH", "MAX_SYNTAX_DEPTH", "parse"]
 
 KEYWORDS = frozenset(
-    "true false null this CASE WHEN THEN ELSE END AND OR NOT IN LIKE".split()
+    "true false null this CASE WHEN THEN ELSE END AND OR NOT IN LIKE".split()  # noqa: SIM905
 )
 
 MAX_SOURCE_LENGTH = 1_000_000
@@ -156,14 +162,13 @@ def _syntax_error(error: UnexpectedInput, text: str) -> GmlSyntaxError:
         token = error.token
         expected = _expected(error.accepts or error.expected)
         if token.type == "$END":
-            return GmlSyntaxError(f"unexpected end of the program{expected}",
-                                  Span(len(text), len(text)))
+            return GmlSyntaxError(f"unexpected end of the program{expected}", _end_span(text))
         start = token.start_pos if token.start_pos is not None else len(text)
         end = token.end_pos if token.end_pos is not None else start
         what = "a line break" if token.type == "_NL" else repr(str(token))
         if token.type == "_NL":
             end = min(start + 1, len(text))
-        elif token.type == "TEMPLATE_TEXT":
+        elif token.type == "TEMPLATE_TEXT" and token.start_pos is not None:
             # Lexed by the fallback lexer outside a template: show the offending word only.
             if text[start] in "'\"":
                 return GmlSyntaxError(
@@ -173,7 +178,7 @@ def _syntax_error(error: UnexpectedInput, text: str) -> GmlSyntaxError:
             what = repr(text[start:end])
         return GmlSyntaxError(f"unexpected {what}{expected}", Span(start, max(end, start)))
     if isinstance(error, UnexpectedCharacters):
-        pos = error.pos_in_stream
+        pos = error.pos_in_stream or 0
         char = text[pos] if pos < len(text) else ""
         if char in "'\"`":
             return GmlSyntaxError("unterminated string or template; close it with " + char,
@@ -182,8 +187,17 @@ def _syntax_error(error: UnexpectedInput, text: str) -> GmlSyntaxError:
         return GmlSyntaxError(f"unexpected character {char!r}{expected}", Span(pos, pos + 1))
     if isinstance(error, UnexpectedEOF):
         return GmlSyntaxError(f"unexpected end of the program{_expected(error.expected)}",
-                              Span(len(text), len(text)))
+                              _end_span(text))
     return GmlSyntaxError(str(error), Span(0, 0))  # pragma: no cover - no other subclass
+
+
+def _end_span(text: str) -> Span:
+    """Just after the last character that is not blank (or a comment-only line)."""
+    lines = text.rstrip().split("\n")
+    while len(lines) > 1 and lines[-1].lstrip().startswith("#"):
+        lines.pop()
+    end = len("\n".join(lines).rstrip())
+    return Span(end, end)
 
 
 def fail(message: str, span: Span) -> NoReturn:
@@ -246,14 +260,11 @@ def _params(expr: n.Expr) -> tuple[str, ...]:
     fail("a lambda's parameters must be a name or a list of names in parentheses", expr.span)
 
 
+@dataclass(frozen=True, slots=True)
 class _Params(n.Expr):
     """``(a, b)`` or ``()``: valid only before ``=>`` (a "cover grammar", as in JavaScript)."""
 
-    __slots__ = ("names",)
-
-    def __init__(self, names: tuple[str, ...], span: Span) -> None:
-        object.__setattr__(self, "span", span)
-        object.__setattr__(self, "names", names)
+    names: tuple[str, ...]
 
 
 class _ToAst(Transformer[Token, Any]):
@@ -333,7 +344,7 @@ class _ToAst(Transformer[Token, Any]):
     temp = _node(lambda span, token: n.Temp(token.value[1:], span=span))
     whole_input = _node(lambda span, _: n.WholeInput(span=span))
     paren = _node(lambda span, expr: expr)
-    empty_params = _node(lambda span: _Params((), span))
+    empty_params = _node(lambda span: _Params((), span=span))
 
     @v_args(meta=True)
     def params(self, meta: Any, children: list[Any]) -> _Params:
@@ -344,7 +355,7 @@ class _ToAst(Transformer[Token, Any]):
                 fail("a list in parentheses is only allowed as lambda parameters: "
                      "`(a, b) => …`", _meta_span(meta))
             names.append(expr.name)
-        return _Params(tuple(names), _meta_span(meta))
+        return _Params(tuple(names), span=_meta_span(meta))
 
     @v_args(meta=True)
     def string_lit(self, meta: Any, children: list[Any]) -> n.Literal:

@@ -67,7 +67,7 @@ def _args(args: tuple[n.Expr, ...]) -> str:
     return ", ".join(_expr(a) for a in args)
 
 
-def _expr(node: n.Expr) -> str:  # noqa: C901 - one branch per node type
+def _expr(node: n.Expr) -> str:
     if isinstance(node, n.Literal):
         return _literal(node.value)
     if isinstance(node, n.Name):

@@ -125,7 +125,7 @@ def to_text(value: Any, limits: Limits = _DEFAULT_LIMITS) -> str:
     return to_json(value, limits)
 
 
-_encode_string = json.encoder.py_encode_basestring  # type: ignore[attr-defined]
+_encode_string = json.encoder.py_encode_basestring
 
 
 def _dump(value: Any, limits: Limits, depth: int, indent: str | None, out: list[str]) -> None:
@@ -149,7 +149,7 @@ def _dump(value: Any, limits: Limits, depth: int, indent: str | None, out: list[
         if depth >= limits.max_depth:
             raise GmlLimitError(f"value nested more than {limits.max_depth} levels deep")
         is_map = isinstance(value, Mapping)
-        items = list(value.items()) if is_map else value
+        items: Any = list(value.items()) if isinstance(value, Mapping) else value
         if not items:
             out.append("{}" if is_map else "[]")
             return

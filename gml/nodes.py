@@ -23,8 +23,8 @@ __all__ = [
     "Binary",
     "Call",
     "Case",
-    "Conditional",
     "ComputedField",
+    "Conditional",
     "Expr",
     "ExprStmt",
     "Field",
@@ -87,7 +87,7 @@ class Stmt(Node):
 class Literal(Expr):
     """A constant: ``null``, ``true``/``false``, an integer, a float or a string."""
 
-    value: None | bool | int | float | str
+    value: bool | int | float | str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,7 +198,7 @@ def join(a: Type, b: Type) -> Type:
         return wrap(sa)
     if sa in NUMERIC and sb in NUMERIC:
         order = [INT, LONG, DOUBLE, DECIMAL]
-        return wrap(order[max(order.index(sa), order.index(sb))])  # type: ignore[arg-type]
+        return wrap(order[max(order.index(sa), order.index(sb))])
     if isinstance(sa, ArrayType) and isinstance(sb, ArrayType):
         return wrap(ArrayType(join(sa.element, sb.element)))
     return ANY

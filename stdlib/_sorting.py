@@ -115,12 +115,14 @@ def _sorted_indices(order: list[int], column: list[Any], descending: bool) -> li
     ranked: list[int] | None = None
     if _natively_ordered(column, present):
         try:
-            ranked = sorted(present, key=column.__getitem__, reverse=descending)
+            ranked = sorted(present, key=lambda i: column[i], reverse=descending)
         except TypeError:  # e.g. naive and aware datetimes: fall back to the total order
             ranked = None
     if ranked is None:
-        ranked = sorted(present, reverse=descending,
-                        key=cmp_to_key(lambda a, b: sort_key_compare(column[a], column[b])))
+        def by_column(a: int, b: int) -> int:
+            return sort_key_compare(column[a], column[b])
+
+        ranked = sorted(present, key=cmp_to_key(by_column), reverse=descending)
     return missing + ranked if descending else ranked + missing
 
 
