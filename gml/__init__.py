@@ -13,6 +13,7 @@ and a position.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from . import nodes as nodes
@@ -62,30 +63,32 @@ __all__ = [
     "udf",
 ]
 
-_DEFAULT = Environment()
 
-
+@cache
 def default_environment() -> Environment:
-    """The environment behind the module-level functions (built-ins only, local timezone)."""
-    return _DEFAULT
+    """The environment behind the module-level functions (built-ins only, local timezone).
+
+    Built on first use, so that importing `gml` and `stdlib` in either order works.
+    """
+    return Environment()
 
 
 def parse(source: str) -> nodes.Program:
     """Parse GML text into an AST (raises `GmlSyntaxError`)."""
-    return _DEFAULT.parse(source)
+    return default_environment().parse(source)
 
 
 def compile(source: str) -> Program:
     """Compile GML text; cached by source (raises `GmlSyntaxError`, `GmlCompileError`)."""
-    return _DEFAULT.compile(source)
+    return default_environment().compile(source)
 
 
 def evaluate(source: str, data: Mapping[str, Any] | None = None, *, tz: TimezoneLike = None,
              clock: Clock | None = None, limits: Limits | None = None) -> Any:
     """Compile (cached) and evaluate ``source`` against ``data``."""
-    return _DEFAULT.evaluate(source, data, tz=tz, clock=clock, limits=limits)
+    return default_environment().evaluate(source, data, tz=tz, clock=clock, limits=limits)
 
 
 def check(source: str, names: Mapping[str, Type | str] | None = None) -> list[Diagnostic]:
     """Every diagnostic of ``source`` given typed ``names``; never raises."""
-    return _DEFAULT.check(source, names)
+    return default_environment().check(source, names)

@@ -12,13 +12,17 @@ known types) is checked either way.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 from difflib import get_close_matches
 
-from stdlib import METHODS, Builtin
+import stdlib
 
 from . import nodes as n
 from ._errors import Diagnostic, Severity
 from ._source import Source, Span
+if TYPE_CHECKING:
+    from stdlib import Builtin
+
 from .types import (
     ANY,
     BOOL,
@@ -494,11 +498,12 @@ class Checker:
     def visit_MethodCall(self, node: n.MethodCall, scope: _Scope) -> Type:
         receiver = self.expr(node.obj, scope)
         kind = type_kind(receiver)
-        anywhere = [t[node.name] for t in METHODS.values() if node.name in t]
+        methods = stdlib.METHODS
+        anywhere = [t[node.name] for t in methods.values() if node.name in t]
         if not anywhere:
             self._arguments(None, node.args, ANY, scope)
-            every = {name for table in METHODS.values() for name in table}
-            pool = METHODS.get(kind, {}) if kind else every
+            every = {name for table in methods.values() for name in table}
+            pool = methods.get(kind, {}) if kind else every
             self.report("G203", f"unknown method '{node.name}'", self._name_span(node),
                         suggestion=suggest(node.name, pool or every))
             return ANY
@@ -510,7 +515,7 @@ class Checker:
                 self._arity(builtin, len(node.args), node.span)
                 return nullable(self._result(builtin, receiver, args))
             return ANY
-        table = METHODS.get(kind, {})
+        table = methods.get(kind, {})
         if node.name not in table:
             self._arguments(None, node.args, ANY, scope)
             self.report("G203", f"a {base} has no method '{node.name}'", self._name_span(node),

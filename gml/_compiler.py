@@ -14,15 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from stdlib import METHODS, Builtin
+import stdlib
 
 from . import _values as v
 from . import nodes as n
 from ._errors import GmlError, GmlLimitError, GmlRuntimeError
 from ._frame import Frame
 from ._source import Span
+
+if TYPE_CHECKING:
+    from stdlib import Builtin
 
 __all__ = ["Closure", "compile_program"]
 
@@ -437,7 +440,7 @@ class Compiler:
         name, span = node.name, node.span
         dispatch: dict[type, Callable[[Frame, Any, list[Any]], Any]] = {}
         by_kind: dict[str, Callable[[Frame, Any, list[Any]], Any]] = {}
-        for kind, table in METHODS.items():
+        for kind, table in stdlib.METHODS.items():
             builtin = table.get(name)
             if builtin is not None:
                 by_kind[kind] = _invoker(builtin)
@@ -474,7 +477,7 @@ _KIND_TYPES: dict[type, str] = {list: "array", tuple: "array", str: "string", di
 
 def _no_method(name: str, receiver: Any) -> str:
     kind = v.kind(receiver)
-    table = METHODS.get(kind, {})
+    table = stdlib.METHODS.get(kind, {})
     message = f"a {kind} has no method '{name}'"
     from difflib import get_close_matches
 

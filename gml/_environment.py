@@ -11,11 +11,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from threading import Lock
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pendulum
 
-from stdlib import FUNCTIONS, Builtin, Param
+import stdlib
 
 from . import nodes as n
 from ._checker import CheckResult, check_program
@@ -27,6 +27,9 @@ from ._limits import Limits
 from ._parser import parse as _parse
 from ._source import Source, Span
 from .types import ANY, Type, parse_type
+
+if TYPE_CHECKING:
+    from stdlib import Builtin, Param
 
 __all__ = ["Environment", "Program", "udf"]
 
@@ -47,15 +50,15 @@ def udf(name: str, fn: Callable[..., Any], *, params: Sequence[str | Param] = ()
     """
     parsed: list[Param] = []
     for p in params:
-        if isinstance(p, Param):
+        if isinstance(p, stdlib.Param):
             parsed.append(p)
             continue
         pname, _, ptype = p.partition(":")
         optional = pname.strip().endswith("?")
-        parsed.append(Param(pname.strip().rstrip("?"), parse_type(ptype) if ptype.strip()
+        parsed.append(stdlib.Param(pname.strip().rstrip("?"), parse_type(ptype) if ptype.strip()
                             else ANY, optional=optional))
     result = parse_type(returns) if isinstance(returns, str) else returns
-    return Builtin(name, fn, tuple(parsed), result, doc or f"host function {name}",
+    return stdlib.Builtin(name, fn, tuple(parsed), result, doc or f"host function {name}",
                    variadic=variadic)
 
 
@@ -132,7 +135,7 @@ class Environment:
     def __init__(self, *, functions: Iterable[Builtin] = (), limits: Limits | None = None,
                  timezone: TimezoneLike = None, clock: Clock | None = None,
                  cache_size: int = 1024) -> None:
-        table = dict(FUNCTIONS)
+        table = dict(stdlib.FUNCTIONS)
         for builtin in functions:
             for name in (builtin.name, *builtin.aliases):
                 table[name.upper()] = builtin

@@ -34,7 +34,7 @@ from typing import Any
 
 from gml._context import EvalContext
 from gml._errors import GmlRuntimeError
-from gml._values import equal, kind, member, to_text
+from gml._values import divide, equal, is_number, kind, member, to_text
 from gml.types import (
     ANY,
     BOOL,
@@ -56,7 +56,7 @@ from gml.types import (
 
 from ._aggregate import average, maximum, median, minimum, total
 from ._registry import Builtin, LambdaSpec, Param, table
-from ._sorting import arity, sort_items
+from ._sorting import arity, path_reader, sort_items
 from ._support import (
     as_function,
     check_array_size,
@@ -76,7 +76,10 @@ Array = Sequence[Any]
 
 def _results(items: Array, fn: Any, what: str) -> list[Any]:
     """``fn`` applied to every element: a lambda, or a field-path string."""
-    if type(fn) is str and "." not in fn:
+    if type(fn) is str:
+        if "." in fn:
+            read = path_reader(fn)
+            return [read(x) for x in items]
         name = fn.strip()
         return [x.get(name) if type(x) is dict else member(x, name) for x in items]
     f = as_function(fn, what)
@@ -281,12 +284,37 @@ def _operands(items: Array, fn: Any, what: str) -> Array:
     return items if fn is None else _results(items, fn, what)
 
 
+def _plain_total(values: Array) -> tuple[Any, int] | None:
+    """Sum and count of the numbers when none is a Decimal, else None.
+
+    The fast path of ``sum``/``avg``: for int and float, Python's ``+`` left to right is
+    exactly GML's ``+``, so only Decimals need `total`'s exact rules.
+    """
+    acc: Any = 0
+    count = 0
+    for v in values:
+        t = type(v)
+        if t is int or t is float:
+            acc += v
+            count += 1
+        elif is_number(v):
+            return None
+    return acc, count
+
+
 def _sum(items: Array, fn: Any = None) -> Any:
-    return total(_operands(items, fn, "sum"))
+    values = _operands(items, fn, "sum")
+    plain = _plain_total(values)
+    return total(values) if plain is None else plain[0]
 
 
 def _avg(items: Array, fn: Any = None) -> Any:
-    return average(_operands(items, fn, "avg"))
+    values = _operands(items, fn, "avg")
+    plain = _plain_total(values)
+    if plain is None:
+        return average(values)
+    acc, count = plain
+    return divide(acc, count) if count else None
 
 
 def _min(items: Array, fn: Any = None) -> Any:

@@ -181,6 +181,13 @@ def _limited_text(value: Any, limits: Limits) -> str:
     return text
 
 
+def _whole(value: Any, what: str) -> int:
+    """An integer argument; `need_int`, but a non-finite number is a G301 too."""
+    if isinstance(value, float | Decimal) and not math.isfinite(value):
+        raise GmlRuntimeError("G301", f"{what} needs an integer, not {value}")
+    return need_int(value, what)
+
+
 def _optional_string(value: Any, default: str, what: str) -> str:
     return default if value is None else need_string(value, what)
 
@@ -196,12 +203,11 @@ def _to_int(value: Decimal, what: str) -> int:
 
 
 def _exact(number: int | float | Decimal, what: str) -> Decimal:
-    """The exact decimal value of a number (a float by its shortest text)."""
-    if isinstance(number, float):
-        if not math.isfinite(number):
-            raise GmlRuntimeError("G303", f"{what} cannot use the non-finite number {number}")
-        return Decimal(repr(number))
-    return Decimal(number) if isinstance(number, int) else number
+    """The exact decimal value of a finite number (a float by its shortest text)."""
+    exact = Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
+    if not exact.is_finite():
+        raise GmlRuntimeError("G303", f"{what} cannot use the non-finite number {number}")
+    return exact
 
 
 def _integral(number: int | float | Decimal, rounding: str, what: str) -> int:
@@ -285,7 +291,7 @@ def _round(value: Any, digits: Any = None) -> Any:
     if value is None:
         return None
     number = need_number(value, "ROUND")
-    places = 0 if digits is None else need_int(digits, "ROUND (digits)")
+    places = 0 if digits is None else _whole(digits, "ROUND (digits)")
     if isinstance(number, int):
         return number if places >= 0 else int(_round_decimal(Decimal(number), places))
     rounded = _round_decimal(_exact(number, "ROUND"), places)
@@ -352,12 +358,12 @@ def _substring(value: Any, start: Any, length: Any = None) -> str | None:
     if value is None:
         return None
     text = need_string(value, "SUBSTRING")
-    begin = need_int(start, "SUBSTRING (start)")
+    begin = _whole(start, "SUBSTRING (start)")
     if begin < 0:
         begin = max(0, len(text) + begin)
     if length is None:
         return text[begin:]
-    count = need_int(length, "SUBSTRING (length)")
+    count = _whole(length, "SUBSTRING (length)")
     return text[begin:begin + max(0, count)]
 
 

@@ -22,6 +22,7 @@ from gml._values import kind
 from gml.types import (
     ANY,
     BOOL,
+    NULL,
     STRING,
     ArrayType,
     MapType,
@@ -142,9 +143,10 @@ def _subset_type(receiver: Type, args: Sequence[Type]) -> Type:
 
 
 def _merge_type(receiver: Type, args: Sequence[Type]) -> Type:
-    """Maps merge into a map; object shapes merge field by field (later wins). A nullable
-    or unknown argument makes the result unknown."""
+    """Maps merge into a map; object shapes merge field by field (later wins). A null
+    argument is skipped; a nullable or unknown one makes the result unknown."""
     t = strip_null(receiver)
+    args = [a for a in args if a != NULL]  # null arguments are skipped
     maps = [a for a in args if isinstance(a, MapType)]
     if isinstance(t, MapType) and len(maps) == len(args):
         value = t.value
