@@ -12,14 +12,15 @@ known types) is checked either way.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 from difflib import get_close_matches
+from typing import TYPE_CHECKING
 
 import stdlib
 
 from . import nodes as n
 from ._errors import Diagnostic, Severity
 from ._source import Source, Span
+
 if TYPE_CHECKING:
     from stdlib import Builtin
 

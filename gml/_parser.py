@@ -32,7 +32,7 @@ from ._source import Span
 __all__ = ["KEYWORDS", "MAX_SOURCE_LENGTH", "MAX_SYNTAX_DEPTH", "parse"]
 
 KEYWORDS = frozenset(
-    "true false null this CASE WHEN THEN ELSE END AND OR NOT IN LIKE".split()  # noqa: SIM905
+    "true false null this CASE WHEN THEN ELSE END AND OR NOT IN LIKE".split()
 )
 
 MAX_SOURCE_LENGTH = 1_000_000

@@ -137,7 +137,9 @@ def _statement(stmt: n.Stmt) -> str:
     if isinstance(stmt, n.SpreadStmt):
         return f"...{_operand(stmt.value)}"
     assert isinstance(stmt, n.ExprStmt)
-    return _expr(stmt.value)
+    text = _expr(stmt.value)
+    # A line starting with `-` or `+` continues the previous statement (spec §3.1).
+    return f"({text})" if text[:1] in "-+" else text
 
 
 def to_source(node: n.Program | n.Expr) -> str:

@@ -87,8 +87,8 @@ _LOCALE = "en"
 _MAX_AMOUNT_DIGITS = 15
 _EXAMPLE_SPEC = "'-3M', '+1d', '30s' or '-1y 2d'"
 
-_COMPONENT = re.compile(r"\s*(?P<sign>[+-]?)(?P<amount>\d+)(?P<unit>ms|[yMwdhms])")
-_SPEC = re.compile(r"(?:\s*[+-]?\d+(?:ms|[yMwdhms]))+\s*")
+_COMPONENT = re.compile(r"\s*(?P<sign>[+-]?)(?P<amount>[0-9]+)(?P<unit>ms|[yMwdhms])")
+_SPEC = re.compile(r"(?:\s*[+-]?[0-9]+(?:ms|[yMwdhms]))+\s*")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

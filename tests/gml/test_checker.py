@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import gml
-from gml.types import ObjectType, STRING, INT, ArrayType, parse_type
+from gml.types import INT, STRING, ArrayType, ObjectType, parse_type
 
 CUSTOMER = ObjectType({"id": STRING, "name": STRING, "age": INT}, name="Customer")
 NAMES = {"customer": CUSTOMER, "customers": ArrayType(CUSTOMER), "n": "int", "s": "string",

@@ -7,8 +7,8 @@ from lark import Lark
 
 import gml
 from gml import nodes as n
-from grammar import read_grammar
 from gml._lexer import SeparatorFilter
+from grammar import read_grammar
 
 
 def expr(source: str) -> n.Expr:
@@ -320,3 +320,9 @@ def test_spans_cover_the_node_source() -> None:
     assert source[value.span.start:value.span.end] == "orders.sum('amount') + 1"
     assert isinstance(value, n.Binary)
     assert source[value.left.span.start:value.left.span.end] == "orders.sum('amount')"
+
+
+def test_a_statement_starting_with_minus_prints_unambiguously() -> None:
+    program = n.Program((n.Assign("a", n.Literal(None)),
+                         n.ExprStmt(n.Unary("-", n.Literal(None)))))
+    assert gml.parse(gml.to_source(program)) == program

@@ -9,7 +9,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 import gml
-from gml.types import ArrayType, INT, STRING, ObjectType
+from gml.types import INT, STRING, ArrayType, ObjectType
 
 PROGRAMS = {
     "customer_view": "...customer\norders = orderCount",

@@ -1,0 +1,1 @@
+"""Flow → Plan: kind inference, static rules, graph, scopes and type checking (planned)."""

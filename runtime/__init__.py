@@ -1,0 +1,1 @@
+"""The trio runtime that executes compiled plans (planned)."""
