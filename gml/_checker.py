@@ -20,6 +20,7 @@ import stdlib
 from . import nodes as n
 from ._errors import Diagnostic, Severity
 from ._source import Source, Span
+from ._values import article
 
 if TYPE_CHECKING:
     from stdlib import Builtin
@@ -171,8 +172,8 @@ class Checker:
                 fields.update(t.fields)
                 return t.closed
             if t in (STRING, BOOL, DATE) or t in NUMERIC or isinstance(t, ArrayType):
-                self.report("G206", f"spreading a {t} adds nothing; only objects can be spread",
-                            stmt.span, "warning")
+                self.report("G206", f"spreading {article(t)} adds nothing; only objects can "
+                            "be spread", stmt.span, "warning")
                 return True
             return False
         assert isinstance(stmt, n.ExprStmt)
@@ -285,7 +286,7 @@ class Checker:
                         f"{', '.join(_DATE_PARTS)})", self._name_span(node),
                         suggestion=suggest(node.name, _DATE_PARTS))
             return ANY
-        self.report("G213", f"'.{node.name}' reads a field of a {t}, which has no fields; "
+        self.report("G213", f"'.{node.name}' reads a field of {article(t)}, which has no fields; "
                     "the result is always null", self._name_span(node), "warning")
         return NULL
 
@@ -303,7 +304,7 @@ class Checker:
             return receiver.fields.get(node.index.value, ANY)
         if receiver == STRING:
             if key not in (ANY, INT, LONG) and key != NULL:
-                self.report("G206", f"a string is indexed by an integer, not a {key}",
+                self.report("G206", f"a string is indexed by an integer, not {article(key)}",
                             node.index.span)
             return nullable(STRING)
         return ANY
@@ -316,7 +317,7 @@ class Checker:
             return BOOL
         base = strip_null(t)
         if base != ANY and base != NULL and base not in NUMERIC:
-            self.report("G206", f"unary {node.op} needs a number, not a {base}", node.span)
+            self.report("G206", f"unary {node.op} needs a number, not {article(base)}", node.span)
             return ANY
         return t
 
@@ -348,7 +349,7 @@ class Checker:
                 message: str) -> None:
         for t in (strip_null(left), strip_null(right)):
             if t not in allowed and t not in (ANY, NULL):
-                self.report("G206", f"{message}, not a {t}", node.span)
+                self.report("G206", f"{message}, not {article(t)}", node.span)
                 return
 
     def _arithmetic(self, node: n.Binary, left: Type, right: Type) -> Type:
@@ -401,8 +402,8 @@ class Checker:
                 if isinstance(t, ArrayType):
                     t = t.element
                 elif t not in (ANY, NULL):
-                    self.report("G206", f"only an array can be spread into an array, not a {t}",
-                                item.span)
+                    self.report("G206", "only an array can be spread into an array, not "
+                                f"{article(t)}", item.span)
                     t = ANY
                 else:
                     t = ANY
@@ -519,8 +520,8 @@ class Checker:
         table = methods.get(kind, {})
         if node.name not in table:
             self._arguments(None, node.args, ANY, scope)
-            self.report("G203", f"a {base} has no method '{node.name}'", self._name_span(node),
-                        suggestion=suggest(node.name, table))
+            self.report("G203", f"{article(base)} has no method '{node.name}'",
+                        self._name_span(node), suggestion=suggest(node.name, table))
             return ANY
         builtin = table[node.name]
         self._arity(builtin, len(node.args), node.span)

@@ -313,7 +313,7 @@ class Compiler:
                     out.extend(value)
                 elif value is not None:
                     raise GmlRuntimeError("G301", f"only an array can be spread into an array, "
-                                          f"not a {v.kind(value)}", span)
+                                          f"not {v.article(v.kind(value))}", span)
             if len(out) > frame.ctx.limits.max_array:
                 raise GmlLimitError(f"an array of {len(out)} elements exceeds the limit of "
                                     f"{frame.ctx.limits.max_array}", span)
@@ -357,7 +357,7 @@ class Compiler:
             key = key_closure(frame)
             if isinstance(key, bool) or not (isinstance(key, str) or v.is_number(key)):
                 raise GmlRuntimeError("G301", f"an object key must be a string or a number, "
-                                      f"not a {v.kind(key)}", span)
+                                      f"not {v.article(v.kind(key))}", span)
             out[v.to_text(key)] = value(frame)
 
         return computed

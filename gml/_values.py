@@ -27,6 +27,7 @@ from ._limits import Limits
 
 __all__ = [
     "add",
+    "article",
     "compare",
     "divide",
     "equal",
@@ -67,6 +68,12 @@ def kind(value: Any) -> str:
     if isinstance(value, Mapping):
         return "object"
     return "function" if callable(value) else type(value).__name__
+
+
+def article(word: object) -> str:
+    """``word`` with its indefinite article, for messages: ``an int``, ``a string``."""
+    text = str(word)
+    return f"an {text}" if text[:1].lower() in "aeiou" else f"a {text}"
 
 
 def is_number(value: Any) -> bool:
@@ -169,7 +176,7 @@ def _dump(value: Any, limits: Limits, depth: int, indent: str | None, out: list[
             out.append("\n" + indent)
         out.append("}" if is_map else "]")
     else:
-        raise GmlRuntimeError("G303", f"a {kind(value)} cannot be converted to JSON")
+        raise GmlRuntimeError("G303", f"{article(kind(value))} cannot be converted to JSON")
 
 
 def to_json(value: Any, limits: Limits = _DEFAULT_LIMITS, *, pretty: bool = False) -> str:
@@ -393,7 +400,7 @@ def negate(a: Any) -> Any:
     if a is None:
         return None
     if not is_number(a):
-        raise GmlRuntimeError("G301", f"cannot negate a {kind(a)}")
+        raise GmlRuntimeError("G301", f"cannot negate {article(kind(a))}")
     return -a
 
 
@@ -401,7 +408,7 @@ def plus(a: Any) -> Any:
     if a is None:
         return None
     if not is_number(a):
-        raise GmlRuntimeError("G301", f"unary + needs a number, not a {kind(a)}")
+        raise GmlRuntimeError("G301", f"unary + needs a number, not {article(kind(a))}")
     return a
 
 
@@ -416,13 +423,14 @@ def contains(container: Any, item: Any) -> bool:
         if item is None:
             return False
         if not isinstance(item, str):
-            raise GmlRuntimeError("G301", f"cannot test whether a {kind(item)} is IN a string")
+            raise GmlRuntimeError(
+                "G301", f"cannot test whether {article(kind(item))} is IN a string")
         return item in container
     if isinstance(container, list | tuple):
         return any(equal(item, element) for element in container)
     if isinstance(container, Mapping):
         return isinstance(item, str) and item in container
-    raise GmlRuntimeError("G301", f"IN needs an array or a string, not a {kind(container)}")
+    raise GmlRuntimeError("G301", f"IN needs an array or a string, not {article(kind(container))}")
 
 
 _LIKE_CACHE_SIZE = 256
@@ -498,7 +506,8 @@ def index(value: Any, key: Any) -> Any:
         if not isinstance(key, int) or isinstance(key, bool):
             if isinstance(key, str) and isinstance(value, list | tuple):
                 return member(value, key)
-            raise GmlRuntimeError("G301", f"cannot index a {kind(value)} with a {kind(key)}")
+            raise GmlRuntimeError(
+                "G301", f"cannot index {article(kind(value))} with {article(kind(key))}")
         if -len(value) <= key < len(value):
             return value[key]
         return None
@@ -507,5 +516,5 @@ def index(value: Any, key: Any) -> Any:
             return value.get(key)
         if is_number(key):
             return value.get(to_text(key))
-        raise GmlRuntimeError("G301", f"cannot index an object with a {kind(key)}")
+        raise GmlRuntimeError("G301", f"cannot index an object with {article(kind(key))}")
     return None

@@ -281,7 +281,12 @@ def start_of(dt: datetime, unit: str) -> pendulum.DateTime:
     Raises:
         GmlRuntimeError: G304 for any other unit.
     """
-    return pendulum.instance(dt).start_of(_period(unit, "startOf"))
+    period = _period(unit, "startOf")
+    try:
+        return pendulum.instance(dt).start_of(period)
+    except (OverflowError, ValueError):
+        raise GmlRuntimeError("G304", f"startOf({period!r}) lies outside the years 1 to "
+                              "9999") from None
 
 
 def end_of(dt: datetime, unit: str) -> pendulum.DateTime:
@@ -290,7 +295,12 @@ def end_of(dt: datetime, unit: str) -> pendulum.DateTime:
     Raises:
         GmlRuntimeError: G304 for any unit but year month week day hour minute.
     """
-    return pendulum.instance(dt).end_of(_period(unit, "endOf"))
+    period = _period(unit, "endOf")
+    try:
+        return pendulum.instance(dt).end_of(period)
+    except (OverflowError, ValueError):
+        raise GmlRuntimeError("G304", f"endOf({period!r}) lies outside the years 1 to "
+                              "9999") from None
 
 
 # ---------------------------------------------------------------- formatting and parsing

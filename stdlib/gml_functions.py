@@ -37,7 +37,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import reduce
 from typing import Any
 
@@ -230,12 +230,20 @@ def _round_decimal(value: Decimal, places: int) -> Decimal:
     return Decimal((whole.sign, whole.digits, whole.exponent - places))
 
 
-def _numeric_text(text: str, what: str) -> str:
+def _parse_number(text: str, what: str) -> Decimal:
+    """The exact value of a numeric string; G303 for anything else or an absurd exponent."""
     stripped = text.strip()
     if _NUMERIC_TEXT.fullmatch(stripped) is None:
         raise GmlRuntimeError("G303", f"{what} cannot convert {text[:50]!r}: it is not a number "
                               "(write digits such as '42', '-3.5' or '1e3')")
-    return stripped
+    try:
+        value = Decimal(stripped)
+    except InvalidOperation:
+        value = None
+    if value is None or abs(value.adjusted()) > _MAX_INT_DIGITS:
+        raise GmlRuntimeError("G303", f"{what} cannot convert {text[:50]!r}: the exponent is out "
+                              f"of range (at most {_MAX_INT_DIGITS} digits either side)")
+    return value
 
 
 def _check_depth(value: Any, limits: Limits) -> None:
@@ -437,8 +445,7 @@ def _int(value: Any) -> int | None:
     if isinstance(value, float | Decimal):
         return _integral(value, ROUND_DOWN, "INT")
     if isinstance(value, str):
-        text = _numeric_text(value, "INT")
-        return _integral(Decimal(text), ROUND_DOWN, "INT")
+        return _integral(_parse_number(value, "INT"), ROUND_DOWN, "INT")
     raise GmlRuntimeError("G303", f"INT cannot convert a {kind(value)}; it takes a number, a "
                           "numeric string or a bool")
 
@@ -451,7 +458,7 @@ def _float(value: Any) -> float | None:
     if isinstance(value, bool | int | Decimal):
         source = value
     elif isinstance(value, str):
-        source = Decimal(_numeric_text(value, "FLOAT"))
+        source = _parse_number(value, "FLOAT")
     else:
         raise GmlRuntimeError("G303", f"FLOAT cannot convert a {kind(value)}; it takes a number, "
                               "a numeric string or a bool")
@@ -473,7 +480,7 @@ def _decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         return Decimal(int(value))
     if isinstance(value, str):
-        return Decimal(_numeric_text(value, "DECIMAL"))
+        return _parse_number(value, "DECIMAL")
     if is_number(value):
         return _exact(value, "DECIMAL") if not isinstance(value, Decimal) else value
     raise GmlRuntimeError("G303", f"DECIMAL cannot convert a {kind(value)}; it takes a number, "

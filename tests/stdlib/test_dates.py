@@ -321,6 +321,12 @@ def test_start_and_end_of_a_daylight_saving_day() -> None:
     assert end_of(day, "day").isoformat() == "2025-03-30T23:59:59.999999+02:00"
 
 
+def test_periods_beyond_year_9999_are_g304() -> None:
+    last = pendulum.datetime(9999, 12, 31, tz="UTC")  # a Friday
+    assert code_of(end_of, last, "week") == "G304"
+    assert end_of(last, "year").isoformat() == "9999-12-31T23:59:59.999999+00:00"
+
+
 def test_end_of_february_in_a_leap_year() -> None:
     assert end_of(sh(2024, 2, 10), "month").isoformat() == "2024-02-29T23:59:59.999999+08:00"
 
@@ -493,3 +499,21 @@ def test_diff_is_the_largest_whole_count_of_calendar_steps(
         assert reached <= receiver < beyond
     else:
         assert beyond < receiver <= reached
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+       st.sampled_from(["UTC", "Asia/Shanghai", "Europe/Berlin", "America/St_Johns"]),
+       st.sampled_from(list(DATE_METHODS)),
+       st.sampled_from([None, "", "d", "week", "-1y 2d", "9000y", "YYYY", "2025-01-31", 5,
+                        "0001-01-01T00:00:00Z", "9999-12-31T23:59:59+14:00"]))
+def test_date_methods_only_ever_raise_gml_errors(naive: datetime, zone: str, name: str,
+                                                 arg: Any) -> None:
+    receiver = pendulum.instance(naive, tz="UTC").in_timezone(zone)
+    builtin = DATE_METHODS[name]
+    args = [arg][:builtin.max_args]
+    try:
+        value = method(name, receiver, *args)
+    except GmlRuntimeError as error:
+        assert error.code in ("G301", "G304")
+    else:
+        assert value is None or isinstance(value, str | int | pendulum.DateTime)

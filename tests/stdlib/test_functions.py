@@ -434,6 +434,7 @@ def test_int_truncates_exactly(value: Any, expected: Any) -> None:
 
 @pytest.mark.parametrize("value", [
     "abc", "", "1_000", "0x1F", "NaN", "Infinity", "1e", "١٢", "1.2.3", float("inf"),
+    "1e9999999999999999999999999",
     float("nan"), Decimal("Infinity"), "1e99999", [1], {"a": 1},
     pendulum.datetime(2025, 1, 1),
 ])
@@ -474,7 +475,10 @@ def test_decimal_keeps_every_digit(value: Any, expected: Any) -> None:
         assert str(result) == str(expected)
 
 
-@pytest.mark.parametrize("value", ["abc", "NaN", float("inf"), [1], pendulum.datetime(2025, 1, 1)])
+@pytest.mark.parametrize("value", [
+    "abc", "NaN", float("inf"), [1], pendulum.datetime(2025, 1, 1), "1e999999999",
+    "1e9999999999999999999999999", "1e-99999",
+])
 def test_decimal_conversion_failures(value: Any) -> None:
     fails("G303", "DECIMAL", value)
 
