@@ -3,12 +3,12 @@ same names (spec/gml.md §6, §7.1)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from gml._errors import GmlRuntimeError
-from gml._values import add, compare, divide, is_number, kind
+from gml._values import add, article, compare, divide, is_number, kind
 
 from ._support import as_function
 
@@ -82,18 +82,16 @@ def _extreme(values: Iterable[Any], op: str, what: str) -> Any:
                 best = value
         except GmlRuntimeError:
             raise GmlRuntimeError(
-                "G301", f"{what} cannot compare a {kind(value)} with a {kind(best)}") from None
+                "G301", f"{what} cannot compare {article(kind(value))} with "
+                f"{article(kind(best))}") from None
     return best
 
 
-def minimum(values: Iterable[Any]) -> Any:
-    """Smallest comparable non-null value, or null."""
-    return _extreme(values, "<", "MIN")
+def minimum(values: Iterable[Any], what: str = "MIN") -> Any:
+    """Smallest comparable non-null value, or null; ``what`` names the caller in errors."""
+    return _extreme(values, "<", what)
 
 
-def maximum(values: Iterable[Any]) -> Any:
-    """Largest comparable non-null value, or null."""
-    return _extreme(values, ">", "MAX")
-
-
-Aggregate = Callable[[Iterable[Any]], Any]
+def maximum(values: Iterable[Any], what: str = "MAX") -> Any:
+    """Largest comparable non-null value, or null; ``what`` names the caller in errors."""
+    return _extreme(values, ">", what)

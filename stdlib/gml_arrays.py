@@ -318,11 +318,11 @@ def _avg(items: Array, fn: Any = None) -> Any:
 
 
 def _min(items: Array, fn: Any = None) -> Any:
-    return minimum(_operands(items, fn, "min"))
+    return minimum(_operands(items, fn, "min"), "min")
 
 
 def _max(items: Array, fn: Any = None) -> Any:
-    return maximum(_operands(items, fn, "max"))
+    return maximum(_operands(items, fn, "max"), "max")
 
 
 def _med(items: Array, fn: Any = None) -> Any:

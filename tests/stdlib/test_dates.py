@@ -488,7 +488,7 @@ def test_diff_is_the_largest_whole_count_of_calendar_steps(
     receiver = pendulum.instance(first, tz=SHANGHAI)
     other = pendulum.instance(second, tz=SHANGHAI)
     count = diff_units(receiver, other, unit)
-    step = 1 if count >= 0 else -1
+    step = 1 if receiver >= other else -1
     if receiver >= other:
         assert count >= 0
     reached = apply_offset(other, f"{count}{unit}") if count >= 0 else apply_offset(
