@@ -103,7 +103,8 @@ def _float_text(value: float) -> str:
 
 
 def _decimal_text(value: Decimal) -> str:
-    if not value.is_finite():
+    # Exact digits; a huge exponent keeps scientific form instead of a gigantic string.
+    if not value.is_finite() or abs(value.adjusted()) > 1000:
         return str(value)
     return format(value, "f")
 
@@ -266,10 +267,8 @@ def compare(op: str, a: Any, b: Any) -> bool:
         ta in (str, int, float) or is_number(a) or isinstance(a, datetime)
     ):
         raise GmlRuntimeError("G301", f"cannot compare {kind(a)} {op} {kind(b)}")
-    if isinstance(a, float) and isinstance(b, Decimal):
-        a = _decimal_of(a)
-    elif isinstance(b, float) and isinstance(a, Decimal):
-        b = _decimal_of(b)
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        return _compare_decimal(op, a, b)
     if op == "<":
         return bool(a < b)
     if op == "<=":
@@ -277,6 +276,23 @@ def compare(op: str, a: Any, b: Any) -> bool:
     if op == ">":
         return bool(a > b)
     return bool(a >= b)
+
+
+def _compare_decimal(op: str, a: Any, b: Any) -> bool:
+    """Ordering with a Decimal on a side; NaN compares false, as with floats."""
+    try:
+        x, y = _decimal_of(a), _decimal_of(b)
+    except InvalidOperation:  # pragma: no cover - _decimal_of accepts every number
+        return False
+    if x.is_nan() or y.is_nan():
+        return False
+    if op == "<":
+        return x < y
+    if op == "<=":
+        return x <= y
+    if op == ">":
+        return x > y
+    return x >= y
 
 
 def _date_operand(text: str, op: str, other: datetime) -> datetime:
@@ -308,7 +324,7 @@ def _decimal_of(value: float | int | Decimal) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return Decimal(repr(value)) if math.isfinite(value) else Decimal(value)
     return Decimal(value)
 
 

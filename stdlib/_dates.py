@@ -316,12 +316,13 @@ def format_date(dt: datetime, pattern: str) -> str:
     """
     try:
         return pendulum.instance(dt).format(pattern, locale=_LOCALE)
-    except (ValueError, LookupError, TypeError) as error:
+    except Exception as error:  # whatever pendulum's formatter raises for a pattern
         raise GmlRuntimeError("G304", f"cannot format a date with pattern {pattern!r}: "
                               f"{error}") from None
 
 
-def parse_date(text: str, pattern: str, tz: Timezone, now: datetime) -> pendulum.DateTime:
+def parse_date(text: str, pattern: str, tz: Timezone, now: datetime,
+               what: str = "PARSE_DATE") -> pendulum.DateTime:
     """Parse ``text`` laid out as ``pattern`` (pendulum tokens).
 
     The date fields the pattern leaves out are taken from ``now`` (the evaluation's clock, never
@@ -336,6 +337,6 @@ def parse_date(text: str, pattern: str, tz: Timezone, now: datetime) -> pendulum
         if parts.get("tz") is None:
             parts["tz"] = tz
         return pendulum.datetime(**parts)
-    except (ValueError, LookupError, TypeError, OverflowError) as error:
-        raise GmlRuntimeError("G304", f"cannot read {text!r} as a date with pattern "
+    except Exception as error:  # pendulum raises ValueError, KeyError, AttributeError, ...
+        raise GmlRuntimeError("G304", f"{what} cannot read {text!r} as a date with pattern "
                               f"{pattern!r}: {error}") from None

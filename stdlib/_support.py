@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -49,7 +50,9 @@ def need_int(value: Any, what: str) -> int:
     """An integer argument (an integral float or Decimal is accepted)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, float | Decimal) and value == int(value):
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         return int(value)
     raise GmlRuntimeError("G301", f"{what} needs an integer, not a {kind(value)}")
 

@@ -33,6 +33,7 @@ from gml._errors import GmlRuntimeError
 from gml._values import kind
 from gml.types import BOOL, DATE, INT, STRING, ArrayType, Nullable
 
+from ._dates import parse_date
 from ._registry import Builtin, Param, table
 from ._support import check_array_size, check_string_size, need_int, need_string
 
@@ -183,12 +184,11 @@ def _pad_end(ctx: EvalContext, s: str, width: Any, fill: Any = None) -> str:
 def _to_date(ctx: EvalContext, s: str, pattern: Any = None) -> datetime:
     text = s.strip()
     form = None if pattern is None else need_string(pattern, "toDate")
+    if form is not None:
+        # Missing date parts come from the evaluation's clock, never the machine's.
+        return parse_date(text, form, ctx.tz, ctx.now(), "toDate")
     try:
-        if form is not None:
-            zone: Any = ctx.tz  # pendulum's stubs omit FixedTimezone, which it accepts
-            parsed: Any = pendulum.from_format(text, form, tz=zone)
-        else:
-            parsed = pendulum.parse(text, tz=ctx.tz, exact=True)
+        parsed: Any = pendulum.parse(text, tz=ctx.tz, exact=True)
     except (ValueError, TypeError, OverflowError, re.error) as error:
         how = "ISO 8601" if form is None else f"the pattern {form!r}"
         raise GmlRuntimeError(

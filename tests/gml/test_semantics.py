@@ -224,3 +224,13 @@ def test_whole_input_is_the_context() -> None:
     data = {"a": 1, "b": 2}
     assert gml.evaluate("$", data) == data
     assert gml.evaluate("$.a", data) == 1
+
+
+def test_decimal_nan_compares_false_instead_of_crashing() -> None:
+    assert gml.evaluate("a < b", {"a": Decimal("NaN"), "b": 1}) is False
+    assert gml.evaluate("a >= 1.5", {"a": Decimal("NaN")}) is False
+    assert gml.evaluate("a < 1.5", {"a": Decimal("1")}) is True
+
+
+def test_huge_decimal_exponent_stays_in_scientific_form() -> None:
+    assert gml.evaluate("`${a}`", {"a": Decimal("1e999999999")}) == "1E+999999999"

@@ -371,7 +371,7 @@ def test_parse_date_with_a_pattern(text: str, pattern: str, expected: str) -> No
 
 @pytest.mark.parametrize("text, pattern", [
     ("2025-13-01", "YYYY-MM-DD"), ("2025-02-30", "YYYY-MM-DD"), ("abc", "YYYY"),
-    ("2025", ""), ("99999-01-01", "YYYYY-MM-DD"),
+    ("2025", ""), ("99999-01-01", "YYYYY-MM-DD"), ("", "e"), ("x", "[")
 ])
 def test_parse_date_failures_are_g304(text: str, pattern: str) -> None:
     assert code_of(parse_date, text, pattern, SHANGHAI, EXAMPLE_NOW) == "G304"
