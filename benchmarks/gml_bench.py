@@ -321,7 +321,7 @@ RIGHT_ALIGNED = (False, False, True, True, True, True, True)
 
 def row_cells(r: Result) -> tuple[str, ...]:
     return (r.case, r.data, f"{r.gml_us:,.2f}", f"{r.python_us:,.2f}", f"{r.jsonata_us:,.1f}",
-            f"{r.gml_over_python:.2f}x", f"{r.jsonata_over_gml:,.0f}x")
+            f"{r.gml_over_python:.2f}x", f"{r.jsonata_over_gml:,.1f}x")
 
 
 def machine() -> dict[str, Any]:

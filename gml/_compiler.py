@@ -584,28 +584,17 @@ def _arithmetic(op: str, left: Closure, right: Closure, span: Span) -> Closure:
                 raise _stamp(error, span) from None
 
         return plus
-    if op == "in":
-        contains = v.contains
+    if op in ("in", "not in"):
+        contains, negate = v.contains, op == "not in"
 
-        def member_of(frame: Frame) -> Any:
+        def membership(frame: Frame) -> Any:
             item, container = left(frame), right(frame)
             try:
-                return contains(container, item)
+                return contains(container, item) is not negate
             except GmlError as error:
                 raise _stamp(error, span) from None
 
-        return member_of
-    if op == "not in":
-        contains = v.contains
-
-        def not_member_of(frame: Frame) -> Any:
-            item, container = left(frame), right(frame)
-            try:
-                return not contains(container, item)
-            except GmlError as error:
-                raise _stamp(error, span) from None
-
-        return not_member_of
+        return membership
     fn = _ARITHMETIC[op]
 
     def arith(frame: Frame) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +16,6 @@ from gml._errors import GmlRuntimeError
 from gml._limits import Limits
 from gml._values import to_json
 from gml.types import ANY, DOUBLE, INT, STRING, ArrayType, MapType, Nullable, ObjectType
-from stdlib._registry import Builtin
 from stdlib.gml_arrays import ARRAY_METHODS
 
 CTX = EvalContext(pendulum.timezone("Asia/Shanghai"), lambda: pendulum.now(), Limits())
@@ -70,19 +68,6 @@ class Fn:
 # ---------------------------------------------------------------- the table
 
 
-def _unique(builtins: Any) -> list[Builtin]:
-    seen: dict[int, Builtin] = {}
-    for builtin in builtins:
-        seen.setdefault(id(builtin), builtin)
-    return list(seen.values())
-
-
-@pytest.mark.parametrize("builtin", _unique(ARRAY_METHODS.values()), ids=lambda b: b.name)
-def test_every_method_is_documented_with_examples(builtin: Builtin) -> None:
-    assert builtin.doc and builtin.examples
-    for program, expected in builtin.examples:
-        assert program.strip()
-        json.loads(expected)  # the expected result is JSON text
 
 
 @pytest.mark.parametrize(("alias", "name"), [

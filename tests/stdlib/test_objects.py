@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 import pytest
 
 from gml._errors import GmlRuntimeError
 from gml.types import ANY, BOOL, INT, NULL, STRING, ArrayType, MapType, ObjectType
-from stdlib._registry import Builtin
 from stdlib.gml_objects import OBJECT_METHODS, field_names
 
 USER: dict[str, Any] = {"name": "Alice", "email": "a@x.org", "tags": ["vip"],
@@ -28,19 +26,6 @@ def error_code(name: str, receiver: dict[str, Any], *args: Any) -> str:
     return caught.value.code
 
 
-def _unique(builtins: Any) -> list[Builtin]:
-    seen: dict[int, Builtin] = {}
-    for builtin in builtins:
-        seen.setdefault(id(builtin), builtin)
-    return list(seen.values())
-
-
-@pytest.mark.parametrize("builtin", _unique(OBJECT_METHODS.values()), ids=lambda b: b.name)
-def test_every_method_is_documented_with_examples(builtin: Builtin) -> None:
-    assert builtin.doc and builtin.examples
-    for program, expected in builtin.examples:
-        assert program.strip()
-        json.loads(expected)
 
 
 def test_pick_is_proj() -> None:
