@@ -12,6 +12,7 @@ Other exceptions escaping a built-in become G301 errors at the call's position.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -234,10 +235,8 @@ class Compiler:
                 value = left(frame)
                 return right(frame) if value is None else value
             return coalesce
-        if op in ("==", "!="):
-            return _equality(left, right, op == "!=", span)
-        if op in ("<", "<=", ">", ">="):
-            return _comparison(op, left, right, span)
+        if op in _RELATIONS:
+            return _relation(node, left, right, scope)
         if op in ("like", "not like"):
             return _like(node, left, right, op == "not like", span)
         return _arithmetic(op, left, right, span)
@@ -371,6 +370,15 @@ class Compiler:
         arity = len(slots)
         if arity == 1:
             (s0,) = slots
+            # `x => x.field` is marked, so that array methods can read the field directly.
+            field = (node.body.name if isinstance(node.body, n.Member)
+                     and node.body.obj == n.Name(node.params[0]) else None)
+
+            direct = getattr(body, "direct", None)
+            if direct is not None and direct[0] == s0:
+                # `o => o.amount > 100`: one Python call per element, not two.
+                test = direct[1]
+                return lambda frame: test
 
             def bind1(frame: Frame) -> Any:
                 values = frame.slots
@@ -380,6 +388,7 @@ class Compiler:
                     return body(frame)
 
                 fn1.arity = 1  # type: ignore[attr-defined]
+                fn1.field = field  # type: ignore[attr-defined]
                 return fn1
 
             return bind1
@@ -505,42 +514,87 @@ _register_date_types()
 # ---------------------------------------------------------------- operator factories
 
 
-def _equality(left: Closure, right: Closure, negate: bool, span: Span) -> Closure:
-    equal = v.equal
-
-    def eq(frame: Frame) -> bool:
-        a, b = left(frame), right(frame)
-        if type(a) is type(b) and (type(a) is str or type(a) is int):
-            return (a == b) is not negate
-        try:
-            return equal(a, b, frame.ctx.limits) is not negate
-        except GmlError as error:
-            raise _stamp(error, span) from None
-
-    return eq
-
-
-_FAST_ORDER: dict[str, Callable[[Any, Any], Any]] = {
-    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+_RELATIONS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+    ">": operator.gt, ">=": operator.ge,
 }
+_FAST_TYPES = (str, int, float)  # where Python's operator is GML's (bool is excluded: its
+# type is bool, not int)
 
 
-def _comparison(op: str, left: Closure, right: Closure, span: Span) -> Closure:
-    compare, fast = v.compare, _FAST_ORDER[op]
-    simple = (int, float, str)
+def _relation(node: n.Binary, left: Closure, right: Closure, scope: _Scope) -> Closure:
+    """``== != < <= > >=``. Values of one simple type use Python's operator directly; all
+    else goes through `equal` / `compare`. Two hot shapes get a closure of their own: a
+    literal on the right (``x > 100``) and, on top of that, a lambda parameter's field on the
+    left (``o => o.amount > 100``), read in the same closure."""
+    op, span, fast = node.op, node.span, _RELATIONS[node.op]
+    if op in ("==", "!="):
+        equal, negate = v.equal, op == "!="
 
-    def cmp(frame: Frame) -> bool:
-        a, b = left(frame), right(frame)
-        ta = type(a)
-        if ta is type(b) and ta in simple:
-            return bool(fast(a, b))
-        try:
+        def slow(a: Any, b: Any, frame: Frame) -> bool:
+            return equal(a, b, frame.ctx.limits) is not negate
+    else:
+        compare = v.compare
+
+        def slow(a: Any, b: Any, frame: Frame) -> bool:
             return compare(op, a, b)
+
+    literal = node.right.value if isinstance(node.right, n.Literal) else None
+    if type(literal) not in _FAST_TYPES:
+        def relation(frame: Frame) -> bool:
+            a, b = left(frame), right(frame)
+            if type(a) is type(b) and type(a) in _FAST_TYPES:
+                return fast(a, b)
+            try:
+                return slow(a, b, frame)
+            except GmlError as error:
+                raise _stamp(error, span) from None
+
+        return relation
+    const = literal
+    accepted = (str,) if type(const) is str else (int, float)
+    target = node.left
+    slot = (scope.param(target.obj.name) if isinstance(target, n.Member)
+            and isinstance(target.obj, n.Name) else None)
+    if slot is None:
+        def relation_const(frame: Frame) -> bool:
+            a = left(frame)
+            if type(a) in accepted:
+                return fast(a, const)
+            try:
+                return slow(a, const, frame)
+            except GmlError as error:
+                raise _stamp(error, span) from None
+
+        return relation_const
+    assert isinstance(target, n.Member)
+    name, member = target.name, v.member
+    # Against a scalar literal the slow path never recurses, so it needs no frame (limits).
+    negate = op == "!="
+
+    def slow_const(a: Any) -> bool:
+        if op in ("==", "!="):
+            return v.equal(a, const) is not negate
+        return v.compare(op, a, const)
+
+    def test(x: Any = None, *_: Any) -> bool:
+        a = x.get(name) if type(x) is dict else member(x, name)
+        if type(a) in accepted:
+            return fast(a, const)
+        try:
+            return slow_const(a)
         except GmlError as error:
             raise _stamp(error, span) from None
 
-    return cmp
+    test.arity = 1  # type: ignore[attr-defined]
+    test.field = None  # type: ignore[attr-defined]
+
+    def relation_field(frame: Frame) -> bool:
+        return test(frame.slots[slot])
+
+    # A lambda whose whole body is this test is the test itself (see visit_Lambda).
+    relation_field.direct = (slot, test)  # type: ignore[attr-defined]
+    return relation_field
 
 
 def _like(node: n.Binary, left: Closure, right: Closure, negate: bool, span: Span) -> Closure:

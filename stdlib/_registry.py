@@ -23,9 +23,14 @@ argument types (for a lambda argument: the type of its body)."""
 
 
 class GmlFunction(Protocol):
-    """A compiled lambda: call it with positional arguments; missing ones are null."""
+    """A compiled lambda: call it with positional arguments; missing ones are null.
+
+    ``field`` is the field name when the lambda is exactly ``x => x.field`` (else None), so
+    that a method may read the field directly instead of calling the lambda per element.
+    """
 
     arity: int
+    field: str | None
 
     def __call__(self, *args: Any) -> Any: ...
 

@@ -83,6 +83,9 @@ def _results(items: Array, fn: Any, what: str) -> list[Any]:
         name = fn.strip()
         return [x.get(name) if type(x) is dict else member(x, name) for x in items]
     f = as_function(fn, what)
+    field = getattr(f, "field", None)  # a compiled `x => x.field`: read it directly
+    if field is not None:
+        return [x.get(field) if type(x) is dict else member(x, field) for x in items]
     if arity(f) <= 1:
         return [f(x) for x in items]
     return [f(x, i) for i, x in enumerate(items)]
@@ -153,6 +156,8 @@ def _map(items: Array, fn: Any) -> list[Any]:
 
 
 def _filter(items: Array, fn: Any) -> list[Any]:
+    if callable(fn) and getattr(fn, "field", None) is None and arity(fn) <= 1:
+        return [x for x in items if fn(x)]  # one pass, no list of verdicts
     return [x for x, keep in zip(items, _results(items, fn, "filter"), strict=True) if keep]
 
 
