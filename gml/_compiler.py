@@ -457,8 +457,7 @@ class Compiler:
             if kind in by_kind:
                 dispatch[python_type] = by_kind[kind]
 
-        def method(frame: Frame) -> Any:
-            receiver = obj(frame)
+        def call_on(frame: Frame, receiver: Any) -> Any:
             if receiver is None:
                 return None
             invoke = dispatch.get(type(receiver))
@@ -472,10 +471,54 @@ class Compiler:
             except Exception as error:
                 raise _guard(span, name, error) from None
 
-        return method
+        direct = _direct_method(name, args, span, call_on)
+        if direct is not None:
+            return _on_receiver(obj, direct)
+        return lambda frame: call_on(frame, obj(frame))
 
 
 _MISSING = object()
+
+_PRIMARY_TYPES = {"array": list, "string": str, "object": dict}
+
+
+def _on_receiver(obj: Closure, call: Callable[[Frame, Any], Any]) -> Closure:
+    return lambda frame: call(frame, obj(frame))
+
+
+def _direct_method(name: str, args: list[Closure], span: Span,
+                   general: Callable[[Frame, Any], Any]) -> Callable[[Frame, Any], Any] | None:
+    """For a method that exists for one kind only and takes at most one argument (``sum``,
+    ``map``, ``filter``, ``trim``...): call its implementation directly when the receiver has
+    that kind's usual Python type, with no argument list; anything else takes ``general``."""
+    owners = [(kind, table[name]) for kind, table in stdlib.METHODS.items() if name in table]
+    if len(owners) != 1 or owners[0][1].context or len(args) > 1:
+        return None
+    kind, builtin = owners[0]
+    primary, impl = _PRIMARY_TYPES.get(kind), builtin.impl
+    if primary is None:
+        return None
+    if not args:
+        def call0(frame: Frame, receiver: Any) -> Any:
+            if type(receiver) is not primary:
+                return general(frame, receiver)
+            try:
+                return impl(receiver)
+            except Exception as error:
+                raise _guard(span, name, error) from None
+
+        return call0
+    (arg,) = args
+
+    def call1(frame: Frame, receiver: Any) -> Any:
+        if type(receiver) is not primary:
+            return general(frame, receiver)
+        try:
+            return impl(receiver, arg(frame))
+        except Exception as error:
+            raise _guard(span, name, error) from None
+
+    return call1
 
 
 def _constant(value: Any) -> Closure:

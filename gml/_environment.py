@@ -107,7 +107,14 @@ class Program:
         env = self._env
         ctx = EvalContext(env.timezone if tz is None else resolve_timezone(tz),
                           clock or env.clock, limits or env.limits)
-        return self.evaluate(data if data is not None else {}, ctx)
+        # The body of `evaluate`, inlined: this is the per-call cost of every evaluation.
+        try:
+            return self._run(Frame(ctx, {} if data is None else data, self._slots))
+        except GmlError as error:
+            raise error.with_source(self._source) from None
+        except RecursionError:
+            raise GmlLimitError("the evaluation nested too deeply").with_source(
+                self._source) from None
 
     def evaluate(self, data: Mapping[str, Any], ctx: EvalContext) -> Any:
         """Evaluate with a prepared context (what the runtime does for every node)."""

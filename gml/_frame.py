@@ -27,4 +27,8 @@ class Frame:
         self.ctx = ctx
         self.data = data
         self.this: dict[str, Any] = {}
-        self.slots: list[Any] = [None] * slots
+        self.slots: list[Any] = [None] * slots if slots else _NO_SLOTS
+
+
+_NO_SLOTS: list[Any] = []
+"""Shared by programs without temporaries or lambdas: nothing ever writes to it."""
