@@ -21,6 +21,7 @@ import stdlib
 
 from . import _values as v
 from . import nodes as n
+from ._checker import suggest
 from ._errors import GmlError, GmlLimitError, GmlRuntimeError
 from ._frame import Frame
 from ._source import Span
@@ -529,12 +530,9 @@ _KIND_TYPES: dict[type, str] = {list: "array", tuple: "array", str: "string", di
 
 def _no_method(name: str, receiver: Any) -> str:
     kind = v.kind(receiver)
-    table = stdlib.METHODS.get(kind, {})
-    message = f"a {kind} has no method '{name}'"
-    from difflib import get_close_matches
-
-    close = get_close_matches(name, list(table), n=1)
-    return message + (f"; did you mean '{close[0]}'?" if close else "")
+    message = f"{v.article(kind)} has no method '{name}'"
+    close = suggest(name, stdlib.METHODS.get(kind, {}))
+    return message + (f"; did you mean '{close}'?" if close else "")
 
 
 def _invoker(builtin: Builtin) -> Callable[[Frame, Any, list[Any]], Any]:

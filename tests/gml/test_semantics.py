@@ -234,3 +234,25 @@ def test_decimal_nan_compares_false_instead_of_crashing() -> None:
 
 def test_huge_decimal_exponent_stays_in_scientific_form() -> None:
     assert gml.evaluate("`${a}`", {"a": Decimal("1e999999999")}) == "1E+999999999"
+
+
+@pytest.mark.parametrize(("source", "value", "message"), [
+    ("x.trim()", 5, "an int has no method 'trim'"),
+    ("x.map(v => v)", "text", "a string has no method 'map'"),
+    ("x.keys()", [1], "an array has no method 'keys'"),
+    ("x.offset('1d')", True, "a bool has no method 'offset'"),
+    ("x.toDate()", 1.5, "a double has no method 'toDate'"),
+])
+def test_method_missing_for_the_runtime_type_is_g305(source: str, value: Any,
+                                                     message: str) -> None:
+    with pytest.raises(gml.GmlRuntimeError) as info:
+        gml.evaluate(source, {"x": value})
+    assert info.value.code == "G305"
+    assert message in info.value.message
+    assert (info.value.line, info.value.column) == (1, 1)
+
+
+def test_methods_on_null_receivers_give_null() -> None:
+    assert gml.evaluate("x.trim()", {"x": None}) is None
+    assert gml.evaluate("x.map(v => v)", {"x": None}) is None
+    assert gml.evaluate("x.y.keys().first()", {"x": None}) is None
