@@ -281,12 +281,7 @@ def start_of(dt: datetime, unit: str) -> pendulum.DateTime:
     Raises:
         GmlRuntimeError: G304 for any other unit.
     """
-    period = _period(unit, "startOf")
-    try:
-        return pendulum.instance(dt).start_of(period)
-    except (OverflowError, ValueError):
-        raise GmlRuntimeError("G304", f"startOf({period!r}) lies outside the years 1 to "
-                              "9999") from None
+    return _boundary(dt, unit, "startOf")
 
 
 def end_of(dt: datetime, unit: str) -> pendulum.DateTime:
@@ -295,11 +290,16 @@ def end_of(dt: datetime, unit: str) -> pendulum.DateTime:
     Raises:
         GmlRuntimeError: G304 for any unit but year month week day hour minute.
     """
-    period = _period(unit, "endOf")
+    return _boundary(dt, unit, "endOf")
+
+
+def _boundary(dt: datetime, unit: str, what: str) -> pendulum.DateTime:
+    period = _period(unit, what)
+    moment = pendulum.instance(dt)
     try:
-        return pendulum.instance(dt).end_of(period)
+        return moment.start_of(period) if what == "startOf" else moment.end_of(period)
     except (OverflowError, ValueError):
-        raise GmlRuntimeError("G304", f"endOf({period!r}) lies outside the years 1 to "
+        raise GmlRuntimeError("G304", f"{what}({period!r}) lies outside the years 1 to "
                               "9999") from None
 
 
