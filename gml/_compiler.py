@@ -24,6 +24,7 @@ from . import nodes as n
 from ._checker import suggest
 from ._errors import GmlError, GmlLimitError, GmlRuntimeError
 from ._frame import Frame
+from ._limits import check_array_size, check_string_size
 from ._source import Span
 
 if TYPE_CHECKING:
@@ -286,11 +287,9 @@ class Compiler:
             limits = frame.ctx.limits
             try:
                 text = "".join([to_text(part(frame), limits) for part in parts])
+                check_string_size(len(text), limits)
             except GmlError as error:
                 raise _stamp(error, span) from None
-            if len(text) > limits.max_string:
-                raise GmlLimitError(f"a string of {len(text)} characters exceeds the limit of "
-                                    f"{limits.max_string}", span)
             return text
 
         return template
@@ -314,9 +313,10 @@ class Compiler:
                 elif value is not None:
                     raise GmlRuntimeError("G301", f"only an array can be spread into an array, "
                                           f"not {v.article(v.kind(value))}", span)
-            if len(out) > frame.ctx.limits.max_array:
-                raise GmlLimitError(f"an array of {len(out)} elements exceeds the limit of "
-                                    f"{frame.ctx.limits.max_array}", span)
+            try:
+                check_array_size(len(out), frame.ctx.limits)
+            except GmlError as error:
+                raise _stamp(error, span) from None
             return out
 
         return array

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Limits"]
+from ._errors import GmlLimitError
+
+__all__ = ["Limits", "check_array_size", "check_string_size"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,3 +23,17 @@ class Limits:
     max_string: int = 10_000_000
     max_array: int = 1_000_000
     max_depth: int = 256
+
+
+def check_string_size(length: int, limits: Limits) -> None:
+    """G306 when a string of ``length`` characters would exceed ``limits``."""
+    if length > limits.max_string:
+        raise GmlLimitError(
+            f"a string of {length} characters exceeds the limit of {limits.max_string}")
+
+
+def check_array_size(length: int, limits: Limits) -> None:
+    """G306 when an array of ``length`` elements would exceed ``limits``."""
+    if length > limits.max_array:
+        raise GmlLimitError(
+            f"an array of {length} elements exceeds the limit of {limits.max_array}")

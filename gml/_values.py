@@ -23,7 +23,7 @@ from typing import Any
 import pendulum
 
 from ._errors import GmlLimitError, GmlRuntimeError
-from ._limits import Limits
+from ._limits import Limits, check_array_size, check_string_size
 
 __all__ = [
     "add",
@@ -348,14 +348,10 @@ def add(a: Any, b: Any, limits: Limits = _DEFAULT_LIMITS) -> Any:
         return a + b
     if ta is str or tb is str:
         text = to_text(a, limits) + to_text(b, limits)
-        if len(text) > limits.max_string:
-            raise GmlLimitError(f"string of {len(text)} characters exceeds the limit of "
-                                f"{limits.max_string}")
+        check_string_size(len(text), limits)
         return text
     if isinstance(a, list) and isinstance(b, list):
-        if len(a) + len(b) > limits.max_array:
-            raise GmlLimitError(f"array of {len(a) + len(b)} elements exceeds the limit of "
-                                f"{limits.max_array}")
+        check_array_size(len(a) + len(b), limits)
         return a + b
     if a is None or b is None:
         return None

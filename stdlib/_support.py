@@ -7,8 +7,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from gml._errors import GmlLimitError, GmlRuntimeError
-from gml._limits import Limits
+from gml._errors import GmlRuntimeError
+from gml._limits import check_array_size as check_array_size
+from gml._limits import check_string_size as check_string_size
 from gml._values import is_number, kind, member
 
 __all__ = [
@@ -68,14 +69,3 @@ def need_string(value: Any, what: str) -> str:
         return value
     raise GmlRuntimeError("G301", f"{what} needs a string, not a {kind(value)}")
 
-
-def check_string_size(length: int, limits: Limits) -> None:
-    if length > limits.max_string:
-        raise GmlLimitError(
-            f"a string of {length} characters exceeds the limit of {limits.max_string}")
-
-
-def check_array_size(length: int, limits: Limits) -> None:
-    if length > limits.max_array:
-        raise GmlLimitError(
-            f"an array of {length} elements exceeds the limit of {limits.max_array}")
