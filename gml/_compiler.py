@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import pendulum
+
 import stdlib
 
 from . import _values as v
@@ -24,7 +26,7 @@ from . import nodes as n
 from ._checker import suggest
 from ._errors import GmlError, GmlLimitError, GmlRuntimeError
 from ._frame import Frame
-from ._limits import check_array_size, check_string_size
+from ._limits import Limits, check_array_size, check_string_size
 from ._source import Span
 
 if TYPE_CHECKING:
@@ -525,7 +527,11 @@ def _direct_method(name: str, args: list[Closure], span: Span,
 def _constant(value: Any) -> Closure:
     return lambda frame: value
 
-_KIND_TYPES: dict[type, str] = {list: "array", tuple: "array", str: "string", dict: "object"}
+
+_KIND_TYPES: dict[type, str] = {
+    list: "array", tuple: "array", str: "string", dict: "object", datetime: "date",
+    pendulum.DateTime: "date",
+}
 
 
 def _no_method(name: str, receiver: Any) -> str:
@@ -542,16 +548,6 @@ def _invoker(builtin: Builtin) -> Callable[[Frame, Any, list[Any]], Any]:
     return lambda frame, receiver, args: impl(receiver, *args)
 
 
-def _register_date_types() -> None:
-    import pendulum
-
-    _KIND_TYPES[datetime] = "date"
-    _KIND_TYPES[pendulum.DateTime] = "date"
-
-
-_register_date_types()
-
-
 # ---------------------------------------------------------------- operator factories
 
 
@@ -561,6 +557,7 @@ _RELATIONS: dict[str, Callable[[Any, Any], bool]] = {
 }
 _FAST_TYPES = (str, int, float)  # where Python's operator is GML's (bool is excluded: its
 # type is bool, not int)
+_NO_RECURSION = Limits()
 
 
 def _relation(node: n.Binary, left: Closure, right: Closure, scope: _Scope) -> Closure:
@@ -569,16 +566,12 @@ def _relation(node: n.Binary, left: Closure, right: Closure, scope: _Scope) -> C
     literal on the right (``x > 100``) and, on top of that, a lambda parameter's field on the
     left (``o => o.amount > 100``), read in the same closure."""
     op, span, fast = node.op, node.span, _RELATIONS[node.op]
-    if op in ("==", "!="):
-        equal, negate = v.equal, op == "!="
+    negate = op == "!="
 
-        def slow(a: Any, b: Any, frame: Frame) -> bool:
-            return equal(a, b, frame.ctx.limits) is not negate
-    else:
-        compare = v.compare
-
-        def slow(a: Any, b: Any, frame: Frame) -> bool:
-            return compare(op, a, b)
+    def slow(a: Any, b: Any, limits: Limits) -> bool:
+        if op in ("==", "!="):
+            return v.equal(a, b, limits) is not negate
+        return v.compare(op, a, b)
 
     literal = node.right.value if isinstance(node.right, n.Literal) else None
     if type(literal) not in _FAST_TYPES:
@@ -587,13 +580,18 @@ def _relation(node: n.Binary, left: Closure, right: Closure, scope: _Scope) -> C
             if type(a) is type(b) and type(a) in _FAST_TYPES:
                 return fast(a, b)
             try:
-                return slow(a, b, frame)
+                return slow(a, b, frame.ctx.limits)
             except GmlError as error:
                 raise _stamp(error, span) from None
 
         return relation
     const = literal
     accepted = (str,) if type(const) is str else (int, float)
+
+    # Against a scalar literal the slow path never recurses, so it needs no limits of its own.
+    def slow_const(a: Any) -> bool:
+        return slow(a, const, _NO_RECURSION)
+
     target = node.left
     slot = (scope.param(target.obj.name) if isinstance(target, n.Member)
             and isinstance(target.obj, n.Name) else None)
@@ -603,20 +601,13 @@ def _relation(node: n.Binary, left: Closure, right: Closure, scope: _Scope) -> C
             if type(a) in accepted:
                 return fast(a, const)
             try:
-                return slow(a, const, frame)
+                return slow_const(a)
             except GmlError as error:
                 raise _stamp(error, span) from None
 
         return relation_const
     assert isinstance(target, n.Member)
     name, member = target.name, v.member
-    # Against a scalar literal the slow path never recurses, so it needs no frame (limits).
-    negate = op == "!="
-
-    def slow_const(a: Any) -> bool:
-        if op in ("==", "!="):
-            return v.equal(a, const) is not negate
-        return v.compare(op, a, const)
 
     def test(x: Any = None, *_: Any) -> bool:
         a = x.get(name) if type(x) is dict else member(x, name)
