@@ -41,7 +41,7 @@ import pendulum
 from pendulum.formatting import Formatter
 
 from gml._errors import GmlRuntimeError
-from gml._values import kind, parse_iso
+from gml._values import article, kind, parse_iso
 
 __all__ = [
     "CALENDAR_UNITS",
@@ -119,7 +119,7 @@ def parse_offset(spec: str) -> list[tuple[str, int]]:
     """
     if not isinstance(spec, str):
         raise GmlRuntimeError("G301", f"an offset spec must be a string such as {_EXAMPLE_SPEC}, "
-                              f"not a {kind(spec)}")
+                              f"not {article(kind(spec))}")
     if not is_offset_spec(spec):
         raise GmlRuntimeError("G304", f"malformed offset spec {spec!r}: write a signed amount "
                               f"and a unit (y M w d h m s ms), e.g. {_EXAMPLE_SPEC}")
@@ -195,7 +195,7 @@ def to_datetime(value: Any, tz: Timezone, what: str = "a date") -> pendulum.Date
                                   f"or '2025-01-31T10:30:00+08:00', not {value!r}")
         return pendulum.instance(parsed, tz=tz)
     raise GmlRuntimeError("G301", f"{what} needs a date or an ISO 8601 string, "
-                          f"not a {kind(value)}")
+                          f"not {article(kind(value))}")
 
 
 def epoch_millis(dt: datetime) -> int:
@@ -267,7 +267,7 @@ def _settle(start: pendulum.DateTime, end: pendulum.DateTime, unit: str, guess: 
 
 def _period(unit: Any, what: str) -> str:
     if not isinstance(unit, str) or unit not in PERIOD_UNITS:
-        shown = repr(unit) if isinstance(unit, str) else f"a {kind(unit)}"
+        shown = repr(unit) if isinstance(unit, str) else f"{article(kind(unit))}"
         raise GmlRuntimeError("G304", f"{what} cannot use {shown}: use one of "
                               f"{', '.join(repr(u) for u in PERIOD_UNITS)}")
     return unit

@@ -30,7 +30,7 @@ from functools import cmp_to_key
 from typing import Any
 
 from gml._errors import GmlRuntimeError
-from gml._values import is_number, kind, member, sort_key_compare
+from gml._values import article, is_number, kind, member, sort_key_compare
 
 __all__ = ["SortKey", "arity", "parse_spec", "path_reader", "sort_items"]
 
@@ -107,7 +107,7 @@ def sort_items(items: Sequence[Any], spec: Any, what: str) -> list[Any]:
         return _by_keys(items, [(spec, False)])
     raise GmlRuntimeError(
         "G301", f"{what} needs a lambda or a sort spec string such as 'amount DESC', "
-                f"not a {kind(spec)}")
+                f"not {article(kind(spec))}")
 
 
 def _identity(value: Any) -> Any:
@@ -162,7 +162,7 @@ def _by_comparator(items: Sequence[Any], compare: Callable[..., Any], what: str)
         if not is_number(result):
             raise GmlRuntimeError(
                 "G301", f"{what}: a comparator must return a number (negative, zero or "
-                        f"positive), not a {kind(result)}; for a key, use a one-parameter "
+                        f"positive), not {article(kind(result))}; for a key, use a one-parameter "
                         "lambda such as x => x.amount")
         return -1 if result < 0 else 1 if result > 0 else 0
 

@@ -10,7 +10,7 @@ from typing import Any
 from gml._errors import GmlRuntimeError
 from gml._limits import check_array_size as check_array_size
 from gml._limits import check_string_size as check_string_size
-from gml._values import is_number, kind, member
+from gml._values import article, is_number, kind, member
 
 __all__ = [
     "as_function",
@@ -44,7 +44,8 @@ def as_function(arg: Any, what: str) -> Callable[..., Any]:
         return arg  # type: ignore[no-any-return]
     if isinstance(arg, str):
         return field_path(arg)
-    raise GmlRuntimeError("G301", f"{what} needs a lambda or a field name, not a {kind(arg)}")
+    raise GmlRuntimeError(
+        "G301", f"{what} needs a lambda or a field name, not {article(kind(arg))}")
 
 
 def need_int(value: Any, what: str) -> int:
@@ -55,17 +56,17 @@ def need_int(value: Any, what: str) -> int:
         return int(value)
     if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         return int(value)
-    raise GmlRuntimeError("G301", f"{what} needs an integer, not a {kind(value)}")
+    raise GmlRuntimeError("G301", f"{what} needs an integer, not {article(kind(value))}")
 
 
 def need_number(value: Any, what: str) -> int | float | Decimal:
     if is_number(value):
         return value  # type: ignore[no-any-return]
-    raise GmlRuntimeError("G301", f"{what} needs a number, not a {kind(value)}")
+    raise GmlRuntimeError("G301", f"{what} needs a number, not {article(kind(value))}")
 
 
 def need_string(value: Any, what: str) -> str:
     if isinstance(value, str):
         return value
-    raise GmlRuntimeError("G301", f"{what} needs a string, not a {kind(value)}")
+    raise GmlRuntimeError("G301", f"{what} needs a string, not {article(kind(value))}")
 

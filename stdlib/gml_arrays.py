@@ -34,7 +34,7 @@ from typing import Any
 
 from gml._context import EvalContext
 from gml._errors import GmlRuntimeError
-from gml._values import divide, equal, is_number, kind, member, to_text
+from gml._values import article, divide, equal, is_number, kind, member, to_text
 from gml.types import (
     ANY,
     BOOL,
@@ -190,7 +190,7 @@ def _every(items: Array, fn: Any) -> bool:
 def _reduce(items: Array, fn: Any, init: Any) -> Any:
     if not callable(fn):
         raise GmlRuntimeError(
-            "G301", f"reduce needs a lambda (acc, x) => ..., not a {kind(fn)}")
+            "G301", f"reduce needs a lambda (acc, x) => ..., not {article(kind(fn))}")
     acc = init
     if arity(fn) <= 2:
         for x in items:

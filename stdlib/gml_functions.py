@@ -46,7 +46,7 @@ import pendulum
 from gml._context import EvalContext
 from gml._errors import GmlLimitError, GmlRuntimeError
 from gml._limits import Limits
-from gml._values import is_number, kind, to_json, to_text, truthy
+from gml._values import article, is_number, kind, to_json, to_text, truthy
 from gml.types import (
     ANY,
     BOOL,
@@ -402,7 +402,7 @@ def _join(ctx: EvalContext, value: Any, sep: Any = None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, list | tuple):
-        raise GmlRuntimeError("G301", f"JOIN needs an array, not a {kind(value)}")
+        raise GmlRuntimeError("G301", f"JOIN needs an array, not {article(kind(value))}")
     separator = _optional_string(sep, ",", "JOIN (separator)")
     parts: list[str] = []
     size = -len(separator)
@@ -446,8 +446,8 @@ def _int(value: Any) -> int | None:
         return _integral(value, ROUND_DOWN, "INT")
     if isinstance(value, str):
         return _integral(_parse_number(value, "INT"), ROUND_DOWN, "INT")
-    raise GmlRuntimeError("G303", f"INT cannot convert a {kind(value)}; it takes a number, a "
-                          "numeric string or a bool")
+    raise GmlRuntimeError("G303", f"INT cannot convert {article(kind(value))}; "
+                          "it takes a number, a numeric string or a bool")
 
 
 def _float(value: Any) -> float | None:
@@ -460,8 +460,8 @@ def _float(value: Any) -> float | None:
     elif isinstance(value, str):
         source = _parse_number(value, "FLOAT")
     else:
-        raise GmlRuntimeError("G303", f"FLOAT cannot convert a {kind(value)}; it takes a number, "
-                              "a numeric string or a bool")
+        raise GmlRuntimeError("G303", f"FLOAT cannot convert {article(kind(value))}; "
+                              "it takes a number, a numeric string or a bool")
     if isinstance(source, Decimal) and not source.is_finite():
         raise GmlRuntimeError("G303", f"FLOAT cannot convert the non-finite decimal {source}")
     try:
@@ -483,8 +483,8 @@ def _decimal(value: Any) -> Decimal | None:
         return _parse_number(value, "DECIMAL")
     if is_number(value):
         return _exact(value, "DECIMAL") if not isinstance(value, Decimal) else value
-    raise GmlRuntimeError("G303", f"DECIMAL cannot convert a {kind(value)}; it takes a number, "
-                          "a numeric string or a bool")
+    raise GmlRuntimeError("G303", f"DECIMAL cannot convert {article(kind(value))}; "
+                          "it takes a number, a numeric string or a bool")
 
 
 def _string(ctx: EvalContext, value: Any) -> str:
@@ -529,7 +529,7 @@ def _date(ctx: EvalContext, *spec: Any) -> pendulum.DateTime | None:
     if isinstance(value, str | datetime):
         return _dates.to_datetime(value, ctx.tz, "DATE")
     raise GmlRuntimeError("G301", f"DATE needs an offset spec such as '-3M', an ISO 8601 "
-                          f"string or a date, not a {kind(value)}")
+                          f"string or a date, not {article(kind(value))}")
 
 
 def _today(ctx: EvalContext) -> pendulum.DateTime:
@@ -577,7 +577,7 @@ def _digest(algorithm: str) -> Callable[[EvalContext, Any], str | None]:
 def _need_array(value: Any, what: str) -> Sequence[Any]:
     if isinstance(value, list | tuple):
         return value
-    raise GmlRuntimeError("G301", f"{what} needs an array, not a {kind(value)}")
+    raise GmlRuntimeError("G301", f"{what} needs an array, not {article(kind(value))}")
 
 
 def _first(value: Any) -> Any:
@@ -597,7 +597,7 @@ def _last(value: Any) -> Any:
 def _need_object(value: Any, what: str) -> Mapping[str, Any]:
     if isinstance(value, Mapping):
         return value
-    raise GmlRuntimeError("G301", f"{what} needs an object, not a {kind(value)}")
+    raise GmlRuntimeError("G301", f"{what} needs an object, not {article(kind(value))}")
 
 
 def _keys(value: Any) -> list[str] | None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from gml._errors import GmlRuntimeError
-from gml._values import kind
+from gml._values import article, kind
 from gml.types import (
     ANY,
     BOOL,
@@ -56,11 +56,11 @@ def field_names(specs: Iterable[Any], what: str) -> list[str]:
             continue
         else:
             raise GmlRuntimeError(
-                "G301", f"{what} needs field names such as 'id, amount', not a {kind(spec)}")
+                "G301", f"{what} needs field names such as 'id, amount', not {article(kind(spec))}")
         for part in parts:
             if not isinstance(part, str):
                 raise GmlRuntimeError(
-                    "G301", f"{what} needs field names as strings, not a {kind(part)}")
+                    "G301", f"{what} needs field names as strings, not {article(kind(part))}")
             name = part.strip()
             if name and name not in names:
                 names.append(name)
@@ -108,7 +108,7 @@ def _merge(obj: Mapping[str, Any], *others: Any) -> dict[str, Any]:
             continue
         if not isinstance(other, Mapping):
             raise GmlRuntimeError(
-                "G301", f"merge needs objects to merge in, not a {kind(other)}")
+                "G301", f"merge needs objects to merge in, not {article(kind(other))}")
         merged.update(other)
     return merged
 
@@ -117,7 +117,7 @@ def _has(obj: Mapping[str, Any], key: Any) -> bool:
     if key is None:
         return False
     if not isinstance(key, str):
-        raise GmlRuntimeError("G301", f"has needs a field name string, not a {kind(key)}")
+        raise GmlRuntimeError("G301", f"has needs a field name string, not {article(kind(key))}")
     return key in obj
 
 

@@ -30,7 +30,7 @@ import pendulum
 
 from gml._context import EvalContext
 from gml._errors import GmlRuntimeError
-from gml._values import kind
+from gml._values import article, kind
 from gml.types import BOOL, DATE, INT, STRING, ArrayType, Nullable
 
 from ._dates import parse_date
@@ -44,7 +44,7 @@ def _search(value: Any, what: str) -> str | None:
     """A search argument: a string, or None for null."""
     if value is None or isinstance(value, str):
         return value
-    raise GmlRuntimeError("G301", f"{what} needs a string to look for, not a {kind(value)}")
+    raise GmlRuntimeError("G301", f"{what} needs a string to look for, not {article(kind(value))}")
 
 
 # ---------------------------------------------------------------- simple methods
