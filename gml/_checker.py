@@ -20,7 +20,7 @@ import stdlib
 from . import nodes as n
 from ._errors import Diagnostic, Severity
 from ._source import Source, Span
-from ._values import article
+from ._values import DATE_PARTS, article
 
 if TYPE_CHECKING:
     from stdlib import Builtin
@@ -49,8 +49,6 @@ from .types import (
 
 __all__ = ["CheckResult", "Checker"]
 
-_DATE_PARTS = ("year", "month", "day", "hour", "minute", "second", "millisecond", "weekday",
-               "dayOfYear")
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
@@ -280,11 +278,11 @@ class Checker:
                 return inner
             return ArrayType(inner)
         if t == DATE:
-            if node.name in _DATE_PARTS:
+            if node.name in DATE_PARTS:
                 return INT
             self.report("G205", f"a date has no component '{node.name}' (components: "
-                        f"{', '.join(_DATE_PARTS)})", self._name_span(node),
-                        suggestion=suggest(node.name, _DATE_PARTS))
+                        f"{', '.join(DATE_PARTS)})", self._name_span(node),
+                        suggestion=suggest(node.name, DATE_PARTS))
             return ANY
         self.report("G213", f"'.{node.name}' reads a field of {article(t)}, which has no fields; "
                     "the result is always null", self._name_span(node), "warning")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
 from threading import Lock
 from typing import TYPE_CHECKING, Any
 
@@ -227,7 +226,3 @@ class Environment:
                  limits: Limits | None = None) -> Any:
         """Compile (cached) and evaluate in one call."""
         return self.compile(source)(data, tz=tz, clock=clock, limits=limits)
-
-    def frozen_clock(self, instant: datetime) -> Clock:
-        """A clock that always returns ``instant`` (tests, examples)."""
-        return lambda: instant

@@ -20,10 +20,6 @@ class Span:
     start: int
     end: int
 
-    def cover(self, other: Span) -> Span:
-        """The smallest span holding both ``self`` and ``other``."""
-        return Span(min(self.start, other.start), max(self.end, other.end))
-
 
 @dataclass(frozen=True, slots=True)
 class Source:

@@ -445,9 +445,6 @@ def contains(container: Any, item: Any) -> bool:
     raise GmlRuntimeError("G301", f"IN needs an array or a string, not {article(kind(container))}")
 
 
-_LIKE_CACHE_SIZE = 256
-
-
 def like_pattern(pattern: str) -> re.Pattern[str]:
     """Compile an SQL LIKE pattern (``%`` any run, ``_`` one character, ``\\`` escapes)."""
     out = []
