@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -249,50 +250,45 @@ def _numeric_equal(a: Any, b: Any) -> bool:
 # ---------------------------------------------------------------- ordering
 
 
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+
+def _ordering_family(value: Any) -> str | None:
+    """Which values ``value`` can be ordered against: numbers, strings or dates."""
+    if is_number(value):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, datetime):
+        return "date"
+    return None
+
+
 def compare(op: str, a: Any, b: Any) -> bool:
     """``< <= > >=``: numbers with numbers, strings with strings, datetimes with datetimes (an
     ISO string compared with a datetime is parsed first). ``null`` on either side is false."""
     if a is None or b is None:
         return False
-    ta, tb = type(a), type(b)
-    if not ((ta is tb and ta is not bool and ta is not list and ta is not dict)
-            or (is_number(a) and is_number(b))):
-        if isinstance(a, datetime) and isinstance(b, str):
-            b = _date_operand(b, op, a)
-        elif isinstance(b, datetime) and isinstance(a, str):
-            a = _date_operand(a, op, b)
-        elif not (isinstance(a, datetime) and isinstance(b, datetime)):
-            raise GmlRuntimeError("G301", f"cannot compare {kind(a)} {op} {kind(b)}")
-    elif ta is bool or ta is list or ta is dict or not (
-        ta in (str, int, float) or is_number(a) or isinstance(a, datetime)
-    ):
+    fa, fb = _ordering_family(a), _ordering_family(b)
+    if fa == "date" and fb == "string":
+        b = _date_operand(b, op, a)
+    elif fa == "string" and fb == "date":
+        a = _date_operand(a, op, b)
+    elif fa is None or fa != fb:
         raise GmlRuntimeError("G301", f"cannot compare {kind(a)} {op} {kind(b)}")
     if isinstance(a, Decimal) or isinstance(b, Decimal):
         return _compare_decimal(op, a, b)
-    if op == "<":
-        return bool(a < b)
-    if op == "<=":
-        return bool(a <= b)
-    if op == ">":
-        return bool(a > b)
-    return bool(a >= b)
+    return bool(_ORDER[op](a, b))
 
 
 def _compare_decimal(op: str, a: Any, b: Any) -> bool:
     """Ordering with a Decimal on a side; NaN compares false, as with floats."""
-    try:
-        x, y = _decimal_of(a), _decimal_of(b)
-    except InvalidOperation:  # pragma: no cover - _decimal_of accepts every number
-        return False
+    x, y = _decimal_of(a), _decimal_of(b)
     if x.is_nan() or y.is_nan():
         return False
-    if op == "<":
-        return x < y
-    if op == "<=":
-        return x <= y
-    if op == ">":
-        return x > y
-    return x >= y
+    return _ORDER[op](x, y)
 
 
 def _date_operand(text: str, op: str, other: datetime) -> datetime:
