@@ -79,6 +79,7 @@ def _lark() -> Lark:
     )
 
 
+@cache
 def terminal_patterns() -> dict[str, str]:
     """Literal spellings of the grammar's string terminals (for error messages)."""
     return {t.name: t.pattern.value for t in _lark().terminals if t.pattern.type == "str"}
