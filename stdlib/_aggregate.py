@@ -10,7 +10,7 @@ from typing import Any
 from gml._errors import GmlRuntimeError
 from gml._values import add, article, compare, divide, is_number, kind
 
-from ._support import as_function
+from ._support import apply_each
 
 __all__ = ["average", "collect", "maximum", "median", "minimum", "total"]
 
@@ -27,8 +27,7 @@ def collect(args: Sequence[Any], what: str) -> list[Any]:
         values = ()
     elif (len(args) == 2 and isinstance(args[0], list | tuple)
           and (isinstance(args[1], str) or callable(args[1]))):
-        get = as_function(args[1], what)
-        values = (get(item, i) for i, item in enumerate(args[0]))
+        values = apply_each(args[0], args[1], what)
     elif len(args) == 2 and args[0] is None and (isinstance(args[1], str) or callable(args[1])):
         values = ()
     else:
@@ -40,19 +39,42 @@ def _numbers(values: Iterable[Any]) -> list[Any]:
     return [v for v in values if is_number(v)]
 
 
-def total(values: Iterable[Any]) -> Any:
+def _plain_total(values: Sequence[Any]) -> tuple[Any, int] | None:
+    """Sum and count of the numbers when none is a Decimal, else None.
+
+    The fast path of `total` and `average`: for int and float, Python's ``+`` left to right
+    is exactly GML's ``+``, so only Decimals need the exact rules of `add`.
+    """
+    acc: Any = 0
+    count = 0
+    for v in values:
+        t = type(v)
+        if t is int or t is float:
+            acc += v
+            count += 1
+        elif is_number(v):
+            return None
+    return acc, count
+
+
+def total(values: Sequence[Any]) -> Any:
     """Sum of the numeric values (others skipped); empty → 0; int if all are ints."""
+    plain = _plain_total(values)
+    if plain is not None:
+        return plain[0]
     result: Any = 0
     for value in _numbers(values):
         result = add(result, value)
     return result
 
 
-def average(values: Iterable[Any]) -> Any:
+def average(values: Sequence[Any]) -> Any:
     """Mean of the numeric values, or null when there are none (exact division)."""
+    plain = _plain_total(values)
+    if plain is not None:
+        acc, count = plain
+        return divide(acc, count) if count else None
     numbers = _numbers(values)
-    if not numbers:
-        return None
     return divide(total(numbers), len(numbers))
 
 

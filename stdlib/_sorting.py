@@ -30,40 +30,16 @@ from functools import cmp_to_key
 from typing import Any
 
 from gml._errors import GmlRuntimeError
-from gml._values import article, is_number, kind, member, sort_key_compare
+from gml._values import article, is_number, kind, sort_key_compare
 
-__all__ = ["SortKey", "arity", "parse_spec", "path_reader", "sort_items"]
+from ._support import arity, field_path
+
+__all__ = ["SortKey", "parse_spec", "sort_items"]
 
 SortKey = tuple[Callable[..., Any], bool]
 """A key reader and whether it sorts descending."""
 
 _DIRECTIONS = {"asc": False, "desc": True}
-
-
-def arity(fn: Callable[..., Any]) -> int:
-    """How many parameters a lambda declares: ``GmlFunction.arity``, else the positional
-    parameters of a plain Python function (1 when unknown)."""
-    declared = getattr(fn, "arity", None)
-    if isinstance(declared, int):
-        return declared
-    code = getattr(fn, "__code__", None)
-    return int(code.co_argcount) if code is not None else 1
-
-
-def path_reader(path: str) -> Callable[[Any], Any]:
-    """``'customer.name'`` → a one-argument reader of that path, null-safe like
-    ``x.customer.name`` (`member` semantics), with a fast path for plain dicts."""
-    parts = [part.strip() for part in path.split(".")]
-    if len(parts) == 1:
-        name = parts[0]
-        return lambda x: x.get(name) if type(x) is dict else member(x, name)
-
-    def read(x: Any) -> Any:
-        for part in parts:
-            x = x.get(part) if type(x) is dict else member(x, part)
-        return x
-
-    return read
 
 
 def parse_spec(spec: str, what: str) -> list[SortKey]:
@@ -83,7 +59,7 @@ def parse_spec(spec: str, what: str) -> list[SortKey]:
                 "G301", f"{what}: cannot read the sort spec part {part.strip()!r}; "
                         "write 'field', 'field ASC' or 'field DESC', separated by commas")
         descending = len(words) == 2 and _DIRECTIONS[words[1].lower()]
-        keys.append((path_reader(words[0]), descending))
+        keys.append((field_path(words[0]), descending))
     return keys
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +13,8 @@ from gml._limits import check_string_size as check_string_size
 from gml._values import article, is_number, kind, member
 
 __all__ = [
+    "apply_each",
+    "arity",
     "as_function",
     "check_array_size",
     "check_string_size",
@@ -24,18 +26,48 @@ __all__ = [
 
 
 def field_path(path: str) -> Callable[..., Any]:
-    """``'customer.name'`` → a function reading that path (null-safe, like ``x.customer.name``)."""
+    """``'customer.name'`` → a function reading that path, null-safe like ``x.customer.name``
+    (`member` semantics), with a fast path for plain dicts. Extra arguments are ignored."""
     parts = [p.strip() for p in path.split(".")]
     if len(parts) == 1:
         name = parts[0]
-        return lambda value, *_: member(value, name)
+        return lambda x, *_: x.get(name) if type(x) is dict else member(x, name)
 
-    def read(value: Any, *_: Any) -> Any:
+    def read(x: Any, *_: Any) -> Any:
         for part in parts:
-            value = member(value, part)
-        return value
+            x = x.get(part) if type(x) is dict else member(x, part)
+        return x
 
     return read
+
+
+def arity(fn: Callable[..., Any]) -> int:
+    """How many parameters a lambda declares: ``GmlFunction.arity``, else the positional
+    parameters of a plain Python function (1 when unknown)."""
+    declared = getattr(fn, "arity", None)
+    if isinstance(declared, int):
+        return declared
+    code = getattr(fn, "__code__", None)
+    return int(code.co_argcount) if code is not None else 1
+
+
+def apply_each(items: Sequence[Any], fn: Any, what: str) -> list[Any]:
+    """``fn`` applied to every element: a lambda (given ``(element, index)`` when it declares
+    two parameters) or a field-path string. A field read (``'amount'`` or a compiled
+    ``x => x.amount``) runs without calling anything per element."""
+    if type(fn) is str:
+        if "." in fn:
+            read = field_path(fn)
+            return [read(x) for x in items]
+        name = fn.strip()
+        return [x.get(name) if type(x) is dict else member(x, name) for x in items]
+    f = as_function(fn, what)
+    field = getattr(f, "field", None)
+    if field is not None:
+        return [x.get(field) if type(x) is dict else member(x, field) for x in items]
+    if arity(f) <= 1:
+        return [f(x) for x in items]
+    return [f(x, i) for i, x in enumerate(items)]
 
 
 def as_function(arg: Any, what: str) -> Callable[..., Any]:

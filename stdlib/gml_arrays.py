@@ -34,7 +34,7 @@ from typing import Any
 
 from gml._context import EvalContext
 from gml._errors import GmlRuntimeError
-from gml._values import article, divide, equal, is_number, kind, member, to_text
+from gml._values import article, equal, kind, to_text
 from gml.types import (
     ANY,
     BOOL,
@@ -56,8 +56,10 @@ from gml.types import (
 
 from ._aggregate import average, maximum, median, minimum, total
 from ._registry import Builtin, LambdaSpec, Param, table
-from ._sorting import arity, path_reader, sort_items
+from ._sorting import sort_items
 from ._support import (
+    apply_each,
+    arity,
     as_function,
     check_array_size,
     check_string_size,
@@ -72,23 +74,6 @@ Array = Sequence[Any]
 
 
 # ---------------------------------------------------------------- applying lambdas
-
-
-def _results(items: Array, fn: Any, what: str) -> list[Any]:
-    """``fn`` applied to every element: a lambda, or a field-path string."""
-    if type(fn) is str:
-        if "." in fn:
-            read = path_reader(fn)
-            return [read(x) for x in items]
-        name = fn.strip()
-        return [x.get(name) if type(x) is dict else member(x, name) for x in items]
-    f = as_function(fn, what)
-    field = getattr(f, "field", None)  # a compiled `x => x.field`: read it directly
-    if field is not None:
-        return [x.get(field) if type(x) is dict else member(x, field) for x in items]
-    if arity(f) <= 1:
-        return [f(x) for x in items]
-    return [f(x, i) for i, x in enumerate(items)]
 
 
 def _caller(fn: Any, what: str) -> Callable[[Any, int], Any]:
@@ -134,7 +119,7 @@ def _groups(items: Array, fn: Any, what: str) -> list[tuple[Any, list[Any]]]:
     """``(key, elements)`` pairs in first-seen key order."""
     buckets: dict[Any, list[Any]] = {}
     groups: list[tuple[Any, list[Any]]] = []
-    for key, item in zip(_results(items, fn, what), items, strict=True):
+    for key, item in zip(apply_each(items, fn, what), items, strict=True):
         stand_in = _canon(key)
         bucket = buckets.get(stand_in)
         if bucket is None:
@@ -152,13 +137,13 @@ def _length(items: Array) -> int:
 
 
 def _map(items: Array, fn: Any) -> list[Any]:
-    return _results(items, fn, "map")
+    return apply_each(items, fn, "map")
 
 
 def _filter(items: Array, fn: Any) -> list[Any]:
     if callable(fn) and getattr(fn, "field", None) is None and arity(fn) <= 1:
         return [x for x in items if fn(x)]  # one pass, no list of verdicts
-    return [x for x, keep in zip(items, _results(items, fn, "filter"), strict=True) if keep]
+    return [x for x, keep in zip(items, apply_each(items, fn, "filter"), strict=True) if keep]
 
 
 def _find(items: Array, fn: Any) -> Any:
@@ -213,7 +198,7 @@ def _reverse(items: Array) -> list[Any]:
 
 
 def _distinct(items: Array, fn: Any = None) -> list[Any]:
-    keys = items if fn is None else _results(items, fn, "distinct")
+    keys = items if fn is None else apply_each(items, fn, "distinct")
     seen: set[Any] = set()
     out: list[Any] = []
     for key, item in zip(keys, items, strict=True):
@@ -230,7 +215,7 @@ def _group(items: Array, fn: Any) -> list[dict[str, Any]]:
 
 def _group_by(items: Array, fn: Any) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
-    for key, item in zip(_results(items, fn, "groupBy"), items, strict=True):
+    for key, item in zip(apply_each(items, fn, "groupBy"), items, strict=True):
         out.setdefault(to_text(key), []).append(item)
     return out
 
@@ -272,7 +257,7 @@ def _expand(ctx: EvalContext, items: Array, field: Any, keep_empty: Any = False)
 
 def _proj(items: Array, *fields: Any) -> list[Any]:
     if len(fields) == 1 and callable(fields[0]):
-        return _results(items, fields[0], "proj")
+        return apply_each(items, fields[0], "proj")
     names = field_names(fields, "proj")
     return [project(x, names) if isinstance(x, Mapping) else x for x in items]
 
@@ -286,40 +271,15 @@ def _omit(items: Array, *fields: Any) -> list[Any]:
 
 
 def _operands(items: Array, fn: Any, what: str) -> Array:
-    return items if fn is None else _results(items, fn, what)
-
-
-def _plain_total(values: Array) -> tuple[Any, int] | None:
-    """Sum and count of the numbers when none is a Decimal, else None.
-
-    The fast path of ``sum``/``avg``: for int and float, Python's ``+`` left to right is
-    exactly GML's ``+``, so only Decimals need `total`'s exact rules.
-    """
-    acc: Any = 0
-    count = 0
-    for v in values:
-        t = type(v)
-        if t is int or t is float:
-            acc += v
-            count += 1
-        elif is_number(v):
-            return None
-    return acc, count
+    return items if fn is None else apply_each(items, fn, what)
 
 
 def _sum(items: Array, fn: Any = None) -> Any:
-    values = _operands(items, fn, "sum")
-    plain = _plain_total(values)
-    return total(values) if plain is None else plain[0]
+    return total(_operands(items, fn, "sum"))
 
 
 def _avg(items: Array, fn: Any = None) -> Any:
-    values = _operands(items, fn, "avg")
-    plain = _plain_total(values)
-    if plain is None:
-        return average(values)
-    acc, count = plain
-    return divide(acc, count) if count else None
+    return average(_operands(items, fn, "avg"))
 
 
 def _min(items: Array, fn: Any = None) -> Any:
