@@ -1,1 +1,38 @@
-"""Flow → Plan: kind inference, static rules, graph, scopes and type checking (planned)."""
+"""Flow → Plan: kind inference (in `fdl`'s reader), static rules, graph, scopes and type
+checking of every GML field (spec/fdl.md §3–§6).
+
+    >>> import fdl
+    >>> plan = fdl.load("examples/flows/customer_view.yaml")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from ._compile import FlowCompiler as FlowCompiler
+from ._compile import compatible as compatible
+from .catalog import StaticCatalog as StaticCatalog
+from .catalog import ToolArg as ToolArg
+from .catalog import ToolCatalog as ToolCatalog
+from .catalog import ToolSignature as ToolSignature
+from .plan import Block as Block
+from .plan import Edge as Edge
+from .plan import Field as Field
+from .plan import InputSpec as InputSpec
+from .plan import Plan as Plan
+from .plan import PlanNode as PlanNode
+from .plan import ToolRef as ToolRef
+
+__all__ = [
+    "Block",
+    "Edge",
+    "Field",
+    "FlowCompiler",
+    "InputSpec",
+    "Plan",
+    "PlanNode",
+    "StaticCatalog",
+    "ToolArg",
+    "ToolCatalog",
+    "ToolRef",
+    "ToolSignature",
+    "compatible",
+]

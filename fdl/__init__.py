@@ -1,8 +1,21 @@
-"""FDL — flow documents: loading with positions, models, the `fdl` command line.
+"""FDL — flow documents: YAML loading with positions, the flow model, checking, and the
+`fdl` command line.
 
-This release ships the GML layer (`fdl eval`); loading, checking and running flows follow.
+    >>> import fdl
+    >>> result = fdl.check_text(open("flow.yaml").read(), "flow.yaml")   # doctest: +SKIP
+    >>> plan = fdl.load("flow.yaml")          # raises fdl.CompileError   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from ._diagnostics import CompileError as CompileError
+from ._diagnostics import Diagnostic as Diagnostic
+from ._load import CheckResult as CheckResult
+from ._load import check_text as check_text
+from ._load import load as load
+from ._load import parse_text as parse_text
+from .flow import Flow as Flow
+from .flow import flow_json_schema as flow_json_schema
+
+__all__ = ["CheckResult", "CompileError", "Diagnostic", "Flow", "check_text",
+           "flow_json_schema", "load", "parse_text"]

@@ -142,9 +142,9 @@ class Checker:
 
     # ------------------------------------------------------------ programs
 
-    def check(self, program: n.Program) -> CheckResult:
+    def check(self, program: n.Program, object_mode: bool = False) -> CheckResult:
         scope = _Scope()
-        if program.single_value:
+        if program.single_value and not object_mode:
             stmt = program.statements[0]
             assert isinstance(stmt, n.ExprStmt)
             result = self.expr(stmt.value, scope)
@@ -536,6 +536,7 @@ class Checker:
 
 
 def check_program(program: n.Program, source: Source, names: Mapping[str, Type] | None,
-                  functions: Mapping[str, Builtin]) -> CheckResult:
-    """Check a parsed program; see `Checker`."""
-    return Checker(source, names, functions).check(program)
+                  functions: Mapping[str, Builtin], object_mode: bool = False) -> CheckResult:
+    """Check a parsed program; see `Checker`. ``object_mode`` reads even a single bare path
+    as a field (what FDL's ``args``, ``sets`` and ``vars`` need: ``args: id`` is ``{id}``)."""
+    return Checker(source, names, functions).check(program, object_mode)

@@ -88,10 +88,11 @@ class Compiler:
 
     # ------------------------------------------------------------ programs
 
-    def program(self, program: n.Program) -> tuple[Callable[[Frame], Any], int]:
+    def program(self, program: n.Program, object_mode: bool = False
+                ) -> tuple[Callable[[Frame], Any], int]:
         """Return ``(run, slot_count)``: ``run(frame)`` is the program's value."""
         scope = _Scope()
-        if program.single_value:
+        if program.single_value and not object_mode:
             stmt = program.statements[0]
             assert isinstance(stmt, n.ExprStmt)
             body = self.expr(stmt.value, scope)
@@ -692,7 +693,7 @@ def _arithmetic(op: str, left: Closure, right: Closure, span: Span) -> Closure:
     return arith
 
 
-def compile_program(program: n.Program, functions: Mapping[str, Builtin]
-                    ) -> tuple[Callable[[Frame], Any], int]:
+def compile_program(program: n.Program, functions: Mapping[str, Builtin],
+                    object_mode: bool = False) -> tuple[Callable[[Frame], Any], int]:
     """Compile a checked program; returns ``(run, slot_count)``."""
-    return Compiler(functions).program(program)
+    return Compiler(functions).program(program, object_mode)

@@ -76,14 +76,15 @@ class Program:
                  "single_value", "source")
 
     def __init__(self, env: Environment, source: str, ast: n.Program,
-                 run: Callable[[Frame], Any], slots: int, checked: CheckResult) -> None:
+                 run: Callable[[Frame], Any], slots: int, checked: CheckResult,
+                 object_mode: bool = False) -> None:
         self._env = env
         self.source = source
         self._source = Source(source)
         self.ast = ast
         self._run = run
         self._slots = slots
-        self.single_value = ast.single_value
+        self.single_value = ast.single_value and not object_mode
         self.diagnostics = tuple(checked.diagnostics)
         self.result_type = checked.result
 
@@ -220,6 +221,32 @@ class Environment:
         except RecursionError:
             raise GmlLimitError("the program is nested too deeply").with_source(text) from None
         return Program(self, source, ast, run, slots, checked)
+
+    def compile_checked(self, source: str, names: Mapping[str, Type] | None, *,
+                        object_mode: bool = False) -> tuple[Program | None, CheckResult]:
+        """Check ``source`` against typed ``names`` and compile it when it has no errors.
+
+        This is what a host with typed variables (the FDL compiler) calls: the checker sees
+        the real types, and the closures are built once from the same parse. Returns the
+        program (None when there are errors) and the checker's result.
+
+        Args:
+            object_mode: read a single bare path as a field (``id`` → ``{id}``), as FDL's
+                ``args``, ``sets`` and ``vars`` require.
+
+        Raises:
+            GmlSyntaxError: G101, or `GmlLimitError` G306 for hostile input.
+        """
+        ast = self.parse(source)
+        text = Source(source)
+        try:
+            checked = check_program(ast, text, names, self.functions, object_mode)
+            if checked.errors:
+                return None, checked
+            run, slots = compile_program(ast, self.functions, object_mode)
+        except RecursionError:
+            raise GmlLimitError("the program is nested too deeply").with_source(text) from None
+        return Program(self, source, ast, run, slots, checked, object_mode), checked
 
     def evaluate(self, source: str, data: Mapping[str, Any] | None = None, *,
                  tz: TimezoneLike = None, clock: Clock | None = None,

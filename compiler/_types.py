@@ -1,0 +1,90 @@
+"""The types of ``args`` (spec/fdl.md §2): ``defs`` (mutually recursive), inputs and ``out``.
+
+Type texts are parsed with GML's type grammar; names resolve to ``defs`` lazily, so a def
+may refer to a later one or to itself. Unknown names and malformed types are E107 at the
+exact range of the type text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fdl._diagnostics import Reporter
+from fdl._reader import suggest
+from fdl.flow import ArgDecl, TypeText
+from gml import Span
+from gml.types import (
+    ANY,
+    BOOL,
+    DOUBLE,
+    INT,
+    LONG,
+    NULL,
+    PRIMITIVES,
+    STRING,
+    ObjectType,
+    RefType,
+    Type,
+    TypeSyntaxError,
+    parse_type,
+)
+
+__all__ = ["TypeResolver", "literal_type"]
+
+INT32 = range(-(2**31), 2**31)
+
+
+def literal_type(value: object) -> Type:
+    """The type of a YAML literal (``50`` is int, ``3e9`` a double, ``true`` a bool)."""
+    if value is None:
+        return NULL
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, int):
+        return INT if value in INT32 else LONG
+    if isinstance(value, float):
+        return DOUBLE
+    if isinstance(value, str):
+        return STRING
+    return ANY
+
+
+class TypeResolver:
+    """Resolves type texts against the flow's ``defs``, reporting problems."""
+
+    def __init__(self, defs: Mapping[str, Mapping[str, ArgDecl] | TypeText],
+                 reporter: Reporter) -> None:
+        self.reporter = reporter
+        self.sources = defs
+        self.types: dict[str, Type] = {}
+        for name in defs:
+            self.types[name] = RefType(name, self.types.get)
+        for name, shape in defs.items():
+            if isinstance(shape, TypeText):
+                self.types[name] = self.parse(shape)
+            else:
+                self.types[name] = ObjectType(
+                    {f: self.parse(d.type) if d.type else ANY for f, d in shape.items()},
+                    closed=True, name=name)
+
+    def parse(self, text: TypeText) -> Type:
+        """The type a text denotes; ``any`` after reporting E107 when it is not a type."""
+
+        def named(name: str) -> Type:
+            if name in self.types:
+                return RefType(name, self.types.get)
+            hint = suggest(name, [*self.types, *PRIMITIVES])
+            start = text.span.start + max(0, text.text.find(name))
+            self.reporter.report(
+                "E107", f"unknown type '{name}'" + (f"; did you mean '{hint}'?" if hint else
+                                                    "; declare it in args.defs"),
+                Span(start, start + len(name)), suggestion=hint)
+            return ANY
+
+        try:
+            return parse_type(text.text, named=named)
+        except TypeSyntaxError as error:
+            start = text.span.start + max(0, error.column - 1)
+            self.reporter.report("E107", f"'{text.text}' is not a type: write a name such as "
+                                 "string, int?, Order[] or map<int>", Span(start, text.span.end))
+            return ANY

@@ -1,0 +1,92 @@
+"""What the compiler knows about tools: their arguments and result types.
+
+The compiler asks a `ToolCatalog` about every ``exec`` URI. Without a catalog, tool calls
+are not checked and their results are ``any`` (spec/fdl.md §5, E301). The registry of the
+tools issue implements this protocol; `StaticCatalog` is the in-memory one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from gml.types import ANY, Type
+
+__all__ = ["COMMON_OPTIONS", "StaticCatalog", "ToolArg", "ToolCatalog", "ToolSignature"]
+
+COMMON_OPTIONS = frozenset({"timeout", "max-attempts", "backoff", "version"})
+"""URI options every tool type accepts (tools.md §1)."""
+
+TYPE_OPTIONS: Mapping[str, frozenset[str]] = {
+    "api": frozenset({"method", "async"}),
+    "svc": frozenset({"method", "async"}),
+    "db": frozenset(),
+    "flow": frozenset({"flow-id", "depth"}),
+    "mcp": frozenset(),
+    "agent": frozenset({"steps", "model"}),
+    "mail": frozenset(),
+    "sms": frozenset(),
+    "oss": frozenset({"bucket"}),
+    "mq": frozenset({"topic", "async"}),
+}
+"""Adapter-specific options of the built-in tool types; other (plugin) types accept any."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolArg:
+    """A declared tool argument."""
+
+    name: str
+    type: Type = ANY
+    required: bool = False
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSignature:
+    """The compile-time view of one tool: its declared inputs and its result type.
+
+    ``open_arguments`` tools accept arguments they do not declare (a ``db`` operation's
+    extra arguments are CQL parameters).
+    """
+
+    type: str
+    code: str
+    inputs: Mapping[str, ToolArg] = field(default_factory=dict)
+    out: Type = ANY
+    description: str | None = None
+    open_arguments: bool = False
+
+    @property
+    def uri(self) -> str:
+        return f"{self.type}://{self.code}"
+
+
+class ToolCatalog(Protocol):
+    """Looks tools up by URI type and code."""
+
+    def lookup(self, type: str, code: str) -> ToolSignature | None:
+        """The tool's signature, or None when the catalog does not know it."""
+
+    def types(self) -> frozenset[str]:
+        """The tool types the catalog can resolve."""
+
+
+class StaticCatalog:
+    """A catalog over a fixed set of signatures."""
+
+    def __init__(self, tools: Iterable[ToolSignature] = (),
+                 types: Iterable[str] = ()) -> None:
+        self._tools = {(t.type, t.code): t for t in tools}
+        self._types = frozenset(types) | {t for t, _ in self._tools}
+
+    def lookup(self, type: str, code: str) -> ToolSignature | None:
+        return self._tools.get((type, code))
+
+    def types(self) -> frozenset[str]:
+        return self._types
+
+    def codes(self, type: str) -> list[str]:
+        """Known codes of one type (for "did you mean")."""
+        return [c for t, c in self._tools if t == type]

@@ -1,0 +1,90 @@
+"""The front door: text → diagnostics and (without errors) a `Plan`.
+
+`check_text` never raises; `load` raises `CompileError` with every diagnostic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gml._source import Source
+
+from ._diagnostics import CompileError, Diagnostic, Reporter
+from ._reader import read_flow
+from ._yaml import YamlText, load_yaml
+from .flow import Flow
+
+if TYPE_CHECKING:
+    import gml
+    from compiler import Plan, ToolCatalog
+
+__all__ = ["CheckResult", "check_text", "load", "parse_text"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What compiling one file produced: the flow model, the plan (None when there are
+    errors), every diagnostic in file order, and the file's text."""
+
+    path: str
+    source: Source
+    flow: Flow | None
+    plan: Plan | None
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def parse_text(text: str, path: str = "<flow>") -> tuple[Flow | None, Reporter]:
+    """Load YAML and build the flow model; structural problems are in the reporter."""
+    source = Source(text)
+    reporter = Reporter(path, source)
+    root = load_yaml(text, reporter)
+    flow = read_flow(root, YamlText(text), reporter) if root is not None or not text.strip() \
+        else None
+    return flow, reporter
+
+
+def check_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None = None,
+               env: gml.Environment | None = None) -> CheckResult:
+    """Compile a flow's text; never raises. ``path`` is only used in diagnostics."""
+    import gml
+    from compiler import FlowCompiler
+
+    flow, reporter = parse_text(text, path)
+    plan = None
+    if flow is not None:
+        compiler = FlowCompiler(flow, path, reporter, env or gml.default_environment(),
+                                catalog)
+        plan = compiler.compile()
+    diagnostics = tuple(reporter.sorted())
+    if any(d.is_error for d in diagnostics):
+        plan = None
+    return CheckResult(path, reporter.source, flow, plan, diagnostics)
+
+
+def load(source: str | Path, *, catalog: ToolCatalog | None = None,
+         env: gml.Environment | None = None) -> Plan:
+    """Read and compile a flow file (a path, or YAML text containing a newline).
+
+    Raises:
+        CompileError: with every diagnostic, when the flow has errors.
+        OSError: the file cannot be read.
+    """
+    if isinstance(source, Path) or "\n" not in source:
+        path = str(source)
+        text = Path(source).read_text(encoding="utf-8")
+    else:
+        path, text = "<flow>", source
+    result = check_text(text, path, catalog=catalog, env=env)
+    if result.plan is None:
+        raise CompileError(result.diagnostics, result.source)
+    return result.plan

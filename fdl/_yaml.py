@@ -1,0 +1,302 @@
+"""YAML loading with positions: ruamel.yaml's composer, read into a small positioned tree.
+
+ruamel.yaml parses (YAML 1.2) and tracks marks; this module turns its node graph into
+`YMap`/`YSeq`/`YScalar` values that keep their character range in the file, resolves plain
+scalars with the YAML 1.2 *core* schema (``yes``/``on`` stay strings, dates stay text),
+reports duplicate keys (E201) instead of keeping one of them, and turns every YAML error into
+E101 with its position. Anchors and aliases share the aliased subtree; recursive aliases are
+reported (E105) rather than followed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from gml import Span
+
+from ._diagnostics import Reporter
+from ._textmap import scalar_offsets
+
+__all__ = ["MAX_FILE_SIZE", "YMap", "YNode", "YScalar", "YSeq", "YamlText", "load_yaml"]
+
+MAX_FILE_SIZE = 8_000_000
+"""Largest flow file accepted, in characters (a resource limit, reported as E101)."""
+
+_TAG = "tag:yaml.org,2002:"
+_NULL = re.compile(r"(?:null|Null|NULL|~)?")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False,
+         "FALSE": False}
+_INT10 = re.compile(r"[-+]?[0-9]+")
+_INT8 = re.compile(r"0o[0-7]+")
+_INT16 = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_INF = re.compile(r"([-+]?)\.(?:inf|Inf|INF)")
+_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
+
+
+def resolve_plain(text: str) -> tuple[str, Any]:
+    """The YAML 1.2 core-schema type and value of a plain scalar's text."""
+    if _NULL.fullmatch(text):
+        return "null", None
+    if text in _BOOL:
+        return "bool", _BOOL[text]
+    if _INT10.fullmatch(text):
+        return "int", int(text)
+    if _INT8.fullmatch(text):
+        return "int", int(text[2:], 8)
+    if _INT16.fullmatch(text):
+        return "int", int(text[2:], 16)
+    if _FLOAT.fullmatch(text):
+        return "float", float(text)
+    inf = _INF.fullmatch(text)
+    if inf:
+        return "float", -math.inf if inf.group(1) == "-" else math.inf
+    if _NAN.fullmatch(text):
+        return "float", math.nan
+    return "str", text
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class YScalar:
+    """A scalar: its value (str, int, float, bool or None), its style and its range.
+
+    ``style`` is None for plain scalars, ``'`` or ``"`` for quoted ones and ``|`` or ``>``
+    for block scalars; ``kind`` is the resolved core-schema type name.
+    """
+
+    value: Any
+    kind: str
+    style: str | None
+    span: Span
+
+    @property
+    def is_string(self) -> bool:
+        return self.kind == "str"
+
+    def describe(self) -> str:
+        return {"str": "a string", "int": "an integer", "float": "a number",
+                "bool": "a boolean", "null": "null"}.get(self.kind, "a scalar")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class YMap:
+    """A mapping with scalar keys, in file order (duplicates already reported and dropped)."""
+
+    entries: tuple[tuple[YScalar, YNode], ...]
+    span: Span
+    _index: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for i, (key, _) in enumerate(self.entries):
+            self._index.setdefault(str(key.value), i)
+
+    def get(self, key: str) -> YNode | None:
+        i = self._index.get(key)
+        return None if i is None else self.entries[i][1]
+
+    def key(self, key: str) -> YScalar | None:
+        i = self._index.get(key)
+        return None if i is None else self.entries[i][0]
+
+    def keys(self) -> list[str]:
+        return [str(k.value) for k, _ in self.entries]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._index
+
+    def __iter__(self) -> Iterator[tuple[YScalar, YNode]]:
+        return iter(self.entries)
+
+    def describe(self) -> str:
+        return "a mapping"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class YSeq:
+    """A sequence."""
+
+    items: tuple[YNode, ...]
+    span: Span
+
+    def describe(self) -> str:
+        return "a list"
+
+
+YNode = YScalar | YMap | YSeq
+
+
+class YamlText:
+    """A loaded file: its text and the helpers that need it (comments, GML offsets)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def comment_after(self, node: YNode) -> str | None:
+        """The end-of-line comment on the line where ``node`` ends, if any."""
+        end = node.span.end
+        eol = self.text.find("\n", end)
+        rest = self.text[end: len(self.text) if eol == -1 else eol].strip()
+        if rest.startswith("#"):
+            return rest[1:].strip() or None
+        return None
+
+    def offsets(self, scalar: YScalar) -> list[int]:
+        """File offsets of every position of a string scalar's value (see `_textmap`)."""
+        return scalar_offsets(self.text, scalar.span.start, scalar.span.end, scalar.style,
+                              str(scalar.value))
+
+
+def _error_span(error: MarkedYAMLError, text: str) -> Span:
+    mark = error.problem_mark or error.context_mark
+    if mark is None:
+        return Span(0, 0)
+    index = min(mark.index, len(text))
+    end = index + 1 if index < len(text) and text[index] != "\n" else index
+    return Span(index, end)
+
+
+def _error_message(error: MarkedYAMLError) -> str:
+    problem = (error.problem or "invalid YAML").rstrip(".")
+    context = error.context
+    if context and error.context_mark is not None and error.problem_mark is not None:
+        line = error.context_mark.line + 1
+        return f"YAML syntax: {problem} ({context} at line {line}); fix the YAML structure"
+    if context:
+        return f"YAML syntax: {problem} ({context}); fix the YAML structure"
+    return f"YAML syntax: {problem}; fix the YAML structure"
+
+
+class _Reader:
+    def __init__(self, text: str, reporter: Reporter) -> None:
+        self.text = text
+        self.reporter = reporter
+        self.done: dict[int, YNode] = {}
+        self.active: set[int] = set()
+
+    def span(self, node: Node) -> Span:
+        return Span(node.start_mark.index, node.end_mark.index)
+
+    def read(self, node: Node) -> YNode:
+        key = id(node)
+        if key in self.done:
+            return self.done[key]
+        if key in self.active:
+            self.reporter.report("E105", "a recursive YAML alias cannot be used in a flow; "
+                                 "write the value out", self.span(node))
+            return YScalar(None, "null", None, self.span(node))
+        self.active.add(key)
+        try:
+            result = self._read(node)
+        finally:
+            self.active.discard(key)
+        self.done[key] = result
+        return result
+
+    def _read(self, node: Node) -> YNode:
+        if isinstance(node, ScalarNode):
+            return self.scalar(node)
+        if isinstance(node, SequenceNode):
+            return YSeq(tuple(self.read(item) for item in node.value), self.span(node))
+        if isinstance(node, MappingNode):
+            return self.mapping(node)
+        return YScalar(None, "null", None, self.span(node))  # pragma: no cover - no such node
+
+    def scalar(self, node: ScalarNode) -> YScalar:
+        tag = str(node.tag)
+        span = self.span(node)
+        text = node.value
+        if node.style is None and tag.startswith(_TAG) and tag != _TAG + "str":
+            kind, value = resolve_plain(text)
+            return YScalar(value, kind, None, span)
+        return YScalar(text, "str", node.style, span)
+
+    def mapping(self, node: MappingNode) -> YMap:
+        entries: list[tuple[YScalar, YNode]] = []
+        seen: dict[Any, YScalar] = {}
+        for key_node, value_node in self._pairs(node):
+            key = self.read(key_node)
+            value = self.read(value_node)
+            if not isinstance(key, YScalar):
+                self.reporter.report("E105", "a mapping key must be a plain name, not "
+                                     f"{key.describe()}", key.span)
+                continue
+            if key.kind != "str":
+                key = YScalar(_key_text(key), "str", key.style, key.span)
+            first = seen.get(key.value)
+            if first is not None:
+                line, column = self.reporter.source.position(first.span.start)
+                self.reporter.report(
+                    "E201", f"duplicate key '{key.value}' (first defined at line {line}, "
+                    f"column {column}); rename or remove one of them", key.span)
+                continue
+            seen[key.value] = key
+            entries.append((key, value))
+        return YMap(tuple(entries), self.span(node))
+
+    def _pairs(self, node: MappingNode) -> list[tuple[Node, Node]]:
+        """The node's key/value pairs with YAML merge keys (``<<: *base``) applied."""
+        own: list[tuple[Node, Node]] = []
+        merged: list[tuple[Node, Node]] = []
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and str(key_node.tag) == _TAG + "merge":
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [
+                    value_node]
+                for source in sources:
+                    if isinstance(source, MappingNode) and id(source) not in self.active:
+                        merged.extend(self._pairs(source))
+                    else:
+                        self.reporter.report("E105", "a merge key (<<) takes a mapping or a "
+                                             "list of mappings", self.span(source))
+                continue
+            own.append((key_node, value_node))
+        if not merged:
+            return own
+        names = {k.value for k, _ in own if isinstance(k, ScalarNode)}
+        inherited: dict[str, tuple[Node, Node]] = {}
+        for k, v in merged:
+            if isinstance(k, ScalarNode) and k.value not in names:
+                inherited.setdefault(k.value, (k, v))
+        return own + list(inherited.values())
+
+
+def _key_text(key: YScalar) -> str:
+    if key.kind == "null":
+        return "null"
+    if key.kind == "bool":
+        return "true" if key.value else "false"
+    return str(key.value)
+
+
+def load_yaml(text: str, reporter: Reporter) -> YNode | None:
+    """Parse ``text`` into a positioned tree; problems go to ``reporter``.
+
+    Returns None when the text is not YAML (E101 reported) or holds no document.
+    """
+    if len(text) > MAX_FILE_SIZE:
+        reporter.report("E101", f"the file is larger than {MAX_FILE_SIZE:,} characters; "
+                        "split the flow into sub-flows", Span(0, 0))
+        return None
+    yaml = YAML(typ="rt")
+    try:
+        node = yaml.compose(text)
+    except MarkedYAMLError as error:
+        reporter.report("E101", _error_message(error), _error_span(error, text))
+        return None
+    except (YAMLError, ValueError, RecursionError) as error:
+        reporter.report("E101", f"YAML syntax: {error}; fix the YAML structure", Span(0, 0))
+        return None
+    if node is None:
+        return None
+    try:
+        return _Reader(text, reporter).read(node)
+    except RecursionError:
+        reporter.report("E101", "the YAML structure is nested too deeply", Span(0, 0))
+        return None
