@@ -20,6 +20,7 @@ from .plan import InputSpec as InputSpec
 from .plan import Plan as Plan
 from .plan import PlanNode as PlanNode
 from .plan import ToolRef as ToolRef
+from .tooldir import load_tool_dir as load_tool_dir
 
 __all__ = [
     "Block",
@@ -35,4 +36,5 @@ __all__ = [
     "ToolRef",
     "ToolSignature",
     "compatible",
+    "load_tool_dir",
 ]
