@@ -216,6 +216,8 @@ class _Reader:
         if node.style is None and tag.startswith(_TAG) and tag != _TAG + "str":
             kind, value = resolve_plain(text)
             return YScalar(value, kind, None, span)
+        if node.style == ">":
+            text = text.replace("\x07", "")  # ruamel marks fold points; not part of the value
         return YScalar(text, "str", node.style, span)
 
     def mapping(self, node: MappingNode) -> YMap:
