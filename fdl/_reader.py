@@ -44,7 +44,10 @@ from .flow import (
 )
 from .kinds import ARGS_KEYS, CASE_KEYS, COMMON_KEYS, FLOW_KEYS, KIND_KEYS, KIND_LABELS, NODE_KEYS
 
-__all__ = ["read_flow", "suggest"]
+__all__ = ["MAX_BLOCK_DEPTH", "read_flow", "suggest"]
+
+MAX_BLOCK_DEPTH = 32
+"""How deeply each/loop blocks may nest (a resource limit; deeper is E105)."""
 
 _NODE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 _FIELD_NAME = re.compile(r"[A-Za-z0-9_\-]+")
@@ -127,6 +130,7 @@ class _Reader:
     def __init__(self, yaml: YamlText, reporter: Reporter) -> None:
         self.yaml = yaml
         self.reporter = reporter
+        self.depth = 0
 
     def report(self, code: str, message: str, span: Span, suggestion: str | None = None
                ) -> None:
@@ -355,6 +359,17 @@ class _Reader:
         mapping = self.expect_map(node, f"'{what}'")
         if mapping is None:
             return None
+        if self.depth >= MAX_BLOCK_DEPTH:
+            self.report("E105", f"node blocks are nested more than {MAX_BLOCK_DEPTH} deep; "
+                        "move the inner part into a sub-flow (flow://)", node.span)
+            return None
+        self.depth += 1
+        try:
+            return self._block(mapping)
+        finally:
+            self.depth -= 1
+
+    def _block(self, mapping: YMap) -> dict[str, Node]:
         nodes: dict[str, Node] = {}
         for k, v in mapping:
             node_id = str(k.value)

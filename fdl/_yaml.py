@@ -292,7 +292,10 @@ def load_yaml(text: str, reporter: Reporter) -> YNode | None:
     except MarkedYAMLError as error:
         reporter.report("E101", _error_message(error), _error_span(error, text))
         return None
-    except (YAMLError, ValueError, RecursionError) as error:
+    except RecursionError:
+        reporter.report("E101", "the YAML structure is nested too deeply", Span(0, 0))
+        return None
+    except (YAMLError, ValueError) as error:
         reporter.report("E101", f"YAML syntax: {error}; fix the YAML structure", Span(0, 0))
         return None
     if node is None:

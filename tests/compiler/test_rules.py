@@ -640,3 +640,18 @@ def test_w213_each_over_a_non_array() -> None:
                     node:
                         b: {with: i}
     """) == [("W213", 8, 19)]
+
+
+def _nested(depth: int) -> str:
+    lines = ["flow:", "    name: x", "    node:"]
+    indent = "        "
+    for i in range(depth):
+        lines += [f"{indent}n{i}:", f"{indent}    when: true", f"{indent}    node:"]
+        indent += "        "
+    return "\n".join([*lines, f"{indent}leaf: {{with: 1}}"]) + "\n"
+
+
+def test_deeply_nested_blocks_are_an_error_not_a_crash() -> None:
+    assert compile_text(_nested(5)).diagnostics == ()
+    assert [d.code for d in compile_text(_nested(40)).diagnostics] == ["E105"]
+    assert [d.code for d in compile_text(_nested(400)).diagnostics] == ["E101"]
