@@ -329,9 +329,12 @@ class FlowCompiler:
         plan_nodes = [self.node(node, i, scope) for i, node in enumerate(nodes.values())
                       if self.info.get(node.id) is not None
                       and self.info[node.id].node is node]
+        names = list(scope.vars)
+        if owner is not None and scope.parent is not None:
+            names = [*scope.parent.vars, *names]
         return Block(nodes=tuple(plan_nodes), edges=graph.edges,
                      predecessors=graph.predecessors, starts=graph.starts,
-                     terminals=graph.terminals, resets=graph.resets)
+                     terminals=graph.terminals, resets=graph.resets, variables=tuple(names))
 
     def edges(self, nodes: Mapping[str, Node], owner: str | None) -> Iterator[Edge]:
         order = {node_id: i for i, node_id in enumerate(nodes)}

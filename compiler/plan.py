@@ -184,6 +184,8 @@ class Block:
             result, §6.6).
         resets: for each jump target, the nodes reachable from it through forward edges
             (itself included): what taking the jump restarts (§6.3).
+        variables: the names this block adds to the scope (§3): at the top, the flow's vars
+            and node ids; in a sub-flow, the node's vars, the aliases and the inner node ids.
     """
 
     nodes: tuple[PlanNode, ...]
@@ -192,6 +194,7 @@ class Block:
     starts: tuple[str, ...]
     terminals: tuple[str, ...]
     resets: Mapping[str, frozenset[str]]
+    variables: tuple[str, ...] = ()
     by_id: Mapping[str, PlanNode] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -213,6 +216,7 @@ class Block:
             "edges": [e.to_dict() for e in self.forward],
             "jumps": [e.to_dict() for e in self.jumps],
             "joins": {k: list(v) for k, v in self.predecessors.items() if len(v) > 1},
+            "variables": list(self.variables),
         }
 
 

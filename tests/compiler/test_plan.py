@@ -118,6 +118,8 @@ def test_nested_blocks_have_their_own_graph() -> None:
     assert proc.block is not None and proc.item == "id" and proc.index == "i"
     assert proc.block.starts == ("user",) and proc.block.terminals == ("keep",)
     assert [n.path for n in result.plan.nodes()] == ["proc", "proc/user", "proc/keep"]
+    assert proc.block.variables == ("mails", "id", "i", "user", "keep")
+    assert result.plan.block.variables == ("proc",)
 
 
 SPEC_EXAMPLES = {
