@@ -7,3 +7,5 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet -e '.[dev]'
 echo "== fdl eval @examples/gml/orders.gml --data-file examples/gml/orders.json --tz Asia/Shanghai"
 .venv/bin/fdl eval @examples/gml/orders.gml --data-file examples/gml/orders.json --tz Asia/Shanghai
+echo "== (cd examples && fdl check flows && fdl compile flows/customer_view.yaml)"
+(cd examples && ../.venv/bin/fdl check flows && ../.venv/bin/fdl compile flows/customer_view.yaml)
