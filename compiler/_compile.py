@@ -97,6 +97,9 @@ class Compiled:
 class _State:
     fields: dict[tuple[str, str], Field | None] = field(default_factory=dict)
     compiled: list[Compiled] = field(default_factory=list)
+    asts: dict[str, n.Program] = field(default_factory=dict)
+    """The AST of every field that parsed, by key, also when it has errors."""
+    vars_fields: dict[str, Field | None] = field(default_factory=dict)
     graphs: dict[str | None, BlockGraph] = field(default_factory=dict)
     writes: list[tuple[str, Var, Span]] = field(default_factory=list)
 
@@ -131,8 +134,8 @@ class FlowCompiler:
         self.scopes[None] = flow_scope
         self.add_nodes(flow_scope, flow.node)
         flow_vars = self.vars_field(flow.vars, flow_scope, None, "vars")
-        self.clashes(root)
         block = self.block(flow.node, flow_scope, None)
+        self.clashes()
         _checks.run_all(self)
         if any(d.is_error for d in self.reporter.diagnostics):
             return None
@@ -188,7 +191,7 @@ class FlowCompiler:
             if isinstance(node, Iteration | Loop):
                 self.collect(node.node, node_id, here, f"{prefix}{node_id}/")
 
-    def clashes(self, root: Scope) -> None:
+    def clashes(self) -> None:
         names: dict[str, str] = {name: "an input" for name in self.flow.args.inputs}
         for scope in [self.scopes[None], *self.inner_scopes.values()]:
             for var in scope.vars.values():
@@ -232,7 +235,9 @@ class FlowCompiler:
             self.reporter.report(d.code, d.message, text.file_span(d.span.start, d.span.end),
                                  d.severity, d.suggestion)
         if program is None:
+            self.state.asts[key] = self.env.parse(source)
             return None
+        self.state.asts[key] = program.ast
         if expression and not program.single_value:
             self.reporter.report("E105", f"'{key.rsplit('.', 1)[-1]}' takes one expression, "
                                  "not a program with fields", text.span)
@@ -259,12 +264,13 @@ class FlowCompiler:
                    ) -> Field | None:
         """A ``vars`` program; its fields become variables of ``scope``."""
         compiled = self.field(text, scope, reader, key, object_mode=True)
+        self.state.vars_fields[key] = compiled
         fields = deref(compiled.type) if compiled is not None else None
-        if text is not None and not text.is_literal and compiled is not None:
-            ast = self.state.compiled[-1].ast
-            for name, _ in assigned_fields(ast) if ast else ():
-                t = fields.fields.get(name, ANY) if isinstance(fields, ObjectType) else ANY
-                scope.vars[name] = Var(name, "vars", owner=scope.owner, _type=t)
+        # Declared even when the program has errors, so that its uses are not reported again.
+        ast = self.state.asts.get(key)
+        for name, _ in assigned_fields(ast) if ast else ():
+            t = fields.fields.get(name, ANY) if isinstance(fields, ObjectType) else ANY
+            scope.vars[name] = Var(name, "vars", owner=scope.owner, _type=t)
         return compiled
 
     # ------------------------------------------------------------------ types
@@ -278,10 +284,9 @@ class FlowCompiler:
             return ANY
         t: Type = NULL
         if isinstance(node, ToolCall):
-            result = self.tool_signature(node.exec).out if self.catalog else ANY
-            t = result
+            t = self.tool_signature(node.exec).out if self.catalog else ANY
             if node.with_ is not None:
-                with_ = self.node_field(node_id, "with", scope)
+                with_ = self.node_field(node_id, "with", self.raw_scope(node_id, scope))
                 t = with_.type if with_ else ANY
         elif isinstance(node, MappingNode):
             with_ = self.node_field(node_id, "with", scope)
@@ -306,6 +311,18 @@ class FlowCompiler:
         if not compatible(source, target):
             self.reporter.report(code, f"{what} is {_article(source)}, but {_article(target)}"
                                  " is declared", where.span)
+
+    def raw_scope(self, node_id: str, scope: Scope) -> Scope:
+        """The scope of a tool call's `sets` and `with`: its id holds the raw result (§4.1)."""
+        raw = self.inner_scopes.get(f"{node_id}/raw")
+        if raw is None:
+            node = self.info[node_id].node
+            assert isinstance(node, ToolCall)
+            raw = Scope(scope, owner=scope.owner)
+            raw.add(Var(node_id, "node", owner=scope.owner,
+                        _type=self.tool_signature(node.exec).out if self.catalog else ANY))
+            self.inner_scopes[f"{node_id}/raw"] = raw
+        return raw
 
     # ------------------------------------------------------------------ blocks
 
@@ -366,10 +383,11 @@ class FlowCompiler:
                                                        expression=True)}
         if isinstance(node, ToolCall | MappingNode):
             tool = self.tool(node) if isinstance(node, ToolCall) else None
-            tool_type = tool.type if tool else None
+            own = self.raw_scope(node.id, scope) if isinstance(node, ToolCall) else scope
             common.update(
-                args=self.args(node, scope, tool_type) if isinstance(node, ToolCall) else None,
-                sets=self.sets(node.id, scope), with_=self.node_field(node.id, "with", scope),
+                args=self.args(node, scope, tool.type) if isinstance(node, ToolCall) and tool
+                else None,
+                sets=self.sets(node.id, own), with_=self.node_field(node.id, "with", own),
                 next=_ids(node.next), fail=_ids(node.fail), tool=tool)
         elif isinstance(node, Branch):
             common.update(when=self.node_field(node.id, "when", scope, expression=True),
@@ -400,8 +418,7 @@ class FlowCompiler:
                                 expression=True)
             values.update(each=source, item=node.each.item, index=node.each.index)
         own = self.own_scope(node.id)
-        values["vars"] = next((c.field for c in self.state.compiled
-                               if c.key == f"{node.id}.vars"), None)
+        values["vars"] = self.state.vars_fields.get(f"{node.id}.vars")
         if isinstance(node, Loop):
             values["when"] = self.node_field(node.id, "when", own, expression=True)
         inner = Scope(own, owner=node.id)
@@ -427,8 +444,8 @@ class FlowCompiler:
             return t.element
         if t not in (ANY, NULL):
             self.reporter.report("W213", f"'each' iterates over {_article(source.type)}, not "
-                                 "an array: it will run zero iterations", text.span,
-                                 "warning")
+                                 "an array: it will run zero iterations",
+                                 text.file_span(0, len(text.text or "")), "warning")
         return element_type(t)
 
     # ------------------------------------------------------------------ tools
@@ -482,9 +499,8 @@ class FlowCompiler:
             return args
         given = deref(args.type) if args is not None else ObjectType({})
         fields = dict(given.fields) if isinstance(given, ObjectType) else {}
-        compiled = next((c for c in self.state.compiled if c.key == f"{node.id}.args"), None)
-        spans = {name: stmt.span for name, stmt in assigned_fields(compiled.ast)} if (
-            compiled and compiled.ast) else {}
+        ast = self.state.asts.get(f"{node.id}.args")
+        spans = {name: stmt.span for name, stmt in assigned_fields(ast)} if ast else {}
         text = node.args
         for name, t in fields.items():
             span = text.file_span(spans[name].start, spans[name].end) if (
@@ -518,11 +534,12 @@ class FlowCompiler:
     def sets(self, node_id: str, scope: Scope) -> Field | None:
         """Compile `sets` and check that each target is writable (E305)."""
         sets = self.node_field(node_id, "sets", scope, object_mode=True)
-        compiled = next((c for c in self.state.compiled if c.key == f"{node_id}.sets"), None)
-        if sets is None or compiled is None or compiled.ast is None:
+        ast = self.state.asts.get(f"{node_id}.sets")
+        text = getattr(self.info[node_id].node, "sets", None)
+        if ast is None or text is None:
             return sets
-        for name, stmt in assigned_fields(compiled.ast):
-            span = compiled.gml.file_span(stmt.span.start, stmt.span.start + len(name))
+        for name, stmt in assigned_fields(ast):
+            span = text.file_span(stmt.span.start, stmt.span.start + len(name))
             var = scope.resolve(name)
             if var is None:
                 self.reporter.report("E305", f"'sets' writes '{name}', which is not declared; "

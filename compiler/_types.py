@@ -7,6 +7,7 @@ exact range of the type text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from fdl._diagnostics import Reporter
@@ -59,13 +60,41 @@ class TypeResolver:
         self.types: dict[str, Type] = {}
         for name in defs:
             self.types[name] = RefType(name, self.types.get)
+        for name in self._alias_cycles(defs):
+            shape = defs[name]
+            assert isinstance(shape, TypeText)
+            self.reporter.report("E107", f"type '{name}' is defined through itself; a recursive"
+                                 " type must go through an object type of defs (Tree: "
+                                 "{children: Tree[]})", shape.span)
+            self.types[name] = ANY
         for name, shape in defs.items():
             if isinstance(shape, TypeText):
-                self.types[name] = self.parse(shape)
+                if self.types[name] != ANY:
+                    self.types[name] = self.parse(shape)
             else:
                 self.types[name] = ObjectType(
                     {f: self.parse(d.type) if d.type else ANY for f, d in shape.items()},
                     closed=True, name=name)
+
+    @staticmethod
+    def _alias_cycles(defs: Mapping[str, Mapping[str, ArgDecl] | TypeText]) -> list[str]:
+        """Aliases (``A: B[]``) that lead back to themselves through aliases only."""
+        words = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+        refs = {name: [w for w in words.findall(shape.text) if isinstance(defs.get(w), TypeText)]
+                for name, shape in defs.items() if isinstance(shape, TypeText)}
+        cyclic: list[str] = []
+        for start in refs:
+            seen: set[str] = set()
+            stack = list(refs[start])
+            while stack:
+                current = stack.pop()
+                if current == start:
+                    cyclic.append(start)
+                    break
+                if current not in seen:
+                    seen.add(current)
+                    stack.extend(refs.get(current, ()))
+        return cyclic
 
     def parse(self, text: TypeText) -> Type:
         """The type a text denotes; ``any`` after reporting E107 when it is not a type."""

@@ -48,8 +48,8 @@ def parse_text(text: str, path: str = "<flow>") -> tuple[Flow | None, Reporter]:
     source = Source(text)
     reporter = Reporter(path, source)
     root = load_yaml(text, reporter)
-    flow = read_flow(root, YamlText(text), reporter) if root is not None or not text.strip() \
-        else None
+    failed = any(d.code == "E101" for d in reporter.diagnostics)
+    flow = None if failed else read_flow(root, YamlText(text), reporter)
     return flow, reporter
 
 

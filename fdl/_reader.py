@@ -96,14 +96,21 @@ def is_type_syntax(text: str) -> bool:
 
 def _split_default(text: str) -> int | None:
     """Index of the ``=`` of ``type = default``, if the text has that form."""
-    for i, ch in enumerate(text):
-        if ch == "=":
-            if text[i + 1: i + 2] in ("=", ">"):
-                return None
+    i = text.find("=")
+    while i > 0:
+        if text[i + 1: i + 2] not in ("=", ">") and text[i - 1] not in "!<>=":
             return i if is_type_syntax(text[:i]) else None
-        if ch in "!<>'\"(":
-            return None
+        i = text.find("=", i + 2)
     return None
+
+
+_TYPE_ATTEMPT = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_\-]*\s*[\[\]<>?\sA-Za-z0-9_\-]*")
+"""Text made only of type-expression characters (``string[``, ``map<int``): a type with a
+mistake in it, not a default value."""
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 class _Offsets:
@@ -319,7 +326,8 @@ class _Reader:
             self.report("E107", f"{what} needs a type such as string or int?, not "
                         f"{node.describe()}{hint}", key.span if isinstance(node, YScalar)
                         else node.span)
-            return None
+            return ArgDecl.model_construct(name=name, type=None, default=None,
+                                           description=description, span=key.span)
         span = Span(key.span.start, node.span.end)
         if node.kind != "str":
             if not defaults:
@@ -333,6 +341,11 @@ class _Reader:
             return ArgDecl.model_construct(name=name, type=self.type_text(node, 0, len(text)),
                                            default=None, description=description, span=span)
         eq = _split_default(text)
+        if eq is None and _TYPE_ATTEMPT.fullmatch(text):
+            self.report("E107", f"{what}: '{text.strip()}' is not a type: write a name such as "
+                        "string, int?, Order[] or map<int>", node.span)
+            return ArgDecl.model_construct(name=name, type=None, default=None,
+                                           description=description, span=span)
         if not defaults:
             self.report("E107", f"{what}: '{text}' is not a type", node.span)
             return None
@@ -374,8 +387,8 @@ class _Reader:
         for k, v in mapping:
             node_id = str(k.value)
             if not _NODE_ID.fullmatch(node_id):
-                self.report("E105", f"'{node_id}' is not a node id (a letter or _, then "
-                            "letters, digits, _ and -)", k.span)
+                self.report("E105", f"'{node_id}' is not a node id (an ASCII letter or _, "
+                            "then ASCII letters, digits, _ and -)", k.span)
                 continue
             body = self.expect_map(v, f"node '{node_id}'")
             if body is None:
@@ -395,7 +408,7 @@ class _Reader:
         if "node" in keys and "each" not in keys:
             deciders.append(("loop", "node"))
         if len(deciders) > 1:
-            parts = ", ".join(f"'{k}' makes a {KIND_LABELS[kind]}" for kind, k in deciders)
+            parts = ", ".join(f"'{k}' makes {_a(KIND_LABELS[kind])}" for kind, k in deciders)
             span = cast(YScalar, body.key(deciders[1][1])).span
             self.report("E106", f"node '{node_id}' mixes two kinds: {parts}; a node has one "
                         "kind, so split it into two nodes", span)
@@ -434,7 +447,7 @@ class _Reader:
             if name not in allowed:
                 if kind is not None and name in NODE_KEYS:
                     owners = [KIND_LABELS[o] for o, keys in KIND_KEYS.items() if name in keys]
-                    self.report("E103", f"'{name}' is not a key of a {KIND_LABELS[kind]} "
+                    self.report("E103", f"'{name}' is not a key of {_a(KIND_LABELS[kind])} "
                                 f"node (it belongs to: {', '.join(owners)})", k.span)
                 else:
                     self.unknown_key(k, f"node '{node_id}'", allowed if kind else NODE_KEYS)
@@ -498,6 +511,8 @@ class _Reader:
                 option, sep, value = part.partition("=")
                 if not option or not sep:
                     self.report("E105", f"{what}: option '{part}' must be name=value", span)
+                elif any(option == given for given, _, _ in options):
+                    self.report("E105", f"{what}: option '{option}' is given twice", span)
                 else:
                     options.append((option, value, span))
                 position += len(part) + 1

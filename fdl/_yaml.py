@@ -226,6 +226,10 @@ class _Reader:
         for key_node, value_node in self._pairs(node):
             key = self.read(key_node)
             value = self.read(value_node)
+            if (isinstance(value, YScalar) and value.kind == "null" and isinstance(
+                    value_node, ScalarNode) and value_node.value == ""):
+                # An empty value: ruamel places it at the next token, often the next line.
+                value = YScalar(None, "null", None, Span(key.span.end + 1, key.span.end + 1))
             if not isinstance(key, YScalar):
                 self.reporter.report("E105", "a mapping key must be a plain name, not "
                                      f"{key.describe()}", key.span)

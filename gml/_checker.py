@@ -124,6 +124,8 @@ class Checker:
         self.functions = functions
         self.diagnostics: list[Diagnostic] = []
         self.types: dict[int, Type] = {}
+        self.object_mode = False
+        self._statements: tuple[n.Stmt, ...] = ()
 
     # ------------------------------------------------------------ reporting
 
@@ -144,6 +146,8 @@ class Checker:
 
     def check(self, program: n.Program, object_mode: bool = False) -> CheckResult:
         scope = _Scope()
+        self.object_mode = object_mode
+        self._statements = program.statements
         if program.single_value and not object_mode:
             stmt = program.statements[0]
             assert isinstance(stmt, n.ExprStmt)
@@ -178,7 +182,9 @@ class Checker:
         name = n.path_field_name(stmt.value)
         t = self.expr(stmt.value, scope)
         if name is None:
-            self.report("G201", "in a program with several statements, a bare expression must"
+            where = ("in a program that builds an object" if self.object_mode and len(
+                self._statements) == 1 else "in a program with several statements")
+            self.report("G201", f"{where}, a bare expression must"
                         " be a path such as `orders` or `customer.name`; give it a name: "
                         "`field = …`", stmt.span)
             return True

@@ -655,3 +655,120 @@ def test_deeply_nested_blocks_are_an_error_not_a_crash() -> None:
     assert compile_text(_nested(5)).diagnostics == ()
     assert [d.code for d in compile_text(_nested(40)).diagnostics] == ["E105"]
     assert [d.code for d in compile_text(_nested(400)).diagnostics] == ["E101"]
+
+
+# --------------------------------------------------------------------- regressions
+
+
+def test_a_file_with_only_a_comment_is_e102() -> None:
+    assert codes("# nothing here\n") == [("E102", 1, 1)]
+
+
+def test_typed_default_with_a_map_type() -> None:
+    result = compile_text("""\
+        flow:
+            name: x
+            args:
+                in:
+                    counts: map<int> = {}
+            node:
+                a: {with: counts}
+    """)
+    assert result.diagnostics == ()
+    assert result.plan is not None and str(result.plan.inputs[0].type) == "map<int>"
+
+
+def test_malformed_input_type_is_e107_not_a_gml_error() -> None:
+    assert codes("""\
+        flow:
+            name: x
+            args:
+                in:
+                    ids: string[
+            node:
+                a: {with: ids}
+    """) == [("E107", 5, 18)]
+
+
+def test_self_referencing_type_alias_is_e107() -> None:
+    assert codes("""\
+        flow:
+            name: x
+            args:
+                defs:
+                    A: A?
+                in:
+                    x: A
+            node:
+                a: {with: x.foo}
+    """) == [("E107", 5, 16)]
+
+
+def test_empty_value_is_reported_on_its_own_line() -> None:
+    assert codes("""\
+        flow:
+            name:
+            node:
+                a: {with: 1}
+    """) == [("E105", 2, 10)]
+
+
+def test_an_error_in_vars_does_not_hide_its_variables() -> None:
+    assert codes("""\
+        flow:
+            name: x
+            vars: total = 0, bad = missing + 1
+            node:
+                a: {with: total + bad}
+    """) == [("G204", 3, 28)]
+
+
+def test_sets_of_an_undeclared_variable_keeps_the_e305_hint() -> None:
+    assert [c for c, _, _ in codes("""\
+        flow:
+            name: x
+            node:
+                a:
+                    with: 1
+                    sets: count = count + 1
+    """)] == ["E305", "G204"]
+
+
+def test_duplicate_uri_option() -> None:
+    assert codes("""\
+        flow:
+            name: x
+            node:
+                a:
+                    exec: api://s/t?timeout=1&timeout=2
+    """) == [("E105", 5, 39)]
+
+
+def test_node_id_clashing_with_a_nested_vars_name() -> None:
+    assert codes("""\
+        flow:
+            name: x
+            node:
+                proc:
+                    each: "[1] => n"
+                    vars: acc = 0
+                    node:
+                        acc: {with: n}
+    """) == [("E204", 8, 17)]
+
+
+def test_a_tool_call_reads_its_raw_result_in_sets_and_with(catalog: StaticCatalog) -> None:
+    result = compile_text("""\
+        flow:
+            name: x
+            args:
+                in:
+                    id: string
+            vars: lastId = ''
+            node:
+                a:
+                    exec: api://crm-service/customer
+                    sets: lastId = a.id
+                    with: "{n: a.nmae}"
+    """, catalog)
+    assert [(d.code, d.line) for d in result.diagnostics] == [("G205", 11)]
