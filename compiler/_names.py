@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator
+from functools import cache
 
 from gml import nodes as n
 
@@ -21,13 +22,17 @@ _SQL = re.compile(
 _CQL_ARGUMENTS = frozenset({"exps", "query", "sql", "where"})
 
 
+@cache
+def _child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a node class that may hold nodes (not its span)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name != "span")
+
+
 def _children(node: object) -> Iterator[object]:
-    if not dataclasses.is_dataclass(node):
+    if not isinstance(node, n.Node):
         return
-    for f in dataclasses.fields(node):
-        if f.name == "span":
-            continue
-        value = getattr(node, f.name)
+    for name in _child_fields(type(node)):
+        value = getattr(node, name)
         if isinstance(value, tuple):
             yield from (v for v in value if isinstance(v, n.Node))
         elif isinstance(value, n.Node):

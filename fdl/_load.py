@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gml import Span
 from gml._source import Source
 
 from ._diagnostics import CompileError, Diagnostic, Reporter
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from compiler import Plan, ToolCatalog
 
 __all__ = ["CheckResult", "check_text", "load", "parse_text"]
+
+TOO_DEEP = "the flow is nested too deeply to be checked; flatten it or split it into sub-flows"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +52,11 @@ def parse_text(text: str, path: str = "<flow>") -> tuple[Flow | None, Reporter]:
     reporter = Reporter(path, source)
     root = load_yaml(text, reporter)
     failed = any(d.code == "E101" for d in reporter.diagnostics)
-    flow = None if failed else read_flow(root, YamlText(text), reporter)
+    try:
+        flow = None if failed else read_flow(root, YamlText(text), reporter)
+    except RecursionError:
+        reporter.report("E105", TOO_DEEP, Span(0, 0))
+        flow = None
     return flow, reporter
 
 
@@ -64,7 +71,10 @@ def check_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None =
     if flow is not None:
         compiler = FlowCompiler(flow, path, reporter, env or gml.default_environment(),
                                 catalog)
-        plan = compiler.compile()
+        try:
+            plan = compiler.compile()
+        except RecursionError:
+            reporter.report("E105", TOO_DEEP, Span(0, 0))
     diagnostics = tuple(reporter.sorted())
     if any(d.is_error for d in diagnostics):
         plan = None

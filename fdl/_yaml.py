@@ -1,11 +1,11 @@
 """YAML loading with positions: ruamel.yaml's composer, read into a small positioned tree.
 
-ruamel.yaml parses (YAML 1.2) and tracks marks; this module turns its node graph into
-`YMap`/`YSeq`/`YScalar` values that keep their character range in the file, resolves plain
-scalars with the YAML 1.2 *core* schema (``yes``/``on`` stay strings, dates stay text),
-reports duplicate keys (E201) instead of keeping one of them, and turns every YAML error into
-E101 with its position. Anchors and aliases share the aliased subtree; recursive aliases are
-reported (E105) rather than followed.
+ruamel.yaml parses (with the C parser of ruamel.yaml.clib when it is installed) and tracks
+marks; this module turns its node graph into `YMap`/`YSeq`/`YScalar` values that keep their
+character range in the file, resolves plain scalars with the YAML 1.2 *core* schema
+(``yes``/``on`` stay strings, dates stay text), reports duplicate keys (E201) instead of
+keeping one of them, and turns every YAML error into E101 with its position. Anchors and
+aliases share the aliased subtree; recursive aliases are reported (E105) rather than followed.
 """
 
 from __future__ import annotations
@@ -27,6 +27,13 @@ from ._textmap import scalar_offsets
 
 __all__ = ["MAX_FILE_SIZE", "YMap", "YNode", "YScalar", "YSeq", "YamlText", "load_yaml"]
 
+try:  # the C scanner/parser of ruamel.yaml.clib: ten times faster than the pure one
+    import _ruamel_yaml  # type: ignore[import-not-found] # noqa: F401
+
+    _HAS_CLIB = True
+except ImportError:  # pragma: no cover - the dependency is declared; pure Python still works
+    _HAS_CLIB = False
+
 MAX_FILE_SIZE = 8_000_000
 """Largest flow file accepted, in characters (a resource limit, reported as E101)."""
 
@@ -43,7 +50,17 @@ _NAN = re.compile(r"\.(?:nan|NaN|NAN)")
 
 
 def resolve_plain(text: str) -> tuple[str, Any]:
-    """The YAML 1.2 core-schema type and value of a plain scalar's text."""
+    """The YAML 1.2 core-schema type and value of a plain scalar's text.
+
+    A number too long to convert (thousands of digits) stays text.
+    """
+    try:
+        return _resolve_plain(text)
+    except ValueError:
+        return "str", text
+
+
+def _resolve_plain(text: str) -> tuple[str, Any]:
     if _NULL.fullmatch(text):
         return "null", None
     if text in _BOOL:
@@ -213,12 +230,13 @@ class _Reader:
         tag = str(node.tag)
         span = self.span(node)
         text = node.value
-        if node.style is None and tag.startswith(_TAG) and tag != _TAG + "str":
+        style = node.style or None  # the C parser says '' for plain scalars
+        if style is None and tag.startswith(_TAG) and tag != _TAG + "str":
             kind, value = resolve_plain(text)
             return YScalar(value, kind, None, span)
-        if node.style == ">":
-            text = text.replace("\x07", "")  # ruamel marks fold points; not part of the value
-        return YScalar(text, "str", node.style, span)
+        if style == ">":
+            text = text.replace("\x07", "")  # ruamel's pure parser marks fold points
+        return YScalar(text, "str", style, span)
 
     def mapping(self, node: MappingNode) -> YMap:
         entries: list[tuple[YScalar, YNode]] = []
@@ -290,17 +308,14 @@ def load_yaml(text: str, reporter: Reporter) -> YNode | None:
         reporter.report("E101", f"the file is larger than {MAX_FILE_SIZE:,} characters; "
                         "split the flow into sub-flows", Span(0, 0))
         return None
-    yaml = YAML(typ="rt")
+    yaml = YAML(typ="safe", pure=not _HAS_CLIB or _may_nest_deeply(text))
     try:
         node = yaml.compose(text)
-    except MarkedYAMLError as error:
-        reporter.report("E101", _error_message(error), _error_span(error, text))
-        return None
+    except (YAMLError, ValueError, OverflowError):
+        # Errors are rare: ask the pure parser, whose messages are the same on every machine.
+        return _report_error(text, reporter)
     except RecursionError:
         reporter.report("E101", "the YAML structure is nested too deeply", Span(0, 0))
-        return None
-    except (YAMLError, ValueError) as error:
-        reporter.report("E101", f"YAML syntax: {error}; fix the YAML structure", Span(0, 0))
         return None
     if node is None:
         return None
@@ -309,3 +324,37 @@ def load_yaml(text: str, reporter: Reporter) -> YNode | None:
     except RecursionError:
         reporter.report("E101", "the YAML structure is nested too deeply", Span(0, 0))
         return None
+
+
+_BRACKETS = re.compile(r"[^\[\]{}]+")
+_LINE_PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)
+_SAFE_DEPTH = 400
+
+
+def _may_nest_deeply(text: str) -> bool:
+    """Whether the text might nest deeper than the C parser can take without overflowing the
+    C stack (it does not check). An over-estimate: such text goes to the pure parser, which
+    turns too much nesting into a RecursionError (reported as E101)."""
+    if max(map(len, _LINE_PREFIX.findall(text)), default=0) > _SAFE_DEPTH:
+        return True
+    depth = deepest = 0
+    for ch in _BRACKETS.sub("", text):
+        depth = depth + 1 if ch in "[{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    return deepest > _SAFE_DEPTH
+
+
+def _report_error(text: str, reporter: Reporter) -> None:
+    try:
+        YAML(typ="safe", pure=True).compose(text)
+    except MarkedYAMLError as error:
+        reporter.report("E101", _error_message(error), _error_span(error, text))
+        return None
+    except RecursionError:
+        reporter.report("E101", "the YAML structure is nested too deeply", Span(0, 0))
+        return None
+    except (YAMLError, ValueError, OverflowError) as error:
+        reporter.report("E101", f"YAML syntax: {error}; fix the YAML structure", Span(0, 0))
+        return None
+    reporter.report("E101", "YAML syntax error; fix the YAML structure", Span(0, 0))
+    return None
