@@ -52,11 +52,11 @@ def reads(compiler: FlowCompiler) -> None:
             target = compiler.info.get(name.name)
             if target is None:
                 continue
-            span = compiled.gml.file_span(name.span.start, name.span.end)
             if compiled.reader is None:
                 compiler.reporter.report(
                     "W210", f"'{name.name}' is read before any node runs (in the flow's "
-                    "vars), so it is always null here", span, "warning")
+                    "vars), so it is always null here",
+                    compiled.gml.file_span(name.span.start, name.span.end), "warning")
                 continue
             reader = compiler.info[compiled.reader]
             anchor = _anchor(reader, target.block)
@@ -70,7 +70,8 @@ def reads(compiler: FlowCompiler) -> None:
             compiler.reporter.report(
                 "W210", f"'{name.name}' may not have completed when {where} runs: no next "
                 f"path leads from '{name.name}' to '{anchor}'; add one (e.g. next: {anchor}) "
-                "or the value may still be null", span, "warning")
+                "or the value may still be null",
+                compiled.gml.file_span(name.span.start, name.span.end), "warning")
 
 
 def _concurrent(compiler: FlowCompiler, a: str, b: str) -> bool:

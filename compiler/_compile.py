@@ -102,6 +102,7 @@ class _State:
     vars_fields: dict[str, Field | None] = field(default_factory=dict)
     graphs: dict[str | None, BlockGraph] = field(default_factory=dict)
     writes: list[tuple[str, Var, Span]] = field(default_factory=list)
+    written: dict[str, list[Var]] = field(default_factory=dict)
 
 
 class FlowCompiler:
@@ -408,7 +409,7 @@ class FlowCompiler:
             common.update(self.sub_flow(node, scope))
         common["output_type"] = self.output_type(node.id)
         common["sets_targets"] = tuple(
-            var.name for writer, var, _ in self.state.writes if writer == node.id)
+            var.name for var in self.state.written.get(node.id, ()))
         return PlanNode(**common)
 
     def sub_flow(self, node: Iteration | Loop, scope: Scope) -> dict[str, Any]:
@@ -553,6 +554,7 @@ class FlowCompiler:
                                      "vars and write that instead", span)
             else:
                 self.state.writes.append((node_id, var, span))
+                self.state.written.setdefault(node_id, []).append(var)
         return sets
 
 

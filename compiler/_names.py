@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator
-from functools import cache
 
 from gml import nodes as n
 
@@ -22,10 +21,16 @@ _SQL = re.compile(
 _CQL_ARGUMENTS = frozenset({"exps", "query", "sql", "where"})
 
 
-@cache
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _child_fields(cls: type) -> tuple[str, ...]:
-    """The fields of a node class that may hold nodes (not its span)."""
-    return tuple(f.name for f in dataclasses.fields(cls) if f.name != "span")
+    """The fields of a node class that may hold nodes (not its span), computed once."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls)
+                                     if f.name != "span")
+    return found
 
 
 def _children(node: object) -> Iterator[object]:

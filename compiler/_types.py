@@ -112,6 +112,9 @@ class TypeResolver:
 
         try:
             return parse_type(text.text, named=named)
+        except RecursionError:
+            self.reporter.report("E107", "the type is nested too deeply", text.span)
+            return ANY
         except TypeSyntaxError as error:
             start = text.span.start + max(0, error.column - 1)
             self.reporter.report("E107", f"'{text.text}' is not a type: write a name such as "

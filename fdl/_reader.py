@@ -89,7 +89,7 @@ def is_type_syntax(text: str) -> bool:
         return False
     try:
         parse_type(text, named=lambda _name: ANY)
-    except (TypeSyntaxError, LarkError):
+    except (TypeSyntaxError, LarkError, RecursionError):
         return False
     return True
 
@@ -138,6 +138,7 @@ class _Reader:
         self.yaml = yaml
         self.reporter = reporter
         self.depth = 0
+        self.blocks: set[int] = set()
 
     def report(self, code: str, message: str, span: Span, suggestion: str | None = None
                ) -> None:
@@ -372,6 +373,12 @@ class _Reader:
         mapping = self.expect_map(node, f"'{what}'")
         if mapping is None:
             return None
+        if id(mapping) in self.blocks:
+            self.report("E201", "this node block is used a second time through a YAML alias; "
+                        "node ids must be unique in the whole flow, so write a new block",
+                        node.span)
+            return None
+        self.blocks.add(id(mapping))
         if self.depth >= MAX_BLOCK_DEPTH:
             self.report("E105", f"node blocks are nested more than {MAX_BLOCK_DEPTH} deep; "
                         "move the inner part into a sub-flow (flow://)", node.span)

@@ -167,6 +167,12 @@ class YamlText:
 
     def offsets(self, scalar: YScalar) -> list[int]:
         """File offsets of every position of a string scalar's value (see `_textmap`)."""
+        value = str(scalar.value)
+        start = scalar.span.start + (1 if scalar.style in ("'", '"') else 0)
+        if (scalar.style in (None, "'", '"') and "\n" not in value
+                and self.text.startswith(value, start)):
+            # The common case, a one-line scalar written as it reads: no mapping needed.
+            return list(range(start, start + len(value) + 1))
         return scalar_offsets(self.text, scalar.span.start, scalar.span.end, scalar.style,
                               str(scalar.value))
 
@@ -313,7 +319,8 @@ def load_yaml(text: str, reporter: Reporter) -> YNode | None:
         node = yaml.compose(text)
     except (YAMLError, ValueError, OverflowError):
         # Errors are rare: ask the pure parser, whose messages are the same on every machine.
-        return _report_error(text, reporter)
+        _report_error(text, reporter)
+        return None
     except RecursionError:
         reporter.report("E101", "the YAML structure is nested too deeply", Span(0, 0))
         return None

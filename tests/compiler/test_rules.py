@@ -772,3 +772,19 @@ def test_a_tool_call_reads_its_raw_result_in_sets_and_with(catalog: StaticCatalo
                     with: "{n: a.nmae}"
     """, catalog)
     assert [(d.code, d.line) for d in result.diagnostics] == [("G205", 11)]
+
+
+def test_a_node_block_reused_through_an_alias_is_e201() -> None:
+    result = compile_text("""\
+        flow:
+            name: x
+            node:
+                a:
+                    each: "[1] => i"
+                    node: &inner
+                        x: {with: i}
+                b:
+                    each: "[2] => i"
+                    node: *inner
+    """)
+    assert [(d.code, d.line) for d in result.diagnostics] == [("E201", 6)]
