@@ -5,7 +5,7 @@
     ...              {"orders": [{"amount": 50}, {"amount": 150}]})
     150
 
-Source → Lark parse tree → AST (`gml.nodes`) → static checker → nested Python closures.
+Source → AST (built while Lark parses) (`gml.nodes`) → static checker → nested Python closures.
 ``compile`` caches programs by source. Errors are `GmlError` values with a code, a message
 and a position.
 """

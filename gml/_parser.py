@@ -1,19 +1,42 @@
-"""Text → AST: the Lark parser (loaded once) and the transformer that builds `gml.nodes`.
+"""Text → AST: the Lark parser (loaded once) whose rule callbacks build `gml.nodes`.
 
-The tree is built in a separate pass (not ``Lark(transformer=…)``) so that every node gets
-its span from ``meta``. Syntax errors from Lark become `GmlSyntaxError` (G101) with a
-message naming what was expected, in words.
+The AST is built while parsing: one `_ToAst` method per grammar rule is called as the rule
+is reduced (Lark's ``transformer=`` option, LALR), so no parse tree is built and nothing
+walks one afterwards. The LALR loop is our own (`_Driver`), over Lark's tables, lexer and
+callbacks: Lark's generic loop costs more than the rest of the parse. Callbacks get no
+positions (``propagate_positions`` is off), so each node's span runs from its first child's
+start to its last child's end: tokens carry their offsets, nodes their spans. Two cases need
+care. A parenthesised expression is the inner node with its inner span, but it reaches its
+parent wrapped in a `_Paren` whose span includes the parentheses, so that the parent's span
+does too. And the newline that ends a program is part of the program's span although Lark
+drops ``_NL`` tokens: ``!_sep`` in the grammar keeps it.
+
+Errors come in the order of a parse followed by a walk of the tree: a syntax error anywhere,
+then a program nested more than `MAX_SYNTAX_DEPTH` levels deep (G306), then the first
+problem a callback finds (children before parents, left to right). While parsing, a callback
+cannot know whether a syntax error follows, and the depth is not measured: the postlexer
+bounds it from the tokens (gml/_lexer.py) and raises when the bound exceeds the limit. So
+when a callback raises, or the bound does, `parse` starts again on the slow path: a parse
+tree (Lark's loop), its depth measured without recursion, then the same callbacks run over
+the tree. Only wrong or very deeply nested programs take it. A syntax error found by our
+loop is raised by Lark's loop, parsing again; Lark's errors become `GmlSyntaxError` (G101)
+with a message naming what was expected, in words.
+
+`parse` keeps the programs of the last 4,096 short texts it parsed: the AST is immutable,
+and a flow repeats many small programs.
 """
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from itertools import chain
 from typing import Any, NoReturn
 
-from lark import Lark, Token, Transformer, Tree, v_args
+from lark import Lark, Token, Transformer, Tree
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -38,14 +61,11 @@ KEYWORDS = frozenset(
 MAX_SOURCE_LENGTH = 1_000_000
 """Longest GML text accepted (characters); longer text is G306."""
 
+MAX_INT_DIGITS = 1000
+"""Longest integer literal accepted (digits); longer is G306 (Python's int() has a limit too)."""
+
 MAX_SYNTAX_DEPTH = 150
 """Deepest nesting of expressions accepted; deeper programs are G306, not a stack overflow."""
-
-_PUNCTUATION = frozenset({
-    "COMMA", "ASSIGN", "COLON", "SPREAD", "ARROW", "QMARK", "QDOT", "DOT", "LPAR", "RPAR",
-    "LSQB", "RSQB", "LBRACE", "RBRACE", "BACKTICK", "DOLLAR_LBRACE", "CASE", "WHEN", "THEN",
-    "ELSE", "END", "NOT",
-})
 
 _OPERATORS: dict[str, n.BinaryOp] = {
     "OROR": "||", "OR": "||", "COALESCE": "??", "ANDAND": "&&", "AND": "&&", "EQ": "==",
@@ -69,14 +89,130 @@ _WORD = re.compile(r"\w+|\S")
 
 @cache
 def _lark() -> Lark:
+    """The parser that builds the AST as it parses (the fast path)."""
     return Lark(
         read_grammar("gml.lark"),
         parser="lalr",
         lexer="contextual",
-        postlex=SeparatorFilter(),
-        propagate_positions=True,
+        postlex=SeparatorFilter(max_depth=MAX_SYNTAX_DEPTH),
+        transformer=_ToAst(),
         maybe_placeholders=False,
     )
+
+
+@cache
+def _tree_lark() -> Lark:
+    """The same parser building a parse tree (the slow path), without its depth bound.
+
+    Loaded from the fast parser's tables rather than analysing the grammar again.
+    """
+    buffer = io.BytesIO()
+    _lark().save(buffer, exclude_options=("transformer",))
+    buffer.seek(0)
+    lark = Lark.load(buffer)
+    postlex = lark.options.postlex
+    assert isinstance(postlex, SeparatorFilter)
+    postlex.max_depth = None
+    return lark
+
+
+_NOT_PARSED = object()
+_END = (Token("$END", ""),)
+
+
+class _LexerView:
+    """What the contextual lexer reads of the parser: the state it is in."""
+
+    __slots__ = ("position",)
+
+    def __init__(self, position: int) -> None:
+        self.position = position
+
+
+class _Driver:
+    """Lark's LALR loop, over the tables and callbacks of `_lark`, without its generic costs.
+
+    Lark's loop (`ParserState.feed_token`) calls Python-level ``__eq__`` and ``__hash__`` of
+    its rule and name objects and a wrapper for every reduction, and the precedence chain of
+    the grammar makes about ten reductions per operand. This loop does the same steps with
+    plain tables: an action is a state number (shift) or ``(size, rule name, callback)``
+    (reduce), and a ``?rule`` that only passes its one child on has no callback. It uses
+    Lark's lexer (with the postlexer) unchanged, and calls the callbacks at the same moments
+    as Lark's loop would. On a syntax error it gives up (`_NOT_PARSED`) and Lark parses
+    again, to raise the error with everything Lark puts in it. It relies on Lark's internals
+    (checked with Lark 1.3): when they are not what it expects, `_driver` is None and Lark's
+    loop does the work; tests/gml/test_parser_speed_paths.py compares the two loops.
+    """
+
+    def __init__(self, lark: Lark) -> None:
+        from lark.lexer import LexerThread
+        from lark.parse_tree_builder import ExpandSingleChild
+        from lark.parsers.lalr_analysis import Shift
+
+        frontend: Any = lark.parser
+        parser = frontend.parser.parser  # lark.parsers.lalr_parser._Parser
+        table = parser.parse_table
+        callbacks = parser.callbacks
+        self._thread: Any = LexerThread.from_text
+        self._lexer = frontend.lexer
+        self._start: int = table.start_states["start"]
+        self._end: int = table.end_states["start"]
+        self._actions: dict[int, dict[str, Any]] = {}
+        for state, row in table.states.items():
+            actions: dict[str, Any] = {}
+            for symbol, (kind, arg) in row.items():
+                if kind is Shift:
+                    assert isinstance(arg, int)
+                    actions[str(symbol)] = arg
+                else:
+                    size = len(arg.expansion)
+                    callback = callbacks[arg]
+                    passes = size == 1 and isinstance(callback, ExpandSingleChild)
+                    actions[str(symbol)] = (size, str(arg.origin.name),
+                                            None if passes else callback)
+            self._actions[state] = actions
+
+    def parse(self, text: str) -> Any:
+        actions, end = self._actions, self._end
+        view = _LexerView(self._start)
+        states = [self._start]
+        values: list[Any] = []
+        try:
+            for token in chain(self._thread(self._lexer, text).lex(view), _END):
+                kind = token.type
+                while True:
+                    action = actions[states[-1]].get(kind)
+                    if type(action) is int:  # shift
+                        states.append(action)
+                        values.append(token)
+                        view.position = action
+                        break
+                    if action is None:
+                        return _NOT_PARSED
+                    size, name, callback = action  # reduce
+                    if callback is None:  # the one child stands for the rule
+                        del states[-1]
+                    elif size:
+                        children = values[-size:]
+                        del states[-size:]
+                        del values[-size:]
+                        values.append(callback(children))
+                    else:
+                        values.append(callback([]))
+                    states.append(actions[states[-1]][name])
+                    if states[-1] == end:  # only after `start`, at the end of the text
+                        return values[-1]
+        except UnexpectedInput:  # from the lexer
+            pass
+        return _NOT_PARSED
+
+
+@cache
+def _driver() -> _Driver | None:
+    try:
+        return _Driver(_lark())
+    except Exception:  # pragma: no cover - another version of Lark: use its own loop
+        return None
 
 
 @cache
@@ -88,22 +224,60 @@ def terminal_patterns() -> dict[str, str]:
 def parse(text: str) -> n.Program:
     """Parse GML text into a `Program`.
 
+    The AST is immutable, so the same text gives the same `Program` object: the last 4,096
+    programs of up to 500 characters are kept (a flow has many small programs, often the
+    same ones; longer texts are rarer and would make the cache big).
+
     Raises:
         GmlSyntaxError: G101 for anything that is not GML.
         GmlLimitError: G306 for text that is too long or nested too deeply.
     """
+    if len(text) <= _CACHED_LENGTH:
+        return _parse_cached(text)
+    return _parse(text)
+
+
+def clear_cache() -> None:
+    """Forget the programs `parse` keeps (for measuring cold parses)."""
+    _parse_cached.cache_clear()
+
+
+def _parse(text: str) -> n.Program:
     if len(text) > MAX_SOURCE_LENGTH:
         raise GmlLimitError(
             f"the program is {len(text)} characters long; the limit is {MAX_SOURCE_LENGTH}",
             Span(0, 0),
         )
     try:
-        tree = _lark().parse(text)
+        driver = _driver()
+        program: Any = _NOT_PARSED if driver is None else driver.parse(text)
+        if program is _NOT_PARSED:  # Lark's own loop, which raises the syntax error
+            program = _lark().parse(text)
+    except UnexpectedInput as error:
+        raise _syntax_error(error, text) from None
+    except Exception:
+        # A callback failed (a GmlError, mostly), or the postlexer's `MaybeTooDeep`: which
+        # error comes first needs the whole parse (a later syntax error wins) and the tree's
+        # depth, so start again on the slow path, which reports every error as it always has.
+        program = _parse_tree(text)
+    assert isinstance(program, n.Program)
+    return program
+
+
+_CACHED_LENGTH = 500
+# Errors are not kept: an exception leaves nothing in the cache.
+_parse_cached = lru_cache(maxsize=4_096)(_parse)
+
+
+def _parse_tree(text: str) -> n.Program:
+    """The slow path: parse to a tree, check its depth, then build the AST from it."""
+    try:
+        tree = _tree_lark().parse(text)
     except UnexpectedInput as error:
         raise _syntax_error(error, text) from None
     _check_depth(tree)
     try:
-        program = _ToAst().transform(tree)
+        program = _ToAst(visit_tokens=False).transform(tree)
     except VisitError as error:
         if isinstance(error.orig_exc, GmlError):
             raise error.orig_exc from None
@@ -119,9 +293,20 @@ def _check_depth(tree: Tree[Any]) -> None:
         if depth > MAX_SYNTAX_DEPTH:
             raise GmlLimitError(
                 f"expressions are nested more than {MAX_SYNTAX_DEPTH} levels deep",
-                _meta_span(node.meta),
+                _tree_span(node),
             )
         stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+
+
+def _tree_span(tree: Tree[Any]) -> Span:
+    """From the start of a tree's first token to the end of its last."""
+    first: Any = tree
+    while isinstance(first, Tree):
+        first = first.children[0]
+    last: Any = tree
+    while isinstance(last, Tree):
+        last = last.children[-1]
+    return Span(first.start_pos, last.end_pos)
 
 
 # ---------------------------------------------------------------- syntax errors
@@ -206,13 +391,7 @@ def fail(message: str, span: Span) -> NoReturn:
     raise GmlSyntaxError(message, span)
 
 
-# ---------------------------------------------------------------- tree → AST
-
-
-def _meta_span(meta: Any) -> Span:
-    if getattr(meta, "empty", True):
-        return Span(0, 0)
-    return Span(meta.start_pos, meta.end_pos)
+# ---------------------------------------------------------------- the AST, rule by rule
 
 
 def _token_span(token: Token) -> Span:
@@ -233,24 +412,10 @@ def _unescape(body: str, span: Span) -> str:
     return _ESCAPE.sub(replace, body) if "\\" in body else body
 
 
-def _values(children: Iterable[Any]) -> list[Any]:
-    return [c for c in children if not (isinstance(c, Token) and c.type in _PUNCTUATION)]
-
-
 def _name(token: Token) -> str:
     if token.value in KEYWORDS:
         fail(f"'{token.value}' is a keyword and cannot be used as a name", _token_span(token))
     return str(token.value)
-
-
-def _node(build: Callable[..., Any]) -> Callable[..., Any]:
-    """Adapt ``build(span, *values)`` to a ``(meta, children)`` transformer callback."""
-
-    @v_args(meta=True)
-    def callback(self: Any, meta: Any, children: list[Any]) -> Any:
-        return build(_meta_span(meta), *_values(children))
-
-    return callback
 
 
 def _params(expr: n.Expr) -> tuple[str, ...]:
@@ -268,168 +433,263 @@ class _Params(n.Expr):
     names: tuple[str, ...]
 
 
+class _Paren:
+    """``(expr)`` on its way to its parent: the expression, and a span with the parentheses.
+
+    The AST keeps the inner expression with its own span; the parent's span starts or ends
+    at the parenthesis. `_check` and `_unwrap` take the expression out.
+    """
+
+    __slots__ = ("expr", "span")
+
+    def __init__(self, expr: Any, span: Span) -> None:
+        self.expr = expr
+        self.span = span
+
+
+def _unwrap(value: Any) -> Any:
+    return value.expr if type(value) is _Paren else value
+
+
+def _check(expr: Any) -> Any:
+    """The expression a child stands for; a parenthesised name list used as a value (it is
+    only valid before ``=>``) is an error."""
+    if type(expr) is _Paren:
+        expr = expr.expr
+    if type(expr) is _Params:
+        fail("a list in parentheses is only allowed as lambda parameters: `(a, b) => …`",
+             expr.span)
+    return expr
+
+
+# Every callback receives the rule's children as Lark keeps them (tokens whose name starts
+# with `_` are dropped, `?rule`s with one child are that child) and returns the node, or a
+# `_Params` / `_Paren` that only a parent uses. Spans run from the first child's start to
+# the last child's end: ``c[0].start_pos`` for a token, ``c[0].span.start`` for a node.
+
+
 class _ToAst(Transformer[Token, Any]):
     """One short callback per grammar rule (grammar/gml.lark)."""
 
     # -- programs
 
-    @v_args(meta=True)
-    def start(self, meta: Any, children: list[Any]) -> n.Program:
-        statements = tuple(c for c in children if isinstance(c, n.Stmt))
+    def start(self, c: list[Any]) -> n.Program:
+        if len(c) == 1:  # the usual program: one statement
+            return n.Program((c[0],), span=c[0].span)
+        statements = tuple(x for x in c if isinstance(x, n.Stmt))
         if not statements:
             fail("the program is empty; write an expression such as `a + 1` or `x = a`",
                  Span(0, 0))
-        return n.Program(statements, span=_meta_span(meta))
+        # The last child is a statement or a separator (`!_sep` keeps a trailing newline).
+        last: Any = c[-1]
+        end = last.span.end if isinstance(last, n.Stmt) else last.end_pos
+        return n.Program(statements, span=Span(statements[0].span.start, end))
 
-    assign = _node(lambda span, name, value: n.Assign(_name(name), _check(value), span=span))
-    temp_assign = _node(lambda span, name, value: n.TempAssign(name.value[1:], _check(value),
-                                                              span=span))
-    spread_stmt = _node(lambda span, value: n.SpreadStmt(_check(value), span=span))
-    expr_stmt = _node(lambda span, value: n.ExprStmt(_check(value), span=span))
+    def assign(self, c: list[Any]) -> n.Assign:
+        name, _, value = c
+        return n.Assign(_name(name), _check(value),
+                        span=Span(name.start_pos, value.span.end))
+
+    def temp_assign(self, c: list[Any]) -> n.TempAssign:
+        name, _, value = c
+        return n.TempAssign(name.value[1:], _check(value),
+                            span=Span(name.start_pos, value.span.end))
+
+    def spread_stmt(self, c: list[Any]) -> n.SpreadStmt:
+        spread, value = c
+        return n.SpreadStmt(_check(value), span=Span(spread.start_pos, value.span.end))
+
+    def expr_stmt(self, c: list[Any]) -> n.ExprStmt:
+        (value,) = c
+        return n.ExprStmt(_check(value), span=value.span)
 
     # -- operators
 
-    conditional = _node(lambda span, test, then, other: n.Conditional(
-        _check(test), _check(then), _check(other), span=span))
-    binary = _node(lambda span, left, op, right: n.Binary(
-        _OPERATORS[op.type], _check(left), _check(right), span=span))
-    not_binary = _node(lambda span, left, op, right: n.Binary(
-        "not in" if op.type == "IN" else "not like", _check(left), _check(right), span=span))
+    def conditional(self, c: list[Any]) -> n.Conditional:
+        test, _, then, _, other = c
+        return n.Conditional(_check(test), _check(then), _check(other),
+                             span=Span(test.span.start, other.span.end))
 
-    @v_args(meta=True)
-    def unary(self, meta: Any, children: list[Any]) -> n.Unary:
-        op, operand = children
-        return n.Unary(_UNARY[op.type], _check(operand), span=_meta_span(meta))
+    def binary(self, c: list[Any]) -> n.Binary:
+        left, op, right = c
+        return n.Binary(_OPERATORS[op.type], _check(left), _check(right),
+                        span=Span(left.span.start, right.span.end))
+
+    def not_binary(self, c: list[Any]) -> n.Binary:
+        left, _, op, right = c
+        return n.Binary("not in" if op.type == "IN" else "not like", _check(left),
+                        _check(right), span=Span(left.span.start, right.span.end))
+
+    def unary(self, c: list[Any]) -> n.Unary:
+        op, operand = c
+        return n.Unary(_UNARY[op.type], _check(operand),
+                       span=Span(op.start_pos, operand.span.end))
 
     # -- postfix
 
-    member = _node(lambda span, obj, name: n.Member(_check(obj), str(name), span=span))
-    index = _node(lambda span, obj, index: n.Index(_check(obj), _check(index), span=span))
+    def member(self, c: list[Any]) -> n.Member:
+        obj, _, name = c
+        return n.Member(_check(obj), str(name), span=Span(obj.span.start, name.end_pos))
 
-    @v_args(meta=True)
-    def this_temp(self, meta: Any, children: list[Any]) -> n.ThisTemp:
-        obj, temp = _values(children)
-        if not isinstance(obj, n.This):
-            fail("only `this` has temporaries: write `this." + temp.value + "`",
-                 _meta_span(meta))
-        return n.ThisTemp(temp.value[1:], span=_meta_span(meta))
+    def index(self, c: list[Any]) -> n.Index:
+        obj, _, index, close = c
+        return n.Index(_check(obj), _check(index), span=Span(obj.span.start, close.end_pos))
 
-    @v_args(meta=True)
-    def method(self, meta: Any, children: list[Any]) -> n.MethodCall:
-        obj, name, *args = _values(children)
-        return n.MethodCall(_check(obj), str(name), tuple(args), span=_meta_span(meta))
+    def this_temp(self, c: list[Any]) -> n.ThisTemp:
+        obj, _, temp = c
+        span = Span(obj.span.start, temp.end_pos)
+        if not isinstance(_unwrap(obj), n.This):
+            fail("only `this` has temporaries: write `this." + temp.value + "`", span)
+        return n.ThisTemp(temp.value[1:], span=span)
 
-    @v_args(meta=True)
-    def call(self, meta: Any, children: list[Any]) -> n.Call:
-        name, *args = _values(children)
-        return n.Call(str(name), tuple(args), span=_meta_span(meta))
+    def method(self, c: list[Any]) -> n.MethodCall:
+        obj, name = c[0], c[2]
+        args = tuple(_unwrap(arg) for arg in c[4:-1:2])  # ( arg , arg ,? )
+        return n.MethodCall(_check(obj), str(name), args,
+                            span=Span(obj.span.start, c[-1].end_pos))
 
-    @v_args(meta=True)
-    def lambda_(self, meta: Any, children: list[Any]) -> n.Lambda:
-        params, body = _values(children)
-        names = _params(params)
+    def call(self, c: list[Any]) -> n.Call:
+        name = c[0]
+        args = tuple(_unwrap(arg) for arg in c[2:-1:2])
+        return n.Call(str(name), args, span=Span(name.start_pos, c[-1].end_pos))
+
+    def lambda_(self, c: list[Any]) -> n.Lambda:
+        params, _, body = c
+        inner = _unwrap(params)
+        names = _params(inner)
         for i, name in enumerate(names):
             if name in names[:i]:
-                fail(f"the parameter '{name}' is declared twice", params.span)
-        return n.Lambda(names, _check(body), span=_meta_span(meta))
+                fail(f"the parameter '{name}' is declared twice", inner.span)
+        return n.Lambda(names, _check(body), span=Span(params.span.start, body.span.end))
 
     # -- primaries
 
-    int_lit = _node(lambda span, token: n.Literal(int(token), span=span))
-    float_lit = _node(lambda span, token: n.Literal(float(token), span=span))
-    true_lit = _node(lambda span, _: n.Literal(True, span=span))
-    false_lit = _node(lambda span, _: n.Literal(False, span=span))
-    null_lit = _node(lambda span, _: n.Literal(None, span=span))
-    this = _node(lambda span, _: n.This(span=span))
-    name = _node(lambda span, token: n.Name(_name(token), span=span))
-    temp = _node(lambda span, token: n.Temp(token.value[1:], span=span))
-    whole_input = _node(lambda span, _: n.WholeInput(span=span))
-    paren = _node(lambda span, expr: expr)
-    empty_params = _node(lambda span: _Params((), span=span))
+    def int_lit(self, c: list[Any]) -> n.Literal:
+        (token,) = c
+        span = Span(token.start_pos, token.end_pos)
+        if len(token) > MAX_INT_DIGITS:
+            raise GmlLimitError(f"the number has {len(token)} digits; the limit is "
+                                f"{MAX_INT_DIGITS}", span)
+        return n.Literal(int(token), span=span)
 
-    @v_args(meta=True)
-    def params(self, meta: Any, children: list[Any]) -> _Params:
-        exprs = _values(children)
+    def float_lit(self, c: list[Any]) -> n.Literal:
+        (token,) = c
+        return n.Literal(float(token), span=Span(token.start_pos, token.end_pos))
+
+    def true_lit(self, c: list[Any]) -> n.Literal:
+        (token,) = c
+        return n.Literal(True, span=Span(token.start_pos, token.end_pos))
+
+    def false_lit(self, c: list[Any]) -> n.Literal:
+        (token,) = c
+        return n.Literal(False, span=Span(token.start_pos, token.end_pos))
+
+    def null_lit(self, c: list[Any]) -> n.Literal:
+        (token,) = c
+        return n.Literal(None, span=Span(token.start_pos, token.end_pos))
+
+    def this(self, c: list[Any]) -> n.This:
+        (token,) = c
+        return n.This(span=Span(token.start_pos, token.end_pos))
+
+    def name(self, c: list[Any]) -> n.Name:
+        (token,) = c
+        return n.Name(_name(token), span=Span(token.start_pos, token.end_pos))
+
+    def temp(self, c: list[Any]) -> n.Temp:
+        (token,) = c
+        return n.Temp(token.value[1:], span=Span(token.start_pos, token.end_pos))
+
+    def whole_input(self, c: list[Any]) -> n.WholeInput:
+        (token,) = c
+        return n.WholeInput(span=Span(token.start_pos, token.end_pos))
+
+    def paren(self, c: list[Any]) -> _Paren:
+        return _Paren(_unwrap(c[1]), Span(c[0].start_pos, c[2].end_pos))
+
+    def empty_params(self, c: list[Any]) -> _Params:
+        return _Params((), span=Span(c[0].start_pos, c[1].end_pos))
+
+    def params(self, c: list[Any]) -> _Params:
+        span = Span(c[0].start_pos, c[-1].end_pos)
         names = []
-        for expr in exprs:
+        for expr in c[1:-1:2]:  # ( expr , expr … )
+            expr = _unwrap(expr)
             if not isinstance(expr, n.Name):
                 fail("a list in parentheses is only allowed as lambda parameters: "
-                     "`(a, b) => …`", _meta_span(meta))
+                     "`(a, b) => …`", span)
             names.append(expr.name)
-        return _Params(tuple(names), span=_meta_span(meta))
+        return _Params(tuple(names), span=span)
 
-    @v_args(meta=True)
-    def string_lit(self, meta: Any, children: list[Any]) -> n.Literal:
-        token = children[0]
-        span = _meta_span(meta)
-        return n.Literal(_unescape(token.value[1:-1], Span(span.start + 1, span.end)), span=span)
+    def string_lit(self, c: list[Any]) -> n.Literal:
+        token = c[0]
+        start, end = token.start_pos, token.end_pos
+        return n.Literal(_unescape(token.value[1:-1], Span(start + 1, end)),
+                         span=Span(start, end))
 
-    @v_args(meta=True)
-    def template(self, meta: Any, children: list[Any]) -> n.Template:
+    def template(self, c: list[Any]) -> n.Template:
         parts: list[str | n.Expr] = []
-        for child in _values(children):
-            if isinstance(child, Token):
-                parts.append(_unescape(child.value, _token_span(child)))
-            else:
+        for child in c[1:-1]:  # ` (text | ${ expr })* `
+            if type(child) is not Token:
                 parts.append(_check(child))
-        return n.Template(tuple(parts), span=_meta_span(meta))
+            elif child.type == "TEMPLATE_TEXT":
+                parts.append(_unescape(child.value, _token_span(child)))
+        return n.Template(tuple(parts), span=Span(c[0].start_pos, c[-1].end_pos))
 
-    @v_args(meta=True)
-    def array(self, meta: Any, children: list[Any]) -> n.Array:
-        items = tuple(c if isinstance(c, n.Spread) else _check(c) for c in _values(children))
-        return n.Array(items, span=_meta_span(meta))
+    def array(self, c: list[Any]) -> n.Array:
+        items = tuple(x if isinstance(x, n.Spread) else _check(x) for x in c[1:-1:2])
+        return n.Array(items, span=Span(c[0].start_pos, c[-1].end_pos))
 
-    spread = _node(lambda span, value: n.Spread(_check(value), span=span))
-    field = _node(lambda span, key, value: n.Field(str(key), _check(value), span=span))
+    def spread(self, c: list[Any]) -> n.Spread:
+        spread, value = c
+        return n.Spread(_check(value), span=Span(spread.start_pos, value.span.end))
 
-    @v_args(meta=True)
-    def quoted_field(self, meta: Any, children: list[Any]) -> n.Field:
-        key, value = _values(children)
+    def field(self, c: list[Any]) -> n.Field:
+        key, _, value = c
+        return n.Field(str(key), _check(value), span=Span(key.start_pos, value.span.end))
+
+    def quoted_field(self, c: list[Any]) -> n.Field:
+        key, _, value = c
         return n.Field(_unescape(key.value[1:-1], _token_span(key)), _check(value),
-                       span=_meta_span(meta))
+                       span=Span(key.start_pos, value.span.end))
 
-    computed_field = _node(lambda span, key, value: n.ComputedField(
-        _check(key), _check(value), span=span))
+    def computed_field(self, c: list[Any]) -> n.ComputedField:
+        key, value = c[1], c[4]  # [ key ] : value
+        return n.ComputedField(_check(key), _check(value),
+                               span=Span(c[0].start_pos, value.span.end))
 
-    @v_args(meta=True)
-    def shorthand_field(self, meta: Any, children: list[Any]) -> n.Field:
-        (value,) = _values(children)
-        key = n.path_field_name(_check(value))
+    def shorthand_field(self, c: list[Any]) -> n.Field:
+        (value,) = c
+        expr = _check(value)
+        key = n.path_field_name(expr)
         if key is None:
             fail("an object entry needs a key: write `key: value` (only a name or a path such as"
-                 " `customer.name` can stand alone)", _meta_span(meta))
-        return n.Field(key, value, span=_meta_span(meta))
+                 " `customer.name` can stand alone)", value.span)
+        return n.Field(key, expr, span=value.span)
 
-    @v_args(meta=True)
-    def object(self, meta: Any, children: list[Any]) -> n.Object:
-        return n.Object(tuple(_values(children)), span=_meta_span(meta))
+    def object(self, c: list[Any]) -> n.Object:
+        # Entries are separated by commas (kept) or newlines (dropped).
+        entries = tuple(x for x in c[1:-1] if type(x) is not Token)
+        return n.Object(entries, span=Span(c[0].start_pos, c[-1].end_pos))
 
-    when_clause = _node(lambda span, cond, value: n.When(_check(cond), _check(value), span=span))
+    def when_clause(self, c: list[Any]) -> n.When:
+        cond, value = c[1], c[3]  # WHEN cond THEN value
+        return n.When(_check(cond), _check(value), span=Span(c[0].start_pos, value.span.end))
 
-    @v_args(meta=True)
-    def searched_case(self, meta: Any, children: list[Any]) -> n.Case:
-        return self._case(meta, None, _values(children))
+    def searched_case(self, c: list[Any]) -> n.Case:
+        return _case(c, None, c[1:-1])
 
-    @v_args(meta=True)
-    def simple_case(self, meta: Any, children: list[Any]) -> n.Case:
-        subject, *rest = _values(children)
-        return self._case(meta, _check(subject), rest)
-
-    @staticmethod
-    def _case(meta: Any, subject: n.Expr | None, rest: list[Any]) -> n.Case:
-        whens = tuple(r for r in rest if isinstance(r, n.When))
-        others = [r for r in rest if not isinstance(r, n.When)]
-        otherwise = _check(others[0]) if others else None
-        return n.Case(subject, whens, otherwise, span=_meta_span(meta))
+    def simple_case(self, c: list[Any]) -> n.Case:
+        return _case(c, _check(c[1]), c[2:-1])
 
 
 # Lark names the callback after the alias; `lambda` is a Python keyword.
 setattr(_ToAst, "lambda", _ToAst.lambda_)
 
 
-def _check(expr: Any) -> Any:
-    """Reject a parenthesised name list used as a value (it is only valid before ``=>``)."""
-    if isinstance(expr, _Params):
-        fail("a list in parentheses is only allowed as lambda parameters: `(a, b) => …`",
-             expr.span)
-    return expr
+def _case(c: list[Any], subject: n.Expr | None, rest: list[Any]) -> n.Case:
+    """``CASE [subject] when… [ELSE otherwise] END``; ``rest`` is what follows the subject."""
+    whens = tuple(r for r in rest if isinstance(r, n.When))
+    has_else = len(rest) > 1 and type(rest[-2]) is Token  # … ELSE otherwise
+    otherwise = _check(rest[-1]) if has_else else None
+    return n.Case(subject, whens, otherwise, span=Span(c[0].start_pos, c[-1].end_pos))
