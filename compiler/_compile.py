@@ -42,7 +42,6 @@ from gml.types import (
     STRING,
     ArrayType,
     MapType,
-    Nullable,
     ObjectType,
     Type,
     deref,
@@ -55,7 +54,7 @@ from . import _checks
 from ._graph import BlockGraph, build_graph
 from ._names import assigned_fields
 from ._scope import Scope, Var
-from ._types import TypeResolver, literal_type
+from ._types import TypeResolver, is_required, literal_type
 from .catalog import COMMON_OPTIONS, TYPE_OPTIONS, ToolCatalog, ToolSignature
 from .plan import Block, Edge, Field, InputSpec, Plan, PlanNode, ToolRef
 
@@ -158,8 +157,7 @@ class FlowCompiler:
                 strip_null(default.type) if default is not None else ANY)
             if declared is not None and default is not None and decl.default is not None:
                 self.assignable(default.type, declared, decl.default, f"the default of '{name}'")
-            required = declared is not None and default is None and not isinstance(
-                deref(declared), Nullable) and deref(declared) != ANY
+            required = is_required(declared, default is not None)
             if not required and default is None and declared is not None:
                 t = nullable(t)
             specs.append(InputSpec(name, t, required, default, decl.description))
@@ -170,10 +168,7 @@ class FlowCompiler:
         out = self.flow.args.out
         if out is None:
             return None
-        if isinstance(out, dict):
-            return ObjectType({k: self.types.parse(d.type) if d.type else ANY
-                               for k, d in out.items()}, closed=True)
-        return self.types.parse(out)
+        return self.types.shape(out)
 
     # ------------------------------------------------------------------ ids
 

@@ -23,16 +23,27 @@ from gml.types import (
     NULL,
     PRIMITIVES,
     STRING,
+    Nullable,
     ObjectType,
     RefType,
     Type,
     TypeSyntaxError,
+    deref,
     parse_type,
 )
 
-__all__ = ["TypeResolver", "literal_type"]
+__all__ = ["TypeResolver", "is_required", "literal_type"]
 
 INT32 = range(-(2**31), 2**31)
+
+
+def is_required(declared: Type | None, has_default: bool) -> bool:
+    """Whether an input must be given: it has a type that is neither nullable nor ``any``,
+    and no default (fdl.md §2, tools.md §4)."""
+    if declared is None or has_default:
+        return False
+    target = deref(declared)
+    return not isinstance(target, Nullable) and target != ANY
 
 
 def literal_type(value: object) -> Type:
@@ -72,9 +83,7 @@ class TypeResolver:
                 if self.types[name] != ANY:
                     self.types[name] = self.parse(shape)
             else:
-                self.types[name] = ObjectType(
-                    {f: self.parse(d.type) if d.type else ANY for f, d in shape.items()},
-                    closed=True, name=name)
+                self.types[name] = self.shape(shape, name)
 
     @staticmethod
     def _alias_cycles(defs: Mapping[str, Mapping[str, ArgDecl] | TypeText]) -> list[str]:
@@ -95,6 +104,14 @@ class TypeResolver:
                     seen.add(current)
                     stack.extend(refs.get(current, ()))
         return cyclic
+
+    def shape(self, shape: Mapping[str, ArgDecl] | TypeText, name: str | None = None) -> Type:
+        """The type of an ``out`` or ``defs`` entry: a type text, or fields with their types
+        (a closed object; fields without a type are ``any``)."""
+        if isinstance(shape, TypeText):
+            return self.parse(shape)
+        return ObjectType({f: self.parse(d.type) if d.type else ANY for f, d in shape.items()},
+                          closed=True, name=name)
 
     def parse(self, text: TypeText) -> Type:
         """The type a text denotes; ``any`` after reporting E107 when it is not a type."""

@@ -24,14 +24,13 @@ from gml.types import (
     LONG,
     STRING,
     ArrayType,
-    Nullable,
     ObjectType,
     Type,
     deref,
     nullable,
 )
 
-from ._types import TypeResolver
+from ._types import TypeResolver, is_required
 from .catalog import StaticCatalog, ToolArg, ToolSignature
 
 __all__ = ["db_operations", "load_tool_dir", "read_tool_spec"]
@@ -43,21 +42,10 @@ SPEC_KEYS = ("type", "code", "name", "desp", "version", "tags", "args", "config"
 def _inputs(args: Args, types: TypeResolver) -> dict[str, ToolArg]:
     found: dict[str, ToolArg] = {}
     for name, decl in args.inputs.items():
-        t = types.parse(decl.type) if decl.type is not None else ANY
-        required = decl.type is not None and decl.default is None and not isinstance(
-            deref(t), Nullable) and deref(t) != ANY
-        found[name] = ToolArg(name, t, required, decl.description)
+        t = types.parse(decl.type) if decl.type is not None else None
+        found[name] = ToolArg(name, t or ANY, is_required(t, decl.default is not None),
+                              decl.description)
     return found
-
-
-def _out(args: Args, types: TypeResolver) -> Type:
-    out = args.out
-    if out is None:
-        return ANY
-    if isinstance(out, dict):
-        return ObjectType({k: types.parse(d.type) if d.type else ANY for k, d in out.items()},
-                          closed=True)
-    return types.parse(out)
 
 
 def db_operations(table: str, record: Type, key: str = "id") -> list[ToolSignature]:
@@ -127,7 +115,7 @@ def read_tool_spec(text: str, path: str) -> tuple[list[ToolSignature], list[Diag
         return [], reporter.sorted()
     desp = root.get("desp")
     description = str(desp.value) if isinstance(desp, YScalar) else None
-    out = _out(args, types)
+    out = types.shape(args.out) if args.out is not None else ANY
     if values["type"] == "db":
         config = root.get("config")
         key_node = config.get("key") if isinstance(config, YMap) else None

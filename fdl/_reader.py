@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from difflib import get_close_matches
 from functools import cache
 from typing import Any, cast
 
@@ -17,6 +16,7 @@ from lark.exceptions import LarkError
 from pydantic import BaseModel
 
 from gml import Span
+from gml._checker import suggest
 from gml.types import ANY, TypeSyntaxError, parse_type
 
 from ._diagnostics import Reporter
@@ -62,16 +62,6 @@ _MODELS: dict[str, type[BaseModel]] = {
     "tool": ToolCall, "mapping": MappingNode, "branch": Branch, "switch": Switch,
     "delay": Delay, "each": Iteration, "loop": Loop}
 _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
-
-
-def suggest(word: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate to a misspelt key or name, if one is close enough."""
-    options = list(candidates)
-    matches = get_close_matches(word, options, n=1, cutoff=0.6)
-    if matches:
-        return matches[0]
-    lowered = {c.lower(): c for c in options}
-    return lowered.get(word.lower())
 
 
 def duration_millis(text: str) -> float | None:

@@ -53,9 +53,10 @@ __all__ = ["CheckResult", "Checker"]
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to a misspelt name, if any is close enough."""
-    matches = get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    options = list(candidates)
+    matches = get_close_matches(name, options, n=1, cutoff=0.6)
     if not matches:
-        lowered = {c.lower(): c for c in candidates}
+        lowered = {c.lower(): c for c in options}
         return lowered.get(name.lower())
     return matches[0]
 
