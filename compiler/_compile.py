@@ -118,6 +118,7 @@ class FlowCompiler:
         self.info: dict[str, NodeInfo] = {}
         self.scopes: dict[str | None, Scope] = {}
         self.inner_scopes: dict[str, Scope] = {}
+        self.signatures: dict[tuple[str, str], ToolSignature | None] = {}
 
     # ------------------------------------------------------------------ driver
 
@@ -298,9 +299,15 @@ class FlowCompiler:
                 t = ANY
         return t
 
+    def lookup(self, uri: ToolUri) -> ToolSignature | None:
+        """The catalog's signature of a tool, asked once per URI."""
+        key = (uri.type, uri.code)
+        if key not in self.signatures:
+            self.signatures[key] = self.catalog.lookup(*key) if self.catalog else None
+        return self.signatures[key]
+
     def tool_signature(self, uri: ToolUri) -> ToolSignature:
-        found = self.catalog.lookup(uri.type, uri.code) if self.catalog else None
-        return found or ToolSignature(uri.type, uri.code)
+        return self.lookup(uri) or ToolSignature(uri.type, uri.code)
 
     def assignable(self, source: Type, target: Type, where: Gml, what: str,
                    code: str = "E304") -> None:
@@ -477,7 +484,7 @@ class FlowCompiler:
             return None
         if catalog is None:
             return None
-        found = catalog.lookup(uri.type, uri.code)
+        found = self.lookup(uri)
         if found is None:
             codes: list[str] = getattr(catalog, "codes", lambda _t: [])(uri.type)
             hint = suggest(uri.code, codes)
@@ -489,8 +496,7 @@ class FlowCompiler:
 
     def args(self, node: ToolCall, scope: Scope, tool_type: str | None) -> Field | None:
         args = self.node_field(node.id, "args", scope, object_mode=True, tool_type=tool_type)
-        signature = self.catalog.lookup(node.exec.type, node.exec.code) if (
-            self.catalog) else None
+        signature = self.lookup(node.exec)
         if signature is None:
             return args
         given = deref(args.type) if args is not None else ObjectType({})
