@@ -255,6 +255,7 @@ class Plan:
         vars: the flow's ``vars`` program (object mode).
         block: the top-level node block.
         diagnostics: warnings found while compiling (a plan is only built without errors).
+        source: the flow's text (a run keeps it, so a resume compiles what was started).
     """
 
     name: str
@@ -266,6 +267,7 @@ class Plan:
     vars: Field | None
     block: Block
     diagnostics: tuple[Any, ...] = ()
+    source: str = field(default="", repr=False)
 
     def nodes(self) -> list[PlanNode]:
         """Every node of the flow, nested ones included, depth first in declaration order."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,6 +104,8 @@ def _check(text: str, path: str, catalog: ToolCatalog | None, env: gml.Environme
     diagnostics = tuple(reporter.sorted())
     if any(d.is_error for d in diagnostics):
         plan = None
+    elif plan is not None:
+        plan = replace(plan, source=text)
     return CheckResult(path, reporter.source, flow, plan, diagnostics)
 
 

@@ -1,0 +1,261 @@
+"""Executing one node: evaluating its GML fields and calling its tool (fdl.md §4).
+
+The executor turns a core `Command` into the event that answers it. It reads variables
+through the instance's scope but never changes them: the outputs and ``sets`` writes it
+computes travel back inside the event, and the core applies them (so the journal holds
+them and a replay needs no evaluation at all).
+
+Order inside a node (§4.1, §4.2): ``only`` → ``args`` → the call → the raw result bound to
+the node id → ``sets`` → ``with`` (which sees the ``sets`` writes).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pendulum
+
+import gml
+from compiler.plan import Field, Plan, PlanNode
+from fdl._reader import duration_millis
+from gml import GmlError
+
+from ._calls import call_tool, policy_for
+from ._core import CLOSE, RUN, TEST, Command, Instance
+from ._journal import Completed, Event, Failed, Opened, Skipped, Tested, TimerSet
+from ._scope import Overlay
+from .tools import ToolCall, ToolError, ToolProvider
+
+__all__ = ["Executor", "Returned"]
+
+RetryHook = Callable[[Instance, int, ToolError, float], None]
+
+
+class Returned:
+    """A tool call's raw result, on its way back to the driver."""
+
+    __slots__ = ("instance", "raw")
+
+    def __init__(self, instance: Instance, raw: Any) -> None:
+        self.instance = instance
+        self.raw = raw
+
+
+class _NodeError(Exception):
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error["message"])
+        self.error = error
+
+
+class Executor:
+    """Evaluates nodes for one run.
+
+    Args:
+        plan: the flow.
+        tools: resolves tool URIs.
+        tz: the run's timezone; limits: GML resource limits.
+        now: the run clock (epoch seconds).
+        run_id, tenant, bu: the run context (tenant and business unit are bound to every
+            tool call).
+        default_timeout_ms: the per-attempt timeout of tools whose URI has none.
+        rng: the jitter source for retries.
+        on_retry: told about every retry (for ``node.retrying`` events).
+    """
+
+    def __init__(self, plan: Plan, tools: ToolProvider, *, tz: Any, limits: gml.Limits,
+                 now: Callable[[], float], flow_scope: Mapping[str, Any], run_id: str = "",
+                 tenant: str | None = None, bu: str | None = None,
+                 default_timeout_ms: float | None = None, rng: random.Random | None = None,
+                 on_retry: RetryHook | None = None) -> None:
+        self.plan = plan
+        self.tools = tools
+        self.tz = tz
+        self.limits = limits
+        self.now = now
+        self.flow_scope = flow_scope
+        self.run_id = run_id
+        self.tenant = tenant
+        self.bu = bu
+        self.default_timeout_ms = default_timeout_ms
+        self.rng = rng or random.Random()
+        self.on_retry = on_retry
+
+    # ------------------------------------------------------------------ helpers
+
+    def context(self, at: float) -> gml.EvalContext:
+        """An evaluation context whose ``NOW()`` is ``at`` (read lazily)."""
+        return gml.EvalContext(self.tz, lambda: pendulum.from_timestamp(at), self.limits)
+
+    @staticmethod
+    def _eval(field: Field, data: Mapping[str, Any], ctx: gml.EvalContext, key: str,
+              path: str) -> Any:
+        try:
+            return field.evaluate(data, ctx)
+        except GmlError as error:
+            where = f" (line {error.line}, column {error.column} of '{key}')" \
+                if error.line is not None else f" (in '{key}')"
+            raise _NodeError({"code": error.code, "message": error.message + where,
+                              "node": path, "type": "gml"}) from None
+
+    def _skip(self, node: PlanNode, data: Mapping[str, Any], ctx: gml.EvalContext,
+              path: str) -> bool:
+        return node.only is not None and not self._eval(node.only, data, ctx, "only", path)
+
+    def _finish(self, node: PlanNode, data: Mapping[str, Any], ctx: gml.EvalContext,
+                path: str, front: dict[str, Any], default: Any
+                ) -> tuple[Any, dict[str, Any] | None]:
+        """``sets`` then ``with``; returns (output, writes)."""
+        writes: dict[str, Any] | None = None
+        if node.sets is not None:
+            view = Overlay(front, data) if front else data
+            writes = dict(self._eval(node.sets, view, ctx, "sets", path))
+            front = {**front, **writes}
+        if node.with_ is None:
+            return default, writes
+        view = Overlay(front, data) if front else data
+        return self._eval(node.with_, view, ctx, "with", path), writes
+
+    # ------------------------------------------------------------------ sync nodes
+
+    def run_sync(self, command: Command, at: float) -> Event:
+        """Answer a command that needs no waiting (everything but tool calls and sleeps)."""
+        inst = command.instance
+        node = inst.node
+        key = inst.key
+        ctx = self.context(at)
+        try:
+            if node is None:  # the flow's vars
+                fields = self.plan.vars
+                values = {} if fields is None else dict(
+                    self._eval(fields, self.flow_scope, ctx, "vars", "vars"))
+                return Opened(key, at, values)
+            data = inst.scope
+            path = inst.path
+            op = command.op
+            if op == TEST:
+                assert node.when is not None
+                return Tested(key, at, bool(self._eval(node.when, data, ctx, "when", path)))
+            if op == CLOSE:
+                output, writes = self._finish(node, data, ctx, path, {}, None)
+                return Completed(key, at, output, writes)
+            assert op == RUN
+            if self._skip(node, data, ctx, path):
+                return Skipped(key, at)
+            kind = node.kind
+            if kind == "mapping":
+                output, writes = self._finish(node, data, ctx, path, {}, None)
+                return Completed(key, at, output, writes)
+            if kind == "branch":
+                assert node.when is not None
+                chosen = bool(self._eval(node.when, data, ctx, "when", path))
+                return Completed(key, at, None, None, "then" if chosen else "else")
+            if kind == "switch":
+                for i, (when, _targets) in enumerate(node.cases):
+                    if self._eval(when, data, ctx, f"case[{i}].when", path):
+                        return Completed(key, at, None, None, f"case[{i}]")
+                return Completed(key, at, None, None, "else")
+            if kind == "delay":
+                return TimerSet(key, at, at + self._wait_ms(node, data, ctx, path) / 1000)
+            if kind in ("each", "loop"):
+                values = {} if node.vars is None else dict(
+                    self._eval(node.vars, data, ctx, "vars", path))
+                items = None
+                if kind == "each":
+                    assert node.each is not None
+                    source = self._eval(node.each, data, ctx, "each", path)
+                    items = list(source) if isinstance(source, list | tuple) else []
+                return Opened(key, at, values, items)
+            raise AssertionError(f"no synchronous execution for {kind} nodes")
+        except _NodeError as error:
+            return Failed(key, at, error.error)
+
+    def _wait_ms(self, node: PlanNode, data: Mapping[str, Any], ctx: gml.EvalContext,
+                 path: str) -> float:
+        if node.wait_ms is not None:
+            return node.wait_ms
+        assert node.wait is not None
+        value = self._eval(node.wait, data, ctx, "wait", path)
+        millis: float | None = None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            millis = float(value)
+        elif isinstance(value, str):
+            millis = duration_millis(value)
+        if millis is None or millis < 0 or millis != millis:
+            raise _NodeError({"code": "G303", "message": f"'wait' computed {value!r}; it "
+                              "needs milliseconds or a duration such as '10s'",
+                              "node": path, "type": "gml"})
+        return millis
+
+    # ------------------------------------------------------------------ tool calls
+
+    async def run_tool(self, inst: Instance) -> Event | Returned:
+        """Run a tool node up to its call's result: ``only``, ``args``, the call with
+        retries (`Returned`), or the event that ends it early (skipped, failed)."""
+        node = inst.node
+        assert node is not None and node.tool is not None
+        ref = node.tool
+        key = inst.key
+        path = inst.path
+        at = self.now()
+        ctx = self.context(at)
+        data = inst.scope
+        try:
+            if self._skip(node, data, ctx, path):
+                return Skipped(key, at)
+            args: dict[str, Any] = {} if node.args is None else dict(
+                self._eval(node.args, data, ctx, "args", path))
+        except _NodeError as error:
+            return Failed(key, at, error.error)
+        tool = self.tools.resolve(ref.base)
+        if tool is None:
+            return Failed(key, self.now(), {
+                "code": "F406", "message": f"the tool {ref.base} is not available: no "
+                "adapter or mock provides it", "node": path, "type": "tool"})
+        for name in tool.arguments or ref.arguments:
+            if name in args:
+                continue
+            if name == "tenantId":
+                args[name] = self.tenant
+            elif name == "buCode":
+                args[name] = self.bu
+            elif name in data:
+                args[name] = data[name]
+        call = ToolCall(uri=ref.uri, base=ref.base, type=ref.type, code=ref.code, args=args,
+                        options=ref.options,
+                        idempotency_key=f"{self.run_id}/{path}/{inst.activation}",
+                        run_id=self.run_id, node=path, tenant_id=self.tenant,
+                        bu_code=self.bu)
+        hook = self.on_retry
+
+        def retrying(attempt: int, error: ToolError, delay: float) -> None:
+            if hook is not None:
+                hook(inst, attempt, error, delay)
+
+        try:
+            policy = policy_for(ref.options, default_timeout_ms=self.default_timeout_ms)
+            raw = await call_tool(tool, call, policy, rng=self.rng, on_retry=retrying)
+        except ToolError as error:
+            failure = error.to_dict()
+            failure["node"] = path
+            return Failed(key, self.now(), failure)
+        except ValueError as error:
+            return Failed(key, self.now(), {"code": "F406", "message": str(error),
+                                            "node": path, "type": "tool"})
+        return Returned(inst, raw)
+
+    def finish_tool(self, returned: Returned, at: float) -> Event:
+        """``sets`` and ``with`` of a tool node whose call returned: evaluated in the
+        driver's turn, not in the call's task, so they see every earlier update (two
+        parallel ``count = count + 1`` both count)."""
+        inst = returned.instance
+        node = inst.node
+        assert node is not None
+        raw = returned.raw
+        try:
+            output, writes = self._finish(node, inst.scope, self.context(at), inst.path,
+                                          {node.id: raw}, raw)
+        except _NodeError as error:
+            return Failed(inst.key, at, error.error)
+        return Completed(inst.key, at, output, writes)

@@ -1,0 +1,352 @@
+"""The embedding API (spec/interfaces.md §2): `Runtime`, `RunResult`, `run_sync`.
+
+Everything a run needs (tools, store, clock, timezone, limits, tenant) is passed in; there
+is no global state, so a service can hold several runtimes side by side.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pendulum
+import trio
+
+import gml
+from gml._context import resolve_timezone
+
+from ._clock import RunClock
+from ._convert import convert_inputs, shape_output
+from ._core import RunCore
+from ._driver import Driver
+from ._exec import Executor
+from ._journal import from_record
+from .errors import InputError, OutputError, RunFailure
+from .store import RunRecord, RunStore, open_store
+from .tools import ToolError, ToolProvider, Tools
+
+if TYPE_CHECKING:
+    from compiler.plan import Plan
+
+    from ._core import Instance
+    from .mocks import Mocks
+
+__all__ = ["RunResult", "Runtime", "run_sync"]
+
+EventCallback = Callable[[dict[str, Any]], None]
+
+
+@dataclass(slots=True)
+class RunResult:
+    """How a run ended.
+
+    Attributes:
+        run_id: the run's id.
+        status: ``completed``, ``failed`` or ``cancelled``.
+        output: the flow result shaped to ``args.out`` (completed runs).
+        error: the error object (failed and cancelled runs): code, message, node, type.
+        events: every public event of this execution, in order.
+        calls: per tool URI, the arguments of each mocked call (when mocks were used).
+    """
+
+    run_id: str
+    status: str
+    output: Any = None
+    error: dict[str, Any] | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    calls: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "completed"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``fdl run --json`` object."""
+        if self.status == "completed":
+            return {"run_id": self.run_id, "status": self.status, "output": self.output}
+        return {"run_id": self.run_id, "status": self.status, "error": self.error}
+
+
+class _Live:
+    """A run in progress: its driver, its events so far and who listens."""
+
+    def __init__(self, run_id: str, callback: EventCallback | None) -> None:
+        self.run_id = run_id
+        self.callback = callback
+        self.history: list[dict[str, Any]] = []
+        self.listeners: list[trio.MemorySendChannel[dict[str, Any]]] = []
+        self.driver: Driver | None = None
+        self.finished = trio.Event()
+
+    def publish(self, event: dict[str, Any]) -> None:
+        event["seq"] = len(self.history)
+        self.history.append(event)
+        if self.callback is not None:
+            self.callback(event)
+        for listener in self.listeners:
+            listener.send_nowait(event)
+
+
+class Runtime:
+    """Runs compiled flows.
+
+    Args:
+        tools: a `ToolProvider`, or a mapping of ``type://code`` to Python functions.
+        mocks: replaces tool calls (tools.md §7); tools it does not mock go to ``tools``
+            only when the mocks allow passthrough.
+        store: a `RunStore`, a store spec (``sqlite:///runs.db``, a path, ``memory``), or
+            None for no persistence (nothing journaled, no resume).
+        concurrency: how many tool calls may run at once, over all runs of this runtime.
+        timezone: the zone of dates (default: the machine's).
+        limits: GML resource limits.
+        max_iterations: the cap of loop iterations and jump activations (F405).
+        default_timeout_ms: per-attempt timeout for tools whose URI sets none.
+        allow_extra_inputs: accept undeclared inputs instead of failing with F403.
+        seed: seeds retry jitter (tests).
+        wall_clock: the wall clock read once at the start of each run.
+        env: the GML environment used to compile flows for `resume`.
+    """
+
+    def __init__(self, *, tools: ToolProvider | Mapping[str, Callable[..., Any]] | None = None,
+                 mocks: Mocks | None = None, store: RunStore | str | Path | None = None,
+                 concurrency: int = 64, timezone: str | None | Any = None,
+                 limits: gml.Limits | None = None, max_iterations: int = 10_000,
+                 default_timeout_ms: float | None = None, allow_extra_inputs: bool = False,
+                 seed: int | None = None, wall_clock: Callable[[], float] = time.time,
+                 env: gml.Environment | None = None, poll_interval: float = 0.5) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        provider: ToolProvider = Tools(tools) if isinstance(tools, Mapping) else (
+            tools or Tools())
+        self.mocks = mocks
+        if mocks is not None:
+            mocks.pass_to(provider)
+        self.tools: ToolProvider = mocks if mocks is not None else provider
+        self._owns_store = store is not None and not hasattr(store, "append")
+        self.store: RunStore | None = (open_store(store) if self._owns_store  # type: ignore[arg-type]
+                                       else store)  # type: ignore[assignment]
+        self.concurrency = concurrency
+        self.tz = resolve_timezone(timezone)
+        self.limits = limits or gml.Limits()
+        self.max_iterations = max_iterations
+        self.default_timeout_ms = default_timeout_ms
+        self.allow_extra_inputs = allow_extra_inputs
+        self.seed = seed
+        self.wall_clock = wall_clock
+        self.env = env
+        self.poll_interval = poll_interval
+        self._limiter: trio.CapacityLimiter | None = None
+        self._live: dict[str, _Live] = {}
+
+    async def __aenter__(self) -> Runtime:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the store if the runtime opened it."""
+        if self._owns_store and self.store is not None:
+            self.store.close()
+
+    # ------------------------------------------------------------------ public API
+
+    async def run(self, plan: Plan, inputs: Mapping[str, Any] | None = None, *,
+                  tenant: str | None = None, bu: str | None = None,
+                  run_id: str | None = None, on_event: EventCallback | None = None
+                  ) -> RunResult:
+        """Run ``plan`` to its end with ``inputs`` (converted and checked first)."""
+        run_id = run_id or uuid.uuid4().hex
+        clock = RunClock(self.wall_clock)
+        started = clock.now()
+        live = _Live(run_id, on_event)
+        builtins = {"tenantId": tenant, "buCode": bu}
+        ctx = gml.EvalContext(self.tz, lambda: pendulum.from_timestamp(started), self.limits)
+        context = {"tenantId": tenant, "buCode": bu}
+        live.publish({"type": "flow.started", "run_id": run_id, "node": "", "at": started,
+                      "flow": plan.name})
+        try:
+            converted = convert_inputs(plan.inputs, inputs or {}, ctx, builtins=builtins,
+                                       allow_extra=self.allow_extra_inputs)
+        except InputError as error:
+            failure = {**error.to_dict(), "node": "", "type": "validation"}
+            if self.store is not None:
+                self.store.create(RunRecord(run_id, plan.name, plan.path, plan.source,
+                                            dict(inputs or {}), context, "running",
+                                            started, started))
+            return self._end(live, plan, None, clock, started, "failed", None, failure)
+        variables = {**builtins, **converted}
+        if self.store is not None:
+            self.store.create(RunRecord(run_id, plan.name, plan.path, plan.source, variables,
+                                        context, "running", started, started))
+        core = RunCore(plan, variables, run_id=run_id, max_iterations=self.max_iterations)
+        core.start(started)
+        return await self._drive(core, plan, clock, live, context, started,
+                                 core.take_commands())
+
+    async def resume(self, run_id: str, *, plan: Plan | None = None,
+                     on_event: EventCallback | None = None) -> RunResult:
+        """Continue a run that was interrupted (a crash, a killed process).
+
+        Completed nodes are not run again; tool calls that had started are repeated with
+        the same idempotency key; waits sleep only for what remains.
+
+        Raises:
+            LookupError: no such run, or no store.
+            RunFailure: the run is not resumable (already finished), code F410.
+            fdl.CompileError: the stored flow text no longer compiles (a changed GML
+                environment).
+        """
+        if self.store is None:
+            raise LookupError("resume needs a run store; this runtime has none")
+        record = self.store.get(run_id)
+        if record is None:
+            raise LookupError(f"no run '{run_id}' in the store")
+        if record.status != "running":
+            raise RunFailure("F410", f"run '{run_id}' is already {record.status}; only "
+                             "interrupted runs can be resumed")
+        if plan is None:
+            import fdl
+
+            plan = fdl.load(record.source if "\n" in record.source else record.source + "\n",
+                            env=self.env)
+            plan = _with_path(plan, record.path)
+        core = RunCore(plan, record.inputs, run_id=run_id, max_iterations=self.max_iterations)
+        core.start(record.created_at)
+        core.take_commands()
+        for entry in self.store.journal(run_id):
+            core.feed(from_record(entry))
+            core.take_commands()
+        core.take_events()
+        clock = RunClock(self.wall_clock)
+        live = _Live(run_id, on_event)
+        live.publish({"type": "flow.resumed", "run_id": run_id, "node": "",
+                      "at": clock.now(), "flow": plan.name})
+        self.store.set_status(run_id, "running", clock.now())
+        return await self._drive(core, plan, clock, live, record.context, record.created_at,
+                                 core.outstanding())
+
+    def cancel(self, run_id: str) -> bool:
+        """Cancel a run: at once when it runs in this runtime, else through the store (the
+        process running it notices within the poll interval)."""
+        live = self._live.get(run_id)
+        if live is not None and live.driver is not None:
+            live.driver.cancel("cancelled through the API")
+            return True
+        return self.store.request_cancel(run_id) if self.store is not None else False
+
+    async def events(self, run_id: str) -> AsyncIterator[dict[str, Any]]:
+        """The run's public events: those so far, then live ones until the run ends (or,
+        for a finished run, the stored ones)."""
+        live = self._live.get(run_id)
+        if live is None:
+            if self.store is None or self.store.get(run_id) is None:
+                raise LookupError(f"no run '{run_id}'")
+            for event in self.store.events(run_id):
+                yield event
+            return
+        send, receive = trio.open_memory_channel[dict[str, Any]](float("inf"))
+        history = list(live.history)
+        live.listeners.append(send)
+        for event in history:
+            yield event
+        async with receive:
+            async for event in receive:
+                yield event
+                if event["type"] in _FINAL:
+                    return
+
+    # ------------------------------------------------------------------ internals
+
+    async def _drive(self, core: RunCore, plan: Plan, clock: RunClock, live: _Live,
+                     context: Mapping[str, Any], started: float, commands: list[Any]
+                     ) -> RunResult:
+        run_id = core.run_id
+        if self._limiter is None:
+            self._limiter = trio.CapacityLimiter(self.concurrency)
+        store = self.store
+        holder: list[Driver] = []
+
+        def on_retry(inst: Instance, attempt: int, error: ToolError, delay: float) -> None:
+            holder[0].publish_extra({"type": "node.retrying", "run_id": run_id,
+                                     "node": inst.path, "at": clock.now(),
+                                     "attempt": attempt, "delay": delay,
+                                     "error": error.to_dict()})
+
+        executor = Executor(plan, self.tools, tz=self.tz, limits=self.limits, now=clock.now,
+                            flow_scope=core.flow_scope, run_id=run_id,
+                            tenant=context.get("tenantId"), bu=context.get("buCode"),
+                            default_timeout_ms=self.default_timeout_ms,
+                            rng=random.Random(self.seed), on_retry=on_retry)
+        flush = None
+        poll = None
+        if store is not None:
+            def flush(journal: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
+                store.append(run_id, journal, events)
+
+            def poll() -> bool:
+                return store.cancel_requested(run_id)
+
+        driver = Driver(core, executor, clock, self._limiter, live.publish, flush, poll,
+                        self.poll_interval)
+        holder.append(driver)
+        live.driver = driver
+        self._live[run_id] = live
+        try:
+            if not core.done:
+                await driver.run(commands)
+        finally:
+            self._live.pop(run_id, None)
+            for listener in live.listeners:
+                listener.close()
+        return self._end(live, plan, core, clock, started, core.status, core.output,
+                         core.error)
+
+    def _end(self, live: _Live, plan: Plan, core: RunCore | None, clock: RunClock,
+             started: float, status: str, output: Any, error: dict[str, Any] | None
+             ) -> RunResult:
+        if status == "completed":
+            try:
+                output = shape_output(output, plan.out, self.tz)
+            except OutputError as problem:
+                status, output = "failed", None
+                error = {"code": problem.code, "message": problem.message, "node": "",
+                         "type": "validation", "path": problem.path}
+        at = clock.now()
+        final: dict[str, Any] = {"type": f"flow.{status}", "run_id": live.run_id, "node": "",
+                                 "at": at, "duration": at - started}
+        if error is not None and status != "completed":
+            final["error"] = error
+        live.publish(final)
+        if self.store is not None:
+            self.store.append(live.run_id, [], [final])
+            self.store.finish(live.run_id, status, output=output, error=error, at=at)  # type: ignore[arg-type]
+        calls = {k: list(v) for k, v in self.mocks.calls.items()} if self.mocks else {}
+        return RunResult(live.run_id, status, output if status == "completed" else None,
+                         None if status == "completed" else error, live.history, calls)
+
+
+_FINAL = frozenset({"flow.completed", "flow.failed", "flow.cancelled"})
+
+
+def _with_path(plan: Plan, path: str) -> Plan:
+    from dataclasses import replace
+
+    return replace(plan, path=path)
+
+
+def run_sync(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
+             clock: trio.abc.Clock | None = None, tenant: str | None = None,
+             bu: str | None = None, **options: Any) -> RunResult:
+    """Run a flow from synchronous code (``fdl.run``): ``options`` go to `Runtime`."""
+
+    async def main() -> RunResult:
+        async with Runtime(**options) as rt:
+            return await rt.run(plan, inputs, tenant=tenant, bu=bu)
+
+    return trio.run(main, clock=clock)

@@ -1,0 +1,741 @@
+"""The run store: where runs, their journals and their events are kept (fdl.md §6.7).
+
+A run is one row (``RunRecord``: flow, source text, inputs, context, status, result) plus two
+append-only logs: the *journal* (the records the runtime replays to resume a run) and the
+public *events*. Two implementations share one behaviour:
+
+* ``MemoryStore`` keeps everything in dicts (``--no-store``, tests, embedding). Values are
+  held in their encoded form, so it accepts and rejects exactly what ``SqliteStore`` does and
+  no caller can change a stored value by mutating an object afterwards.
+* ``SqliteStore`` keeps everything in one SQLite file (the default, under ``.fdl/``).
+
+Durability choices of ``SqliteStore``:
+
+* **WAL journal mode.** A commit appends to the ``-wal`` file; the database file is only
+  changed at checkpoints. Readers never block the writer and the writer never blocks readers,
+  so ``fdl runs list`` or ``fdl runs show`` can read a file another process is writing.
+* **``synchronous=NORMAL``.** In WAL mode a commit is written to the OS before ``append`` or
+  ``finish`` returns, but not fsync'ed on every commit. A commit survives the *process* being
+  killed at any moment (``kill -9``, a crash, an OOM kill), which is what resume is for; after
+  a power loss or OS crash the last few commits may be lost, but the file is never corrupted.
+  ``FULL`` would fsync every wave of work and cost milliseconds per commit.
+* **One transaction per call.** ``append`` writes a whole batch (one wave of the runtime's
+  work: journal records and events together) in a single ``BEGIN IMMEDIATE`` … ``COMMIT``, so
+  after a crash either the whole wave is there or none of it is. Each record gets the next
+  per-run sequence number; reads return them in that order.
+* **Concurrency.** Several processes may open the same file (a run in one, ``fdl runs cancel``
+  or a resume in another). Writers take the write lock up front (``BEGIN IMMEDIATE``) and wait
+  up to ``BUSY_TIMEOUT`` seconds for it instead of failing at once. Inside one process the
+  connection may be used from worker threads (``trio.to_thread.run_sync``); a lock serializes
+  them.
+* **Versioned schema.** ``PRAGMA user_version`` holds ``SCHEMA_VERSION``; a file written by a
+  newer version is refused with a clear message instead of being misread.
+
+Values (inputs, outputs, journal records, events) are stored as JSON text made by
+``runtime._codec``, which round-trips Decimals, datetimes with their zones, big ints and
+non-finite floats exactly. Every SQLite failure surfaces as ``StoreError`` naming the file and
+what to do, never as a raw ``sqlite3`` error.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal, Protocol, get_args
+
+from runtime import _codec
+
+__all__ = ["BUSY_TIMEOUT", "DEFAULT_FILENAME", "SCHEMA_VERSION", "MemoryStore", "RunRecord",
+           "RunStatus", "RunStore", "SqliteStore", "StoreError", "open_store"]
+
+RunStatus = Literal["running", "completed", "failed", "cancelled"]
+_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
+
+SCHEMA_VERSION = 1
+"""The layout this module writes (``PRAGMA user_version``)."""
+
+BUSY_TIMEOUT = 5.0
+"""Seconds a connection waits for another process's write lock before giving up."""
+
+DEFAULT_FILENAME = "runs.db"
+"""The file name used when ``open_store`` is given a folder (such as ``.fdl/``)."""
+
+
+class StoreError(Exception):
+    """The run store cannot be opened or used; the message names the file and what to do."""
+
+
+# ---------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One run as the store knows it.
+
+    Attributes:
+        run_id: the run's id.
+        flow: the flow's name.
+        path: the flow file's path as given ("" for a flow not read from a file).
+        source: the flow's YAML text; a resume compiles this text, not the file.
+        inputs: the run's inputs.
+        context: what the run was started with besides inputs (tenantId, buCode, options).
+        status: ``running``, ``completed``, ``failed`` or ``cancelled``.
+        created_at: when the run was created (epoch seconds).
+        updated_at: the last status change (epoch seconds).
+        output: the flow result of a completed run.
+        error: the error object of a failed run.
+    """
+
+    run_id: str
+    flow: str
+    path: str
+    source: str
+    inputs: dict[str, Any]
+    context: dict[str, Any]
+    status: RunStatus
+    created_at: float
+    updated_at: float
+    output: Any = None
+    error: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able summary without the source text.
+
+        Values are made plain JSON for display: datetimes and dates become ISO 8601 text,
+        Decimals become numbers, non-finite numbers become ``None`` and tuples lists. Use the
+        store itself, not this summary, when the exact values matter.
+        """
+        return {
+            "run_id": self.run_id,
+            "flow": self.flow,
+            "path": self.path,
+            "status": self.status,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "inputs": _plain(self.inputs),
+            "context": _plain(self.context),
+            "output": _plain(self.output),
+            "error": _plain(self.error),
+        }
+
+
+def _plain(value: Any) -> Any:
+    """A value as plain JSON (lossy where JSON has no word for it)."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
+        if value == value.to_integral_value() and abs(value.adjusted()) < 30:
+            return int(value)
+        number = float(value)
+        return number if math.isfinite(number) else str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return str(value)
+
+
+def _check_status(status: str) -> None:
+    if status not in _STATUSES:
+        raise ValueError(f"unknown run status {status!r}; expected one of "
+                         f"{', '.join(sorted(_STATUSES))}")
+
+
+def _check_final(status: str) -> None:
+    _check_status(status)
+    if status == "running":
+        raise ValueError("finish() needs a final status: completed, failed or cancelled")
+
+
+def _unknown(run_id: str) -> KeyError:
+    return KeyError(f"unknown run {run_id!r}")
+
+
+# ---------------------------------------------------------------- the protocol
+
+
+class RunStore(Protocol):
+    """What the runtime and the ``fdl runs`` commands need from a run store.
+
+    All methods are safe to call from several threads. Unknown runs: ``get`` returns None,
+    ``journal``/``events`` return ``[]``, ``request_cancel``/``cancel_requested`` return
+    False, and ``append``/``finish``/``set_status`` raise ``KeyError``.
+    """
+
+    def create(self, record: RunRecord) -> None:
+        """Store a new run. Raises ValueError if ``record.run_id`` exists already."""
+        ...
+
+    def append(self, run_id: str, journal: Sequence[Mapping[str, Any]],
+               events: Sequence[Mapping[str, Any]]) -> None:
+        """Append journal records and events in one transaction, keeping their order."""
+        ...
+
+    def finish(self, run_id: str, status: RunStatus, *, output: Any = None,
+               error: Mapping[str, Any] | None = None, at: float) -> None:
+        """Record the end of a run: a final status, its output or error, the time."""
+        ...
+
+    def set_status(self, run_id: str, status: RunStatus, at: float) -> None:
+        """Change a run's status (e.g. back to ``running`` on resume)."""
+        ...
+
+    def get(self, run_id: str) -> RunRecord | None:
+        """The run, or None."""
+        ...
+
+    def journal(self, run_id: str) -> builtins.list[dict[str, Any]]:
+        """The run's journal records in append order."""
+        ...
+
+    def events(self, run_id: str) -> builtins.list[dict[str, Any]]:
+        """The run's events in append order."""
+        ...
+
+    def request_cancel(self, run_id: str) -> bool:
+        """Ask whoever runs the run to cancel it; False if unknown or not running."""
+        ...
+
+    def cancel_requested(self, run_id: str) -> bool:
+        """True if a cancel was requested and the run has not finished since."""
+        ...
+
+    def close(self) -> None:
+        """Release the store; closing twice is harmless."""
+        ...
+
+    def list(self, *, status: RunStatus | None = None, flow: str | None = None,
+             limit: int | None = 50) -> builtins.list[RunRecord]:
+        """Runs, newest first, optionally only those with a status or of a flow."""
+        ...
+
+
+# ---------------------------------------------------------------- in memory
+
+
+@dataclass(slots=True)
+class _MemRun:
+    run_id: str
+    flow: str
+    path: str
+    source: str
+    inputs: Any            # encoded trees from here on
+    context: Any
+    status: RunStatus
+    created_at: float
+    updated_at: float
+    output: Any
+    error: Any
+    order: int
+    cancel: bool = False
+    journal: builtins.list[Any] = field(default_factory=builtins.list)
+    events: builtins.list[Any] = field(default_factory=builtins.list)
+
+    def record(self) -> RunRecord:
+        return RunRecord(run_id=self.run_id, flow=self.flow, path=self.path,
+                         source=self.source, inputs=_codec.decode(self.inputs),
+                         context=_codec.decode(self.context), status=self.status,
+                         created_at=self.created_at, updated_at=self.updated_at,
+                         output=_codec.decode(self.output), error=_codec.decode(self.error))
+
+
+class MemoryStore:
+    """A run store in memory: same behaviour as ``SqliteStore``, gone when the process ends."""
+
+    def __init__(self) -> None:
+        self._runs: dict[str, _MemRun] = {}
+        self._lock = threading.Lock()
+        self._counter = 0
+
+    def __enter__(self) -> MemoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, run_id: str) -> _MemRun:
+        run = self._runs.get(run_id)
+        if run is None:
+            raise _unknown(run_id)
+        return run
+
+    def create(self, record: RunRecord) -> None:
+        """Store a new run. Raises ValueError if ``record.run_id`` exists already."""
+        _check_status(record.status)
+        inputs, context = _codec.encode(record.inputs), _codec.encode(record.context)
+        output, error = _codec.encode(record.output), _codec.encode(record.error)
+        with self._lock:
+            if record.run_id in self._runs:
+                raise ValueError(f"a run with id {record.run_id!r} exists already")
+            self._counter += 1
+            self._runs[record.run_id] = _MemRun(
+                run_id=record.run_id, flow=record.flow, path=record.path,
+                source=record.source, inputs=inputs, context=context, status=record.status,
+                created_at=record.created_at, updated_at=record.updated_at, output=output,
+                error=error, order=self._counter)
+
+    def append(self, run_id: str, journal: Sequence[Mapping[str, Any]],
+               events: Sequence[Mapping[str, Any]]) -> None:
+        """Append journal records and events, all or nothing, keeping their order."""
+        if not journal and not events:
+            return
+        records = [_codec.encode(item) for item in journal]
+        published = [_codec.encode(item) for item in events]
+        with self._lock:
+            run = self._run(run_id)
+            run.journal.extend(records)
+            run.events.extend(published)
+
+    def finish(self, run_id: str, status: RunStatus, *, output: Any = None,
+               error: Mapping[str, Any] | None = None, at: float) -> None:
+        """Record the end of a run; clears a pending cancel request."""
+        _check_final(status)
+        encoded_output, encoded_error = _codec.encode(output), _codec.encode(error)
+        with self._lock:
+            run = self._run(run_id)
+            run.status, run.output, run.error = status, encoded_output, encoded_error
+            run.updated_at, run.cancel = at, False
+
+    def set_status(self, run_id: str, status: RunStatus, at: float) -> None:
+        """Change a run's status; going back to ``running`` clears a pending cancel request."""
+        _check_status(status)
+        with self._lock:
+            run = self._run(run_id)
+            run.status, run.updated_at = status, at
+            if status == "running":
+                run.cancel = False
+
+    def get(self, run_id: str) -> RunRecord | None:
+        """The run, or None."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            return None if run is None else run.record()
+
+    def journal(self, run_id: str) -> builtins.list[dict[str, Any]]:
+        """The run's journal records in append order (``[]`` for an unknown run)."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            trees = builtins.list(run.journal) if run else []
+        return [_codec.decode(tree) for tree in trees]
+
+    def events(self, run_id: str) -> builtins.list[dict[str, Any]]:
+        """The run's events in append order (``[]`` for an unknown run)."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            trees = builtins.list(run.events) if run else []
+        return [_codec.decode(tree) for tree in trees]
+
+    def request_cancel(self, run_id: str) -> bool:
+        """Mark a running run for cancellation; False if unknown or not running."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None or run.status != "running":
+                return False
+            run.cancel = True
+            return True
+
+    def cancel_requested(self, run_id: str) -> bool:
+        """True if a cancel was requested and the run has not finished since."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            return run is not None and run.cancel
+
+    def close(self) -> None:
+        """Nothing to release; the data stays readable until the store is dropped."""
+
+    def list(self, *, status: RunStatus | None = None, flow: str | None = None,
+             limit: int | None = 50) -> builtins.list[RunRecord]:
+        """Runs, newest first (by ``created_at``, then creation order); ``limit=None``: all."""
+        _check_limit(limit)
+        if status is not None:
+            _check_status(status)
+        with self._lock:
+            runs = [run for run in self._runs.values()
+                    if (status is None or run.status == status)
+                    and (flow is None or run.flow == flow)]
+            runs.sort(key=lambda run: (run.created_at, run.order), reverse=True)
+            return [run.record() for run in runs[:limit]]
+
+
+def _check_limit(limit: int | None) -> None:
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1 (or None for all runs), not {limit}")
+
+
+# ---------------------------------------------------------------- SQLite
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY NOT NULL,
+    flow TEXT NOT NULL,
+    path TEXT NOT NULL,
+    source TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    context TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    output TEXT NOT NULL DEFAULT 'null',
+    error TEXT NOT NULL DEFAULT 'null',
+    cancel_requested INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at);
+CREATE TABLE IF NOT EXISTS journal (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+"""
+
+_COLUMNS = {
+    "runs": {"run_id", "flow", "path", "source", "inputs", "context", "status", "created_at",
+             "updated_at", "output", "error", "cancel_requested"},
+    "journal": {"run_id", "seq", "record"},
+    "events": {"run_id", "seq", "event"},
+}
+
+_SELECT_RUN = ("SELECT run_id, flow, path, source, inputs, context, status, created_at, "
+               "updated_at, output, error FROM runs")
+
+_WHAT_TO_DO = ("check the path and its permissions; if the file is damaged, move it aside "
+               "(its runs cannot be resumed); or choose another store with --store PATH, "
+               "or run without one (--no-store)")
+
+
+class SqliteStore:
+    """A run store in one SQLite file, safe against crashes and shared between processes.
+
+    Args:
+        path: the database file; missing parent folders are created, and so is the schema.
+
+    Raises:
+        StoreError: the file cannot be created or opened, is not an SQLite database or not a
+            run store, or was written by a newer version.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder for the run store {self.path}: "
+                             f"{exc.strerror or exc}; {_WHAT_TO_DO}") from None
+        if self.path.is_dir():
+            raise StoreError(f"the run store {self.path} is a folder, not a file; give a file "
+                             f"path such as {self.path / DEFAULT_FILENAME}")
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise self._open_error(exc) from None
+        try:
+            self._prepare(conn)
+        except StoreError:
+            conn.close()
+            raise
+        except sqlite3.Error as exc:
+            conn.close()
+            raise self._open_error(exc) from None
+        self._conn = conn
+
+    def _open_error(self, exc: sqlite3.Error) -> StoreError:
+        return StoreError(f"cannot open the run store {self.path}: {exc}; {_WHAT_TO_DO}")
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        self._check_version(version)
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise StoreError(f"the run store {self.path} cannot use write-ahead logging "
+                             f"(journal mode {mode!r}); put it on a local file system")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        if version < SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Another process may have created the schema while we waited for the lock.
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                self._check_version(version)
+                if version < SCHEMA_VERSION:
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        for table, expected in _COLUMNS.items():
+            found = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            if not expected <= found:
+                raise StoreError(f"{self.path} is an SQLite database but not an FDL run store "
+                                 f"(table {table!r} lacks {sorted(expected - found)}); "
+                                 f"choose another file with --store PATH")
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"the run store {self.path} was written by a newer version of fdl "
+                             f"(schema {version}; this version reads up to {SCHEMA_VERSION}); "
+                             f"upgrade fdl or choose another store with --store PATH")
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({str(self.path)!r})"
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        """The connection, held under the lock; SQLite errors become StoreError."""
+        with self._lock:
+            conn = self._conn
+            if conn is None:
+                raise StoreError(f"the run store {self.path} is closed")
+            try:
+                yield conn
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise StoreError(
+                        f"the run store {self.path} is busy: another process held its write "
+                        f"lock for more than {BUSY_TIMEOUT:g} s; try again") from exc
+                raise StoreError(f"run store {self.path}: {exc}; {_WHAT_TO_DO}") from exc
+            except sqlite3.Error as exc:
+                raise StoreError(f"run store {self.path}: {exc}; {_WHAT_TO_DO}") from exc
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, committed before the block's caller returns."""
+        with self._db() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def create(self, record: RunRecord) -> None:
+        """Store a new run. Raises ValueError if ``record.run_id`` exists already."""
+        _check_status(record.status)
+        row = (record.run_id, record.flow, record.path, record.source,
+               _codec.dumps(record.inputs), _codec.dumps(record.context), record.status,
+               record.created_at, record.updated_at, _codec.dumps(record.output),
+               _codec.dumps(record.error))
+        with self._transaction() as conn:
+            try:
+                conn.execute("INSERT INTO runs (run_id, flow, path, source, inputs, context, "
+                             "status, created_at, updated_at, output, error) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            except sqlite3.IntegrityError:
+                raise ValueError(f"a run with id {record.run_id!r} exists already") from None
+
+    def append(self, run_id: str, journal: Sequence[Mapping[str, Any]],
+               events: Sequence[Mapping[str, Any]]) -> None:
+        """Append journal records and events in one committed transaction, in order."""
+        if not journal and not events:
+            return
+        records = [_codec.dumps(item) for item in journal]
+        published = [_codec.dumps(item) for item in events]
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT (SELECT max(seq) FROM journal WHERE run_id = ?1), "
+                "(SELECT max(seq) FROM events WHERE run_id = ?1) "
+                "FROM runs WHERE run_id = ?1", (run_id,)).fetchone()
+            if row is None:
+                raise _unknown(run_id)
+            if records:
+                start = (row[0] or 0) + 1
+                conn.executemany("INSERT INTO journal (run_id, seq, record) VALUES (?, ?, ?)",
+                                 [(run_id, start + i, text) for i, text in enumerate(records)])
+            if published:
+                start = (row[1] or 0) + 1
+                conn.executemany("INSERT INTO events (run_id, seq, event) VALUES (?, ?, ?)",
+                                 [(run_id, start + i, text)
+                                  for i, text in enumerate(published)])
+
+    def finish(self, run_id: str, status: RunStatus, *, output: Any = None,
+               error: Mapping[str, Any] | None = None, at: float) -> None:
+        """Record the end of a run (committed on return); clears a pending cancel request."""
+        _check_final(status)
+        values = (status, _codec.dumps(output), _codec.dumps(error), at, run_id)
+        with self._transaction() as conn:
+            cursor = conn.execute("UPDATE runs SET status = ?, output = ?, error = ?, "
+                                  "updated_at = ?, cancel_requested = 0 WHERE run_id = ?",
+                                  values)
+            if cursor.rowcount == 0:
+                raise _unknown(run_id)
+
+    def set_status(self, run_id: str, status: RunStatus, at: float) -> None:
+        """Change a run's status; going back to ``running`` clears a pending cancel request."""
+        _check_status(status)
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE runs SET status = ?1, updated_at = ?2, cancel_requested = "
+                "CASE WHEN ?1 = 'running' THEN 0 ELSE cancel_requested END WHERE run_id = ?3",
+                (status, at, run_id))
+            if cursor.rowcount == 0:
+                raise _unknown(run_id)
+
+    def get(self, run_id: str) -> RunRecord | None:
+        """The run, or None."""
+        with self._db() as conn:
+            row = conn.execute(f"{_SELECT_RUN} WHERE run_id = ?", (run_id,)).fetchone()
+        return None if row is None else self._record(row)
+
+    def _record(self, row: tuple[Any, ...]) -> RunRecord:
+        try:
+            return RunRecord(run_id=row[0], flow=row[1], path=row[2], source=row[3],
+                             inputs=_codec.loads(row[4]), context=_codec.loads(row[5]),
+                             status=row[6], created_at=row[7], updated_at=row[8],
+                             output=_codec.loads(row[9]), error=_codec.loads(row[10]))
+        except (ValueError, TypeError) as exc:
+            raise StoreError(f"run {row[0]!r} in {self.path} cannot be read: {exc}") from None
+
+    def _values(self, sql: str, run_id: str) -> builtins.list[dict[str, Any]]:
+        with self._db() as conn:
+            texts = conn.execute(sql, (run_id,)).fetchall()
+        try:
+            return [_codec.loads(text) for (text,) in texts]
+        except (ValueError, TypeError) as exc:
+            raise StoreError(f"run {run_id!r} in {self.path} cannot be read: {exc}") from None
+
+    def journal(self, run_id: str) -> builtins.list[dict[str, Any]]:
+        """The run's journal records in append order (``[]`` for an unknown run)."""
+        return self._values("SELECT record FROM journal WHERE run_id = ? ORDER BY seq", run_id)
+
+    def events(self, run_id: str) -> builtins.list[dict[str, Any]]:
+        """The run's events in append order (``[]`` for an unknown run)."""
+        return self._values("SELECT event FROM events WHERE run_id = ? ORDER BY seq", run_id)
+
+    def request_cancel(self, run_id: str) -> bool:
+        """Mark a running run for cancellation (seen by the process running it through
+        ``cancel_requested``); False if unknown or not running."""
+        with self._transaction() as conn:
+            cursor = conn.execute("UPDATE runs SET cancel_requested = 1 "
+                                  "WHERE run_id = ? AND status = 'running'", (run_id,))
+            return cursor.rowcount > 0
+
+    def cancel_requested(self, run_id: str) -> bool:
+        """True if a cancel was requested and the run has not finished since."""
+        with self._db() as conn:
+            row = conn.execute("SELECT cancel_requested FROM runs WHERE run_id = ?",
+                               (run_id,)).fetchone()
+        return bool(row and row[0])
+
+    def close(self) -> None:
+        """Close the connection (SQLite checkpoints the WAL); closing twice is harmless."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def list(self, *, status: RunStatus | None = None, flow: str | None = None,
+             limit: int | None = 50) -> builtins.list[RunRecord]:
+        """Runs, newest first (by ``created_at``, then creation order); ``limit=None``: all."""
+        _check_limit(limit)
+        where: builtins.list[str] = []
+        params: builtins.list[Any] = []
+        if status is not None:
+            _check_status(status)
+            where.append("status = ?")
+            params.append(status)
+        if flow is not None:
+            where.append("flow = ?")
+            params.append(flow)
+        sql = _SELECT_RUN
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created_at DESC, rowid DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        with self._db() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        return [self._record(row) for row in rows]
+
+
+# ---------------------------------------------------------------- opening
+
+
+_MEMORY_SPECS = frozenset({"memory", ":memory:", "memory:", "memory://"})
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+def open_store(spec: str | Path | None) -> RunStore:
+    """Open the run store a ``--store`` value or a ``store=`` argument names.
+
+    * ``None``, ``"memory"``, ``":memory:"`` → a new ``MemoryStore``;
+    * ``"sqlite:///runs.db"`` → the file ``runs.db`` (relative to the working folder) and
+      ``"sqlite:////var/fdl/runs.db"`` → ``/var/fdl/runs.db``: the path is what follows
+      ``sqlite:///``, as in SQLAlchemy URLs (the spec's ``sqlite:///.fdl/ec.db``);
+    * ``"sqlite:runs.db"`` → ``runs.db``;
+    * any other string or a ``Path`` → that file; ``~`` is expanded; an existing folder (or a
+      path ending in a slash) means ``DEFAULT_FILENAME`` inside it, so ``.fdl/`` works.
+
+    Raises:
+        StoreError: the spec is not understood, or the file cannot be opened (the message
+            names the file and what to do).
+    """
+    if spec is None:
+        return MemoryStore()
+    if isinstance(spec, Path):
+        return SqliteStore(_file_path(str(spec), directory=spec.is_dir()))
+    text = spec.strip()
+    if not text:
+        raise StoreError("empty run store spec; give a file path, sqlite:///PATH or memory")
+    if text.lower() in _MEMORY_SPECS:
+        return MemoryStore()
+    match = _URL.match(text)
+    if match and len(match.group(1)) > 1:  # one letter: a Windows drive, C:\...
+        scheme = match.group(1).lower()
+        rest = text[match.end():]
+        if scheme != "sqlite":
+            raise StoreError(f"unsupported run store {text!r}; use a file path, "
+                             f"sqlite:///PATH or memory")
+        if rest.startswith("///"):
+            rest = rest[3:]
+        elif rest.startswith("//"):
+            raise StoreError(f"run store URL {text!r} names a host; write sqlite:///PATH for a "
+                             f"relative path or sqlite:////PATH for an absolute one")
+        if rest in ("", ":memory:"):
+            if rest == ":memory:":
+                return MemoryStore()
+            raise StoreError(f"run store URL {text!r} has no file path")
+        text = rest
+    return SqliteStore(_file_path(text, directory=False))
+
+
+def _file_path(text: str, *, directory: bool) -> Path:
+    path = Path(text).expanduser()
+    if directory or text.endswith(("/", "\\")) or path.is_dir():
+        return path / DEFAULT_FILENAME
+    return path
