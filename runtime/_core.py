@@ -520,6 +520,7 @@ class RunCore:
         elif all(isinstance(o, Mapping) for o in outputs):
             merged: dict[str, Any] = {}
             for o in outputs:
+                assert isinstance(o, Mapping)
                 merged.update(o)
             result = merged
         else:

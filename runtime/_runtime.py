@@ -114,7 +114,7 @@ class Runtime:
 
     def __init__(self, *, tools: ToolProvider | Mapping[str, Callable[..., Any]] | None = None,
                  mocks: Mocks | None = None, store: RunStore | str | Path | None = None,
-                 concurrency: int = 64, timezone: str | None | Any = None,
+                 concurrency: int = 64, timezone: str | Any | None = None,
                  limits: gml.Limits | None = None, max_iterations: int = 10_000,
                  default_timeout_ms: float | None = None, allow_extra_inputs: bool = False,
                  seed: int | None = None, wall_clock: Callable[[], float] = time.time,
@@ -168,8 +168,9 @@ class Runtime:
         builtins = {"tenantId": tenant, "buCode": bu}
         ctx = gml.EvalContext(self.tz, lambda: pendulum.from_timestamp(started), self.limits)
         context = {"tenantId": tenant, "buCode": bu}
-        live.publish({"type": "flow.started", "run_id": run_id, "node": "", "at": started,
-                      "flow": plan.name})
+        opening = {"type": "flow.started", "run_id": run_id, "node": "", "at": started,
+                   "flow": plan.name}
+        live.publish(opening)
         try:
             converted = convert_inputs(plan.inputs, inputs or {}, ctx, builtins=builtins,
                                        allow_extra=self.allow_extra_inputs)
@@ -179,11 +180,13 @@ class Runtime:
                 self.store.create(RunRecord(run_id, plan.name, plan.path, plan.source,
                                             dict(inputs or {}), context, "running",
                                             started, started))
+                self.store.append(run_id, [], [opening])
             return self._end(live, plan, None, clock, started, "failed", None, failure)
         variables = {**builtins, **converted}
         if self.store is not None:
             self.store.create(RunRecord(run_id, plan.name, plan.path, plan.source, variables,
                                         context, "running", started, started))
+            self.store.append(run_id, [], [opening])
         core = RunCore(plan, variables, run_id=run_id, max_iterations=self.max_iterations)
         core.start(started)
         return await self._drive(core, plan, clock, live, context, started,
@@ -225,8 +228,10 @@ class Runtime:
         core.take_events()
         clock = RunClock(self.wall_clock)
         live = _Live(run_id, on_event)
-        live.publish({"type": "flow.resumed", "run_id": run_id, "node": "",
-                      "at": clock.now(), "flow": plan.name})
+        resumed = {"type": "flow.resumed", "run_id": run_id, "node": "", "at": clock.now(),
+                   "flow": plan.name}
+        live.publish(resumed)
+        self.store.append(run_id, [], [resumed])
         self.store.set_status(run_id, "running", clock.now())
         return await self._drive(core, plan, clock, live, record.context, record.created_at,
                                  core.outstanding())

@@ -29,7 +29,7 @@ class Scope(Mapping[str, Any]):
         self.local = local
         self.parent = parent
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         scope: Scope | None = self
         while scope is not None:
             value = scope.local.get(key, _MISSING)
@@ -92,7 +92,7 @@ class Overlay(Mapping[str, Any]):
         self.front = front
         self.base = base
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         value = self.front.get(key, _MISSING)
         if value is _MISSING:
             return self.base.get(key, default)

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import trio
 
-from runtime import ToolError
+from runtime import Runtime, ToolError, Tools
 
-from .conftest import node_events, run_flow
+from .conftest import node_events, plan_of, run_flow
 
 
 def sleeper(seconds: float, result: Any = None, log: list[tuple[str, float]] | None = None,
@@ -212,8 +212,6 @@ async def test_a_tool_node_without_with_outputs_its_raw_result() -> None:
 
 
 async def test_auto_binding_fills_declared_arguments_from_visible_variables() -> None:
-    from runtime import Tools
-
     seen: list[Any] = []
 
     def customer(call: Any) -> Any:
@@ -223,23 +221,6 @@ async def test_auto_binding_fills_declared_arguments_from_visible_variables() ->
     tools = Tools()
     tools.add("api://crm/customer", customer, arguments=("customerId", "limit", "tenantId"),
               pass_call=True)
-    result = await run_flow("""\
-        flow:
-            name: bind
-            args:
-                in:
-                    customerId: string
-            vars: limit = 5
-            node:
-                customer:
-                    exec: api://crm/customer
-                    args: extra = 1
-    """, {"customerId": "c9"}, tools=None, tenant="t1", bu="b1",
-        run_id=None) if False else None
-    del result
-    from .conftest import plan_of
-    from runtime import Runtime
-
     plan = plan_of("""\
         flow:
             name: bind
@@ -566,7 +547,11 @@ FAIL_FLOW = """\
             ok:
                 with: "'ok'"
             fallback:
-                with: "{handled: auth.error.code, message: auth.error.message, node: auth.error.node, type: auth.error.type}"
+                with: |
+                    handled = auth.error.code
+                    message = auth.error.message
+                    node = auth.error.node
+                    type = auth.error.type
 """
 
 
@@ -699,21 +684,8 @@ async def test_retryable_errors_are_retried_with_node_retrying_events(
             raise ToolError("503", "busy", retryable=True)
         return "ok"
 
-    from runtime import Tools
-
     tools = Tools()
     tools.add("api://t/flaky", flaky, pass_call=True)
-    result = await run_flow("""\
-        flow:
-            name: retry
-            node:
-                call: {exec: 'api://t/flaky?max-attempts=3&backoff=100'}
-    """, tools=None, seed=7) if False else None
-    del result
-    from runtime import Runtime
-
-    from .conftest import plan_of
-
     plan = plan_of("""\
         flow:
             name: retry
@@ -800,7 +772,10 @@ async def test_output_is_shaped_to_out_trimming_undeclared_fields() -> None:
                     orders: Order[]
             node:
                 m:
-                    with: "{id: 'c1', secret: 'x', orders: [{id: 'o1', amount: '12.50', note: 'n'}]}"
+                    with: |
+                        id = 'c1'
+                        secret = 'x'
+                        orders = [{id: 'o1', amount: '12.50', note: 'n'}]
     """)
     from decimal import Decimal
 
@@ -861,10 +836,6 @@ async def test_inputs_are_converted_and_defaults_applied() -> None:
 
 
 async def test_cancelling_a_run_stops_every_running_node_promptly(autojump_clock: Any) -> None:
-    from runtime import Runtime
-
-    from .conftest import plan_of
-
     cancelled: list[str] = []
 
     async def long(args: dict[str, Any]) -> Any:
@@ -881,16 +852,15 @@ async def test_cancelling_a_run_stops_every_running_node_promptly(autojump_clock
                 a: {exec: 'api://t/long', args: "n = 'a'"}
                 b: {exec: 'api://t/long', args: "n = 'b'"}
     """)
-    async with Runtime(tools={"api://t/long": long}) as rt:
-        async with trio.open_nursery() as nursery:
-            outcome: list[Any] = []
+    async with Runtime(tools={"api://t/long": long}) as rt, trio.open_nursery() as nursery:
+        outcome: list[Any] = []
 
-            async def go() -> None:
-                outcome.append(await rt.run(plan, run_id="run-1"))
+        async def go() -> None:
+            outcome.append(await rt.run(plan, run_id="run-1"))
 
-            nursery.start_soon(go)
-            await trio.sleep(5)
-            assert rt.cancel("run-1")
+        nursery.start_soon(go)
+        await trio.sleep(5)
+        assert rt.cancel("run-1")
     result = outcome[0]
     assert result.status == "cancelled"
     assert result.error is not None and result.error["code"] == "F408"
@@ -900,10 +870,6 @@ async def test_cancelling_a_run_stops_every_running_node_promptly(autojump_clock
 
 
 async def test_events_stream_and_callbacks_see_the_same_ordered_events() -> None:
-    from runtime import Runtime
-
-    from .conftest import plan_of
-
     plan = plan_of(BRANCH_FLOW)
     seen: list[dict[str, Any]] = []
     async with Runtime() as rt:
