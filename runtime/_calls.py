@@ -158,7 +158,8 @@ async def call_tool(tool: Tool, call: ToolCall, policy: CallPolicy, *, rng: rand
     attempt = 1
     while True:
         try:
-            return await _attempt(tool, dataclasses.replace(call, attempt=attempt), policy,
+            this = call if call.attempt == attempt else dataclasses.replace(call, attempt=attempt)
+            return await _attempt(tool, this, policy,
                                   attempts)
         except ToolError as error:
             if not error.retryable or attempt >= attempts:

@@ -22,7 +22,7 @@ from compiler.plan import Field, Plan, PlanNode
 from fdl._reader import duration_millis
 from gml import GmlError
 
-from ._calls import call_tool, policy_for
+from ._calls import CallPolicy, call_tool, policy_for
 from ._core import CLOSE, RUN, TEST, Command, Instance
 from ._journal import Completed, Event, Failed, Opened, Skipped, Tested, TimerSet
 from ._scope import Overlay
@@ -81,6 +81,7 @@ class Executor:
         self.default_timeout_ms = default_timeout_ms
         self.rng = rng or random.Random()
         self.on_retry = on_retry
+        self._policies: dict[int, CallPolicy] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -234,7 +235,10 @@ class Executor:
                 hook(inst, attempt, error, delay)
 
         try:
-            policy = policy_for(ref.options, default_timeout_ms=self.default_timeout_ms)
+            policy = self._policies.get(id(ref))
+            if policy is None:
+                policy = policy_for(ref.options, default_timeout_ms=self.default_timeout_ms)
+                self._policies[id(ref)] = policy
             raw = await call_tool(tool, call, policy, rng=self.rng, on_retry=retrying)
         except ToolError as error:
             failure = error.to_dict()

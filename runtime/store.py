@@ -482,6 +482,8 @@ class SqliteStore:
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
                 self._check_version(version)
                 if version < SCHEMA_VERSION:
+                    # Another program's tables by the same names?
+                    self._check_tables(conn, required=False)
                     for statement in _SCHEMA.split(";"):
                         if statement.strip():
                             conn.execute(statement)
@@ -490,9 +492,13 @@ class SqliteStore:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+        self._check_tables(conn, required=True)
+
+    def _check_tables(self, conn: sqlite3.Connection, *, required: bool) -> None:
+        """Refuse a database whose ``runs``/``journal``/``events`` tables are not ours."""
         for table, expected in _COLUMNS.items():
             found = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-            if not expected <= found:
+            if (found or required) and not expected <= found:
                 raise StoreError(f"{self.path} is an SQLite database but not an FDL run store "
                                  f"(table {table!r} lacks {sorted(expected - found)}); "
                                  f"choose another file with --store PATH")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import sqlite3
 import subprocess
@@ -332,17 +333,15 @@ def _child(script: str) -> subprocess.Popen[str]:
 
 
 def _read_line(child: subprocess.Popen[str], timeout: float = 30.0) -> str:
+    """The child's next line of output, waiting at most ``timeout`` seconds."""
     assert child.stdout is not None
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.append(child.stdout.readline()  # type: ignore[union-attr]
-                                                          ), daemon=True)
-    reader.start()
-    reader.join(timeout)
-    if not lines or not lines[0]:
+    ready, _, _ = select.select([child.stdout], [], [], timeout)
+    line = child.stdout.readline() if ready else ""
+    if not line:
         child.kill()
         _, err = child.communicate()
         raise AssertionError(f"child printed nothing; stderr:\n{err}")
-    return lines[0].strip()
+    return line.strip()
 
 
 _CHILD_PRELUDE = """
@@ -491,11 +490,11 @@ def test_sqlite_damaged_pages(tmp_path: Path) -> None:
     data[4096:] = b"\xff" * (len(data) - 4096)  # keep the header page, wreck the rest
     path.write_bytes(bytes(data))
     with pytest.raises(StoreError, match=str(path).replace("\\", "\\\\")):
-        store = open_store(path)
+        damaged = open_store(path)
         try:
-            store.journal("r1")
+            damaged.journal("r1")
         finally:
-            store.close()
+            damaged.close()
 
 
 def test_sqlite_newer_schema(tmp_path: Path) -> None:
