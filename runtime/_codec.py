@@ -326,10 +326,16 @@ def _fixed(offset: timedelta) -> tzinfo:
 # ---------------------------------------------------------------- text
 
 
+# One encoder for all calls (``json.dumps`` with options builds a new one each time). The
+# tree is fresh and acyclic and its floats finite, so no circular check is needed and
+# ``allow_nan=False`` only guards the invariant.
+_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False,
+                            check_circular=False)
+
+
 def dumps(value: Any) -> str:
     """Compact, pure-ASCII JSON text for ``value`` (see ``encode`` for the errors)."""
-    return json.dumps(encode(value), ensure_ascii=True, separators=(",", ":"),
-                      allow_nan=False, check_circular=False)
+    return _ENCODER.encode(encode(value))
 
 
 def loads(text: str) -> Any:

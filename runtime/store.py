@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, Protocol, get_args
+from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
 from runtime import _codec
 
@@ -169,6 +169,7 @@ def _unknown(run_id: str) -> KeyError:
 # ---------------------------------------------------------------- the protocol
 
 
+@runtime_checkable
 class RunStore(Protocol):
     """What the runtime and the ``fdl runs`` commands need from a run store.
 
@@ -440,6 +441,9 @@ class SqliteStore:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        if str(path) in ("", ":memory:"):
+            raise StoreError("SqliteStore needs a file; use MemoryStore (or open_store(None)) "
+                             "for a store in memory")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -881,3 +881,29 @@ async def test_events_stream_and_callbacks_see_the_same_ordered_events() -> None
     for e in seen:
         if e["type"] == "node.completed":
             assert e["duration"] >= 0
+
+
+def test_fdl_run_is_the_synchronous_convenience_with_a_virtual_clock() -> None:
+    import trio.testing
+
+    import fdl
+
+    plan = plan_of("""\
+        flow:
+            name: sync
+            args:
+                in:
+                    customerId: string
+            node:
+                pause:
+                    wait: '2h'
+                    next: customer
+                customer:
+                    exec: api://crm/customer
+                    args: id = customerId
+    """)
+    result = fdl.run(plan, {"customerId": "c1"},
+                     tools={"api://crm/customer": lambda args: {"id": args["id"]}},
+                     clock=trio.testing.MockClock(autojump_threshold=0))
+    assert (result.status, result.output) == ("completed", {"id": "c1"})
+    assert result.run_id and result.events[-1]["type"] == "flow.completed"

@@ -278,6 +278,10 @@ def test_threads_share_a_store(store: RunStore) -> None:
         assert [e["b"] for e in journal if e["w"] == worker and e["i"] == 0] == list(range(20))
 
 
+def test_is_a_run_store(store: RunStore) -> None:
+    assert isinstance(store, RunStore)
+
+
 def test_close_twice(store: RunStore) -> None:
     store.close()
     store.close()
@@ -514,6 +518,11 @@ def test_sqlite_foreign_database(tmp_path: Path) -> None:
     raw.close()
     with pytest.raises(StoreError, match="not an FDL run store"):
         open_store(path)
+
+
+def test_sqlite_needs_a_file() -> None:
+    with pytest.raises(StoreError, match="MemoryStore"):
+        SqliteStore(":memory:")
 
 
 def test_sqlite_closed(tmp_path: Path) -> None:
