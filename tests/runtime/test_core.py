@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from runtime._core import CANCEL, CLOSE, RUN, SLEEP, TEST, InvariantError, RunCore
 from runtime import _journal as journal
+from runtime._core import CANCEL, CLOSE, RUN, SLEEP, TEST, InvariantError, RunCore
 from runtime._journal import Completed, Failed, Opened, Skipped, TimerSet, from_record, to_record
 
 from .conftest import plan_of
