@@ -305,12 +305,12 @@ class Runtime:
         try:
             if not core.done:
                 await driver.run(commands)
+            return self._end(live, plan, core, clock, started, core.status, core.output,
+                             core.error)
         finally:
             self._live.pop(run_id, None)
             for listener in live.listeners:
                 listener.close()
-        return self._end(live, plan, core, clock, started, core.status, core.output,
-                         core.error)
 
     def _end(self, live: _Live, plan: Plan, core: RunCore | None, clock: RunClock,
              started: float, status: str, output: Any, error: dict[str, Any] | None

@@ -907,3 +907,44 @@ def test_fdl_run_is_the_synchronous_convenience_with_a_virtual_clock() -> None:
                      clock=trio.testing.MockClock(autojump_threshold=0))
     assert (result.status, result.output) == ("completed", {"id": "c1"})
     assert result.run_id and result.events[-1]["type"] == "flow.completed"
+
+
+async def test_a_failing_flow_vars_fails_the_run() -> None:
+    result = await run_flow("""\
+        flow:
+            name: bad-vars
+            vars: ratio = 1 / 0
+            node:
+                m: {with: ratio}
+    """)
+    assert result.status == "failed"
+    assert result.error is not None
+    assert (result.error["code"], result.error["node"]) == ("G302", "vars")
+
+
+async def test_the_event_stream_of_a_live_run_follows_it_to_the_end(autojump_clock: Any
+                                                                    ) -> None:
+    plan = plan_of("""\
+        flow:
+            name: live
+            node:
+                a: {exec: 'api://t/slow', next: b}
+                b: {with: 1}
+    """)
+    streamed: list[dict[str, Any]] = []
+    async with Runtime(tools={"api://t/slow": sleeper(1, "x")}) as rt, \
+            trio.open_nursery() as nursery:
+        results: list[Any] = []
+
+        async def go() -> None:
+            results.append(await rt.run(plan, run_id="live-1"))
+
+        nursery.start_soon(go)
+        await trio.sleep(0.5)
+        async for event in rt.events("live-1"):
+            streamed.append(event)
+    assert streamed == results[0].events
+    assert streamed[-1]["type"] == "flow.completed"
+    with pytest.raises(LookupError):
+        async for _ in rt.events("unknown"):
+            pass
