@@ -20,7 +20,7 @@ from typing import Any
 import trio
 
 from ._clock import RunClock
-from ._core import CANCEL, RUN, SLEEP, Command, Instance, RunCore
+from ._core import CANCEL, RUN, SLEEP, Command, Instance, InvariantError, RunCore
 from ._exec import Executor, Returned
 from ._journal import Cancelled, Completed, Event, to_record
 
@@ -75,6 +75,7 @@ class Driver:
                 nursery.start_soon(self._poll)
             self._process(None, list(commands))
             self._wave_end()
+            self._check_progress()
             receive = self._receive
             while not core.done:
                 event = await receive.receive()
@@ -86,7 +87,14 @@ class Driver:
                         break
                     self._process(event, [])
                 self._wave_end()
+                self._check_progress()
             nursery.cancel_scope.cancel(reason="the run is over")
+
+    def _check_progress(self) -> None:
+        """Nothing runs and nothing is queued, yet the run is not over: a bug in the core,
+        reported instead of waiting forever."""
+        if not self.core.done and not self._tasks:
+            raise InvariantError("the run stalled: no node is running and none is ready")
 
     # ------------------------------------------------------------------ internals
 
