@@ -139,6 +139,7 @@ class RunDisplay:
         self._lock = threading.Lock()
         self._live: Live | None = None
         self._quiet = False
+        self._cancelled: list[str] = []
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -197,7 +198,8 @@ class RunDisplay:
             return
         if kind.startswith("flow."):
             self.flow_state = kind.partition(".")[2]
-            self._finish(self.root, self.flow_state == "completed")
+            self.root.duration = event.get("duration")
+            self._cancelled = self._finish(self.root, self.flow_state == "completed")
             return
         path = str(event.get("node", ""))
         if not path:
@@ -229,21 +231,30 @@ class RunDisplay:
                 iteration.duration = at - (iteration.started or at)
                 self._finish(iteration, True)
 
-    def _finish(self, item: _Item, completed: bool) -> None:
+    def _finish(self, item: _Item, completed: bool, prefix: str = "") -> list[str]:
         """The end of ``item``'s block: waiting nodes are dead (or not run, when the run
-        failed), running ones cancelled."""
-        for child in [*item.children.values(), *item.iterations.values()]:
+        failed), running ones cancelled. Returns the paths of the cancelled ones."""
+        cancelled = []
+        children = [*((f"{prefix}{name}", c, True) for name, c in item.children.items()),
+                    *((f"{prefix.rstrip('/')}[{i}]", c, False)
+                      for i, c in item.iterations.items())]
+        for path, child, is_node in children:
             if child.state == "waiting":
                 child.state = "dead" if completed else "not run"
             elif child.state == "running":
                 child.state = "cancelled"
-            self._finish(child, completed)
+                if is_node:
+                    cancelled.append(path)
+            cancelled.extend(self._finish(child, completed, path + "/"))
+        return cancelled
 
     # ------------------------------------------------------------------ lines
 
     def _line(self, event: dict[str, Any]) -> str | None:
         kind = str(event.get("type", ""))
         node = str(event.get("node", ""))
+        if kind in ("flow.failed", "flow.cancelled") and self._cancelled:
+            return "\n".join(f"{'cancelled':<9}  {path}" for path in self._cancelled)
         if kind in ("node.completed", "node.skipped", "node.failed"):
             state = kind.partition(".")[2]
             parts = [f"{state:<9}", node]

@@ -319,8 +319,11 @@ def load_yaml(text: str, reporter: Reporter) -> YNode | None:
         node = yaml.compose(text)
     except (YAMLError, ValueError, OverflowError):
         # Errors are rare: ask the pure parser, whose messages are the same on every machine.
-        _report_error(text, reporter)
-        return None
+        # It also reads YAML 1.2 the C parser (libyaml, YAML 1.1) refuses, such as a flow
+        # mapping key with a colon inside (`{api://crm/customer: 1}`): then its tree is used.
+        node = _compose_pure(text, reporter)
+        if node is None:
+            return None
     except RecursionError:
         reporter.report("E101", "the YAML structure is nested too deeply", Span(0, 0))
         return None
@@ -351,9 +354,10 @@ def _may_nest_deeply(text: str) -> bool:
     return deepest > _SAFE_DEPTH
 
 
-def _report_error(text: str, reporter: Reporter) -> None:
+def _compose_pure(text: str, reporter: Reporter) -> Any:
+    """The pure parser's tree of ``text``, or None with the error reported (E101)."""
     try:
-        YAML(typ="safe", pure=True).compose(text)
+        return YAML(typ="safe", pure=True).compose(text)
     except MarkedYAMLError as error:
         reporter.report("E101", _error_message(error), _error_span(error, text))
         return None
@@ -363,5 +367,3 @@ def _report_error(text: str, reporter: Reporter) -> None:
     except (YAMLError, ValueError, OverflowError) as error:
         reporter.report("E101", f"YAML syntax: {error}; fix the YAML structure", Span(0, 0))
         return None
-    reporter.report("E101", "YAML syntax error; fix the YAML structure", Span(0, 0))
-    return None

@@ -455,3 +455,12 @@ def graph_command(file: Path, graph_format: str, output: Path | None) -> None:
         except OSError as error:
             click.echo(f"error: cannot write {output}: {error.strerror or error}", err=True)
             sys.exit(1)
+
+
+# --- fdl run, fdl runs, fdl test (in their own module, which imports this one lazily) ----
+
+from .cli_run import run_command, runs_group, test_command  # noqa: E402
+
+main.add_command(run_command)
+main.add_command(runs_group)
+main.add_command(test_command)

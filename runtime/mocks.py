@@ -318,7 +318,9 @@ class Mocks:
         except (OSError, UnicodeDecodeError) as error:
             reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
             raise MockFileError(f"cannot read the mock file: {reason}", name) from None
-        yaml = YAML(typ="safe", pure=False)
+        # The pure parser reads YAML 1.2 (`{api://crm/customer: {result: 1}}` in flow
+        # style, which libyaml refuses); mock files are small.
+        yaml = YAML(typ="safe", pure=True)
         try:
             data = yaml.load(text)
         except MarkedYAMLError as error:

@@ -496,10 +496,16 @@ def file_problem(tmp_path: Path, text: str) -> MockFileError:
 
 def test_yaml_syntax_error_has_its_position(tmp_path: Path) -> None:
     error = file_problem(tmp_path, "mocks:\n  api://a/x:\n    result: [1, 2\n  api://b/y: {}\n")
-    assert error.message == ("invalid YAML: found unexpected ':' (while scanning a plain "
-                             "scalar)")
-    assert (error.line, error.column) == (4, 6)
-    assert str(error).startswith(f"{tmp_path / 'mocks.yaml'}:4:6: invalid YAML")
+    assert error.message == ("invalid YAML: expected ',' or ']', but got ':' (while parsing "
+                             "a flow sequence)")
+    assert (error.line, error.column) == (4, 12)
+    assert str(error).startswith(f"{tmp_path / 'mocks.yaml'}:4:12: invalid YAML")
+
+
+def test_flow_style_uri_keys_are_yaml_1_2(tmp_path: Path) -> None:
+    path = tmp_path / "mocks.yaml"
+    path.write_text("mocks: {api://crm/customer: {result: 1}}\n", encoding="utf-8")
+    assert Mocks.load(path).counts() == {"api://crm/customer": 0}
 
 
 def test_duplicate_uri_is_a_yaml_error(tmp_path: Path) -> None:

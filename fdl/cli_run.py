@@ -1,0 +1,747 @@
+"""``fdl run``, ``fdl runs`` and ``fdl test`` (spec/interfaces.md §1, §3, §4).
+
+``fdl run FILE`` compiles a flow (with the tool catalog, like ``fdl check``) and runs it on
+the real clock: tools are answered by ``--mock FILE`` (real adapters are not part of the
+command line yet, so an unmocked tool fails with F406), runs are journaled in the project's
+run store (``<state>/runs.db``, see `project_config`) unless ``--no-store``, and a run killed
+half-way can be continued with ``fdl run FILE --resume RUN_ID`` or ``fdl runs resume RUN_ID``.
+
+Output contract:
+
+* without ``--json``: the run id and the progress on stderr (`fdl._progress`: a live tree on
+  a terminal, one line per finished node otherwise), then a summary line on stderr and the
+  output as pretty JSON on stdout (nothing on stdout when the run did not complete);
+* with ``--json``: exactly one JSON object on stdout, ``RunResult.to_dict()``, and nothing
+  on stderr but problems. Failures that happen before there is a run (the flow does not
+  compile, the run to resume is unknown) print no object: stdout stays empty;
+* exit codes: 0 completed, 1 failed or cancelled (or nothing to run), 2 usage error, 130
+  interrupted by Ctrl-C (the run stays ``running`` in the store and can be resumed).
+
+This module imports `fdl.cli` lazily: `fdl.cli` registers these commands at its end.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+import gml
+
+if TYPE_CHECKING:
+    from compiler import StaticCatalog
+    from compiler.plan import Plan
+    from runtime import Mocks, RunRecord, RunResult, RunStore
+
+__all__ = ["ProjectConfig", "parse_inputs", "project_config", "run_command", "runs_group",
+           "test_command", "to_json_text"]
+
+EXIT_INTERRUPTED = 130
+DEFAULT_STATE = ".fdl"
+STORE_FILE = "runs.db"
+
+
+# --- project configuration (interfaces.md §3) --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectConfig:
+    """The parts of ``fdl.yaml`` / ``[tool.fdl]`` that running flows needs.
+
+    Attributes:
+        file: the configuration file, or None when there is none.
+        state: the state folder (``state:``, relative to the configuration file; default
+            ``.fdl/`` beside it, or ``.fdl/`` in the working folder without configuration).
+        timezone: ``timezone:`` (None: the machine's zone).
+        concurrency: ``concurrency:`` (None: the runtime's default).
+    """
+
+    file: Path | None
+    state: Path
+    timezone: str | None = None
+    concurrency: int | None = None
+
+    @property
+    def store_path(self) -> Path:
+        """The default run store, ``<state>/runs.db``."""
+        return self.state / STORE_FILE
+
+
+def _config_data(start: Path) -> tuple[dict[str, Any], Path] | None:
+    """The nearest configuration (``fdl.yaml``, else ``[tool.fdl]`` of ``pyproject.toml``)
+    at or above ``start``, as in `fdl.cli.find_tools_config`."""
+    import tomllib
+
+    import yaml
+
+    for folder in (start, *start.parents):
+        config = folder / "fdl.yaml"
+        if config.is_file():
+            try:
+                data = yaml.safe_load(config.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+                raise click.UsageError(f"{config} cannot be read: {error}") from None
+            if data is None:
+                data = {}
+            if not isinstance(data, dict):
+                raise click.UsageError(f"{config}: the configuration must be a mapping")
+            return data, config
+        project = folder / "pyproject.toml"
+        if project.is_file():
+            try:
+                document = tomllib.loads(project.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+                raise click.UsageError(f"{project} cannot be read: {error}") from None
+            section = document.get("tool", {}).get("fdl")
+            if isinstance(section, dict):
+                return section, project
+    return None
+
+
+def project_config(start: Path | None = None) -> ProjectConfig:
+    """The project configuration for ``start`` (default: the working folder).
+
+    Raises:
+        click.UsageError: the file is malformed or a key has the wrong kind of value.
+    """
+    start = (start or Path.cwd()).resolve()
+    found = _config_data(start)
+    if found is None:
+        return ProjectConfig(None, Path(DEFAULT_STATE))
+    data, file = found
+    state = data.get("state", DEFAULT_STATE + "/")
+    if not isinstance(state, str) or not state.strip():
+        raise click.UsageError(f"{file}: 'state' must be a folder name")
+    timezone = data.get("timezone")
+    if timezone is not None and not isinstance(timezone, str):
+        raise click.UsageError(f"{file}: 'timezone' must be a zone name such as Asia/Shanghai")
+    concurrency = data.get("concurrency")
+    if concurrency is not None and (isinstance(concurrency, bool)
+                                    or not isinstance(concurrency, int) or concurrency < 1):
+        raise click.UsageError(f"{file}: 'concurrency' must be a whole number of at least 1")
+    return ProjectConfig(file, file.parent / state, timezone, concurrency)
+
+
+def _check_timezone(config: ProjectConfig) -> None:
+    if config.timezone is None:
+        return
+    from gml._context import resolve_timezone
+
+    try:
+        resolve_timezone(config.timezone)
+    except Exception:  # pendulum raises its own error types for unknown zones
+        raise click.UsageError(f"{config.file}: unknown timezone {config.timezone!r} "
+                               "(try Asia/Shanghai or UTC)") from None
+
+
+# --- values ------------------------------------------------------------------------------
+
+
+def to_json_text(value: Any, *, pretty: bool = False) -> str:
+    """JSON text of a run value: `gml.to_json` (ISO datetimes, exact decimals), with a
+    plain fallback for values GML does not know (a tool may return a ``date``)."""
+    try:
+        return gml.to_json(value, pretty=pretty)
+    except gml.GmlError:
+        return json.dumps(value, ensure_ascii=False, indent=2 if pretty else None,
+                          default=str)
+
+
+def _read_data_file(path: Path, option: str) -> Any:
+    """A JSON or YAML (1.2 core schema: dates stay text) document."""
+    from gml._source import Source
+
+    from ._diagnostics import Reporter
+    from ._testfiles import load_tree, to_plain
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise click.BadParameter(f"{path} cannot be read: {reason}", param_hint=option
+                                 ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    reporter = Reporter(str(path), Source(text))
+    node = load_tree(text, reporter)
+    if reporter.diagnostics:
+        first = reporter.diagnostics[0]
+        raise click.BadParameter(f"{path}:{first.line}:{first.column}: {first.message}",
+                                 param_hint=option)
+    return {} if node is None else to_plain(node)
+
+
+def parse_inputs(input_text: str | None, input_file: Path | None,
+                 sets: Sequence[str]) -> dict[str, Any]:
+    """The run's inputs: ``--input-file`` < ``--input`` < each ``--set k=v`` (later wins).
+
+    Raises:
+        click.BadParameter: bad JSON, not an object, or a ``--set`` without ``=`` (exit 2,
+            naming the option).
+    """
+    inputs: dict[str, Any] = {}
+    if input_file is not None:
+        data = _read_data_file(input_file, "--input-file")
+        if not isinstance(data, dict):
+            raise click.BadParameter(f"{input_file} must hold an object (input name → value)",
+                                     param_hint="--input-file")
+        inputs.update(data)
+    if input_text is not None:
+        try:
+            data = json.loads(input_text)
+        except json.JSONDecodeError as error:
+            raise click.BadParameter(f"not valid JSON: {error.msg} at line {error.lineno} "
+                                     f"column {error.colno}", param_hint="--input") from None
+        if not isinstance(data, dict):
+            raise click.BadParameter('must be a JSON object such as {"customerId": "c1"}',
+                                     param_hint="--input")
+        inputs.update(data)
+    for item in sets:
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise click.BadParameter(f"{item!r} is not name=value", param_hint="--set")
+        try:
+            inputs[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            inputs[name] = raw
+    return inputs
+
+
+# --- compiling, mocks, the store ---------------------------------------------------------
+
+
+def _load_catalog(tools_dir: Path | None) -> StaticCatalog | None:
+    from .cli import load_catalog
+
+    catalog, _problems = load_catalog(tools_dir)  # `fdl check` reports ToolSpec problems
+    return catalog
+
+
+def _compile(text: str, path: str, catalog: StaticCatalog | None) -> Plan:
+    """Compile a flow; on errors print every diagnostic on stderr and exit 1."""
+    import fdl
+    from gml._source import Source
+
+    from .cli import summary_line
+
+    result = fdl.check_text(text, path, catalog=catalog)
+    if result.plan is not None:
+        return result.plan
+    source: Source | None = result.source
+    for diagnostic in result.diagnostics:
+        shown = source if diagnostic.path == result.path else None
+        click.echo(diagnostic.render(shown), err=True)
+    click.echo(summary_line(result.diagnostics, 1), err=True)
+    sys.exit(1)
+
+
+def _compile_file(file: Path, catalog: StaticCatalog | None) -> Plan:
+    from .cli import read_flow_text
+
+    text, problem = read_flow_text(file)
+    if problem is not None:
+        click.echo(problem.render(None), err=True)
+        sys.exit(1)
+    assert text is not None
+    return _compile(text, str(file), catalog)
+
+
+def _load_mocks(path: Path | None) -> Mocks | None:
+    if path is None:
+        return None
+    from runtime import MockFileError, Mocks
+
+    try:
+        return Mocks.load(path)
+    except MockFileError as error:
+        raise click.BadParameter(str(error), param_hint="--mock") from None
+
+
+def _store_spec(store: str | None, config: ProjectConfig) -> str:
+    return store if store is not None else str(config.store_path)
+
+
+def _open_store(spec: str, *, create: bool = True) -> RunStore | None:
+    """Open the run store ``spec``; None when ``create`` is false and it is a file that does
+    not exist (read-only commands do not create stores)."""
+    from runtime.store import StoreError, open_store
+
+    if not create and "://" not in spec and not spec.startswith("sqlite:") \
+            and spec.strip().lower() not in ("memory", ":memory:"):
+        path = Path(spec).expanduser()
+        if path.is_dir():
+            path = path / STORE_FILE
+        if not path.exists():
+            return None
+    try:
+        return open_store(spec)
+    except StoreError as error:
+        raise click.BadParameter(str(error), param_hint="--store") from None
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+# --- running -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Job:
+    """Everything one execution of the run machinery needs."""
+
+    plan: Plan
+    config: ProjectConfig
+    mocks: Mocks | None
+    store: RunStore | None
+    as_json: bool
+    hint: str
+    inputs: dict[str, Any] | None = None
+    tenant: str | None = None
+    bu: str | None = None
+    resume: RunRecord | None = None
+    store_option: str | None = None
+
+
+def _error_lines(error: Mapping[str, Any] | None) -> list[str]:
+    """A run error for people: ``F406 at customer: message`` and its details."""
+    if not error:
+        return ["error: the run did not complete"]
+    code = error.get("code", "?")
+    node = error.get("node")
+    where = f" at node {node}" if node else ""
+    lines = [f"error {code}{where}: {error.get('message', '')}"]
+    details = error.get("details")
+    if isinstance(details, list) and len(details) == 1 and isinstance(details[0], Mapping) \
+            and details[0].get("message") == error.get("message"):
+        details = None  # one input problem: the message says it all
+    if isinstance(details, list):
+        for detail in details:
+            if isinstance(detail, Mapping):
+                path = detail.get("path")
+                prefix = f"{path}: " if path else ""
+                lines.append(f"  {detail.get('code', '')} {prefix}{detail.get('message', '')}")
+    elif details is not None:
+        lines.append(f"  details: {to_json_text(details)}")
+    if error.get("path") and not isinstance(details, list):
+        lines.append(f"  at {error['path']}")
+    return lines
+
+
+def _leaf(error: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """``error`` or the first exception of that kind inside (nested) exception groups."""
+    if isinstance(error, kind):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            found = _leaf(inner, kind)
+            if found is not None:
+                return found
+    return None
+
+
+def _run_error(error: BaseException, job: _Job, run_id: str) -> NoReturn:
+    """Ctrl-C (exit 130 with the resume hint), a store problem or a run that cannot be
+    resumed (exit 1 with a message); anything else is a bug and is raised again."""
+    from runtime.errors import RunFailure
+    from runtime.store import StoreError
+
+    if _leaf(error, KeyboardInterrupt) is not None:
+        if job.store is None:
+            click.echo(f"\ninterrupted: run {run_id} stopped (it had no store, so it cannot "
+                       "be resumed)", err=True)
+        else:
+            click.echo(f"\ninterrupted: run {run_id} stays resumable; continue it with\n"
+                       f"    {job.hint.replace('{run_id}', run_id)}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    store_error = _leaf(error, StoreError)
+    if store_error is not None:
+        _fail(f"{store_error} (run {run_id})")
+    if isinstance(error, RunFailure):
+        _fail(error.message)
+    if isinstance(error, LookupError) and job.resume is not None:
+        _fail(str(error))
+    raise error
+
+
+def _execute(job: _Job) -> NoReturn:
+    """Run (or resume) the flow, print the result as the contract says, exit."""
+    import trio
+
+    from runtime import Runtime
+
+    from ._progress import RunDisplay, format_duration
+
+    config = job.config
+    run_id = job.resume.run_id if job.resume is not None else uuid.uuid4().hex
+    display = None if job.as_json else RunDisplay(job.plan)
+    if display is not None:
+        verb = "resuming" if job.resume is not None else "run"
+        where = "" if job.store_option is None else f" --store {shlex.quote(job.store_option)}"
+        see = f"  (fdl runs show {run_id}{where})" if job.store is not None else ""
+        click.echo(f"{verb} {run_id}: {job.plan.name}{see}", err=True)
+        if job.resume is not None and job.store is not None:
+            display.replay(job.store.events(run_id))
+    callback = display.on_event if display is not None else None
+
+    async def main() -> RunResult:
+        options: dict[str, Any] = {}
+        if config.concurrency is not None:
+            options["concurrency"] = config.concurrency
+        async with Runtime(mocks=job.mocks, store=job.store, timezone=config.timezone,
+                           **options) as rt:
+            if job.resume is not None:
+                return await rt.resume(run_id, plan=job.plan, on_event=callback)
+            return await rt.run(job.plan, job.inputs, tenant=job.tenant, bu=job.bu,
+                                run_id=run_id, on_event=callback)
+
+    try:
+        if display is not None:
+            with display:
+                result = trio.run(main)
+        else:
+            result = trio.run(main)
+    except BaseException as error:  # trio wraps errors of the run's tasks in groups
+        _run_error(error, job, run_id)
+    finally:
+        if job.store is not None:
+            job.store.close()
+
+    ok = result.status == "completed"
+    if job.as_json:
+        click.echo(to_json_text(result.to_dict()))
+        sys.exit(0 if ok else 1)
+    final = result.events[-1] if result.events else {}
+    took = final.get("duration")
+    timing = f" in {format_duration(float(took))}" if isinstance(took, int | float) else ""
+    click.echo(f"run {run_id} {result.status}{timing}", err=True)
+    if not ok:
+        for line in _error_lines(result.error):
+            click.echo(line, err=True)
+        sys.exit(1)
+    click.echo(to_json_text(result.output, pretty=True))
+    sys.exit(0)
+
+
+def _hint(parts: Sequence[str], mock: Path | None, tools_dir: Path | None,
+          store: str | None) -> str:
+    """The command that resumes a run (``{run_id}`` is filled in later)."""
+    words = [*parts]
+    if mock is not None:
+        words += ["--mock", str(mock)]
+    if tools_dir is not None:
+        words += ["--tools", str(tools_dir)]
+    if store is not None:
+        words += ["--store", store]
+    return " ".join("{run_id}" if w == "{run_id}" else shlex.quote(w) for w in words)
+
+
+def _resumable(store: RunStore | None, run_id: str, spec: str) -> RunRecord:
+    """The stored run to resume, or exit 1 saying why it cannot be resumed."""
+    record = store.get(run_id) if store is not None else None
+    if record is None:
+        _fail(f"no run '{run_id}' in the run store {spec}")
+    if record.status != "running":
+        _fail(f"run '{run_id}' is already {record.status}; only interrupted runs can be "
+              "resumed")
+    return record
+
+
+def _resume_job(run_id: str, store_option: str | None, mock: Path | None,
+                tools_dir: Path | None, as_json: bool, hint: str,
+                file: Path | None = None) -> _Job:
+    config = project_config()
+    _check_timezone(config)
+    spec = _store_spec(store_option, config)
+    mocks = _load_mocks(mock)
+    store = _open_store(spec, create=False)
+    record = _resumable(store, run_id, spec)
+    assert store is not None
+    if file is not None and not as_json:
+        from .cli import read_flow_text
+
+        text, _problem = read_flow_text(file)
+        if text is not None and text != record.source:
+            click.echo(f"note: {file} changed since run {run_id} started; resuming the flow "
+                       "as it was then", err=True)
+    plan = _compile(record.source, record.path or "<flow>", _load_catalog(tools_dir))
+    return _Job(plan, config, mocks, store, as_json, hint, resume=record,
+                store_option=store_option)
+
+
+# --- fdl run -----------------------------------------------------------------------------
+
+_TOOLS_HELP = "Folder of ToolSpec files (default: tools: in fdl.yaml or pyproject.toml)."
+_STORE_HELP = "The run store: a file, sqlite:///PATH or memory (default: <state>/runs.db)."
+
+
+@click.command("run")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--input", "input_text", metavar="JSON", help="The inputs, as a JSON object.")
+@click.option("--input-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the inputs from a JSON or YAML file.")
+@click.option("--set", "sets", metavar="NAME=VALUE", multiple=True,
+              help="Set one input; VALUE is JSON when it parses, else a string. Repeatable; "
+                   "wins over --input, which wins over --input-file.")
+@click.option("--mock", type=click.Path(dir_okay=False, path_type=Path),
+              help="Answer tool calls from this mock file (tools.md §7).")
+@click.option("--tools", "tools_dir", type=click.Path(exists=True, file_okay=False,
+                                                       path_type=Path), help=_TOOLS_HELP)
+@click.option("--tenant", metavar="T", help="The run's tenant (tenantId).")
+@click.option("--bu", metavar="B", help="The run's business unit (buCode).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print exactly one JSON object {run_id, status, output | error}.")
+@click.option("--store", "store_option", metavar="PATH", help=_STORE_HELP)
+@click.option("--no-store", is_flag=True, help="Run without persistence (no resume).")
+@click.option("--resume", "resume_id", metavar="RUN_ID",
+              help="Continue an interrupted run of FILE instead of starting one.")
+def run_command(file: Path, input_text: str | None, input_file: Path | None,
+                sets: tuple[str, ...], mock: Path | None, tools_dir: Path | None,
+                tenant: str | None, bu: str | None, as_json: bool, store_option: str | None,
+                no_store: bool, resume_id: str | None) -> None:
+    """Run the flow FILE and print its output as JSON.
+
+    Progress goes to stderr: a live tree of the nodes on a terminal, one line per finished
+    node otherwise. Exit 0 when the run completed, 1 when it failed or was cancelled, 130
+    when interrupted (Ctrl-C); an interrupted run is resumed with --resume RUN_ID.
+    """
+    if no_store and store_option is not None:
+        raise click.UsageError("give --store PATH or --no-store, not both")
+    if resume_id is not None:
+        if no_store:
+            raise click.UsageError("--resume needs the run store; drop --no-store")
+        given = [name for name, value in (("--input", input_text), ("--input-file", input_file),
+                                          ("--set", sets), ("--tenant", tenant), ("--bu", bu))
+                 if value]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} cannot be used with --resume: a "
+                                   "resumed run keeps the inputs it started with")
+        hint = _hint(["fdl", "run", str(file), "--resume", "{run_id}"], mock, tools_dir,
+                     store_option)
+        _execute(_resume_job(resume_id, store_option, mock, tools_dir, as_json, hint, file))
+    inputs = parse_inputs(input_text, input_file, sets)
+    config = project_config()
+    _check_timezone(config)
+    mocks = _load_mocks(mock)
+    plan = _compile_file(file, _load_catalog(tools_dir))
+    store = None if no_store else _open_store(_store_spec(store_option, config))
+    hint = _hint(["fdl", "run", str(file), "--resume", "{run_id}"], mock, tools_dir,
+                 store_option)
+    _execute(_Job(plan, config, mocks, store, as_json, hint, inputs, tenant, bu,
+                  store_option=store_option))
+
+
+# --- fdl runs ----------------------------------------------------------------------------
+
+_STATUSES = ("running", "completed", "failed", "cancelled")
+
+
+def _when(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _took(record: RunRecord) -> str:
+    from ._progress import format_duration
+
+    if record.status == "running":
+        return "-"
+    return format_duration(record.updated_at - record.created_at)
+
+
+@click.group("runs")
+def runs_group() -> None:
+    """The run store: list, show, resume and cancel runs."""
+
+
+def _store_for_reading(store_option: str | None) -> tuple[RunStore | None, str]:
+    spec = _store_spec(store_option, project_config())
+    return _open_store(spec, create=False), spec
+
+
+@runs_group.command("list")
+@click.option("--status", type=click.Choice(_STATUSES), help="Only runs with this status.")
+@click.option("--flow", "flow_name", metavar="NAME", help="Only runs of this flow (its name).")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True,
+              help="At most this many runs, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of runs.")
+@click.option("--store", "store_option", metavar="PATH", help=_STORE_HELP)
+def runs_list_command(status: str | None, flow_name: str | None, limit: int, as_json: bool,
+                      store_option: str | None) -> None:
+    """List runs, newest first."""
+    store, spec = _store_for_reading(store_option)
+    records: list[RunRecord] = []
+    if store is not None:
+        try:
+            records = store.list(status=status, flow=flow_name, limit=limit)  # type: ignore[arg-type]
+        finally:
+            store.close()
+    if as_json:
+        click.echo(to_json_text([r.to_dict() for r in records], pretty=True))
+        return
+    if not records:
+        click.echo(f"no runs in {spec}" if store is not None else
+                   f"no runs yet (no run store at {spec})", err=True)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 160)
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("RUN ID", no_wrap=True)
+    table.add_column("FLOW")
+    table.add_column("STATUS", no_wrap=True)
+    table.add_column("STARTED", no_wrap=True)
+    table.add_column("TOOK", no_wrap=True, justify="right")
+    colours = {"completed": "green", "failed": "red", "cancelled": "magenta",
+               "running": "yellow"}
+    for record in records:
+        table.add_row(record.run_id, record.flow,
+                      f"[{colours[record.status]}]{record.status}[/]",
+                      _when(record.created_at), _took(record))
+    console.print(table)
+
+
+def _events_text(events: Sequence[Mapping[str, Any]], start: float) -> list[str]:
+    from ._progress import format_duration
+
+    lines = []
+    for event in events:
+        at = event.get("at")
+        offset = f"+{float(at) - start:9.3f}s" if isinstance(at, int | float) else " " * 11
+        extra = []
+        for key in ("activation", "index", "attempt"):
+            if key in event:
+                extra.append(f"{key} {event[key]}")
+        if isinstance(event.get("duration"), int | float):
+            extra.append(format_duration(float(event["duration"])))
+        error = event.get("error")
+        if isinstance(error, Mapping):
+            extra.append(f"{error.get('code', '')}: {error.get('message', '')}")
+        node = event.get("node") or ""
+        lines.append(f"  {offset}  {event.get('type', ''):<20} {node}"
+                     + (f"  ({', '.join(extra)})" if extra else ""))
+    return lines
+
+
+@runs_group.command("show")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the run as a JSON object.")
+@click.option("--events", "with_events", is_flag=True, help="Include the run's events.")
+@click.option("--store", "store_option", metavar="PATH", help=_STORE_HELP)
+def runs_show_command(run_id: str, as_json: bool, with_events: bool,
+                      store_option: str | None) -> None:
+    """Show one run: status, inputs, output or error (and its events)."""
+    store, spec = _store_for_reading(store_option)
+    if store is None:
+        _fail(f"no run '{run_id}' (no run store at {spec})")
+    try:
+        record = store.get(run_id)
+        events = store.events(run_id) if with_events and record is not None else []
+    finally:
+        store.close()
+    if record is None:
+        _fail(f"no run '{run_id}' in the run store {spec}")
+    if as_json:
+        data = record.to_dict()
+        if with_events:
+            data["events"] = events
+        click.echo(to_json_text(data, pretty=True))
+        return
+    context = record.context or {}
+    rows = [("run", record.run_id), ("flow", f"{record.flow}"
+                                            + (f"  ({record.path})" if record.path else "")),
+            ("status", record.status), ("started", _when(record.created_at)),
+            ("updated", f"{_when(record.updated_at)}  (took {_took(record)})")]
+    for key, label in (("tenantId", "tenant"), ("buCode", "bu")):
+        if context.get(key) is not None:
+            rows.append((label, str(context[key])))
+    for label, value in rows:
+        click.echo(f"{label:<8} {value}")
+    inputs = {k: v for k, v in record.inputs.items() if k not in ("tenantId", "buCode")}
+    click.echo(f"inputs   {to_json_text(inputs)}")
+    if record.status == "completed":
+        click.echo("output")
+        click.echo(to_json_text(record.output, pretty=True))
+    elif record.error is not None:
+        for line in _error_lines(record.error):
+            click.echo(line)
+    if with_events:
+        click.echo(f"events ({len(events)})")
+        for line in _events_text(events, record.created_at):
+            click.echo(line)
+
+
+@runs_group.command("resume")
+@click.argument("run_id")
+@click.option("--mock", type=click.Path(dir_okay=False, path_type=Path),
+              help="Answer tool calls from this mock file (tools.md §7).")
+@click.option("--tools", "tools_dir", type=click.Path(exists=True, file_okay=False,
+                                                       path_type=Path), help=_TOOLS_HELP)
+@click.option("--json", "as_json", is_flag=True,
+              help="Print exactly one JSON object {run_id, status, output | error}.")
+@click.option("--store", "store_option", metavar="PATH", help=_STORE_HELP)
+def runs_resume_command(run_id: str, mock: Path | None, tools_dir: Path | None, as_json: bool,
+                        store_option: str | None) -> None:
+    """Continue an interrupted run: completed nodes are not run again.
+
+    The flow is compiled from the text stored with the run. Output as for fdl run.
+    """
+    hint = _hint(["fdl", "runs", "resume", "{run_id}"], mock, tools_dir, store_option)
+    _execute(_resume_job(run_id, store_option, mock, tools_dir, as_json, hint))
+
+
+@runs_group.command("cancel")
+@click.argument("run_id")
+@click.option("--store", "store_option", metavar="PATH", help=_STORE_HELP)
+def runs_cancel_command(run_id: str, store_option: str | None) -> None:
+    """Ask the process running RUN_ID to cancel it (it notices within half a second).
+
+    Exit 0 when a cancel was requested or the run had already ended, 1 for an unknown run.
+    """
+    store, spec = _store_for_reading(store_option)
+    if store is None:
+        _fail(f"no run '{run_id}' (no run store at {spec})")
+    try:
+        requested = store.request_cancel(run_id)
+        record = store.get(run_id)
+    finally:
+        store.close()
+    if record is None:
+        _fail(f"no run '{run_id}' in the run store {spec}")
+    if requested:
+        click.echo(f"cancel requested for run {run_id}; the process running it stops it "
+                   "within half a second (a run whose process has died stays 'running' "
+                   "until it is resumed)", err=True)
+    else:
+        click.echo(f"run {run_id} is already {record.status}; nothing to cancel", err=True)
+
+
+# --- fdl test ----------------------------------------------------------------------------
+
+
+@click.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def test_command(paths: tuple[Path, ...]) -> None:
+    """Run flow test files (*.test.yaml): each case runs the flow with mocks on a virtual
+    clock and checks status, output, error, calls and ordering.
+
+    PATHS are test files or folders searched recursively (default: the working folder).
+    Exit 1 when a case fails, 2 when no test file is found or one is malformed.
+    """
+    from ._testfiles import run_test_paths
+
+    sys.exit(run_test_paths(list(paths) or [Path(".")]))
