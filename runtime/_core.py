@@ -245,6 +245,19 @@ class RunCore:
         return [Command(i.waiting, i) for _, i in sorted(self.instances.items())
                 if i.waiting is not None]
 
+    def resume(self, at: float) -> list[Command]:
+        """After a replay: what to carry out again. Nodes whose execution starts over (a
+        tool call that had not returned, a node not evaluated yet) get a new
+        ``node.started`` event (``resumed: true``, same activation)."""
+        self.now = max(self.now, at)
+        commands = self.outstanding()
+        for command in commands:
+            inst = command.instance
+            if command.op == RUN and inst.node is not None:
+                inst.started = self.now
+                self._emit("node.started", inst, activation=inst.activation, resumed=True)
+        return commands
+
     # ------------------------------------------------------------------ checks
 
     def _check(self, inst: Instance, event: Event) -> None:

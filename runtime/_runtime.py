@@ -31,6 +31,7 @@ from .store import RunRecord, RunStore, open_store
 from .tools import ToolError, ToolProvider, Tools
 
 if TYPE_CHECKING:
+    from compiler import ToolCatalog
     from compiler.plan import Plan
 
     from ._core import Instance
@@ -75,8 +76,10 @@ class RunResult:
 class _Live:
     """A run in progress: its driver, its events so far and who listens."""
 
-    def __init__(self, run_id: str, callback: EventCallback | None) -> None:
+    def __init__(self, run_id: str, callback: EventCallback | None, first_seq: int = 0
+                 ) -> None:
         self.run_id = run_id
+        self.first_seq = first_seq
         self.callback = callback
         self.history: list[dict[str, Any]] = []
         self.listeners: list[trio.MemorySendChannel[dict[str, Any]]] = []
@@ -84,7 +87,7 @@ class _Live:
         self.finished = trio.Event()
 
     def publish(self, event: dict[str, Any]) -> None:
-        event["seq"] = len(self.history)
+        event["seq"] = self.first_seq + len(self.history)
         self.history.append(event)
         if self.callback is not None:
             self.callback(event)
@@ -110,6 +113,8 @@ class Runtime:
         seed: seeds retry jitter (tests).
         wall_clock: the wall clock read once at the start of each run.
         env: the GML environment used to compile flows for `resume`.
+        catalog: the tool catalog used to compile flows for `resume` (as when they were
+            started, so arguments bind the same way).
     """
 
     def __init__(self, *, tools: ToolProvider | Mapping[str, Callable[..., Any]] | None = None,
@@ -118,7 +123,8 @@ class Runtime:
                  limits: gml.Limits | None = None, max_iterations: int = 10_000,
                  default_timeout_ms: float | None = None, allow_extra_inputs: bool = False,
                  seed: int | None = None, wall_clock: Callable[[], float] = time.time,
-                 env: gml.Environment | None = None, poll_interval: float = 0.5) -> None:
+                 env: gml.Environment | None = None, catalog: ToolCatalog | None = None,
+                 poll_interval: float = 0.5) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         provider: ToolProvider = Tools(tools) if isinstance(tools, Mapping) else (
@@ -139,6 +145,7 @@ class Runtime:
         self.seed = seed
         self.wall_clock = wall_clock
         self.env = env
+        self.catalog = catalog
         self.poll_interval = poll_interval
         self._limiter: trio.CapacityLimiter | None = None
         self._live: dict[str, _Live] = {}
@@ -217,7 +224,7 @@ class Runtime:
             import fdl
 
             plan = fdl.load(record.source if "\n" in record.source else record.source + "\n",
-                            env=self.env)
+                            env=self.env, catalog=self.catalog)
             plan = _with_path(plan, record.path)
         core = RunCore(plan, record.inputs, run_id=run_id, max_iterations=self.max_iterations)
         core.start(record.created_at)
@@ -227,14 +234,15 @@ class Runtime:
             core.take_commands()
         core.take_events()
         clock = RunClock(self.wall_clock)
-        live = _Live(run_id, on_event)
+        live = _Live(run_id, on_event, first_seq=len(self.store.events(run_id)))
         resumed = {"type": "flow.resumed", "run_id": run_id, "node": "", "at": clock.now(),
                    "flow": plan.name}
         live.publish(resumed)
         self.store.append(run_id, [], [resumed])
         self.store.set_status(run_id, "running", clock.now())
+        commands = core.resume(clock.now())
         return await self._drive(core, plan, clock, live, record.context, record.created_at,
-                                 core.outstanding())
+                                 commands)
 
     def cancel(self, run_id: str) -> bool:
         """Cancel a run: at once when it runs in this runtime, else through the store (the

@@ -112,6 +112,9 @@ async def test_a_call_in_flight_is_repeated_with_the_same_idempotency_key(
     assert ids == ["first", "step-1", "step-2", "step-2", "step-3", "last"]
     keys = [c[1] for c in work.calls]
     assert keys[2] == keys[3] == "r1/proc[1]/step/1"
+    restarted = [e for e in result.events if e["type"] == "node.started"]
+    assert restarted[0]["node"] == "proc[1]/step" and restarted[0]["resumed"] is True
+    assert restarted[0]["activation"] == 1
     # Variables of the each node survived the interruption: the first iteration's write
     # was restored from the journal, the second and third were added after the resume.
     assert result.output["acc"] == [1, 2, 3]
@@ -128,6 +131,7 @@ async def test_resume_emits_resumed_and_the_store_ends_completed(autojump_clock:
         stored = [e async for e in rt.events("r1")]
     assert result.events[0]["type"] == "flow.resumed"
     types = [e["type"] for e in stored]
+    assert [e["seq"] for e in stored] == list(range(len(stored)))  # seq goes on after resume
     assert types[0] == "flow.started" and types[-1] == "flow.completed"
     assert "flow.resumed" in types
     reopened = open_store(str(store))
