@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command for a fresh machine: create .venv, install the toolchain, run a real example.
+# One command for a fresh machine: create .venv, install the toolchain, run a real example flow.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
@@ -7,5 +7,15 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet -e '.[dev]'
 echo "== fdl eval @examples/gml/orders.gml --data-file examples/gml/orders.json --tz Asia/Shanghai"
 .venv/bin/fdl eval @examples/gml/orders.gml --data-file examples/gml/orders.json --tz Asia/Shanghai
-echo "== (cd examples && fdl check flows && fdl compile flows/customer_view.yaml)"
-(cd examples && ../.venv/bin/fdl check flows && ../.venv/bin/fdl compile flows/customer_view.yaml)
+cd examples
+echo "== (cd examples && fdl check flows)"
+../.venv/bin/fdl check flows
+# The example flow runs on the embedded defaults: runs are journaled in .fdl/runs.db (SQLite);
+# the CRM service and the shop database are answered by the mock file.
+echo "== (cd examples && fdl run flows/customer_view.yaml --input '{\"customerId\": \"c1\"}' --mock mocks/customer_view.yaml)"
+../.venv/bin/fdl run flows/customer_view.yaml --input '{"customerId": "c1"}' \
+    --mock mocks/customer_view.yaml
+echo "== (cd examples && fdl runs list --limit 3)"
+../.venv/bin/fdl runs list --limit 3
+echo "== (cd examples && fdl test flows)"
+../.venv/bin/fdl test flows
