@@ -81,7 +81,7 @@ class Executor:
         self.default_timeout_ms = default_timeout_ms
         self.rng = rng or random.Random()
         self.on_retry = on_retry
-        self._policies: dict[int, CallPolicy] = {}
+        self._policies: dict[tuple[tuple[str, str], ...], CallPolicy] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -200,15 +200,17 @@ class Executor:
         key = inst.key
         path = inst.path
         at = self.now()
-        ctx = self.context(at)
         data = inst.scope
-        try:
-            if self._skip(node, data, ctx, path):
-                return Skipped(key, at)
-            args: dict[str, Any] = {} if node.args is None else dict(
-                self._eval(node.args, data, ctx, "args", path))
-        except _NodeError as error:
-            return Failed(key, at, error.error)
+        args: dict[str, Any] = {}
+        if node.only is not None or node.args is not None:
+            ctx = self.context(at)
+            try:
+                if self._skip(node, data, ctx, path):
+                    return Skipped(key, at)
+                if node.args is not None:
+                    args = dict(self._eval(node.args, data, ctx, "args", path))
+            except _NodeError as error:
+                return Failed(key, at, error.error)
         tool = self.tools.resolve(ref.base)
         if tool is None:
             return Failed(key, self.now(), {
@@ -235,10 +237,12 @@ class Executor:
                 hook(inst, attempt, error, delay)
 
         try:
-            policy = self._policies.get(id(ref))
+            options = ref.options
+            policy_key = tuple(options.items()) if options else ()
+            policy = self._policies.get(policy_key)
             if policy is None:
-                policy = policy_for(ref.options, default_timeout_ms=self.default_timeout_ms)
-                self._policies[id(ref)] = policy
+                policy = policy_for(options, default_timeout_ms=self.default_timeout_ms)
+                self._policies[policy_key] = policy
             raw = await call_tool(tool, call, policy, rng=self.rng, on_retry=retrying)
         except ToolError as error:
             failure = error.to_dict()
