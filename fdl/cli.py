@@ -22,6 +22,7 @@ import click
 import fdl
 import gml
 from fdl import Diagnostic
+from fdl._config import find_config
 from gml import Span
 from gml._source import Source
 
@@ -180,38 +181,17 @@ def find_tools_config(start: Path) -> tuple[Path, Path] | None:
     Raises:
         click.UsageError: the configuration file is malformed.
     """
-    import tomllib
-
-    import yaml
-
-    for folder in (start, *start.parents):
-        config = folder / "fdl.yaml"
-        if config.is_file():
-            try:
-                data = yaml.safe_load(config.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-                raise click.UsageError(f"{config} cannot be read: {error}") from None
-            tools = data.get("tools") if isinstance(data, dict) else None
-            if tools is None:
-                return None  # the project's configuration, without a catalog
-            if not isinstance(tools, str):
-                raise click.UsageError(f"{config}: 'tools' must be a folder name")
-            return folder / tools, config
-        project = folder / "pyproject.toml"
-        if project.is_file():
-            try:
-                data = tomllib.loads(project.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-                raise click.UsageError(f"{project} cannot be read: {error}") from None
-            section = data.get("tool", {}).get("fdl")
-            if isinstance(section, dict):
-                tools = section.get("tools")
-                if tools is None:
-                    return None
-                if not isinstance(tools, str):
-                    raise click.UsageError(f"{project}: [tool.fdl] tools must be a folder name")
-                return folder / tools, project
-    return None
+    found = find_config(start)
+    if found is None:
+        return None
+    data, config = found
+    tools = data.get("tools")
+    if tools is None:
+        return None  # the project's configuration, without a catalog
+    if not isinstance(tools, str):
+        key = "[tool.fdl] tools" if config.name == "pyproject.toml" else "'tools'"
+        raise click.UsageError(f"{config}: {key} must be a folder name")
+    return config.parent / tools, config
 
 
 def load_catalog(tools_dir: Path | None) -> tuple[StaticCatalog | None, list[Diagnostic]]:

@@ -36,6 +36,8 @@ import click
 
 import gml
 
+from ._config import find_config
+
 if TYPE_CHECKING:
     from compiler import StaticCatalog
     from compiler.plan import Plan
@@ -75,37 +77,6 @@ class ProjectConfig:
         return self.state / STORE_FILE
 
 
-def _config_data(start: Path) -> tuple[dict[str, Any], Path] | None:
-    """The nearest configuration (``fdl.yaml``, else ``[tool.fdl]`` of ``pyproject.toml``)
-    at or above ``start``, as in `fdl.cli.find_tools_config`."""
-    import tomllib
-
-    import yaml
-
-    for folder in (start, *start.parents):
-        config = folder / "fdl.yaml"
-        if config.is_file():
-            try:
-                data = yaml.safe_load(config.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-                raise click.UsageError(f"{config} cannot be read: {error}") from None
-            if data is None:
-                data = {}
-            if not isinstance(data, dict):
-                raise click.UsageError(f"{config}: the configuration must be a mapping")
-            return data, config
-        project = folder / "pyproject.toml"
-        if project.is_file():
-            try:
-                document = tomllib.loads(project.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-                raise click.UsageError(f"{project} cannot be read: {error}") from None
-            section = document.get("tool", {}).get("fdl")
-            if isinstance(section, dict):
-                return section, project
-    return None
-
-
 def project_config(start: Path | None = None) -> ProjectConfig:
     """The project configuration for ``start`` (default: the working folder).
 
@@ -113,7 +84,7 @@ def project_config(start: Path | None = None) -> ProjectConfig:
         click.UsageError: the file is malformed or a key has the wrong kind of value.
     """
     start = (start or Path.cwd()).resolve()
-    found = _config_data(start)
+    found = find_config(start)
     if found is None:
         return ProjectConfig(None, Path(DEFAULT_STATE))
     data, file = found
