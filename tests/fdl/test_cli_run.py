@@ -777,7 +777,9 @@ def test_a_killed_run_resumes_without_rerunning_completed_nodes(tmp_path: Path) 
     after = events[types.index("flow.resumed") + 1:]
     # The completed node is not run again; the interrupted call is repeated and completes.
     assert not [e for e in after if e["node"] == "first"]
-    assert [e["type"] for e in after if e["node"] == "second"][-1] == "node.completed"
+    second = [e for e in after if e["node"] == "second"]
+    assert [e["type"] for e in second] == ["node.started", "node.completed"]
+    assert second[0]["resumed"] is True
     assert [e["type"] for e in after if e["node"] == "done"] == ["node.started",
                                                                   "node.completed"]
     assert after[-1]["type"] == "flow.completed"
