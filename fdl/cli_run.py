@@ -683,20 +683,24 @@ def runs_cancel_command(run_id: str, store_option: str | None) -> None:
 
     Exit 0 when a cancel was requested or the run had already ended, 1 for an unknown run.
     """
+    from runtime._owner import cancel_stored
+
     store, spec = _store_for_reading(store_option)
     if store is None:
         _fail(f"no run '{run_id}' (no run store at {spec})")
     try:
-        requested = store.request_cancel(run_id)
+        outcome = cancel_stored(store, run_id)
         record = store.get(run_id)
     finally:
         store.close()
-    if record is None:
+    if outcome == "unknown" or record is None:
         _fail(f"no run '{run_id}' in the run store {spec}")
-    if requested:
+    if outcome == "requested":
         click.echo(f"cancel requested for run {run_id}; the process running it stops it "
-                   "within half a second (a run whose process has died stays 'running' "
-                   "until it is resumed)", err=True)
+                   "within half a second", err=True)
+    elif outcome == "cancelled":
+        click.echo(f"run {run_id} was cancelled (the process that ran it had stopped)",
+                   err=True)
     else:
         click.echo(f"run {run_id} is already {record.status}; nothing to cancel", err=True)
 

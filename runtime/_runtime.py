@@ -26,6 +26,7 @@ from ._core import RunCore
 from ._driver import Driver
 from ._exec import Executor
 from ._journal import from_record
+from ._owner import cancel_stored, owner
 from .errors import InputError, OutputError, RunFailure
 from .store import RunRecord, RunStore, open_store
 from .tools import ToolError, ToolProvider, Tools
@@ -176,7 +177,7 @@ class Runtime:
         ctx = gml.EvalContext(self.tz, lambda: pendulum.from_timestamp(started), self.limits)
         context = {"tenantId": tenant, "buCode": bu}
         opening = {"type": "flow.started", "run_id": run_id, "node": "", "at": started,
-                   "flow": plan.name}
+                   "flow": plan.name, **owner()}
         live.publish(opening)
         try:
             converted = convert_inputs(plan.inputs, inputs or {}, ctx, builtins=builtins,
@@ -236,7 +237,7 @@ class Runtime:
         clock = RunClock(self.wall_clock)
         live = _Live(run_id, on_event, first_seq=len(self.store.events(run_id)))
         resumed = {"type": "flow.resumed", "run_id": run_id, "node": "", "at": clock.now(),
-                   "flow": plan.name}
+                   "flow": plan.name, **owner()}
         live.publish(resumed)
         self.store.append(run_id, [], [resumed])
         self.store.set_status(run_id, "running", clock.now())
@@ -246,12 +247,15 @@ class Runtime:
 
     def cancel(self, run_id: str) -> bool:
         """Cancel a run: at once when it runs in this runtime, else through the store (the
-        process running it notices within the poll interval)."""
+        process running it notices within the poll interval; a run whose process is gone
+        is marked cancelled at once). False when there is no such running run."""
         live = self._live.get(run_id)
         if live is not None and live.driver is not None:
             live.driver.cancel("cancelled through the API")
             return True
-        return self.store.request_cancel(run_id) if self.store is not None else False
+        if self.store is None:
+            return False
+        return cancel_stored(self.store, run_id) in ("requested", "cancelled")
 
     async def events(self, run_id: str) -> AsyncIterator[dict[str, Any]]:
         """The run's public events: those so far, then live ones until the run ends (or,

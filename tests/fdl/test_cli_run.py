@@ -823,3 +823,18 @@ def test_runs_cancel_stops_a_run_in_another_process(tmp_path: Path,
     body = json.loads(out)
     assert body["status"] == "cancelled"
     assert body["error"]["code"] == "F408"
+
+
+def test_runs_cancel_of_a_killed_run_marks_it_cancelled(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    process = _start(tmp_path, "--json")
+    run_id = _wait_for_first(tmp_path, process)
+    os.kill(process.pid, signal.SIGKILL)
+    process.communicate(timeout=10)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("runs", "cancel", run_id, "--store", "tmp/runs.db")
+    assert result.exit_code == 0
+    assert "was cancelled (the process that ran it had stopped)" in result.stderr
+    shown = json.loads(invoke("runs", "show", run_id, "--store", "tmp/runs.db",
+                              "--json").stdout)
+    assert shown["status"] == "cancelled"

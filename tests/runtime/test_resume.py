@@ -172,3 +172,63 @@ async def test_a_cancel_requested_through_the_store_stops_the_run(autojump_clock
     assert results[0].status == "cancelled"
     assert trio.current_time() <= 10.5
     assert open_store(str(store)).get("r1").status == "cancelled"  # type: ignore[union-attr]
+
+
+def dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    return int(child.stdout)
+
+
+def stored_run(path: Path, pid: int, host: str | None = None) -> None:
+    import socket
+
+    from runtime import RunRecord
+
+    store = open_store(str(path))
+    store.create(RunRecord("r9", "f", "", "", {}, {}, "running", WALL, WALL))
+    store.append("r9", [], [{"type": "flow.started", "run_id": "r9", "node": "", "at": WALL,
+                             "host": host or socket.gethostname(), "pid": pid}])
+    store.close()
+
+
+def test_cancelling_a_run_whose_process_died_marks_it_cancelled(tmp_path: Path) -> None:
+    from runtime._owner import cancel_stored
+
+    stored_run(tmp_path / "runs.db", dead_pid())
+    store = open_store(str(tmp_path / "runs.db"))
+    assert cancel_stored(store, "r9") == "cancelled"
+    record = store.get("r9")
+    assert record is not None and record.status == "cancelled"
+    assert record.error is not None and record.error["code"] == "F408"
+    assert store.events("r9")[-1]["type"] == "flow.cancelled"
+    assert cancel_stored(store, "r9") == "finished"
+    assert cancel_stored(store, "nope") == "unknown"
+
+
+def test_a_run_of_a_live_or_remote_process_is_only_asked_to_stop(tmp_path: Path) -> None:
+    import os
+
+    from runtime._owner import cancel_stored
+
+    for name, pid, host in (("live", os.getppid(), None), ("remote", dead_pid(), "elsewhere")):
+        path = tmp_path / f"{name}.db"
+        stored_run(path, pid, host)
+        store = open_store(str(path))
+        assert cancel_stored(store, "r9") == "requested"
+        assert store.cancel_requested("r9")
+        assert store.get("r9").status == "running"  # type: ignore[union-attr]
+        store.close()
+
+
+async def test_runs_record_their_process_in_the_opening_event(tmp_path: Path) -> None:
+    import os
+    import socket
+
+    async with Runtime(store=str(tmp_path / "runs.db")) as rt:
+        result = await rt.run(plan_of("flow:\n    name: x\n    node:\n        m: {with: 1}\n"))
+    opening = result.events[0]
+    assert (opening["host"], opening["pid"]) == (socket.gethostname(), os.getpid())
