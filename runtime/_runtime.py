@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pendulum
 import trio
@@ -28,7 +28,7 @@ from ._exec import Executor
 from ._journal import from_record
 from ._owner import cancel_stored, owner
 from .errors import InputError, OutputError, RunFailure
-from .store import RunRecord, RunStore, open_store
+from .store import RunRecord, RunStatus, RunStore, open_store
 from .tools import ToolError, ToolProvider, Tools
 
 if TYPE_CHECKING:
@@ -134,9 +134,9 @@ class Runtime:
         if mocks is not None:
             mocks.pass_to(provider)
         self.tools: ToolProvider = mocks if mocks is not None else provider
-        self._owns_store = store is not None and not hasattr(store, "append")
-        self.store: RunStore | None = (open_store(store) if self._owns_store  # type: ignore[arg-type]
-                                       else store)  # type: ignore[assignment]
+        self._owns_store = isinstance(store, str | Path)
+        self.store: RunStore | None = (
+            open_store(store) if isinstance(store, str | Path) else store)
         self.concurrency = concurrency
         self.tz = resolve_timezone(timezone)
         self.limits = limits or gml.Limits()
@@ -189,7 +189,7 @@ class Runtime:
                                             dict(inputs or {}), context, "running",
                                             started, started))
                 self.store.append(run_id, [], [opening])
-            return self._end(live, plan, None, clock, started, "failed", None, failure)
+            return self._end(live, plan, clock, started, "failed", None, failure)
         variables = {**builtins, **converted}
         if self.store is not None:
             self.store.create(RunRecord(run_id, plan.name, plan.path, plan.source, variables,
@@ -317,16 +317,15 @@ class Runtime:
         try:
             if not core.done:
                 await driver.run(commands)
-            return self._end(live, plan, core, clock, started, core.status, core.output,
-                             core.error)
+            return self._end(live, plan, clock, started, core.status, core.output, core.error)
         finally:
             self._live.pop(run_id, None)
             for listener in live.listeners:
                 listener.close()
 
-    def _end(self, live: _Live, plan: Plan, core: RunCore | None, clock: RunClock,
-             started: float, status: str, output: Any, error: dict[str, Any] | None
-             ) -> RunResult:
+    def _end(self, live: _Live, plan: Plan, clock: RunClock, started: float, status: str,
+             output: Any, error: dict[str, Any] | None) -> RunResult:
+        """Shape the output, publish the final event, record the end in the store."""
         if status == "completed":
             try:
                 output = shape_output(output, plan.out, self.tz)
@@ -342,7 +341,8 @@ class Runtime:
         live.publish(final)
         if self.store is not None:
             self.store.append(live.run_id, [], [final])
-            self.store.finish(live.run_id, status, output=output, error=error, at=at)  # type: ignore[arg-type]
+            self.store.finish(live.run_id, cast(RunStatus, status), output=output, error=error,
+                              at=at)
         calls = {k: list(v) for k, v in self.mocks.calls.items()} if self.mocks else {}
         return RunResult(live.run_id, status, output if status == "completed" else None,
                          None if status == "completed" else error, live.history, calls)
