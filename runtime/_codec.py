@@ -20,6 +20,8 @@ datetime (aware)                      ``{"$date": "2025-01-01T10:00:00+08:00[Asi
                                       brackets (RFC 9557 style) when the zone has one
 datetime (naive)                      ``{"$date": "2025-01-01T10:00:00"}``
 datetime.date                         ``{"$day": "2025-01-01"}``
+a tool's stream (`runtime._stream`)   ``{"$stream": "<node path>"}``: a live handle is not
+                                      data; it comes back as a ``StaleStream``
 list, tuple                           a JSON array (a tuple comes back as a list)
 dict (str keys)                       a JSON object; a dict with exactly one key that starts
                                       with ``$`` could be taken for a tag, so it is wrapped:
@@ -51,6 +53,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pendulum
+
+from ._stream import StaleStream, Stream
 
 __all__ = ["MAX_DEPTH", "decode", "dumps", "encode", "loads"]
 
@@ -168,6 +172,8 @@ def _enc(value: Any, depth: int) -> Any:
         return _tag("$day", date.isoformat(value), depth)
     if isinstance(value, Decimal):
         return _tag("$dec", str(value), depth)
+    if isinstance(value, Stream | StaleStream):
+        return _tag("$stream", value.origin, depth)
     # Subclasses of the plain types (str enums, int enums, ...) lose their class.
     if isinstance(value, str):
         return str.__str__(value)
@@ -279,6 +285,8 @@ def _untag(tag: str, payload: Any) -> Any:
             return _FLOAT_TAGS[payload]
         if tag == "$int":
             return int(payload, 16)
+        if tag == "$stream":
+            return StaleStream(payload)
     except (ValueError, KeyError, InvalidOperation, OverflowError) as exc:
         raise ValueError(f"malformed {tag!r} value {payload[:80]!r}: {exc}") from None
     raise ValueError(f"unknown tag {tag!r} in stored value")

@@ -25,7 +25,17 @@ from typing import Any, Final
 
 from compiler.plan import Block, Edge, Plan, PlanNode
 
-from ._journal import Cancelled, Completed, Event, Failed, Opened, Skipped, Tested, TimerSet
+from ._journal import (
+    Cancelled,
+    Completed,
+    Event,
+    Failed,
+    Opened,
+    Pulled,
+    Skipped,
+    Tested,
+    TimerSet,
+)
 from ._scope import Scope
 
 __all__ = ["Command", "Instance", "InvariantError", "RunCore"]
@@ -44,6 +54,7 @@ RUN: Final = "run"
 TEST: Final = "test"
 CLOSE: Final = "close"
 SLEEP: Final = "sleep"
+PULL: Final = "pull"
 CANCEL: Final = "cancel"
 
 NEXT = frozenset({"next"})
@@ -60,7 +71,7 @@ class Instance:
     """One activation of a node (or, with ``node`` None and key 0, the flow itself)."""
 
     __slots__ = ("activation", "block_run", "child", "index", "items", "key", "node",
-                 "path", "started", "until", "vars_scope", "waiting")
+                 "path", "started", "streaming", "until", "vars_scope", "waiting")
 
     def __init__(self, key: int, node: PlanNode | None, block_run: BlockRun | None, path: str,
                  activation: int, started: float) -> None:
@@ -76,6 +87,7 @@ class Instance:
         self.index = 0
         self.child: BlockRun | None = None
         self.until: float | None = None
+        self.streaming = False
 
     @property
     def scope(self) -> Scope:
@@ -95,7 +107,8 @@ class Instance:
 class Command:
     """What the driver must do for ``instance``: ``run`` it (execute the node), ``test`` a
     loop's ``when``, ``close`` an ``each``/``loop`` (``sets`` + ``with``), ``sleep`` until
-    ``instance.until``, or ``cancel`` whatever it is doing."""
+    ``instance.until``, ``pull`` the next element of an ``each``'s stream, or ``cancel``
+    whatever it is doing."""
 
     op: str
     instance: Instance
@@ -224,6 +237,8 @@ class RunCore:
         elif isinstance(event, TimerSet):
             inst.until = event.until
             self._wait(inst, SLEEP)
+        elif isinstance(event, Pulled):
+            self._pulled(inst, event)
         return True
 
     def cancel(self, at: float, reason: str = "cancelled") -> None:
@@ -278,6 +293,8 @@ class RunCore:
             ok = waiting == TEST
         elif isinstance(event, TimerSet):
             ok = waiting == RUN and kind == "delay"
+        elif isinstance(event, Pulled):
+            ok = waiting == PULL
         else:
             ok = False
         if not ok:
@@ -319,9 +336,17 @@ class RunCore:
         inst.vars_scope = Scope(dict(event.vars), inst.block_run.scope)
         if node.kind == "each":
             inst.items = list(event.items or ())
+            inst.streaming = event.stream
             self._next_iteration(inst)
         else:
             self._wait(inst, TEST)
+
+    def _pulled(self, inst: Instance, event: Pulled) -> None:
+        if event.done:
+            inst.streaming = False
+            self._wait(inst, CLOSE)
+            return
+        self._start_iteration(inst, event.item)  # only the current element is kept
 
     def _tested(self, inst: Instance, value: bool) -> None:
         if not value:
@@ -331,23 +356,25 @@ class RunCore:
                                       f"{self.max_iterations} iterations; check its 'when' "
                                       "condition or raise the cap", inst.path))
         else:
-            self._start_iteration(inst)
+            self._start_iteration(inst, None)
 
     def _next_iteration(self, inst: Instance) -> None:
-        if inst.index < len(inst.items or ()):
-            self._start_iteration(inst)
+        if inst.streaming:
+            self._wait(inst, PULL)
+        elif inst.items is not None and inst.index < len(inst.items):
+            self._start_iteration(inst, inst.items[inst.index])
         else:
             self._wait(inst, CLOSE)
 
-    def _start_iteration(self, inst: Instance) -> None:
+    def _start_iteration(self, inst: Instance, item: Any) -> None:
         node = inst.node
         assert node is not None and node.block is not None and inst.vars_scope is not None
         block = node.block
         shape = self._shape(block)
         local: dict[str, Any] = dict.fromkeys(shape.ids)
         if node.kind == "each":
-            assert inst.items is not None and node.item is not None
-            local[node.item] = inst.items[inst.index]
+            assert node.item is not None
+            local[node.item] = item
             if node.index:
                 local[node.index] = inst.index
         child = BlockRun(block, shape, Scope(local, inst.vars_scope),
@@ -559,7 +586,8 @@ class RunCore:
             if inst.child is not None:
                 self._cancel_block(inst.child)
                 inst.child = None
-            if self.instances.pop(inst.key, None) is not None and inst.waiting in (RUN, SLEEP):
+            if self.instances.pop(inst.key, None) is not None and inst.waiting in (
+                    RUN, SLEEP, PULL):
                 self.commands.append(Command(CANCEL, inst))
             inst.waiting = None
         br.running = 0

@@ -20,7 +20,7 @@ from typing import Any
 import trio
 
 from ._clock import RunClock
-from ._core import CANCEL, RUN, SLEEP, Command, Instance, InvariantError, RunCore
+from ._core import CANCEL, PULL, RUN, SLEEP, Command, Instance, InvariantError, RunCore
 from ._exec import Executor, Returned
 from ._journal import Cancelled, Completed, Event, to_record
 
@@ -68,6 +68,14 @@ class Driver:
 
     async def run(self, commands: Iterable[Command]) -> None:
         """Drive until the core is done; ``commands`` are the first ones to carry out."""
+        try:
+            await self._run(commands)
+        finally:
+            with trio.move_on_after(5) as scope:
+                scope.shield = True
+                await self.executor.close()
+
+    async def _run(self, commands: Iterable[Command]) -> None:
         core = self.core
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
@@ -145,6 +153,8 @@ class Driver:
                     scope.cancel(reason="cancelled by the run")
             elif op == SLEEP:
                 self._spawn(inst, self._sleep)
+            elif op == PULL:
+                self._spawn(inst, self.executor.pull)
             elif op == RUN and inst.node is not None and inst.node.kind == "tool":
                 self._spawn(inst, self._call)
             else:

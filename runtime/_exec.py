@@ -11,6 +11,7 @@ the node id → ``sets`` → ``with`` (which sees the ``sets`` writes).
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -24,13 +25,20 @@ from gml import GmlError
 
 from ._calls import CallPolicy, call_tool, policy_for
 from ._core import CLOSE, RUN, TEST, Command, Instance
-from ._journal import Completed, Event, Failed, Opened, Skipped, Tested, TimerSet
+from ._journal import Completed, Event, Failed, Opened, Pulled, Skipped, Tested, TimerSet
 from ._scope import Overlay
+from ._stream import StaleStream, Stream, is_stream
 from .tools import ToolCall, ToolError, ToolProvider
 
 __all__ = ["Executor", "Returned"]
 
 RetryHook = Callable[[Instance, int, ToolError, float], None]
+
+
+def _stale(stream: StaleStream, path: str) -> dict[str, Any]:
+    return {"code": "F411", "message": f"the stream returned by '{stream.origin}' was closed "
+            "when the run restarted and cannot be read again; the iterations already done "
+            "are kept, run the flow again for the rest", "node": path, "type": "runtime"}
 
 
 class Returned:
@@ -82,6 +90,7 @@ class Executor:
         self.rng = rng or random.Random()
         self.on_retry = on_retry
         self._policies: dict[tuple[tuple[str, str], ...], CallPolicy] = {}
+        self.streams: dict[int, Stream] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -162,12 +171,19 @@ class Executor:
             if kind in ("each", "loop"):
                 values = {} if node.vars is None else dict(
                     self._eval(node.vars, data, ctx, "vars", path))
-                items = None
-                if kind == "each":
-                    assert node.each is not None
-                    source = self._eval(node.each, data, ctx, "each", path)
-                    items = list(source) if isinstance(source, list | tuple) else []
-                return Opened(key, at, values, items)
+                if kind == "loop":
+                    return Opened(key, at, values)
+                assert node.each is not None
+                source = self._eval(node.each, data, ctx, "each", path)
+                if isinstance(source, list | tuple):
+                    return Opened(key, at, values, list(source))
+                if isinstance(source, StaleStream):
+                    return Failed(key, at, _stale(source, path))
+                if is_stream(source):
+                    self.streams[key] = source if isinstance(source, Stream) else Stream(
+                        source, path)
+                    return Opened(key, at, values, None, True)
+                return Opened(key, at, values, [])
             raise AssertionError(f"no synchronous execution for {kind} nodes")
         except _NodeError as error:
             return Failed(key, at, error.error)
@@ -261,9 +277,41 @@ class Executor:
         node = inst.node
         assert node is not None
         raw = returned.raw
+        if is_stream(raw) and not isinstance(raw, Stream):
+            raw = Stream(raw, inst.path)
         try:
             output, writes = self._finish(node, inst.scope, self.context(at), inst.path,
                                           {node.id: raw}, raw)
         except _NodeError as error:
             return Failed(inst.key, at, error.error)
         return Completed(inst.key, at, output, writes)
+
+    # ------------------------------------------------------------------ streams
+
+    async def pull(self, inst: Instance) -> Event:
+        """The next element of an ``each``'s stream (or the end of it)."""
+        key = inst.key
+        stream = self.streams.get(key)
+        if stream is None:  # the run restarted: the cursor is gone
+            return Failed(key, self.now(), _stale(StaleStream(inst.path), inst.path))
+        try:
+            item = await stream.__aiter__().__anext__()
+        except StopAsyncIteration:
+            del self.streams[key]
+            return Pulled(key, self.now(), None, True)
+        except ToolError as error:
+            failure = error.to_dict()
+            failure["node"] = inst.path
+            return Failed(key, self.now(), failure)
+        except Exception as error:
+            return Failed(key, self.now(), {
+                "code": "F409", "message": f"the stream failed unexpectedly: "
+                f"{type(error).__name__}", "node": inst.path, "type": "tool"})
+        return Pulled(key, self.now(), item)
+
+    async def close(self) -> None:
+        """Close the streams still open (an ``each`` that failed or was cancelled)."""
+        streams, self.streams = self.streams, {}
+        for stream in streams.values():
+            with contextlib.suppress(Exception):  # closing is best effort
+                await stream.aclose()

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Cancelled", "Completed", "Event", "Failed", "Opened", "Skipped", "Tested",
-           "TimerSet", "from_record", "to_record"]
+__all__ = ["Cancelled", "Completed", "Event", "Failed", "Opened", "Pulled", "Skipped",
+           "Tested", "TimerSet", "from_record", "to_record"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +56,20 @@ class Failed(Event):
 @dataclass(frozen=True, slots=True)
 class Opened(Event):
     """The flow, an ``each`` or a ``loop`` evaluated its ``vars`` (and an ``each`` its
-    source: ``items``, None for a loop)."""
+    source: ``items``, None for a loop; ``stream`` when the source is read lazily, one
+    `Pulled` per element)."""
 
     vars: Mapping[str, Any]
     items: list[Any] | None = None
+    stream: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Pulled(Event):
+    """An ``each`` over a stream read its next element (``done``: there is none)."""
+
+    item: Any = None
+    done: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,16 +94,17 @@ class Cancelled(Event):
 
 
 _KINDS: dict[str, type[Event]] = {cls.__name__: cls for cls in (
-    Completed, Skipped, Failed, Opened, Tested, TimerSet, Cancelled)}
+    Completed, Skipped, Failed, Opened, Pulled, Tested, TimerSet, Cancelled)}
 
 
 def to_record(event: Event) -> dict[str, Any]:
     """The event as a JSON-able dict (values still need the run codec for dates/decimals)."""
     record: dict[str, Any] = {"e": type(event).__name__}
-    for name in event.__dataclass_fields__:
+    for name, spec in event.__dataclass_fields__.items():
         value = getattr(event, name)
-        if value is not None:
-            record[name] = dict(value) if isinstance(value, Mapping) else value
+        if value is None or (value is False and spec.default is False):
+            continue  # left out: the default
+        record[name] = dict(value) if isinstance(value, Mapping) else value
     return record
 
 
