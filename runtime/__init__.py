@@ -30,7 +30,8 @@ from .tools import ToolCall as ToolCall
 from .tools import ToolError as ToolError
 from .tools import ToolProvider as ToolProvider
 from .tools import Tools as Tools
+from .tools import chain as chain
 
 __all__ = ["InputError", "MockFileError", "Mocks", "OutputError", "Problem", "RunFailure",
            "RunRecord", "RunResult", "RunStore", "Runtime", "Tool", "ToolCall", "ToolError",
-           "ToolProvider", "Tools", "open_store", "run_sync"]
+           "ToolProvider", "Tools", "chain", "open_store", "run_sync"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import random
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import pendulum
@@ -70,13 +71,15 @@ class Executor:
         default_timeout_ms: the per-attempt timeout of tools whose URI has none.
         rng: the jitter source for retries.
         on_retry: told about every retry (for ``node.retrying`` events).
+        on_nested: receives the events of runs a tool starts (``flow://``).
     """
 
     def __init__(self, plan: Plan, tools: ToolProvider, *, tz: Any, limits: gml.Limits,
                  now: Callable[[], float], flow_scope: Mapping[str, Any], run_id: str = "",
                  tenant: str | None = None, bu: str | None = None,
                  default_timeout_ms: float | None = None, rng: random.Random | None = None,
-                 on_retry: RetryHook | None = None) -> None:
+                 on_retry: RetryHook | None = None,
+                 on_nested: Callable[[Instance, dict[str, Any]], None] | None = None) -> None:
         self.plan = plan
         self.tools = tools
         self.tz = tz
@@ -89,6 +92,7 @@ class Executor:
         self.default_timeout_ms = default_timeout_ms
         self.rng = rng or random.Random()
         self.on_retry = on_retry
+        self.on_nested = on_nested
         self._policies: dict[tuple[tuple[str, str], ...], CallPolicy] = {}
         self.streams: dict[int, Stream] = {}
 
@@ -241,11 +245,13 @@ class Executor:
                 args[name] = self.bu
             elif name in data:
                 args[name] = data[name]
+        nested = self.on_nested
         call = ToolCall(uri=ref.uri, base=ref.base, type=ref.type, code=ref.code, args=args,
                         options=ref.options,
                         idempotency_key=f"{self.run_id}/{path}/{inst.activation}",
                         run_id=self.run_id, node=path, tenant_id=self.tenant,
-                        bu_code=self.bu)
+                        bu_code=self.bu,
+                        publish=None if nested is None else partial(nested, inst))
         hook = self.on_retry
 
         def retrying(attempt: int, error: ToolError, delay: float) -> None:

@@ -295,11 +295,20 @@ class Runtime:
                                      "attempt": attempt, "delay": delay,
                                      "error": error.to_dict()})
 
+        def on_nested(inst: Instance, event: dict[str, Any]) -> None:
+            inner = dict(event)
+            inner.pop("seq", None)
+            inner["run_id"] = run_id
+            inner["node"] = f"{inst.path}/{event.get('node') or ''}".rstrip("/")
+            inner["nested"] = event.get("run_id")
+            holder[0].publish_extra(inner)
+
         executor = Executor(plan, self.tools, tz=self.tz, limits=self.limits, now=clock.now,
                             flow_scope=core.flow_scope, run_id=run_id,
                             tenant=context.get("tenantId"), bu=context.get("buCode"),
                             default_timeout_ms=self.default_timeout_ms,
-                            rng=random.Random(self.seed), on_retry=on_retry)
+                            rng=random.Random(self.seed), on_retry=on_retry,
+                            on_nested=on_nested)
         flush = None
         poll = None
         if store is not None:

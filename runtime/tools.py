@@ -38,6 +38,8 @@ class ToolCall:
         attempt: 1 for the first attempt.
         tenant_id: the run's tenant (None when not given).
         bu_code: the run's business unit (None when not given).
+        publish: hands an event of a nested run (``flow://``) to the calling run, which
+            shows it under this node (``call/inner``); None outside a run.
     """
 
     uri: str
@@ -52,6 +54,8 @@ class ToolCall:
     attempt: int = 1
     tenant_id: str | None = None
     bu_code: str | None = None
+    publish: Callable[[dict[str, Any]], None] | None = field(default=None, compare=False,
+                                                             repr=False)
 
 
 class ToolError(Exception):

@@ -50,7 +50,7 @@ _CODE = re.compile(r"(?P<code>[EWFG]\d{3})\b")
 STATIC_CODES = (
     [f"E10{i}" for i in range(1, 9)] + [f"E20{i}" for i in range(1, 6)]
     + [f"E30{i}" for i in range(1, 6)] + [f"W21{i}" for i in range(4)])
-RUNTIME_CODES = [f"F{i}" for i in range(401, 412)]
+RUNTIME_CODES = [f"F{i}" for i in range(401, 413)]
 GML_CODES = ["G101", "G201", "G202", "G203", "G204", "G205", "G206", "G213", "G301", "G302",
              "G303", "G304", "G305", "G306"]
 

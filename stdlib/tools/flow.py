@@ -1,0 +1,150 @@
+"""``flow://`` — a flow calls another flow (spec/tools.md §6).
+
+``flow://<name-or-path>`` runs the flow file ``<flows>/<name>.yaml`` (or the path, relative
+to the flows folder) with the call's arguments as its inputs and returns its result. Inputs
+and outputs are validated by the callee's ``args`` (the runtime's F401–F404), the callee's
+events appear in the caller's event stream under the calling node (``sub/step``), and
+recursion deeper than ``max_depth`` (default 16) is error F412. ``flow://call?flow-id=<id>``
+names the flow by an option instead.
+
+The nesting depth travels in a context variable: trio copies the context into every task a
+run starts, so each nested run sees the depth of the run that started it, with no global
+mutable state.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runtime.tools import ToolCall, ToolError, ToolProvider
+
+if TYPE_CHECKING:
+    from compiler import Plan, ToolCatalog
+
+__all__ = ["FlowTools"]
+
+_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("fdl_flow_depth", default=0)
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    stamp: tuple[int, int]
+    plan: Plan
+
+
+class FlowTools:
+    """Resolves ``flow://`` URIs to flows of a folder.
+
+    Args:
+        flows: the folder flow names are resolved in (``flows:`` of the configuration).
+        tools: the tools the called flows use (usually the caller's whole provider, this
+            one included; set later with `bind` when it is built after this object).
+        catalog: the tool catalog the called flows are compiled with.
+        max_depth: how deeply flows may call flows.
+        options: further `runtime.Runtime` options for the nested runs (timezone,
+            concurrency, limits); nested runs are never stored (the caller's journal holds
+            their result).
+    """
+
+    def __init__(self, flows: str | Path, *, tools: ToolProvider | None = None,
+                 catalog: ToolCatalog | None = None, max_depth: int = 16,
+                 **options: Any) -> None:
+        self.flows = Path(flows)
+        self.tools = tools
+        self.catalog = catalog
+        self.max_depth = max_depth
+        self.options = options
+        self._plans: dict[Path, _Compiled] = {}
+
+    def bind(self, tools: ToolProvider) -> None:
+        """Set the tools nested runs use."""
+        self.tools = tools
+
+    def resolve(self, base: str) -> _FlowTool | None:
+        if not base.startswith("flow://"):
+            return None
+        code = base[len("flow://"):]
+        if code == "call":
+            return _FlowTool(self, None)
+        path = self.path_of(code)
+        return None if path is None else _FlowTool(self, path)
+
+    def path_of(self, code: str) -> Path | None:
+        """The flow file for a name (``customer_view``) or a path (``sub/x.yaml``)."""
+        if not code or code.startswith("/") or ".." in Path(code).parts:
+            return None  # flows live in the flows folder
+        candidate = self.flows / code
+        options = [candidate] if candidate.suffix in SUFFIXES else [
+            candidate.with_name(candidate.name + suffix) for suffix in SUFFIXES]
+        return next((p for p in options if p.is_file()), None)
+
+    def plan(self, path: Path) -> Plan:
+        """The compiled flow (cached until the file changes)."""
+        import fdl
+
+        info = path.stat()
+        stamp = (info.st_mtime_ns, info.st_size)
+        cached = self._plans.get(path)
+        if cached is not None and cached.stamp == stamp:
+            return cached.plan
+        try:
+            plan = fdl.load(path, catalog=self.catalog)
+        except fdl.CompileError as error:
+            first = error.diagnostics[0] if error.diagnostics else None
+            where = f": {first.headline()}" if first is not None else ""
+            raise ToolError("F406", f"the flow {path.name} does not compile{where}",
+                            type="validation") from None
+        self._plans[path] = _Compiled(stamp, plan)
+        return plan
+
+
+class _FlowTool:
+    def __init__(self, owner: FlowTools, path: Path | None) -> None:
+        self.owner = owner
+        self.path = path
+
+    @property
+    def arguments(self) -> Sequence[str]:
+        if self.path is None:
+            return ()
+        try:
+            return tuple(i.name for i in self.owner.plan(self.path).inputs)
+        except (ToolError, OSError):
+            return ()
+
+    async def call(self, call: ToolCall) -> Any:
+        from runtime import Runtime
+
+        owner = self.owner
+        path = self.path
+        if path is None:
+            name = call.options.get("flow-id", "")
+            path = owner.path_of(name)
+            if path is None:
+                raise ToolError("F406", f"no flow '{name}' in {owner.flows}", type="tool")
+        depth = _DEPTH.get()
+        if depth >= owner.max_depth:
+            raise ToolError("F412", f"flows call each other more than {owner.max_depth} "
+                            f"levels deep (at {path.name}); check for a recursion without "
+                            "an end", type="runtime")
+        plan = owner.plan(path)
+        token = _DEPTH.set(depth + 1)
+        try:
+            async with Runtime(tools=owner.tools, **owner.options) as rt:
+                result = await rt.run(plan, dict(call.args), tenant=call.tenant_id,
+                                      bu=call.bu_code, on_event=call.publish)
+        finally:
+            _DEPTH.reset(token)
+        if result.status == "completed":
+            return result.output
+        error = result.error or {}
+        raise ToolError(str(error.get("code", "F406")),
+                        f"the flow {plan.name} {result.status}: {error.get('message', '')}",
+                        type=str(error.get("type", "tool")),
+                        details={"flow": plan.name, "node": error.get("node", ""),
+                                 "run_id": result.run_id})
