@@ -1,0 +1,81 @@
+"""CQL — the database-neutral condition language of db:// operations (spec/tools.md §6).
+
+    >>> from stdlib import cql
+    >>> q = cql.compile_query("customerId = :c && status IN ('paid', 'sent')",
+    ...                       dialect="sqlite", fields=None, params={"c": "C1"})
+    >>> q.where
+    '("customerId" = ? AND "status" IN (?, ?))'
+    >>> q.params
+    ['C1', 'paid', 'sent']
+
+Text → AST (`parse`, grammar/cql.lark) → parameterised SQL for one dialect
+(`compile_query`). Values never become SQL text and field names are checked, so no input can
+change a query's structure. Every problem is a `CqlError` with a code (Q1xx syntax, Q2xx
+meaning), a message saying what to do and a character range.
+"""
+
+from __future__ import annotations
+
+from ._ast import And as And
+from ._ast import Call as Call
+from ._ast import Compare as Compare
+from ._ast import Expr as Expr
+from ._ast import Field as Field
+from ._ast import In as In
+from ._ast import IsNull as IsNull
+from ._ast import Like as Like
+from ._ast import Literal as Literal
+from ._ast import Node as Node
+from ._ast import Not as Not
+from ._ast import Operand as Operand
+from ._ast import Or as Or
+from ._ast import Param as Param
+from ._ast import fields_of as fields_of
+from ._ast import params_of as params_of
+from ._ast import to_text as to_text
+from ._errors import CqlError as CqlError
+from ._parser import MAX_LENGTH as MAX_LENGTH
+from ._parser import MAX_NESTING as MAX_NESTING
+from ._parser import parse as parse
+from ._sql import Dialect as Dialect
+from ._sql import Query as Query
+from ._sql import adapt_value as adapt_value
+from ._sql import compile_query as compile_query
+from ._sql import order_by_sql as order_by_sql
+from ._sql import parse_proj as parse_proj
+from ._sql import parse_sort as parse_sort
+from ._sql import placeholder as placeholder
+from ._sql import quote_ident as quote_ident
+
+__all__ = [
+    "MAX_LENGTH",
+    "MAX_NESTING",
+    "And",
+    "Call",
+    "Compare",
+    "CqlError",
+    "Dialect",
+    "Expr",
+    "Field",
+    "In",
+    "IsNull",
+    "Like",
+    "Literal",
+    "Node",
+    "Not",
+    "Operand",
+    "Or",
+    "Param",
+    "Query",
+    "adapt_value",
+    "compile_query",
+    "fields_of",
+    "order_by_sql",
+    "params_of",
+    "parse",
+    "parse_proj",
+    "parse_sort",
+    "placeholder",
+    "quote_ident",
+    "to_text",
+]
