@@ -444,3 +444,9 @@ from .cli_run import run_command, runs_group, test_command  # noqa: E402
 main.add_command(run_command)
 main.add_command(runs_group)
 main.add_command(test_command)
+
+# --- fdl tools (the tool registry, in its own module) ------------------------------------
+
+from .cli_tools import tools_group  # noqa: E402
+
+main.add_command(tools_group)

@@ -1,0 +1,68 @@
+"""The tool registry (spec/tools.md §2–§3): ToolSpecs, their versions, search and exports.
+
+    >>> from stdlib.registry import Registry, RegistryCatalog, ToolSpec
+    >>> registry = Registry(".fdl/registry.db")                      # doctest: +SKIP
+    >>> registry.sync_folder("tools")                                # doctest: +SKIP
+    >>> registry.register(ToolSpec.load("extra/crm_customer.yaml"))  # doctest: +SKIP
+    >>> [hit.spec.uri for hit in registry.search("customer")]        # doctest: +SKIP
+    >>> fdl.check_text(text, catalog=RegistryCatalog(registry))      # doctest: +SKIP
+
+Modules: `_spec` (the ToolSpec model and reading files), `_check` (args through FDL's reader,
+adapter configuration, field paths), `_flows` (a flow as a tool), `_store` (the SQLite
+database), `_core` (`Registry`), `_search` (the FTS5 index and safe queries), `_sync` (tools
+folders), `_catalog` (the compiler's catalog), `_export` (JSON Schema, OpenAI, MCP).
+
+Not to be confused with `stdlib._registry`, the table of GML's built-in functions.
+"""
+
+from __future__ import annotations
+
+from ._catalog import RegistryCatalog as RegistryCatalog
+from ._check import SpecProblem as SpecProblem
+from ._core import Registration as Registration
+from ._core import Registry as Registry
+from ._core import SearchHit as SearchHit
+from ._core import VersionInfo as VersionInfo
+from ._core import split_uri as split_uri
+from ._export import ExportedTool as ExportedTool
+from ._export import export_tools as export_tools
+from ._export import function_name as function_name
+from ._export import to_jsonschema as to_jsonschema
+from ._export import to_mcp as to_mcp
+from ._export import to_openai as to_openai
+from ._export import type_schema as type_schema
+from ._spec import DEFAULT_VERSION as DEFAULT_VERSION
+from ._spec import ToolSpec as ToolSpec
+from ._spec import ToolSpecError as ToolSpecError
+from ._spec import is_version as is_version
+from ._spec import parse_spec_text as parse_spec_text
+from ._spec import version_key as version_key
+from ._store import RegistryError as RegistryError
+from ._store import VersionConflictError as VersionConflictError
+from ._sync import SyncReport as SyncReport
+
+__all__ = [
+    "DEFAULT_VERSION",
+    "ExportedTool",
+    "Registration",
+    "Registry",
+    "RegistryCatalog",
+    "RegistryError",
+    "SearchHit",
+    "SpecProblem",
+    "SyncReport",
+    "ToolSpec",
+    "ToolSpecError",
+    "VersionConflictError",
+    "VersionInfo",
+    "export_tools",
+    "function_name",
+    "is_version",
+    "parse_spec_text",
+    "split_uri",
+    "to_jsonschema",
+    "to_mcp",
+    "to_openai",
+    "type_schema",
+    "version_key",
+]

@@ -1,0 +1,477 @@
+"""Checking a ToolSpec: its ``args`` through FDL's own reader and type resolver, its adapter
+``config`` per tool type, and field paths for every problem (spec/tools.md §2, §3).
+
+``args`` is read by the same code that reads a flow's ``args`` (`fdl._reader`, then
+`compiler._types.TypeResolver`), so a tool and a flow accept exactly the same syntax and the
+same types. That code reads a positioned YAML tree. A spec loaded from a file passes the
+file's tree (problems get lines and columns); a spec built in Python (or read back from the
+registry) passes a tree *built* from its plain ``args`` mapping by `build_tree`, which writes a
+text for the values as it goes, so no YAML is parsed and the reader's offsets stay valid.
+Every diagnostic is turned into a `SpecProblem` whose ``field`` is the path of the YAML node
+under the diagnostic (``args.in.id``), found by `field_at`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from compiler._compile import compatible
+from compiler._types import TypeResolver, is_required, literal_type
+from compiler.catalog import ToolArg
+from fdl._diagnostics import Diagnostic, Reporter
+from fdl._reader import _Reader
+from fdl._yaml import YamlText, YMap, YNode, YScalar, YSeq
+from fdl.flow import Args, Gml, TypeText
+from gml import GmlError, Span
+from gml._source import Source
+from gml.types import (
+    ANY,
+    PRIMITIVES,
+    STRING,
+    ObjectType,
+    Type,
+    TypeSyntaxError,
+    deref,
+    nullable,
+    parse_type,
+    strip_null,
+)
+
+__all__ = ["BUILTIN_INPUTS", "HTTP_METHODS", "ArgsAnalysis", "SpecProblem", "adapter_problems",
+           "analyse_args", "build_tree", "field_at", "node_at", "problems_from"]
+
+BUILTIN_INPUTS = ("tenantId", "buCode")
+"""Inputs bound from the run context, never by the caller (tools.md §4)."""
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+"""The ``config.method`` values of ``api`` and ``svc`` tools."""
+
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+_TYPE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+_TYPE_CACHE: dict[str, Type] = {}
+_TYPE_CACHE_SIZE = 4096
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class SpecProblem:
+    """One problem of a ToolSpec.
+
+    Attributes:
+        field: the path of the offending field (``args.in.id``, ``config.method``,
+            ``tags[1]``); ``""`` for the document as a whole.
+        message: what is wrong and what to do.
+        code: the diagnostic code (E101 YAML, E103 unknown key, E105 structure, E107 types,
+            E304 a default of the wrong type, G1xx/G2xx a default's GML).
+        path: the file, when the spec was read from one.
+        line, column: 1-based position in that file, when known.
+    """
+
+    field: str
+    message: str
+    code: str = "E105"
+    severity: Literal["error", "warning"] = "error"
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = self.path + (f":{self.line}:{self.column}" if self.line else "") + ": "
+        subject = f"{self.field}: " if self.field else ""
+        return f"{where}{self.severity}[{self.code}]: {subject}{self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able form (``--json`` output)."""
+        return {"field": self.field, "message": self.message, "code": self.code,
+                "severity": self.severity, "path": self.path, "line": self.line,
+                "column": self.column}
+
+
+# --------------------------------------------------------------------- field paths
+
+
+def _join(prefix: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}" if prefix else key
+
+
+def field_at(root: YNode | None, offset: int, prefix: str = "", end: int | None = None
+             ) -> str:
+    """The path of the innermost field whose key or value holds ``offset`` (a mapping or
+    list whose whole range is ``offset``..``end`` is named itself, not its first entry)."""
+    node = root
+    path = prefix
+    while node is not None:
+        if isinstance(node, YMap):
+            for key, value in node.entries:
+                if key.span.start <= offset < max(key.span.end, key.span.start + 1):
+                    return _join(path, str(key.value))
+                if value.span.start <= offset <= value.span.end:
+                    path = _join(path, str(key.value))
+                    if (value.span.start, value.span.end) == (offset, end):
+                        return path
+                    node = value
+                    break
+            else:
+                return path
+        elif isinstance(node, YSeq):
+            for i, item in enumerate(node.items):
+                if item.span.start <= offset <= item.span.end:
+                    path = _join(path, i)
+                    node = item
+                    break
+            else:
+                return path
+        else:
+            return path
+    return path
+
+
+def node_at(root: YNode | None, loc: Sequence[str | int]) -> YNode | YScalar | None:
+    """The node at a path of keys and indexes (the key itself when the last step names a
+    missing value), or the deepest existing node on the way."""
+    node = root
+    for step in loc:
+        if isinstance(node, YMap) and isinstance(step, str) and step in node:
+            nxt = node.get(step)
+            if nxt is None:  # pragma: no cover - `in` checked
+                return node
+            node = nxt
+        elif isinstance(node, YSeq) and isinstance(step, int) and 0 <= step < len(node.items):
+            node = node.items[step]
+        else:
+            return node
+    return node
+
+
+def problems_from(diagnostics: Sequence[Diagnostic], root: YNode | None, prefix: str,
+                  path: str | None) -> list[SpecProblem]:
+    """Reporter diagnostics as problems naming their field (positions kept when ``path``)."""
+    found = []
+    for d in diagnostics:
+        found.append(SpecProblem(
+            field_at(root, d.span.start, prefix, d.span.end), d.message, d.code, d.severity, path,
+            d.line if path is not None else None, d.column if path is not None else None))
+    return found
+
+
+# --------------------------------------------------------------------- built trees
+
+
+class _TreeWriter:
+    """Writes a positioned tree for plain values, one text line per mapping entry.
+
+    The text is never parsed: the reader only maps scalar offsets (`YamlText.offsets`, a
+    straight copy for a one-line plain scalar) and reads end-of-line comments. So a string
+    is written as it is, unless it has a line break: then as a JSON string, which is a
+    valid YAML double-quoted scalar for the offset mapping.
+    """
+
+    def __init__(self, descriptions: Mapping[str, str]) -> None:
+        self.parts: list[str] = []
+        self.pos = 0
+        self.descriptions = descriptions
+
+    def write(self, text: str) -> Span:
+        start = self.pos
+        self.parts.append(text)
+        self.pos += len(text)
+        return Span(start, self.pos)
+
+    def scalar(self, value: Any) -> YScalar:
+        if isinstance(value, str):
+            if "\n" in value or "\r" in value:
+                return YScalar(value, "str", '"',
+                               self.write(json.dumps(value, ensure_ascii=False)))
+            return YScalar(value, "str", None, self.write(value))
+        if isinstance(value, bool):
+            return YScalar(value, "bool", None, self.write("true" if value else "false"))
+        if value is None:
+            return YScalar(None, "null", None, self.write("null"))
+        if isinstance(value, int):
+            return YScalar(value, "int", None, self.write(str(value)))
+        if isinstance(value, float):
+            return YScalar(value, "float", None, self.write(repr(value)))
+        return YScalar(str(value), "str", None, self.write(str(value)))  # pragma: no cover
+
+    def inline(self, value: Any) -> YNode:
+        if isinstance(value, Mapping):
+            start = self.write("{").start
+            entries = []
+            for i, (k, v) in enumerate(value.items()):
+                if i:
+                    self.write(", ")
+                key = YScalar(str(k), "str", None, self.write(str(k)))
+                self.write(": ")
+                entries.append((key, self.inline(v)))
+            return YMap(tuple(entries), Span(start, self.write("}").end))
+        if isinstance(value, list | tuple):
+            start = self.write("[").start
+            items = []
+            for i, item in enumerate(value):
+                if i:
+                    self.write(", ")
+                items.append(self.inline(item))
+            return YSeq(tuple(items), Span(start, self.write("]").end))
+        return self.scalar(value)
+
+    def block(self, value: Mapping[Any, Any], indent: int, where: str) -> YMap:
+        if not value:
+            return YMap((), self.write("{}"))
+        entries = []
+        pad = "\n" + " " * indent
+        parts = self.parts
+        first = self.pos + len(pad)
+        end = first
+        for k, v in value.items():
+            name = str(k)
+            start = self.pos + len(pad)
+            parts.append(pad)
+            parts.append(name)
+            parts.append(": ")
+            self.pos = start + len(name) + 2
+            key = YScalar(name, "str", None, Span(start, start + len(name)))
+            path = f"{where}.{name}" if where else name
+            if isinstance(v, str) and "\n" not in v and "\r" not in v:  # the common case
+                node: YNode = YScalar(v, "str", None, Span(self.pos, self.pos + len(v)))
+                parts.append(v)
+                self.pos += len(v)
+            elif isinstance(v, Mapping):
+                node = self.block(v, indent + 4, path)
+            else:
+                node = self.scalar(v) if not isinstance(v, list | tuple) else self.inline(v)
+            if not isinstance(v, Mapping):
+                description = self.descriptions.get(path)
+                if description:
+                    self.write("  # " + " ".join(description.split()))
+            entries.append((key, node))
+            end = node.span.end
+        return YMap(tuple(entries), Span(first, end))
+
+
+def build_tree(args: Mapping[str, Any], descriptions: Mapping[str, str]
+               ) -> tuple[YamlText, YMap]:
+    """A positioned tree (and its text) for a plain ``args`` mapping; ``descriptions``
+    (``in.id`` → text) become the end-of-line comments the reader takes as descriptions."""
+    writer = _TreeWriter(descriptions)
+    tree = writer.block(args, 0, "")
+    return YamlText("".join(writer.parts) + "\n"), tree
+
+
+# --------------------------------------------------------------------- args
+
+
+@dataclass(frozen=True, slots=True)
+class ArgsAnalysis:
+    """What a spec's ``args`` declare, as the compiler sees it.
+
+    Attributes:
+        args: the `fdl.flow.Args` model (type texts, defaults, descriptions).
+        inputs: every declared input as a `compiler.ToolArg` (built-ins included).
+        defaults: the default of each input that has one.
+        out: the result type (None when ``out`` is not declared: the tool returns ``any``).
+        defs: the named types.
+        descriptions: the argument comments, keyed ``in.<name>``, ``out.<field>`` and
+            ``defs.<Type>.<field>``.
+        problems: what is wrong with ``args`` (filled by the caller).
+    """
+
+    args: Args
+    inputs: Mapping[str, ToolArg]
+    defaults: Mapping[str, Gml]
+    out: Type | None
+    defs: Mapping[str, Type]
+    descriptions: Mapping[str, str]
+    problems: tuple[SpecProblem, ...] = field(default=())
+
+
+class _Resolver(TypeResolver):
+    """`TypeResolver` with a cache for type texts made of primitives only (``string?``,
+    ``map<int>[]``): their types do not depend on ``defs``, and parsing is most of the
+    cost of checking a spec. Texts that name ``defs`` types (or are wrong) take the
+    resolver's own path, with its diagnostics."""
+
+    def parse(self, text: TypeText) -> Type:
+        known = _TYPE_CACHE.get(text.text)
+        if known is not None:
+            return known
+        words = _TYPE_WORD.findall(text.text)
+        if not words or any(w not in PRIMITIVES and w != "map" for w in words):
+            return super().parse(text)
+        try:
+            found = parse_type(text.text)
+        except (TypeSyntaxError, RecursionError):
+            return super().parse(text)
+        if len(_TYPE_CACHE) < _TYPE_CACHE_SIZE:
+            _TYPE_CACHE[text.text] = found
+        return found
+
+
+def _default_type(name: str, default: Gml, names: Mapping[str, Type],
+                  reporter: Reporter) -> Type:
+    """The static type of an input's default (a YAML literal or a GML expression), with
+    its GML problems reported at the default."""
+    import gml
+
+    if default.is_literal:
+        return literal_type(default.literal)
+    try:
+        _program, checked = gml.default_environment().compile_checked(default.text or "",
+                                                                      names)
+    except GmlError as error:
+        span = error.span or Span(0, len(default.text or ""))
+        reporter.report(error.code, f"the default of '{name}': {error.message}",
+                        default.file_span(span.start, span.end))
+        return ANY
+    for d in checked.errors:
+        reporter.report(d.code, f"the default of '{name}': {d.message}",
+                        default.file_span(d.span.start, d.span.end))
+    return strip_null(checked.result) if not checked.errors else ANY
+
+
+def analyse_args(node: YNode | None, yaml: YamlText, reporter: Reporter) -> ArgsAnalysis:
+    """Read ``args`` with FDL's reader and resolve its types; problems go to ``reporter``.
+
+    Input types follow the flow compiler: a declared type, else the type of the default; an
+    input is required when its type is neither nullable nor ``any`` and it has no default.
+    """
+    args = _Reader(yaml, reporter).args(node) if node is not None else Args.model_construct(
+        inputs={}, out=None, defs={})
+    types = _Resolver(args.defs, reporter)
+    names: dict[str, Type] = {n: nullable(STRING) for n in BUILTIN_INPUTS}
+    inputs: dict[str, ToolArg] = {}
+    defaults: dict[str, Gml] = {}
+    descriptions: dict[str, str] = {}
+    for name, decl in args.inputs.items():
+        declared = types.parse(decl.type) if decl.type is not None else None
+        t = declared if declared is not None else ANY
+        if decl.default is not None:
+            defaults[name] = decl.default
+            found = _default_type(name, decl.default, names, reporter)
+            if declared is None:
+                t = found
+            elif not compatible(found, declared):
+                reporter.report("E304", f"the default of '{name}' is {found}, but {declared} "
+                                "is declared", decl.default.span)
+        inputs[name] = ToolArg(name, t, is_required(declared, decl.default is not None),
+                               decl.description)
+        names[name] = t
+        if decl.description:
+            descriptions[f"in.{name}"] = decl.description
+    out = types.shape(args.out) if args.out is not None else None
+    if isinstance(args.out, Mapping):
+        descriptions.update({f"out.{f}": d.description for f, d in args.out.items()
+                             if d.description})
+    for type_name, shape in args.defs.items():
+        if isinstance(shape, Mapping):
+            descriptions.update({f"defs.{type_name}.{f}": d.description
+                                 for f, d in shape.items() if d.description})
+    return ArgsAnalysis(args, inputs, defaults, out, dict(types.types), descriptions)
+
+
+# --------------------------------------------------------------------- adapters
+
+Issue = tuple[str, str, str, Literal["error", "warning"]]
+"""(field, message, code, severity)."""
+
+
+def _record_fields(out: Type | None) -> Mapping[str, Type] | None:
+    target = deref(out) if out is not None else None
+    return target.fields if isinstance(target, ObjectType) else None
+
+
+def adapter_problems(tool_type: str, code: str, config: Mapping[str, Any],
+                     raw_args: Mapping[str, Any], analysis: ArgsAnalysis) -> list[Issue]:
+    """Is the adapter configuration complete for the tool's type (tools.md §6)?"""
+    issues: list[Issue] = []
+
+    def error(where: str, message: str, code_: str = "E105") -> None:
+        issues.append((where, message, code_, "error"))
+
+    if tool_type in ("api", "svc"):
+        service = code.split("/", 1)[0]
+        if not _NAME.fullmatch(service):
+            error("code", f"an {tool_type} tool's code starts with its service "
+                  f"(service/operation, e.g. crm-service/customer), not '{code}'")
+        method = config.get("method")
+        if method is not None and method not in HTTP_METHODS:
+            hint = (f"; write it in upper case: {method.upper()}" if isinstance(method, str)
+                    and method.upper() in HTTP_METHODS else "")
+            error("config.method", f"'{method}' is not an HTTP method "
+                  f"({', '.join(HTTP_METHODS)}){hint}")
+        path = config.get("path")
+        if path is not None and not isinstance(path, str):
+            error("config.path", "the path is text such as /customers/{id}")
+        elif isinstance(path, str):
+            for placeholder in _PLACEHOLDER.findall(path):
+                if placeholder not in analysis.inputs:
+                    error("config.path", f"the path uses {{{placeholder}}}, which is not an "
+                          "argument; declare it in args.in")
+        for key in ("query", "body", "headers"):
+            value = config.get(key)
+            if value is not None and not isinstance(value, Mapping | list):
+                error(f"config.{key}", f"'{key}' is a mapping (name: value) or a list of "
+                      "argument names")
+    elif tool_type == "db":
+        issues.extend(_db_problems(code, config, raw_args, analysis))
+    elif tool_type == "mcp":
+        server, _, tool = code.partition("/")
+        if not server or not tool:
+            error("code", f"an mcp tool's code is <server>/<tool>, not '{code}'")
+    return issues
+
+
+def _db_problems(code: str, config: Mapping[str, Any], raw_args: Mapping[str, Any],
+                 analysis: ArgsAnalysis) -> list[Issue]:
+    issues: list[Issue] = []
+    if "/" in code:
+        issues.append(("code", f"a db spec registers a table: its code is "
+                       f"<database>[.<...>].<table> without an operation, not '{code}' "
+                       "(operations come with the table)", "E105", "error"))
+    elif len(code.split(".")) < 2 or not all(code.split(".")):
+        issues.append(("code", f"a db table's code names the database first and the table "
+                       f"last (shop.order), not '{code}'", "E105", "error"))
+    if raw_args.get("in"):
+        issues.append(("args.in", "a db table declares no inputs: every operation's "
+                       "arguments follow from the record type in args.out", "E105", "error"))
+    fields = _record_fields(analysis.out)
+    if analysis.out is not None and fields is None and strip_null(analysis.out) != ANY:
+        issues.append(("args.out", f"a db table's record type is an object type (a defs "
+                       f"name or a mapping of fields), not {analysis.out}", "E107", "error"))
+    key = config.get("key")
+    if key is not None and not isinstance(key, str):
+        issues.append(("config.key", "the key is the name of a field of the record type",
+                       "E105", "error"))
+    elif fields is not None:
+        if key is not None and key not in fields:
+            issues.append(("config.key", f"the key '{key}' is not a field of the record type "
+                           f"(its fields: {', '.join(fields)})", "E105", "error"))
+        elif key is None and "id" not in fields:
+            issues.append(("config.key", "the record type has no field 'id' (the default "
+                           "key); set config.key to its primary key", "E105", "warning"))
+    elif key is not None and analysis.out is None:
+        issues.append(("config.key", "a key needs a record type: declare args.out (or drop "
+                       "the key and let the database's metadata decide)", "E105", "error"))
+    return issues
+
+
+def analyse_plain(args: Mapping[str, Any], descriptions: Mapping[str, str]
+                  ) -> ArgsAnalysis:
+    """`analyse_args` for a plain ``args`` mapping (no file): problems without positions."""
+    yaml, tree = build_tree(args, descriptions)
+    reporter = Reporter("<spec>", Source(yaml.text))
+    analysis = analyse_args(tree, yaml, reporter)
+    problems = problems_from(reporter.sorted(), tree, "args", None)
+    return ArgsAnalysis(analysis.args, analysis.inputs, analysis.defaults, analysis.out,
+                        analysis.defs, analysis.descriptions, tuple(problems))

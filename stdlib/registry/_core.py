@@ -1,0 +1,455 @@
+"""`Registry`: register, look up, list, search and remove tools (spec/tools.md §3).
+
+The rules (versions, defaults, tenants) and the storage choices are described in `_store`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import ValidationError
+
+from fdl._load import _gc_paused as gc_paused
+
+from ._check import SpecProblem
+from ._search import fts_query, index_row
+from ._spec import ToolSpec, ToolSpecError, version_key
+from ._store import BM25, Database, RegistryError, VersionConflictError
+
+if TYPE_CHECKING:
+    from ._sync import SyncReport
+
+__all__ = ["Registration", "Registry", "SearchHit", "VersionInfo", "split_uri"]
+
+Status = Literal["added", "unchanged", "replaced"]
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """The outcome of registering one spec: ``added`` (a new version), ``unchanged`` (the
+    same content was registered already) or ``replaced`` (a synced file changed)."""
+
+    spec: ToolSpec
+    status: Status
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """One registered version of a tool."""
+
+    version: str
+    registered_at: float
+    default: bool
+    pinned: bool
+    digest: str
+    source: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": self.version, "registered_at": self.registered_at,
+                "default": self.default, "pinned": self.pinned, "source": self.source}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A search result: the tool (its default version) and its score (higher is better)."""
+
+    spec: ToolSpec
+    score: float
+
+
+def split_uri(uri: str) -> tuple[str, str]:
+    """``api://crm-service/customer`` → ``("api", "crm-service/customer")``; options
+    (``?version=...``) are dropped.
+
+    Raises:
+        ValueError: not ``type://code``.
+    """
+    tool_type, sep, code = uri.partition("://")
+    code = code.split("?", 1)[0]
+    if not sep or not tool_type or not code:
+        raise ValueError(f"'{uri}' is not a tool URI such as api://crm-service/customer")
+    return tool_type, code
+
+
+def _tenant_key(tenant: str | None) -> str:
+    if tenant is not None and not tenant.strip():
+        raise ValueError("a tenant is a non-empty name (None means every tenant)")
+    return tenant or ""
+
+
+def _default_order(version: str) -> tuple[int, Any]:
+    key = version_key(version)
+    return key[3], key
+
+
+# Global rows are visible to a tenant unless the tenant has its own (type, code).
+_VISIBLE = ("({t}.tenant = :tenant OR ({t}.tenant = '' AND NOT EXISTS (SELECT 1 FROM defaults o"
+            " WHERE o.tenant = :tenant AND o.type = {t}.type AND o.code = {t}.code)))")
+
+
+class Registry:
+    """The tool registry on an embedded SQLite database.
+
+    Args:
+        path: the database file (e.g. ``.fdl/registry.db``), a folder (``registry.db``
+            inside it), or ``":memory:"`` (the default) for a registry in memory.
+
+    Raises:
+        RegistryError: the file cannot be opened (see `_store.Database`).
+    """
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.db = Database(path)
+
+    @property
+    def path(self) -> Path:
+        return self.db.path
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Registry({str(self.db.path)!r})"
+
+    def close(self) -> None:
+        """Close the database; closing twice is harmless."""
+        self.db.close()
+
+    # ----------------------------------------------------------------- registering
+
+    def register(self, spec: ToolSpec, *, tenant: str | None = None,
+                 source: str | None = None) -> Registration:
+        """Register one version of a tool (validated first).
+
+        Args:
+            tenant: the owning tenant (default: the spec's ``tenant``; None: every tenant).
+            source: where the spec came from (a file path), kept with the version.
+
+        Raises:
+            ToolSpecError: the spec is not valid (every problem, by field).
+            VersionConflictError: this version is registered with different content.
+        """
+        return self.register_many([spec], tenant=tenant, source=source)[0]
+
+    def register_many(self, specs: Iterable[ToolSpec], *, tenant: str | None = None,
+                      source: str | None = None) -> list[Registration]:
+        """Register several specs in one transaction: all of them, or none when one is not
+        valid or conflicts."""
+        with gc_paused():
+            checked = [self._prepare(spec, tenant) for spec in specs]
+            now = time.time()
+            with self.db.write() as conn:
+                return [self._insert(conn, spec, source, now, replace_own=False)
+                        for spec in checked]
+
+    @staticmethod
+    def _prepare(spec: ToolSpec, tenant: str | None) -> ToolSpec:
+        if tenant is not None:
+            _tenant_key(tenant)
+            if spec.tenant is not None and spec.tenant != tenant:
+                raise ToolSpecError([SpecProblem(
+                    "tenant", f"the spec belongs to tenant '{spec.tenant}', not '{tenant}'")])
+            spec = spec.with_tenant(tenant)
+        return spec.check()
+
+    def _insert(self, conn: sqlite3.Connection, spec: ToolSpec, source: str | None,
+                now: float, *, replace_own: bool) -> Registration:
+        tenant = spec.tenant or ""
+        digest = spec.digest()
+        key = (tenant, spec.type, spec.code, spec.version)
+        row = conn.execute("SELECT id, digest, source FROM tools WHERE tenant = ? AND type = ? "
+                           "AND code = ? AND version = ?", key).fetchone()
+        text = spec.model_dump_json()
+        if row is not None:
+            tool_id, old_digest, old_source = row
+            if old_digest == digest:
+                return Registration(spec, "unchanged")
+            if not (replace_own and source is not None and old_source == source):
+                owner = f" for tenant '{spec.tenant}'" if spec.tenant else ""
+                raise VersionConflictError(
+                    f"{spec.uri} version {spec.version} is registered already{owner} with "
+                    f"different content; give the changed spec a new version (e.g. "
+                    f"{_next_patch(spec.version)})")
+            conn.execute("UPDATE tools SET category = ?, spec = ?, digest = ?, "
+                         "registered_at = ? WHERE id = ?",
+                         (spec.category, text, digest, now, tool_id))
+            conn.execute("DELETE FROM tags WHERE tool_id = ?", (tool_id,))
+            status: Status = "replaced"
+        else:
+            tool_id = conn.execute(
+                "INSERT INTO tools (tenant, type, code, version, category, spec, digest, "
+                "source, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*key, spec.category, text, digest, source, now)).lastrowid
+            status = "added"
+        conn.executemany("INSERT INTO tags (tag, tool_id) VALUES (?, ?)",
+                         [(tag, tool_id) for tag in spec.tags])
+        current = conn.execute("SELECT d.tool_id, d.pinned, t.version FROM defaults d JOIN "
+                               "tools t ON t.id = d.tool_id WHERE d.tenant = ? AND d.type = ? "
+                               "AND d.code = ?", key[:3]).fetchone()
+        if current is None:
+            conn.execute("INSERT INTO defaults (tenant, type, code, tool_id) VALUES (?, ?, ?, ?)",
+                         (*key[:3], tool_id))
+            self._index(conn, tool_id, spec)
+        elif current[0] == tool_id:
+            conn.execute("DELETE FROM search WHERE rowid = ?", (tool_id,))
+            self._index(conn, tool_id, spec)
+        elif not current[1] and _default_order(spec.version) > _default_order(current[2]):
+            conn.execute("UPDATE defaults SET tool_id = ? WHERE tenant = ? AND type = ? AND "
+                         "code = ?", (tool_id, *key[:3]))
+            conn.execute("DELETE FROM search WHERE rowid = ?", (current[0],))
+            self._index(conn, tool_id, spec)
+        return Registration(spec, status)
+
+    @staticmethod
+    def _index(conn: sqlite3.Connection, tool_id: int, spec: ToolSpec) -> None:
+        conn.execute("INSERT INTO search (rowid, code, name, desp, tags, args) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", (tool_id, *index_row(spec)))
+
+    def _refresh(self, conn: sqlite3.Connection, tenant: str, tool_type: str, code: str
+                 ) -> None:
+        """Recompute the default version of one tool after versions were removed."""
+        rows = conn.execute("SELECT id, version FROM tools WHERE tenant = ? AND type = ? AND "
+                            "code = ?", (tenant, tool_type, code)).fetchall()
+        current = conn.execute("SELECT tool_id, pinned FROM defaults WHERE tenant = ? AND "
+                               "type = ? AND code = ?", (tenant, tool_type, code)).fetchone()
+        ids = {row[0] for row in rows}
+        if current is not None and current[0] in ids:
+            return
+        if current is not None:
+            conn.execute("DELETE FROM search WHERE rowid = ?", (current[0],))
+            conn.execute("DELETE FROM defaults WHERE tenant = ? AND type = ? AND code = ?",
+                         (tenant, tool_type, code))
+        if rows:
+            best = max(rows, key=lambda row: _default_order(row[1]))[0]
+            conn.execute("INSERT INTO defaults (tenant, type, code, tool_id) VALUES (?, ?, ?, ?)",
+                         (tenant, tool_type, code, best))
+            self._index(conn, best, self._load(conn, best))
+
+    def _load(self, conn: sqlite3.Connection, tool_id: int) -> ToolSpec:
+        (text,) = conn.execute("SELECT spec FROM tools WHERE id = ?", (tool_id,)).fetchone()
+        return self._spec(text)
+
+    def _spec(self, text: str) -> ToolSpec:
+        try:
+            return ToolSpec.model_validate_json(text)
+        except ValidationError as exc:
+            raise RegistryError(f"a tool in the registry {self.db.path} cannot be read "
+                                f"({exc.errors()[0]['msg']}); register it again") from None
+
+    # ----------------------------------------------------------------- versions
+
+    def set_default(self, tool_type: str, code: str, version: str | None, *,
+                    tenant: str | None = None) -> None:
+        """Pin ``version`` as the default of a tool (of exactly ``tenant``), or with
+        ``version=None`` go back to the highest version.
+
+        Raises:
+            KeyError: the tool or the version is not registered.
+        """
+        key = (_tenant_key(tenant), tool_type, code)
+        with self.db.write() as conn:
+            current = conn.execute("SELECT tool_id FROM defaults WHERE tenant = ? AND type = ? "
+                                   "AND code = ?", key).fetchone()
+            if current is None:
+                raise KeyError(f"{tool_type}://{code} is not registered"
+                               + (f" for tenant '{tenant}'" if tenant else ""))
+            if version is None:
+                conn.execute("DELETE FROM search WHERE rowid = ?", (current[0],))
+                conn.execute("DELETE FROM defaults WHERE tenant = ? AND type = ? AND code = ?",
+                             key)
+                self._refresh(conn, *key)
+                return
+            row = conn.execute("SELECT id FROM tools WHERE tenant = ? AND type = ? AND code = ? "
+                               "AND version = ?", (*key, version)).fetchone()
+            if row is None:
+                known = ", ".join(v.version for v in self._versions(conn, *key))
+                raise KeyError(f"{tool_type}://{code} has no version {version} (registered: "
+                               f"{known})")
+            conn.execute("UPDATE defaults SET tool_id = ?, pinned = 1 WHERE tenant = ? AND "
+                         "type = ? AND code = ?", (row[0], *key))
+            if row[0] != current[0]:
+                conn.execute("DELETE FROM search WHERE rowid = ?", (current[0],))
+                self._index(conn, row[0], self._load(conn, row[0]))
+
+    def versions(self, tool_type: str, code: str, *, tenant: str | None = None
+                 ) -> builtins.list[VersionInfo]:
+        """Every registered version of a tool visible to ``tenant``, oldest (lowest) first;
+        ``[]`` when it is unknown."""
+        with self.db.read() as conn:
+            owner = self._owner(conn, tenant, tool_type, code)
+            return [] if owner is None else self._versions(conn, owner, tool_type, code)
+
+    def _versions(self, conn: sqlite3.Connection, tenant: str, tool_type: str, code: str
+                  ) -> builtins.list[VersionInfo]:
+        rows = conn.execute(
+            "SELECT t.version, t.registered_at, d.tool_id = t.id, coalesce(d.pinned, 0), "
+            "t.digest, t.source FROM tools t LEFT JOIN defaults d ON d.tenant = t.tenant AND "
+            "d.type = t.type AND d.code = t.code WHERE t.tenant = ? AND t.type = ? AND "
+            "t.code = ?", (tenant, tool_type, code)).fetchall()
+        infos = [VersionInfo(r[0], r[1], bool(r[2]), bool(r[2] and r[3]), r[4], r[5])
+                 for r in rows]
+        return sorted(infos, key=lambda info: version_key(info.version))
+
+    def default_version(self, tool_type: str, code: str, *, tenant: str | None = None
+                        ) -> str | None:
+        """The default version of a tool visible to ``tenant``, or None."""
+        return next((v.version for v in self.versions(tool_type, code, tenant=tenant)
+                     if v.default), None)
+
+    @staticmethod
+    def _owner(conn: sqlite3.Connection, tenant: str | None, tool_type: str, code: str
+               ) -> str | None:
+        """Whose tool ``tenant`` sees under (type, code): its own, else the global one."""
+        for owner in ([_tenant_key(tenant)] if tenant is None else [tenant, ""]):
+            if conn.execute("SELECT 1 FROM defaults WHERE tenant = ? AND type = ? AND code = ?",
+                            (owner, tool_type, code)).fetchone():
+                return owner
+        return None
+
+    # ----------------------------------------------------------------- reading
+
+    def get(self, tool_type: str, code: str, version: str | None = None, *,
+            tenant: str | None = None) -> ToolSpec | None:
+        """A tool visible to ``tenant``: its default version, or ``version``; None when
+        unknown."""
+        with self.db.read() as conn:
+            owner = self._owner(conn, tenant, tool_type, code)
+            if owner is None:
+                return None
+            if version is None:
+                row = conn.execute("SELECT t.spec FROM defaults d JOIN tools t ON "
+                                   "t.id = d.tool_id WHERE d.tenant = ? AND d.type = ? AND "
+                                   "d.code = ?", (owner, tool_type, code)).fetchone()
+            else:
+                row = conn.execute("SELECT spec FROM tools WHERE tenant = ? AND type = ? AND "
+                                   "code = ? AND version = ?",
+                                   (owner, tool_type, code, version)).fetchone()
+        return None if row is None else self._spec(row[0])
+
+    def list(self, *, tenant: str | None = None, type: str | None = None,
+             tag: str | None = None, category: str | None = None) -> builtins.list[ToolSpec]:
+        """The default version of every tool visible to ``tenant``, by type and code."""
+        where, params = self._filters("t", tenant, type, tag, category)
+        sql = (f"SELECT t.spec FROM defaults d JOIN tools t ON t.id = d.tool_id WHERE {where} "
+               "ORDER BY t.type, t.code")
+        with self.db.read() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        return [self._spec(text) for (text,) in rows]
+
+    @staticmethod
+    def _filters(alias: str, tenant: str | None, tool_type: str | None, tag: str | None,
+                 category: str | None) -> tuple[str, dict[str, Any]]:
+        params: dict[str, Any] = {"tenant": _tenant_key(tenant)}
+        where = [_VISIBLE.format(t=alias)]
+        if tool_type is not None:
+            where.append(f"{alias}.type = :type")
+            params["type"] = tool_type
+        if category is not None:
+            where.append(f"{alias}.category = :category")
+            params["category"] = category
+        if tag is not None:
+            where.append(f"EXISTS (SELECT 1 FROM tags g WHERE g.tag = :tag AND "
+                         f"g.tool_id = {alias}.id)")
+            params["tag"] = tag
+        return " AND ".join(where), params
+
+    def search(self, query: str, *, tenant: str | None = None, type: str | None = None,
+               tag: str | None = None, category: str | None = None, limit: int = 20
+               ) -> builtins.list[SearchHit]:
+        """Tools (default versions) whose code, name, description, tags or argument names
+        match the words of ``query``, best first (bm25). Any text is accepted: it is
+        never read as FTS5 syntax (see `_search.fts_query`)."""
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+        match = fts_query(query)
+        if match is None:
+            return []
+        where, params = self._filters("t", tenant, type, tag, category)
+        params.update(match=match, limit=limit)
+        sql = (f"SELECT t.spec, {BM25} AS rank FROM search JOIN tools t ON t.id = search.rowid "
+               f"WHERE search MATCH :match AND {where} ORDER BY rank, t.type, t.code "
+               "LIMIT :limit")
+        with self.db.read() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        return [SearchHit(self._spec(text), -rank) for text, rank in rows]
+
+    def codes(self, tool_type: str, *, tenant: str | None = None) -> builtins.list[str]:
+        """The codes of the tools of one type visible to ``tenant``."""
+        where, params = self._filters("d", tenant, tool_type, None, None)
+        with self.db.read() as conn:
+            rows = conn.execute(f"SELECT d.code FROM defaults d WHERE {where} ORDER BY d.code",
+                                params).fetchall()
+        return [code for (code,) in rows]
+
+    def types(self, *, tenant: str | None = None) -> set[str]:
+        """The tool types that have tools visible to ``tenant``."""
+        with self.db.read() as conn:
+            rows = conn.execute("SELECT DISTINCT type FROM defaults WHERE tenant IN ('', ?)",
+                                (_tenant_key(tenant),)).fetchall()
+        return {t for (t,) in rows}
+
+    def tags(self, *, tenant: str | None = None) -> dict[str, int]:
+        """Every tag of the visible tools (default versions) with how many tools carry it."""
+        return self._counts("SELECT g.tag, count(*) FROM defaults d JOIN tools t ON "
+                            "t.id = d.tool_id JOIN tags g ON g.tool_id = t.id WHERE {where} "
+                            "GROUP BY g.tag ORDER BY g.tag", tenant)
+
+    def categories(self, *, tenant: str | None = None) -> dict[str, int]:
+        """Every category of the visible tools with how many tools are in it."""
+        return self._counts("SELECT t.category, count(*) FROM defaults d JOIN tools t ON "
+                            "t.id = d.tool_id WHERE {where} AND t.category IS NOT NULL "
+                            "GROUP BY t.category ORDER BY t.category", tenant)
+
+    def _counts(self, sql: str, tenant: str | None) -> dict[str, int]:
+        where, params = self._filters("t", tenant, None, None, None)
+        with self.db.read() as conn:
+            return dict(conn.execute(sql.format(where=where), params).fetchall())
+
+    # ----------------------------------------------------------------- removing
+
+    def remove(self, tool_type: str, code: str, version: str | None = None, *,
+               tenant: str | None = None) -> int:
+        """Remove one version of a tool of exactly ``tenant`` (or all its versions); the
+        default moves to the highest remaining version. Returns how many were removed."""
+        key = (_tenant_key(tenant), tool_type, code)
+        with self.db.write() as conn:
+            return self._remove(conn, key, version)
+
+    def _remove(self, conn: sqlite3.Connection, key: tuple[str, str, str],
+                version: str | None) -> int:
+        sql = "SELECT id FROM tools WHERE tenant = ? AND type = ? AND code = ?"
+        params: Sequence[str] = key
+        if version is not None:
+            sql += " AND version = ?"
+            params = (*key, version)
+        ids = [tool_id for (tool_id,) in conn.execute(sql, params).fetchall()]
+        for tool_id in ids:
+            conn.execute("DELETE FROM tags WHERE tool_id = ?", (tool_id,))
+            conn.execute("DELETE FROM tools WHERE id = ?", (tool_id,))
+        if ids:
+            self._refresh(conn, *key)
+        return len(ids)
+
+    # ----------------------------------------------------------------- folders
+
+    def sync_folder(self, folder: str | Path, *, tenant: str | None = None) -> SyncReport:
+        """Register every ToolSpec file (``*.yaml``, ``*.yml``, ``*.json``) under
+        ``folder`` (see `_sync.sync_folder`); cheap when nothing changed."""
+        from ._sync import sync_folder
+
+        return sync_folder(self, Path(folder), tenant)
+
+
+def _next_patch(version: str) -> str:
+    major, minor, patch = version_key(version)[:3]
+    return f"{major}.{minor}.{patch + 1}"

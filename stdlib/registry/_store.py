@@ -1,0 +1,241 @@
+"""The registry store: every version of every tool in one embedded SQLite file (tools.md §3).
+
+Layout: ``tools`` holds one row per (tenant, type, code, version) with the spec as JSON and
+a digest of its content; ``defaults`` names the default version of each (tenant, type,
+code) and whether it is pinned; ``tags`` indexes tags; ``search`` is an FTS5 table over the
+default versions (see `_search`); ``files`` remembers the ToolSpec files synced from tool
+folders (size, mtime and a content hash), so syncing an unchanged folder reads no file.
+
+Rules:
+
+* **Versions.** Every registered version is kept. Registering a version again with the same
+  content is a no-op; with different content it is a `VersionConflictError` naming the
+  version. (A file synced from a tools folder owns the versions it registered: editing the
+  file without changing its version replaces that version, the file being the source.)
+* **Default version.** The highest release version (semantic-version order; pre-releases
+  only when there is no release), unless `Registry.set_default` pins one.
+* **Tenants.** A tool belongs to one tenant or to all (``tenant=None``, stored as ``''``).
+  A tenant sees the global tools and its own; its own tool of a (type, code) hides the
+  global one of the same (type, code). ``tenant=None`` sees only global tools. No tenant
+  ever sees another tenant's tools.
+
+Durability follows `runtime.store.SqliteStore`: WAL journal, ``synchronous=NORMAL``, a busy
+timeout for the write lock, one ``BEGIN IMMEDIATE`` transaction per operation (a batch of
+`Registry.register_many` is one transaction), a versioned schema (``PRAGMA user_version``),
+and every SQLite failure raised as `RegistryError` naming the file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ._search import WEIGHTS
+
+__all__ = ["BUSY_TIMEOUT", "DEFAULT_FILENAME", "SCHEMA_VERSION", "Database", "RegistryError",
+           "VersionConflictError"]
+
+SCHEMA_VERSION = 1
+"""The layout this module writes (``PRAGMA user_version``)."""
+
+BUSY_TIMEOUT = 5.0
+"""Seconds a connection waits for another process's write lock before giving up."""
+
+DEFAULT_FILENAME = "registry.db"
+"""The file name used when the registry is given a folder (such as ``.fdl/``)."""
+
+BM25 = f"bm25(search, {', '.join(str(w) for w in WEIGHTS)})"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tools (
+    id INTEGER PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    type TEXT NOT NULL,
+    code TEXT NOT NULL,
+    version TEXT NOT NULL,
+    category TEXT,
+    spec TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    source TEXT,
+    registered_at REAL NOT NULL,
+    UNIQUE (tenant, type, code, version)
+);
+CREATE INDEX IF NOT EXISTS tools_by_source ON tools (source);
+CREATE TABLE IF NOT EXISTS defaults (
+    tenant TEXT NOT NULL,
+    type TEXT NOT NULL,
+    code TEXT NOT NULL,
+    tool_id INTEGER NOT NULL,
+    pinned INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (tenant, type, code)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tags (
+    tag TEXT NOT NULL,
+    tool_id INTEGER NOT NULL,
+    PRIMARY KEY (tag, tool_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tags_by_tool ON tags (tool_id);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY NOT NULL,
+    folder TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime INTEGER NOT NULL,
+    digest TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
+    code, name, desp, tags, args,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
+"""
+
+_COLUMNS = {
+    "tools": {"id", "tenant", "type", "code", "version", "category", "spec", "digest",
+              "source", "registered_at"},
+    "defaults": {"tenant", "type", "code", "tool_id", "pinned"},
+    "tags": {"tag", "tool_id"},
+    "files": {"path", "folder", "tenant", "size", "mtime", "digest"},
+}
+
+_WHAT_TO_DO = ("check the path and its permissions; if the file is damaged, move it aside "
+               "(it is rebuilt from the tools folders, tools registered by hand must be "
+               "registered again), or choose another file with --registry PATH")
+
+
+class RegistryError(Exception):
+    """The registry cannot be opened or used; the message names the file and what to do."""
+
+
+class VersionConflictError(RegistryError, ValueError):
+    """A version is registered already with different content."""
+
+
+class Database:
+    """One SQLite connection with the registry's schema, lock and error handling.
+
+    Args:
+        path: the database file (created with its folders), a folder (``registry.db``
+            inside it), or ``":memory:"`` for a registry that lives as long as the object.
+
+    Raises:
+        RegistryError: the file cannot be created or opened, is not an SQLite database or
+            not a registry, or was written by a newer version.
+    """
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self.memory = str(path) in ("", ":memory:")
+        self.path = Path(":memory:") if self.memory else Path(path).expanduser()
+        if not self.memory:
+            if self.path.is_dir() or str(path).endswith(("/", "\\")):
+                self.path = self.path / DEFAULT_FILENAME
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RegistryError(f"cannot create the folder for the registry {self.path}: "
+                                    f"{exc.strerror or exc}; {_WHAT_TO_DO}") from None
+        try:
+            conn = sqlite3.connect(":memory:" if self.memory else self.path,
+                                   timeout=BUSY_TIMEOUT, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise self._open_error(exc) from None
+        try:
+            self._prepare(conn)
+        except RegistryError:
+            conn.close()
+            raise
+        except sqlite3.Error as exc:
+            conn.close()
+            raise self._open_error(exc) from None
+        self._conn = conn
+
+    def _open_error(self, exc: sqlite3.Error) -> RegistryError:
+        return RegistryError(f"cannot open the registry {self.path}: {exc}; {_WHAT_TO_DO}")
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        self._check_version(version)
+        if not self.memory:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise RegistryError(f"the registry {self.path} cannot use write-ahead logging "
+                                    f"(journal mode {mode!r}); put it on a local file system")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        if version < SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                self._check_version(version)
+                if version < SCHEMA_VERSION:
+                    self._check_tables(conn, required=False)
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        self._check_tables(conn, required=True)
+
+    def _check_tables(self, conn: sqlite3.Connection, *, required: bool) -> None:
+        """Refuse a database whose tables are not the registry's."""
+        for table, expected in _COLUMNS.items():
+            found = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            if (found or required) and not expected <= found:
+                raise RegistryError(f"{self.path} is an SQLite database but not an FDL tool "
+                                    f"registry (table {table!r} lacks "
+                                    f"{sorted(expected - found)}); choose another file with "
+                                    "--registry PATH")
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise RegistryError(f"the registry {self.path} was written by a newer version of "
+                                f"fdl (schema {version}; this version reads up to "
+                                f"{SCHEMA_VERSION}); upgrade fdl or choose another file with "
+                                "--registry PATH")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """The connection, held under the lock; SQLite errors become RegistryError."""
+        with self._lock:
+            conn = self._conn
+            if conn is None:
+                raise RegistryError(f"the registry {self.path} is closed")
+            try:
+                yield conn
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise RegistryError(
+                        f"the registry {self.path} is busy: another process held its write "
+                        f"lock for more than {BUSY_TIMEOUT:g} s; try again") from exc
+                raise RegistryError(f"registry {self.path}: {exc}; {_WHAT_TO_DO}") from exc
+            except sqlite3.Error as exc:
+                raise RegistryError(f"registry {self.path}: {exc}; {_WHAT_TO_DO}") from exc
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, committed when the block ends, rolled back on error."""
+        with self.read() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        """Close the connection; closing twice is harmless."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
