@@ -310,6 +310,9 @@ class RunCore:
     def _emit(self, type: str, inst: Instance, **extra: Any) -> None:
         event: dict[str, Any] = {"type": type, "run_id": self.run_id, "node": inst.path,
                                  "at": self.now}
+        node = inst.node
+        if node is not None and node.tool is not None:
+            event["tool"] = node.tool.base  # for call statistics (tools issue)
         event.update(extra)
         self.events.append(event)
 

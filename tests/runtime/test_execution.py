@@ -883,6 +883,25 @@ async def test_events_stream_and_callbacks_see_the_same_ordered_events() -> None
             assert e["duration"] >= 0
 
 
+async def test_node_events_of_tool_calls_name_the_tool_without_its_options() -> None:
+    plan = plan_of("""\
+        flow:
+            name: tool-events
+            node:
+                customer:
+                    exec: api://crm/customer?timeout=5000
+                    next: label
+                label: {with: customer.id}
+    """)
+    async with Runtime(tools={"api://crm/customer": lambda args: {"id": "c1"}}) as rt:
+        result = await rt.run(plan, {})
+    tools = {(e["type"], e["node"]): e.get("tool") for e in result.events
+             if e["type"].startswith("node.")}
+    assert tools == {("node.started", "customer"): "api://crm/customer",
+                     ("node.completed", "customer"): "api://crm/customer",
+                     ("node.started", "label"): None, ("node.completed", "label"): None}
+
+
 def test_fdl_run_is_the_synchronous_convenience_with_a_virtual_clock() -> None:
     import trio.testing
 
