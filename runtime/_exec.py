@@ -245,6 +245,11 @@ class Executor:
                 args[name] = self.bu
             elif name in data:
                 args[name] = data[name]
+        wanted = getattr(tool, "scope_names", None)
+        if wanted is not None:
+            for name in wanted(args):
+                if name not in args and name in data:
+                    args[name] = data[name]
         nested = self.on_nested
         call = ToolCall(uri=ref.uri, base=ref.base, type=ref.type, code=ref.code, args=args,
                         options=ref.options,

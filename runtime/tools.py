@@ -92,7 +92,9 @@ class Tool(Protocol):
     """Something the runtime can call.
 
     ``arguments`` are the names the tool declares (used for auto-binding, fdl.md §4.1);
-    empty when the tool does not say.
+    empty when the tool does not say. A tool may also have ``scope_names(args)``: further
+    names a call with these explicit arguments binds from the visible variables when it
+    does not give them (a ``db`` query's CQL ``:name`` parameters, tools.md §6).
     """
 
     @property

@@ -346,7 +346,12 @@ class _Builder:
             sql = quote_ident(name, self.dialect)
         except CqlError as error:
             raise CqlError("Q201", error.message, node.span.start, node.span.end) from None
-        return _Column(sql, None if self.fields is None else self.fields[name], name)
+        declared = None if self.fields is None else self.fields[name]
+        if self.dialect == "sqlite" and declared is not None and strip_null(declared) == DECIMAL:
+            # SQLite keeps decimals as exact text; compare them as numbers (REAL affinity
+            # makes the bound value numeric too), not character by character.
+            sql = f"CAST({sql} AS REAL)"
+        return _Column(sql, declared, name)
 
     def call(self, node: a.Call) -> Any:
         """Evaluate ``DATE(...)``/``TIME(...)`` through GML, with the query's timezone and one

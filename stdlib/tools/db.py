@@ -56,8 +56,11 @@ Decisions where the spec is silent
   ``modify``'s job.
 * MySQL sessions run in UTC with ``STRICT_TRANS_TABLES`` (no silent truncation) and
   ``NO_AUTO_VALUE_ON_ZERO`` (a key 0 stays 0).
-* SQLite stores decimals as exact text; sorting casts them to numbers, but CQL comparisons
-  on a decimal field compare text there (``stdlib.cql`` renders plain column names).
+* SQLite stores decimals as exact text; sorting and CQL comparisons cast them to numbers
+  (``REAL``) there, so ``amount >= 100`` compares values, not characters (to within a
+  double's 15–17 significant digits on SQLite; exactly on PostgreSQL and MySQL).
+* A query's CQL ``:name`` parameters that the call does not give are bound from the visible
+  variables (`DbTool.scope_names`, tools.md §6).
 * ``native`` returns rows as objects (``[]`` for statements without a result set) and binds
   ``params`` in the driver's own placeholder style (``?`` for SQLite, ``%s`` otherwise).
 * A `RecordStream` must be iterated to its end or closed (``aclose``, ``async with``); the
@@ -90,6 +93,8 @@ from stdlib.cql import (
     adapt_value,
     compile_query,
     order_by_sql,
+    params_of,
+    parse,
     quote_ident,
 )
 
@@ -333,6 +338,19 @@ class DbTool:
     def arguments(self) -> Sequence[str]:
         """The arguments the operation declares (for the runtime's auto-binding)."""
         return operation_arguments(self.operation, self.table.key)
+
+    def scope_names(self, args: Mapping[str, Any]) -> Sequence[str]:
+        """The CQL ``:name`` parameters of a query's ``exps`` that ``args`` does not give:
+        the runtime binds them from the visible variables (tools.md §6). Text that is not
+        CQL names none here; the call reports it (Q101)."""
+        exps = args.get("exps")
+        if self.operation not in QUERY_OPERATIONS or not isinstance(exps, str) \
+                or ":" not in exps:
+            return ()
+        try:
+            return [name for name in params_of(parse(exps)) if name not in args]
+        except CqlError:
+            return ()
 
     async def call(self, call: ToolCall) -> Any:
         """Run the operation with ``call.args``.

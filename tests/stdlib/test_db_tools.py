@@ -292,6 +292,20 @@ async def test_undeclared_arguments_are_cql_parameters(shop: Db) -> None:
 
 
 @pytest.mark.trio
+async def test_decimal_comparisons_are_numeric_on_every_backend(shop: Db) -> None:
+    # As text, '99.5' > '100' and '1000' < '200': SQLite keeps decimals as text, so the
+    # comparison must be made on numbers there too.
+    amounts = ["99.5", "100", "200", "1000", "20.25"]
+    await shop("bulk", dataList=[{"id": i, "customerId": "c", "amount": a}
+                                 for i, a in enumerate(amounts)])
+    big = await shop("list", exps="amount >= :min", min=Decimal("100"), sort="amount")
+    assert [r["amount"] for r in big] == [Decimal("100"), Decimal("200"), Decimal("1000")]
+    assert await shop("count", exps="amount < 100") == 2
+    assert await shop("count", exps="amount = 100.00") == 1
+    assert await shop("count", exps="amount IN (20.25, 1000)") == 2
+
+
+@pytest.mark.trio
 async def test_page_reports_content_and_totals(shop: Db) -> None:
     await shop("bulk", dataList=[order(i) for i in range(23)])
     first = await shop("page", size=5)
@@ -695,5 +709,54 @@ async def test_a_flow_uses_the_tables_through_the_runtime(tmp_path: Path) -> Non
             run = await runtime.run(result.plan, {"customerId": "c7", "amount": "10.25"})
         assert run.ok, run.error
         assert run.output == {"ids": [2, 1], "total": Decimal("12.75"), "pages": 2}
+    finally:
+        await tools.aclose()
+
+
+@pytest.mark.trio
+async def test_cql_parameters_come_from_visible_variables_and_each_reads_a_stream(
+        tmp_path: Path) -> None:
+    code = new_code()
+    flow = textwrap.dedent(f"""\
+        flow:
+            name: Big orders
+            args:
+                in:
+                    orders: any
+                    minAmount: decimal
+            node:
+                setup:
+                    exec: db://{code}/init
+                    next: load
+                load:
+                    exec: db://{code}/bulk
+                    args: dataList = orders
+                    next: big
+                big:
+                    exec: db://{code}/stream
+                    args: exps = 'amount >= :minAmount', sort = 'id'
+                    next: scan
+                scan:
+                    each: big => row
+                    vars: total = 0, n = 0
+                    node:
+                        add:
+                            with: row.amount
+                            sets: total = total + row.amount, n = n + 1
+                    with: "{{total: total, n: n}}"
+        """)
+    result = fdl.check_text(flow, "big.yaml")
+    assert result.plan is not None, [d.headline() for d in result.diagnostics]
+    tools = DbTools({"shop": f"sqlite:///{tmp_path}/big.db"}, [TableSpec(code, FIELDS)],
+                    batch_size=16)
+    try:
+        async with Runtime(tools=tools, timezone="UTC") as runtime:
+            orders = [{"id": i, "customerId": "c", "amount": i} for i in range(300)]
+            run = await runtime.run(result.plan, {"orders": orders, "minAmount": "250"})
+        assert run.ok, run.error
+        # :minAmount is no argument of `big`: it is bound from the flow's input.
+        assert run.output == {"total": Decimal(sum(range(250, 300))), "n": 50}
+        iterations = [e for e in run.events if e["type"] == "iteration.started"]
+        assert len(iterations) == 50
     finally:
         await tools.aclose()
