@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ._compile import FlowCompiler as FlowCompiler
 from ._compile import compatible as compatible
+from .catalog import ChainCatalog as ChainCatalog
 from .catalog import StaticCatalog as StaticCatalog
 from .catalog import ToolArg as ToolArg
 from .catalog import ToolCatalog as ToolCatalog
@@ -24,6 +25,7 @@ from .tooldir import load_tool_dir as load_tool_dir
 
 __all__ = [
     "Block",
+    "ChainCatalog",
     "Edge",
     "Field",
     "FlowCompiler",

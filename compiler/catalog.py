@@ -13,7 +13,8 @@ from typing import Protocol
 
 from gml.types import ANY, Type
 
-__all__ = ["COMMON_OPTIONS", "StaticCatalog", "ToolArg", "ToolCatalog", "ToolSignature"]
+__all__ = ["COMMON_OPTIONS", "ChainCatalog", "StaticCatalog", "ToolArg", "ToolCatalog",
+           "ToolSignature"]
 
 COMMON_OPTIONS = frozenset({"timeout", "max-attempts", "backoff", "version"})
 """URI options every tool type accepts (tools.md §1)."""
@@ -90,3 +91,30 @@ class StaticCatalog:
     def codes(self, type: str) -> list[str]:
         """Known codes of one type (for "did you mean")."""
         return [c for t, c in self._tools if t == type]
+
+
+class ChainCatalog:
+    """Several catalogs as one: a tool is looked up in each in turn (the first that knows
+    it answers); types and "did you mean" codes are the union."""
+
+    def __init__(self, *catalogs: ToolCatalog | None) -> None:
+        self.catalogs = [c for c in catalogs if c is not None]
+
+    def lookup(self, type: str, code: str) -> ToolSignature | None:
+        for catalog in self.catalogs:
+            found = catalog.lookup(type, code)
+            if found is not None:
+                return found
+        return None
+
+    def types(self) -> frozenset[str]:
+        return frozenset().union(*(c.types() for c in self.catalogs))
+
+    def codes(self, type: str) -> list[str]:
+        """Known codes of one type (for "did you mean"), each once."""
+        found: dict[str, None] = {}
+        for catalog in self.catalogs:
+            codes = getattr(catalog, "codes", None)
+            if codes is not None:
+                found.update(dict.fromkeys(codes(type)))
+        return list(found)

@@ -1,8 +1,10 @@
 """``fdl run``, ``fdl runs`` and ``fdl test`` (spec/interfaces.md §1, §3, §4).
 
 ``fdl run FILE`` compiles a flow (with the tool catalog, like ``fdl check``) and runs it on
-the real clock: tools are answered by ``--mock FILE`` (real adapters are not part of the
-command line yet, so an unmocked tool fails with F406), runs are journaled in the project's
+the real clock with the project's real tools (`fdl._adapters`: ``services:``,
+``databases:`` and ``flows:`` of the configuration, the ToolSpecs of the tool folders and the
+registry), or with ``--mock FILE`` (tools.md §7; unmocked tools reach the real ones only with
+``passthrough: true``). Runs are journaled in the project's
 run store (``<state>/runs.db``, see `project_config`) unless ``--no-store``, and a run killed
 half-way can be continued with ``fdl run FILE --resume RUN_ID`` or ``fdl runs resume RUN_ID``.
 
@@ -27,7 +29,7 @@ import shlex
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -39,9 +41,11 @@ import gml
 from ._config import find_config
 
 if TYPE_CHECKING:
-    from compiler import StaticCatalog
+    from compiler import ToolCatalog
     from compiler.plan import Plan
     from runtime import Mocks, RunRecord, RunResult, RunStore
+
+    from ._adapters import ProjectTools, Tooling
 
 __all__ = ["ProjectConfig", "parse_inputs", "project_config", "run_command", "runs_group",
            "test_command", "to_json_text"]
@@ -64,12 +68,14 @@ class ProjectConfig:
             ``.fdl/`` beside it, or ``.fdl/`` in the working folder without configuration).
         timezone: ``timezone:`` (None: the machine's zone).
         concurrency: ``concurrency:`` (None: the runtime's default).
+        data: the whole configuration (``services``, ``databases``, ``flows``, ...).
     """
 
     file: Path | None
     state: Path
     timezone: str | None = None
     concurrency: int | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def store_path(self) -> Path:
@@ -98,7 +104,7 @@ def project_config(start: Path | None = None) -> ProjectConfig:
     if concurrency is not None and (isinstance(concurrency, bool)
                                     or not isinstance(concurrency, int) or concurrency < 1):
         raise click.UsageError(f"{file}: 'concurrency' must be a whole number of at least 1")
-    return ProjectConfig(file, file.parent / state, timezone, concurrency)
+    return ProjectConfig(file, file.parent / state, timezone, concurrency, data)
 
 
 def _check_timezone(config: ProjectConfig) -> None:
@@ -192,14 +198,22 @@ def parse_inputs(input_text: str | None, input_file: Path | None,
 # --- compiling, mocks, the store ---------------------------------------------------------
 
 
-def _load_catalog(tools_dir: Path | None) -> StaticCatalog | None:
-    from .cli import load_catalog
+def _tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | None
+             ) -> tuple[Tooling, ProjectTools]:
+    """The project's catalog and registry, and its real tool adapters."""
+    from ._adapters import load_tooling, project_tools
 
-    catalog, _problems = load_catalog(tools_dir)  # `fdl check` reports ToolSpec problems
-    return catalog
+    tooling = load_tooling(tools_dir, config.state, tenant)
+    try:
+        tools = project_tools(config.data, config.file, tooling.specs,
+                              catalog=tooling.catalog, timezone=config.timezone)
+    except BaseException:
+        tooling.close()
+        raise
+    return tooling, tools
 
 
-def _compile(text: str, path: str, catalog: StaticCatalog | None) -> Plan:
+def _compile(text: str, path: str, catalog: ToolCatalog | None) -> Plan:
     """Compile a flow; on errors print every diagnostic on stderr and exit 1."""
     import fdl
     from gml._source import Source
@@ -217,7 +231,7 @@ def _compile(text: str, path: str, catalog: StaticCatalog | None) -> Plan:
     sys.exit(1)
 
 
-def _compile_file(file: Path, catalog: StaticCatalog | None) -> Plan:
+def _compile_file(file: Path, catalog: ToolCatalog | None) -> Plan:
     from .cli import read_flow_text
 
     text, problem = read_flow_text(file)
@@ -279,6 +293,8 @@ class _Job:
     store: RunStore | None
     as_json: bool
     hint: str
+    tooling: Tooling
+    tools: ProjectTools
     inputs: dict[str, Any] | None = None
     tenant: str | None = None
     bu: str | None = None
@@ -371,12 +387,15 @@ def _execute(job: _Job) -> NoReturn:
         options: dict[str, Any] = {}
         if config.concurrency is not None:
             options["concurrency"] = config.concurrency
-        async with Runtime(mocks=job.mocks, store=job.store, timezone=config.timezone,
-                           **options) as rt:
-            if job.resume is not None:
-                return await rt.resume(run_id, plan=job.plan, on_event=callback)
-            return await rt.run(job.plan, job.inputs, tenant=job.tenant, bu=job.bu,
-                                run_id=run_id, on_event=callback)
+        try:
+            async with Runtime(tools=job.tools.provider, mocks=job.mocks, store=job.store,
+                               timezone=config.timezone, **options) as rt:
+                if job.resume is not None:
+                    return await rt.resume(run_id, plan=job.plan, on_event=callback)
+                return await rt.run(job.plan, job.inputs, tenant=job.tenant, bu=job.bu,
+                                    run_id=run_id, on_event=callback)
+        finally:
+            await job.tools.aclose()
 
     try:
         if display is not None:
@@ -389,6 +408,7 @@ def _execute(job: _Job) -> NoReturn:
     finally:
         if job.store is not None:
             job.store.close()
+        job.tooling.close()
 
     ok = result.status == "completed"
     if job.as_json:
@@ -447,8 +467,10 @@ def _resume_job(run_id: str, store_option: str | None, mock: Path | None,
         if text is not None and text != record.source:
             click.echo(f"note: {file} changed since run {run_id} started; resuming the flow "
                        "as it was then", err=True)
-    plan = _compile(record.source, record.path or "<flow>", _load_catalog(tools_dir))
-    return _Job(plan, config, mocks, store, as_json, hint, resume=record,
+    tenant = record.context.get("tenantId")
+    tooling, tools = _tooling(tools_dir, config, tenant if isinstance(tenant, str) else None)
+    plan = _compile(record.source, record.path or "<flow>", tooling.catalog)
+    return _Job(plan, config, mocks, store, as_json, hint, tooling, tools, resume=record,
                 store_option=store_option)
 
 
@@ -506,12 +528,13 @@ def run_command(file: Path, input_text: str | None, input_file: Path | None,
     config = project_config()
     _check_timezone(config)
     mocks = _load_mocks(mock)
-    plan = _compile_file(file, _load_catalog(tools_dir))
+    tooling, tools = _tooling(tools_dir, config, tenant)
+    plan = _compile_file(file, tooling.catalog)
     store = None if no_store else _open_store(_store_spec(store_option, config))
     hint = _hint(["fdl", "run", str(file), "--resume", "{run_id}"], mock, tools_dir,
                  store_option)
-    _execute(_Job(plan, config, mocks, store, as_json, hint, inputs, tenant, bu,
-                  store_option=store_option))
+    _execute(_Job(plan, config, mocks, store, as_json, hint, tooling, tools, inputs, tenant,
+                  bu, store_option=store_option))
 
 
 # --- fdl runs ----------------------------------------------------------------------------

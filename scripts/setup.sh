@@ -15,6 +15,10 @@ echo "== (cd examples && fdl check flows)"
 echo "== (cd examples && fdl run flows/customer_view.yaml --input '{\"customerId\": \"c1\"}' --mock mocks/customer_view.yaml)"
 ../.venv/bin/fdl run flows/customer_view.yaml --input '{"customerId": "c1"}' \
     --mock mocks/customer_view.yaml
+# This one uses the real db:// adapter: the orders go into .fdl/ec.db (SQLite), declared by
+# tools/ec_order.yaml and the `databases:` entry of fdl.yaml.
+echo "== (cd examples && fdl run flows/order_report.yaml --input-file data/orders.json)"
+../.venv/bin/fdl run flows/order_report.yaml --input-file data/orders.json
 echo "== (cd examples && fdl runs list --limit 3)"
 ../.venv/bin/fdl runs list --limit 3
 echo "== (cd examples && fdl test flows)"

@@ -1,0 +1,236 @@
+"""The real tools of a project: ``api://``, ``svc://``, ``db://`` and ``flow://`` adapters
+built from the configuration (interfaces.md §3) and the project's ToolSpecs (tools.md §6).
+
+`project_tools` is what ``fdl run``, ``fdl runs resume`` and ``fdl test`` (for mocks with
+``passthrough``) run flows with:
+
+* ``services:`` become `stdlib.tools.ApiTools` services; each ``api``/``svc`` ToolSpec's
+  ``config`` becomes its endpoint (method, path, query, body, headers);
+* ``databases:`` become `stdlib.tools.DbTools` databases (``{url: ..., native: true}`` or
+  just the URL); each ``db`` ToolSpec declares a table's record type and key. A relative
+  ``sqlite:///`` path is relative to the configuration file's folder (not to the folder the
+  command runs in), and its folder is created when missing;
+* ``flows:`` is where ``flow://name`` finds ``name.yaml``; the called flows use the same tools
+  and catalog.
+
+Building is cheap and opens nothing: connections are made on first use inside the run and
+closed by `ProjectTools.aclose`. A malformed entry is a `click.UsageError` naming the file
+and the key, before anything runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from compiler import ToolCatalog
+    from runtime import ToolProvider
+    from stdlib.registry import Registry, ToolSpec
+    from stdlib.tools import DbTools, Endpoint, TableSpec
+    from stdlib.tools.api import ApiTools
+
+__all__ = ["ProjectTools", "Tooling", "database_urls", "load_tooling", "project_tools"]
+
+
+@dataclass(slots=True)
+class Tooling:
+    """What a command knows about a project's tools.
+
+    Attributes:
+        catalog: what flows are compiled with: the ToolSpec folder (as ``fdl check`` reads
+            it), then the project's registry (tools registered with ``fdl tools``).
+        specs: the default version of every tool the tenant sees (the adapters' endpoints
+            and tables).
+        registry: the project's registry (``<state>/registry.db``), or None when the
+            project has neither tool folders nor a registry; `close` it.
+    """
+
+    catalog: ToolCatalog | None
+    specs: list[ToolSpec]
+    registry: Registry | None = None
+
+    def close(self) -> None:
+        """Close the registry."""
+        if self.registry is not None:
+            self.registry.close()
+            self.registry = None
+
+
+def load_tooling(tools_dir: Path | None, state: Path, tenant: str | None) -> Tooling:
+    """The project's tools for running flows: the ToolSpec folders (``--tools DIR``, else
+    ``tools:`` of the configuration) synced into the registry ``<state>/registry.db``, which
+    is only created when there are folders to sync. ToolSpec problems are not repeated
+    here: ``fdl check`` and ``fdl tools`` report them (an invalid file is left out).
+
+    Raises:
+        click.UsageError: the configuration is malformed or the registry cannot be opened.
+    """
+    from compiler import ChainCatalog
+    from stdlib.registry import Registry, RegistryCatalog, RegistryError
+
+    from .cli import load_catalog
+    from .cli_tools import REGISTRY_FILE, tool_folders
+
+    folder_catalog, _problems = load_catalog(tools_dir)
+    folders = [tools_dir] if tools_dir is not None else [
+        f for f in tool_folders() if f.is_dir()]
+    path = state / REGISTRY_FILE
+    if not folders and not path.exists():
+        return Tooling(folder_catalog, [])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        registry = Registry(path)
+    except (OSError, RegistryError) as error:
+        raise click.UsageError(f"the tool registry {path} cannot be opened: {error}") from None
+    try:
+        for folder in folders:
+            registry.sync_folder(folder)
+        specs = registry.list(tenant=tenant)
+    except RegistryError as error:
+        registry.close()
+        raise click.UsageError(f"the tool registry {path}: {error}") from None
+    catalog = ChainCatalog(folder_catalog, RegistryCatalog(registry, tenant))
+    return Tooling(catalog, specs, registry)
+
+
+@dataclass(slots=True)
+class ProjectTools:
+    """The adapters of one command: ``provider`` answers tool calls; `aclose` (inside the
+    trio run that used them) closes their connections."""
+
+    provider: ToolProvider
+    closers: list[ApiTools | DbTools] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        """Close every adapter's connections (pools, HTTP clients, open streams)."""
+        for adapter in self.closers:
+            await adapter.aclose()
+
+
+def _usage(file: Path | None, message: str) -> click.UsageError:
+    where = f"{file}: " if file is not None else ""
+    return click.UsageError(where + message)
+
+
+def _sqlite_url(url: str, base: Path) -> str:
+    """``sqlite:///rel.db`` made absolute against ``base`` (its folder created)."""
+    scheme, _, rest = url.partition("://")
+    path, sep, query = rest.partition("?")
+    path = path[1:] if path.startswith("/") else path
+    if path in ("", ":memory:"):
+        return url
+    absolute = Path(path) if Path(path).is_absolute() else base / path
+    absolute.parent.mkdir(parents=True, exist_ok=True)
+    return f"{scheme}:///{absolute.resolve()}{sep}{query}"
+
+
+def database_urls(databases: Any, file: Path | None, base: Path
+                  ) -> tuple[dict[str, str], set[str]]:
+    """``databases:`` of the configuration → (URLs by name, names with ``native`` on).
+
+    Raises:
+        click.UsageError: an entry is not a URL or a mapping with ``url`` (and ``native``).
+    """
+    if databases is None:
+        return {}, set()
+    if not isinstance(databases, Mapping):
+        raise _usage(file, "'databases' must map names to {url: ...} entries")
+    urls: dict[str, str] = {}
+    native: set[str] = set()
+    for name, entry in databases.items():
+        where = f"databases.{name}"
+        if isinstance(entry, str):
+            entry = {"url": entry}
+        if not isinstance(entry, Mapping):
+            raise _usage(file, f"{where} must be a mapping such as {{url: 'sqlite:///db.db'}}")
+        unknown = sorted(set(entry) - {"url", "native"})
+        if unknown:
+            raise _usage(file, f"{where}: unknown key '{unknown[0]}' (a database has url and "
+                         "native)")
+        url = entry.get("url")
+        if not isinstance(url, str) or not url.strip():
+            raise _usage(file, f"{where}: 'url' is required (sqlite:///file.db, "
+                         "postgresql://user@host/db or mysql://user@host/db)")
+        flag = entry.get("native", False)
+        if not isinstance(flag, bool):
+            raise _usage(file, f"{where}: 'native' is true or false")
+        if flag:
+            native.add(str(name))
+        urls[str(name)] = _sqlite_url(url, base) if url.lower().startswith("sqlite:") else url
+    return urls, native
+
+
+def _endpoints(specs: Iterable[ToolSpec]) -> dict[str, Endpoint]:
+    from stdlib.tools import Endpoint
+
+    endpoints: dict[str, Endpoint] = {}
+    for spec in specs:
+        if spec.type not in ("api", "svc"):
+            continue
+        try:
+            endpoints[spec.uri] = Endpoint.from_config(spec.config, list(spec.inputs))
+        except ValueError as error:
+            raise click.UsageError(f"the ToolSpec {spec.uri}: {error}") from None
+    return endpoints
+
+
+def _tables(specs: Iterable[ToolSpec], databases: Mapping[str, str]) -> list[TableSpec]:
+    from gml.types import ObjectType, deref
+    from stdlib.tools import TableSpec
+
+    tables: list[TableSpec] = []
+    for spec in specs:
+        if spec.type != "db" or spec.code.split(".")[0] not in databases:
+            continue  # a table of a database this project does not configure: F406 if used
+        record = deref(spec.out_type) if spec.out_type is not None else None
+        fields = dict(record.fields) if isinstance(record, ObjectType) else None
+        key = spec.config.get("key")
+        try:
+            tables.append(TableSpec(spec.code, fields, key if isinstance(key, str) else "id"))
+        except ValueError as error:
+            raise click.UsageError(f"the ToolSpec {spec.uri}: {error}") from None
+    return tables
+
+
+def project_tools(data: Mapping[str, Any], file: Path | None, specs: Iterable[ToolSpec], *,
+                  catalog: ToolCatalog | None = None, timezone: str | None = None
+                  ) -> ProjectTools:
+    """The adapters for a project's configuration ``data`` (read from ``file``) and its
+    ToolSpecs.
+
+    Raises:
+        click.UsageError: a malformed ``services``/``databases``/``flows`` entry or a
+            ToolSpec whose adapter configuration cannot be used.
+    """
+    from runtime.tools import chain
+    from stdlib.tools import ApiTools, DbTools, Service
+    from stdlib.tools.flow import FlowTools
+
+    base = file.parent if file is not None else Path.cwd()
+    specs = list(specs)
+    services = data.get("services") or {}
+    if not isinstance(services, Mapping):
+        raise _usage(file, "'services' must map service names to {url: ...} entries")
+    try:
+        configured = {str(name): Service.from_config(str(name), entry)
+                      for name, entry in services.items()}
+    except ValueError as error:
+        raise _usage(file, str(error)) from None
+    api = ApiTools(configured, _endpoints(specs))
+    urls, native = database_urls(data.get("databases"), file, base)
+    try:
+        db = DbTools(urls, _tables(specs, urls), native=native, tz=timezone)
+    except ValueError as error:
+        raise _usage(file, str(error)) from None
+    flows_dir = data.get("flows", "flows/")
+    if not isinstance(flows_dir, str) or not flows_dir.strip():
+        raise _usage(file, "'flows' must be a folder name")
+    flows = FlowTools(base / flows_dir, catalog=catalog, timezone=timezone)
+    provider = chain(flows, api, db)
+    flows.bind(provider)
+    return ProjectTools(provider, [api, db])

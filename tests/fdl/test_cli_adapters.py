@@ -1,0 +1,277 @@
+"""`fdl run` with the project's real tools (fdl/_adapters.py): ``services:`` + api ToolSpecs
+against a local HTTP server, ``databases:`` + db ToolSpecs on SQLite files, ``flows:`` for
+flow://, tools registered in the project's registry, mocks with passthrough, and malformed
+configuration as usage errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import textwrap
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from click.testing import CliRunner, Result
+
+from fdl.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.server.seen.append({"path": self.path,
+                                 "authorization": self.headers.get("Authorization")})
+        if self.path.startswith("/customers/"):
+            body = json.dumps({"id": unquote(self.path.rsplit("/", 1)[1]),
+                               "name": "Alice"}).encode()
+            status = 200
+        else:
+            body, status = b'{"message": "no route"}', 404
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.seen: list[dict[str, Any]] = []
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+@pytest.fixture
+def server() -> Iterator[_Server]:
+    srv = _Server()
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        thread.join(5)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def write(name: str, text: str) -> Path:
+    path = Path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def output_of(result: Result) -> Any:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+CUSTOMER_SPEC = """\
+    type: api
+    code: crm/customer
+    args:
+        in:
+            id: string
+        out: {id: string, name: string}
+    config:
+        method: GET
+        path: /customers/{id}
+"""
+
+CUSTOMER_FLOW = """\
+    flow:
+        name: Customer
+        args:
+            in:
+                customerId: string
+        node:
+            customer:
+                exec: api://crm/customer
+                args: id = customerId
+"""
+
+
+def test_api_tools_come_from_services_and_specs(server: _Server,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    write("fdl.yaml", f"""\
+        tools: tools/
+        services:
+            crm: {{url: '{server.url}', auth: {{bearer_env: CRM_TOKEN}}}}
+    """)
+    write("tools/customer.yaml", CUSTOMER_SPEC)
+    write("flows/customer.yaml", CUSTOMER_FLOW)
+    monkeypatch.setenv("CRM_TOKEN", "s3cret-token")
+    result = invoke("run", "flows/customer.yaml", "--set", "customerId=c 1", "--json")
+    assert output_of(result)["output"] == {"id": "c 1", "name": "Alice"}
+    assert server.seen == [{"path": "/customers/c%201", "authorization": "Bearer s3cret-token"}]
+    assert "s3cret-token" not in result.output
+
+
+def test_a_non_2xx_answer_fails_the_run_with_the_status_as_code(server: _Server) -> None:
+    write("fdl.yaml", f"""\
+        services:
+            crm: {{url: '{server.url}/nowhere'}}
+    """)
+    write("tools/customer.yaml", CUSTOMER_SPEC)
+    write("flows/customer.yaml", CUSTOMER_FLOW)
+    result = invoke("run", "flows/customer.yaml", "--set", "customerId=c1", "--json")
+    assert result.exit_code == 1
+    error = json.loads(result.stdout)["error"]
+    assert (error["code"], error["node"]) == ("404", "customer")
+
+
+def test_the_example_project_runs_on_sqlite_from_any_folder(tmp_path: Path) -> None:
+    project = tmp_path / "examples"
+    shutil.copytree(ROOT / "examples", project, ignore=shutil.ignore_patterns(".fdl"))
+    import os
+
+    os.chdir(project / "flows")  # the database path is relative to fdl.yaml, not to here
+    first = output_of(invoke("run", "order_report.yaml", "--input-file",
+                             "../data/orders.json", "--json"))["output"]
+    assert first["loaded"] == 6 and first["bigOrders"] == 4
+    assert [o["id"] for o in first["top"]] == [1004, 1002, 1006]
+    assert first["bigTotal"] == 1880.75 and first["largest"]["id"] == 1004
+    # Saved by id: a second run finds the same six orders, not twelve.
+    second = output_of(invoke("run", "order_report.yaml", "--input-file",
+                              "../data/orders.json", "--set", "minAmount=1000", "--json"))
+    assert second["output"]["bigOrders"] == 1
+    with sqlite3.connect(project / ".fdl" / "ec.db") as db:
+        assert db.execute('SELECT COUNT(*) FROM "order"').fetchone() == (6,)
+    assert not (project / "flows" / ".fdl" / "ec.db").exists()
+
+
+def test_flow_tools_find_flows_in_the_configured_folder() -> None:
+    write("fdl.yaml", """\
+        flows: sub/
+    """)
+    write("sub/double.yaml", """\
+        flow:
+            name: Double
+            args:
+                in:
+                    n: int
+                out: int
+            node:
+                twice:
+                    with: n * 2
+    """)
+    write("main.yaml", """\
+        flow:
+            name: Main
+            node:
+                call:
+                    exec: flow://double
+                    args: n = 21
+    """)
+    assert output_of(invoke("run", "main.yaml", "--json"))["output"] == 42
+
+
+def test_mocks_pass_unmocked_calls_to_the_real_tools_only_when_allowed() -> None:
+    write("fdl.yaml", """\
+        databases:
+            shop: sqlite:///shop.db
+    """)
+    write("flow.yaml", """\
+        flow:
+            name: Mixed
+            node:
+                setup:
+                    exec: db://shop.item/init
+                    next: add
+                add:
+                    exec: db://shop.item/save
+                    args: "data = {id: 7, label: 'seven'}"
+                    next: label
+                label:
+                    exec: api://names/label
+                    args: id = add.id
+    """)
+    write("tools/item.yaml", """\
+        type: db
+        code: shop.item
+        args:
+            out: {id: long, label: string}
+    """)
+    write("tools/label.yaml", """\
+        type: api
+        code: names/label
+        args:
+            in:
+                id: long
+            out: string
+    """)
+    write("open.yaml", """\
+        passthrough: true
+        mocks:
+            api://names/label: {expr: "'label of ' + args.id"}
+    """)
+    write("closed.yaml", """\
+        mocks:
+            api://names/label: {expr: "'label of ' + args.id"}
+    """)
+    assert output_of(invoke("run", "flow.yaml", "--mock", "open.yaml", "--json"))[
+        "output"] == "label of 7"
+    closed = invoke("run", "flow.yaml", "--mock", "closed.yaml", "--json")
+    assert closed.exit_code == 1
+    assert json.loads(closed.stdout)["error"]["code"] == "F406"
+
+
+def test_tools_registered_in_the_registry_are_checked_and_called(server: _Server) -> None:
+    write("fdl.yaml", f"""\
+        services:
+            crm: {{url: '{server.url}'}}
+    """)
+    write("specs/customer.yaml", CUSTOMER_SPEC)
+    assert invoke("tools", "register", "specs/customer.yaml").exit_code == 0
+    write("flow.yaml", CUSTOMER_FLOW)
+    assert output_of(invoke("run", "flow.yaml", "--set", "customerId=c2", "--json"))[
+        "output"] == {"id": "c2", "name": "Alice"}
+    write("bad.yaml", CUSTOMER_FLOW.replace("id = customerId", "ident = customerId"))
+    bad = invoke("run", "bad.yaml", "--set", "customerId=c2")
+    assert bad.exit_code == 1
+    assert "E302" in bad.stderr and "ident" in bad.stderr
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ("databases:\n    ec: {native: true}\n", "databases.ec: 'url' is required"),
+    ("databases:\n    ec: {url: 'sqlite:///x.db', pool: 3}\n", "unknown key 'pool'"),
+    ("databases:\n    ec: {url: 'oracle://x'}\n", "unsupported database URL"),
+    ("services:\n    crm: {}\n", "services.crm: 'url' is required"),
+    ("services: [crm]\n", "'services' must map service names"),
+    ("flows: 3\n", "'flows' must be a folder name"),
+])
+def test_malformed_tool_configuration_is_a_usage_error(config: str, message: str) -> None:
+    write("fdl.yaml", config)
+    write("flow.yaml", "flow:\n    name: F\n    node:\n        a: {with: 1}\n")
+    result = invoke("run", "flow.yaml")
+    assert result.exit_code == 2
+    assert message in result.stderr and "fdl.yaml" in result.stderr
