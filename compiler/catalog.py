@@ -92,6 +92,10 @@ class StaticCatalog:
         """Known codes of one type (for "did you mean")."""
         return [c for t, c in self._tools if t == type]
 
+    def tools(self) -> list[ToolSignature]:
+        """Every signature of the catalog."""
+        return list(self._tools.values())
+
 
 class ChainCatalog:
     """Several catalogs as one: a tool is looked up in each in turn (the first that knows

@@ -42,8 +42,8 @@ class Tooling:
     """What a command knows about a project's tools.
 
     Attributes:
-        catalog: what flows are compiled with: the ToolSpec folder (as ``fdl check`` reads
-            it), then the project's registry (tools registered with ``fdl tools``).
+        catalog: what flows are compiled with (`fdl._catalogs.project_catalog`, as
+            ``fdl check`` has it).
         specs: the default version of every tool the tenant sees (the adapters' endpoints
             and tables).
         registry: the project's registry (``<state>/registry.db``), or None when the
@@ -70,18 +70,17 @@ def load_tooling(tools_dir: Path | None, state: Path, tenant: str | None) -> Too
     Raises:
         click.UsageError: the configuration is malformed or the registry cannot be opened.
     """
-    from compiler import ChainCatalog
-    from stdlib.registry import Registry, RegistryCatalog, RegistryError
+    from stdlib.registry import Registry, RegistryError
 
-    from .cli import load_catalog
+    from ._catalogs import project_catalog
     from .cli_tools import REGISTRY_FILE, tool_folders
 
-    folder_catalog, _problems = load_catalog(tools_dir)
+    project_catalog(tools_dir)  # a malformed configuration fails before anything is written
     folders = [tools_dir] if tools_dir is not None else [
         f for f in tool_folders() if f.is_dir()]
     path = state / REGISTRY_FILE
     if not folders and not path.exists():
-        return Tooling(folder_catalog, [])
+        return Tooling(None, [])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         registry = Registry(path)
@@ -91,10 +90,13 @@ def load_tooling(tools_dir: Path | None, state: Path, tenant: str | None) -> Too
         for folder in folders:
             registry.sync_folder(folder)
         specs = registry.list(tenant=tenant)
+        catalog, _problems = project_catalog(tools_dir, tenant=tenant)
     except RegistryError as error:
         registry.close()
         raise click.UsageError(f"the tool registry {path}: {error}") from None
-    catalog = ChainCatalog(folder_catalog, RegistryCatalog(registry, tenant))
+    except BaseException:
+        registry.close()
+        raise
     return Tooling(catalog, specs, registry)
 
 

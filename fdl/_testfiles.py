@@ -62,7 +62,7 @@ from ._diagnostics import Reporter
 from ._yaml import YMap, YNode, YScalar, YSeq
 
 if TYPE_CHECKING:
-    from compiler import StaticCatalog
+    from compiler import ToolCatalog
     from compiler.plan import Block, Plan
     from runtime import RunResult
 
@@ -630,20 +630,16 @@ class _Projects:
     """Per folder: the tool catalog and timezone of the project a test file belongs to."""
 
     def __init__(self) -> None:
-        self._catalogs: dict[Path, StaticCatalog | None] = {}
+        self._catalogs: dict[Path | None, ToolCatalog | None] = {}
 
-    def catalog(self, folder: Path) -> StaticCatalog | None:
-        from .cli import find_tools_config
+    def catalog(self, folder: Path) -> ToolCatalog | None:
+        from ._catalogs import project_catalog
+        from .cli_run import project_config
 
-        found = find_tools_config(folder.resolve())
-        if found is None or not found[0].is_dir():
-            return None
-        tools = found[0].resolve()
-        if tools not in self._catalogs:
-            from compiler import load_tool_dir
-
-            self._catalogs[tools] = load_tool_dir(tools)[0]
-        return self._catalogs[tools]
+        key = project_config(folder).file
+        if key not in self._catalogs:
+            self._catalogs[key] = project_catalog(start=folder)[0]
+        return self._catalogs[key]
 
     @staticmethod
     def timezone(folder: Path) -> str | None:
@@ -652,7 +648,7 @@ class _Projects:
         return project_config(folder).timezone
 
 
-def _compile(test: TestFile, catalog: StaticCatalog | None) -> tuple[Plan | None, list[str]]:
+def _compile(test: TestFile, catalog: ToolCatalog | None) -> tuple[Plan | None, list[str]]:
     import fdl
 
     result = fdl.check_text(test.flow_text, test.flow_path, catalog=catalog)

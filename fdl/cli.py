@@ -27,7 +27,7 @@ from gml import Span
 from gml._source import Source
 
 if TYPE_CHECKING:
-    from compiler import StaticCatalog
+    from compiler import ToolCatalog
     from compiler.plan import Block, Field, Plan, PlanNode
 
 __all__ = ["collect_flow_files", "describe_plan", "find_tools_config", "main",
@@ -194,20 +194,13 @@ def find_tools_config(start: Path) -> tuple[Path, Path] | None:
     return config.parent / tools, config
 
 
-def load_catalog(tools_dir: Path | None) -> tuple[StaticCatalog | None, list[Diagnostic]]:
-    """The tool catalog from ``--tools DIR`` or the project configuration, with the
-    problems found in its ToolSpec files; (None, []) when there is none."""
-    if tools_dir is None:
-        found = find_tools_config(Path.cwd())
-        if found is None:
-            return None, []
-        tools_dir, config = found
-        if not tools_dir.is_dir():
-            raise click.UsageError(f"the tools folder {tools_dir} (from {config}) does not exist")
-    from compiler import load_tool_dir
+def load_catalog(tools_dir: Path | None) -> tuple[ToolCatalog | None, list[Diagnostic]]:
+    """The project's tool catalog (`fdl._catalogs.project_catalog`: ``--tools DIR`` or the
+    configured tool folders, the registry, the flows folder), with the problems found in
+    its ToolSpec files; (None, []) when there is none."""
+    from ._catalogs import project_catalog
 
-    catalog, problems = load_tool_dir(tools_dir)
-    return catalog, list(problems)
+    return project_catalog(tools_dir)
 
 
 def _source_of(path: str, cache: dict[str, Source | None]) -> Source | None:
@@ -284,7 +277,7 @@ def _compile_one(file: Path, tools_dir: Path | None, *, use_catalog: bool = True
                  ) -> Plan:
     """Compile one flow file for `compile`/`graph`: diagnostics go to stderr; exit 1 on
     errors."""
-    catalog: StaticCatalog | None = None
+    catalog: ToolCatalog | None = None
     problems: list[Diagnostic] = []
     if use_catalog:
         catalog, problems = load_catalog(tools_dir)

@@ -25,7 +25,7 @@ from runtime.tools import ToolCall, ToolError, ToolProvider
 if TYPE_CHECKING:
     from compiler import Plan, ToolCatalog
 
-__all__ = ["FlowTools"]
+__all__ = ["FlowTools", "find_flow"]
 
 _DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("fdl_flow_depth", default=0)
 SUFFIXES = (".yaml", ".yml")
@@ -35,6 +35,18 @@ SUFFIXES = (".yaml", ".yml")
 class _Compiled:
     stamp: tuple[int, int]
     plan: Plan
+
+
+def find_flow(flows: Path, code: str) -> Path | None:
+    """The flow file of ``flow://<code>`` in the folder ``flows``: ``<code>.yaml`` (or
+    ``.yml``), or the path ``<code>`` when it has one of those suffixes; None when there is
+    none or the code leaves the folder (absolute, ``..``)."""
+    if not code or code.startswith("/") or ".." in Path(code).parts:
+        return None  # flows live in the flows folder
+    candidate = flows / code
+    options = [candidate] if candidate.suffix in SUFFIXES else [
+        candidate.with_name(candidate.name + suffix) for suffix in SUFFIXES]
+    return next((p for p in options if p.is_file()), None)
 
 
 class FlowTools:
@@ -76,12 +88,7 @@ class FlowTools:
 
     def path_of(self, code: str) -> Path | None:
         """The flow file for a name (``customer_view``) or a path (``sub/x.yaml``)."""
-        if not code or code.startswith("/") or ".." in Path(code).parts:
-            return None  # flows live in the flows folder
-        candidate = self.flows / code
-        options = [candidate] if candidate.suffix in SUFFIXES else [
-            candidate.with_name(candidate.name + suffix) for suffix in SUFFIXES]
-        return next((p for p in options if p.is_file()), None)
+        return find_flow(self.flows, code)
 
     def plan(self, path: Path) -> Plan:
         """The compiled flow (cached until the file changes)."""

@@ -275,3 +275,76 @@ def test_malformed_tool_configuration_is_a_usage_error(config: str, message: str
     result = invoke("run", "flow.yaml")
     assert result.exit_code == 2
     assert message in result.stderr and "fdl.yaml" in result.stderr
+
+
+# --- the catalog: fdl check sees what fdl run sees -----------------------------------------
+
+DOUBLE = """\
+    flow:
+        name: Double
+        desp: Twice a number.
+        args:
+            in:
+                n: int
+            out: int
+        node:
+            twice:
+                with: n * 2
+"""
+
+
+def test_flow_calls_are_checked_against_the_called_flows_arguments() -> None:
+    write("fdl.yaml", "flows: sub/\n")
+    write("tools/label.yaml", "type: api\ncode: names/label\n")
+    write("sub/double.yaml", DOUBLE)
+    write("bad.yaml", """\
+        flow:
+            name: Bad
+            node:
+                a:
+                    exec: flow://doubel
+                    args: n = 1
+                b:
+                    exec: flow://double
+                    args: m = 21
+                c:
+                    exec: flow://double
+                    args: n = 1
+                    next: d
+                d:
+                    with: c.length()
+    """)
+    result = invoke("check", "bad.yaml", "--format", "json")
+    assert result.exit_code == 1
+    found = {(d["code"], d["line"]) for d in json.loads(result.stdout)}
+    assert ("E301", 5) in found  # did you mean flow://double
+    assert {("E303", 8), ("E302", 9)} <= found
+    assert any(code.startswith("G") and line == 15 for code, line in found)  # int has no length
+    assert "did you mean 'flow://double'" in invoke("check", "bad.yaml").stdout
+
+
+def test_check_reads_the_default_tools_folder_a_list_of_folders_and_the_registry() -> None:
+    write("fdl.yaml", "tools: [tools/, more/]\n")
+    write("tools/label.yaml", "type: api\ncode: names/label\nargs:\n    in:\n        id: long\n")
+    write("more/other.yaml", "type: api\ncode: names/other\n")
+    write("specs/extra.yaml", "type: api\ncode: names/extra\n")
+    assert invoke("tools", "register", "specs/extra.yaml").exit_code == 0
+    write("flow.yaml", """\
+        flow:
+            name: F
+            node:
+                a: {exec: api://names/label, args: id = 1}
+                b: {exec: api://names/other}
+                c: {exec: api://names/extra}
+                d: {exec: api://names/unknown}
+    """)
+    result = invoke("check", "flow.yaml", "--format", "json")
+    codes = [(d["code"], d["line"]) for d in json.loads(result.stdout)]
+    assert codes == [("E301", 7)]
+    Path("fdl.yaml").unlink()
+    write("fdl.yaml", "state: .fdl/\n")  # no tools key: tools/ beside the file is the folder
+    codes = [d["code"] for d in json.loads(invoke("check", "flow.yaml", "--format",
+                                                  "json").stdout)]
+    # more/ is no longer a tool folder, but its tools were synced into the registry by the
+    # first commands, and the registry is part of the catalog.
+    assert codes == ["E301"]

@@ -1,0 +1,164 @@
+"""The tool catalog of a project: what ``fdl check``, ``compile``, ``run`` and ``test`` (and
+the editor) compile flows with.
+
+`project_catalog` chains, in this order of precedence:
+
+1. the ToolSpec folders (``--tools DIR``, else ``tools:`` of the configuration: a folder or a
+   list; without the key, ``tools/`` beside the configuration when it exists), read as files
+   so that their problems are reported with positions;
+2. the project's registry (``<state>/registry.db``) when it exists: tools registered with
+   ``fdl tools register`` or imported from OpenAPI, read once and closed;
+3. the flows folder (`FlowCatalog`): ``flow://name`` is typed by the called flow's
+   ``args.in``/``args.out`` (tools.md §2: a flow is a tool).
+
+Without tool folders and without a registry there is no catalog (None): tool calls are not
+checked and their results are ``any`` (the "no tool catalog found" note).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from compiler import StaticCatalog, ToolCatalog, ToolSignature
+
+    from ._diagnostics import Diagnostic
+
+__all__ = ["FlowCatalog", "project_catalog"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    stamp: tuple[int, int]
+    signature: ToolSignature
+
+
+class FlowCatalog:
+    """``flow://<name>`` → the signature of ``<flows>/<name>.yaml``: its inputs and ``out``.
+
+    The called flow is parsed, not compiled, so flows that call each other do not recurse;
+    its own problems are reported when it is checked itself. A flow file that cannot be
+    read as a tool accepts any arguments and returns ``any`` (its file exists, so "unknown
+    tool" would be wrong). Signatures are cached until the file changes.
+    """
+
+    def __init__(self, flows: Path) -> None:
+        self.flows = flows
+        self._cache: dict[Path, _Read] = {}
+
+    def lookup(self, type: str, code: str) -> ToolSignature | None:
+        from compiler import ToolSignature
+        from stdlib.tools.flow import find_flow
+
+        if type != "flow":
+            return None
+        if code == "call":  # flow://call?flow-id=<name>: the flow is chosen at run time
+            return ToolSignature("flow", code, open_arguments=True)
+        path = find_flow(self.flows, code)
+        if path is None:
+            return None
+        try:
+            info = path.stat()
+        except OSError:
+            return None
+        stamp = (info.st_mtime_ns, info.st_size)
+        cached = self._cache.get(path)
+        if cached is None or cached.stamp != stamp:
+            cached = _Read(stamp, _flow_signature(path, code))
+            self._cache[path] = cached
+        return cached.signature
+
+    def types(self) -> frozenset[str]:
+        return frozenset({"flow"})
+
+    def codes(self, type: str) -> list[str]:
+        """The flows of the folder by name (for "did you mean")."""
+        if type != "flow" or not self.flows.is_dir():
+            return []
+        return sorted({p.stem for p in self.flows.rglob("*")
+                       if p.suffix in (".yaml", ".yml") and not p.stem.endswith(".test")})
+
+
+def _flow_signature(path: Path, code: str) -> ToolSignature:
+    import fdl
+    from compiler import ToolSignature
+    from stdlib.registry import ToolSpec, ToolSpecError
+
+    try:
+        model, _reporter = fdl.parse_text(path.read_text(encoding="utf-8-sig"), str(path))
+        if model is not None:
+            spec = ToolSpec.from_flow(model, code)
+            found = spec.signatures()
+            if found:
+                sig = found[0]
+                return ToolSignature("flow", code, sig.inputs, sig.out, sig.description)
+    except (OSError, UnicodeDecodeError, ToolSpecError, ValueError):
+        pass
+    return ToolSignature("flow", code, open_arguments=True)
+
+
+def _folders(tools_dir: Path | None, start: Path) -> list[Path]:
+    from .cli_tools import tool_folders
+
+    if tools_dir is not None:
+        return [tools_dir]
+    folders = tool_folders(start)
+    for folder in folders:
+        if not folder.is_dir():
+            raise click.UsageError(f"the tools folder {folder} (from the project "
+                                   "configuration) does not exist")
+    return folders
+
+
+def _registry_catalog(path: Path, tenant: str | None) -> StaticCatalog | None:
+    """The default versions of the registry's tools, read once (the file is closed)."""
+    from compiler import StaticCatalog
+    from stdlib.registry import Registry, RegistryError
+
+    if not path.is_file():
+        return None
+    try:
+        with Registry(path) as registry:
+            specs = registry.list(tenant=tenant)
+    except RegistryError as error:
+        raise click.UsageError(f"the tool registry {path} cannot be read: {error}") from None
+    return StaticCatalog([s for spec in specs for s in spec.signatures()])
+
+
+def project_catalog(tools_dir: Path | None = None, *, start: Path | None = None,
+                    tenant: str | None = None
+                    ) -> tuple[ToolCatalog | None, list[Diagnostic]]:
+    """The project's tool catalog for the folder ``start`` (default: the working folder),
+    with the problems found in its ToolSpec files; (None, []) when the project has neither
+    tool folders nor a registry.
+
+    Raises:
+        click.UsageError: a malformed configuration, a configured tools folder that does
+            not exist, a registry that cannot be read.
+    """
+    from compiler import ChainCatalog, StaticCatalog, load_tool_dir
+
+    from .cli_run import project_config
+    from .cli_tools import REGISTRY_FILE
+
+    start = (start or Path.cwd()).resolve()
+    folders = _folders(tools_dir, start)
+    config = project_config(start)
+    registry = _registry_catalog(config.state / REGISTRY_FILE, tenant)
+    if not folders and registry is None:
+        return None, []
+    signatures: list[ToolSignature] = []
+    problems: list[Diagnostic] = []
+    for folder in folders:
+        catalog, found = load_tool_dir(folder)
+        signatures.extend(catalog.tools())
+        problems.extend(found)
+    flows = config.data.get("flows", "flows/")
+    base = config.file.parent if config.file is not None else start
+    flow_catalog = FlowCatalog(base / flows) if isinstance(flows, str) else None
+    folder_catalog = StaticCatalog(signatures)
+    return ChainCatalog(folder_catalog, registry, flow_catalog), problems
