@@ -7,6 +7,7 @@ checking of every GML field (spec/fdl.md §3–§6).
 
 from __future__ import annotations
 
+from ._compile import FieldSource as FieldSource
 from ._compile import FlowCompiler as FlowCompiler
 from ._compile import compatible as compatible
 from .catalog import ChainCatalog as ChainCatalog
@@ -28,6 +29,7 @@ __all__ = [
     "ChainCatalog",
     "Edge",
     "Field",
+    "FieldSource",
     "FlowCompiler",
     "InputSpec",
     "Plan",

@@ -58,7 +58,7 @@ from ._types import TypeResolver, is_required, literal_type
 from .catalog import COMMON_OPTIONS, TYPE_OPTIONS, ToolCatalog, ToolSignature
 from .plan import Block, Edge, Field, InputSpec, Plan, PlanNode, ToolRef
 
-__all__ = ["FlowCompiler"]
+__all__ = ["FieldSource", "FlowCompiler"]
 
 BUILTINS: Mapping[str, Type] = {"tenantId": nullable(STRING), "buCode": nullable(STRING)}
 RESERVED_IDS = frozenset({"tenantId", "buCode", "now"})
@@ -92,6 +92,25 @@ class Compiled:
     tool_type: str | None = None
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class FieldSource:
+    """A GML text field as the compiler saw it, kept for editors (hover, completion).
+
+    Attributes:
+        key: the field's key (``customer.with``, ``in.from``, ``proc.vars``, ``vars``).
+        gml: the field's text and its map into the file.
+        scope: the variables the field was checked against.
+        object_mode: whether the field was read as an object-mode program.
+        reader: the node whose field it is (None for the flow's vars and input defaults).
+    """
+
+    key: str
+    gml: Gml
+    scope: Scope
+    object_mode: bool
+    reader: str | None
+
+
 @dataclass(slots=True)
 class _State:
     fields: dict[tuple[str, str], Field | None] = field(default_factory=dict)
@@ -102,6 +121,8 @@ class _State:
     graphs: dict[str | None, BlockGraph] = field(default_factory=dict)
     writes: list[tuple[str, Var, Span]] = field(default_factory=list)
     written: dict[str, list[Var]] = field(default_factory=dict)
+    sources: dict[str, FieldSource] = field(default_factory=dict)
+    """Every GML text field by key, with its scope, also when it has errors (for editors)."""
 
 
 class FlowCompiler:
@@ -220,6 +241,7 @@ class FlowCompiler:
             return Field(None, text.literal, literal_type(text.literal), text.span, line,
                          column)
         source = text.text or ""
+        self.state.sources[key] = FieldSource(key, text, scope, object_mode, reader)
         try:
             program, checked = self.env.compile_checked(source, scope,
                                                         object_mode=object_mode)

@@ -17,9 +17,10 @@ checked and their results are ``any`` (the "no tool catalog found" note).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
     from ._diagnostics import Diagnostic
 
-__all__ = ["FlowCatalog", "project_catalog"]
+__all__ = ["FlowCatalog", "flows_folder", "project_catalog", "tool_catalog"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +115,9 @@ def _folders(tools_dir: Path | None, start: Path) -> list[Path]:
     return folders
 
 
-def _registry_catalog(path: Path, tenant: str | None) -> StaticCatalog | None:
-    """The default versions of the registry's tools, read once (the file is closed)."""
-    from compiler import StaticCatalog
+def _registry_signatures(path: Path, tenant: str | None) -> list[ToolSignature] | None:
+    """The signatures of the registry's tools (default versions), read once (the file is
+    closed); None when there is no registry file."""
     from stdlib.registry import Registry, RegistryError
 
     if not path.is_file():
@@ -126,7 +127,38 @@ def _registry_catalog(path: Path, tenant: str | None) -> StaticCatalog | None:
             specs = registry.list(tenant=tenant)
     except RegistryError as error:
         raise click.UsageError(f"the tool registry {path} cannot be read: {error}") from None
-    return StaticCatalog([s for spec in specs for s in spec.signatures()])
+    return [s for spec in specs for s in spec.signatures()]
+
+
+def tool_catalog(folders: Sequence[Path], registry: Path | None, tenant: str | None = None
+                 ) -> tuple[StaticCatalog | None, list[Diagnostic]]:
+    """The tools of ToolSpec folders, then those of a registry file (when it exists), as one
+    catalog, with the problems of the folders' files; (None, []) when there are neither.
+
+    Raises:
+        click.UsageError: the registry cannot be read.
+    """
+    from compiler import StaticCatalog, load_tool_dir
+
+    registered = None if registry is None else _registry_signatures(registry, tenant)
+    if not folders and registered is None:
+        return None, []
+    signatures: list[ToolSignature] = []
+    problems: list[Diagnostic] = []
+    for folder in folders:
+        catalog, found = load_tool_dir(folder)
+        signatures.extend(catalog.tools())
+        problems.extend(found)
+    known = {(s.type, s.code) for s in signatures}
+    signatures.extend(s for s in registered or () if (s.type, s.code) not in known)
+    return StaticCatalog(signatures), problems
+
+
+def flows_folder(data: Mapping[str, Any], base: Path) -> Path | None:
+    """The folder ``flow://`` names resolve in: ``flows:`` of the configuration (default
+    ``flows/``), relative to ``base``; None when the key is not a folder name."""
+    flows = data.get("flows", "flows/")
+    return base / flows if isinstance(flows, str) and flows.strip() else None
 
 
 def project_catalog(tools_dir: Path | None = None, *, start: Path | None = None,
@@ -140,7 +172,7 @@ def project_catalog(tools_dir: Path | None = None, *, start: Path | None = None,
         click.UsageError: a malformed configuration, a configured tools folder that does
             not exist, a registry that cannot be read.
     """
-    from compiler import ChainCatalog, StaticCatalog, load_tool_dir
+    from compiler import ChainCatalog
 
     from .cli_run import project_config
     from .cli_tools import REGISTRY_FILE
@@ -148,17 +180,8 @@ def project_catalog(tools_dir: Path | None = None, *, start: Path | None = None,
     start = (start or Path.cwd()).resolve()
     folders = _folders(tools_dir, start)
     config = project_config(start)
-    registry = _registry_catalog(config.state / REGISTRY_FILE, tenant)
-    if not folders and registry is None:
+    tools, problems = tool_catalog(folders, config.state / REGISTRY_FILE, tenant)
+    if tools is None:
         return None, []
-    signatures: list[ToolSignature] = []
-    problems: list[Diagnostic] = []
-    for folder in folders:
-        catalog, found = load_tool_dir(folder)
-        signatures.extend(catalog.tools())
-        problems.extend(found)
-    flows = config.data.get("flows", "flows/")
-    base = config.file.parent if config.file is not None else start
-    flow_catalog = FlowCatalog(base / flows) if isinstance(flows, str) else None
-    folder_catalog = StaticCatalog(signatures)
-    return ChainCatalog(folder_catalog, registry, flow_catalog), problems
+    flows = flows_folder(config.data, config.file.parent if config.file is not None else start)
+    return ChainCatalog(tools, None if flows is None else FlowCatalog(flows)), problems

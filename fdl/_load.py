@@ -17,14 +17,14 @@ from gml._source import Source
 
 from ._diagnostics import CompileError, Diagnostic, Reporter
 from ._reader import read_flow
-from ._yaml import YamlText, load_yaml
+from ._yaml import YamlText, YNode, load_yaml
 from .flow import Flow
 
 if TYPE_CHECKING:
     import gml
-    from compiler import Plan, ToolCatalog
+    from compiler import FlowCompiler, Plan, ToolCatalog
 
-__all__ = ["CheckResult", "check_text", "load", "parse_text"]
+__all__ = ["CheckResult", "Inspection", "check_text", "inspect_text", "load", "parse_text"]
 
 TOO_DEEP = "the flow is nested too deeply to be checked; flatten it or split it into sub-flows"
 
@@ -66,8 +66,30 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """A check with the intermediate results kept, for tools that look inside a flow (the
+    language server): the positioned YAML tree and the compiler that ran (its scopes, node
+    table and fields), also when the flow has errors.
+
+    Attributes:
+        result: what `check_text` returns for the same text.
+        root: the YAML tree (None when the text is not YAML or holds no document).
+        compiler: the compiler after it ran (None when no flow model could be built).
+    """
+
+    result: CheckResult
+    root: YNode | None
+    compiler: FlowCompiler | None
+
+
 def parse_text(text: str, path: str = "<flow>") -> tuple[Flow | None, Reporter]:
     """Load YAML and build the flow model; structural problems are in the reporter."""
+    _root, flow, reporter = _parse(text, path)
+    return flow, reporter
+
+
+def _parse(text: str, path: str) -> tuple[YNode | None, Flow | None, Reporter]:
     source = Source(text)
     reporter = Reporter(path, source)
     root = load_yaml(text, reporter)
@@ -77,23 +99,32 @@ def parse_text(text: str, path: str = "<flow>") -> tuple[Flow | None, Reporter]:
     except RecursionError:
         reporter.report("E105", TOO_DEEP, Span(0, 0))
         flow = None
-    return flow, reporter
+    return root, flow, reporter
 
 
 def check_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None = None,
                env: gml.Environment | None = None) -> CheckResult:
     """Compile a flow's text; never raises. ``path`` is only used in diagnostics."""
     with _gc_paused():
+        return _check(text, path, catalog, env).result
+
+
+def inspect_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None = None,
+                 env: gml.Environment | None = None) -> Inspection:
+    """`check_text`, keeping the YAML tree and the compiler (see `Inspection`); never
+    raises."""
+    with _gc_paused():
         return _check(text, path, catalog, env)
 
 
 def _check(text: str, path: str, catalog: ToolCatalog | None, env: gml.Environment | None
-           ) -> CheckResult:
+           ) -> Inspection:
     import gml
     from compiler import FlowCompiler
 
-    flow, reporter = parse_text(text, path)
+    root, flow, reporter = _parse(text, path)
     plan = None
+    compiler = None
     if flow is not None:
         compiler = FlowCompiler(flow, path, reporter, env or gml.default_environment(),
                                 catalog)
@@ -106,7 +137,8 @@ def _check(text: str, path: str, catalog: ToolCatalog | None, env: gml.Environme
         plan = None
     elif plan is not None:
         plan = replace(plan, source=text)
-    return CheckResult(path, reporter.source, flow, plan, diagnostics)
+    return Inspection(CheckResult(path, reporter.source, flow, plan, diagnostics), root,
+                      compiler)
 
 
 def load(source: str | Path, *, catalog: ToolCatalog | None = None,

@@ -443,3 +443,9 @@ main.add_command(test_command)
 from .cli_tools import tools_group  # noqa: E402
 
 main.add_command(tools_group)
+
+# --- fdl lsp (the language server, in its own module) ------------------------------------
+
+from .cli_lsp import lsp_command  # noqa: E402
+
+main.add_command(lsp_command)

@@ -1,0 +1,20 @@
+"""``fdl lsp``: the language server on stdio (spec/interfaces.md §1; docs/editors.md).
+
+Kept apart from `fdl.cli` so that other commands never import pygls.
+"""
+
+from __future__ import annotations
+
+import click
+
+__all__ = ["lsp_command"]
+
+
+@click.command("lsp")
+@click.option("--debounce", type=click.FloatRange(min=0), default=0.2, show_default=True,
+              help="Seconds to wait after an edit before checking the document again.")
+def lsp_command(debounce: float) -> None:
+    """Start the FDL language server on stdio (for editors: see docs/editors.md)."""
+    from lsp.server import create_server
+
+    create_server(debounce=debounce).start_io()

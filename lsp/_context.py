@@ -1,0 +1,175 @@
+"""What the cursor is in, for completion: the YAML mapping a key is typed into, the key whose
+value is typed, or the GML statement being typed.
+
+Completion runs on every keystroke, so it answers from the last analysis even when the
+text has changed since (a check of a big flow takes longer than a keystroke): `map_offset`
+carries the cursor back into the analysed text, which differs from the current one only
+around the edit. Incomplete GML is never parsed by anything but the GML parser: the
+statement before the cursor is *completed* (a placeholder name, the missing closing
+brackets) and handed to it, so the checker can say what the receiver of ``a.b.`` is, even
+inside a lambda.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ._yamlindex import Path, YamlIndex
+
+__all__ = ["PLACEHOLDER", "LineContext", "close_statement", "line_context", "map_offset",
+           "statement_prefix", "yaml_context"]
+
+PLACEHOLDER = "__fdl_cursor__"
+"""The name put where the cursor is, so that an incomplete statement parses."""
+
+_KEY_LINE = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][\w\-]*)?$")
+_VALUE_LINE = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][\w\-]*):(\s*)(.*)$")
+_CLOSERS = {"(": ")", "[": "]", "{": "}", "${": "}"}
+
+
+def map_offset(old: str, new: str, offset: int) -> int:
+    """Where ``offset`` of ``new`` was in ``old`` (the texts share a prefix and a suffix;
+    an offset inside the changed part goes to its start)."""
+    if old == new:
+        return offset
+    low, high = 0, min(len(old), len(new))
+    while low < high:  # the longest common prefix, by halving (slices compare in C)
+        mid = (low + high + 1) // 2
+        if old[:mid] == new[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    prefix = low
+    if offset <= prefix:
+        return offset
+    low, high = 0, min(len(old), len(new)) - prefix
+    while low < high:
+        mid = (low + high + 1) // 2
+        if old[len(old) - mid:] == new[len(new) - mid:]:
+            low = mid
+        else:
+            high = mid - 1
+    suffix_start = len(new) - low
+    if offset >= suffix_start:
+        return offset - (len(new) - len(old))
+    return prefix
+
+
+@dataclass(frozen=True, slots=True)
+class LineContext:
+    """The cursor's line, read from the current text.
+
+    ``kind`` is ``key`` (a key is being typed: ``indent`` is its column, ``word`` what is
+    typed of it), ``value`` (the value of ``key`` on this line: ``value`` is what precedes
+    the cursor, starting at ``value_start``) or ``text`` (a continuation line).
+    """
+
+    kind: str
+    indent: int
+    word: str = ""
+    key: str = ""
+    value: str = ""
+    value_start: int = 0
+
+
+def line_context(text: str, offset: int) -> LineContext:
+    """Classify the cursor's line (see `LineContext`)."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    before = text[line_start:offset]
+    match = _KEY_LINE.match(before)
+    if match:
+        return LineContext("key", len(match.group(1)), match.group(2) or "")
+    match = _VALUE_LINE.match(before)
+    if match:
+        start = line_start + match.end(3)
+        return LineContext("value", len(match.group(1)), key=match.group(2),
+                           value=match.group(4), value_start=start)
+    return LineContext("text", len(before) - len(before.lstrip()))
+
+
+def _key_column(line: str) -> int:
+    stripped = line.lstrip(" ")
+    if stripped.startswith("-"):
+        rest = stripped[1:]
+        return len(line) - len(rest.lstrip(" "))
+    return len(line) - len(stripped)
+
+
+def yaml_context(index: YamlIndex, text: str, offset: int, indent: int) -> Path | None:
+    """The path of the mapping a key typed at column ``indent`` of the line of ``offset``
+    belongs to (``offset`` and ``text`` of the analysed text). None when the tree does not
+    say (no tree, or the line is inside a block scalar)."""
+    if index.root is None:
+        return None
+    line_start = text.rfind("\n", 0, offset) + 1
+    end = line_start - 1
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        end = start - 1
+        body = line.strip()
+        if not body or body.startswith("#"):
+            continue
+        column = _key_column(line)
+        if column > indent:
+            continue
+        entry = index.by_key_start.get(start + column)
+        if entry is None:
+            if column < indent:
+                return None  # a line of text (a block scalar) that is not a key
+            continue
+        return entry.path if column < indent else entry.path[:-1]
+    return ()
+
+
+def statement_prefix(text: str) -> str | None:
+    """The statement being typed at the end of ``text`` (a GML text up to the cursor): from
+    the last separator outside brackets. None when the cursor is inside a string."""
+    depth = 0
+    start = 0
+    quote = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote is not None:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "'\"`":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif ch in ",\n" and depth == 0:
+            start = i + 1
+        i += 1
+    if quote is not None:
+        return None
+    return text[start:]
+
+
+def close_statement(statement: str) -> str:
+    """The statement with the brackets it leaves open closed (strings are complete)."""
+    stack: list[str] = []
+    quote = None
+    i = 0
+    while i < len(statement):
+        ch = statement[i]
+        if quote is not None:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "'\"`":
+            quote = ch
+        elif ch in _CLOSERS:
+            stack.append(_CLOSERS[ch])
+        elif ch in ")]}" and stack:
+            stack.pop()
+        i += 1
+    return statement + "".join(reversed(stack))

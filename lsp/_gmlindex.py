@@ -1,0 +1,163 @@
+"""GML inside a flow: from file offsets to AST nodes, names and inferred types.
+
+A GML field (`compiler.FieldSource`) knows where each character of its text is in the file;
+`text_offset` inverts that map. The AST comes from the same parser the compiler used (the
+parse is cached by text), and the types of its expressions from the same checker, run again
+on one field in the scope the compiler checked it in.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from collections.abc import Iterator
+
+import gml
+from compiler import FieldSource
+from gml import Span
+from gml import nodes as n
+from gml._checker import CheckResult, check_program
+from gml._source import Source
+
+__all__ = [
+    "NameUse",
+    "chain_at",
+    "check_field",
+    "children",
+    "file_span",
+    "member_name_span",
+    "name_uses",
+    "parse_field",
+    "text_offset",
+    "walk",
+]
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    found = _FIELDS.get(cls)
+    if found is None:  # computed once per node class (a cache of constants)
+        found = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls)
+                                     if f.name != "span")
+    return found
+
+
+def children(node: n.Node) -> Iterator[n.Node]:
+    """The direct children of an AST node, in source order."""
+    for name in _child_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, tuple):
+            yield from (v for v in value if isinstance(v, n.Node))
+        elif isinstance(value, n.Node):
+            yield value
+
+
+def walk(node: n.Node) -> Iterator[n.Node]:
+    """Every node of a tree, parents before children."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(list(children(current))))
+
+
+def chain_at(program: n.Program, offset: int) -> list[n.Node]:
+    """The nodes holding ``offset`` (a text offset, end included), outermost first."""
+    found: list[n.Node] = [program]
+    node: n.Node = program
+    while True:
+        inner = [c for c in children(node) if c.span.start <= offset <= c.span.end]
+        if not inner:
+            return found
+        node = inner[-1]
+        found.append(node)
+
+
+def parse_field(source: FieldSource) -> n.Program | None:
+    """The field's AST (None when it does not parse)."""
+    try:
+        return gml.parse(source.gml.text or "")
+    except gml.GmlError:
+        return None
+
+
+def check_field(source: FieldSource, program: n.Program) -> CheckResult:
+    """The checker's result for one field in its scope (types of every expression by id)."""
+    env = gml.default_environment()
+    return check_program(program, Source(source.gml.text or ""), source.scope, env.functions,
+                         source.object_mode)
+
+
+def text_offset(source: FieldSource, offset: int) -> int:
+    """The offset in the field's text of a file offset inside the field."""
+    table = source.gml.offsets() if source.gml.offsets is not None else []
+    if not table:
+        return 0
+    return max(0, bisect.bisect_right(table, offset) - 1)
+
+
+def file_span(source: FieldSource, span: Span) -> Span:
+    """The file range of a range of the field's text."""
+    return source.gml.file_span(span.start, span.end)
+
+
+def member_name_span(text: str, node: n.Member | n.MethodCall) -> Span:
+    """The range of the name in ``obj.name`` / ``obj.name(...)`` (text offsets)."""
+    start = text.find(node.name, node.obj.span.end, node.span.end)
+    if start < 0:
+        return node.span
+    return Span(start, start + len(node.name))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NameUse:
+    """A name read or written by a program, with its text range.
+
+    ``kind`` is ``read`` (a free name), ``write`` (a field a ``sets``/``vars``/``args``
+    program assigns) or ``param`` (a lambda parameter's use or declaration).
+    """
+
+    name: str
+    span: Span
+    kind: str
+
+
+def name_uses(program: n.Program) -> list[NameUse]:
+    """Free names (not lambda parameters, not the program's own earlier fields) and assigned
+    field names, in source order."""
+    found: list[NameUse] = []
+
+    def visit(node: n.Node, bound: frozenset[str]) -> None:
+        if isinstance(node, n.Name):
+            found.append(NameUse(node.name, node.span,
+                                 "param" if node.name in bound else "read"))
+            return
+        if isinstance(node, n.Lambda):
+            visit(node.body, bound | set(node.params))
+            return
+        for child in children(node):
+            visit(child, bound)
+
+    for stmt in program.statements:
+        value = getattr(stmt, "value", None)
+        if isinstance(stmt, n.Assign):
+            found.append(NameUse(stmt.name, Span(stmt.span.start,
+                                                 stmt.span.start + len(stmt.name)), "write"))
+        if value is not None:
+            visit(value, frozenset())
+    # A name read after the program defined a field of that name reads the field: drop it.
+    return [u for u in found if u.kind != "read" or not _shadowed(u, program)]
+
+
+def _shadowed(use: NameUse, program: n.Program) -> bool:
+    """Whether a read name refers to a field assigned by an earlier statement."""
+    for stmt in program.statements:
+        if stmt.span.end > use.span.start and stmt.span.start <= use.span.start:
+            return False
+        if isinstance(stmt, n.Assign) and stmt.name == use.name:
+            return True
+        if isinstance(stmt, n.ExprStmt) and n.path_field_name(stmt.value) == use.name:
+            return True
+    return False

@@ -1,0 +1,222 @@
+"""The project a flow file belongs to: its configuration, its tool catalog and its flows.
+
+The server finds tools as `fdl check` does (`fdl._catalogs`): the ToolSpec folders of the
+configuration (``tools:``, a folder or a list; default ``tools/`` beside it) and the
+project's registry (``<state>/registry.db``), from the folder of each document; they are
+reloaded when a file changes. ``flow://name`` calls are resolved against the ``flows:``
+folder (the document's own folder without a configuration): the called flow is compiled (its
+open editor text when it is open) and its ``args`` become the tool's signature, so a caller
+is checked against the flow it calls, and re-checked when that flow changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler import StaticCatalog, ToolArg, ToolCatalog, ToolSignature
+from compiler.catalog import TYPE_OPTIONS
+from gml.types import ANY
+from stdlib.tools.flow import find_flow
+
+__all__ = ["FLOW_SUFFIXES", "Project", "ProjectCatalog", "Projects"]
+
+FLOW_SUFFIXES = (".yaml", ".yml")
+
+TextSource = Callable[[Path], str | None]
+"""The text of a file: an open document's, else the file's (None when unreadable)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """Where a document's tools and flows are.
+
+    Attributes:
+        root: the folder of the configuration file (the document's folder without one).
+        tools: the ToolSpec folders (none: tool calls are checked only when there is a
+            registry).
+        flows: the folder ``flow://`` names resolve in.
+        registry: the project's registry file (it may not exist).
+    """
+
+    root: Path
+    tools: tuple[Path, ...]
+    flows: Path
+    registry: Path | None = None
+
+    def flow_path(self, code: str) -> Path | None:
+        """The flow file ``flow://code`` names, if it exists."""
+        return find_flow(self.flows, code)
+
+    def flow_names(self) -> list[str]:
+        """The names of the flows in the flows folder (for completion)."""
+        if not self.flows.is_dir():
+            return []
+        names = []
+        for path in sorted(self.flows.rglob("*")):
+            if path.suffix in FLOW_SUFFIXES and not path.name.endswith(
+                    (".test.yaml", ".test.yml")) and path.is_file():
+                names.append(str(path.relative_to(self.flows).with_suffix("")))
+        return names
+
+
+@dataclass(slots=True)
+class _Loaded:
+    stamp: tuple[tuple[str, int], ...]
+    catalog: StaticCatalog
+
+
+@dataclass(slots=True)
+class _FlowSignature:
+    text: str
+    signature: ToolSignature
+
+
+class Projects:
+    """Finds projects and caches their catalogs and the signatures of their flows.
+
+    One per server; documents of several projects may be open at once.
+    """
+
+    def __init__(self) -> None:
+        self._catalogs: dict[Path, _Loaded] = {}
+        self._flows: dict[Path, _FlowSignature] = {}
+
+    def project_of(self, document: Path) -> Project:
+        """The project of a document (by its path; an unsaved document uses the current
+        folder)."""
+        from fdl._catalogs import flows_folder
+        from fdl.cli_run import project_config
+        from fdl.cli_tools import REGISTRY_FILE, tool_folders
+
+        folder = document.parent
+        try:
+            config = project_config(folder)
+            folders = tuple(f for f in tool_folders(folder) if f.is_dir())
+        except Exception:  # a malformed configuration: work as if there were none
+            return Project(folder, (), folder)
+        if config.file is None:
+            return Project(folder, folders, folder)
+        base = config.file.parent
+        return Project(base, folders, flows_folder(config.data, base) or folder,
+                       config.state / REGISTRY_FILE)
+
+    def tool_catalog(self, project: Project) -> StaticCatalog | None:
+        """The catalog of the project's tool folders and registry, reloaded when one of
+        their files changed."""
+        from fdl._catalogs import tool_catalog
+
+        files = [p for folder in project.tools for p in folder.rglob("*")
+                 if p.suffix in (".yaml", ".yml", ".json") and p.is_file()]
+        if project.registry is not None and project.registry.is_file():
+            files.append(project.registry)
+        if not files and not project.tools:
+            return None
+        stamp = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in files))
+        key = project.root
+        loaded = self._catalogs.get(key)
+        if loaded is None or loaded.stamp != stamp:
+            try:
+                catalog, _problems = tool_catalog(project.tools, project.registry)
+            except Exception:  # an unreadable registry: the folders alone
+                catalog, _problems = tool_catalog(project.tools, None)
+            if catalog is None:
+                return None
+            loaded = self._catalogs[key] = _Loaded(stamp, catalog)
+        return loaded.catalog
+
+    def catalog(self, project: Project, texts: TextSource) -> ProjectCatalog:
+        """A catalog for checking one document of ``project``."""
+        return ProjectCatalog(self, project, self.tool_catalog(project), texts)
+
+    def flow_signature(self, path: Path, text: str, catalog: ProjectCatalog) -> ToolSignature:
+        """The signature of the flow in ``path`` with content ``text`` (cached by text)."""
+        cached = self._flows.get(path)
+        if cached is not None and cached.text == text:
+            return cached.signature
+        import fdl
+
+        code = str(path.relative_to(catalog.project.flows).with_suffix("")) if (
+            path.is_relative_to(catalog.project.flows)) else path.stem
+        result = fdl.check_text(text, str(path), catalog=catalog)
+        plan = result.plan
+        if plan is None:
+            signature = ToolSignature("flow", code, {}, ANY, None, open_arguments=True)
+        else:
+            inputs = {i.name: ToolArg(i.name, i.type, i.required, i.description)
+                      for i in plan.inputs}
+            signature = ToolSignature("flow", code, inputs, plan.out or ANY,
+                                      plan.desp or plan.name)
+        self._flows[path] = _FlowSignature(text, signature)
+        return signature
+
+
+@dataclass(eq=False)
+class ProjectCatalog:
+    """The `ToolCatalog` a document is checked with: the project's tools, and its flows as
+    ``flow://`` tools.
+
+    Without a tools folder, tools other than flows are unknown to the project: they get an
+    open signature (any arguments, result ``any``), which is what checking without a catalog
+    means (fdl.md §5, E301).
+
+    Attributes:
+        used: the flow files this catalog was asked about (the document depends on them).
+    """
+
+    projects: Projects
+    project: Project
+    tools: StaticCatalog | None
+    texts: TextSource
+    used: set[Path] = field(default_factory=set)
+    _active: set[Path] = field(default_factory=set)
+
+    def lookup(self, type: str, code: str) -> ToolSignature | None:
+        if type == "flow":
+            return self._flow(code)
+        if self.tools is None:
+            return ToolSignature(type, code, {}, ANY, None, open_arguments=True)
+        return self.tools.lookup(type, code)
+
+    def _flow(self, code: str) -> ToolSignature | None:
+        path = self.project.flow_path(code)
+        if path is None:
+            if code == "call" or self.tools is None:
+                return ToolSignature("flow", code, {}, ANY, None, open_arguments=True)
+            return None
+        self.used.add(path.resolve())
+        text = self.texts(path)
+        if text is None or path in self._active:  # unreadable, or a flow calling itself
+            return ToolSignature("flow", code, {}, ANY, None, open_arguments=True)
+        self._active.add(path)
+        try:
+            return self.projects.flow_signature(path, text, self)
+        finally:
+            self._active.discard(path)
+
+    def types(self) -> frozenset[str]:
+        found = frozenset(TYPE_OPTIONS) | {"flow"}
+        return found | self.tools.types() if self.tools is not None else found
+
+    def codes(self, type: str) -> list[str]:
+        """Known codes of one type (for "did you mean" and completion)."""
+        if type == "flow":
+            return self.project.flow_names()
+        return self.tools.codes(type) if self.tools is not None else []
+
+    def signatures(self) -> list[ToolSignature]:
+        """Every tool the project's tools folder declares (not the flows)."""
+        if self.tools is None:
+            return []
+        found = []
+        for tool_type in sorted(self.tools.types()):
+            for code in sorted(self.tools.codes(tool_type)):
+                signature = self.tools.lookup(tool_type, code)
+                if signature is not None:
+                    found.append(signature)
+        return found
+
+
+def _check_protocol(catalog: ProjectCatalog) -> ToolCatalog:
+    return catalog  # mypy: a ProjectCatalog is a ToolCatalog

@@ -1,0 +1,172 @@
+"""Definitions and uses of the names of a flow, for go to definition, references, rename,
+hover and semantic highlighting.
+
+A `Symbol` names one thing of the flow: a node id (unique in the whole flow), an input, a
+``vars`` variable of one scope, an iteration alias or index of one ``each``, a ``defs``
+type, or a flow called through ``flow://``. Uses inside GML are resolved through the scope
+the compiler checked the field in, so a lambda parameter or an earlier field of the same
+program that happens to share a name is not mistaken for the variable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from compiler._scope import Var
+from fdl.flow import ArgDecl, Iteration, ToolCall, TypeText
+from gml import Span
+
+from ._gmlindex import file_span, name_uses
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
+
+__all__ = ["Occurrence", "Symbol", "SymbolIndex"]
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """What a name stands for.
+
+    ``kind`` is ``node``, ``input``, ``var``, ``alias``, ``type`` or ``flow``; ``owner`` is
+    the each/loop node of a sub-flow variable (None at flow level).
+    """
+
+    kind: str
+    name: str
+    owner: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One place a symbol is written: its definition or a use."""
+
+    span: Span
+    symbol: Symbol
+    definition: bool = False
+    in_gml: bool = False
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+
+
+def symbol_of(var: Var) -> Symbol | None:
+    """The symbol a resolved GML variable stands for (None for built-ins)."""
+    if var.kind == "node":
+        return Symbol("node", var.name)
+    if var.kind == "input":
+        return Symbol("input", var.name)
+    if var.kind == "vars":
+        return Symbol("var", var.name, var.owner)
+    if var.kind in ("alias", "index"):
+        return Symbol("alias", var.name, var.owner)
+    return None
+
+
+class SymbolIndex:
+    """Every occurrence of every symbol of one analysis, in file order."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        self.analysis = analysis
+        found = list(self._collect())
+        found.sort(key=lambda o: (o.span.start, o.span.end))
+        self.occurrences = found
+
+    def at(self, offset: int) -> Occurrence | None:
+        """The occurrence holding ``offset`` (its end included)."""
+        for occurrence in self.occurrences:
+            if occurrence.span.start <= offset <= occurrence.span.end:
+                return occurrence
+            if occurrence.span.start > offset:
+                break
+        return None
+
+    def of(self, symbol: Symbol) -> list[Occurrence]:
+        """Every occurrence of ``symbol``, definition first."""
+        found = [o for o in self.occurrences if o.symbol == symbol]
+        return sorted(found, key=lambda o: not o.definition)
+
+    def definition(self, symbol: Symbol) -> Occurrence | None:
+        return next((o for o in self.occurrences if o.symbol == symbol and o.definition),
+                    None)
+
+    # ------------------------------------------------------------------ collecting
+
+    def _collect(self) -> Iterator[Occurrence]:
+        analysis = self.analysis
+        flow = analysis.flow
+        if flow is None:
+            return
+        compiler = analysis.compiler
+        for node_id, node in analysis.nodes.items():
+            if compiler is None or node_id in compiler.info:
+                yield Occurrence(node.id_span, Symbol("node", node_id), definition=True)
+            for _label, target in node.targets():
+                if target.id in analysis.nodes:
+                    yield Occurrence(target.span, Symbol("node", target.id))
+            if isinstance(node, Iteration):
+                yield Occurrence(node.each.item_span, Symbol("alias", node.each.item, node_id),
+                                 definition=True)
+                if node.each.index:
+                    yield Occurrence(node.each.index_span,
+                                     Symbol("alias", node.each.index, node_id), definition=True)
+            if isinstance(node, ToolCall) and node.exec.type == "flow":
+                yield Occurrence(node.exec.span, Symbol("flow", node.exec.code))
+        for name, decl in flow.args.inputs.items():
+            yield Occurrence(Span(decl.span.start, decl.span.start + len(name)),
+                             Symbol("input", name), definition=True)
+        yield from self._types()
+        yield from self._gml()
+
+    def _types(self) -> Iterator[Occurrence]:
+        analysis = self.analysis
+        flow = analysis.flow
+        assert flow is not None
+        names = set(flow.args.defs)
+        for entry in analysis.yaml.entries:
+            if entry.path[:3] == ("flow", "args", "defs") and len(entry.path) == 4:
+                yield Occurrence(entry.key.span, Symbol("type", str(entry.key.value)),
+                                 definition=True)
+        texts: list[TypeText] = []
+
+        def add(shape: dict[str, ArgDecl] | TypeText | None) -> None:
+            if isinstance(shape, TypeText):
+                texts.append(shape)
+            elif shape is not None:
+                texts.extend(d.type for d in shape.values() if d.type is not None)
+
+        add(dict(flow.args.inputs))
+        add(flow.args.out)
+        for shape in flow.args.defs.values():
+            add(shape)
+        for text in texts:
+            for match in _WORD.finditer(text.text):
+                if match.group() in names:
+                    start = text.span.start + match.start()
+                    yield Occurrence(Span(start, start + len(match.group())),
+                                     Symbol("type", match.group()))
+
+    def _gml(self) -> Iterator[Occurrence]:
+        analysis = self.analysis
+        for source in analysis.fields:
+            program = analysis.ast(source)
+            if program is None:
+                continue
+            defines = source.key == "vars" or source.key.endswith(".vars")
+            writes = defines or source.key.endswith(".sets")
+            for use in name_uses(program):
+                if use.kind == "param" or (use.kind == "write" and not writes):
+                    continue
+                span = file_span(source, use.span)
+                if use.kind == "write" and defines:
+                    yield Occurrence(span, Symbol("var", use.name, source.scope.owner),
+                                     definition=True, in_gml=True)
+                    continue
+                var = source.scope.resolve(use.name)
+                symbol = symbol_of(var) if var is not None else None
+                if symbol is not None:
+                    yield Occurrence(span, symbol, in_gml=True)
+

@@ -1,0 +1,190 @@
+"""One analysed document: the front end's result on its text, and a position index.
+
+`analyze` runs the same front end as `fdl check` (`fdl.inspect_text`: YAML with positions,
+the flow model, the compiler) with the project's catalog, and keeps everything an editor
+request needs: the diagnostics, the plan (when the flow compiles), the compiler's scopes
+and fields (also when it does not), the YAML tree, and a `LineIndex` for positions. The
+indexes built from them (which GML field, node, key or symbol is at an offset) are computed
+on first use and kept: an analysis is never changed once built, a new text gets a new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import fdl
+from compiler import FieldSource, Plan
+from fdl.flow import Flow, Iteration, Loop, Node
+from gml import nodes as n
+from gml._checker import CheckResult
+from gml.types import ANY, Type
+
+from ._gmlindex import check_field, parse_field
+from ._positions import LineIndex
+from ._yamlindex import YamlIndex
+
+if TYPE_CHECKING:
+    from compiler._compile import FlowCompiler
+
+    from ._project import Project, ProjectCatalog
+    from ._symbols import SymbolIndex
+
+__all__ = ["Analysis", "analyze"]
+
+
+@dataclass(eq=False)
+class Analysis:
+    """The analysis of one version of one document.
+
+    Attributes:
+        uri: the document.
+        version: the editor's version of the text (None for files read from disk).
+        text: the analysed text.
+        inspection: what the front end produced.
+        lines: offsets ↔ positions of ``text``.
+        project: the project the document belongs to (None for an unsaved document).
+        catalog: the catalog it was checked with.
+    """
+
+    uri: str
+    version: int | None
+    text: str
+    inspection: fdl.Inspection
+    lines: LineIndex
+    project: Project | None = None
+    catalog: ProjectCatalog | None = None
+    _asts: dict[str, n.Program | None] = field(default_factory=dict, repr=False)
+    _checks: dict[str, CheckResult] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ front end
+
+    @property
+    def diagnostics(self) -> tuple[fdl.Diagnostic, ...]:
+        return self.inspection.result.diagnostics
+
+    @property
+    def flow(self) -> Flow | None:
+        return self.inspection.result.flow
+
+    @property
+    def plan(self) -> Plan | None:
+        return self.inspection.result.plan
+
+    @property
+    def compiler(self) -> FlowCompiler | None:
+        return self.inspection.compiler
+
+    @cached_property
+    def yaml(self) -> YamlIndex:
+        """The YAML tree's entries with their paths."""
+        return YamlIndex(self.inspection.root)
+
+    # ------------------------------------------------------------------ GML fields
+
+    @cached_property
+    def fields(self) -> list[FieldSource]:
+        """Every GML text field, in file order."""
+        compiler = self.compiler
+        if compiler is None:
+            return []
+        return sorted(compiler.state.sources.values(), key=lambda f: f.gml.span.start)
+
+    def field_at(self, offset: int) -> FieldSource | None:
+        """The GML field whose scalar holds ``offset`` (its end included)."""
+        found = None
+        for source in self.fields:
+            span = source.gml.span
+            if span.start <= offset <= span.end:
+                found = source
+            elif span.start > offset:
+                break
+        return found
+
+    def ast(self, source: FieldSource) -> n.Program | None:
+        """The AST of a field (None when it does not parse), parsed once."""
+        if source.key not in self._asts:
+            self._asts[source.key] = parse_field(source)
+        return self._asts[source.key]
+
+    def checked(self, source: FieldSource) -> CheckResult | None:
+        """The checker's result for a field that parses (expression types by node id)."""
+        program = self.ast(source)
+        if program is None:
+            return None
+        if source.key not in self._checks:
+            self._checks[source.key] = check_field(source, program)
+        return self._checks[source.key]
+
+    # ------------------------------------------------------------------ nodes
+
+    @cached_property
+    def nodes(self) -> dict[str, Node]:
+        """Every node of the flow model by id (nested ones included)."""
+        found: dict[str, Node] = {}
+
+        def visit(block: dict[str, Node]) -> None:
+            for node_id, node in block.items():
+                found.setdefault(node_id, node)
+                if isinstance(node, Iteration | Loop):
+                    visit(node.node)
+
+        if self.flow is not None:
+            visit(self.flow.node)
+        return found
+
+    def node_at(self, offset: int) -> Node | None:
+        """The innermost node whose entry (id and body) holds ``offset``."""
+        found = None
+        for node in self.nodes.values():
+            if node.span.start <= offset <= node.span.end and (
+                    found is None or node.span.start >= found.span.start):
+                found = node
+        return found
+
+    def output_type(self, node_id: str) -> Type:
+        """The inferred type of a node's output (``any`` when unknown)."""
+        plan = self.plan
+        if plan is not None:
+            for node in plan.nodes():
+                if node.id == node_id:
+                    return node.output_type
+        compiler = self.compiler
+        if compiler is None or node_id not in compiler.info:
+            return ANY
+        scope = compiler.scopes.get(compiler.info[node_id].block)
+        var = scope.resolve(node_id) if scope is not None else None
+        return var.type if var is not None else ANY
+
+    def block_of(self, node_id: str) -> dict[str, Node] | None:
+        """The node block that declares ``node_id``."""
+        flow = self.flow
+        if flow is None:
+            return None
+        compiler = self.compiler
+        owner = compiler.info[node_id].block if compiler and node_id in compiler.info else None
+        if owner is None:
+            return flow.node
+        holder = self.nodes.get(owner)
+        return holder.node if isinstance(holder, Iteration | Loop) else None
+
+    # ------------------------------------------------------------------ symbols
+
+    @cached_property
+    def symbols(self) -> SymbolIndex:
+        """Definitions and uses of node ids, variables, types and flow targets."""
+        from ._symbols import SymbolIndex
+
+        return SymbolIndex(self)
+
+
+def analyze(uri: str, text: str, version: int | None = None, *, path: Path | None = None,
+            project: Project | None = None, catalog: ProjectCatalog | None = None,
+            encoding: str = "utf-16") -> Analysis:
+    """Analyse a document's text with the project's catalog; never raises."""
+    inspection = fdl.inspect_text(text, str(path) if path is not None else uri,
+                                  catalog=catalog)
+    return Analysis(uri, version, text, inspection, LineIndex(text, encoding), project,
+                    catalog)

@@ -1,0 +1,371 @@
+"""Completion: keys valid for the node's kind, ``exec`` URIs from the catalog, tool argument
+names in ``args``, node ids in ``next``/``then``/``else``/``fail`` (same block only), types
+in ``args``, and in GML the names in scope, fields after ``.`` (from the inferred or
+declared type) and the built-in functions and methods of the receiver's type.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from lsprotocol import types
+
+import gml
+import stdlib
+from compiler import FieldSource, ToolSignature
+from fdl._yaml import YMap
+from fdl.flow import ToolCall
+from fdl.kinds import ARGS_KEYS, CASE_KEYS, COMMON_KEYS, FLOW_KEYS, KEY_DOCS, KIND_KEYS, NODE_KEYS
+from gml import nodes as n
+from gml._checker import type_kind
+from gml._values import DATE_PARTS
+from gml.types import (
+    ANY,
+    DATE,
+    PRIMITIVES,
+    ArrayType,
+    MapType,
+    ObjectType,
+    Type,
+    deref,
+    strip_null,
+)
+from stdlib import Builtin
+
+from ._context import (
+    PLACEHOLDER,
+    LineContext,
+    close_statement,
+    line_context,
+    map_offset,
+    statement_prefix,
+    yaml_context,
+)
+from ._gmlindex import chain_at, check_field, text_offset
+from ._positions import position_in
+from ._text import type_label
+from ._yamlindex import Path
+from .analysis import Analysis
+from .hover import tool_markdown
+
+__all__ = ["complete"]
+
+_TARGET_KEYS = frozenset({"next", "then", "else", "fail"})
+_GML_KEYS = frozenset({"with", "when", "only", "args", "sets", "vars", "each", "wait"})
+_WORD = re.compile(r"\$?[A-Za-z_\u0080-\U0010ffff][\w]*$")
+_TYPE_WORD = re.compile(r"[A-Za-z_][\w\-]*$")
+
+
+def complete(analysis: Analysis, text: str, offset: int) -> list[types.CompletionItem]:
+    """Completion items at ``offset`` of the current ``text`` (``analysis`` may be of an
+    earlier text)."""
+    old = map_offset(analysis.text, text, offset)
+    context = line_context(text, offset)
+    source = analysis.field_at(old)
+    if source is not None and _inside(analysis, source, old, context):
+        return _gml(analysis, source, _gml_prefix(text, offset, context), old)
+    if context.kind == "key":
+        path = yaml_context(analysis.yaml, analysis.text, old, context.indent)
+        return _keys(analysis, path) if path is not None else []
+    if context.kind == "value":
+        path = yaml_context(analysis.yaml, analysis.text, old, context.indent)
+        if path is None:
+            return []
+        return _value(analysis, (*path, context.key), context, text, offset, old)
+    return []
+
+
+def _inside(analysis: Analysis, source: FieldSource, old: int, context: LineContext) -> bool:
+    """Whether the cursor is in the field's text (not on a key line after a block)."""
+    entry = analysis.yaml.value_at(old)
+    if entry is None:
+        return True
+    key_line = analysis.lines.line_of(entry.key.span.start)
+    if analysis.lines.line_of(old) == key_line:
+        return context.kind == "value"
+    key_column = entry.key.span.start - analysis.lines.starts[key_line]
+    return context.indent > key_column
+
+
+def _gml_prefix(text: str, offset: int, context: LineContext) -> str:
+    line_start = text.rfind("\n", 0, offset) + 1
+    if context.kind == "value":
+        value = context.value
+        if value[:1] in ("'", '"'):
+            value = value[1:]
+        return value
+    return text[line_start:offset].lstrip()
+
+
+# ---------------------------------------------------------------------- keys
+
+
+def _item(label: str, kind: types.CompletionItemKind, detail: str | None = None,
+          doc: str | None = None, insert: str | None = None, sort: str | None = None,
+          edit: types.TextEdit | None = None) -> types.CompletionItem:
+    documentation = (types.MarkupContent(kind=types.MarkupKind.Markdown, value=doc)
+                     if doc else None)
+    return types.CompletionItem(label=label, kind=kind, detail=detail,
+                                documentation=documentation, insert_text=insert,
+                                sort_text=sort, text_edit=edit)
+
+
+def _allowed_keys(analysis: Analysis, path: Path) -> Iterable[str]:
+    if path == ():
+        return ("flow",)
+    if path == ("flow",):
+        return FLOW_KEYS
+    if path == ("flow", "args"):
+        return ARGS_KEYS
+    if len(path) >= 2 and isinstance(path[-1], int) and path[-2] == "case":
+        return CASE_KEYS
+    if len(path) >= 2 and path[-2] == "node" and isinstance(path[-1], str):
+        node = analysis.nodes.get(path[-1])
+        if node is not None:
+            return COMMON_KEYS + KIND_KEYS[node.kind]
+        return sorted(NODE_KEYS)
+    return ()
+
+
+def _keys(analysis: Analysis, path: Path) -> list[types.CompletionItem]:
+    mapping = analysis.yaml.get(path)
+    present = set(mapping.keys()) if isinstance(mapping, YMap) else set()
+    return [_item(key, types.CompletionItemKind.Property, doc=KEY_DOCS.get(key),
+                  insert=f"{key}: ") for key in _allowed_keys(analysis, path)
+            if key not in present]
+
+
+# ---------------------------------------------------------------------- values
+
+
+def _value(analysis: Analysis, path: Path, context: LineContext, text: str, offset: int,
+           old: int) -> list[types.CompletionItem]:
+    key = path[-1]
+    if len(path) >= 3 and path[-3] == "node" and key == "exec":
+        return _tools(analysis, context, text, offset)
+    if key in _TARGET_KEYS or (key == "then" and len(path) >= 3 and path[-3] == "case"):
+        return _targets(analysis, path, context)
+    if path[:2] == ("flow", "args") and len(path) >= 4:
+        return _types(analysis, context, offset)
+    if key in _GML_KEYS or path[:3] == ("flow", "args", "in"):
+        source = analysis.field_at(old)
+        if source is not None:
+            return _gml(analysis, source, _gml_prefix(text, offset, context), old)
+    return []
+
+
+def _tools(analysis: Analysis, context: LineContext, text: str, offset: int
+           ) -> list[types.CompletionItem]:
+    catalog = analysis.catalog
+    if catalog is None:
+        return []
+    encoding = analysis.lines.encoding
+    edit_range = types.Range(start=position_in(text, context.value_start, encoding),
+                             end=position_in(text, offset, encoding))
+    items = [_tool_item(signature, edit_range) for signature in catalog.signatures()]
+    for name in catalog.codes("flow"):
+        uri = f"flow://{name}"
+        items.append(_item(uri, types.CompletionItemKind.Module, "a flow of the project",
+                           edit=types.TextEdit(range=edit_range, new_text=uri)))
+    return items
+
+
+def _tool_item(signature: ToolSignature, edit_range: types.Range) -> types.CompletionItem:
+    return _item(signature.uri, types.CompletionItemKind.Function, signature.description,
+                 tool_markdown(signature),
+                 edit=types.TextEdit(range=edit_range, new_text=signature.uri))
+
+
+def _targets(analysis: Analysis, path: Path, context: LineContext
+             ) -> list[types.CompletionItem]:
+    node_id = path[-2] if path[-2] != "case" else None
+    if isinstance(path[-2], int):  # case[i].then: the switch node is three levels up
+        node_id = path[-4]
+        block_path = path[:-5]
+    else:
+        block_path = path[:-2]
+    block = analysis.yaml.get(block_path)
+    if not isinstance(block, YMap):
+        return []
+    given = {part.strip() for part in context.value.split(",")}
+    items = []
+    for key, _ in block:
+        name = str(key.value)
+        if name == node_id or name in given:
+            continue
+        node = analysis.nodes.get(name)
+        detail = node.kind if node is not None else None
+        items.append(_item(name, types.CompletionItemKind.Reference, detail,
+                           doc=node.desp if node is not None else None))
+    return items
+
+
+def _types(analysis: Analysis, context: LineContext, offset: int
+           ) -> list[types.CompletionItem]:
+    del offset
+    if "=" in context.value:
+        return []
+    names = [p for p in PRIMITIVES if p != "null"]
+    items = [_item(p, types.CompletionItemKind.TypeParameter, "type") for p in names]
+    flow = analysis.flow
+    defs = list(flow.args.defs) if flow is not None else []
+    if not defs:
+        defs_node = analysis.yaml.get(("flow", "args", "defs"))
+        defs = defs_node.keys() if isinstance(defs_node, YMap) else []
+    items += [_item(d, types.CompletionItemKind.Struct, "defs type") for d in defs]
+    items.append(_item("map<>", types.CompletionItemKind.TypeParameter, "map<T>",
+                       insert="map<"))
+    return items
+
+
+# ---------------------------------------------------------------------- GML
+
+
+def _builtin_item(builtin: Builtin, kind: types.CompletionItemKind, receiver: str | None
+                  ) -> types.CompletionItem:
+    signature = builtin.signature if receiver is None else f"{receiver}.{builtin.signature}"
+    return _item(builtin.name, kind, signature, builtin.doc)
+
+
+def _unique(table: Iterable[Builtin]) -> list[Builtin]:
+    seen: dict[int, Builtin] = {}
+    for builtin in table:
+        seen.setdefault(id(builtin), builtin)
+    return list(seen.values())
+
+
+def _members(t: Type) -> list[types.CompletionItem]:
+    target = deref(strip_null(t))
+    items: list[types.CompletionItem] = []
+    element = target.element if isinstance(target, ArrayType) else None
+    fields_of = deref(strip_null(element)) if element is not None else target
+    if isinstance(fields_of, ObjectType):
+        for name, field_type in fields_of.fields.items():
+            items.append(_item(name, types.CompletionItemKind.Field, type_label(field_type)))
+    if target == DATE:
+        items += [_item(p, types.CompletionItemKind.Field, "int") for p in DATE_PARTS]
+    kind = type_kind(target)
+    if target == ANY or (isinstance(target, MapType) and kind is None):
+        tables = list(stdlib.METHODS.items())
+    else:
+        tables = ([(kind, stdlib.METHODS[kind])] if kind is not None and kind in stdlib.METHODS
+                  else [])
+    seen: set[str] = set()
+    for table_kind, table in tables:
+        for builtin in _unique(table.values()):
+            if builtin.name not in seen:
+                seen.add(builtin.name)
+                items.append(_builtin_item(builtin, types.CompletionItemKind.Method,
+                                           table_kind))
+    return items
+
+
+def _repaired(source: FieldSource, prefix_text: str, statement: str) -> n.Program | None:
+    """The program made of the field's earlier lines and the completed statement."""
+    completed = close_statement(statement)
+    for candidate in (f"{prefix_text}\n{completed}" if prefix_text.strip() else None,
+                      completed):
+        if candidate is None:
+            continue
+        try:
+            return gml.parse(candidate)
+        except gml.GmlError:
+            continue
+    return None
+
+
+def _placeholder(program: n.Program) -> tuple[n.Node | None, list[n.Node]]:
+    for node in _walk_all(program):
+        if isinstance(node, n.Member | n.Name) and getattr(node, "name", None) == PLACEHOLDER:
+            return node, chain_at(program, node.span.start)
+    return None, []
+
+
+def _walk_all(program: n.Program) -> list[n.Node]:
+    from ._gmlindex import walk
+
+    return list(walk(program))
+
+
+def _gml(analysis: Analysis, source: FieldSource, before: str, old: int
+         ) -> list[types.CompletionItem]:
+    statement = statement_prefix(before)
+    if statement is None:
+        return []  # inside a string
+    word_match = _WORD.search(statement)
+    word = word_match.group() if word_match else ""
+    head = statement[: len(statement) - len(word)]
+    field_text = source.gml.text or ""
+    line_offset = text_offset(source, old)
+    earlier = field_text[: field_text.rfind("\n", 0, line_offset) + 1] if (
+        "\n" in field_text[:line_offset]) else ""
+    if head.endswith(".") and not word.startswith("$"):
+        program = _repaired(source, earlier, head + PLACEHOLDER)
+        if program is None:
+            return []
+        node, _chain = _placeholder(program)
+        if not isinstance(node, n.Member):
+            return []
+        checked = check_field(FieldSource(source.key, source.gml, source.scope, False,
+                                          source.reader), program)
+        return _members(checked.types.get(id(node.obj), ANY))
+    program = _repaired(source, earlier, head + PLACEHOLDER)
+    chain = _placeholder(program)[1] if program is not None else []
+    return _names(analysis, source, program, chain, word, at_start=not head.strip())
+
+
+def _names(analysis: Analysis, source: FieldSource, program: n.Program | None,
+           chain: list[n.Node], word: str, at_start: bool) -> list[types.CompletionItem]:
+    items: list[types.CompletionItem] = []
+    temps: list[str] = []
+    fields: list[str] = []
+    if program is not None:
+        for stmt in program.statements:
+            if isinstance(stmt, n.TempAssign):
+                temps.append(stmt.name)
+            elif isinstance(stmt, n.Assign) and stmt is not program.statements[-1]:
+                fields.append(stmt.name)  # the last statement is the one being typed
+    if word.startswith("$"):
+        return [_item(f"${t}", types.CompletionItemKind.Variable, "temporary")
+                for t in dict.fromkeys(temps)]
+    if at_start and source.key.endswith(".args") and source.reader is not None:
+        items += _tool_arguments(analysis, source.reader, fields)
+    for node in chain:
+        if isinstance(node, n.Lambda):
+            items += [_item(p, types.CompletionItemKind.Variable, "lambda parameter",
+                            sort="0" + p) for p in node.params]
+    for name in dict.fromkeys(fields):
+        items.append(_item(name, types.CompletionItemKind.Field, "field of this program"))
+    for name, var in source.scope.declared().items():
+        detail = f"{var.kind}: {type_label(var.type)}"
+        kind = (types.CompletionItemKind.Reference if var.kind == "node"
+                else types.CompletionItemKind.Variable)
+        items.append(_item(name, kind, detail, sort="1" + name))
+    items.append(_item("now", types.CompletionItemKind.Constant, "date"))
+    for keyword in ("true", "false", "null", "this"):
+        items.append(_item(keyword, types.CompletionItemKind.Keyword, sort="9" + keyword))
+    functions = gml.default_environment().functions.values()
+    items += [_builtin_item(b, types.CompletionItemKind.Function, None)
+              for b in _unique(functions)]
+    return items
+
+
+def _tool_arguments(analysis: Analysis, node_id: str, given: list[str]
+                    ) -> list[types.CompletionItem]:
+    node = analysis.nodes.get(node_id)
+    catalog = analysis.catalog
+    if not isinstance(node, ToolCall) or catalog is None:
+        return []
+    signature = catalog.lookup(node.exec.type, node.exec.code)
+    if signature is None:
+        return []
+    items = []
+    for name, arg in signature.inputs.items():
+        if name in given or name in ("tenantId", "buCode"):
+            continue
+        required = "required" if arg.required else "optional"
+        items.append(_item(name, types.CompletionItemKind.Property,
+                           f"{arg.type} ({required})", arg.description, insert=f"{name} = ",
+                           sort="0" + name))
+    return items

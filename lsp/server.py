@@ -1,0 +1,295 @@
+"""The FDL language server: pygls 2 on asyncio, over the front end only.
+
+The server keeps one `Analysis` per open document (``analyses``). Opening a document
+analyses it and publishes its diagnostics at once; a change is analysed after a quiet
+period (``debounce``, 200 ms), so typing does not start a check per keystroke; closing it
+clears its diagnostics. Requests (hover, definition, ...) read the analysis of the current
+text, analysing first when the last one is stale; completion may answer from the last
+analysis, since it only needs scopes and structure, and runs on every keystroke.
+
+Flows call flows (``flow://``): when a document changes, the open documents that call it
+are analysed again, so their diagnostics follow the callee's ``args``.
+
+It never imports trio or the runtime: the editor only needs the front half of the
+toolchain (style.md §21).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from .analysis import Analysis, analyze
+from .diagnostics import to_lsp_all
+
+__all__ = ["DEBOUNCE_SECONDS", "FdlLanguageServer", "create_server"]
+
+DEBOUNCE_SECONDS = 0.2
+
+_FLOW_ROOT = re.compile(r"^flow\s*:", re.MULTILINE)
+
+
+def _version() -> str:
+    try:
+        return package_version("fdl-toolchain")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0"
+
+
+class FdlLanguageServer(LanguageServer):
+    """A `LanguageServer` holding the analysis of every open flow.
+
+    Args:
+        debounce: seconds to wait after a change before analysing (and publishing).
+    """
+
+    def __init__(self, *, debounce: float = DEBOUNCE_SECONDS) -> None:
+        super().__init__("fdl-lsp", _version(),
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        from ._project import Projects
+
+        self.analyses: dict[str, Analysis] = {}
+        self.last_parsed: dict[str, Analysis] = {}
+        """The last analysis of each document whose text was YAML (for completion while
+        the current text is not)."""
+        self.debounce = debounce
+        self.projects = Projects()
+        self._pending: dict[str, asyncio.Task[None]] = {}
+
+    # ------------------------------------------------------------------ documents
+
+    def path_of(self, uri: str) -> Path | None:
+        """The file of a ``file:`` URI (None for other schemes)."""
+        if not uri.startswith("file:"):
+            return None
+        path = to_fs_path(uri)
+        return Path(path) if path else None
+
+    def text_of(self, path: Path) -> str | None:
+        """An open document's text, else the file's."""
+        resolved = path.resolve()
+        for uri, document in list(self.workspace.text_documents.items()):
+            own = self.path_of(uri)
+            if own is not None and own.resolve() == resolved:
+                return str(document.source)
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def _encoding(self) -> str:
+        encoding = self.workspace.position_encoding
+        return str(encoding.value if isinstance(encoding, types.PositionEncodingKind)
+                   else encoding or "utf-16")
+
+    def analyse(self, uri: str) -> Analysis | None:
+        """The analysis of the document's current text (made now when stale); None when
+        the document is not open."""
+        document = self.workspace.text_documents.get(uri)
+        if document is None:
+            return None
+        text = str(document.source)
+        cached = self.analyses.get(uri)
+        if cached is not None and cached.version == document.version and cached.text == text:
+            return cached
+        return self._store(self._analyse_text(uri, text, document.version))
+
+    def _analyse_text(self, uri: str, text: str, version: int | None) -> Analysis:
+        """Analyse one text (pure of server state but for the project caches: safe to run
+        in a worker thread)."""
+        path = self.path_of(uri)
+        project = catalog = None
+        if path is not None:
+            project = self.projects.project_of(path)
+            catalog = self.projects.catalog(project, self.text_of)
+        return analyze(uri, text, version, path=path, project=project, catalog=catalog,
+                       encoding=self._encoding())
+
+    def _store(self, analysis: Analysis) -> Analysis:
+        self.analyses[analysis.uri] = analysis
+        if analysis.inspection.root is not None:
+            self.last_parsed[analysis.uri] = analysis
+        return analysis
+
+    def latest(self, uri: str) -> Analysis | None:
+        """The last analysis of a document, fresh or not (analysing when there is none)."""
+        return self.analyses.get(uri) or self.analyse(uri)
+
+    def publish(self, analysis: Analysis) -> None:
+        """Send the diagnostics of an analysis, with its version. YAML files that are not
+        flows (``fdl.yaml``, ToolSpecs, ``*.test.yaml``) get none: editors often attach the
+        server to every YAML file."""
+        is_flow = _FLOW_ROOT.search(analysis.text) is not None or not analysis.text.strip()
+        if analysis.uri.endswith((".test.yaml", ".test.yml")):
+            is_flow = False
+        diagnostics = to_lsp_all(analysis.diagnostics, analysis.lines) if is_flow else []
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=analysis.uri, version=analysis.version, diagnostics=diagnostics))
+
+    def check_and_publish(self, uri: str) -> None:
+        """Analyse a document, publish its diagnostics, then those of the open documents
+        that call it."""
+        analysis = self.analyse(uri)
+        if analysis is None:
+            return
+        self.publish(analysis)
+        path = self.path_of(uri)
+        if path is None:
+            return
+        changed = path.resolve()
+        for other_uri, other in list(self.analyses.items()):
+            if other_uri != uri and other.catalog is not None and changed in other.catalog.used:
+                self.analyses.pop(other_uri, None)
+                again = self.analyse(other_uri)
+                if again is not None:
+                    self.publish(again)
+
+    def schedule(self, uri: str) -> None:
+        """Analyse and publish after the debounce delay, replacing a pending one."""
+        pending = self._pending.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
+        self._pending[uri] = asyncio.get_running_loop().create_task(self._later(uri))
+
+    async def _later(self, uri: str) -> None:
+        # The check runs in a worker thread, so that requests (completion on every
+        # keystroke) are answered while a big flow is being checked.
+        await asyncio.sleep(self.debounce)
+        document = self.workspace.text_documents.get(uri)
+        if document is None:
+            return
+        text, version = str(document.source), document.version
+        cached = self.analyses.get(uri)
+        if cached is None or cached.version != version or cached.text != text:
+            analysis = await asyncio.to_thread(self._analyse_text, uri, text, version)
+            if self._pending.get(uri) is not asyncio.current_task():
+                return  # a newer change is waiting: its check will publish
+            self._store(analysis)
+        self._pending.pop(uri, None)
+        self.check_and_publish(uri)
+        fresh = self.analyses.get(uri)
+        if fresh is not None:  # build the symbol index before the first request needs it
+            await asyncio.to_thread(lambda: fresh.symbols)
+
+    def forget(self, uri: str) -> None:
+        """A document was closed: drop its analysis and clear its diagnostics."""
+        pending = self._pending.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
+        self.analyses.pop(uri, None)
+        self.last_parsed.pop(uri, None)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=uri, diagnostics=[]))
+
+
+# ---------------------------------------------------------------------- features
+
+
+def _on_open(ls: FdlLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.check_and_publish(params.text_document.uri)
+
+
+async def _on_change(ls: FdlLanguageServer, params: types.DidChangeTextDocumentParams
+                     ) -> None:
+    ls.schedule(params.text_document.uri)
+
+
+def _on_close(ls: FdlLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.forget(params.text_document.uri)
+
+
+def _with_analysis(handler: Callable[[Analysis, Any], Any], *, fresh: bool = True
+                   ) -> Callable[[FdlLanguageServer, Any], Any]:
+    """Wrap a pure feature function ``(analysis, params) -> result`` as a handler."""
+
+    def run(ls: FdlLanguageServer, params: Any) -> Any:
+        uri = params.text_document.uri
+        analysis = ls.analyse(uri) if fresh else ls.latest(uri)
+        if analysis is None:
+            return None
+        return handler(analysis, params)
+
+    run.__name__ = handler.__name__
+    return run
+
+
+def _offset(analysis: Analysis, params: Any) -> int:
+    return analysis.lines.offset(params.position)
+
+
+def _complete(ls: FdlLanguageServer, params: types.CompletionParams
+              ) -> types.CompletionList | None:
+    from .completion import complete
+
+    uri = params.text_document.uri
+    document = ls.workspace.text_documents.get(uri)
+    analysis = ls.analyses.get(uri)
+    if analysis is None or analysis.inspection.root is None:
+        analysis = ls.last_parsed.get(uri) or ls.analyse(uri)
+    if document is None or analysis is None:
+        return None
+    text = document.source
+    from ._positions import LineIndex
+
+    offset = LineIndex(text, analysis.lines.encoding).offset(params.position)
+    return types.CompletionList(is_incomplete=False, items=complete(analysis, text, offset))
+
+
+def _rename(ls: FdlLanguageServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
+    from pygls.exceptions import JsonRpcInvalidParams
+
+    from .navigation import rename
+
+    analysis = ls.analyse(params.text_document.uri)
+    if analysis is None:
+        return None
+    try:
+        return rename(analysis, _offset(analysis, params), params.new_name)
+    except ValueError as error:
+        raise JsonRpcInvalidParams(str(error)) from None
+
+
+def create_server(*, debounce: float = DEBOUNCE_SECONDS) -> FdlLanguageServer:
+    """A server with every feature registered."""
+    from . import actions, hints, hover, navigation, outline, semantic
+
+    server = FdlLanguageServer(debounce=debounce)
+    feature = server.feature
+    feature(types.TEXT_DOCUMENT_DID_OPEN)(_on_open)
+    feature(types.TEXT_DOCUMENT_DID_CHANGE)(_on_change)
+    feature(types.TEXT_DOCUMENT_DID_CLOSE)(_on_close)
+    feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)(_with_analysis(
+        lambda a, _p: outline.document_symbols(a)))
+    feature(types.TEXT_DOCUMENT_FOLDING_RANGE)(_with_analysis(
+        lambda a, _p: outline.folding_ranges(a)))
+    feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(
+        trigger_characters=[".", "$", " ", ","]))(_complete)
+    feature(types.TEXT_DOCUMENT_HOVER)(_with_analysis(
+        lambda a, p: hover.hover(a, _offset(a, p))))
+    feature(types.TEXT_DOCUMENT_DEFINITION)(_with_analysis(
+        lambda a, p: navigation.definition(a, _offset(a, p))))
+    feature(types.TEXT_DOCUMENT_REFERENCES)(_with_analysis(
+        lambda a, p: navigation.references(a, _offset(a, p),
+                                           p.context.include_declaration)))
+    feature(types.TEXT_DOCUMENT_PREPARE_RENAME)(_with_analysis(
+        lambda a, p: navigation.prepare_rename(a, _offset(a, p))))
+    feature(types.TEXT_DOCUMENT_RENAME)(_rename)
+    feature(types.TEXT_DOCUMENT_INLAY_HINT)(_with_analysis(
+        lambda a, p: hints.inlay_hints(a, a.lines.offset(p.range.start),
+                                       a.lines.offset(p.range.end))))
+    feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix]))(_with_analysis(
+        lambda a, p: actions.quick_fixes(a, a.lines.offset(p.range.start),
+                                         a.lines.offset(p.range.end))))
+    feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, semantic.LEGEND)(_with_analysis(
+        lambda a, _p: semantic.semantic_tokens(a)))
+    return server

@@ -1,0 +1,338 @@
+"""Completion, hover, navigation, rename, inlay hints, quick fixes and semantic tokens, end to
+end on the example flows of the project (`_support.make_project`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from ._support import CONFIG, Session, flow_text, position_of
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_lsp.fixture(config=CONFIG, scope="module")
+async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=types.ClientCapabilities()))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.fixture(scope="module")
+def session(client: LanguageClient, project: Path) -> Session:
+    return Session(client, project)
+
+
+def _doc(uri: str) -> types.TextDocumentIdentifier:
+    return types.TextDocumentIdentifier(uri=uri)
+
+
+async def _complete(session: Session, uri: str, text: str, needle: str, delta: int
+                    ) -> list[types.CompletionItem]:
+    """Change the document to ``text`` (without waiting for its check) and complete at
+    ``needle`` + ``delta``: completion answers from the last analysis."""
+    await session.change(uri, text, wait=False)
+    result = await session.client.text_document_completion_async(types.CompletionParams(
+        text_document=_doc(uri), position=position_of(text, needle, delta)))
+    assert isinstance(result, types.CompletionList)
+    return result.items
+
+
+def _labels(items: list[types.CompletionItem]) -> list[str]:
+    return [i.label for i in items]
+
+
+@pytest.fixture(scope="module")
+def view_text(project: Path) -> str:
+    return (project / "flows" / "customer_view.yaml").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------- completion
+
+
+async def test_fields_after_a_dot_come_from_the_declared_type(session: Session,
+                                                              view_text: str) -> None:
+    uri = await session.open("customer_view.yaml")
+    text = view_text.replace("id = customer.id", "id = customer.")
+    items = await _complete(session, uri, text, "id = customer.", len("id = customer."))
+    assert _labels(items)[:4] == ["id", "name", "mobile", "level"]
+    assert items[0].detail == "string"
+    methods = {i.label: i for i in items if i.kind == types.CompletionItemKind.Method}
+    assert "keys" in methods and "has" in methods
+    assert methods["has"].documentation is not None
+    await session.change(uri, view_text)
+
+
+async def test_methods_of_the_receiver_and_lambda_parameters(session: Session,
+                                                             view_text: str) -> None:
+    uri = session.uri("customer_view.yaml")
+    text = view_text.replace("bigOrders.sum('amount')", "bigOrders.filter(o => o.)")
+    items = await _complete(session, uri, text, "o => o.", len("o => o."))
+    assert _labels(items)[:4] == ["id", "customerId", "amount", "time"]
+    text = view_text.replace("bigOrders.sum('amount')", "bigOrders.")
+    items = await _complete(session, uri, text, "bigOrders.", len("bigOrders."))
+    methods = {i.label: i for i in items if i.kind == types.CompletionItemKind.Method}
+    assert {"filter", "map", "sum", "group"} <= set(methods)
+    assert methods["sum"].detail is not None and methods["sum"].detail.startswith("array.sum(")
+    await session.change(uri, view_text)
+
+
+async def test_names_in_scope_and_functions(session: Session, view_text: str) -> None:
+    uri = session.uri("customer_view.yaml")
+    text = view_text.replace("level = gold ?? silver ?? standard", "level = go")
+    items = await _complete(session, uri, text, "level = go", len("level = go"))
+    labels = _labels(items)
+    assert {"customer", "orderCount", "gold", "customerId", "from", "tenantId", "now"} <= set(
+        labels)
+    assert {"id", "name", "orders", "bigTotal"} <= set(labels)  # earlier fields
+    assert "level" not in labels
+    functions = {i.label: i for i in items if i.kind == types.CompletionItemKind.Function}
+    assert functions["COALESCE"].detail is not None
+    await session.change(uri, view_text)
+
+
+async def test_tool_arguments_with_types_and_whether_required(session: Session,
+                                                              view_text: str) -> None:
+    uri = session.uri("customer_view.yaml")
+    text = view_text.replace("args: id = customerId", "args: ")
+    items = await _complete(session, uri, text, "args: \n", len("args: "))
+    first = items[0]
+    assert (first.label, first.detail, first.insert_text) == ("id", "string (required)",
+                                                              "id = ")
+    await session.change(uri, view_text)
+
+
+async def test_node_ids_of_the_same_block_only(session: Session, project: Path) -> None:
+    text = (project / "flows" / "order_review.yaml").read_text(encoding="utf-8")
+    uri = await session.open("order_review.yaml")
+    edited = text.replace("            next: proc\n", "            next: \n")
+    items = await _complete(session, uri, edited, "next: \n", len("next: "))
+    assert _labels(items) == ["customer", "check", "judge", "pause", "vip", "fallback",
+                              "proc"]
+    assert "user" not in _labels(items)  # a node of the inner block
+    session.close(uri)
+
+
+async def test_keys_valid_for_the_kind_of_node(session: Session, view_text: str) -> None:
+    uri = session.uri("customer_view.yaml")
+    text = view_text.replace("            next: classify\n",
+                             "            next: classify\n            \n")
+    items = await _complete(session, uri, text, "next: classify\n            ",
+                            len("next: classify\n            "))
+    assert _labels(items) == ["name", "desp", "sets", "with", "only", "fail"]
+    assert items[3].documentation is not None
+    await session.change(uri, view_text)
+
+
+async def test_exec_uris_from_the_catalog_and_the_flows(session: Session,
+                                                        view_text: str) -> None:
+    uri = session.uri("customer_view.yaml")
+    text = view_text.replace("exec: db://ec.order/count", "exec: ")
+    items = await _complete(session, uri, text, "exec: \n", len("exec: "))
+    by_label = {i.label: i for i in items}
+    assert {"api://crm-service/customer", "api://crm-service/user", "db://ec.order/count",
+            "flow://greeting"} <= set(by_label)
+    customer = by_label["api://crm-service/customer"]
+    assert customer.detail == "Returns one customer by id."
+    assert isinstance(customer.documentation, types.MarkupContent)
+    assert "| `id` | `string` | yes | customer id |" in customer.documentation.value
+    await session.change(uri, view_text)
+
+
+async def test_types_in_args(session: Session) -> None:
+    text = flow_text("""
+        flow:
+            name: Types
+            args:
+                defs:
+                    Item: {sku: string}
+                in:
+                    item: It
+            node:
+                a:
+                    with: item
+    """)
+    uri = await session.open("types.yaml", text)
+    items = await _complete(session, uri, text, "item: It", len("item: It"))
+    assert {"string", "int", "date", "Item"} <= set(_labels(items))
+    session.close(uri)
+
+
+# ---------------------------------------------------------------------- hover
+
+
+async def _hover(session: Session, uri: str, text: str, needle: str, delta: int = 1
+                 ) -> str:
+    result = await session.client.text_document_hover_async(types.HoverParams(
+        text_document=_doc(uri), position=position_of(text, needle, delta)))
+    assert result is not None and isinstance(result.contents, types.MarkupContent)
+    return result.contents.value
+
+
+async def test_hover_shows_nodes_tools_functions_types_and_comments(session: Session,
+                                                                    view_text: str) -> None:
+    uri = session.uri("customer_view.yaml")
+    node = await _hover(session, uri, view_text, "customer:")
+    assert node.startswith("**customer** — tool call (exec) node")
+    assert "customer: Customer" in node
+    tool = await _hover(session, uri, view_text, "api://crm-service/customer")
+    assert "| `id` | `string` | yes | customer id |" in tool
+    assert "returns `Customer`" in tool
+    expression = await _hover(session, uri, view_text, "customer.level", 10)
+    assert "customer.level: string?" in expression
+    method = await _hover(session, uri, view_text, "sum('amount')")
+    assert method.startswith("```gml\narray.sum(") and "Sum of the numbers" in method
+    function = await _hover(session, uri, view_text, "DATE('-3M')")
+    assert "DATE([spec: any]) -> date" in function
+    comment = await _hover(session, uri, view_text, "customerId: string")
+    assert "input customerId: string" in comment and "customer id (required)" in comment
+    reference = await _hover(session, uri, view_text, "orders = orderCount", 10)
+    assert "orderCount: long" in reference
+
+
+# ---------------------------------------------------------------------- navigation
+
+
+async def test_definition_and_references_of_a_node_id_used_in_gml(session: Session,
+                                                                  view_text: str) -> None:
+    uri = session.uri("customer_view.yaml")
+    use = position_of(view_text, "name = customer.name", 8)
+    found = await session.client.text_document_definition_async(types.DefinitionParams(
+        text_document=_doc(uri), position=use))
+    assert isinstance(found, list) and len(found) == 1
+    assert found[0].range.start == position_of(view_text, "customer:")
+    refs = await session.client.text_document_references_async(types.ReferenceParams(
+        text_document=_doc(uri), position=use,
+        context=types.ReferenceContext(include_declaration=True)))
+    assert refs is not None
+    assert [(r.range.start.line, r.range.start.character) for r in refs] == [
+        (16, 8), (32, 26), (34, 26), (48, 21), (49, 23)]
+
+
+async def test_definition_of_a_flow_target_opens_the_called_file(session: Session) -> None:
+    text = flow_text("""
+        flow:
+            name: Caller
+            node:
+                hello:
+                    exec: flow://greeting
+                    args: name = 'Ann'
+    """)
+    uri = await session.open("calls_greeting.yaml", text)
+    found = await session.client.text_document_definition_async(types.DefinitionParams(
+        text_document=_doc(uri), position=position_of(text, "flow://greeting", 8)))
+    assert isinstance(found, list)
+    assert found[0].uri == (session.project / "flows" / "greeting.yaml").resolve().as_uri()
+    session.close(uri)
+
+
+async def test_rename_a_node_updates_targets_and_gml(session: Session, view_text: str
+                                                     ) -> None:
+    uri = session.uri("customer_view.yaml")
+    edit = await session.client.text_document_rename_async(types.RenameParams(
+        text_document=_doc(uri), position=position_of(view_text, "gold:", 1),
+        new_name="premium"))
+    assert edit is not None and edit.changes is not None
+    ranges = [(e.range.start.line, e.range.start.character) for e in edit.changes[uri]]
+    assert ranges == [(37, 8), (33, 26), (52, 24)]
+    assert {e.new_text for e in edit.changes[uri]} == {"premium"}
+
+
+async def test_rename_a_variable_in_vars_sets_and_reads(session: Session) -> None:
+    text = flow_text("""
+        flow:
+            name: Counter
+            vars: seen = 0
+            node:
+                count:
+                    with: seen + 1
+                    sets: seen = seen + 1
+    """)
+    uri = await session.open("counter.yaml", text)
+    edit = await session.client.text_document_rename_async(types.RenameParams(
+        text_document=_doc(uri), position=position_of(text, "seen + 1", 1),
+        new_name="visits"))
+    assert edit is not None and edit.changes is not None
+    assert sorted((e.range.start.line, e.range.start.character)
+                  for e in edit.changes[uri]) == [(2, 10), (5, 18), (6, 18), (6, 25)]
+    session.close(uri)
+
+
+# ---------------------------------------------------------------------- the rest
+
+
+async def test_inlay_hints_show_inferred_output_types(session: Session, view_text: str
+                                                      ) -> None:
+    uri = session.uri("customer_view.yaml")
+    end = types.Position(line=len(view_text.splitlines()), character=0)
+    found = await session.client.text_document_inlay_hint_async(types.InlayHintParams(
+        text_document=_doc(uri), range=types.Range(start=types.Position(line=0, character=0),
+                                                   end=end)))
+    assert found is not None
+    labels = {(h.position.line, str(h.label)) for h in found}
+    assert (16, "→ Customer") in labels
+    assert (20, "→ long") in labels
+    assert not any(line == 30 for line, _ in labels)  # a switch has no output
+
+
+async def test_quick_fix_for_did_you_mean(session: Session) -> None:
+    text = flow_text("""
+        flow:
+            name: Typos
+            args:
+                in:
+                    customerId: string
+            node:
+                customer:
+                    exec: api://crm-service/customer
+                    args: id = customerId
+                    nxet: merge
+                merge:
+                    with: customer.nmae
+    """)
+    uri = await session.open("typos.yaml", text)
+    diagnostics = await session.diagnostics(uri, 1)
+    actions = await session.client.text_document_code_action_async(types.CodeActionParams(
+        text_document=_doc(uri), range=types.Range(
+            start=types.Position(line=0, character=0),
+            end=types.Position(line=12, character=0)),
+        context=types.CodeActionContext(diagnostics=diagnostics)))
+    assert actions is not None
+    fixes = {a.title: a for a in actions if isinstance(a, types.CodeAction)}
+    assert set(fixes) == {"Change to 'next'", "Change to 'name'"}
+    edit = fixes["Change to 'name'"].edit
+    assert edit is not None and edit.changes is not None
+    change = edit.changes[uri][0]
+    assert (change.range.start.line, change.range.start.character,
+            change.range.end.character) == (11, 27, 31)
+    session.close(uri)
+
+
+async def test_semantic_tokens_for_gml_inside_yaml(session: Session) -> None:
+    text = flow_text("""
+        flow:
+            name: Tokens
+            args:
+                in:
+                    orders: any[]
+            node:
+                big:
+                    with: orders.filter(o => o.amount > 100).count()
+    """)
+    uri = await session.open("tokens.yaml", text)
+    result = await session.client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=_doc(uri)))
+    assert result is not None
+    data = result.data
+    tokens = [tuple(data[i:i + 5]) for i in range(0, len(data), 5)]
+    # orders (readonly variable), filter (library method), o (parameter declaration),
+    # o (parameter), amount (property), 100 (number), count (library method)
+    assert tokens == [(7, 18, 6, 0, 2), (0, 7, 6, 4, 4), (0, 7, 1, 1, 1), (0, 5, 1, 1, 0),
+                      (0, 2, 6, 2, 0), (0, 9, 3, 6, 0), (0, 5, 5, 4, 4)]
+    session.close(uri)

@@ -1,0 +1,78 @@
+"""Fast unit tests of the server's pure parts: positions, offset mapping, the completion
+context, quick-fix ranges and the diagnostics mapping."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+import fdl
+from gml import Span
+from lsp._context import close_statement, line_context, map_offset, statement_prefix
+from lsp._positions import LineIndex
+from lsp.actions import replacement
+from lsp.analysis import analyze
+from lsp.diagnostics import to_lsp_all
+
+
+def test_positions_count_utf16_units_and_convert_back() -> None:
+    text = "a: '😋x'\nb: 你好\n"
+    index = LineIndex(text)
+    x = text.index("x")
+    assert index.position(x) == types.Position(line=0, character=6)  # 😋 is two units
+    assert index.offset(types.Position(line=0, character=6)) == x
+    hao = text.index("好")
+    assert index.position(hao) == types.Position(line=1, character=4)
+    assert LineIndex(text, "utf-8").position(hao) == types.Position(line=1, character=6)
+    assert LineIndex(text, "utf-32").position(x) == types.Position(line=0, character=5)
+    assert index.offset(types.Position(line=9, character=0)) == len(text)
+
+
+def test_diagnostics_map_to_ranges_on_non_ascii_lines() -> None:
+    text = "flow:\n    name: 名字\n    node:\n        a:\n            with: \"'😋' + nope\"\n"
+    analysis = analyze("file:///x.yaml", text)
+    [diagnostic] = to_lsp_all(analysis.diagnostics, analysis.lines)
+    assert diagnostic.code == "G204"
+    assert (diagnostic.range.start.line, diagnostic.range.start.character,
+            diagnostic.range.end.character) == (4, 26, 30)
+
+
+def test_map_offset_carries_offsets_across_an_edit() -> None:
+    old = "abc\ndef\nghi\n"
+    new = "abc\ndeXXf\nghi\n"
+    assert map_offset(old, new, 2) == 2
+    assert map_offset(old, new, new.index("XX") + 1) == old.index("e") + 1
+    assert map_offset(old, new, new.index("ghi")) == old.index("ghi")
+
+
+def test_line_context_tells_keys_values_and_text_apart() -> None:
+    text = "    node:\n        a:\n            nex\n            with: cust\n    x + y"
+    assert line_context(text, text.index("nex") + 3).kind == "key"
+    value = line_context(text, text.index("cust") + 4)
+    assert (value.kind, value.key, value.value) == ("value", "with", "cust")
+    assert line_context(text, len(text)).kind == "text"
+
+
+def test_statements_are_completed_for_the_parser() -> None:
+    assert statement_prefix("a = 1, b = orders.filter(o => o.") == " b = orders.filter(o => o."
+    assert statement_prefix("x = 'abc") is None
+    assert close_statement("orders.filter(o => o.x") == "orders.filter(o => o.x)"
+    assert close_statement("{a: [f(x") == "{a: [f(x)]}"
+
+
+def test_quick_fix_replaces_the_word_or_the_tool_part() -> None:
+    text = "exec: apx://crm/customer?timeout=1\nwith: customer.nmae + 1"
+    uri = Span(text.index("apx"), text.index("\n"))
+    assert replacement(text, uri, "E301", "api") == Span(6, 9)
+    assert replacement(text, uri, "E301", "apx://crm/client") == Span(6, 24)
+    name = text.index("nmae")
+    assert replacement(text, Span(name, name + 4), "G205", "name") == Span(name, name + 4)
+
+
+def test_an_analysis_keeps_scopes_when_the_flow_has_errors() -> None:
+    text = "flow:\n    name: x\n    vars: n = 1\n    node:\n        a:\n            with: n + zz\n"
+    analysis = analyze("file:///x.yaml", text)
+    assert not analysis.inspection.result.ok
+    source = analysis.field_at(text.index("zz"))
+    assert source is not None and source.key == "a.with"
+    assert "n" in source.scope and "a" in source.scope
+    assert isinstance(fdl.inspect_text(text).compiler, object)
