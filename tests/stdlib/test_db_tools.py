@@ -11,6 +11,7 @@ import socket
 import textwrap
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 import pendulum
 import pytest
 import trio
+from hypothesis import given
+from hypothesis import strategies as st
 
 import fdl
 from gml.types import (
@@ -760,3 +763,22 @@ async def test_cql_parameters_come_from_visible_variables_and_each_reads_a_strea
         assert len(iterations) == 50
     finally:
         await tools.aclose()
+
+
+ZONES = ["UTC", "Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Lord_Howe"]
+
+
+@given(moment=st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1),
+                           timezones=st.sampled_from([pendulum.timezone(z) for z in ZONES])),
+       zone=st.sampled_from(ZONES), naive=st.booleans())
+def test_dates_read_back_equal_pendulums_own_conversion(moment: datetime, zone: str,
+                                                        naive: bool) -> None:
+    from stdlib.tools._sqltypes import from_db
+
+    tz = pendulum.timezone(zone)
+    stored = moment.replace(tzinfo=None).isoformat() if naive else moment.isoformat()
+    expected = pendulum.instance(pendulum.parse(stored, tz="UTC")).in_tz(tz)
+    got = from_db(stored, "date", tz)
+    assert got == expected
+    assert (got.utcoffset(), got.tzinfo.name, got.fold) == (
+        expected.utcoffset(), expected.tzinfo.name, expected.fold)
