@@ -154,7 +154,11 @@ class Driver:
             elif op == SLEEP:
                 self._spawn(inst, self._sleep)
             elif op == PULL:
-                self._spawn(inst, self.executor.pull)
+                pulled = self.executor.pull_nowait(inst)
+                if pulled is None:
+                    self._spawn(inst, self.executor.pull)
+                else:  # an element at hand: no task, no trip through the scheduler
+                    queue.append(pulled)
             elif op == RUN and inst.node is not None and inst.node.kind == "tool":
                 self._spawn(inst, self._call)
             else:

@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 import pendulum
+import trio
 
 import gml
 from compiler.plan import Field, Plan, PlanNode
@@ -307,18 +308,37 @@ class Executor:
             return Failed(key, self.now(), _stale(StaleStream(inst.path), inst.path))
         try:
             item = await stream.__aiter__().__anext__()
-        except StopAsyncIteration:
+        except Exception as error:
+            return self._pull_failed(inst, error)
+        return Pulled(key, self.now(), item)
+
+    def pull_nowait(self, inst: Instance) -> Event | None:
+        """`pull` without waiting, when the stream has its next element at hand (a fetched
+        batch of rows); None when it would have to wait (then `pull` in a task)."""
+        stream = self.streams.get(inst.key)
+        if stream is None:
+            return None
+        try:
+            item = stream.next_nowait()
+        except trio.WouldBlock:
+            return None
+        except Exception as error:
+            return self._pull_failed(inst, error)
+        return Pulled(inst.key, self.now(), item)
+
+    def _pull_failed(self, inst: Instance, error: Exception) -> Event:
+        """The end of a stream (StopAsyncIteration) or its failure, as the event."""
+        key = inst.key
+        if isinstance(error, StopAsyncIteration):
             del self.streams[key]
             return Pulled(key, self.now(), None, True)
-        except ToolError as error:
+        if isinstance(error, ToolError):
             failure = error.to_dict()
             failure["node"] = inst.path
             return Failed(key, self.now(), failure)
-        except Exception as error:
-            return Failed(key, self.now(), {
-                "code": "F409", "message": f"the stream failed unexpectedly: "
-                f"{type(error).__name__}", "node": inst.path, "type": "tool"})
-        return Pulled(key, self.now(), item)
+        return Failed(key, self.now(), {
+            "code": "F409", "message": f"the stream failed unexpectedly: "
+            f"{type(error).__name__}", "node": inst.path, "type": "tool"})
 
     async def close(self) -> None:
         """Close the streams still open (an ``each`` that failed or was cancelled)."""

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import trio
+
 __all__ = ["StaleStream", "Stream", "is_stream"]
 
 
@@ -29,6 +31,16 @@ class Stream:
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._iterator
+
+    def next_nowait(self) -> Any:
+        """The next element when the source has it at hand (a fetched batch), without
+        waiting: sources may offer ``next_nowait()``, which raises `trio.WouldBlock` when
+        the next element needs waiting and `StopAsyncIteration` at the end. Sources without
+        it always "would block" (the runtime then awaits ``__anext__`` in a task)."""
+        take = getattr(self._iterator, "next_nowait", None)
+        if take is None:
+            raise trio.WouldBlock
+        return take()
 
     async def aclose(self) -> None:
         """Release what the stream holds (a cursor), if it can say so."""

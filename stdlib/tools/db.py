@@ -1008,6 +1008,20 @@ class RecordStream:
                 raise StopAsyncIteration
         return self._buffer.popleft()
 
+    def next_nowait(self) -> dict[str, Any]:
+        """The next record of the fetched batch without waiting (see `runtime.Stream`).
+
+        Raises:
+            trio.WouldBlock: the batch is used up and the database has more (or has not
+                been asked yet): ``__anext__`` fetches the next batch.
+            StopAsyncIteration: no more records.
+        """
+        if self._buffer:
+            return self._buffer.popleft()
+        if self.exhausted or self._closed:
+            raise StopAsyncIteration
+        raise trio.WouldBlock
+
     def _open(self, conn: Any) -> list[Any]:
         self._cursor = self._tool.db.driver.stream_cursor(conn)
         self._cursor.execute(self._sql, self._params)

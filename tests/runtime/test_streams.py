@@ -147,3 +147,68 @@ async def test_each_over_a_plain_value_still_works(source: str) -> None:
                     with: n
     """)
     assert result.output == 0
+
+
+class Batched:
+    """An async iterator that has batches of ``size`` elements at hand (``next_nowait``,
+    like a database stream's fetched rows) and must wait for the next batch."""
+
+    def __init__(self, count: int, size: int, log: list[str], fail_at: int | None = None
+                 ) -> None:
+        self.count, self.size, self.log, self.fail_at = count, size, log, fail_at
+        self.next = 0
+        self.buffered = 0
+        self.waits = 0
+
+    def __call__(self, args: dict[str, Any]) -> Batched:
+        return self
+
+    def __aiter__(self) -> Batched:
+        return self
+
+    def _take(self) -> dict[str, Any]:
+        n = self.next
+        if n == self.fail_at:
+            raise ToolError("DB500", "cursor lost", retryable=False)
+        self.next += 1
+        self.buffered -= 1
+        self.log.append(f"row {n}")
+        return {"id": n, "amount": 10}
+
+    def next_nowait(self) -> dict[str, Any]:
+        if self.next >= self.count:
+            raise StopAsyncIteration
+        if self.buffered == 0:
+            raise trio.WouldBlock
+        return self._take()
+
+    async def __anext__(self) -> dict[str, Any]:
+        if self.next >= self.count:
+            raise StopAsyncIteration
+        if self.buffered == 0:
+            self.waits += 1
+            await trio.sleep(0.5)  # fetch the next batch
+            self.buffered = self.size
+        return self._take()
+
+    async def aclose(self) -> None:
+        self.log.append("closed")
+
+
+@pytest.mark.parametrize("fail_at", [None, 4])
+async def test_elements_at_hand_are_taken_without_waiting_in_the_same_order(
+        autojump_clock: Any, fail_at: int | None) -> None:
+    log: list[str] = []
+    source = Batched(7, 3, log, fail_at)
+    result = await run_flow(FLOW, tools={"db://shop.order/stream": source,
+                                         "api://t/work": worker(log)})
+    if fail_at is None:
+        assert result.output == 70
+        assert log == [entry for n in range(7) for entry in (f"row {n}", f"work {n}")]
+        assert source.waits == 3  # one wait per batch of three: the others were at hand
+    else:
+        assert result.output == {"failed": "DB500", "node": "proc"}
+        assert log == ["row 0", "work 0", "row 1", "work 1", "row 2", "work 2", "row 3",
+                       "work 3", "closed"]
+    assert [e["index"] for e in result.events if e["type"] == "iteration.started"] == list(
+        range(7 if fail_at is None else 4))
