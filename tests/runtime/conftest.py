@@ -1,17 +1,33 @@
-"""Runtime tests: trio mode for this folder only (style.md §18), and helpers to compile a
-flow and run it on trio's mock clock."""
+"""Runtime tests: every async test of this folder runs under trio (style.md §18), and
+helpers to compile a flow and run it on trio's mock clock.
+
+The folder's async tests get the ``trio`` mark here rather than through pytest-trio's trio
+mode, which is a setting of the whole session: it would also claim the asyncio tests of
+``tests/lsp`` (pytest-lsp) when both folders run together."""
 
 from __future__ import annotations
 
+import inspect
 import textwrap
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
-from pytest_trio.enable_trio_mode import *  # noqa: F403
+import pytest
 
 import fdl
 from compiler.plan import Plan
 from runtime import RunResult, Runtime
+
+_HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the coroutine tests of this folder (and only those) as trio tests."""
+    for item in items:
+        function = getattr(item, "function", None)
+        if item.path.is_relative_to(_HERE) and inspect.iscoroutinefunction(function):
+            item.add_marker(pytest.mark.trio)
 
 
 def plan_of(text: str) -> Plan:
