@@ -492,8 +492,11 @@ class FlowCompiler:
                                      f"not '{value}'", span)
             options[name] = value
         known = self.known_tool(uri)
+        defaults = {name: arg.default for name, arg in known.inputs.items()
+                    if arg.default is not None} if known else {}
         return ToolRef(uri.text, uri.type, uri.code, options, known is not None,
-                       tuple(known.inputs) if known else (), known.out if known else ANY)
+                       tuple(known.inputs) if known else (), known.out if known else ANY,
+                       defaults)
 
     def known_tool(self, uri: ToolUri) -> ToolSignature | None:
         catalog = self.catalog

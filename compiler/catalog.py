@@ -42,6 +42,9 @@ class ToolArg:
     type: Type = ANY
     required: bool = False
     description: str | None = None
+    default: str | None = None
+    """The default as GML source (tools.md §4: used when neither the call nor a visible
+    variable gives the argument)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,8 @@ class ToolRef:
     known: bool = False
     arguments: tuple[str, ...] = ()
     out: Type = ANY
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    """The declared defaults of arguments (GML source), applied by the runtime."""
 
     @property
     def base(self) -> str:
@@ -105,6 +107,8 @@ class ToolRef:
         if self.known:
             out["arguments"] = list(self.arguments)
             out["out"] = str(self.out)
+        if self.defaults:
+            out["defaults"] = dict(self.defaults)
         return out
 
 

@@ -9,13 +9,14 @@ search) is a separate component; this is what the compiler needs to check calls.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
 from fdl._diagnostics import Diagnostic, Reporter
 from fdl._reader import _Reader
 from fdl._yaml import YamlText, YMap, YScalar, load_yaml
-from fdl.flow import Args
+from fdl.flow import Args, Gml
 from gml import Span
 from gml._source import Source
 from gml.types import (
@@ -33,7 +34,7 @@ from gml.types import (
 from ._types import TypeResolver, is_required
 from .catalog import StaticCatalog, ToolArg, ToolSignature
 
-__all__ = ["db_operations", "load_tool_dir", "read_tool_spec"]
+__all__ = ["db_operations", "default_source", "load_tool_dir", "read_tool_spec"]
 
 SPEC_KEYS = ("type", "code", "name", "desp", "version", "tags", "args", "config", "category",
              "tenant")
@@ -44,8 +45,17 @@ def _inputs(args: Args, types: TypeResolver) -> dict[str, ToolArg]:
     for name, decl in args.inputs.items():
         t = types.parse(decl.type) if decl.type is not None else None
         found[name] = ToolArg(name, t or ANY, is_required(t, decl.default is not None),
-                              decl.description)
+                              decl.description, default_source(decl.default))
     return found
+
+
+def default_source(default: Gml | None) -> str | None:
+    """A declared default as GML source: its text, or a YAML literal written as GML."""
+    if default is None:
+        return None
+    if default.text is not None:
+        return default.text
+    return json.dumps(default.literal, ensure_ascii=False)
 
 
 def db_operations(table: str, record: Type, key: str = "id") -> list[ToolSignature]:

@@ -404,11 +404,12 @@ def _execute(job: _Job) -> NoReturn:
         else:
             result = trio.run(main)
     except BaseException as error:  # trio wraps errors of the run's tasks in groups
+        job.tooling.close()
         _run_error(error, job, run_id)
     finally:
         if job.store is not None:
             job.store.close()
-        job.tooling.close()
+    _record_calls(job, result)
 
     ok = result.status == "completed"
     if job.as_json:
@@ -424,6 +425,21 @@ def _execute(job: _Job) -> NoReturn:
         sys.exit(1)
     click.echo(to_json_text(result.output, pretty=True))
     sys.exit(0)
+
+
+def _record_calls(job: _Job, result: RunResult) -> None:
+    """Count the run's tool calls into the registry's call statistics (tools.md §3); a
+    registry that cannot take them is a warning, never a failed run."""
+    from stdlib.registry import RegistryError
+
+    registry = job.tooling.registry
+    try:
+        if registry is not None and job.mocks is None:  # mocked calls are not the tool's
+            registry.record_calls(result.events, tenant=job.tenant)
+    except RegistryError as error:
+        click.echo(f"warning: the call statistics were not recorded: {error}", err=True)
+    finally:
+        job.tooling.close()
 
 
 def _hint(parts: Sequence[str], mock: Path | None, tools_dir: Path | None,
@@ -467,11 +483,12 @@ def _resume_job(run_id: str, store_option: str | None, mock: Path | None,
         if text is not None and text != record.source:
             click.echo(f"note: {file} changed since run {run_id} started; resuming the flow "
                        "as it was then", err=True)
-    tenant = record.context.get("tenantId")
-    tooling, tools = _tooling(tools_dir, config, tenant if isinstance(tenant, str) else None)
+    context_tenant = record.context.get("tenantId")
+    tenant = context_tenant if isinstance(context_tenant, str) else None
+    tooling, tools = _tooling(tools_dir, config, tenant)
     plan = _compile(record.source, record.path or "<flow>", tooling.catalog)
-    return _Job(plan, config, mocks, store, as_json, hint, tooling, tools, resume=record,
-                store_option=store_option)
+    return _Job(plan, config, mocks, store, as_json, hint, tooling, tools, tenant=tenant,
+                resume=record, store_option=store_option)
 
 
 # --- fdl run -----------------------------------------------------------------------------

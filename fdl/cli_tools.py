@@ -1,16 +1,19 @@
 """``fdl tools``: the tool registry on the command line (spec/interfaces.md §1, tools.md §3).
 
 Commands: ``list``, ``show``, ``search``, ``register``, ``export`` (``--format openai|mcp|
-jsonschema``), plus ``pin`` and ``remove``. The registry is ``<state>/registry.db`` of the
-project configuration (``state:``, default ``.fdl/``), or ``--registry PATH``. Every
-command first syncs the configured tool folders into it (``tools:``, a folder or a list of
-folders; without the key, ``tools/`` beside the configuration when it exists), unless
-``--no-sync``; a sync of unchanged folders only stats their files. Problems of ToolSpec
-files are printed on stderr as ``path:line:col: error[CODE]: field: message``.
+jsonschema``), ``import-openapi`` (an OpenAPI 3.x document as ``api`` tools), plus ``pin``
+and ``remove``. ``show`` and ``list --stats`` print call statistics recorded from runs.
+The registry is ``<state>/registry.db`` of the project configuration (``state:``, default
+``.fdl/``), or ``--registry PATH``. Every command first syncs the configured tool folders
+into it (``tools:``, a folder or a list of folders; without the key, ``tools/`` beside the
+configuration when it exists), unless ``--no-sync``; a sync of unchanged folders only stats
+their files. Problems of ToolSpec files are printed on stderr as
+``path:line:col: error[CODE]: field: message``.
 
-Exit codes: 0 success, 1 a ToolSpec has errors, a version conflicts, or a tool is unknown,
-2 usage error (including a registry file that cannot be opened). Machine-readable output
-(``--json``, ``export``) goes to stdout.
+Exit codes: 0 success, 1 a ToolSpec has errors, a version conflicts, a tool is unknown, or
+an OpenAPI document cannot be read or is not OpenAPI 3.x (parts it cannot translate are
+warnings: exit 0), 2 usage error (including a registry file that cannot be opened).
+Machine-readable output (``--json``, ``export``) goes to stdout.
 
 This module imports `fdl.cli` lazily: `fdl.cli` registers the group at its end.
 """
@@ -29,7 +32,7 @@ import click
 from ._config import find_config
 
 if TYPE_CHECKING:
-    from stdlib.registry import Registry, SpecProblem, ToolSpec
+    from stdlib.registry import CallStats, Registry, SpecProblem, ToolSpec
 
 __all__ = ["REGISTRY_FILE", "tool_folders", "tools_group"]
 
@@ -163,23 +166,88 @@ def tools_group() -> None:
 @click.option("--tag", metavar="TAG", help="Only tools with this tag.")
 @click.option("--category", metavar="C", help="Only tools of this category.")
 @_tenant_option
+@click.option("--stats", "with_stats", is_flag=True,
+              help="Add call statistics (calls, failures, mean and max duration).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @_registry_option
 @_no_sync_option
 def list_command(tool_type: str | None, tag: str | None, category: str | None,
-                 tenant: str | None, as_json: bool, registry_option: str | None,
-                 no_sync: bool) -> None:
+                 tenant: str | None, with_stats: bool, as_json: bool,
+                 registry_option: str | None, no_sync: bool) -> None:
     """List tools (their default versions) by type and code."""
     with _registry(registry_option, sync=not no_sync) as registry:
         specs = registry.list(tenant=tenant, type=tool_type, tag=tag, category=category)
+        totals = _totals(registry.call_stats(tool_type, tenant=tenant)) if with_stats else {}
     if as_json:
-        _json([_summary(spec) for spec in specs])
+        _json([{**_summary(spec), **({"stats": _total_dict(totals.get(spec.uri))}
+                                     if with_stats else {})} for spec in specs])
         return
     if not specs:
         click.echo("no tools", err=True)
         return
-    _table(["TOOL", "VERSION", "NAME", "TAGS"],
-           [[s.uri, s.version, s.name or s.desp or "", ", ".join(s.tags)] for s in specs])
+    if not with_stats:
+        _table(["TOOL", "VERSION", "NAME", "TAGS"],
+               [[s.uri, s.version, s.name or s.desp or "", ", ".join(s.tags)] for s in specs])
+        return
+    rows = []
+    for s in specs:
+        total = totals.get(s.uri)
+        rows.append([s.uri, s.version, str(total.calls if total else 0),
+                     str(total.failures if total else 0),
+                     _ms(total.mean_duration) if total else "-",
+                     _ms(total.max_duration) if total and total.calls else "-",
+                     s.name or s.desp or ""])
+    _table(["TOOL", "VERSION", "CALLS", "FAILED", "MEAN", "MAX", "NAME"], rows)
+
+
+def _totals(stats: Sequence[CallStats]) -> dict[str, CallStats]:
+    """Statistics by tool URI; the operations of a db table summed under the table."""
+    totals: dict[str, CallStats] = {}
+    for entry in stats:
+        uri = entry.uri
+        if entry.type == "db" and "/" in entry.code:
+            uri = f"db://{entry.code.rpartition('/')[0]}"
+        known = totals.get(uri)
+        totals[uri] = entry if known is None else known.combine(entry)
+    return totals
+
+
+def _total_dict(stats: CallStats | None) -> dict[str, Any]:
+    if stats is None:
+        return {"calls": 0, "failures": 0, "retries": 0, "mean_duration": None,
+                "max_duration": None, "last_call": None}
+    return {"calls": stats.calls, "failures": stats.failures, "retries": stats.retries,
+            "mean_duration": stats.mean_duration, "max_duration": stats.max_duration,
+            "last_call": stats.last_call}
+
+
+def _ms(seconds: float | None) -> str:
+    """A duration for people: ``850 ms``, ``1.2 s``."""
+    if seconds is None:
+        return "-"
+    if seconds < 1:
+        return f"{seconds * 1000:.3g} ms"
+    return f"{seconds:.3g} s"
+
+
+def _stats_line(stats: CallStats) -> str:
+    """``12 calls (2 failed, 3 retries); mean 120 ms, p50 <= 100 ms, p95 <= 500 ms, max
+    812 ms; last 2025-06-01 10:00:00Z``."""
+    import datetime as dt
+
+    text = f"{stats.calls} call{'s' if stats.calls != 1 else ''}"
+    extra = [f"{stats.failures} failed"] if stats.failures else []
+    if stats.retries:
+        extra.append(f"{stats.retries} retr{'ies' if stats.retries != 1 else 'y'}")
+    if extra:
+        text += f" ({', '.join(extra)})"
+    if stats.calls:
+        text += (f"; mean {_ms(stats.mean_duration)}, p50 <= {_ms(stats.percentile(50))}, "
+                 f"p95 <= {_ms(stats.percentile(95))}, max {_ms(stats.max_duration)}")
+    if stats.last_call is not None:
+        when = dt.datetime.fromtimestamp(stats.last_call, dt.UTC)
+        text += f"; last {when:%Y-%m-%d %H:%M:%S}Z"
+    return text
 
 
 def _input_rows(spec: ToolSpec) -> list[dict[str, Any]]:
@@ -216,6 +284,7 @@ def show_command(uri: str, version: str | None, tenant: str | None, as_json: boo
             code = code.rpartition("/")[0]
             spec = registry.get(tool_type, code, version, tenant=tenant)
         versions = registry.versions(tool_type, code, tenant=tenant)
+        stats = registry.call_stats(tool_type, code, tenant=tenant)
     if spec is None:
         known = f" (versions: {', '.join(v.version for v in versions)})" if versions else ""
         _fail(f"{tool_type}://{code}" + (f" version {version}" if version else "")
@@ -225,7 +294,8 @@ def show_command(uri: str, version: str | None, tenant: str | None, as_json: boo
     if as_json:
         _json({**_summary(spec), "config": spec.config, "args": spec.args,
                "inputs": _input_rows(spec), "out": None if out is None else str(out),
-               "operations": operations, "versions": [v.to_dict() for v in versions]})
+               "operations": operations, "versions": [v.to_dict() for v in versions],
+               "stats": [entry.to_dict() for entry in stats]})
         return
     click.echo(f"{spec.uri}  {spec.version}")
     for label, value in (("name", spec.name), ("desp", spec.desp),
@@ -254,6 +324,12 @@ def show_command(uri: str, version: str | None, tenant: str | None, as_json: boo
     marks = [v.version + (" (default, pinned)" if v.pinned else " (default)" if v.default
                           else "") for v in versions]
     click.echo(f"versions: {', '.join(marks)}")
+    if spec.type == "db":
+        click.echo("calls:" + ("" if stats else " none recorded"))
+        for entry in stats:
+            click.echo(f"  {entry.code.rpartition('/')[2]}: {_stats_line(entry)}")
+    else:
+        click.echo(f"calls: {_stats_line(stats[0]) if stats else 'none recorded'}")
 
 
 @tools_group.command("search")
@@ -338,6 +414,151 @@ def register_command(paths: tuple[Path, ...], tenant: str | None, as_json: bool,
     added = sum(1 for r in done if r.status != "unchanged")
     click.echo(f"registered {added} of {len(done)} tools ({len(done) - added} unchanged)",
                err=True)
+
+
+@tools_group.command("import-openapi")
+@click.argument("source")
+@click.option("--service", required=True, metavar="NAME",
+              help="The service name: tools are api://NAME/<operation>; its URL comes from "
+                   "services.NAME of the configuration.")
+@click.option("--version", "version", metavar="V",
+              help="The tools' version (default: info.version of the document).")
+@click.option("--tag", "tags", multiple=True, metavar="T",
+              help="Add this tag to every tool (repeatable).")
+@click.option("--tenant", metavar="T", help="Register the tools for this tenant only.")
+@click.option("--write", "write_dir", metavar="DIR", type=click.Path(path_type=Path),
+              help="Write one ToolSpec YAML file per tool into DIR instead of registering.")
+@click.option("--force", is_flag=True, help="With --write: overwrite changed files.")
+@click.option("--dry-run", is_flag=True, help="Translate and report, but change nothing.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"tools": [uris], "problems": [{pointer, message}]}.')
+@_registry_option
+@_no_sync_option
+def import_openapi_command(source: str, service: str, version: str | None,
+                           tags: tuple[str, ...], tenant: str | None, write_dir: Path | None,
+                           force: bool, dry_run: bool, as_json: bool,
+                           registry_option: str | None, no_sync: bool) -> None:
+    """Import the operations of an OpenAPI 3.0/3.1 document (a file or an http(s) URL) as
+    api tools: registered in the project registry, or written as ToolSpec files (--write).
+
+    What cannot be translated exactly is reported on stderr as SOURCE#/pointer: message;
+    those are warnings (exit 0). A document that cannot be read or is not OpenAPI 3.x is
+    an error (exit 1)."""
+    from stdlib.registry import (
+        OpenApiError,
+        ToolSpecError,
+        VersionConflictError,
+        import_openapi,
+        load_openapi,
+    )
+
+    if version is not None and not _is_version(version):
+        raise click.BadParameter(f"'{version}' is not a semantic version such as 1.2.0",
+                                 param_hint="--version")
+    if tenant is not None and not tenant.strip():
+        raise click.BadParameter("a tenant is a non-empty name", param_hint="--tenant")
+    try:
+        document = load_openapi(source)
+        found = import_openapi(document, service=service, version=version, tags=tags,
+                               tenant=tenant)
+    except OpenApiError as error:
+        _fail(str(error))
+    except ValueError as error:  # the service name (the version was checked above)
+        raise click.BadParameter(str(error), param_hint="--service") from None
+    shown = source if source.startswith(("http://", "https://")) else str(Path(source))
+    for problem in found.problems:
+        click.echo(f"{shown}{problem.pointer}: {problem.message}", err=True)
+    uris = [spec.uri for spec in found.tools]
+    lines: list[str] = []
+    files: list[str] = []
+    if write_dir is not None:
+        files, lines = _write_specs(found.tools, write_dir, force=force, dry_run=dry_run)
+    elif not dry_run:
+        origin = source if source.startswith(("http://", "https://")) else str(
+            Path(source).resolve())
+        with _registry(registry_option, sync=not no_sync, create=True) as registry:
+            try:
+                done = registry.register_many(found.tools, tenant=tenant,
+                                              source=f"openapi:{origin}")
+            except ToolSpecError as error:  # pragma: no cover - the importer checks specs
+                _print_problems(error.problems)
+                _fail("nothing was registered; fix the problems above")
+            except VersionConflictError as error:
+                _fail(f"{error}; nothing was registered (import with --version V to add "
+                      "the changed document as a new version)")
+        lines = [f"{r.status:<9}  {r.spec.uri}  {r.spec.version}" for r in done]
+    else:
+        lines = [f"{'would add':<9}  {spec.uri}  {spec.version}" for spec in found.tools]
+    if as_json:
+        result: dict[str, Any] = {"tools": uris,
+                                  "problems": [p.to_dict() for p in found.problems]}
+        if write_dir is not None:
+            result["files"] = files
+        _json(result)
+    else:
+        for line in lines:
+            click.echo(line)
+    what = ("would import" if dry_run else "wrote" if write_dir is not None else "imported")
+    click.echo(f"{what} {len(found.tools)} tool{'s' if len(found.tools) != 1 else ''} "
+               f"(version {found.version}) from {shown}; {len(found.problems)} "
+               f"problem{'s' if len(found.problems) != 1 else ''}", err=True)
+    if found.servers:
+        click.echo(f"hint: configure the service in fdl.yaml: services: {{{service}: {{url: "
+                   f"{found.servers[0]}}}}}", err=True)
+
+
+def _is_version(text: str) -> bool:
+    from stdlib.registry import is_version
+
+    return is_version(text)
+
+
+def _write_specs(specs: Sequence[ToolSpec], folder: Path, *, force: bool, dry_run: bool
+                 ) -> tuple[list[str], list[str]]:
+    """Write one YAML file per spec into ``folder`` (named after the code's operation);
+    all or nothing: a file that exists with other content stops everything unless
+    ``force``. Returns the files and one status line per file."""
+    from stdlib.registry import spec_to_yaml
+
+    plans: list[tuple[Path, str, str]] = []
+    conflicts: list[Path] = []
+    names: set[str] = set()
+    for spec in specs:
+        stem = spec.code.partition("/")[2].replace("/", "-") or spec.code
+        name = stem
+        number = 2
+        while name.lower() in names:
+            name = f"{stem}-{number}"
+            number += 1
+        names.add(name.lower())
+        path = folder / f"{name}.yaml"
+        text = spec_to_yaml(spec)
+        try:
+            old = path.read_text(encoding="utf-8-sig") if path.exists() else None
+        except (OSError, UnicodeDecodeError):
+            old = ""
+        status = "added" if old is None else "unchanged" if old == text else "replaced"
+        if status == "replaced" and not force:
+            conflicts.append(path)
+        plans.append((path, text, status))
+    if conflicts:
+        for path in conflicts:
+            click.echo(f"{path}: exists with other content", err=True)
+        _fail("nothing was written; use --force to overwrite the files above, or --write "
+              "another folder")
+    lines: list[str] = []
+    if not dry_run:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for path, text, status in plans:
+                if status != "unchanged":
+                    path.write_text(text, encoding="utf-8")
+        except OSError as error:
+            _fail(f"cannot write into {folder}: {error.strerror or error}")
+    for path, _text, status in plans:
+        shown = f"would be {status}" if dry_run and status != "unchanged" else status
+        lines.append(f"{shown:<9}  {path}")
+    return [str(path) for path, _, _ in plans], lines
 
 
 @tools_group.command("export")

@@ -251,6 +251,11 @@ class Executor:
             for name in wanted(args):
                 if name not in args and name in data:
                     args[name] = data[name]
+        if ref.defaults:
+            try:
+                self._defaults(ref.defaults, args, path)
+            except _NodeError as error:
+                return Failed(key, self.now(), error.error)
         nested = self.on_nested
         call = ToolCall(uri=ref.uri, base=ref.base, type=ref.type, code=ref.code, args=args,
                         options=ref.options,
@@ -280,6 +285,22 @@ class Executor:
             return Failed(key, self.now(), {"code": "F406", "message": str(error),
                                             "node": path, "type": "tool"})
         return Returned(inst, raw)
+
+    def _defaults(self, defaults: Mapping[str, str], args: dict[str, Any], path: str) -> None:
+        """Declared defaults of the arguments neither the call nor a visible variable gave
+        (tools.md §4), in declaration order: a default may read the arguments before it."""
+        ctx: gml.EvalContext | None = None
+        for name, source in defaults.items():
+            if name in args:
+                continue
+            if ctx is None:
+                ctx = self.context(self.now())
+            try:
+                args[name] = gml.compile(source).evaluate(dict(args), ctx)
+            except GmlError as error:
+                raise _NodeError({"code": error.code, "message": f"the default of the tool's "
+                                  f"argument '{name}' failed: {error.message}", "node": path,
+                                  "type": "gml"}) from None
 
     def finish_tool(self, returned: Returned, at: float) -> Event:
         """``sets`` and ``with`` of a tool node whose call returned: evaluated in the

@@ -6,11 +6,15 @@
     >>> registry.register(ToolSpec.load("extra/crm_customer.yaml"))  # doctest: +SKIP
     >>> [hit.spec.uri for hit in registry.search("customer")]        # doctest: +SKIP
     >>> fdl.check_text(text, catalog=RegistryCatalog(registry))      # doctest: +SKIP
+    >>> found = import_openapi(load_openapi("shop.yaml"), service="shop")  # doctest: +SKIP
+    >>> registry.register_many(found.tools)                          # doctest: +SKIP
+    >>> registry.record_calls(result.events)                         # doctest: +SKIP
 
 Modules: `_spec` (the ToolSpec model and reading files), `_check` (args through FDL's reader,
 adapter configuration, field paths), `_flows` (a flow as a tool), `_store` (the SQLite
 database), `_core` (`Registry`), `_search` (the FTS5 index and safe queries), `_sync` (tools
-folders), `_catalog` (the compiler's catalog), `_export` (JSON Schema, OpenAI, MCP).
+folders), `_catalog` (the compiler's catalog), `_export` (JSON Schema, OpenAI, MCP),
+`_openapi` (OpenAPI documents as tools), `_stats` (call statistics from run events).
 
 Not to be confused with `stdlib._registry`, the table of GML's built-in functions.
 """
@@ -31,19 +35,30 @@ from ._export import to_jsonschema as to_jsonschema
 from ._export import to_mcp as to_mcp
 from ._export import to_openai as to_openai
 from ._export import type_schema as type_schema
+from ._openapi import OpenApiError as OpenApiError
+from ._openapi import OpenApiImport as OpenApiImport
+from ._openapi import OpenApiProblem as OpenApiProblem
+from ._openapi import import_openapi as import_openapi
+from ._openapi import load_openapi as load_openapi
+from ._openapi import spec_to_yaml as spec_to_yaml
 from ._spec import DEFAULT_VERSION as DEFAULT_VERSION
 from ._spec import ToolSpec as ToolSpec
 from ._spec import ToolSpecError as ToolSpecError
 from ._spec import is_version as is_version
 from ._spec import parse_spec_text as parse_spec_text
 from ._spec import version_key as version_key
+from ._stats import CallStats as CallStats
 from ._store import RegistryError as RegistryError
 from ._store import VersionConflictError as VersionConflictError
 from ._sync import SyncReport as SyncReport
 
 __all__ = [
     "DEFAULT_VERSION",
+    "CallStats",
     "ExportedTool",
+    "OpenApiError",
+    "OpenApiImport",
+    "OpenApiProblem",
     "Registration",
     "Registry",
     "RegistryCatalog",
@@ -57,8 +72,11 @@ __all__ = [
     "VersionInfo",
     "export_tools",
     "function_name",
+    "import_openapi",
     "is_version",
+    "load_openapi",
     "parse_spec_text",
+    "spec_to_yaml",
     "split_uri",
     "to_jsonschema",
     "to_mcp",

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from compiler._compile import compatible
 from compiler._types import TypeResolver, is_required, literal_type
 from compiler.catalog import ToolArg
+from compiler.tooldir import default_source
 from fdl._diagnostics import Diagnostic, Reporter
 from fdl._reader import _Reader
 from fdl._yaml import YamlText, YMap, YNode, YScalar, YSeq
@@ -365,7 +366,7 @@ def analyse_args(node: YNode | None, yaml: YamlText, reporter: Reporter) -> Args
                 reporter.report("E304", f"the default of '{name}' is {found}, but {declared} "
                                 "is declared", decl.default.span)
         inputs[name] = ToolArg(name, t, is_required(declared, decl.default is not None),
-                               decl.description)
+                               decl.description, default_source(decl.default))
         names[name] = t
         if decl.description:
             descriptions[f"in.{name}"] = decl.description

@@ -1,4 +1,5 @@
-"""`Registry`: register, look up, list, search and remove tools (spec/tools.md §3).
+"""`Registry`: register, look up, list, search and remove tools, and keep their call
+statistics (spec/tools.md §3).
 
 The rules (versions, defaults, tenants) and the storage choices are described in `_store`.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import builtins
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,6 +21,9 @@ from fdl._load import _gc_paused as gc_paused
 from ._check import SpecProblem
 from ._search import fts_query, index_row
 from ._spec import ToolSpec, ToolSpecError, version_key
+from ._stats import CallStats
+from ._stats import read as read_calls
+from ._stats import record as record_calls
 from ._store import BM25, Database, RegistryError, VersionConflictError
 
 if TYPE_CHECKING:
@@ -439,6 +443,35 @@ class Registry:
         if ids:
             self._refresh(conn, *key)
         return len(ids)
+
+    # ----------------------------------------------------------------- statistics
+
+    def record_calls(self, events: Iterable[Mapping[str, Any]], *,
+                     tenant: str | None = None) -> int:
+        """Count the tool calls of a run's events (``RunResult.events``) into the call
+        statistics of ``tenant`` (the run's tenant; None: runs without one).
+
+        Idempotent per run: events of a run id (and ``seq``) already recorded are not
+        counted again, so recording a run twice, or a resumed run's events, is exact.
+        The rules are in `_stats`. Returns how many calls were added.
+        """
+        key = _tenant_key(tenant)
+        with self.db.write() as conn:
+            return record_calls(conn, events, key)
+
+    def call_stats(self, type: str | None = None, code: str | None = None, *,
+                   tenant: str | None = None) -> builtins.list[CallStats]:
+        """The call statistics of ``tenant`` (exactly: a tenant's runs, or with None the
+        runs without a tenant) for one tool, ordered by code.
+
+        ``code`` is matched exactly, except that a ``db`` table (``shop.order``) gives one
+        entry per operation (``shop.order/list``, ``shop.order/take``). Without ``code``
+        every tool of ``type``, without ``type`` every tool. ``[]`` when nothing was
+        recorded.
+        """
+        key = _tenant_key(tenant)
+        with self.db.read() as conn:
+            return read_calls(conn, key, type, code)
 
     # ----------------------------------------------------------------- folders
 

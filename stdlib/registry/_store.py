@@ -4,7 +4,9 @@ Layout: ``tools`` holds one row per (tenant, type, code, version) with the spec 
 a digest of its content; ``defaults`` names the default version of each (tenant, type,
 code) and whether it is pinned; ``tags`` indexes tags; ``search`` is an FTS5 table over the
 default versions (see `_search`); ``files`` remembers the ToolSpec files synced from tool
-folders (size, mtime and a content hash), so syncing an unchanged folder reads no file.
+folders (size, mtime and a content hash), so syncing an unchanged folder reads no file;
+``calls`` holds call statistics per (tenant, type, code) and ``recorded_runs`` the runs whose
+events were counted (see `_stats`).
 
 Rules:
 
@@ -38,8 +40,10 @@ from ._search import WEIGHTS
 __all__ = ["BUSY_TIMEOUT", "DEFAULT_FILENAME", "SCHEMA_VERSION", "Database", "RegistryError",
            "VersionConflictError"]
 
-SCHEMA_VERSION = 1
-"""The layout this module writes (``PRAGMA user_version``)."""
+SCHEMA_VERSION = 2
+"""The layout this module writes (``PRAGMA user_version``). Version 2 added the call
+statistics (``calls``, ``recorded_runs``); a version-1 file gets them, empty, when it is
+opened (every table is created ``IF NOT EXISTS``, so an upgrade only adds what is missing)."""
 
 BUSY_TIMEOUT = 5.0
 """Seconds a connection waits for another process's write lock before giving up."""
@@ -86,6 +90,25 @@ CREATE TABLE IF NOT EXISTS files (
     mtime INTEGER NOT NULL,
     digest TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS calls (
+    tenant TEXT NOT NULL,
+    type TEXT NOT NULL,
+    code TEXT NOT NULL,
+    calls INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    retries INTEGER NOT NULL DEFAULT 0,
+    total_duration REAL NOT NULL DEFAULT 0,
+    max_duration REAL NOT NULL DEFAULT 0,
+    last_call REAL,
+    histogram TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (tenant, type, code)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS recorded_runs (
+    run_id TEXT PRIMARY KEY NOT NULL,
+    tenant TEXT NOT NULL,
+    last_seq INTEGER,
+    recorded_at REAL NOT NULL
+) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
     code, name, desp, tags, args,
     tokenize = 'unicode61 remove_diacritics 2',
@@ -99,6 +122,9 @@ _COLUMNS = {
     "defaults": {"tenant", "type", "code", "tool_id", "pinned"},
     "tags": {"tag", "tool_id"},
     "files": {"path", "folder", "tenant", "size", "mtime", "digest"},
+    "calls": {"tenant", "type", "code", "calls", "failures", "retries", "total_duration",
+              "max_duration", "last_call", "histogram"},
+    "recorded_runs": {"run_id", "tenant", "last_seq", "recorded_at"},
 }
 
 _WHAT_TO_DO = ("check the path and its permissions; if the file is damaged, move it aside "

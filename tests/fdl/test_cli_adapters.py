@@ -34,7 +34,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.server.seen.append({"path": self.path,
                                  "authorization": self.headers.get("Authorization")})
-        if self.path.startswith("/customers/"):
+        if self.path.startswith("/customers/") and not self.path.endswith("/missing"):
             body = json.dumps({"id": unquote(self.path.rsplit("/", 1)[1]),
                                "name": "Alice"}).encode()
             status = 200
@@ -348,3 +348,23 @@ def test_check_reads_the_default_tools_folder_a_list_of_folders_and_the_registry
     # more/ is no longer a tool folder, but its tools were synced into the registry by the
     # first commands, and the registry is part of the catalog.
     assert codes == ["E301"]
+
+
+def test_runs_count_their_tool_calls_into_the_registrys_statistics(server: _Server) -> None:
+    write("fdl.yaml", f"""\
+        services:
+            crm: {{url: '{server.url}'}}
+    """)
+    write("tools/customer.yaml", CUSTOMER_SPEC)
+    write("flow.yaml", CUSTOMER_FLOW)
+    for customer in ("c1", "c2"):
+        assert invoke("run", "flow.yaml", "--set", f"customerId={customer}").exit_code == 0
+    assert invoke("run", "flow.yaml", "--set", "customerId=missing").exit_code == 1
+    write("mocks.yaml", "mocks:\n    api://crm/customer: {result: {id: m, name: M}}\n")
+    assert invoke("run", "flow.yaml", "--set", "customerId=c4", "--mock",
+                  "mocks.yaml").exit_code == 0  # mocked calls are not the tool's
+    shown = json.loads(invoke("tools", "show", "api://crm/customer", "--json").stdout)
+    (stats,) = shown["stats"]
+    assert (stats["calls"], stats["failures"]) == (3, 1)
+    text = invoke("tools", "show", "api://crm/customer").stdout
+    assert "3 calls (1 failed)" in text

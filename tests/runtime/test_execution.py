@@ -6,11 +6,13 @@ exact times: parallel nodes overlap, sequential ones add up.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import pytest
 import trio
 
+import fdl
 from runtime import Runtime, ToolError, Tools
 
 from .conftest import node_events, plan_of, run_flow
@@ -967,3 +969,57 @@ async def test_the_event_stream_of_a_live_run_follows_it_to_the_end(autojump_clo
     with pytest.raises(LookupError):
         async for _ in rt.events("unknown"):
             pass
+
+
+async def test_declared_defaults_fill_arguments_neither_the_call_nor_a_variable_gives() -> None:
+    from compiler import StaticCatalog, ToolArg, ToolSignature
+    from gml.types import INT, STRING, nullable
+
+    signature = ToolSignature("api", "shop/orders", {
+        "customerId": ToolArg("customerId", STRING, True),
+        "size": ToolArg("size", nullable(INT), default="20"),
+        "limit": ToolArg("limit", nullable(INT), default="size * 2"),
+        "status": ToolArg("status", nullable(STRING), default='"new"'),
+        "bad": ToolArg("bad", nullable(INT), default="1 / 0"),
+    })
+    result = fdl.check_text(textwrap.dedent("""\
+        flow:
+            name: defaults
+            args:
+                in:
+                    customerId: string
+                    status: string = 'paid'
+            node:
+                orders:
+                    exec: api://shop/orders
+                    args: size = 5, bad = 0
+    """), "flow.yaml", catalog=StaticCatalog([signature]))
+    assert result.plan is not None, [d.headline() for d in result.diagnostics]
+    seen: list[dict[str, Any]] = []
+    async with Runtime(tools={"api://shop/orders": lambda args: seen.append(args)}) as rt:
+        run = await rt.run(result.plan, {"customerId": "c1"})
+    assert run.ok, run.error
+    # size from the call, limit from its default (reading size), status from the input
+    # of the same name (a visible variable wins over the default).
+    assert seen == [{"customerId": "c1", "size": 5, "limit": 10, "status": "paid", "bad": 0}]
+
+
+async def test_a_failing_default_fails_the_node_with_the_gml_error() -> None:
+    from compiler import StaticCatalog, ToolArg, ToolSignature
+    from gml.types import INT, nullable
+
+    signature = ToolSignature("api", "shop/orders", {
+        "bad": ToolArg("bad", nullable(INT), default="1 / 0")})
+    result = fdl.check_text(textwrap.dedent("""\
+        flow:
+            name: defaults
+            node:
+                orders:
+                    exec: api://shop/orders
+    """), "flow.yaml", catalog=StaticCatalog([signature]))
+    assert result.plan is not None
+    async with Runtime(tools={"api://shop/orders": lambda args: args}) as rt:
+        run = await rt.run(result.plan, {})
+    assert run.error is not None
+    assert run.error["node"] == "orders" and "default of the tool's argument 'bad'" in run.error[
+        "message"]
