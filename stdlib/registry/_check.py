@@ -424,6 +424,11 @@ def adapter_problems(tool_type: str, code: str, config: Mapping[str, Any],
             if value is not None and not isinstance(value, Mapping | list):
                 error(f"config.{key}", f"'{key}' is a mapping (name: value) or a list of "
                       "argument names")
+        body = config.get("body")
+        if isinstance(body, Mapping) and (set(body) != {"argument"} or not isinstance(
+                body["argument"], str) or body["argument"] not in analysis.inputs):
+            error("config.body", "a body mapping is {argument: NAME}, NAME an argument of "
+                  "args.in whose value is sent as the whole JSON body")
     elif tool_type == "db":
         issues.extend(_db_problems(code, config, raw_args, analysis))
     elif tool_type == "mcp":

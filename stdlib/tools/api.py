@@ -4,20 +4,29 @@
 code), whose base URL, static headers, credentials and timeout come from the configuration
 (`Service`, the ``services:`` entries of ``fdl.yaml``, interfaces.md §3). What the call sends is
 described by an `Endpoint` (a ToolSpec's ``config``): method, path with ``{placeholders}``,
-which arguments go into the query and which into the JSON body, and headers. A code without
+which arguments go into the query and which into the JSON body (or which one argument *is*
+the body), and headers. A code without
 an endpoint is a GET of ``/`` + the rest of the code (``/customer``) with every argument in the
 query. ``svc://`` is the same machinery under another name.
 
 Rules and invariants:
 
 - **Binding.** Path placeholders are filled from the arguments (each value one escaped path
-  segment) and header placeholders likewise; an argument used there is not sent again. The
+  segment) and header placeholders likewise; an argument used there is not sent again. A
+  header whose value is exactly one placeholder (``X-Debug: '{debug}'``) is left out when
+  that argument is null or absent (an optional header); any other placeholder with a null
+  argument is an error. The
   built-ins ``tenantId`` and ``buCode`` travel as the ``X-Tenant-Id`` and ``X-Bu-Code``
   headers (the argument when the call has one, else the run's context), and in the query or
   body only when the endpoint lists them. Every other argument goes to the query for GET,
   DELETE, HEAD and OPTIONS and to the JSON body for POST, PUT and PATCH, unless the endpoint
   lists ``query``/``body`` names explicitly (an explicit list is taken exactly as written). Null
   arguments are left out of the query (a JSON body keeps them: ``null`` may mean "clear").
+  ``body: {argument: items}`` sends the value of ``items`` as the whole JSON body (an array,
+  say, which a body object of arguments cannot be); a null value sends no body.
+- **Content type.** A JSON body is sent as ``application/json``, or as the JSON media type a
+  ``Content-Type`` entry of the endpoint's headers names (``application/merge-patch+json``);
+  that header goes out only with a body.
 - **Idempotency.** Every request carries ``Idempotency-Key`` (the same on every attempt of a
   call) and ``X-Request-Attempt``; the runtime owns the retries (``runtime._calls``), this
   adapter only says which failures are worth retrying.
@@ -45,7 +54,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
@@ -114,6 +123,29 @@ def _names(where: str, value: Any) -> tuple[str, ...] | None:
             or not all(isinstance(item, str) and item for item in items):
         raise ValueError(f"{where} must be a list of argument names, not {value!r}")
     return tuple(items)
+
+
+_BODY_FORMS = ("config.body is a list of argument names (sent as one JSON object), or "
+               "{argument: NAME} (the value of NAME is the whole JSON body)")
+
+
+def _body_argument(value: Mapping[Any, Any]) -> str:
+    """The argument of ``body: {argument: NAME}``."""
+    for key in value:
+        if key != "argument":
+            hint = " (did you mean 'argument'?)" if suggest(str(key), ("argument",)) else ""
+            raise ValueError(f"config.body: unknown key '{key}'{hint}; {_BODY_FORMS}")
+    name = value.get("argument")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"config.body.argument must be an argument name, not {name!r}; "
+                         f"{_BODY_FORMS}")
+    return name.strip()
+
+
+def _content_type(headers: Mapping[str, str]) -> tuple[str, str] | None:
+    """The ``Content-Type`` entry of an endpoint's headers (any spelling) and its value."""
+    return next(((name, value) for name, value in headers.items()
+                 if name.lower() == "content-type"), None)
 
 
 def _headers(where: str, value: Any) -> dict[str, str]:
@@ -303,7 +335,12 @@ class Endpoint:
         body: argument names sent in the JSON body object; None for the default (every
             remaining argument for POST/PUT/PATCH, none for the others). ``[]`` sends no body.
         headers: static headers; values may contain ``{placeholders}`` filled from arguments.
+            A header whose value is exactly one placeholder is left out when its argument
+            is null. A ``Content-Type`` entry names the JSON media type of the body (sent
+            only with a body; default ``application/json``).
         arguments: the declared argument names (the runtime auto-binds these).
+        body_argument: the argument whose value is the whole JSON body (config ``body:
+            {argument: NAME}``; not together with ``body``); null sends no body.
     """
 
     method: str = "GET"
@@ -312,6 +349,7 @@ class Endpoint:
     body: Sequence[str] | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     arguments: Sequence[str] = ()
+    body_argument: str | None = None
 
     KEYS: ClassVar[tuple[str, ...]] = ("method", "path", "query", "body", "headers")
 
@@ -327,7 +365,20 @@ class Endpoint:
             raise ValueError(f"config.path must start with '/', not {self.path!r}")
         object.__setattr__(self, "query", _names("config.query", self.query))
         object.__setattr__(self, "body", _names("config.body", self.body))
+        if self.body_argument is not None:
+            if not isinstance(self.body_argument, str) or not self.body_argument:
+                raise ValueError("config.body.argument must be an argument name, not "
+                                 f"{self.body_argument!r}")
+            if self.body is not None:
+                raise ValueError("config.body: give a list of argument names or {argument: "
+                                 "NAME}, not both")
         object.__setattr__(self, "headers", _headers("config.headers", self.headers))
+        content_type = _content_type(self.headers)
+        if content_type is not None and (_PLACEHOLDER.search(content_type[1])
+                                         or not is_json_media_type(content_type[1])):
+            raise ValueError(f"config.headers.{content_type[0]}: the adapter sends JSON "
+                             "bodies, so Content-Type is a JSON media type (application/json "
+                             f"or application/...+json), not {content_type[1]!r}")
         arguments = _names("arguments", self.arguments)
         object.__setattr__(self, "arguments", arguments or ())
         used = {"config.path": _placeholders("config.path", self.path)}
@@ -335,6 +386,7 @@ class Endpoint:
             used[f"config.headers.{name}"] = _placeholders(f"config.headers.{name}", text)
         used["config.query"] = tuple(self.query or ())
         used["config.body"] = tuple(self.body or ())
+        used["config.body.argument"] = (self.body_argument,) if self.body_argument else ()
         if arguments:  # with declared arguments, every name used must be one of them
             known = set(arguments) | set(BUILTIN_HEADERS)
             for where, names in used.items():
@@ -348,7 +400,9 @@ class Endpoint:
     def from_config(cls, config: Mapping[str, Any], arguments: Sequence[str] = ()) -> Endpoint:
         """An `Endpoint` from a ToolSpec's ``config`` and its ``args.in`` names.
 
-        ``query`` and ``body`` take a list or a comma-separated string of argument names.
+        ``query`` and ``body`` take a list or a comma-separated string of argument names;
+        ``body`` also takes ``{argument: NAME}``: the value of the argument ``NAME`` is sent as
+        the whole JSON body (an array, for instance).
 
         Raises:
             ValueError: an unknown key (with a did-you-mean hint) or a bad value; the
@@ -361,9 +415,14 @@ class Endpoint:
         for key in config:
             if key not in cls.KEYS:
                 raise _unknown_key("config", key, cls.KEYS)
+        body = config.get("body")
+        body_argument = None
+        if isinstance(body, Mapping):
+            body_argument, body = _body_argument(body), None
         return cls(method=config.get("method") or "GET", path=config.get("path") or "",
-                   query=config.get("query"), body=config.get("body"),
-                   headers=config.get("headers") or {}, arguments=tuple(arguments))
+                   query=config.get("query"), body=body,
+                   headers=config.get("headers") or {}, arguments=tuple(arguments),
+                   body_argument=body_argument)
 
 
 # ---------------------------------------------------------------------------- the provider
@@ -464,8 +523,7 @@ class ApiTools:
 
 
 def _with_path(endpoint: Endpoint, path: str) -> Endpoint:
-    return Endpoint(endpoint.method, path, endpoint.query, endpoint.body, endpoint.headers,
-                    endpoint.arguments)
+    return replace(endpoint, path=path)
 
 
 # ---------------------------------------------------------------------------- one tool
@@ -541,7 +599,14 @@ class _ApiTool:
         path, _, static_query = raw_path.partition("?")
         query: list[tuple[str, str]] = parse_qsl(static_query, keep_blank_values=True)
         headers: dict[str, str] = {"Accept": "application/json, text/plain;q=0.9, */*;q=0.8"}
+        content_type = _content_type(endpoint.headers)
         for name, template in endpoint.headers.items():
+            if content_type is not None and name == content_type[0]:
+                continue  # sent with a body only (below)
+            alone = _PLACEHOLDER.fullmatch(template)
+            if alone is not None and args.get(alone.group(1)) is None:
+                consumed.add(alone.group(1))  # an optional header: left out, not sent
+                continue                      # elsewhere either
             value = fill(template, f"header {name}", scalar_text)
             if _NEWLINE.search(value):
                 raise ToolError("API400", f"{label}: the value of header {name} contains a "
@@ -564,11 +629,12 @@ class _ApiTool:
         remaining = [name for name in args
                      if name not in consumed and name not in BUILTIN_HEADERS]
         query_names, body_names = endpoint.query, endpoint.body
+        whole = endpoint.body_argument
         if query_names is None:
-            taken = set(body_names or ())
+            taken = set(body_names or ()) | ({whole} if whole is not None else set())
             query_names = [n for n in remaining if n not in taken] \
                 if method in QUERY_METHODS else []
-        if body_names is None:
+        if body_names is None and whole is None:
             taken = set(query_names)
             body_names = [n for n in remaining if n not in taken] \
                 if method not in QUERY_METHODS else None
@@ -579,14 +645,24 @@ class _ApiTool:
                 raise ToolError("API400", f"{label}: the argument '{name}' cannot be sent "
                                 "in a query string", type="validation") from None
         content: bytes | None = None
-        if body_names is not None and (endpoint.body is None or body_names):
+        if whole is not None:
+            if args.get(whole) is not None:
+                try:
+                    content = json_body(args[whole])
+                except TypeError as error:
+                    raise ToolError("API400", f"{label}: the argument '{whole}' cannot be sent "
+                                    f"as JSON ({error})", type="validation",
+                                    details={"argument": whole}) from None
+        elif body_names is not None and (endpoint.body is None or body_names):
             body = {name: args.get(name) for name in body_names}
             try:
                 content = json_body(body)
             except TypeError as error:
                 raise ToolError("API400", f"{label}: the arguments cannot be sent as JSON "
                                 f"({error})", type="validation") from None
-            headers["Content-Type"] = "application/json"
+        if content is not None:
+            headers["Content-Type"] = content_type[1] if content_type is not None \
+                else "application/json"
         self._authorize(headers, secrets)
         return _Request(method, path, tuple(query), headers, content)
 

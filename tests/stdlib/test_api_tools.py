@@ -341,6 +341,78 @@ async def test_static_and_placeholder_headers(server: _Server) -> None:
 
 
 @pytest.mark.trio
+async def test_a_header_of_one_placeholder_is_left_out_when_its_argument_is_null(
+        server: _Server) -> None:
+    endpoints = {"test/get": Endpoint(path="/echo/g", headers={"X-Debug": "{debug}"}),
+                 "test/post": Endpoint(method="POST", path="/echo/p",
+                                       headers={"X-Debug": "{debug}"}),
+                 "test/mixed": Endpoint(path="/echo/m", headers={"X-Trace": "t-{traceId}"})}
+    async with tools_for(server, endpoints) as tools:
+        given = await call(tools, "api://test/get", {"debug": True, "q": 1})
+        null = await call(tools, "api://test/get", {"debug": None, "q": 1})
+        absent = await call(tools, "api://test/get", {"q": 1})
+        posted = await call(tools, "api://test/post", {"debug": None, "a": 1})
+        mixed = await failure(tools, "api://test/mixed", {"traceId": None})
+    assert given["headers"]["x-debug"] == "true" and given["query"] == {"q": ["1"]}
+    for echo in (null, absent):
+        assert "x-debug" not in echo["headers"]
+        assert echo["query"] == {"q": ["1"]}  # the argument is not sent elsewhere either
+    assert "x-debug" not in posted["headers"] and posted["body"] == {"a": 1}
+    # a placeholder inside other text still needs its argument
+    assert mixed.code == "API400" and "'traceId'" in mixed.message
+
+
+@pytest.mark.trio
+async def test_body_argument_sends_one_value_as_the_whole_body(server: _Server) -> None:
+    def endpoint(method: str, path: str) -> Endpoint:
+        return Endpoint.from_config({"method": method, "path": path,
+                                     "body": {"argument": "items"}},
+                                    ["id", "items", "other"])
+
+    endpoints = {"test/post": endpoint("POST", "/echo/p/{id}"),
+                 "test/get": endpoint("GET", "/echo/g"),
+                 "test/put": endpoint("PUT", "/echo/u")}
+    async with tools_for(server, endpoints) as tools:
+        posted = await call(tools, "api://test/post", {
+            "id": "7", "items": [{"sku": "A", "at": dt.date(2025, 1, 2)}, 2, None],
+            "other": "dropped"})
+        get = await call(tools, "api://test/get", {"items": ["x"], "other": "q"})
+        text = await call(tools, "api://test/put", {"items": "just text"})
+        null = await call(tools, "api://test/put", {"items": None})
+        bad = await failure(tools, "api://test/put", {"items": [b"bytes"]})
+    assert posted["path"] == "/echo/p/7" and posted["query"] == {}
+    assert posted["body"] == [{"sku": "A", "at": "2025-01-02"}, 2, None]
+    assert posted["headers"]["content-type"] == "application/json"
+    # GET: the other arguments still default to the query, the body argument does not
+    assert get["body"] == ["x"] and get["query"] == {"other": ["q"]}
+    assert text["body"] == "just text"
+    assert null["body"] is None and "content-type" not in null["headers"]
+    assert bad.code == "API400" and bad.details == {"argument": "items"}
+    assert "'items' cannot be sent as JSON" in bad.message
+
+
+@pytest.mark.trio
+async def test_a_content_type_header_names_the_json_media_type(server: _Server) -> None:
+    patch = "application/merge-patch+json"
+    endpoints = {
+        "test/patch": Endpoint(method="PATCH", path="/echo/x", headers={"content-type": patch}),
+        "test/ops": Endpoint(method="PATCH", path="/echo/o", body_argument="ops",
+                             headers={"Content-Type": "application/json-patch+json"}),
+        "test/none": Endpoint(method="POST", path="/echo/n", body=[],
+                              headers={"Content-Type": patch})}
+    async with tools_for(server, endpoints) as tools:
+        merged = await call(tools, "api://test/patch", {"title": None})
+        ops = await call(tools, "api://test/ops", {"ops": [{"op": "remove", "path": "/a"}]})
+        empty = await call(tools, "api://test/none", {"a": 1})
+        no_ops = await call(tools, "api://test/ops", {"ops": None})
+    assert merged["headers"]["content-type"] == patch and merged["body"] == {"title": None}
+    assert ops["headers"]["content-type"] == "application/json-patch+json"
+    assert ops["body"] == [{"op": "remove", "path": "/a"}]
+    for echo in (empty, no_ops):  # no body, so no Content-Type either
+        assert echo["body"] is None and "content-type" not in echo["headers"]
+
+
+@pytest.mark.trio
 async def test_tenant_and_bu_travel_as_headers(server: _Server) -> None:
     endpoints = {"test/listed": Endpoint(path="/echo/l", query=["tenantId", "q"])}
     async with tools_for(server, endpoints) as tools:
@@ -796,6 +868,9 @@ def test_endpoint_from_config() -> None:
                                 {"X-T": "{trace}"})
     assert Endpoint.from_config({}) == Endpoint()
     assert Endpoint.from_config({"path": "/x"}, ("a", "tenantId")).arguments == ("a", "tenantId")
+    whole = Endpoint.from_config({"method": "PUT", "body": {"argument": "items"}}, ["items"])
+    assert whole == Endpoint("PUT", body_argument="items", arguments=("items",))
+    assert whole.body is None
 
 
 @pytest.mark.parametrize(("config", "arguments", "message"), [
@@ -804,7 +879,17 @@ def test_endpoint_from_config() -> None:
     ({"path": "customers"}, (), "config.path must start with '/'"),
     ({"path": "/c/{id"}, (), "config.path: '/c/{id' has a '{' or '}'"),
     ({"query": [1]}, (), "config.query must be a list of argument names"),
-    ({"body": {"a": 1}}, (), "config.body must be a list of argument names"),
+    ({"body": 5}, (), "config.body must be a list of argument names"),
+    ({"body": {"a": 1}}, (), "config.body: unknown key 'a'; config.body is a list of argument "
+                             "names (sent as one JSON object), or {argument: NAME}"),
+    ({"body": {"argumnt": "x"}}, (), "unknown key 'argumnt' (did you mean 'argument'?)"),
+    ({"body": {"argument": ["x"]}}, (), "config.body.argument must be an argument name"),
+    ({"body": {}}, (), "config.body.argument must be an argument name, not None"),
+    ({"body": {"argument": "itms"}}, ("items",), "config.body.argument: 'itms' is not a "
+                                                 "declared argument; did you mean 'items'?"),
+    ({"headers": {"Content-Type": "text/plain"}}, (), "config.headers.Content-Type: the "
+                                                      "adapter sends JSON bodies"),
+    ({"headers": {"content-type": "application/{t}+json"}}, ("t",), "is a JSON media type"),
     ({"headers": ["X-A"]}, (), "config.headers must be a mapping"),
     ({"path": "/c/{idd}"}, ("id",), "config.path: 'idd' is not a declared argument; did you "
                                     "mean 'id'?"),
@@ -818,6 +903,23 @@ def test_endpoint_config_errors_name_the_field(config: dict[str, Any],
     with pytest.raises(ValueError) as caught:
         Endpoint.from_config(config, arguments)
     assert message in str(caught.value)
+
+
+def test_a_body_argument_and_a_body_list_do_not_go_together() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        Endpoint(method="POST", body=["a"], body_argument="b")
+
+
+@pytest.mark.parametrize(("body", "error"), [
+    ({"argument": "items"}, False), (["items"], False), ({"argument": "nope"}, True),
+    ({"argument": "items", "extra": 1}, True), ({"argument": ["items"]}, True)])
+def test_the_registry_checks_a_body_mapping(body: Any, error: bool) -> None:
+    from stdlib.registry import ToolSpec
+
+    spec = ToolSpec(type="api", code="test/put", args={"in": {"items": "long[]"}},
+                    config={"method": "PUT", "body": body})
+    found = [p.field for p in spec.problems() if p.is_error]
+    assert found == (["config.body"] if error else [])
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -271,11 +271,11 @@ def test_parameters_and_bodies_become_arguments_and_config() -> None:
     listing = tool(result, "listOrders")
     assert listing.args["in"] == {
         "customerId": "string", "status": "OrderStatus?", "tags": "string[]?",
-        "pageSize": "int = 20", "since": "date?", "xRequestId": "string"}
+        "pageSize": "int = 20", "since": "date?", "xRequestId": "string", "xDebug": "bool?"}
     assert listing.config == {
         "method": "GET", "path": "/orders",
         "query": ["customerId", "status", "tags", "pageSize", "since"],
-        "headers": {"X-Request-Id": "{xRequestId}"}}
+        "headers": {"X-Request-Id": "{xRequestId}", "X-Debug": "{xDebug}"}}
     assert listing.args["out"] == "Order[]"
     assert listing.descriptions["in.customerId"] == \
         "The customer whose orders are listed; format: uuid"
@@ -341,7 +341,8 @@ def test_openapi_31_types() -> None:
                                  "ifMatch": "string", "title": "string?", "done": "bool?"}
     assert update.config == {"method": "PATCH", "path": "/tasks/{taskId}",
                              "query": ["tenantId"], "body": ["title", "done"],
-                             "headers": {"If-Match": "{ifMatch}"}}
+                             "headers": {"If-Match": "{ifMatch}",  # the body's own JSON type
+                                         "Content-Type": "application/merge-patch+json"}}
     assert tool(result, "get-health").args == {"out": "string"}
 
 
@@ -377,12 +378,56 @@ def test_an_object_query_parameter_is_kept_and_reported() -> None:
         result.problems[0].message
 
 
-def test_a_non_object_body_is_one_argument() -> None:
+def test_a_non_object_body_is_one_argument_sent_as_the_whole_body() -> None:
     result = import_openapi(minimal(one_op({"requestBody": body(
         {"type": "array", "items": {"type": "string"}})})), service="s")
     spec = result.tools[0]
-    assert spec.args["in"] == {"body": "string[]"} and spec.config["body"] == ["body"]
-    assert "wrapped as {\"body\": ...}" in result.problems[0].message
+    assert spec.args["in"] == {"body": "string[]"}
+    assert spec.config == {"method": "POST", "path": "/x", "body": {"argument": "body"}}
+    assert result.problems == ()
+    Endpoint.from_config(spec.config, list(spec.inputs))  # the adapter reads it
+
+
+def test_a_non_object_body_beside_parameters() -> None:
+    operation = {"parameters": [{"name": "body", "in": "query", "schema": {"type": "string"}}],
+                 "requestBody": body({"type": "object", "additionalProperties": {
+                     "type": "integer"}}, required=False)}
+    result = import_openapi(minimal(one_op(operation)), service="s")
+    spec = result.tools[0]
+    assert spec.args["in"] == {"body": "string?", "body2": "map<long>?"}
+    assert spec.config == {"method": "POST", "path": "/x", "query": ["body"],
+                           "body": {"argument": "body2"}}
+
+
+def test_an_optional_header_is_an_optional_argument() -> None:
+    operation = {"parameters": [
+        {"name": "X-Trace-Id", "in": "header", "schema": {"type": "string"}},
+        {"name": "X-Limit", "in": "header", "schema": {"type": "integer", "default": 5}},
+        {"name": "X-Must", "in": "header", "required": True, "schema": {"type": "string"}}]}
+    result = import_openapi(minimal(one_op(operation, method="get")), service="s")
+    spec = result.tools[0]
+    assert spec.args["in"] == {"xTraceId": "string?", "xLimit": "long = 5",
+                               "xMust": "string"}
+    assert spec.config["headers"] == {"X-Trace-Id": "{xTraceId}", "X-Limit": "{xLimit}",
+                                      "X-Must": "{xMust}"}
+    assert result.problems == ()
+
+
+@pytest.mark.parametrize(("media", "content_type"), [
+    ("application/json", None), ("application/json; charset=utf-8", None),
+    ("application/merge-patch+json", "application/merge-patch+json"),
+    ("application/vnd.api+json; ext=bulk", "application/vnd.api+json"),
+    ("text/json", "text/json")])
+def test_a_json_body_is_sent_as_its_own_media_type(media: str,
+                                                   content_type: str | None) -> None:
+    operation = {"requestBody": {"content": {media: {"schema": {
+        "type": "object", "properties": {"a": {"type": "string"}}}}}}}
+    result = import_openapi(minimal(one_op(operation, method="patch")), service="s")
+    spec = result.tools[0]
+    assert spec.config.get("headers") == (None if content_type is None
+                                          else {"Content-Type": content_type})
+    assert spec.config["body"] == ["a"] and result.problems == ()
+    Endpoint.from_config(spec.config, list(spec.inputs))
 
 
 def test_a_default_that_does_not_fit_is_left_out() -> None:
@@ -411,8 +456,7 @@ def test_what_is_not_translated_is_reported_with_its_pointer() -> None:
     found = messages(shop())
     assert found["#/paths/~1orders/get/parameters/6"] == [
         "the cookie parameter 'session' is skipped: the api:// adapter sends no cookies"]
-    assert "optional header parameter 'X-Debug' is skipped" in found[
-        "#/paths/~1orders/get/parameters/5"][0]
+    assert "#/paths/~1orders/get/parameters/5" not in found  # X-Debug: an optional header
     assert found["#/components/schemas/Order"] == [
         "allOf of 2 object schemas is merged into one object type (their properties "
         "together)"]
@@ -445,8 +489,7 @@ def test_openapi_31_problems() -> None:
     assert "'filter[state]' is skipped" in found["#/paths/~1tasks/get/parameters/3"][0]
     assert "style deepObject" in found["#/paths/~1tasks/get/parameters/4"][0]
     assert "explode false" in found["#/paths/~1tasks/get/parameters/2"][0]
-    assert "application/merge-patch+json" in found[
-        "#/paths/~1tasks~1{taskId}/patch/requestBody/content/application~1merge-patch+json"][0]
+    assert not any("merge-patch" in pointer for pointer in found)  # sent as its own type
     assert "returns it as text" in found["#/paths/~1health/get/responses/200/content"][0]
 
 
@@ -585,6 +628,90 @@ async def test_a_flow_runs_imported_tools(server: _Server) -> None:
     assert sent["customerId"] == "c1" and sent["items"] == [{"sku": "A-1", "quantity": 2}]
     tools_seen = {e.get("tool") for e in run.events if e["type"] == "node.completed"}
     assert tools_seen == {"api://shop/getOrder", "api://shop/createOrder"}
+
+
+def _patch_document() -> dict[str, Any]:
+    """A JSON Patch operation: an optional header and an array body of its own media type."""
+    operation = {
+        "operationId": "patchTask",
+        "parameters": [
+            {"name": "task-id", "in": "path", "required": True,
+             "schema": {"type": "integer"}},
+            {"name": "X-Request-Id", "in": "header", "required": True,
+             "schema": {"type": "string"}},
+            {"name": "X-Dry-Run", "in": "header", "schema": {"type": "boolean"}}],
+        "requestBody": {"required": True, "content": {"application/json-patch+json": {
+            "schema": {"type": "array", "items": {"$ref": "#/components/schemas/PatchOp"}}}}},
+        "responses": {"200": {"description": "the request as the server saw it",
+                              "content": {"application/json": {"schema": {}}}}}}
+    components = {"schemas": {"PatchOp": {
+        "type": "object", "required": ["op", "path"], "properties": {
+            "op": {"type": "string", "enum": ["add", "remove", "replace"]},
+            "path": {"type": "string"}, "value": {}}}}}
+    return minimal({"/echo/tasks/{task-id}": {"patch": operation}}, components)
+
+
+def test_an_optional_header_and_an_array_body_are_imported_exactly() -> None:
+    result = import_openapi(_patch_document(), service="t")
+    spec = result.tools[0]
+    assert result.problems == ()
+    assert spec.args == {"defs": {"PatchOp": {"op": "string", "path": "string",
+                                              "value": "any"}},
+                         "in": {"taskId": "long", "xRequestId": "string", "xDryRun": "bool?",
+                                "body": "PatchOp[]"},
+                         "out": "any"}
+    assert spec.config == {"method": "PATCH", "path": "/echo/tasks/{taskId}",
+                           "body": {"argument": "body"},
+                           "headers": {"X-Request-Id": "{xRequestId}",
+                                       "X-Dry-Run": "{xDryRun}",
+                                       "Content-Type": "application/json-patch+json"}}
+    assert ToolSpec.from_text(spec_to_yaml(spec), "tool.yaml") == spec
+
+
+@pytest.mark.trio
+async def test_an_optional_header_and_an_array_body_are_sent_as_declared(
+        server: _Server) -> None:
+    result = import_openapi(_patch_document(), service="t")
+    ops = [{"op": "replace", "path": "/title", "value": "New"}, {"op": "remove",
+                                                                  "path": "/due"}]
+    async with api_tools(result, "t", server.url) as tools:
+        dry = await call(tools, "api://t/patchTask", {
+            "taskId": 5, "xRequestId": "r-1", "xDryRun": True, "body": ops})
+        real = await call(tools, "api://t/patchTask", {
+            "taskId": 5, "xRequestId": "r-2", "xDryRun": None, "body": ops})
+    for echo in (dry, real):
+        assert echo["method"] == "PATCH" and echo["path"] == "/echo/tasks/5"
+        assert echo["body"] == ops and echo["query"] == {}
+        assert echo["headers"]["content-type"] == "application/json-patch+json"
+    assert dry["headers"]["x-dry-run"] == "true" and dry["headers"]["x-request-id"] == "r-1"
+    assert "x-dry-run" not in real["headers"] and real["headers"]["x-request-id"] == "r-2"
+
+    # From a flow: the optional header is bound to null (not given), so it is left out.
+    registry = Registry()
+    registry.register_many(result.tools)
+    text = textwrap.dedent("""\
+        flow:
+            name: retitle
+            args:
+                in:
+                    taskId: long
+                    v: string
+                out: any
+            node:
+                patch:
+                    exec: api://t/patchTask
+                    args: "xRequestId = 'r-3', body = [{op: 'replace', path: '/title', value: v}]"
+                    with: patch.body
+        """)
+    checked = fdl.check_text(text, "retitle.yaml", catalog=RegistryCatalog(registry))
+    assert checked.plan is not None, [d.headline() for d in checked.diagnostics]
+    async with api_tools(result, "t", server.url) as tools, Runtime(tools=tools) as rt:
+        run = await rt.run(checked.plan, {"taskId": 8, "v": "Newer"})
+    assert run.status == "completed", run.error
+    assert run.output == [{"op": "replace", "path": "/title", "value": "Newer"}]
+    sent = server.log[-1]
+    assert sent["path"] == "/echo/tasks/8" and "x-dry-run" not in sent["headers"]
+    assert sent["headers"]["content-type"] == "application/json-patch+json"
 
 
 # ---------------------------------------------------------------------------- loading
