@@ -9,31 +9,42 @@ registry) passes a tree *built* from its plain ``args`` mapping by `build_tree`,
 text for the values as it goes, so no YAML is parsed and the reader's offsets stay valid.
 Every diagnostic is turned into a `SpecProblem` whose ``field`` is the path of the YAML node
 under the diagnostic (``args.in.id``), found by `field_at`.
+
+Plain ``args`` take a shortcut first (`analyse_plain`): when every entry is a plain type
+text (``id: string``, ``out: Customer[]``, a ``defs`` record of typed fields; no defaults),
+the types are resolved straight from the mapping, by the same resolver, and the reader's
+`fdl.flow.Args` model is only built if someone asks for it (`ArgsAnalysis.args`). Anything
+else, and anything the resolver reports, goes the whole way through the reader, so the
+problems of a spec are always the reader's. This is what makes registering thousands of
+generated or imported tools cheap (``benchmarks/registry_bench.py``).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, cast
 
 from compiler._compile import compatible
 from compiler._types import TypeResolver, is_required, literal_type
 from compiler.catalog import ToolArg
 from compiler.tooldir import default_source
 from fdl._diagnostics import Diagnostic, Reporter
-from fdl._reader import _Reader
+from fdl._reader import _FIELD_NAME, _Reader, is_type_syntax
 from fdl._yaml import YamlText, YMap, YNode, YScalar, YSeq
-from fdl.flow import Args, Gml, TypeText
+from fdl.flow import ArgDecl, Args, Gml, TypeText
 from gml import GmlError, Span
 from gml._source import Source
 from gml.types import (
     ANY,
-    PRIMITIVES,
     STRING,
+    ArrayType,
+    MapType,
+    Nullable,
     ObjectType,
+    RefType,
     Type,
     TypeSyntaxError,
     deref,
@@ -52,8 +63,8 @@ HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 """The ``config.method`` values of ``api`` and ``svc`` tools."""
 
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
-_TYPE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
-_TYPE_CACHE: dict[str, Type] = {}
+_TYPE_CACHE: dict[str, _Parsed | None] = {}
+_FIELD_CACHE: dict[str, _Decl] = {}
 _TYPE_CACHE_SIZE = 4096
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -278,7 +289,7 @@ class ArgsAnalysis:
     """What a spec's ``args`` declare, as the compiler sees it.
 
     Attributes:
-        args: the `fdl.flow.Args` model (type texts, defaults, descriptions).
+        model: the `fdl.flow.Args` model, or a function that reads it (see `args`).
         inputs: every declared input as a `compiler.ToolArg` (built-ins included).
         defaults: the default of each input that has one.
         out: the result type (None when ``out`` is not declared: the tool returns ``any``).
@@ -288,7 +299,7 @@ class ArgsAnalysis:
         problems: what is wrong with ``args`` (filled by the caller).
     """
 
-    args: Args
+    model: Args | Callable[[], Args] = field(repr=False, compare=False)
     inputs: Mapping[str, ToolArg]
     defaults: Mapping[str, Gml]
     out: Type | None
@@ -296,27 +307,85 @@ class ArgsAnalysis:
     descriptions: Mapping[str, str]
     problems: tuple[SpecProblem, ...] = field(default=())
 
+    @property
+    def args(self) -> Args:
+        """The `fdl.flow.Args` model (type texts, defaults, descriptions, with spans in the
+        file or in the text of `build_tree`). Nothing in the registry needs it, so the
+        shortcut of `analyse_plain` reads it only here, on first use."""
+        if not isinstance(self.model, Args):
+            object.__setattr__(self, "model", self.model())
+        return cast(Args, self.model)
+
+    def with_problems(self, problems: tuple[SpecProblem, ...]) -> ArgsAnalysis:
+        """The same analysis with ``problems``."""
+        return ArgsAnalysis(self.model, self.inputs, self.defaults, self.out, self.defs,
+                            self.descriptions, problems)
+
+
+def _placeholder(name: str) -> Type:
+    return RefType(name, _unresolved)
+
+
+def _unresolved(_name: str) -> Type | None:
+    return None
+
+
+class _Parsed(NamedTuple):
+    """A parsed type text: its type with its ``defs`` name (a type expression has at most
+    one: ``Order``, ``Order[]?``, ``map<Order>``) left as a placeholder `RefType`."""
+
+    type: Type
+    name: str | None
+
+
+def _template(text: str) -> _Parsed | None:
+    """``text`` parsed, or None when it does not parse. Cached: parsing is most of the
+    cost of checking a spec, and generated or imported specs repeat a handful of type
+    texts."""
+    if text in _TYPE_CACHE:
+        return _TYPE_CACHE[text]
+    try:
+        t = parse_type(text, named=_placeholder)
+    except (TypeSyntaxError, RecursionError):
+        found = None
+    else:
+        leaf = t
+        while isinstance(leaf, Nullable | ArrayType | MapType):
+            leaf = (leaf.inner if isinstance(leaf, Nullable) else
+                    leaf.element if isinstance(leaf, ArrayType) else leaf.value)
+        found = _Parsed(t, leaf.name if isinstance(leaf, RefType) else None)
+    if len(_TYPE_CACHE) < _TYPE_CACHE_SIZE:
+        _TYPE_CACHE[text] = found
+    return found
+
+
+def _rebind(t: Type, ref: Type) -> Type:
+    """``t`` with its placeholder replaced by ``ref``, built as the type grammar's
+    transformer builds it (`gml.types.nullable` for ``?``)."""
+    if isinstance(t, Nullable):
+        return nullable(_rebind(t.inner, ref))
+    if isinstance(t, ArrayType):
+        return ArrayType(_rebind(t.element, ref))
+    if isinstance(t, MapType):
+        return MapType(_rebind(t.value, ref))
+    return ref
+
 
 class _Resolver(TypeResolver):
-    """`TypeResolver` with a cache for type texts made of primitives only (``string?``,
-    ``map<int>[]``): their types do not depend on ``defs``, and parsing is most of the
-    cost of checking a spec. Texts that name ``defs`` types (or are wrong) take the
-    resolver's own path, with its diagnostics."""
+    """`TypeResolver` with a cache of parsed type texts (`_template`): a text's type is
+    the cached one with its ``defs`` name bound to this resolver's ``defs``, exactly what
+    parsing it again would give. Texts that do not parse, or name a type that ``defs``
+    does not declare, take the resolver's own path, with its diagnostics."""
 
     def parse(self, text: TypeText) -> Type:
-        known = _TYPE_CACHE.get(text.text)
-        if known is not None:
-            return known
-        words = _TYPE_WORD.findall(text.text)
-        if not words or any(w not in PRIMITIVES and w != "map" for w in words):
+        parsed = _template(text.text)
+        if parsed is None:
             return super().parse(text)
-        try:
-            found = parse_type(text.text)
-        except (TypeSyntaxError, RecursionError):
+        if parsed.name is None:
+            return parsed.type
+        if parsed.name not in self.types:
             return super().parse(text)
-        if len(_TYPE_CACHE) < _TYPE_CACHE_SIZE:
-            _TYPE_CACHE[text.text] = found
-        return found
+        return _rebind(parsed.type, RefType(parsed.name, self.types.get))
 
 
 def _default_type(name: str, default: Gml, names: Mapping[str, Type],
@@ -379,6 +448,136 @@ def analyse_args(node: YNode | None, yaml: YamlText, reporter: Reporter) -> Args
             descriptions.update({f"defs.{type_name}.{f}": d.description
                                  for f, d in shape.items() if d.description})
     return ArgsAnalysis(args, inputs, defaults, out, dict(types.types), descriptions)
+
+
+# --------------------------------------------------------------------- plain args
+
+
+class _NotPlain(Exception):
+    """The shortcut of `analyse_plain` met something it leaves to the reader."""
+
+
+class _Decl(NamedTuple):
+    """A field that is a plain type text: what `TypeResolver.shape` reads of an
+    `fdl.flow.ArgDecl` (``type``), and for a text of primitives only its type and whether
+    an input of that type is required (`is_required`), which no ``defs`` can change."""
+
+    type: TypeText
+    fixed: tuple[Type, bool] | None = None
+
+
+def _plain_fields(value: Any) -> dict[str, _Decl]:
+    """A mapping of fields whose values are all plain type texts (``id: string``); what the
+    reader reads as ``ArgDecl(type=...)`` without a default."""
+    if not isinstance(value, Mapping):
+        raise _NotPlain
+    found: dict[str, _Decl] = {}
+    for name, text in value.items():
+        decl = _FIELD_CACHE.get(text) if isinstance(text, str) else None
+        if decl is None:
+            decl = _plain_field(text)
+        if not isinstance(name, str) or not _FIELD_NAME.fullmatch(name):
+            raise _NotPlain
+        found[name] = decl
+    return found
+
+
+def _plain_field(text: Any) -> _Decl:
+    """A field's value that the reader reads as a type (`is_type_syntax`), on one line."""
+    if (not isinstance(text, str) or "\n" in text or "\r" in text
+            or not is_type_syntax(text)):
+        raise _NotPlain
+    body = text.strip()
+    parsed = _template(body)
+    decl = _Decl(TypeText(body), (parsed.type, is_required(parsed.type, False))
+                 if parsed is not None and parsed.name is None else None)
+    if len(_FIELD_CACHE) < _TYPE_CACHE_SIZE:
+        _FIELD_CACHE[text] = decl
+    return decl
+
+
+def _plain_shape(value: Any) -> dict[str, _Decl] | TypeText:
+    """``out`` or a ``defs`` entry: a type text or a mapping of typed fields."""
+    if isinstance(value, str):
+        if "\n" in value or "\r" in value:
+            raise _NotPlain
+        return TypeText(value.strip())
+    return _plain_fields(value)
+
+
+def _comments(descriptions: Mapping[str, str]) -> dict[str, str]:
+    """The descriptions as the reader reads them back from the comments `build_tree`
+    writes (on one line, spaces collapsed; blank ones are no comment)."""
+    found = {}
+    for path, text in descriptions.items():
+        if text and (comment := " ".join(text.split())):
+            found[path] = comment
+    return found
+
+
+def _analyse_shortcut(args: Mapping[str, Any], descriptions: Mapping[str, str]
+                      ) -> ArgsAnalysis:
+    """`analyse_args` of the tree `build_tree` would write, for ``args`` made of plain type
+    texts only, without the tree and without the reader's models.
+
+    Raises:
+        _NotPlain: anything else (defaults, other value kinds, bad names, multi-line
+            texts), or when the resolver reports a problem (the reader reports it then,
+            at its field).
+    """
+    inputs: dict[str, _Decl] = {}
+    out: dict[str, _Decl] | TypeText | None = None
+    defs: dict[str, dict[str, _Decl] | TypeText] = {}
+    for key, value in args.items():
+        if key == "in":
+            inputs = _plain_fields(value)
+        elif key == "out":
+            out = _plain_shape(value)
+        elif key == "defs" and isinstance(value, Mapping):
+            for name, shape in value.items():
+                if not isinstance(name, str) or not _FIELD_NAME.fullmatch(name):
+                    raise _NotPlain
+                defs[name] = _plain_shape(shape)
+        else:
+            raise _NotPlain
+    reporter = Reporter("<spec>", Source(""))
+    types = _Resolver(cast("Mapping[str, Mapping[str, ArgDecl] | TypeText]", defs), reporter)
+    comments = _comments(descriptions) if descriptions else {}
+    found: dict[str, ToolArg] = {}
+    notes: dict[str, str] = {}
+    for name, decl in inputs.items():
+        if decl.fixed is not None:
+            declared, required = decl.fixed
+        else:
+            declared = types.parse(decl.type)
+            required = is_required(declared, False)
+        description = comments.get(f"in.{name}") if comments else None
+        found[name] = ToolArg(name, declared, required, description, None)
+        if description:
+            notes[f"in.{name}"] = description
+    out_type = None
+    if out is not None:
+        out_type = types.shape(cast("Mapping[str, ArgDecl] | TypeText", out))
+    if comments:
+        shapes = [("out", out), *((f"defs.{n}", shape) for n, shape in defs.items())]
+        for where, shape in shapes:
+            if isinstance(shape, Mapping):
+                notes.update({path: comments[path] for f in shape
+                              if (path := f"{where}.{f}") in comments})
+    if reporter.diagnostics:
+        raise _NotPlain
+    return ArgsAnalysis(lambda: _read_plain(args, descriptions)[0], found, {}, out_type,
+                        dict(types.types), notes)
+
+
+def _read_plain(args: Mapping[str, Any], descriptions: Mapping[str, str]
+                ) -> tuple[Args, ArgsAnalysis]:
+    """The reader's way for plain ``args``: `build_tree`, then `analyse_args`."""
+    yaml, tree = build_tree(args, descriptions)
+    reporter = Reporter("<spec>", Source(yaml.text))
+    analysis = analyse_args(tree, yaml, reporter)
+    problems = problems_from(reporter.sorted(), tree, "args", None)
+    return analysis.args, analysis.with_problems(tuple(problems))
 
 
 # --------------------------------------------------------------------- adapters
@@ -472,12 +671,17 @@ def _db_problems(code: str, config: Mapping[str, Any], raw_args: Mapping[str, An
     return issues
 
 
-def analyse_plain(args: Mapping[str, Any], descriptions: Mapping[str, str]
-                  ) -> ArgsAnalysis:
-    """`analyse_args` for a plain ``args`` mapping (no file): problems without positions."""
-    yaml, tree = build_tree(args, descriptions)
-    reporter = Reporter("<spec>", Source(yaml.text))
-    analysis = analyse_args(tree, yaml, reporter)
-    problems = problems_from(reporter.sorted(), tree, "args", None)
-    return ArgsAnalysis(analysis.args, analysis.inputs, analysis.defaults, analysis.out,
-                        analysis.defs, analysis.descriptions, tuple(problems))
+def analyse_plain(args: Mapping[str, Any], descriptions: Mapping[str, str], *,
+                  shortcut: bool = True) -> ArgsAnalysis:
+    """`analyse_args` for a plain ``args`` mapping (no file): problems without positions.
+
+    Args:
+        shortcut: try `_analyse_shortcut` first (the same result, see the module
+            docstring); False always goes through `build_tree` and the reader.
+    """
+    if shortcut:
+        try:
+            return _analyse_shortcut(args, descriptions)
+        except _NotPlain:
+            pass
+    return _read_plain(args, descriptions)[1]

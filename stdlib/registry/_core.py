@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,9 @@ __all__ = ["Registration", "Registry", "SearchHit", "VersionInfo", "split_uri"]
 
 Status = Literal["added", "unchanged", "replaced"]
 MAX_LIMIT = 1000
+_KEYS_PER_QUERY = 300
+"""(tenant, type, code) keys looked up per statement: 3 parameters each, within the limit
+of 999 parameters that SQLite had before 3.32."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +157,7 @@ class Registry:
             checked = [self._prepare(spec, tenant) for spec in specs]
             now = time.time()
             with self.db.write() as conn:
-                return [self._insert(conn, spec, source, now, replace_own=False)
-                        for spec in checked]
+                return self._insert_many(conn, checked, source, now)
 
     @staticmethod
     def _prepare(spec: ToolSpec, tenant: str | None) -> ToolSpec:
@@ -166,14 +169,59 @@ class Registry:
             spec = spec.with_tenant(tenant)
         return spec.check()
 
+    def _insert_many(self, conn: sqlite3.Connection, specs: Sequence[ToolSpec],
+                     source: str | None, now: float) -> builtins.list[Registration]:
+        """`_insert` for a batch, with the same outcome: the specs of tools the registry
+        does not know yet, each the only version of its tool in the batch (the common
+        case: a first import), are new rows with nothing to compare, so they are written
+        with one ``executemany`` per table (their ids are the ones `_insert` would give:
+        after the highest). The others go through `_insert`, in batch order."""
+        keys = [(spec.tenant or "", spec.type, spec.code) for spec in specs]
+        counts = Counter(keys)
+        single = [key for key, n in counts.items() if n == 1]
+        known: set[tuple[str, str, str]] = set()
+        for start in range(0, len(single), _KEYS_PER_QUERY):
+            chunk = single[start:start + _KEYS_PER_QUERY]
+            known.update(conn.execute(
+                f"SELECT d.tenant, d.type, d.code FROM (VALUES "
+                f"{', '.join(['(?, ?, ?)'] * len(chunk))}) AS b JOIN defaults d ON "
+                "d.tenant = b.column1 AND d.type = b.column2 AND d.code = b.column3",
+                [part for key in chunk for part in key]).fetchall())
+        (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM tools").fetchone()
+        done: builtins.list[Registration | None] = [None] * len(specs)
+        tools: builtins.list[tuple[Any, ...]] = []
+        tags: builtins.list[tuple[str, int]] = []
+        defaults: builtins.list[tuple[str, str, str, int]] = []
+        search: builtins.list[tuple[Any, ...]] = []
+        for i, (spec, key) in enumerate(zip(specs, keys, strict=True)):
+            if counts[key] != 1 or key in known:
+                continue
+            last += 1
+            text, digest = spec.stored()
+            tools.append((last, *key, spec.version, spec.category, text, digest, source, now))
+            tags.extend((tag, last) for tag in spec.tags)
+            defaults.append((*key, last))
+            search.append((last, *index_row(spec)))
+            done[i] = Registration(spec, "added")
+        conn.executemany("INSERT INTO tools (id, tenant, type, code, version, category, spec, "
+                         "digest, source, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         tools)
+        conn.executemany("INSERT INTO tags (tag, tool_id) VALUES (?, ?)", tags)
+        conn.executemany("INSERT INTO defaults (tenant, type, code, tool_id) VALUES "
+                         "(?, ?, ?, ?)", defaults)
+        conn.executemany("INSERT INTO search (rowid, code, name, desp, tags, args) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", search)
+        return [registration if registration is not None
+                else self._insert(conn, spec, source, now, replace_own=False)
+                for spec, registration in zip(specs, done, strict=True)]
+
     def _insert(self, conn: sqlite3.Connection, spec: ToolSpec, source: str | None,
                 now: float, *, replace_own: bool) -> Registration:
         tenant = spec.tenant or ""
-        digest = spec.digest()
+        text, digest = spec.stored()
         key = (tenant, spec.type, spec.code, spec.version)
         row = conn.execute("SELECT id, digest, source FROM tools WHERE tenant = ? AND type = ? "
                            "AND code = ? AND version = ?", key).fetchone()
-        text = spec.model_dump_json()
         if row is not None:
             tool_id, old_digest, old_source = row
             if old_digest == digest:
@@ -379,13 +427,42 @@ class Registry:
         if match is None:
             return []
         where, params = self._filters("t", tenant, type, tag, category)
-        params.update(match=match, limit=limit)
-        sql = (f"SELECT t.spec, {BM25} AS rank FROM search JOIN tools t ON t.id = search.rowid "
-               f"WHERE search MATCH :match AND {where} ORDER BY rank, t.type, t.code "
-               "LIMIT :limit")
+        params["match"] = match
         with self.db.read() as conn:
-            rows = conn.execute(sql, params).fetchall()
-        return [SearchHit(self._spec(text), -rank) for text, rank in rows]
+            rows = None
+            if type is None and tag is None and category is None:
+                rows = self._search_top(conn, where, params, limit)
+            if rows is None:
+                params["limit"] = limit
+                rows = conn.execute(
+                    f"SELECT {BM25} AS rank, t.spec FROM search JOIN tools t ON "
+                    f"t.id = search.rowid WHERE search MATCH :match AND {where} "
+                    "ORDER BY rank, t.type, t.code LIMIT :limit", params).fetchall()
+        return [SearchHit(self._spec(text), -rank) for rank, text in rows]
+
+    @staticmethod
+    def _search_top(conn: sqlite3.Connection, where: str, params: dict[str, Any],
+                    limit: int) -> builtins.list[tuple[float, str]] | None:
+        """`search` from the best-ranked matches only, or None when they do not settle it.
+
+        Ranking every match (bm25) is the floor of a search; looking up the tool of every
+        match, to see whether the tenant sees it, adds about half as much again. So the
+        best ``2 * limit + 32`` matches are ranked first and only those are looked up. That is
+        the answer when ``limit`` of them are visible and the ``limit``-th of those ranks
+        strictly better than the last one ranked (no match left out can tie with it), or
+        when they are all the matches; otherwise the caller ranks every match (when many
+        matches belong to other tenants, or many tie).
+        """
+        k = 2 * limit + 32
+        rows = conn.execute(
+            f"SELECT r.rank, t.type, t.code, CASE WHEN {where} THEN t.spec END FROM (SELECT "
+            f"rowid AS id, {BM25} AS rank FROM search WHERE search MATCH :match ORDER BY rank "
+            "LIMIT :k) AS r LEFT JOIN tools t ON t.id = r.id", {**params, "k": k}).fetchall()
+        hits = sorted((row for row in rows if row[3] is not None), key=lambda row: row[:3])
+        if len(rows) == k and (len(hits) < limit
+                               or hits[limit - 1][0] >= max(row[0] for row in rows)):
+            return None
+        return [(row[0], row[3]) for row in hits[:limit]]
 
     def codes(self, tool_type: str, *, tenant: str | None = None) -> builtins.list[str]:
         """The codes of the tools of one type visible to ``tenant``."""

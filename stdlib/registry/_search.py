@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from ._spec import ToolSpec
 
@@ -48,8 +49,14 @@ def words(text: str) -> list[str]:
     return found
 
 
+@lru_cache(maxsize=8192)
+def _identifier(value: str) -> str:
+    """`words` of one identifier as indexed text (cached: argument names repeat)."""
+    return " ".join(words(value))
+
+
 def _identifiers(values: Iterable[str]) -> str:
-    return " ".join(w for value in values for w in words(value))
+    return " ".join(text for value in values if (text := _identifier(value)))
 
 
 def index_row(spec: ToolSpec) -> tuple[str, str, str, str, str]:
@@ -58,7 +65,7 @@ def index_row(spec: ToolSpec) -> tuple[str, str, str, str, str]:
     inputs = spec.args.get("in")
     names = _identifiers(str(name) for name in inputs) if isinstance(inputs, dict) else ""
     notes = " ".join(spec.descriptions.values())
-    return (_identifiers([spec.code]), spec.name or "", spec.desp or "", " ".join(spec.tags),
+    return (" ".join(words(spec.code)), spec.name or "", spec.desp or "", " ".join(spec.tags),
             f"{names} {notes}" if notes else names)
 
 

@@ -21,7 +21,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from compiler.catalog import ToolArg, ToolSignature
 from compiler.tooldir import SPEC_KEYS, db_operations
@@ -56,6 +64,7 @@ _SEMVER = re.compile(
     r"(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?")
 _TYPE = re.compile(r"[a-z][a-z0-9+.\-]*")
 _CODE_BAD = re.compile(r"[\s?#]|://")
+_NO_TENANT = ',"tenant":null,'
 
 
 def is_version(text: str) -> bool:
@@ -190,8 +199,9 @@ class ToolSpec(BaseModel):
 
     @field_validator("args", "config")
     @classmethod
-    def _check_json(cls, value: dict[str, Any]) -> dict[str, Any]:
-        _json_value(value, "the value")
+    def _check_json(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        if info.mode != "json":  # values read from JSON text are JSON values already
+            _json_value(value, "the value")
         return value
 
     def __eq__(self, other: object) -> bool:
@@ -211,9 +221,13 @@ class ToolSpec(BaseModel):
 
     def analysis(self) -> ArgsAnalysis:
         """``args`` read and resolved (cached): inputs, defaults, out, defs, problems."""
-        if self._analysis is None:
-            self._analysis = analyse_plain(self.args, self.descriptions)
-        return self._analysis
+        # Read through `__pydantic_private__`: `self._analysis` takes pydantic's slow
+        # `__getattr__`, a measurable part of registering many specs.
+        private = self.__pydantic_private__
+        found: ArgsAnalysis | None = private.get("_analysis") if private else None
+        if found is None:
+            found = self._analysis = analyse_plain(self.args, self.descriptions)
+        return found
 
     @property
     def inputs(self) -> Mapping[str, ToolArg]:
@@ -269,6 +283,19 @@ class ToolSpec(BaseModel):
         are equal."""
         text = self.model_dump_json(exclude={"tenant"})
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def stored(self) -> tuple[str, str]:
+        """The spec's JSON text as the registry stores it (``tenant`` included) and its
+        `digest`, from one serialisation when the spec has no tenant: the content is that
+        text without its ``"tenant":null`` member. (No earlier member can hold that
+        sequence: they are strings and lists of strings, whose quotes JSON escapes.)"""
+        text = self.model_dump_json()
+        if self.tenant is None:
+            at = text.find(_NO_TENANT)
+            if at != -1:
+                content = text[:at] + text[at + len(_NO_TENANT) - 1:]
+                return text, hashlib.sha256(content.encode("utf-8")).hexdigest()
+        return text, self.digest()
 
     def with_tenant(self, tenant: str | None) -> ToolSpec:
         """The same spec registered for ``tenant``."""
@@ -414,7 +441,7 @@ def parse_spec_text(text: str, path: str = "<spec>"
             spec = None
     if spec is not None:
         # The analysis of the file's own tree: its problems keep their positions.
-        analysis = _with_problems(analysis or spec.analysis(), args_problems)
+        analysis = (analysis or spec.analysis()).with_problems(args_problems)
         spec._analysis = analysis
         for where, message, code, severity in adapter_problems(
                 spec.type, spec.code, spec.config, spec.args, analysis):
@@ -425,12 +452,6 @@ def parse_spec_text(text: str, path: str = "<spec>"
     if any(p.is_error for p in problems):
         return None, problems
     return spec, problems
-
-
-def _with_problems(analysis: ArgsAnalysis, problems: tuple[SpecProblem, ...]
-                   ) -> ArgsAnalysis:
-    return ArgsAnalysis(analysis.args, analysis.inputs, analysis.defaults, analysis.out,
-                        analysis.defs, analysis.descriptions, problems)
 
 
 def _plain(node: YNode) -> Any:

@@ -4,6 +4,7 @@ and the JSON Schema / OpenAI / MCP exports."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import textwrap
 from pathlib import Path
@@ -11,11 +12,13 @@ from typing import Any
 
 import jsonschema
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fdl
 from compiler import ToolCatalog
+from compiler.tooldir import default_source
+from gml.types import INT, STRING, deref, element_type
 from stdlib.registry import (
     Registry,
     RegistryCatalog,
@@ -33,6 +36,9 @@ from stdlib.registry import (
     type_schema,
     version_key,
 )
+from stdlib.registry._check import ArgsAnalysis, _analyse_shortcut, _NotPlain, analyse_plain
+from stdlib.registry._search import fts_query
+from stdlib.registry._store import BM25
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -322,6 +328,164 @@ def test_from_flow_rejects_broken_flows(tmp_path: Path) -> None:
     assert caught.value.problems[0].line is not None
 
 
+# ------------------------------------------------------------------------ plain args
+
+
+def _view(analysis: ArgsAnalysis) -> tuple[Any, ...]:
+    """Everything an analysis tells the compiler, exports and the CLI (types by value and
+    as text)."""
+    return ({n: (a, str(a.type)) for n, a in analysis.inputs.items()},
+            {n: default_source(d) for n, d in analysis.defaults.items()},
+            analysis.out, str(analysis.out), dict(analysis.defs),
+            {n: str(t) for n, t in analysis.defs.items()}, dict(analysis.descriptions),
+            analysis.problems)
+
+
+_FIELD_NAMES = st.sampled_from(["id", "customerId", "a-b", "x_1", "tenantId", "Item", "a b",
+                                "", "x.y", "é"])
+_TYPE_TEXTS = st.sampled_from([
+    "string", "int?", "  long ", "decimal", "date?", "bool", "any", "null", "string[]",
+    "map<int>", "map<string[]>?", "Customer", "Customer[]?", "map<Customer>", "Item",
+    "Item[]", "Alias", "Loop", "Nope", "strng", "string[", "", "  ", "int = 3",
+    "string = 'a'", "DATE('-1d')", "a +", "Customer??", "int\n", "string[]\r", "map<Item>[]",
+    "int # note"])
+_VALUES = st.one_of(_TYPE_TEXTS, st.sampled_from([None, 1, 2**40, 2.5, True, [1], {}]))
+_FIELDS = st.dictionaries(_FIELD_NAMES, _VALUES, max_size=4)
+_SHAPES = st.one_of(_TYPE_TEXTS, _FIELDS, st.sampled_from([None, 3]))
+_ARGS = st.dictionaries(
+    st.sampled_from(["in", "out", "defs", "ins"]),
+    st.one_of(_FIELDS, _SHAPES, st.dictionaries(
+        st.sampled_from(["Customer", "Item", "Alias", "Loop", "bad name"]), _SHAPES,
+        max_size=4)),
+    max_size=3)
+_DESCRIPTIONS = st.dictionaries(
+    st.sampled_from(["in.id", "in.customerId", "in.a-b", "out.id", "out", "defs.Item",
+                     "defs.Customer.id", "defs.Item.x_1"]),
+    st.sampled_from(["", "  ", "the id", " a  b\n c ", "x # y", "\u2028odd\tspace"]),
+    max_size=3)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_ARGS, _DESCRIPTIONS)
+def test_plain_args_shortcut_matches_the_reader(args: dict[str, Any],
+                                                descriptions: dict[str, str]) -> None:
+    """`analyse_plain`'s shortcut gives exactly what the reader gives (types, required,
+    descriptions, no problems), and leaves every spec with a problem to the reader."""
+    read = analyse_plain(args, descriptions, shortcut=False)
+    fast = analyse_plain(args, descriptions)
+    assert _view(fast) == _view(read)
+    try:
+        taken = _analyse_shortcut(args, descriptions)
+    except _NotPlain:
+        return
+    assert read.problems == () and read.defaults == {}
+    assert _view(taken) == _view(read)
+    assert taken.args == read.args  # built on first use, by the reader
+
+
+PLAIN = {"defs": {"Customer": {"id": "string", "name": "string", "mobile": "string?"},
+                  "Page": {"items": "Customer[]", "next": "string?"}},
+         "in": {"id": "string", "tenantId": "string?", "tags": "map<int>[]",
+                "who": "Customer?"},
+         "out": "Page"}
+
+
+def test_plain_specs_take_the_shortcut() -> None:
+    descriptions = {"in.id": "  customer\n id ", "defs.Customer.mobile": "with country code",
+                    "out.x": "not a field"}
+    analysis = _analyse_shortcut(PLAIN, descriptions)
+    assert {n: (str(a.type), a.required) for n, a in analysis.inputs.items()} == {
+        "id": ("string", True), "tenantId": ("string?", False),
+        "tags": ("map<int>[]", True), "who": ("Customer?", False)}
+    assert str(deref(analysis.out)) == "Page"  # type: ignore[arg-type]
+    assert analysis.descriptions == {"in.id": "customer id",
+                                     "defs.Customer.mobile": "with country code"}
+    assert _view(analysis) == _view(analyse_plain(PLAIN, descriptions, shortcut=False))
+    from benchmarks.registry_bench import generate
+
+    for spec in generate(30):
+        _analyse_shortcut(spec.args, spec.descriptions)
+
+
+BAD_ARGS = [
+    {"in": {"id": "strng"}}, {"in": {"id": "string["}},
+    {"in": {"id": "Customer"}, "out": "Customer[]"}, {"in": {"a b": "int"}},
+    {"in": {"n": "int = 'x'"}}, {"in": {"a": "int = b +"}}, {"in": {"a": {"b": "int"}}},
+    {"in": {"a": None}}, {"in": {"a": [1, 2]}}, {"in": "string"}, {"in": {"x": "int ="}},
+    {"out": "Nope?"}, {"out": {"f": 3}}, {"out": {"f": "int = 3"}}, {"out": None},
+    {"out": 5}, {"defs": {"A": "B", "B": "A[]"}, "out": "A"},
+    {"defs": {"T": {"x": "U"}}, "out": "T"}, {"defs": {"T t": {"x": "int"}}},
+    {"defs": "x"}, {"defs": {"T": 5}}, {"ins": {"a": "int"}},
+    {"in": {"s": "string = 'a'", "d": "DATE('-1d')", "k": 50, "q": "int = 'no'"}},
+    {"in": {"m": "map<Nope>", "l": "string[]?"}}, {"in": {"x": ""}}, {"in": {"x": "  "}},
+]
+
+
+@pytest.mark.parametrize("args", BAD_ARGS)
+def test_plain_specs_have_the_problems_of_the_same_file(args: dict[str, Any]) -> None:
+    """A spec built in Python has the problems of the same spec read from a file (without
+    positions)."""
+    import yaml
+
+    spec = ToolSpec(type="api", code="x/y", args=args)
+    text = yaml.safe_dump({"type": "api", "code": "x/y", "args": args}, sort_keys=False)
+    _, from_file = parse_spec_text(text, "t.yaml")
+    assert from_file and all(p.line is not None for p in from_file)
+    assert [(p.field, p.code, p.severity, p.message) for p in spec.problems()] == [
+        (p.field, p.code, p.severity, p.message) for p in from_file]
+    assert all(p.line is None for p in spec.problems())
+
+
+def test_type_texts_with_defs_names_are_parsed_once_and_bound_per_spec() -> None:
+    first = analyse_plain({"defs": {"A": {"x": "int"}}, "out": "A[]?"}, {})
+    second = analyse_plain({"defs": {"A": {"y": "string"}}, "out": "A[]?"}, {})
+    assert str(first.out) == str(second.out) == "A[]?"
+    assert str(deref(element_type(first.out))) == "A"  # type: ignore[arg-type]
+    assert deref(element_type(first.out)).fields == {"x": INT}  # type: ignore[arg-type, attr-defined]
+    assert deref(element_type(second.out)).fields == {"y": STRING}  # type: ignore[arg-type, attr-defined]
+    wrong = analyse_plain({"out": "A[]?"}, {})
+    assert [(p.field, p.code) for p in wrong.problems] == [("args.out", "E107")]
+
+
+_TYPE_PARTS = st.recursive(
+    st.sampled_from(["Customer", "Item", "string", "int", "map", "any", "null", "Nope", "_x",
+                     "a-b", "", " ", "1", "<", "?"]),
+    lambda inner: st.one_of(st.builds("{}?".format, inner), st.builds("{}[]".format, inner),
+                            st.builds("map<{}>".format, inner),
+                            st.builds(" {} ".format, inner)),
+    max_leaves=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TYPE_PARTS)
+def test_cached_type_texts_resolve_as_the_resolver_does(text: str) -> None:
+    """The registry's type cache gives the type and the diagnostics of parsing again."""
+    from compiler._types import TypeResolver
+    from fdl._diagnostics import Reporter
+    from fdl.flow import TypeText
+    from gml import Span
+    from gml._source import Source
+    from stdlib.registry._check import _Resolver
+
+    found = []
+    for resolver in (TypeResolver, _Resolver, _Resolver):  # the second _Resolver: cached
+        reporter = Reporter("t", Source(" " * 80))
+        defs = {"Customer": TypeText("map<int>", Span(0, 8)), "Item": TypeText("Customer[]")}
+        types = resolver(defs, reporter)  # type: ignore[arg-type]
+        t = types.parse(TypeText(text, Span(5, 5 + len(text))))
+        found.append((t, str(t), str(deref(t)), [(d.code, d.message, d.span)
+                                                 for d in reporter.diagnostics]))
+    assert found[0] == found[1] == found[2]
+
+
+def test_stored_text_and_digest() -> None:
+    tricky = 'q",\\"tenant\\":null,"args":{} \\\\" ,"tenant":null,'
+    for spec in [api(), api(desp=tricky, name=tricky, tags=(tricky,), category=tricky,
+                            config={"tenant": None, "x": tricky}), api(tenant="A"),
+                 ToolSpec.from_text(CUSTOMER)]:
+        assert spec.stored() == (spec.model_dump_json(), spec.digest())
+
+
 # ------------------------------------------------------------------------ versions
 
 
@@ -526,6 +690,99 @@ def test_any_search_text_is_safe(text: str) -> None:
     with Registry() as registry:
         registry.register(api())
         registry.search(text)
+
+
+def _state(registry: Registry) -> dict[str, Any]:
+    """The registry's tables, with tool ids replaced by what they identify (a batch may
+    number its new rows in another order) and without registration times."""
+    with registry.db.read() as conn:
+        names = {row[0]: tuple(row[1:]) for row in conn.execute(
+            "SELECT id, tenant, type, code, version FROM tools")}
+        return {
+            "tools": sorted(conn.execute(
+                "SELECT tenant, type, code, version, category, spec, digest, source "
+                "FROM tools").fetchall()),
+            "defaults": sorted((*row[:3], names[row[3]], row[4]) for row in conn.execute(
+                "SELECT tenant, type, code, tool_id, pinned FROM defaults")),
+            "tags": sorted((row[0], names[row[1]]) for row in conn.execute(
+                "SELECT tag, tool_id FROM tags")),
+            "search": sorted((names[row[0]], *row[1:]) for row in conn.execute(
+                "SELECT rowid, code, name, desp, tags, args FROM search")),
+        }
+
+
+def _one_by_one(registry: Registry, specs: list[ToolSpec]) -> list[tuple[str, str]]:
+    """What `register_many` did before batches: `_insert` for every spec, in order."""
+    with registry.db.write() as conn:
+        return [(r.spec.uri, r.status) for r in (
+            registry._insert(conn, Registry._prepare(spec, None), None, 1.0,
+                             replace_own=False) for spec in specs)]
+
+
+_BATCH_SPECS = st.builds(
+    lambda code, version, desp, tenant, tags: api(code, version, desp=desp, tenant=tenant,
+                                                  tags=tags),
+    st.sampled_from(["a/x", "a/y", "b/z"]), st.sampled_from(["1.0.0", "1.1.0", "2.0.0-rc.1"]),
+    st.sampled_from(["one", "two"]), st.sampled_from([None, "A"]),
+    st.sampled_from([(), ("t1",), ("t1", "t2")]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_BATCH_SPECS, max_size=5), st.lists(_BATCH_SPECS, max_size=8))
+def test_a_batch_registers_what_one_by_one_registers(before: list[ToolSpec],
+                                                     batch: list[ToolSpec]) -> None:
+    """`register_many` writes the new tools of a batch together; the outcome (statuses,
+    conflicts, versions, defaults, tags, the search index) is that of `_insert` one spec
+    after another."""
+    outcomes = []
+    for batched in (False, True):
+        with Registry() as registry:
+            for spec in before:
+                with contextlib.suppress(VersionConflictError):
+                    registry.register(spec)
+            try:
+                if batched:
+                    done = [(r.spec.uri, r.status) for r in registry.register_many(batch)]
+                else:
+                    done = _one_by_one(registry, batch)
+            except VersionConflictError as error:
+                done = [("conflict", str(error))]
+            outcomes.append((done, _state(registry)))
+    assert outcomes[0] == outcomes[1]
+
+
+def _reference_search(registry: Registry, text: str, tenant: str | None, limit: int
+                      ) -> list[tuple[str, float]]:
+    """A search that ranks and looks up every match (what `search` does when the best
+    matches do not settle it)."""
+    where, params = registry._filters("t", tenant, None, None, None)
+    params.update(match=fts_query(text), limit=limit)
+    with registry.db.read() as conn:
+        rows = conn.execute(
+            f"SELECT t.spec, {BM25} AS rank FROM search JOIN tools t ON t.id = search.rowid "
+            f"WHERE search MATCH :match AND {where} ORDER BY rank, t.type, t.code "
+            "LIMIT :limit", params).fetchall()
+    return [(ToolSpec.model_validate_json(spec).uri, -rank) for spec, rank in rows]
+
+
+def test_search_from_the_best_matches_equals_ranking_every_match() -> None:
+    """Ties beyond the best matches, tools hidden by a tenant's own and other tenants'
+    tools: `search` answers what ranking every match answers."""
+    with Registry() as registry:
+        registry.register_many(
+            [api(f"same/t{i:03}", desp="identical words here") for i in range(100)]
+            + [api(f"mixed/m{i:03}", desp="words " * (i % 7 + 1) + "here")
+               for i in range(80)])
+        registry.register_many([api(f"same/t{i:03}", desp="identical words for A")
+                                for i in range(0, 100, 2)], tenant="A")
+        registry.register_many([api(f"b/only{i:03}", desp="words of b") for i in range(90)],
+                               tenant="B")
+        for text in ("identical", "words", "here", "words here", "for", "b", "ident"):
+            for tenant in (None, "A", "B"):
+                for limit in (1, 5, 20, 100):
+                    hits = registry.search(text, tenant=tenant, limit=limit)
+                    assert [(h.spec.uri, h.score) for h in hits] == _reference_search(
+                        registry, text, tenant, limit), (text, tenant, limit)
 
 
 # ------------------------------------------------------------------------ storage
