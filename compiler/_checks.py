@@ -16,9 +16,11 @@ from gml import nodes as n
 from gml._values import truthy
 
 from ._graph import never_run
-from ._names import built_sql, free_names
+from ._names import built_sql, free_names, may_build_sql
 
 if TYPE_CHECKING:
+    from fdl.flow import Gml
+
     from ._compile import FlowCompiler, NodeInfo
     from .plan import Field
 
@@ -42,10 +44,13 @@ def _anchor(info: NodeInfo, block: str | None) -> str | None:
 
 def reads(compiler: FlowCompiler) -> None:
     """W210: a field reads a node output that is not guaranteed to be complete."""
+    cache = compiler.cache
     for compiled in compiler.state.compiled:
         if compiled.ast is None:
             continue
-        for name in free_names(compiled.ast):
+        names = (free_names(compiled.ast) if cache is None
+                 else cache.derived(compiled.ast, "free_names", free_names))
+        for name in names:
             var = compiled.scope.resolve(name.name)
             if var is None or var.kind != "node":
                 continue
@@ -86,19 +91,19 @@ def _concurrent(compiler: FlowCompiler, a: str, b: str) -> bool:
 
 def writes(compiler: FlowCompiler) -> None:
     """W211: two nodes that may run at the same time `sets` the same variable."""
-    by_var: dict[int, list[tuple[str, Span]]] = {}
-    for writer, var, span in compiler.state.writes:
-        by_var.setdefault(id(var), []).append((writer, span))
-    names = {id(var): var.name for _, var, _ in compiler.state.writes}
+    by_var: dict[int, list[tuple[str, Gml, Span]]] = {}
+    for writer, var, text, target in compiler.state.writes:
+        by_var.setdefault(id(var), []).append((writer, text, target))
+    names = {id(var): var.name for _, var, _, _ in compiler.state.writes}
     for key, writers in by_var.items():
-        for i, (second, span) in enumerate(writers):
-            for first, _ in writers[:i]:
+        for i, (second, text, target) in enumerate(writers):
+            for first, _, _ in writers[:i]:
                 if first != second and _concurrent(compiler, first, second):
                     compiler.reporter.report(
                         "W211", f"'{names[key]}' is also set by '{first}', which may run at "
                         f"the same time as '{second}'; the last writer wins at random. Order "
-                        "them with next, or merge the updates", span,
-                        "warning")
+                        "them with next, or merge the updates",
+                        text.file_span(target.start, target.end), "warning")
                     break
 
 
@@ -108,6 +113,8 @@ def sql(compiler: FlowCompiler) -> None:
         if compiled.ast is None:
             continue
         database = compiled.tool_type == "db" and compiled.key.endswith(".args")
+        if not may_build_sql(compiled.gml.text or "", database):
+            continue
         for expr in built_sql(compiled.ast, database):
             compiler.reporter.report(
                 "W212", "this CQL/SQL text is built by string interpolation; pass the values "

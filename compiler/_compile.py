@@ -119,22 +119,35 @@ class _State:
     """The AST of every field that parsed, by key, also when it has errors."""
     vars_fields: dict[str, Field | None] = field(default_factory=dict)
     graphs: dict[str | None, BlockGraph] = field(default_factory=dict)
-    writes: list[tuple[str, Var, Span]] = field(default_factory=list)
+    writes: list[tuple[str, Var, Gml, Span]] = field(default_factory=list)
+    """Every variable a node ``sets``: (node, variable, the ``sets`` text, the target's
+    range in that text; mapped into the file only when reported)."""
     written: dict[str, list[Var]] = field(default_factory=dict)
     sources: dict[str, FieldSource] = field(default_factory=dict)
     """Every GML text field by key, with its scope, also when it has errors (for editors)."""
 
 
 class FlowCompiler:
-    """Compiles one `Flow`. Use once: ``FlowCompiler(...).compile()``."""
+    """Compiles one `Flow`. Use once: ``FlowCompiler(...).compile()``.
+
+    Args:
+        codegen: build the closures of the GML fields. Without them (``False``: an editor
+            needs only the diagnostics, types and scopes) the plan is not `Plan.executable`.
+        cache: checked GML fields kept from earlier compilations (`gml.CheckCache`; exact:
+            a field is re-used only when its text and the types of the names it reads are
+            unchanged).
+    """
 
     def __init__(self, flow: Flow, path: str, reporter: Reporter, env: gml.Environment,
-                 catalog: ToolCatalog | None = None) -> None:
+                 catalog: ToolCatalog | None = None, *, codegen: bool = True,
+                 cache: gml.CheckCache | None = None) -> None:
         self.flow = flow
         self.path = path
         self.reporter = reporter
         self.env = env
         self.catalog = catalog
+        self.codegen = codegen
+        self.cache = cache
         self.state = _State()
         self.info: dict[str, NodeInfo] = {}
         self.scopes: dict[str | None, Scope] = {}
@@ -159,11 +172,32 @@ class FlowCompiler:
         block = self.block(flow.node, flow_scope, None)
         self.clashes()
         _checks.run_all(self)
+        self.settle()
         if any(d.is_error for d in self.reporter.diagnostics):
             return None
         return Plan(name=flow.name, path=self.path, desp=flow.desp, inputs=tuple(inputs),
                     out=out, defs=dict(self.types.types), vars=flow_vars, block=block,
-                    diagnostics=tuple(self.reporter.sorted()))
+                    diagnostics=tuple(self.reporter.sorted()), executable=self.codegen)
+
+    def settle(self) -> None:
+        """Fix the type of every node variable and drop its link back to the compiler.
+
+        A node's type is computed on first use by the compiler (`Var.compute`), which
+        makes every scope a reference cycle through the compiler: a compiled flow could
+        then only be freed by the cyclic garbage collector, which an editor checking a
+        flow after every edit would pay for. Every node's type was computed while its node
+        was compiled, so this only asks again (the fields are compiled once) and changes
+        no type.
+        """
+        seen: set[int] = set()
+        for start in [*self.scopes.values(), *self.inner_scopes.values()]:
+            scope: Scope | None = start
+            while scope is not None and id(scope) not in seen:
+                seen.add(id(scope))
+                for var in scope.vars.values():
+                    if var.compute is not None:
+                        var.settle()
+                scope = scope.parent
 
     # ------------------------------------------------------------------ args
 
@@ -243,8 +277,8 @@ class FlowCompiler:
         source = text.text or ""
         self.state.sources[key] = FieldSource(key, text, scope, object_mode, reader)
         try:
-            program, checked = self.env.compile_checked(source, scope,
-                                                        object_mode=object_mode)
+            program, checked = self.env.compile_checked(
+                source, scope, object_mode=object_mode, codegen=self.codegen, cache=self.cache)
         except gml.GmlError as error:
             span = error.span or gml.Span(0, len(source))
             self.reporter.report(error.code, error.message, text.file_span(span.start,
@@ -529,9 +563,12 @@ class FlowCompiler:
         ast = self.state.asts.get(f"{node.id}.args")
         spans = {name: stmt.span for name, stmt in assigned_fields(ast)} if ast else {}
         text = node.args
-        for name, t in fields.items():
-            span = text.file_span(spans[name].start, spans[name].end) if (
+
+        def where(name: str) -> Span:  # mapped into the file only to report
+            return text.file_span(spans[name].start, spans[name].end) if (
                 text and name in spans) else node.exec.span
+
+        for name, t in fields.items():
             declared = signature.inputs.get(name)
             if declared is None:
                 if not signature.open_arguments:
@@ -539,10 +576,10 @@ class FlowCompiler:
                     self.reporter.report("E302", f"'{signature.uri}' has no argument '{name}'"
                                          + (f"; did you mean '{hint}'?" if hint else
                                             f" (its arguments: {', '.join(signature.inputs)})"),
-                                         span, suggestion=hint)
+                                         where(name), suggestion=hint)
             elif not compatible(t, declared.type):
                 self.reporter.report("E304", f"argument '{name}' is {_article(t)}, but "
-                                     f"'{signature.uri}' declares {declared.type}", span)
+                                     f"'{signature.uri}' declares {declared.type}", where(name))
         for name, declared in signature.inputs.items():
             if name in fields or name in BUILTINS or not declared.required:
                 continue
@@ -566,20 +603,21 @@ class FlowCompiler:
         if ast is None or text is None:
             return sets
         for name, stmt in assigned_fields(ast):
-            span = text.file_span(stmt.span.start, stmt.span.start + len(name))
+            start, end = stmt.span.start, stmt.span.start + len(name)
             var = scope.resolve(name)
             if var is None:
                 self.reporter.report("E305", f"'sets' writes '{name}', which is not declared; "
                                      f"declare it in vars ({name} = …) of the flow or of the "
-                                     "enclosing each/loop", span)
+                                     "enclosing each/loop", text.file_span(start, end))
             elif not var.writable:
                 what = {"input": "an input", "builtin": "a built-in input",
                         "alias": "the iteration alias", "index": "the iteration index"}
                 self.reporter.report("E305", f"'sets' cannot write '{name}': it is "
                                      f"{what.get(var.kind, var.kind)}; declare a variable in "
-                                     "vars and write that instead", span)
+                                     "vars and write that instead",
+                                     text.file_span(start, end))
             else:
-                self.state.writes.append((node_id, var, span))
+                self.state.writes.append((node_id, var, text, Span(start, end)))
                 self.state.written.setdefault(node_id, []).append(var)
         return sets
 

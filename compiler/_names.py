@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from gml import nodes as n
 
-__all__ = ["assigned_fields", "built_sql", "free_names"]
+__all__ = ["assigned_fields", "built_sql", "free_names", "may_build_sql"]
 
 _SQL = re.compile(
     r"\b(select\b.+\bfrom|insert\s+into|update\b.+\bset|delete\s+from|where)\b",
@@ -22,18 +22,21 @@ _CQL_ARGUMENTS = frozenset({"exps", "query", "sql", "where"})
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_LEAF_ANNOTATIONS = frozenset({"Span", "str", "tuple[str, ...]", "BinaryOp", "UnaryOp",
+                               "bool | int | float | str | None"})
+"""Field annotations (`gml.nodes`) that cannot hold a node: such fields are not visited."""
 
 
 def _child_fields(cls: type) -> tuple[str, ...]:
-    """The fields of a node class that may hold nodes (not its span), computed once."""
+    """The fields of a node class that may hold nodes, computed once per class."""
     found = _FIELDS.get(cls)
     if found is None:
         found = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls)
-                                     if f.name != "span")
+                                     if str(f.type) not in _LEAF_ANNOTATIONS)
     return found
 
 
-def _children(node: object) -> Iterator[object]:
+def _children(node: object) -> Iterator[n.Node]:
     if not isinstance(node, n.Node):
         return
     for name in _child_fields(type(node)):
@@ -44,7 +47,8 @@ def _children(node: object) -> Iterator[object]:
             yield value
 
 
-def _names_in(node: object, bound: frozenset[str], out: list[n.Name]) -> None:
+def _names_in(node: n.Node, bound: frozenset[str], out: list[n.Name]) -> None:
+    # Hot (every field of every flow): direct recursion, no generators.
     if isinstance(node, n.Name):
         if node.name not in bound:
             out.append(node)
@@ -52,8 +56,14 @@ def _names_in(node: object, bound: frozenset[str], out: list[n.Name]) -> None:
     if isinstance(node, n.Lambda):
         _names_in(node.body, bound | set(node.params), out)
         return
-    for child in _children(node):
-        _names_in(child, bound, out)
+    for name in _child_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, n.Node):
+                    _names_in(item, bound, out)
+        elif isinstance(value, n.Node):
+            _names_in(value, bound, out)
 
 
 def free_names(program: n.Program) -> list[n.Name]:
@@ -126,6 +136,34 @@ def _all_exprs(node: object) -> Iterator[n.Expr]:
             return  # a concatenation is judged as a whole
     for child in _children(node):
         yield from _all_exprs(child)
+
+
+_QUOTES = re.compile(r"['\"`]")
+"""Text without quotes has no string literal and no template: nothing is interpolated."""
+_SQL_WORD = re.compile(r"select|insert|update|delete|where", re.IGNORECASE)
+"""A word every `_SQL` match starts with (the same flags, so the same case folding)."""
+_PLAIN_INSERTION = re.compile(r"\$\{[^{}'\"`\\]*\}")
+"""A template insertion without brackets, quotes or escapes: its end is the first ``}``."""
+
+
+def may_build_sql(source: str, database_tool: bool) -> bool:
+    """False when `built_sql` cannot find anything in a program of this text.
+
+    Interpolation needs a string literal or a template (a quote or backquote in the text);
+    outside a ``db://`` call, a match also needs an SQL word in the text of a literal. A
+    string literal's text is a piece of the source unless it has escapes (a backslash); a
+    template's text is its pieces joined around its insertions (``${…}``), so it is a
+    piece of the source once the insertions are taken out — when they can be found
+    without parsing (no brackets or quotes inside).
+    """
+    if _QUOTES.search(source) is None:
+        return False
+    if database_tool or "\\" in source or _SQL_WORD.search(source) is not None:
+        return True
+    if "${" not in source:
+        return False
+    joined = _PLAIN_INSERTION.sub("", source)
+    return "${" in joined or _SQL_WORD.search(joined) is not None
 
 
 def built_sql(program: n.Program, database_tool: bool) -> list[n.Expr]:

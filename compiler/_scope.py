@@ -42,6 +42,12 @@ class Var:
                 self._busy = False
         return self._type
 
+    def settle(self) -> Type:
+        """Compute the type now and forget how (`FlowCompiler.settle`)."""
+        t = self.type
+        self.compute = None
+        return t
+
     @property
     def writable(self) -> bool:
         """`sets` may write `vars` variables and node outputs (§3)."""

@@ -260,6 +260,9 @@ class Plan:
         block: the top-level node block.
         diagnostics: warnings found while compiling (a plan is only built without errors).
         source: the flow's text (a run keeps it, so a resume compiles what was started).
+        executable: False for a plan compiled for checking only (``codegen=False``, what
+            the language server does): its GML fields have no closures and evaluating one
+            raises `RuntimeError`; compile the flow again to run it.
     """
 
     name: str
@@ -272,18 +275,12 @@ class Plan:
     block: Block
     diagnostics: tuple[Any, ...] = ()
     source: str = field(default="", repr=False)
+    executable: bool = field(default=True, repr=False)
 
     def nodes(self) -> list[PlanNode]:
         """Every node of the flow, nested ones included, depth first in declaration order."""
         found: list[PlanNode] = []
-
-        def walk(block: Block) -> None:
-            for node in block.nodes:
-                found.append(node)
-                if node.block is not None:
-                    walk(node.block)
-
-        walk(self.block)
+        _walk(self.block, found)
         return found
 
     def to_dict(self) -> dict[str, Any]:
@@ -299,6 +296,14 @@ class Plan:
             "block": self.block.to_dict(),
             "warnings": [d.to_dict() for d in self.diagnostics],
         }
+
+
+def _walk(block: Block, found: list[PlanNode]) -> None:
+    # Module level: a nested recursive function would make a reference cycle per call.
+    for node in block.nodes:
+        found.append(node)
+        if node.block is not None:
+            _walk(node.block, found)
 
 
 def _describe(t: Type) -> Any:

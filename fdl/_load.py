@@ -103,22 +103,31 @@ def _parse(text: str, path: str) -> tuple[YNode | None, Flow | None, Reporter]:
 
 
 def check_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None = None,
-               env: gml.Environment | None = None) -> CheckResult:
-    """Compile a flow's text; never raises. ``path`` is only used in diagnostics."""
+               env: gml.Environment | None = None, codegen: bool = True,
+               cache: gml.CheckCache | None = None) -> CheckResult:
+    """Compile a flow's text; never raises. ``path`` is only used in diagnostics.
+
+    Args:
+        codegen: build the closures of the GML fields. ``False`` checks only: the
+            diagnostics are the same, and the plan (when there are no errors) is not
+            `Plan.executable` — for tools that only look at it.
+        cache: checked GML fields to re-use from earlier checks (`gml.CheckCache`).
+    """
     with _gc_paused():
-        return _check(text, path, catalog, env).result
+        return _check(text, path, catalog, env, codegen, cache).result
 
 
 def inspect_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None = None,
-                 env: gml.Environment | None = None) -> Inspection:
+                 env: gml.Environment | None = None, codegen: bool = True,
+                 cache: gml.CheckCache | None = None) -> Inspection:
     """`check_text`, keeping the YAML tree and the compiler (see `Inspection`); never
-    raises."""
+    raises. An editor passes ``codegen=False`` and a ``cache`` kept between checks."""
     with _gc_paused():
-        return _check(text, path, catalog, env)
+        return _check(text, path, catalog, env, codegen, cache)
 
 
-def _check(text: str, path: str, catalog: ToolCatalog | None, env: gml.Environment | None
-           ) -> Inspection:
+def _check(text: str, path: str, catalog: ToolCatalog | None, env: gml.Environment | None,
+           codegen: bool = True, cache: gml.CheckCache | None = None) -> Inspection:
     import gml
     from compiler import FlowCompiler
 
@@ -127,7 +136,7 @@ def _check(text: str, path: str, catalog: ToolCatalog | None, env: gml.Environme
     compiler = None
     if flow is not None:
         compiler = FlowCompiler(flow, path, reporter, env or gml.default_environment(),
-                                catalog)
+                                catalog, codegen=codegen, cache=cache)
         try:
             plan = compiler.compile()
         except RecursionError:

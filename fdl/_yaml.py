@@ -19,6 +19,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.tag import Tag
 
 from gml import Span
 
@@ -38,6 +40,11 @@ MAX_FILE_SIZE = 8_000_000
 """Largest flow file accepted, in characters (a resource limit, reported as E101)."""
 
 _TAG = "tag:yaml.org,2002:"
+_STR_TAG = _TAG + "str"
+_MERGE_TAG = _TAG + "merge"
+_STR = VersionedResolver.DEFAULT_SCALAR_TAG
+"""The tag object ruamel's resolvers give every string scalar (checked by identity: most
+scalars are strings, and reading a node's tag as text costs more than the rest)."""
 _NULL = re.compile(r"(?:null|Null|NULL|~)?")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False,
          "FALSE": False}
@@ -209,23 +216,27 @@ class _Reader:
 
     def read(self, node: Node) -> YNode:
         key = id(node)
-        if key in self.done:
-            return self.done[key]
+        found = self.done.get(key)
+        if found is not None:
+            return found
         if key in self.active:
             self.reporter.report("E105", "a recursive YAML alias cannot be used in a flow; "
                                  "write the value out", self.span(node))
             return YScalar(None, "null", None, self.span(node))
-        self.active.add(key)
-        try:
-            result = self._read(node)
-        finally:
-            self.active.discard(key)
+        if isinstance(node, ScalarNode):  # a scalar cannot hold itself: no need to track it
+            result: YNode = self.scalar(node)
+        else:
+            self.active.add(key)
+            try:
+                result = self._read(node)
+            finally:
+                self.active.discard(key)
         self.done[key] = result
         return result
 
     def _read(self, node: Node) -> YNode:
         if isinstance(node, ScalarNode):
-            return self.scalar(node)
+            return self.scalar(node)  # pragma: no cover - `read` takes scalars itself
         if isinstance(node, SequenceNode):
             return YSeq(tuple(self.read(item) for item in node.value), self.span(node))
         if isinstance(node, MappingNode):
@@ -233,14 +244,15 @@ class _Reader:
         return YScalar(None, "null", None, self.span(node))  # pragma: no cover - no such node
 
     def scalar(self, node: ScalarNode) -> YScalar:
-        tag = str(node.tag)
-        span = self.span(node)
+        span = Span(node.start_mark.index, node.end_mark.index)
         text = node.value
         style = node.style or None  # the C parser says '' for plain scalars
-        if style is None and tag.startswith(_TAG) and tag != _TAG + "str":
-            kind, value = resolve_plain(text)
-            return YScalar(value, kind, None, span)
-        if style == ">":
+        if style is None:  # only a plain scalar's tag matters
+            tag = None if node.ctag is _STR else node.tag
+            if tag is not None and tag.startswith(_TAG) and tag != _STR_TAG:
+                kind, value = resolve_plain(text)
+                return YScalar(value, kind, None, span)
+        elif style == ">":
             text = text.replace("\x07", "")  # ruamel's pure parser marks fold points
         return YScalar(text, "str", style, span)
 
@@ -276,7 +288,8 @@ class _Reader:
         own: list[tuple[Node, Node]] = []
         merged: list[tuple[Node, Node]] = []
         for key_node, value_node in node.value:
-            if isinstance(key_node, ScalarNode) and str(key_node.tag) == _TAG + "merge":
+            if (isinstance(key_node, ScalarNode) and key_node.ctag is not _STR
+                    and key_node.tag == _MERGE_TAG):
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [
                     value_node]
                 for source in sources:
@@ -305,6 +318,37 @@ def _key_text(key: YScalar) -> str:
     return str(key.value)
 
 
+class _CResolver(VersionedResolver):
+    """ruamel.yaml's resolver for the C parser's loader: the same tags, found faster.
+
+    The C parser never tells the resolver about a ``%YAML`` directive: ruamel's
+    `processing_version` looks for a Python scanner, fails (two exceptions caught) and falls
+    back to the loader's version, for every scalar. So the table of implicit resolvers is
+    the same for the whole load; it is looked up once per first character instead of twice
+    per scalar (which was two thirds of composing a flow). The pure parser, which does read
+    the directive, keeps ruamel's resolver.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._fdl_by_first: dict[str, list[tuple[str, Any]]] = {}
+        """The resolvers to try for a plain scalar, by its first character."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+            first = value[0] if value else ""
+            candidates = self._fdl_by_first.get(first)
+            if candidates is None:
+                table = self.versioned_resolver
+                candidates = table.get(first, []) + table.get(None, [])
+                self._fdl_by_first[first] = candidates
+            for tag, regexp in candidates:
+                if regexp.match(value):
+                    return Tag(suffix=tag)
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
+
 def load_yaml(text: str, reporter: Reporter) -> YNode | None:
     """Parse ``text`` into a positioned tree; problems go to ``reporter``.
 
@@ -314,7 +358,10 @@ def load_yaml(text: str, reporter: Reporter) -> YNode | None:
         reporter.report("E101", f"the file is larger than {MAX_FILE_SIZE:,} characters; "
                         "split the flow into sub-flows", Span(0, 0))
         return None
-    yaml = YAML(typ="safe", pure=not _HAS_CLIB or _may_nest_deeply(text))
+    pure = not _HAS_CLIB or _may_nest_deeply(text)
+    yaml = YAML(typ="safe", pure=pure)
+    if not pure:
+        yaml.Resolver = _CResolver
     try:
         node = yaml.compose(text)
     except (YAMLError, ValueError, OverflowError):

@@ -18,6 +18,7 @@ from typing import Any
 
 from . import nodes as nodes
 from . import types as types
+from ._checkcache import CheckCache as CheckCache
 from ._context import Clock as Clock
 from ._context import EvalContext as EvalContext
 from ._environment import Environment as Environment
@@ -38,6 +39,7 @@ from ._values import to_text as to_text
 from .types import Type
 
 __all__ = [
+    "CheckCache",
     "Clock",
     "Diagnostic",
     "Environment",

@@ -17,6 +17,7 @@ import pendulum
 import stdlib
 
 from . import nodes as n
+from ._checkcache import CheckCache
 from ._checker import CheckResult, check_program
 from ._compiler import compile_program
 from ._context import Clock, EvalContext, resolve_timezone, system_clock
@@ -74,6 +75,12 @@ class Program:
 
     __slots__ = ("_env", "_run", "_slots", "_source", "ast", "diagnostics", "result_type",
                  "single_value", "source")
+
+    @property
+    def executable(self) -> bool:
+        """False for a program only checked (``compile_checked(codegen=False)``): it has
+        no closures, and evaluating it raises `RuntimeError`."""
+        return self._run is not _not_compiled
 
     def __init__(self, env: Environment, source: str, ast: n.Program,
                  run: Callable[[Frame], Any], slots: int, checked: CheckResult,
@@ -223,7 +230,9 @@ class Environment:
         return Program(self, source, ast, run, slots, checked)
 
     def compile_checked(self, source: str, names: Mapping[str, Type] | None, *,
-                        object_mode: bool = False) -> tuple[Program | None, CheckResult]:
+                        object_mode: bool = False, codegen: bool = True,
+                        cache: CheckCache | None = None
+                        ) -> tuple[Program | None, CheckResult]:
         """Check ``source`` against typed ``names`` and compile it when it has no errors.
 
         This is what a host with typed variables (the FDL compiler) calls: the checker sees
@@ -233,23 +242,58 @@ class Environment:
         Args:
             object_mode: read a single bare path as a field (``id`` → ``{id}``), as FDL's
                 ``args``, ``sets`` and ``vars`` require.
+            codegen: build the closures. Without them (an editor only needs the checker's
+                result) the program is not `Program.executable`: it has its AST, types and
+                diagnostics, and evaluating it raises `RuntimeError`.
+            cache: results of earlier calls to re-use when they are exact (`CheckCache`):
+                the same text and mode, and the same types for every name the checker read.
+                The returned `CheckResult` may then be shared: do not change it.
 
         Raises:
             GmlSyntaxError: G101, or `GmlLimitError` G306 for hostile input.
         """
+        if cache is not None and names is not None:
+            found = cache.get(self, source, object_mode, names)
+            if found is not None:
+                program = found.program
+                if program is not None and codegen and not program.executable:
+                    try:
+                        program = self._program(source, found.ast, found.checked,
+                                                object_mode, True)
+                    except RecursionError:
+                        raise GmlLimitError("the program is nested too deeply").with_source(
+                            Source(source)) from None
+                    cache.compiled(self, source, object_mode, found, program)
+                return program, found.checked
         ast = self.parse(source)
+        reads = CheckCache.recorder(names) if cache is not None and names is not None else None
         text = Source(source)
         try:
-            checked = check_program(ast, text, names, self.functions, object_mode)
-            if checked.errors:
-                return None, checked
-            run, slots = compile_program(ast, self.functions, object_mode)
+            checked = check_program(ast, text, names if reads is None else reads,
+                                    self.functions, object_mode)
+            program = None if checked.errors else self._program(source, ast, checked,
+                                                                object_mode, codegen)
         except RecursionError:
             raise GmlLimitError("the program is nested too deeply").with_source(text) from None
-        return Program(self, source, ast, run, slots, checked, object_mode), checked
+        if reads is not None and cache is not None:
+            cache.put(self, source, object_mode, reads, ast, checked, program)
+        return program, checked
+
+    def _program(self, source: str, ast: n.Program, checked: CheckResult, object_mode: bool,
+                 codegen: bool) -> Program:
+        if not codegen:
+            return Program(self, source, ast, _not_compiled, 0, checked, object_mode)
+        run, slots = compile_program(ast, self.functions, object_mode)
+        return Program(self, source, ast, run, slots, checked, object_mode)
 
     def evaluate(self, source: str, data: Mapping[str, Any] | None = None, *,
                  tz: TimezoneLike = None, clock: Clock | None = None,
                  limits: Limits | None = None) -> Any:
         """Compile (cached) and evaluate in one call."""
         return self.compile(source)(data, tz=tz, clock=clock, limits=limits)
+
+
+def _not_compiled(frame: Frame) -> Any:
+    """The body of a program that was only checked (``codegen=False``)."""
+    raise RuntimeError("this GML program was only checked, not compiled "
+                       "(compile_checked(codegen=False)); it cannot be evaluated")

@@ -128,27 +128,27 @@ def name_uses(program: n.Program) -> list[NameUse]:
     """Free names (not lambda parameters, not the program's own earlier fields) and assigned
     field names, in source order."""
     found: list[NameUse] = []
-
-    def visit(node: n.Node, bound: frozenset[str]) -> None:
-        if isinstance(node, n.Name):
-            found.append(NameUse(node.name, node.span,
-                                 "param" if node.name in bound else "read"))
-            return
-        if isinstance(node, n.Lambda):
-            visit(node.body, bound | set(node.params))
-            return
-        for child in children(node):
-            visit(child, bound)
-
     for stmt in program.statements:
         value = getattr(stmt, "value", None)
         if isinstance(stmt, n.Assign):
             found.append(NameUse(stmt.name, Span(stmt.span.start,
                                                  stmt.span.start + len(stmt.name)), "write"))
         if value is not None:
-            visit(value, frozenset())
+            _visit_names(value, frozenset(), found)
     # A name read after the program defined a field of that name reads the field: drop it.
     return [u for u in found if u.kind != "read" or not _shadowed(u, program)]
+
+
+def _visit_names(node: n.Node, bound: frozenset[str], found: list[NameUse]) -> None:
+    # A module-level function: a nested recursive one would be a reference cycle per call.
+    if isinstance(node, n.Name):
+        found.append(NameUse(node.name, node.span, "param" if node.name in bound else "read"))
+        return
+    if isinstance(node, n.Lambda):
+        _visit_names(node.body, bound | set(node.params), found)
+        return
+    for child in children(node):
+        _visit_names(child, bound, found)
 
 
 def _shadowed(use: NameUse, program: n.Program) -> bool:

@@ -139,7 +139,7 @@ class Projects:
 
         code = str(path.relative_to(catalog.project.flows).with_suffix("")) if (
             path.is_relative_to(catalog.project.flows)) else path.stem
-        result = fdl.check_text(text, str(path), catalog=catalog)
+        result = fdl.check_text(text, str(path), catalog=catalog, codegen=False)
         plan = result.plan
         if plan is None:
             signature = ToolSignature("flow", code, {}, ANY, None, open_arguments=True)

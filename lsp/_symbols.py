@@ -70,8 +70,8 @@ class SymbolIndex:
     """Every occurrence of every symbol of one analysis, in file order."""
 
     def __init__(self, analysis: Analysis) -> None:
-        self.analysis = analysis
-        found = list(self._collect())
+        # The analysis is not kept: it holds this index (a cycle would outlive it).
+        found = list(self._collect(analysis))
         found.sort(key=lambda o: (o.span.start, o.span.end))
         self.occurrences = found
 
@@ -95,8 +95,7 @@ class SymbolIndex:
 
     # ------------------------------------------------------------------ collecting
 
-    def _collect(self) -> Iterator[Occurrence]:
-        analysis = self.analysis
+    def _collect(self, analysis: Analysis) -> Iterator[Occurrence]:
         flow = analysis.flow
         if flow is None:
             return
@@ -118,11 +117,10 @@ class SymbolIndex:
         for name, decl in flow.args.inputs.items():
             yield Occurrence(Span(decl.span.start, decl.span.start + len(name)),
                              Symbol("input", name), definition=True)
-        yield from self._types()
-        yield from self._gml()
+        yield from self._types(analysis)
+        yield from self._gml(analysis)
 
-    def _types(self) -> Iterator[Occurrence]:
-        analysis = self.analysis
+    def _types(self, analysis: Analysis) -> Iterator[Occurrence]:
         flow = analysis.flow
         assert flow is not None
         names = set(flow.args.defs)
@@ -149,8 +147,7 @@ class SymbolIndex:
                     yield Occurrence(Span(start, start + len(match.group())),
                                      Symbol("type", match.group()))
 
-    def _gml(self) -> Iterator[Occurrence]:
-        analysis = self.analysis
+    def _gml(self, analysis: Analysis) -> Iterator[Occurrence]:
         for source in analysis.fields:
             program = analysis.ast(source)
             if program is None:

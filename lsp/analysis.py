@@ -1,7 +1,10 @@
 """One analysed document: the front end's result on its text, and a position index.
 
 `analyze` runs the same front end as `fdl check` (`fdl.inspect_text`: YAML with positions,
-the flow model, the compiler) with the project's catalog, and keeps everything an editor
+the flow model, the compiler) with the project's catalog, in check-only mode (the GML
+fields are type-checked, not compiled to closures: the plan is never run here, see
+`Plan.executable`) and with the server's `gml.CheckCache`, so that the fields an edit did
+not touch, read in unchanged scopes, are not checked again. It keeps everything an editor
 request needs: the diagnostics, the plan (when the flow compiles), the compiler's scopes
 and fields (also when it does not), the YAML tree, and a `LineIndex` for positions. The
 indexes built from them (which GML field, node, key or symbol is at an offset) are computed
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import fdl
+import gml
 from compiler import FieldSource, Plan
 from fdl.flow import Flow, Iteration, Loop, Node
 from gml import nodes as n
@@ -124,15 +128,8 @@ class Analysis:
     def nodes(self) -> dict[str, Node]:
         """Every node of the flow model by id (nested ones included)."""
         found: dict[str, Node] = {}
-
-        def visit(block: dict[str, Node]) -> None:
-            for node_id, node in block.items():
-                found.setdefault(node_id, node)
-                if isinstance(node, Iteration | Loop):
-                    visit(node.node)
-
         if self.flow is not None:
-            visit(self.flow.node)
+            _collect_nodes(self.flow.node, found)
         return found
 
     def node_at(self, offset: int) -> Node | None:
@@ -180,11 +177,23 @@ class Analysis:
         return SymbolIndex(self)
 
 
+def _collect_nodes(block: dict[str, Node], found: dict[str, Node]) -> None:
+    # Module level: a nested recursive function would make a reference cycle.
+    for node_id, node in block.items():
+        found.setdefault(node_id, node)
+        if isinstance(node, Iteration | Loop):
+            _collect_nodes(node.node, found)
+
+
 def analyze(uri: str, text: str, version: int | None = None, *, path: Path | None = None,
             project: Project | None = None, catalog: ProjectCatalog | None = None,
-            encoding: str = "utf-16") -> Analysis:
-    """Analyse a document's text with the project's catalog; never raises."""
+            encoding: str = "utf-16", cache: gml.CheckCache | None = None) -> Analysis:
+    """Analyse a document's text with the project's catalog; never raises.
+
+    Args:
+        cache: GML fields checked by earlier analyses (the server keeps one).
+    """
     inspection = fdl.inspect_text(text, str(path) if path is not None else uri,
-                                  catalog=catalog)
+                                  catalog=catalog, codegen=False, cache=cache)
     return Analysis(uri, version, text, inspection, LineIndex(text, encoding), project,
                     catalog)

@@ -76,3 +76,77 @@ def test_an_analysis_keeps_scopes_when_the_flow_has_errors() -> None:
     assert source is not None and source.key == "a.with"
     assert "n" in source.scope and "a" in source.scope
     assert isinstance(fdl.inspect_text(text).compiler, object)
+
+
+# ------------------------------------------------------------------ checking after edits
+
+_TYPED = """\
+flow:
+    name: typed
+    args:
+        in:
+            order: {fields}
+    node:
+        total:
+            with: "sum = order.amount * 2"
+            next: label
+        label:
+            with: "text = total.sum - 1"
+"""
+
+
+def test_analyses_with_a_shared_cache_report_what_fdl_check_reports() -> None:
+    import gml
+
+    cache = gml.CheckCache()
+    versions = ["{amount: int}", "{amount: string}", "{amount: int}", "{amount: int?}"]
+    for i, fields in enumerate(versions):
+        text = _TYPED.format(fields=fields)
+        analysis = analyze("file:///typed.yaml", text, i, cache=cache)
+        expected = fdl.check_text(text, "file:///typed.yaml")
+        assert [(d.code, d.span, d.message) for d in analysis.diagnostics] == [
+            (d.code, d.span, d.message) for d in expected.diagnostics]
+        assert analysis.plan is None or not analysis.plan.executable
+    assert cache.hits > 0
+
+
+def test_an_analysis_is_freed_without_the_cyclic_collector() -> None:
+    import gc
+    import weakref
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        analysis = analyze("file:///typed.yaml", _TYPED.format(fields="{amount: int}"))
+        assert analysis.symbols.occurrences and analysis.nodes
+        gone = weakref.ref(analysis)
+        del analysis
+        assert gone() is None
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def test_the_collector_pause_nests_and_restores_the_collector() -> None:
+    import gc
+
+    from lsp.server import create_server
+
+    server = create_server()
+    enabled = gc.isenabled()
+    gc.enable()
+    try:
+        with server.collector_paused():
+            with server.collector_paused():
+                assert not gc.isenabled()
+            assert not gc.isenabled()
+        assert gc.isenabled()
+        gc.disable()  # paused by someone else: left paused
+        with server.collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        if enabled:
+            gc.enable()
+        else:
+            gc.disable()
