@@ -260,7 +260,7 @@ def check_command(files: tuple[Path, ...], output_format: str, tools_dir: Path |
             diagnostics.append(problem)
             continue
         assert text is not None
-        result = fdl.check_text(text, str(path), catalog=catalog)
+        result = fdl.check_text(text, str(path), catalog=catalog, codegen=False)
         sources[result.path] = result.source
         diagnostics.extend(result.diagnostics)
     if output_format == "json":

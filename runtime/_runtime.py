@@ -168,7 +168,12 @@ class Runtime:
                   tenant: str | None = None, bu: str | None = None,
                   run_id: str | None = None, on_event: EventCallback | None = None
                   ) -> RunResult:
-        """Run ``plan`` to its end with ``inputs`` (converted and checked first)."""
+        """Run ``plan`` to its end with ``inputs`` (converted and checked first).
+
+        Raises:
+            ValueError: ``plan`` was compiled for checking only (``codegen=False``).
+        """
+        _executable(plan)
         run_id = run_id or uuid.uuid4().hex
         clock = RunClock(self.wall_clock)
         started = clock.now()
@@ -212,7 +217,10 @@ class Runtime:
             RunFailure: the run is not resumable (already finished), code F410.
             fdl.CompileError: the stored flow text no longer compiles (a changed GML
                 environment).
+            ValueError: ``plan`` was compiled for checking only (``codegen=False``).
         """
+        if plan is not None:
+            _executable(plan)
         if self.store is None:
             raise LookupError("resume needs a run store; this runtime has none")
         record = self.store.get(run_id)
@@ -376,3 +384,10 @@ def run_sync(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
             return await rt.run(plan, inputs, tenant=tenant, bu=bu)
 
     return trio.run(main, clock=clock)
+
+
+def _executable(plan: Plan) -> None:
+    """Refuse a plan compiled for checking only before anything starts."""
+    if not plan.executable:
+        raise ValueError(f"the plan of '{plan.name}' was compiled for checking only "
+                         "(codegen=False): compile the flow again to run it")

@@ -1023,3 +1023,12 @@ async def test_a_failing_default_fails_the_node_with_the_gml_error() -> None:
     assert run.error is not None
     assert run.error["node"] == "orders" and "default of the tool's argument 'bad'" in run.error[
         "message"]
+
+
+async def test_a_plan_compiled_for_checking_only_is_refused_before_it_starts() -> None:
+    result = fdl.check_text("flow:\n    name: x\n    node:\n        a: {with: 1 + 1}\n",
+                            "flow.yaml", codegen=False)
+    assert result.plan is not None and not result.plan.executable
+    async with Runtime() as rt:
+        with pytest.raises(ValueError, match="checking only"):
+            await rt.run(result.plan, {})
