@@ -9,9 +9,8 @@ import json
 import shutil
 import sqlite3
 import textwrap
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -20,19 +19,20 @@ import pytest
 from click.testing import CliRunner, Result
 
 from fdl.cli import main
+from tests._http import LocalServer, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
+    server: LocalServer
 
     def log_message(self, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:
-        self.server.seen.append({"path": self.path,
+        self.server.log.append({"path": self.path,
                                  "authorization": self.headers.get("Authorization")})
         if self.path.startswith("/customers/") and not self.path.endswith("/missing"):
             body = json.dumps({"id": unquote(self.path.rsplit("/", 1)[1]),
@@ -47,31 +47,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.seen: list[dict[str, Any]] = []
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-
 @pytest.fixture
-def server() -> Iterator[_Server]:
-    srv = _Server()
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
+def server() -> Iterator[LocalServer]:
+    with serving(_Handler) as srv:
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
-        thread.join(5)
 
 
 @pytest.fixture(autouse=True)
@@ -120,7 +99,7 @@ CUSTOMER_FLOW = """\
 """
 
 
-def test_api_tools_come_from_services_and_specs(server: _Server,
+def test_api_tools_come_from_services_and_specs(server: LocalServer,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     write("fdl.yaml", f"""\
         tools: tools/
@@ -132,11 +111,11 @@ def test_api_tools_come_from_services_and_specs(server: _Server,
     monkeypatch.setenv("CRM_TOKEN", "s3cret-token")
     result = invoke("run", "flows/customer.yaml", "--set", "customerId=c 1", "--json")
     assert output_of(result)["output"] == {"id": "c 1", "name": "Alice"}
-    assert server.seen == [{"path": "/customers/c%201", "authorization": "Bearer s3cret-token"}]
+    assert server.log == [{"path": "/customers/c%201", "authorization": "Bearer s3cret-token"}]
     assert "s3cret-token" not in result.output
 
 
-def test_a_non_2xx_answer_fails_the_run_with_the_status_as_code(server: _Server) -> None:
+def test_a_non_2xx_answer_fails_the_run_with_the_status_as_code(server: LocalServer) -> None:
     write("fdl.yaml", f"""\
         services:
             crm: {{url: '{server.url}/nowhere'}}
@@ -245,7 +224,7 @@ def test_mocks_pass_unmocked_calls_to_the_real_tools_only_when_allowed() -> None
     assert json.loads(closed.stdout)["error"]["code"] == "F406"
 
 
-def test_tools_registered_in_the_registry_are_checked_and_called(server: _Server) -> None:
+def test_tools_registered_in_the_registry_are_checked_and_called(server: LocalServer) -> None:
     write("fdl.yaml", f"""\
         services:
             crm: {{url: '{server.url}'}}
@@ -350,7 +329,7 @@ def test_check_reads_the_default_tools_folder_a_list_of_folders_and_the_registry
     assert codes == ["E301"]
 
 
-def test_runs_count_their_tool_calls_into_the_registrys_statistics(server: _Server) -> None:
+def test_runs_count_their_tool_calls_into_the_registrys_statistics(server: LocalServer) -> None:
     write("fdl.yaml", f"""\
         services:
             crm: {{url: '{server.url}'}}

@@ -12,12 +12,11 @@ import datetime as dt
 import json
 import socket
 import textwrap
-import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,6 +29,7 @@ from compiler.plan import Plan
 from runtime import Runtime, ToolCall, ToolError
 from stdlib.tools._http import Secrets, decode_json, redact_url, snippet
 from stdlib.tools.api import ApiTools, Auth, Endpoint, Service
+from tests._http import LocalServer, serving
 
 TOKEN = "tok-3xT8/s+cret=="
 USER, PASSWORD = "svc-user", "pa55:w0rd!"
@@ -37,14 +37,13 @@ API_KEY = "key-9f8e7d6c"
 ENVIRON = {"CRM_TOKEN": TOKEN, "CRM_USER": USER, "CRM_PASSWORD": PASSWORD,
            "CRM_KEY": API_KEY}
 
-
 # ---------------------------------------------------------------------------- the server
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in two writes
-    server: _Server
+    server: LocalServer
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -136,41 +135,14 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.log: list[dict[str, Any]] = []
-        self.counters: dict[str, int] = {}
-        self.lock = threading.Lock()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that gave up (a timeout test) leaves a broken pipe behind
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-
 @pytest.fixture
-def server() -> Iterator[_Server]:
+def server() -> Iterator[LocalServer]:
     """A real HTTP/1.1 server on 127.0.0.1, running for one test."""
-    srv = _Server()
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
+    with serving(_Handler) as srv:
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
-        thread.join(5)
 
 
-def tools_for(server: _Server, endpoints: Mapping[str, Endpoint] | None = None, *,
+def tools_for(server: LocalServer, endpoints: Mapping[str, Endpoint] | None = None, *,
               auth: Auth | None = None, environ: Mapping[str, str] | None = None,
               **service: Any) -> ApiTools:
     """ApiTools with one service, ``test``, pointing at the server."""
@@ -223,7 +195,7 @@ def assert_no_secret(text: str) -> None:
 
 
 @pytest.mark.trio
-async def test_get_sends_remaining_arguments_as_query(server: _Server) -> None:
+async def test_get_sends_remaining_arguments_as_query(server: LocalServer) -> None:
     endpoints = {"test/customer": Endpoint(path="/echo/customers/{id}")}
     async with tools_for(server, endpoints) as tools:
         echo = await call(tools, "api://test/customer",
@@ -237,7 +209,7 @@ async def test_get_sends_remaining_arguments_as_query(server: _Server) -> None:
 
 
 @pytest.mark.trio
-async def test_post_sends_remaining_arguments_as_a_json_body(server: _Server) -> None:
+async def test_post_sends_remaining_arguments_as_a_json_body(server: LocalServer) -> None:
     endpoints = {"test/order": Endpoint(method="post", path="/echo/customers/{id}/orders")}
     async with tools_for(server, endpoints) as tools:
         echo = await call(tools, "api://test/order",
@@ -254,7 +226,7 @@ async def test_post_sends_remaining_arguments_as_a_json_body(server: _Server) ->
 @pytest.mark.trio
 @pytest.mark.parametrize(("method", "in_query"), [
     ("GET", True), ("DELETE", True), ("POST", False), ("PUT", False), ("PATCH", False)])
-async def test_default_mapping_per_method(server: _Server, method: str,
+async def test_default_mapping_per_method(server: LocalServer, method: str,
                                           in_query: bool) -> None:
     async with tools_for(server, {"test/x": Endpoint(method=method, path="/echo/x")}) as tools:
         echo = await call(tools, "api://test/x", {"a": 1})
@@ -266,7 +238,7 @@ async def test_default_mapping_per_method(server: _Server, method: str,
 
 
 @pytest.mark.trio
-async def test_explicit_query_and_body_lists(server: _Server) -> None:
+async def test_explicit_query_and_body_lists(server: LocalServer) -> None:
     endpoints = {
         "test/post": Endpoint(method="POST", path="/echo/p/{id}", query=["page", "id"],
                               body=["data"]),
@@ -290,7 +262,7 @@ async def test_explicit_query_and_body_lists(server: _Server) -> None:
 
 
 @pytest.mark.trio
-async def test_the_method_option_overrides_the_endpoint(server: _Server) -> None:
+async def test_the_method_option_overrides_the_endpoint(server: LocalServer) -> None:
     async with tools_for(server) as tools:
         echo = await call(tools, "api://test/echo", {"a": 1}, options={"method": "post"})
         error = await failure(tools, "api://test/echo", {}, options={"method": "FETCH"})
@@ -299,7 +271,7 @@ async def test_the_method_option_overrides_the_endpoint(server: _Server) -> None
 
 
 @pytest.mark.trio
-async def test_path_values_stay_one_escaped_segment(server: _Server) -> None:
+async def test_path_values_stay_one_escaped_segment(server: LocalServer) -> None:
     endpoints = {"test/item": Endpoint(path="/echo/items/{id}/x")}
     async with tools_for(server, endpoints) as tools:
         slash = await call(tools, "api://test/item", {"id": "a/b c"})
@@ -312,7 +284,7 @@ async def test_path_values_stay_one_escaped_segment(server: _Server) -> None:
 
 
 @pytest.mark.trio
-async def test_a_missing_path_argument_is_a_validation_error(server: _Server) -> None:
+async def test_a_missing_path_argument_is_a_validation_error(server: LocalServer) -> None:
     endpoints = {"test/item": Endpoint(path="/echo/items/{itemId}")}
     async with tools_for(server, endpoints) as tools:
         missing = await failure(tools, "api://test/item", {})
@@ -325,7 +297,7 @@ async def test_a_missing_path_argument_is_a_validation_error(server: _Server) ->
 
 
 @pytest.mark.trio
-async def test_static_and_placeholder_headers(server: _Server) -> None:
+async def test_static_and_placeholder_headers(server: LocalServer) -> None:
     endpoints = {"test/h": Endpoint(path="/echo/h", headers={"X-Trace": "t-{traceId}",
                                                               "X-Fixed": "1"})}
     async with tools_for(server, endpoints, headers={"X-Service": "crm",
@@ -342,7 +314,7 @@ async def test_static_and_placeholder_headers(server: _Server) -> None:
 
 @pytest.mark.trio
 async def test_a_header_of_one_placeholder_is_left_out_when_its_argument_is_null(
-        server: _Server) -> None:
+        server: LocalServer) -> None:
     endpoints = {"test/get": Endpoint(path="/echo/g", headers={"X-Debug": "{debug}"}),
                  "test/post": Endpoint(method="POST", path="/echo/p",
                                        headers={"X-Debug": "{debug}"}),
@@ -363,7 +335,7 @@ async def test_a_header_of_one_placeholder_is_left_out_when_its_argument_is_null
 
 
 @pytest.mark.trio
-async def test_body_argument_sends_one_value_as_the_whole_body(server: _Server) -> None:
+async def test_body_argument_sends_one_value_as_the_whole_body(server: LocalServer) -> None:
     def endpoint(method: str, path: str) -> Endpoint:
         return Endpoint.from_config({"method": method, "path": path,
                                      "body": {"argument": "items"}},
@@ -392,7 +364,7 @@ async def test_body_argument_sends_one_value_as_the_whole_body(server: _Server) 
 
 
 @pytest.mark.trio
-async def test_a_content_type_header_names_the_json_media_type(server: _Server) -> None:
+async def test_a_content_type_header_names_the_json_media_type(server: LocalServer) -> None:
     patch = "application/merge-patch+json"
     endpoints = {
         "test/patch": Endpoint(method="PATCH", path="/echo/x", headers={"content-type": patch}),
@@ -413,7 +385,7 @@ async def test_a_content_type_header_names_the_json_media_type(server: _Server) 
 
 
 @pytest.mark.trio
-async def test_tenant_and_bu_travel_as_headers(server: _Server) -> None:
+async def test_tenant_and_bu_travel_as_headers(server: LocalServer) -> None:
     endpoints = {"test/listed": Endpoint(path="/echo/l", query=["tenantId", "q"])}
     async with tools_for(server, endpoints) as tools:
         from_args = await call(tools, "api://test/echo",
@@ -434,7 +406,7 @@ async def test_tenant_and_bu_travel_as_headers(server: _Server) -> None:
 
 
 @pytest.mark.trio
-async def test_idempotency_key_and_attempt_headers(server: _Server) -> None:
+async def test_idempotency_key_and_attempt_headers(server: LocalServer) -> None:
     async with tools_for(server) as tools:
         first = await call(tools, "api://test/echo", idempotency_key="r/n/1", attempt=1)
         second = await call(tools, "api://test/echo", idempotency_key="r/n/1", attempt=2)
@@ -445,7 +417,7 @@ async def test_idempotency_key_and_attempt_headers(server: _Server) -> None:
 
 
 @pytest.mark.trio
-async def test_resolution_and_default_endpoints(server: _Server) -> None:
+async def test_resolution_and_default_endpoints(server: LocalServer) -> None:
     async with tools_for(server, {"api://test/only-api": Endpoint(path="/echo/api")}) as tools:
         tool = tools.resolve("api://test/echo/deeper")
         assert tool is not None and tool is tools.resolve("api://test/echo/deeper")
@@ -477,7 +449,7 @@ def test_services_may_be_given_as_configuration_and_types_chosen() -> None:
 
 
 @pytest.mark.trio
-async def test_service_url_path_prefix_is_kept(server: _Server) -> None:
+async def test_service_url_path_prefix_is_kept(server: LocalServer) -> None:
     tools = ApiTools({"test": Service("test", server.url + "/echo/v1")})
     async with tools:
         echo = await call(tools, "api://test/customers")
@@ -501,14 +473,14 @@ def test_arguments_are_declared_for_auto_binding() -> None:
      "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()),
     (Auth(header="X-Api-Key", header_env="CRM_KEY"), "x-api-key", API_KEY),
 ])
-async def test_auth_schemes(server: _Server, auth: Auth, header: str, expected: str) -> None:
+async def test_auth_schemes(server: LocalServer, auth: Auth, header: str, expected: str) -> None:
     async with tools_for(server, auth=auth) as tools:
         echo = await call(tools, "api://test/echo")
     assert echo["headers"][header] == expected
 
 
 @pytest.mark.trio
-async def test_secrets_are_read_at_call_time(server: _Server) -> None:
+async def test_secrets_are_read_at_call_time(server: LocalServer) -> None:
     environ: dict[str, str] = {}
     async with tools_for(server, auth=Auth(bearer_env="CRM_TOKEN"), environ=environ) as tools:
         error = await failure(tools, "api://test/echo")
@@ -524,7 +496,7 @@ async def test_secrets_are_read_at_call_time(server: _Server) -> None:
 
 
 @pytest.mark.trio
-async def test_missing_basic_password(server: _Server) -> None:
+async def test_missing_basic_password(server: LocalServer) -> None:
     auth = Auth(basic_user_env="CRM_USER", basic_password_env="NOPE")
     async with tools_for(server, auth=auth) as tools:
         error = await failure(tools, "api://test/echo")
@@ -536,7 +508,7 @@ async def test_missing_basic_password(server: _Server) -> None:
 
 
 @pytest.mark.trio
-async def test_response_decoding(server: _Server) -> None:
+async def test_response_decoding(server: LocalServer) -> None:
     async with tools_for(server) as tools:
         numbers = await call(tools, "api://test/numbers")
         text = await call(tools, "api://test/text")
@@ -553,7 +525,7 @@ async def test_response_decoding(server: _Server) -> None:
 
 
 @pytest.mark.trio
-async def test_json_error_body_gives_message_and_code(server: _Server) -> None:
+async def test_json_error_body_gives_message_and_code(server: LocalServer) -> None:
     endpoints = {"test/customer": Endpoint(path="/missing", query=[]),
                  "test/nested": Endpoint(method="POST", path="/nested-error")}
     async with tools_for(server, endpoints) as tools:
@@ -567,7 +539,7 @@ async def test_json_error_body_gives_message_and_code(server: _Server) -> None:
 
 
 @pytest.mark.trio
-async def test_the_message_names_the_path_template_not_values(server: _Server) -> None:
+async def test_the_message_names_the_path_template_not_values(server: LocalServer) -> None:
     endpoints = {"test/c": Endpoint(path="/status/{status}")}
     async with tools_for(server, endpoints) as tools:
         error = await failure(tools, "api://test/c", {"status": "404", "secretish": "v1"})
@@ -582,7 +554,7 @@ async def test_the_message_names_the_path_template_not_values(server: _Server) -
     (500, "tool", True), (502, "tool", True), (503, "tool", True), (504, "tool", True),
     (302, "tool", False),
 ])
-async def test_status_classification(server: _Server, status: int, type_: str,
+async def test_status_classification(server: LocalServer, status: int, type_: str,
                                      retryable: bool) -> None:
     async with tools_for(server) as tools:
         error = await failure(tools, f"api://test/status/{status}")
@@ -593,7 +565,7 @@ async def test_status_classification(server: _Server, status: int, type_: str,
 
 
 @pytest.mark.trio
-async def test_long_error_bodies_are_cut(server: _Server) -> None:
+async def test_long_error_bodies_are_cut(server: LocalServer) -> None:
     async with tools_for(server) as tools:
         error = await failure(tools, "api://test/long-error")
     head = "HTTP 500 from test GET /long-error: "
@@ -605,7 +577,7 @@ async def test_long_error_bodies_are_cut(server: _Server) -> None:
 
 
 @pytest.mark.trio
-async def test_service_timeout_is_f407(server: _Server) -> None:
+async def test_service_timeout_is_f407(server: LocalServer) -> None:
     async with tools_for(server, timeout_ms=200) as tools:
         started = trio.current_time()
         error = await failure(tools, "api://test/slow", {"ms": 1000})
@@ -616,7 +588,7 @@ async def test_service_timeout_is_f407(server: _Server) -> None:
 
 
 @pytest.mark.trio
-async def test_runtime_timeout_is_f407(server: _Server) -> None:
+async def test_runtime_timeout_is_f407(server: LocalServer) -> None:
     plan = plan_of("""\
         flow:
             name: slow
@@ -648,7 +620,7 @@ async def test_connection_refused_is_a_retryable_connection_error() -> None:
 
 
 @pytest.mark.trio
-async def test_a_dropped_connection_is_a_connection_error(server: _Server) -> None:
+async def test_a_dropped_connection_is_a_connection_error(server: LocalServer) -> None:
     async with tools_for(server) as tools:
         error = await failure(tools, "api://test/drop")
     assert error.type == "connection" and error.retryable and error.code == "API502"
@@ -671,7 +643,7 @@ async def test_other_httpx_errors_are_api502() -> None:
 
 
 @pytest.mark.trio
-async def test_retries_through_the_runtime(server: _Server) -> None:
+async def test_retries_through_the_runtime(server: LocalServer) -> None:
     key = uuid.uuid4().hex
     plan = plan_of(f"""\
         flow:
@@ -693,7 +665,7 @@ async def test_retries_through_the_runtime(server: _Server) -> None:
 
 
 @pytest.mark.trio
-async def test_not_retryable_errors_are_not_retried(server: _Server) -> None:
+async def test_not_retryable_errors_are_not_retried(server: LocalServer) -> None:
     plan = plan_of("""\
         flow:
             name: no-retry
@@ -709,7 +681,7 @@ async def test_not_retryable_errors_are_not_retried(server: _Server) -> None:
 
 
 @pytest.mark.trio
-async def test_sequential_calls_share_one_connection(server: _Server) -> None:
+async def test_sequential_calls_share_one_connection(server: LocalServer) -> None:
     async with tools_for(server) as tools:
         for i in range(5):
             await call(tools, "api://test/echo", {"i": i})
@@ -721,7 +693,7 @@ async def test_sequential_calls_share_one_connection(server: _Server) -> None:
     assert server.log[-1]["port"] not in ports
 
 
-def test_a_provider_survives_several_trio_runs(server: _Server) -> None:
+def test_a_provider_survives_several_trio_runs(server: LocalServer) -> None:
     tools = tools_for(server)
 
     async def once() -> Any:
@@ -743,7 +715,7 @@ def test_a_provider_survives_several_trio_runs(server: _Server) -> None:
     Auth(header="X-Api-Key", header_env="CRM_KEY"),
 ])
 @pytest.mark.parametrize("path", ["leak", "leak-text", "leak-503"])
-async def test_secrets_never_appear_in_errors(server: _Server, auth: Auth, path: str) -> None:
+async def test_secrets_never_appear_in_errors(server: LocalServer, auth: Auth, path: str) -> None:
     async with tools_for(server, auth=auth) as tools:
         error = await failure(tools, f"api://test/{path}", {"echo": TOKEN})
     assert "***" in error.message
@@ -756,7 +728,7 @@ async def test_secrets_never_appear_in_errors(server: _Server, auth: Auth, path:
 
 
 @pytest.mark.trio
-async def test_secrets_never_appear_in_run_events(server: _Server) -> None:
+async def test_secrets_never_appear_in_run_events(server: LocalServer) -> None:
     plan = plan_of("""\
         flow:
             name: leaky
@@ -781,7 +753,7 @@ async def test_secrets_never_appear_in_run_events(server: _Server) -> None:
 
 
 @pytest.mark.trio
-async def test_a_flow_end_to_end(server: _Server) -> None:
+async def test_a_flow_end_to_end(server: LocalServer) -> None:
     plan = plan_of("""\
         flow:
             name: customer_view

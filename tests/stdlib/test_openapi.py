@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import json
 import textwrap
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -39,6 +38,7 @@ from stdlib.registry import (
     spec_to_yaml,
 )
 from stdlib.tools import ApiTools, Endpoint, Service
+from tests._http import LocalServer, serving
 
 DATA = Path(__file__).parent / "data" / "openapi"
 SHOP = DATA / "shop-3.0.yaml"
@@ -91,7 +91,7 @@ def body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
+    server: LocalServer
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -136,32 +136,10 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.log: list[dict[str, Any]] = []
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-
 @pytest.fixture
-def server() -> Iterator[_Server]:
-    srv = _Server()
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
+def server() -> Iterator[LocalServer]:
+    with serving(_Handler) as srv:
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
-        thread.join(5)
 
 
 def api_tools(result: OpenApiImport, service: str, url: str) -> ApiTools:
@@ -566,7 +544,7 @@ def test_imported_tools_check_flows_through_the_registry() -> None:
 
 
 @pytest.mark.trio
-async def test_an_imported_tool_is_called_where_the_document_says(server: _Server) -> None:
+async def test_an_imported_tool_is_called_where_the_document_says(server: LocalServer) -> None:
     result = shop()
     async with api_tools(result, "shop", server.url) as tools:
         listed = await call(tools, "api://shop/listOrders", {
@@ -593,7 +571,7 @@ async def test_an_imported_tool_is_called_where_the_document_says(server: _Serve
 
 
 @pytest.mark.trio
-async def test_a_flow_runs_imported_tools(server: _Server) -> None:
+async def test_a_flow_runs_imported_tools(server: LocalServer) -> None:
     result = shop()
     registry = Registry()
     registry.register_many(result.tools)
@@ -670,7 +648,7 @@ def test_an_optional_header_and_an_array_body_are_imported_exactly() -> None:
 
 @pytest.mark.trio
 async def test_an_optional_header_and_an_array_body_are_sent_as_declared(
-        server: _Server) -> None:
+        server: LocalServer) -> None:
     result = import_openapi(_patch_document(), service="t")
     ops = [{"op": "replace", "path": "/title", "value": "New"}, {"op": "remove",
                                                                   "path": "/due"}]
@@ -717,7 +695,7 @@ async def test_an_optional_header_and_an_array_body_are_sent_as_declared(
 # ---------------------------------------------------------------------------- loading
 
 
-def test_url_import_reads_yaml_and_json(server: _Server) -> None:
+def test_url_import_reads_yaml_and_json(server: LocalServer) -> None:
     assert load_openapi(f"{server.url}/openapi.yaml") == load_openapi(SHOP)
     assert load_openapi(f"{server.url}/openapi") == load_openapi(TASKS)
 
@@ -778,7 +756,7 @@ def test_missing_files_and_folders(tmp_path: Path) -> None:
         load_openapi(tmp_path)
 
 
-def test_bad_urls(server: _Server) -> None:
+def test_bad_urls(server: LocalServer) -> None:
     with pytest.raises(OpenApiError, match=r"HTTP 404 Not Found; check the URL"):
         load_openapi(f"{server.url}/missing.yaml")
     host, port = server.server_address[:2]
