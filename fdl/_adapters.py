@@ -75,9 +75,11 @@ def load_tooling(tools_dir: Path | None, state: Path, tenant: str | None) -> Too
     from ._catalogs import project_catalog
     from .cli_tools import REGISTRY_FILE, tool_folders
 
-    project_catalog(tools_dir)  # a malformed configuration fails before anything is written
-    folders = [tools_dir] if tools_dir is not None else [
-        f for f in tool_folders() if f.is_dir()]
+    folders = [tools_dir] if tools_dir is not None else tool_folders()
+    for folder in folders:  # a bad configuration fails before anything is written
+        if not folder.is_dir():
+            raise click.UsageError(f"the tools folder {folder} (from the project "
+                                   "configuration) does not exist")
     path = state / REGISTRY_FILE
     if not folders and not path.exists():
         return Tooling(None, [])
