@@ -123,11 +123,10 @@ def yaml_context(index: YamlIndex, text: str, offset: int, indent: int) -> Path 
     return ()
 
 
-def statement_prefix(text: str) -> str | None:
-    """The statement being typed at the end of ``text`` (a GML text up to the cursor): from
-    the last separator outside brackets. None when the cursor is inside a string."""
-    depth = 0
-    start = 0
+def _outside_strings(text: str) -> tuple[list[tuple[int, str]], bool]:
+    """The characters of ``text`` that are not inside a string literal, with their
+    offsets, and whether ``text`` ends inside a string."""
+    found: list[tuple[int, str]] = []
     quote = None
     i = 0
     while i < len(text):
@@ -140,36 +139,36 @@ def statement_prefix(text: str) -> str | None:
                 quote = None
         elif ch in "'\"`":
             quote = ch
-        elif ch in "([{":
+        else:
+            found.append((i, ch))
+        i += 1
+    return found, quote is not None
+
+
+def statement_prefix(text: str) -> str | None:
+    """The statement being typed at the end of ``text`` (a GML text up to the cursor): from
+    the last separator outside brackets. None when the cursor is inside a string."""
+    chars, open_string = _outside_strings(text)
+    if open_string:
+        return None
+    depth = 0
+    start = 0
+    for i, ch in chars:
+        if ch in "([{":
             depth += 1
         elif ch in ")]}":
             depth = max(0, depth - 1)
         elif ch in ",\n" and depth == 0:
             start = i + 1
-        i += 1
-    if quote is not None:
-        return None
     return text[start:]
 
 
 def close_statement(statement: str) -> str:
     """The statement with the brackets it leaves open closed (strings are complete)."""
     stack: list[str] = []
-    quote = None
-    i = 0
-    while i < len(statement):
-        ch = statement[i]
-        if quote is not None:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch in "'\"`":
-            quote = ch
-        elif ch in _CLOSERS:
+    for _, ch in _outside_strings(statement)[0]:
+        if ch in _CLOSERS:
             stack.append(_CLOSERS[ch])
         elif ch in ")]}" and stack:
             stack.pop()
-        i += 1
     return statement + "".join(reversed(stack))
