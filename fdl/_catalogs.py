@@ -26,6 +26,7 @@ import click
 
 if TYPE_CHECKING:
     from compiler import StaticCatalog, ToolCatalog, ToolSignature
+    from stdlib.registry import ToolSpec
 
     from ._diagnostics import Diagnostic
 
@@ -78,10 +79,9 @@ class FlowCatalog:
 
     def codes(self, type: str) -> list[str]:
         """The flows of the folder by name (for "did you mean")."""
-        if type != "flow" or not self.flows.is_dir():
-            return []
-        return sorted({p.stem for p in self.flows.rglob("*")
-                       if p.suffix in (".yaml", ".yml") and not p.stem.endswith(".test")})
+        from stdlib.tools.flow import flow_names
+
+        return flow_names(self.flows) if type == "flow" else []
 
 
 def _flow_signature(path: Path, code: str) -> ToolSignature:
@@ -130,17 +130,23 @@ def _registry_signatures(path: Path, tenant: str | None) -> list[ToolSignature] 
     return [s for spec in specs for s in spec.signatures()]
 
 
-def tool_catalog(folders: Sequence[Path], registry: Path | None, tenant: str | None = None
+def tool_catalog(folders: Sequence[Path], registry: Path | Sequence[ToolSpec] | None,
+                 tenant: str | None = None
                  ) -> tuple[StaticCatalog | None, list[Diagnostic]]:
-    """The tools of ToolSpec folders, then those of a registry file (when it exists), as one
-    catalog, with the problems of the folders' files; (None, []) when there are neither.
+    """The tools of ToolSpec folders, then those of the registry, as one catalog, with the
+    problems of the folders' files; (None, []) when there are neither. ``registry`` is the
+    registry file (read when it exists) or its tools already read.
 
     Raises:
         click.UsageError: the registry cannot be read.
     """
     from compiler import StaticCatalog, load_tool_dir
 
-    registered = None if registry is None else _registry_signatures(registry, tenant)
+    if isinstance(registry, Path):
+        registered = _registry_signatures(registry, tenant)
+    else:
+        registered = None if registry is None else [
+            s for spec in registry for s in spec.signatures()]
     if not folders and registered is None:
         return None, []
     signatures: list[ToolSignature] = []
@@ -162,11 +168,12 @@ def flows_folder(data: Mapping[str, Any], base: Path) -> Path | None:
 
 
 def project_catalog(tools_dir: Path | None = None, *, start: Path | None = None,
-                    tenant: str | None = None
+                    tenant: str | None = None, registered: Sequence[ToolSpec] | None = None
                     ) -> tuple[ToolCatalog | None, list[Diagnostic]]:
     """The project's tool catalog for the folder ``start`` (default: the working folder),
     with the problems found in its ToolSpec files; (None, []) when the project has neither
-    tool folders nor a registry.
+    tool folders nor a registry. ``registered``: the registry's tools when the caller has
+    read them already (the file is then not read again).
 
     Raises:
         click.UsageError: a malformed configuration, a configured tools folder that does
@@ -180,7 +187,8 @@ def project_catalog(tools_dir: Path | None = None, *, start: Path | None = None,
     start = (start or Path.cwd()).resolve()
     folders = _folders(tools_dir, start)
     config = project_config(start)
-    tools, problems = tool_catalog(folders, config.state / REGISTRY_FILE, tenant)
+    registry = config.state / REGISTRY_FILE if registered is None else registered
+    tools, problems = tool_catalog(folders, registry, tenant)
     if tools is None:
         return None, []
     flows = flows_folder(config.data, config.file.parent if config.file is not None else start)

@@ -18,11 +18,9 @@ from pathlib import Path
 from compiler import StaticCatalog, ToolArg, ToolCatalog, ToolSignature
 from compiler.catalog import TYPE_OPTIONS
 from gml.types import ANY
-from stdlib.tools.flow import find_flow
+from stdlib.tools.flow import find_flow, flow_names
 
-__all__ = ["FLOW_SUFFIXES", "Project", "ProjectCatalog", "Projects"]
-
-FLOW_SUFFIXES = (".yaml", ".yml")
+__all__ = ["Project", "ProjectCatalog", "Projects"]
 
 TextSource = Callable[[Path], str | None]
 """The text of a file: an open document's, else the file's (None when unreadable)."""
@@ -51,14 +49,7 @@ class Project:
 
     def flow_names(self) -> list[str]:
         """The names of the flows in the flows folder (for completion)."""
-        if not self.flows.is_dir():
-            return []
-        names = []
-        for path in sorted(self.flows.rglob("*")):
-            if path.suffix in FLOW_SUFFIXES and not path.name.endswith(
-                    (".test.yaml", ".test.yml")) and path.is_file():
-                names.append(str(path.relative_to(self.flows).with_suffix("")))
-        return names
+        return flow_names(self.flows)
 
 
 @dataclass(slots=True)

@@ -25,7 +25,7 @@ from runtime.tools import ToolCall, ToolError, ToolProvider
 if TYPE_CHECKING:
     from compiler import Plan, ToolCatalog
 
-__all__ = ["FlowTools", "find_flow"]
+__all__ = ["FlowTools", "find_flow", "flow_names"]
 
 _DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("fdl_flow_depth", default=0)
 SUFFIXES = (".yaml", ".yml")
@@ -47,6 +47,16 @@ def find_flow(flows: Path, code: str) -> Path | None:
     options = [candidate] if candidate.suffix in SUFFIXES else [
         candidate.with_name(candidate.name + suffix) for suffix in SUFFIXES]
     return next((p for p in options if p.is_file()), None)
+
+
+def flow_names(flows: Path) -> list[str]:
+    """The ``flow://`` names of the flow files under ``flows`` (``sub/x`` for
+    ``sub/x.yaml``), flow test files (``*.test.yaml``) left out, sorted."""
+    if not flows.is_dir():
+        return []
+    return [str(path.relative_to(flows).with_suffix("")) for path in sorted(flows.rglob("*"))
+            if path.suffix in SUFFIXES and not path.name.endswith((".test.yaml", ".test.yml"))
+            and path.is_file()]
 
 
 class FlowTools:
