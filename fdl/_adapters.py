@@ -92,7 +92,7 @@ def load_tooling(tools_dir: Path | None, state: Path, tenant: str | None) -> Too
         for folder in folders:
             registry.sync_folder(folder)
         specs = registry.list(tenant=tenant)
-        catalog, _problems = project_catalog(tools_dir, tenant=tenant)
+        catalog, _problems = project_catalog(tools_dir, tenant=tenant, registered=specs)
     except RegistryError as error:
         registry.close()
         raise click.UsageError(f"the tool registry {path}: {error}") from None
