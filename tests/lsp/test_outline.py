@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import LanguageClient
 
-from ._support import CONFIG, Session
+from ._support import Session
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-@pytest_lsp.fixture(config=CONFIG, scope="module")
-async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
-    await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=types.ClientCapabilities()))
-    yield
-    await lsp_client.shutdown_session()
-
-
-@pytest.fixture(scope="module")
-def session(client: LanguageClient, project: Path) -> Session:
-    return Session(client, project)
 
 
 def _tree(symbols: list[types.DocumentSymbol]) -> list[object]:
