@@ -44,8 +44,7 @@ import math
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -53,6 +52,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
 from runtime import _codec
+from runtime._sqlite import BUSY_TIMEOUT, SqliteFile, SqliteFormat
 
 __all__ = ["BUSY_TIMEOUT", "DEFAULT_FILENAME", "SCHEMA_VERSION", "MemoryStore", "RunRecord",
            "RunStatus", "RunStore", "SqliteStore", "StoreError", "open_store"]
@@ -62,9 +62,6 @@ _STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
 
 SCHEMA_VERSION = 1
 """The layout this module writes (``PRAGMA user_version``)."""
-
-BUSY_TIMEOUT = 5.0
-"""Seconds a connection waits for another process's write lock before giving up."""
 
 DEFAULT_FILENAME = "runs.db"
 """The file name used when ``open_store`` is given a folder (such as ``.fdl/``)."""
@@ -425,6 +422,11 @@ _WHAT_TO_DO = ("check the path and its permissions; if the file is damaged, move
                "(its runs cannot be resumed); or choose another store with --store PATH, "
                "or run without one (--no-store)")
 
+_FORMAT = SqliteFormat(
+    "run store", "FDL run store", StoreError, _SCHEMA, SCHEMA_VERSION, _COLUMNS, _WHAT_TO_DO,
+    newer_hint="choose another store with --store PATH",
+    other_hint="choose another file with --store PATH")
+
 
 class SqliteStore:
     """A run store in one SQLite file, safe against crashes and shared between processes.
@@ -439,8 +441,6 @@ class SqliteStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
         if str(path) in ("", ":memory:"):
             raise StoreError("SqliteStore needs a file; use MemoryStore (or open_store(None)) "
                              "for a store in memory")
@@ -452,66 +452,7 @@ class SqliteStore:
         if self.path.is_dir():
             raise StoreError(f"the run store {self.path} is a folder, not a file; give a file "
                              f"path such as {self.path / DEFAULT_FILENAME}")
-        try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None,
-                                   check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise self._open_error(exc) from None
-        try:
-            self._prepare(conn)
-        except StoreError:
-            conn.close()
-            raise
-        except sqlite3.Error as exc:
-            conn.close()
-            raise self._open_error(exc) from None
-        self._conn = conn
-
-    def _open_error(self, exc: sqlite3.Error) -> StoreError:
-        return StoreError(f"cannot open the run store {self.path}: {exc}; {_WHAT_TO_DO}")
-
-    def _prepare(self, conn: sqlite3.Connection) -> None:
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        self._check_version(version)
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise StoreError(f"the run store {self.path} cannot use write-ahead logging "
-                             f"(journal mode {mode!r}); put it on a local file system")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        if version < SCHEMA_VERSION:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                # Another process may have created the schema while we waited for the lock.
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                self._check_version(version)
-                if version < SCHEMA_VERSION:
-                    # Another program's tables by the same names?
-                    self._check_tables(conn, required=False)
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        self._check_tables(conn, required=True)
-
-    def _check_tables(self, conn: sqlite3.Connection, *, required: bool) -> None:
-        """Refuse a database whose ``runs``/``journal``/``events`` tables are not ours."""
-        for table, expected in _COLUMNS.items():
-            found = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-            if (found or required) and not expected <= found:
-                raise StoreError(f"{self.path} is an SQLite database but not an FDL run store "
-                                 f"(table {table!r} lacks {sorted(expected - found)}); "
-                                 f"choose another file with --store PATH")
-
-    def _check_version(self, version: int) -> None:
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"the run store {self.path} was written by a newer version of fdl "
-                             f"(schema {version}; this version reads up to {SCHEMA_VERSION}); "
-                             f"upgrade fdl or choose another store with --store PATH")
+        self._file = SqliteFile(self.path, _FORMAT)
 
     def __enter__(self) -> SqliteStore:
         return self
@@ -522,37 +463,6 @@ class SqliteStore:
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        """The connection, held under the lock; SQLite errors become StoreError."""
-        with self._lock:
-            conn = self._conn
-            if conn is None:
-                raise StoreError(f"the run store {self.path} is closed")
-            try:
-                yield conn
-            except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
-                    raise StoreError(
-                        f"the run store {self.path} is busy: another process held its write "
-                        f"lock for more than {BUSY_TIMEOUT:g} s; try again") from exc
-                raise StoreError(f"run store {self.path}: {exc}; {_WHAT_TO_DO}") from exc
-            except sqlite3.Error as exc:
-                raise StoreError(f"run store {self.path}: {exc}; {_WHAT_TO_DO}") from exc
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, committed before the block's caller returns."""
-        with self._db() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-
     def create(self, record: RunRecord) -> None:
         """Store a new run. Raises ValueError if ``record.run_id`` exists already."""
         _check_status(record.status)
@@ -560,7 +470,7 @@ class SqliteStore:
                _codec.dumps(record.inputs), _codec.dumps(record.context), record.status,
                record.created_at, record.updated_at, _codec.dumps(record.output),
                _codec.dumps(record.error))
-        with self._transaction() as conn:
+        with self._file.write() as conn:
             try:
                 conn.execute("INSERT INTO runs (run_id, flow, path, source, inputs, context, "
                              "status, created_at, updated_at, output, error) "
@@ -575,7 +485,7 @@ class SqliteStore:
             return
         records = [_codec.dumps(item) for item in journal]
         published = [_codec.dumps(item) for item in events]
-        with self._transaction() as conn:
+        with self._file.write() as conn:
             row = conn.execute(
                 "SELECT (SELECT max(seq) FROM journal WHERE run_id = ?1), "
                 "(SELECT max(seq) FROM events WHERE run_id = ?1) "
@@ -597,7 +507,7 @@ class SqliteStore:
         """Record the end of a run (committed on return); clears a pending cancel request."""
         _check_final(status)
         values = (status, _codec.dumps(output), _codec.dumps(error), at, run_id)
-        with self._transaction() as conn:
+        with self._file.write() as conn:
             cursor = conn.execute("UPDATE runs SET status = ?, output = ?, error = ?, "
                                   "updated_at = ?, cancel_requested = 0 WHERE run_id = ?",
                                   values)
@@ -607,7 +517,7 @@ class SqliteStore:
     def set_status(self, run_id: str, status: RunStatus, at: float) -> None:
         """Change a run's status; going back to ``running`` clears a pending cancel request."""
         _check_status(status)
-        with self._transaction() as conn:
+        with self._file.write() as conn:
             cursor = conn.execute(
                 "UPDATE runs SET status = ?1, updated_at = ?2, cancel_requested = "
                 "CASE WHEN ?1 = 'running' THEN 0 ELSE cancel_requested END WHERE run_id = ?3",
@@ -617,7 +527,7 @@ class SqliteStore:
 
     def get(self, run_id: str) -> RunRecord | None:
         """The run, or None."""
-        with self._db() as conn:
+        with self._file.read() as conn:
             row = conn.execute(f"{_SELECT_RUN} WHERE run_id = ?", (run_id,)).fetchone()
         return None if row is None else self._record(row)
 
@@ -631,7 +541,7 @@ class SqliteStore:
             raise StoreError(f"run {row[0]!r} in {self.path} cannot be read: {exc}") from None
 
     def _values(self, sql: str, run_id: str) -> builtins.list[dict[str, Any]]:
-        with self._db() as conn:
+        with self._file.read() as conn:
             texts = conn.execute(sql, (run_id,)).fetchall()
         try:
             return [_codec.loads(text) for (text,) in texts]
@@ -649,24 +559,21 @@ class SqliteStore:
     def request_cancel(self, run_id: str) -> bool:
         """Mark a running run for cancellation (seen by the process running it through
         ``cancel_requested``); False if unknown or not running."""
-        with self._transaction() as conn:
+        with self._file.write() as conn:
             cursor = conn.execute("UPDATE runs SET cancel_requested = 1 "
                                   "WHERE run_id = ? AND status = 'running'", (run_id,))
             return cursor.rowcount > 0
 
     def cancel_requested(self, run_id: str) -> bool:
         """True if a cancel was requested and the run has not finished since."""
-        with self._db() as conn:
+        with self._file.read() as conn:
             row = conn.execute("SELECT cancel_requested FROM runs WHERE run_id = ?",
                                (run_id,)).fetchone()
         return bool(row and row[0])
 
     def close(self) -> None:
         """Close the connection (SQLite checkpoints the WAL); closing twice is harmless."""
-        with self._lock:
-            conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+        self._file.close()
 
     def list(self, *, status: RunStatus | None = None, flow: str | None = None,
              limit: int | None = 50) -> builtins.list[RunRecord]:
@@ -688,7 +595,7 @@ class SqliteStore:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        with self._db() as conn:
+        with self._file.read() as conn:
             rows = conn.execute(sql, params).fetchall()
         return [self._record(row) for row in rows]
 

@@ -21,19 +21,18 @@ Rules:
   global one of the same (type, code). ``tenant=None`` sees only global tools. No tenant
   ever sees another tenant's tools.
 
-Durability follows `runtime.store.SqliteStore`: WAL journal, ``synchronous=NORMAL``, a busy
-timeout for the write lock, one ``BEGIN IMMEDIATE`` transaction per operation (a batch of
+Durability is `runtime._sqlite.SqliteFile`'s, as for the run store: WAL journal,
+``synchronous=NORMAL``, a busy timeout for the write lock, one ``BEGIN IMMEDIATE``
+transaction per operation (a batch of
 `Registry.register_many` is one transaction), a versioned schema (``PRAGMA user_version``),
 and every SQLite failure raised as `RegistryError` naming the file.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+from runtime._sqlite import BUSY_TIMEOUT, SqliteFile, SqliteFormat
 
 from ._search import WEIGHTS
 
@@ -44,9 +43,6 @@ SCHEMA_VERSION = 2
 """The layout this module writes (``PRAGMA user_version``). Version 2 added the call
 statistics (``calls``, ``recorded_runs``); a version-1 file gets them, empty, when it is
 opened (every table is created ``IF NOT EXISTS``, so an upgrade only adds what is missing)."""
-
-BUSY_TIMEOUT = 5.0
-"""Seconds a connection waits for another process's write lock before giving up."""
 
 DEFAULT_FILENAME = "registry.db"
 """The file name used when the registry is given a folder (such as ``.fdl/``)."""
@@ -140,7 +136,13 @@ class VersionConflictError(RegistryError, ValueError):
     """A version is registered already with different content."""
 
 
-class Database:
+_FORMAT = SqliteFormat(
+    "registry", "FDL tool registry", RegistryError, _SCHEMA, SCHEMA_VERSION, _COLUMNS,
+    _WHAT_TO_DO, newer_hint="choose another file with --registry PATH",
+    other_hint="choose another file with --registry PATH")
+
+
+class Database(SqliteFile):
     """One SQLite connection with the registry's schema, lock and error handling.
 
     Args:
@@ -153,11 +155,9 @@ class Database:
     """
 
     def __init__(self, path: str | Path = ":memory:") -> None:
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-        self.memory = str(path) in ("", ":memory:")
-        self.path = Path(":memory:") if self.memory else Path(path).expanduser()
-        if not self.memory:
+        memory = str(path) in ("", ":memory:")
+        self.path = Path(":memory:") if memory else Path(path).expanduser()
+        if not memory:
             if self.path.is_dir() or str(path).endswith(("/", "\\")):
                 self.path = self.path / DEFAULT_FILENAME
             try:
@@ -165,103 +165,4 @@ class Database:
             except OSError as exc:
                 raise RegistryError(f"cannot create the folder for the registry {self.path}: "
                                     f"{exc.strerror or exc}; {_WHAT_TO_DO}") from None
-        try:
-            conn = sqlite3.connect(":memory:" if self.memory else self.path,
-                                   timeout=BUSY_TIMEOUT, isolation_level=None,
-                                   check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise self._open_error(exc) from None
-        try:
-            self._prepare(conn)
-        except RegistryError:
-            conn.close()
-            raise
-        except sqlite3.Error as exc:
-            conn.close()
-            raise self._open_error(exc) from None
-        self._conn = conn
-
-    def _open_error(self, exc: sqlite3.Error) -> RegistryError:
-        return RegistryError(f"cannot open the registry {self.path}: {exc}; {_WHAT_TO_DO}")
-
-    def _prepare(self, conn: sqlite3.Connection) -> None:
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        self._check_version(version)
-        if not self.memory:
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise RegistryError(f"the registry {self.path} cannot use write-ahead logging "
-                                    f"(journal mode {mode!r}); put it on a local file system")
-            conn.execute("PRAGMA synchronous = NORMAL")
-        if version < SCHEMA_VERSION:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                self._check_version(version)
-                if version < SCHEMA_VERSION:
-                    self._check_tables(conn, required=False)
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        self._check_tables(conn, required=True)
-
-    def _check_tables(self, conn: sqlite3.Connection, *, required: bool) -> None:
-        """Refuse a database whose tables are not the registry's."""
-        for table, expected in _COLUMNS.items():
-            found = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-            if (found or required) and not expected <= found:
-                raise RegistryError(f"{self.path} is an SQLite database but not an FDL tool "
-                                    f"registry (table {table!r} lacks "
-                                    f"{sorted(expected - found)}); choose another file with "
-                                    "--registry PATH")
-
-    def _check_version(self, version: int) -> None:
-        if version > SCHEMA_VERSION:
-            raise RegistryError(f"the registry {self.path} was written by a newer version of "
-                                f"fdl (schema {version}; this version reads up to "
-                                f"{SCHEMA_VERSION}); upgrade fdl or choose another file with "
-                                "--registry PATH")
-
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        """The connection, held under the lock; SQLite errors become RegistryError."""
-        with self._lock:
-            conn = self._conn
-            if conn is None:
-                raise RegistryError(f"the registry {self.path} is closed")
-            try:
-                yield conn
-            except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
-                    raise RegistryError(
-                        f"the registry {self.path} is busy: another process held its write "
-                        f"lock for more than {BUSY_TIMEOUT:g} s; try again") from exc
-                raise RegistryError(f"registry {self.path}: {exc}; {_WHAT_TO_DO}") from exc
-            except sqlite3.Error as exc:
-                raise RegistryError(f"registry {self.path}: {exc}; {_WHAT_TO_DO}") from exc
-
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, committed when the block ends, rolled back on error."""
-        with self.read() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-
-    def close(self) -> None:
-        """Close the connection; closing twice is harmless."""
-        with self._lock:
-            conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+        super().__init__(self.path, _FORMAT, memory=memory)
