@@ -1,5 +1,6 @@
 """What the cursor is in, for completion: the YAML mapping a key is typed into, the key whose
-value is typed, or the GML statement being typed.
+value is typed, or the GML statement being typed; and, for hover and go to definition, the
+tool call whose ``exec`` or the tool argument whose name is under the cursor.
 
 Completion runs on every keystroke, so it answers from the last analysis even when the
 text has changed since (a check of a big flow takes longer than a keystroke): `map_offset`
@@ -14,11 +15,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from compiler import ToolSignature
+from fdl.flow import ToolCall
+from gml import Span
+from gml import nodes as n
+
+from ._gmlindex import file_span, text_offset
 from ._yamlindex import Path, YamlIndex
 
-__all__ = ["PLACEHOLDER", "LineContext", "close_statement", "line_context", "map_offset",
-           "statement_prefix", "yaml_context"]
+if TYPE_CHECKING:
+    from .analysis import Analysis
+
+__all__ = ["PLACEHOLDER", "LineContext", "ToolArgument", "close_statement", "exec_at",
+           "line_context", "map_offset", "statement_prefix", "tool_argument_at",
+           "tool_signature", "yaml_context"]
 
 PLACEHOLDER = "__fdl_cursor__"
 """The name put where the cursor is, so that an incomplete statement parses."""
@@ -172,3 +184,58 @@ def close_statement(statement: str) -> str:
         elif ch in ")]}" and stack:
             stack.pop()
     return statement + "".join(reversed(stack))
+
+
+# ---------------------------------------------------------------------- tool calls
+
+
+@dataclass(frozen=True, slots=True)
+class ToolArgument:
+    """A tool argument named in a node's ``args``: the call, the name and its file range."""
+
+    node: ToolCall
+    name: str
+    span: Span
+
+
+def tool_signature(analysis: Analysis, node: ToolCall) -> ToolSignature | None:
+    """The signature of the tool a node calls (None when the catalog does not know it)."""
+    catalog = analysis.catalog
+    return catalog.lookup(node.exec.type, node.exec.code) if catalog is not None else None
+
+
+def exec_at(analysis: Analysis, offset: int) -> tuple[ToolCall, Span] | None:
+    """The tool call whose ``exec`` value holds ``offset``, with that value's range."""
+    entry = analysis.yaml.value_at(offset)
+    if entry is None or entry.path[-1] != "exec" or len(entry.path) < 2:
+        return None
+    node = analysis.nodes.get(str(entry.path[-2]))
+    return (node, entry.value.span) if isinstance(node, ToolCall) else None
+
+
+def tool_argument_at(analysis: Analysis, offset: int) -> ToolArgument | None:
+    """The tool argument whose name holds ``offset``: the field an ``args`` program assigns
+    (``args: userId = x``), or a key of a YAML mapping under ``args`` (an E105 error, but
+    the name still says which argument is meant)."""
+    source = analysis.field_at(offset)
+    if source is not None:
+        if not source.key.endswith(".args") or source.reader is None:
+            return None
+        node = analysis.nodes.get(source.reader)
+        program = analysis.ast(source)
+        if not isinstance(node, ToolCall) or program is None:
+            return None
+        at = text_offset(source, offset)
+        for stmt in program.statements:
+            if isinstance(stmt, n.Assign) and (
+                    stmt.span.start <= at <= stmt.span.start + len(stmt.name)):
+                name_span = Span(stmt.span.start, stmt.span.start + len(stmt.name))
+                return ToolArgument(node, stmt.name, file_span(source, name_span))
+        return None
+    entry = analysis.yaml.key_at(offset)
+    if entry is None or len(entry.path) < 4 or entry.path[-2] != "args" or (
+            entry.path[-4] != "node"):
+        return None
+    node = analysis.nodes.get(str(entry.path[-3]))
+    return ToolArgument(node, str(entry.key.value), entry.key.span) if isinstance(
+        node, ToolCall) else None

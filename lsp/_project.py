@@ -20,6 +20,8 @@ from compiler.catalog import TYPE_OPTIONS
 from gml.types import ANY
 from stdlib.tools.flow import find_flow, flow_names
 
+from ._toolspecs import ToolSpecIndex
+
 __all__ = ["Project", "ProjectCatalog", "Projects"]
 
 TextSource = Callable[[Path], str | None]
@@ -47,6 +49,15 @@ class Project:
         """The flow file ``flow://code`` names, if it exists."""
         return find_flow(self.flows, code)
 
+    def flow_code(self, path: Path) -> str | None:
+        """The name ``flow://`` calls the flow in ``path`` by (None outside the flows
+        folder)."""
+        try:
+            relative = path.resolve().relative_to(self.flows.resolve())
+        except ValueError:
+            return None
+        return relative.with_suffix("").as_posix() if path.suffix in (".yaml", ".yml") else None
+
     def flow_names(self) -> list[str]:
         """The names of the flows in the flows folder (for completion)."""
         return flow_names(self.flows)
@@ -56,6 +67,15 @@ class Project:
 class _Loaded:
     stamp: tuple[tuple[str, int], ...]
     catalog: StaticCatalog
+    folders: tuple[Path, ...]
+    _specs: ToolSpecIndex | None = None
+
+    def specs(self) -> ToolSpecIndex:
+        """Where the folders' files declare their tools (read on first use, then kept as
+        long as this entry, that is until the files change)."""
+        if self._specs is None:
+            self._specs = ToolSpecIndex.read(self.folders)
+        return self._specs
 
 
 @dataclass(slots=True)
@@ -96,6 +116,16 @@ class Projects:
     def tool_catalog(self, project: Project) -> StaticCatalog | None:
         """The catalog of the project's tool folders and registry, reloaded when one of
         their files changed."""
+        loaded = self._loaded(project)
+        return loaded.catalog if loaded is not None else None
+
+    def tool_specs(self, project: Project) -> ToolSpecIndex | None:
+        """Where the project's ToolSpec files declare their tools (for go to definition),
+        kept with the catalog and rebuilt when the files change."""
+        loaded = self._loaded(project)
+        return loaded.specs() if loaded is not None else None
+
+    def _loaded(self, project: Project) -> _Loaded | None:
         from fdl._catalogs import tool_catalog
 
         files = [p for folder in project.tools for p in folder.rglob("*")
@@ -114,8 +144,8 @@ class Projects:
                 catalog, _problems = tool_catalog(project.tools, None)
             if catalog is None:
                 return None
-            loaded = self._catalogs[key] = _Loaded(stamp, catalog)
-        return loaded.catalog
+            loaded = self._catalogs[key] = _Loaded(stamp, catalog, project.tools)
+        return loaded
 
     def catalog(self, project: Project, texts: TextSource) -> ProjectCatalog:
         """A catalog for checking one document of ``project``."""
@@ -128,8 +158,7 @@ class Projects:
             return cached.signature
         import fdl
 
-        code = str(path.relative_to(catalog.project.flows).with_suffix("")) if (
-            path.is_relative_to(catalog.project.flows)) else path.stem
+        code = catalog.project.flow_code(path) or path.stem
         result = fdl.check_text(text, str(path), catalog=catalog, codegen=False)
         plan = result.plan
         if plan is None:

@@ -40,6 +40,7 @@ from ._context import (
     line_context,
     map_offset,
     statement_prefix,
+    tool_signature,
     yaml_context,
 )
 from ._gmlindex import chain_at, check_field, text_offset
@@ -354,10 +355,7 @@ def _names(analysis: Analysis, source: FieldSource, program: n.Program | None,
 def _tool_arguments(analysis: Analysis, node_id: str, given: list[str]
                     ) -> list[types.CompletionItem]:
     node = analysis.nodes.get(node_id)
-    catalog = analysis.catalog
-    if not isinstance(node, ToolCall) or catalog is None:
-        return []
-    signature = catalog.lookup(node.exec.type, node.exec.code)
+    signature = tool_signature(analysis, node) if isinstance(node, ToolCall) else None
     if signature is None:
         return []
     items = []

@@ -17,6 +17,7 @@ from gml import nodes as n
 from gml._checker import type_kind
 from gml.types import ANY, ObjectType, Type, deref
 
+from ._context import ToolArgument, exec_at, tool_argument_at, tool_signature
 from ._gmlindex import chain_at, file_span, member_name_span, text_offset
 from ._symbols import Occurrence, Symbol
 from ._text import code_block
@@ -39,11 +40,6 @@ def tool_markdown(signature: ToolSignature) -> str:
         lines += ["", "Accepts further arguments."]
     lines += ["", f"returns `{signature.out}`"]
     return "\n".join(lines)
-
-
-def _signature(analysis: Analysis, node: ToolCall) -> ToolSignature | None:
-    catalog = analysis.catalog
-    return catalog.lookup(node.exec.type, node.exec.code) if catalog is not None else None
 
 
 def node_markdown(analysis: Analysis, node_id: str) -> str:
@@ -135,11 +131,6 @@ def _gml_hover(analysis: Analysis, source: FieldSource, offset: int
                     if node.name in table:
                         return (_builtin(table[node.name], kind or "any"),
                                 file_span(source, name_span))
-        if isinstance(node, n.Assign) and at <= node.span.start + len(node.name):
-            described = _argument(analysis, source, node.name)
-            if described is not None:
-                return described, file_span(source, Span(node.span.start,
-                                                         node.span.start + len(node.name)))
         if isinstance(node, n.Expr) and id(node) in checked.types:
             shown = " ".join(text[node.span.start:node.span.end].split())
             if len(shown) > 60:
@@ -149,14 +140,10 @@ def _gml_hover(analysis: Analysis, source: FieldSource, offset: int
     return None
 
 
-def _argument(analysis: Analysis, source: FieldSource, name: str) -> str | None:
+def _argument(analysis: Analysis, argument: ToolArgument) -> str | None:
     """The description of a tool argument named in ``args``."""
-    if not source.key.endswith(".args") or source.reader is None:
-        return None
-    node = analysis.nodes.get(source.reader)
-    if not isinstance(node, ToolCall):
-        return None
-    signature = _signature(analysis, node)
+    signature = tool_signature(analysis, argument.node)
+    name = argument.name
     if signature is None or name not in signature.inputs:
         return None
     arg = signature.inputs[name]
@@ -178,18 +165,21 @@ def hover(analysis: Analysis, offset: int) -> types.Hover | None:
         shown = _symbol_markdown(analysis, occurrence.symbol)
         if shown is not None:
             return _markdown(shown, analysis, occurrence.span)
+    argument = tool_argument_at(analysis, offset)
+    if argument is not None:
+        described = _argument(analysis, argument)
+        if described is not None:
+            return _markdown(described, analysis, argument.span)
     source = analysis.field_at(offset)
     if source is not None:
         found = _gml_hover(analysis, source, offset)
         if found is not None:
             return _markdown(found[0], analysis, found[1])
-    entry = analysis.yaml.value_at(offset)
-    if entry is not None and entry.path[-1] == "exec":
-        node = analysis.nodes.get(str(entry.path[-2]))
-        if isinstance(node, ToolCall):
-            signature = _signature(analysis, node)
-            if signature is not None:
-                return _markdown(tool_markdown(signature), analysis, entry.value.span)
+    call = exec_at(analysis, offset)
+    if call is not None:
+        signature = tool_signature(analysis, call[0])
+        if signature is not None:
+            return _markdown(tool_markdown(signature), analysis, call[1])
     key = analysis.yaml.key_at(offset)
     if key is not None:
         name = str(key.key.value)
