@@ -116,7 +116,8 @@ class NameUse:
     """A name read or written by a program, with its text range.
 
     ``kind`` is ``read`` (a free name), ``write`` (a field a ``sets``/``vars``/``args``
-    program assigns) or ``param`` (a lambda parameter's use or declaration).
+    program assigns), ``field`` (a read of a field an earlier statement of the same
+    program assigned) or ``param`` (a lambda parameter's use or declaration).
     """
 
     name: str
@@ -125,8 +126,8 @@ class NameUse:
 
 
 def name_uses(program: n.Program) -> list[NameUse]:
-    """Free names (not lambda parameters, not the program's own earlier fields) and assigned
-    field names, in source order."""
+    """Every name a program reads or assigns, in source order: free names, the program's
+    own earlier fields read again, lambda parameters and assigned field names."""
     found: list[NameUse] = []
     for stmt in program.statements:
         value = getattr(stmt, "value", None)
@@ -135,8 +136,9 @@ def name_uses(program: n.Program) -> list[NameUse]:
                                                  stmt.span.start + len(stmt.name)), "write"))
         if value is not None:
             _visit_names(value, frozenset(), found)
-    # A name read after the program defined a field of that name reads the field: drop it.
-    return [u for u in found if u.kind != "read" or not _shadowed(u, program)]
+    # A name read after the program defined a field of that name reads the field.
+    return [NameUse(u.name, u.span, "field") if u.kind == "read" and _shadowed(u, program)
+            else u for u in found]
 
 
 def _visit_names(node: n.Node, bound: frozenset[str], found: list[NameUse]) -> None:

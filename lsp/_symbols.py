@@ -3,9 +3,11 @@ hover and semantic highlighting.
 
 A `Symbol` names one thing of the flow: a node id (unique in the whole flow), an input, a
 ``vars`` variable of one scope, an iteration alias or index of one ``each``, a ``defs``
-type, or a flow called through ``flow://``. Uses inside GML are resolved through the scope
-the compiler checked the field in, so a lambda parameter or an earlier field of the same
-program that happens to share a name is not mistaken for the variable.
+type, a flow called through ``flow://`` (defined by the ``flow`` key of its own file), or
+an argument passed to a called flow (the called flow's input: see `lsp.workspace`). Uses
+inside GML are resolved through the scope the compiler checked the field in, so a lambda
+parameter or an earlier field of the same program that happens to share a name is not
+mistaken for the variable; a ``vars`` program's own earlier variables are linked to it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from compiler import FieldSource
 from compiler._scope import Var
 from fdl.flow import ArgDecl, Iteration, ToolCall, TypeText
 from gml import Span
@@ -31,8 +34,9 @@ __all__ = ["Occurrence", "Symbol", "SymbolIndex"]
 class Symbol:
     """What a name stands for.
 
-    ``kind`` is ``node``, ``input``, ``var``, ``alias``, ``type`` or ``flow``; ``owner`` is
-    the each/loop node of a sub-flow variable (None at flow level).
+    ``kind`` is ``node``, ``input``, ``var``, ``alias``, ``type``, ``flow`` or
+    ``argument``; ``owner`` is the each/loop node of a sub-flow variable (None at flow
+    level), and for an ``argument`` the called flow's code.
     """
 
     kind: str
@@ -114,6 +118,10 @@ class SymbolIndex:
                                      Symbol("alias", node.each.index, node_id), definition=True)
             if isinstance(node, ToolCall) and node.exec.type == "flow":
                 yield Occurrence(node.exec.span, Symbol("flow", node.exec.code))
+        code = analysis.flow_code
+        root = analysis.yaml.entries[0] if analysis.yaml.entries else None
+        if code is not None and root is not None and root.path == ("flow",):
+            yield Occurrence(root.key.span, Symbol("flow", code), definition=True)
         for name, decl in flow.args.inputs.items():
             yield Occurrence(Span(decl.span.start, decl.span.start + len(name)),
                              Symbol("input", name), definition=True)
@@ -154,16 +162,33 @@ class SymbolIndex:
                 continue
             defines = source.key == "vars" or source.key.endswith(".vars")
             writes = defines or source.key.endswith(".sets")
+            called = _called_flow(analysis, source)
             for use in name_uses(program):
-                if use.kind == "param" or (use.kind == "write" and not writes):
+                if called is not None and use.kind == "write":
+                    yield Occurrence(file_span(source, use.span),
+                                     Symbol("argument", use.name, called), in_gml=True)
                     continue
+                if use.kind == "param" or (use.kind in ("write", "field") and not writes):
+                    continue  # fields of an output or of tool arguments name no symbol
                 span = file_span(source, use.span)
-                if use.kind == "write" and defines:
+                if defines and use.kind in ("write", "field"):
+                    # `vars: a = 1; b = a + 1`: both `a` are the variable being declared
                     yield Occurrence(span, Symbol("var", use.name, source.scope.owner),
-                                     definition=True, in_gml=True)
+                                     definition=use.kind == "write", in_gml=True)
                     continue
                 var = source.scope.resolve(use.name)
                 symbol = symbol_of(var) if var is not None else None
                 if symbol is not None:
                     yield Occurrence(span, symbol, in_gml=True)
 
+
+
+def _called_flow(analysis: Analysis, source: FieldSource) -> str | None:
+    """The code of the flow a field passes arguments to (its node's ``args`` calling
+    ``flow://``), else None."""
+    if source.reader is None or source.key != f"{source.reader}.args":
+        return None
+    node = analysis.nodes.get(source.reader)
+    if isinstance(node, ToolCall) and node.exec.type == "flow":
+        return node.exec.code
+    return None

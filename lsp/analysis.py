@@ -51,6 +51,7 @@ class Analysis:
         lines: offsets ↔ positions of ``text``.
         project: the project the document belongs to (None for an unsaved document).
         catalog: the catalog it was checked with.
+        path: the document's file (None for other URI schemes).
     """
 
     uri: str
@@ -60,6 +61,7 @@ class Analysis:
     lines: LineIndex
     project: Project | None = None
     catalog: ProjectCatalog | None = None
+    path: Path | None = None
     _asts: dict[str, n.Program | None] = field(default_factory=dict, repr=False)
     _checks: dict[str, CheckResult] = field(default_factory=dict, repr=False)
 
@@ -80,6 +82,14 @@ class Analysis:
     @property
     def compiler(self) -> FlowCompiler | None:
         return self.inspection.compiler
+
+    @cached_property
+    def flow_code(self) -> str | None:
+        """The name other flows call this one by (``flow://<code>``): its path in the
+        project's flows folder, without the suffix; None outside that folder."""
+        if self.path is None or self.project is None:
+            return None
+        return self.project.flow_code(self.path)
 
     @cached_property
     def yaml(self) -> YamlIndex:
@@ -196,4 +206,4 @@ def analyze(uri: str, text: str, version: int | None = None, *, path: Path | Non
     inspection = fdl.inspect_text(text, str(path) if path is not None else uri,
                                   catalog=catalog, codegen=False, cache=cache)
     return Analysis(uri, version, text, inspection, LineIndex(text, encoding), project,
-                    catalog)
+                    catalog, path)

@@ -1,5 +1,6 @@
 """Go to definition, find references and rename, for node ids (also where GML reads them),
-``defs`` types, inputs, ``vars`` variables, iteration aliases and ``flow://`` targets.
+``defs`` types, inputs, ``vars`` variables, iteration aliases and ``flow://`` targets; go
+to definition also from a tool call's ``exec`` and argument names to its ToolSpec file.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from lsprotocol import types
 
 from gml import Span
 
-from ._symbols import Occurrence
+from ._symbols import Occurrence, Symbol
+from ._toolspecs import tool_definition
 from .analysis import Analysis
+from .workspace import Workspace, related
 
 __all__ = ["definition", "prepare_rename", "references", "rename"]
 
@@ -24,36 +27,55 @@ def _location(analysis: Analysis, span: Span) -> types.Location:
     return types.Location(uri=analysis.uri, range=analysis.lines.range(span))
 
 
-def definition(analysis: Analysis, offset: int) -> list[types.Location]:
-    """Where the symbol at ``offset`` is defined (a ``flow://`` target: the called file)."""
+def definition(analysis: Analysis, offset: int,
+               workspace: Workspace | None = None) -> list[types.Location]:
+    """Where the symbol at ``offset`` is defined: a ``flow://`` target at the called file's
+    ``flow`` key, the argument of a call at the called flow's input (both need
+    ``workspace``; without it a target is the start of the called file)."""
     found = analysis.symbols.at(offset)
     if found is None:
-        return []
+        return tool_definition(analysis, offset)  # exec or an argument: the ToolSpec
     symbol = found.symbol
-    if symbol.kind == "flow":
-        project = analysis.project
-        path = project.flow_path(symbol.name) if project is not None else None
-        if path is None:
-            return []
-        start = types.Position(line=0, character=0)
-        return [types.Location(uri=Path(path).resolve().as_uri(),
-                               range=types.Range(start=start, end=start))]
     target = analysis.symbols.definition(symbol)
-    return [_location(analysis, target.span)] if target is not None else []
+    if target is not None:
+        return [_location(analysis, target.span)]
+    if symbol.kind == "flow":
+        wanted, code = symbol, symbol.name
+    elif symbol.kind == "argument" and symbol.owner is not None:
+        wanted, code = Symbol("input", symbol.name), symbol.owner
+    else:
+        return []
+    callee = workspace.flow(analysis, code) if workspace is not None else None
+    target = callee.symbols.definition(wanted) if callee is not None else None
+    if callee is not None and target is not None:
+        return [_location(callee, target.span)]
+    return _file_start(analysis, code) if symbol.kind == "flow" else []
 
 
-def references(analysis: Analysis, offset: int, include_declaration: bool = True
-               ) -> list[types.Location]:
-    """Every place the symbol at ``offset`` is written."""
+def _file_start(analysis: Analysis, code: str) -> list[types.Location]:
+    project = analysis.project
+    path = project.flow_path(code) if project is not None else None
+    if path is None:
+        return []
+    start = types.Position(line=0, character=0)
+    return [types.Location(uri=Path(path).resolve().as_uri(),
+                           range=types.Range(start=start, end=start))]
+
+
+def references(analysis: Analysis, offset: int, include_declaration: bool = True,
+               workspace: Workspace | None = None) -> list[types.Location]:
+    """Every place the symbol at ``offset`` is written; for a flow and the inputs of a
+    called flow, in the other flow files of the project too (``workspace``)."""
     found = analysis.symbols.at(offset)
     if found is None:
         return []
-    return [_location(analysis, o.span) for o in analysis.symbols.of(found.symbol)
+    return [_location(where, o.span) for where, o in related(analysis, found.symbol, workspace)
             if include_declaration or not o.definition]
 
 
 def _renamable(found: Occurrence | None) -> bool:
-    return found is not None and found.symbol.kind in ("node", "var", "input", "alias", "type")
+    return found is not None and found.symbol.kind in (
+        "node", "var", "input", "alias", "type", "argument")
 
 
 def prepare_rename(analysis: Analysis, offset: int) -> types.Range | None:
@@ -64,8 +86,10 @@ def prepare_rename(analysis: Analysis, offset: int) -> types.Range | None:
     return analysis.lines.range(found.span)
 
 
-def rename(analysis: Analysis, offset: int, new_name: str) -> types.WorkspaceEdit | None:
-    """Rename the symbol at ``offset`` everywhere in the document, GML included.
+def rename(analysis: Analysis, offset: int, new_name: str,
+           workspace: Workspace | None = None) -> types.WorkspaceEdit | None:
+    """Rename the symbol at ``offset`` everywhere in the document, GML included; an input
+    of a flow that other flows call also in their ``args`` (and the other way round).
 
     Raises:
         ValueError: ``new_name`` is not a valid name for it.
@@ -76,9 +100,11 @@ def rename(analysis: Analysis, offset: int, new_name: str) -> types.WorkspaceEdi
     pattern = _NODE_ID if found.symbol.kind in ("node", "type") else _GML_NAME
     if not pattern.fullmatch(new_name):
         raise ValueError(f"'{new_name}' is not a valid name here")
-    occurrences = analysis.symbols.of(found.symbol)
-    if "-" in new_name and any(o.in_gml for o in occurrences):
+    occurrences = related(analysis, found.symbol, workspace)
+    if "-" in new_name and any(o.in_gml for _, o in occurrences):
         raise ValueError(f"'{new_name}' cannot be read in GML (no '-' in GML names)")
-    edits = [types.TextEdit(range=analysis.lines.range(o.span), new_text=new_name)
-             for o in occurrences]
-    return types.WorkspaceEdit(changes={analysis.uri: edits})
+    changes: dict[str, list[types.TextEdit]] = {}
+    for where, o in occurrences:
+        changes.setdefault(where.uri, []).append(
+            types.TextEdit(range=where.lines.range(o.span), new_text=new_name))
+    return types.WorkspaceEdit(changes=changes)

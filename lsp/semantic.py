@@ -1,6 +1,8 @@
 """Semantic tokens for GML inside YAML strings: variables (node outputs, inputs, vars),
-lambda parameters, fields, functions, methods, literals and keywords, from the AST of every
-field that parses. The YAML around them is left to the editor's YAML grammar.
+lambda parameters, fields, functions, methods, literals (the text parts of templates
+too) and keywords, from the AST of every field that parses. A token that spans lines (a
+string in a block scalar) is sent as one token per line. The YAML around them is left to
+the editor's YAML grammar.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ def _tokens(node: n.Node, text: str, bound: frozenset[str]
         else:
             yield node.span, "number", 0
         return
+    if isinstance(node, n.Template):
+        yield from _template_tokens(node, text, bound)
+        return
     if isinstance(node, n.Lambda):
         head_end = text.find("=>", node.span.start, node.span.end)
         for param in node.params:
@@ -70,6 +75,22 @@ def _tokens(node: n.Node, text: str, bound: frozenset[str]
         yield Span(node.span.start, node.span.start + len(node.key)), "property", 0
     for child in children(node):
         yield from _tokens(child, text, bound)
+
+
+def _template_tokens(node: n.Template, text: str, bound: frozenset[str]
+                     ) -> Iterator[tuple[Span, str, int]]:
+    """The text parts of `` `a ${x} b` `` as strings (the backquotes with them, ``${`` and
+    ``}`` left out), and the tokens of the inserted expressions."""
+    start = node.span.start
+    for part in node.parts:
+        if isinstance(part, str):
+            continue
+        opening = text.rfind("${", start, part.span.start)
+        yield Span(start, opening if opening >= 0 else part.span.start), "string", 0
+        yield from _tokens(part, text, bound)
+        closing = text.find("}", part.span.end, node.span.end)
+        start = closing + 1 if closing >= 0 else part.span.end
+    yield Span(start, node.span.end), "string", 0
 
 
 def _field_tokens(analysis: Analysis, source: FieldSource
@@ -103,13 +124,29 @@ def semantic_tokens(analysis: Analysis) -> types.SemanticTokens:
     for start, end, kind, modifiers in found:
         if start < last_end:
             continue  # tokens may not overlap
-        begin = lines.position(start)
-        finish = lines.position(end)
-        if finish.line != begin.line:
-            continue  # a token spanning lines (a string of a block scalar): not expressible
-        delta_line = begin.line - previous_line
-        delta_char = begin.character - (previous_char if delta_line == 0 else 0)
-        data += [delta_line, delta_char, finish.character - begin.character, kind, modifiers]
-        previous_line, previous_char = begin.line, begin.character
+        for piece_start, piece_end in _line_pieces(analysis.text, start, end):
+            begin = lines.position(piece_start)
+            length = lines.position(piece_end).character - begin.character
+            delta_line = begin.line - previous_line
+            delta_char = begin.character - (previous_char if delta_line == 0 else 0)
+            data += [delta_line, delta_char, length, kind, modifiers]
+            previous_line, previous_char = begin.line, begin.character
         last_end = end
     return types.SemanticTokens(data=data)
+
+
+def _line_pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """A token as one piece per line (LSP tokens do not span lines): a string of a block
+    scalar continues on the next lines after their indentation."""
+    while True:
+        newline = text.find("\n", start, end)
+        if newline < 0:
+            if end > start:
+                yield start, end
+            return
+        stop = newline - 1 if newline > start and text[newline - 1] == "\r" else newline
+        if stop > start:
+            yield start, stop
+        start = newline + 1
+        while start < end and text[start] in " \t":
+            start += 1

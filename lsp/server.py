@@ -14,7 +14,10 @@ type); the garbage collector stays paused from a change until the document is qu
 (`collector_paused`), and the symbol index is built only then.
 
 Flows call flows (``flow://``): when a document changes, the open documents that call it
-are analysed again, so their diagnostics follow the callee's ``args``.
+are analysed again, so their diagnostics follow the callee's ``args``; once the document is
+quiet, so are the project's flow files that call it and are not open (`lsp.workspace`),
+whose diagnostics are published too. References and rename of a flow's inputs reach the
+``args`` of its callers the same way.
 
 It never imports trio or the runtime: the editor only needs the front half of the
 toolchain (style.md §21).
@@ -102,6 +105,11 @@ class FdlLanguageServer(LanguageServer):
         """The check in a worker thread of each document, while it runs."""
         self._collector_holds = 0
         self._collector_was_enabled = True
+        from .workspace import FlowFiles
+
+        self.files = FlowFiles(self._open_analysis, self._open_paths, self.text_of,
+                               self._analyse_file)
+        """The project's flow files, open or not (references, rename, callers)."""
 
     def start_io(self, *args: Any, **kwargs: Any) -> None:
         """Serve on stdio (`prepare` first)."""
@@ -135,15 +143,36 @@ class FdlLanguageServer(LanguageServer):
 
     def text_of(self, path: Path) -> str | None:
         """An open document's text, else the file's."""
-        resolved = path.resolve()
-        for uri, document in list(self.workspace.text_documents.items()):
-            own = self.path_of(uri)
-            if own is not None and own.resolve() == resolved:
-                return str(document.source)
+        uri = self.open_uri(path)
+        document = self.workspace.text_documents.get(uri) if uri is not None else None
+        if document is not None:
+            return str(document.source)
         try:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return None
+
+    def open_uri(self, path: Path) -> str | None:
+        """The URI of the open document of a file (None when it is not open)."""
+        resolved = path.resolve()
+        uris: list[str] = list(self.workspace.text_documents)
+        for uri in uris:
+            own = self.path_of(uri)
+            if own is not None and own.resolve() == resolved:
+                return uri
+        return None
+
+    def _open_paths(self) -> list[Path]:
+        uris: list[str] = list(self.workspace.text_documents)
+        return [p.resolve() for p in map(self.path_of, uris) if p is not None]
+
+    def _open_analysis(self, path: Path) -> Analysis | None:
+        uri = self.open_uri(path)
+        return self.analyse(uri) if uri is not None else None
+
+    def _analyse_file(self, path: Path, text: str) -> Analysis:
+        """Analyse a file that is not open (its text on disk)."""
+        return self._analyse_text(path.as_uri(), text, None)
 
     def _encoding(self) -> str:
         encoding = self.workspace.position_encoding
@@ -275,6 +304,25 @@ class FdlLanguageServer(LanguageServer):
         await asyncio.sleep(self.debounce * 3 / 4)
         if fresh is not None and uri not in self._pending and self.analyses.get(uri) is fresh:
             await asyncio.to_thread(lambda: fresh.symbols)
+            if uri not in self._pending and self.analyses.get(uri) is fresh:
+                await self.publish_closed_callers(fresh)
+
+    async def publish_closed_callers(self, analysis: Analysis) -> None:
+        """Check the flow files that call a document and are not open, in a thread, and
+        publish their diagnostics (a caller that is open was checked with the document)."""
+        code = analysis.flow_code
+        if code is None or analysis.path is None:
+            return
+        changed = analysis.path.resolve()
+
+        def closed_callers() -> list[Analysis]:
+            return [caller for caller in self.files.callers(analysis, code)
+                    if caller.version is None and caller.catalog is not None
+                    and changed in caller.catalog.used]
+
+        for caller in await asyncio.to_thread(closed_callers):
+            if self.open_uri(caller.path or Path(caller.uri)) is None:
+                self.publish(caller)
 
     @contextmanager
     def collector_paused(self) -> Iterator[None]:
@@ -381,7 +429,7 @@ def _rename(ls: FdlLanguageServer, params: types.RenameParams) -> types.Workspac
     if analysis is None:
         return None
     try:
-        return rename(analysis, _offset(analysis, params), params.new_name)
+        return rename(analysis, _offset(analysis, params), params.new_name, ls.files)
     except ValueError as error:
         raise JsonRpcInvalidParams(str(error)) from None
 
@@ -404,10 +452,10 @@ def create_server(*, debounce: float = DEBOUNCE_SECONDS) -> FdlLanguageServer:
     feature(types.TEXT_DOCUMENT_HOVER)(_with_analysis(
         lambda a, p: hover.hover(a, _offset(a, p))))
     feature(types.TEXT_DOCUMENT_DEFINITION)(_with_analysis(
-        lambda a, p: navigation.definition(a, _offset(a, p))))
+        lambda a, p: navigation.definition(a, _offset(a, p), server.files)))
     feature(types.TEXT_DOCUMENT_REFERENCES)(_with_analysis(
         lambda a, p: navigation.references(a, _offset(a, p),
-                                           p.context.include_declaration)))
+                                           p.context.include_declaration, server.files)))
     feature(types.TEXT_DOCUMENT_PREPARE_RENAME)(_with_analysis(
         lambda a, p: navigation.prepare_rename(a, _offset(a, p))))
     feature(types.TEXT_DOCUMENT_RENAME)(_rename)

@@ -248,6 +248,34 @@ async def test_rename_a_variable_in_vars_sets_and_reads(session: Session) -> Non
     session.close(uri)
 
 
+async def test_rename_a_variable_read_later_in_its_own_program(session: Session) -> None:
+    text = flow_text("""
+        flow:
+            name: Totals
+            vars: |
+                base = 10
+                limit = base * 2
+            node:
+                sum:
+                    with: "{base: 1, twice: base}"
+                    sets: |
+                        base = base + 1
+                        limit = base
+    """)
+    uri = await session.open("totals.yaml", text)
+    references = await session.client.text_document_references_async(types.ReferenceParams(
+        text_document=_doc(uri), position=position_of(text, "base * 2"),
+        context=types.ReferenceContext(include_declaration=True)))
+    # not `base:` of the output object: a field name, not the variable
+    assert sorted((r.range.start.line, r.range.start.character) for r in references or []) == [
+        (3, 8), (4, 16), (7, 36), (9, 16), (9, 23), (10, 24)]
+    edit = await session.client.text_document_rename_async(types.RenameParams(
+        text_document=_doc(uri), position=position_of(text, "base = 10"), new_name="floor"))
+    assert edit is not None and edit.changes is not None
+    assert len(edit.changes[uri]) == 6
+    session.close(uri)
+
+
 # ---------------------------------------------------------------------- the rest
 
 
@@ -319,4 +347,32 @@ async def test_semantic_tokens_for_gml_inside_yaml(session: Session) -> None:
     # o (parameter), amount (property), 100 (number), count (library method)
     assert tokens == [(7, 18, 6, 0, 2), (0, 7, 6, 4, 4), (0, 7, 1, 1, 1), (0, 5, 1, 1, 0),
                       (0, 2, 6, 2, 0), (0, 9, 3, 6, 0), (0, 5, 5, 4, 4)]
+    session.close(uri)
+
+
+async def test_semantic_tokens_of_templates_and_strings_across_lines(session: Session
+                                                                      ) -> None:
+    text = flow_text("""
+        flow:
+            name: Lines
+            args:
+                in:
+                    n: int
+            node:
+                say:
+                    with: |
+                        label = `n=${n}!`
+                        note = 'first
+                          second'
+    """)
+    uri = await session.open("lines.yaml", text)
+    result = await session.client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=_doc(uri)))
+    assert result is not None
+    data = result.data
+    tokens = [tuple(data[i:i + 5]) for i in range(0, len(data), 5)]
+    # label (declared field), `n= (string), n (readonly variable), !` (string),
+    # note (declared field), 'first (string) and, on the next line, second' (string)
+    assert tokens == [(8, 16, 5, 2, 1), (0, 8, 3, 5, 0), (0, 5, 1, 0, 2), (0, 2, 2, 5, 0),
+                      (1, 16, 4, 2, 1), (0, 7, 6, 5, 0), (1, 18, 7, 5, 0)]
     session.close(uri)
