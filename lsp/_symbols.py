@@ -182,7 +182,6 @@ class SymbolIndex:
                     yield Occurrence(span, symbol, in_gml=True)
 
 
-
 def _called_flow(analysis: Analysis, source: FieldSource) -> str | None:
     """The code of the flow a field passes arguments to (its node's ``args`` calling
     ``flow://``), else None."""

@@ -316,9 +316,8 @@ class FdlLanguageServer(LanguageServer):
         changed = analysis.path.resolve()
 
         def closed_callers() -> list[Analysis]:
-            return [caller for caller in self.files.callers(analysis, code)
-                    if caller.version is None and caller.catalog is not None
-                    and changed in caller.catalog.used]
+            return [caller for caller in self.files.callers(analysis, code, closed_only=True)
+                    if caller.catalog is not None and changed in caller.catalog.used]
 
         for caller in await asyncio.to_thread(closed_callers):
             if self.open_uri(caller.path or Path(caller.uri)) is None:

@@ -117,14 +117,22 @@ class FlowFiles:
         path = project.flow_path(code) if project is not None else None
         return self.file(path) if path is not None else None
 
-    def callers(self, analysis: Analysis, code: str) -> list[Analysis]:
+    def callers(self, analysis: Analysis, code: str, *, closed_only: bool = False
+                ) -> list[Analysis]:
+        """The analyses of the flow files that call ``flow://code``; with ``closed_only``,
+        of those that are not open (never touching an open document's analysis: safe in
+        a worker thread)."""
         project = analysis.project
         if project is None:
             return []
         pattern = caller_pattern(code)
         folder = project.flows.resolve()
+        opened = {p.resolve() for p in self._open_paths()}
         paths = {p.resolve() for p in folder.rglob("*") if p.is_file()}
-        paths.update(p.resolve() for p in self._open_paths() if p.is_relative_to(folder))
+        if closed_only:
+            paths -= opened
+        else:
+            paths.update(p for p in opened if p.is_relative_to(folder))
         found = []
         for path in sorted(paths):
             if path.suffix not in (".yaml", ".yml") or path.name.endswith(
@@ -132,7 +140,7 @@ class FlowFiles:
                 continue
             text = self._text_of(path)
             if text is not None and pattern.search(text):
-                other = self.file(path)
+                other = self._closed(path, text) if closed_only else self.file(path)
                 if other is not None:
                     found.append(other)
         return found
@@ -145,10 +153,15 @@ class FlowFiles:
         if opened is not None:
             return opened
         text = self._text_of(path)
-        if text is None:
-            return None
+        return self._closed(path, text) if text is not None else None
+
+    def _closed(self, path: Path, text: str) -> Analysis:
+        """The analysis of the text of a file that is not open (kept while it and the
+        flows it calls are unchanged)."""
         with self._lock:
             kept = self._kept.get(path)
+            if kept is not None:
+                self._kept.move_to_end(path)
         if kept is not None and kept.analysis.text == text and all(
                 self._text_of(p) == t for p, t in kept.called.items()):
             return kept.analysis
