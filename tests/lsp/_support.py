@@ -54,6 +54,17 @@ flow:
 """
 
 
+CALLER_FLOW = """\
+flow:
+    name: Caller
+    node:
+        hello:
+            exec: flow://greeting
+            args: name = 'Ann'
+"""
+"""A flow that calls `CHILD_FLOW` (``flow://greeting``)."""
+
+
 def make_project(folder: Path) -> Path:
     """A project like the examples: configuration, tools and flows."""
     shutil.copy(EXAMPLES / "fdl.yaml", folder / "fdl.yaml")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 
-from ._support import Session, flow_text
+from ._support import CALLER_FLOW, Session, flow_text
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -121,15 +121,7 @@ async def test_closing_clears_the_diagnostics(session: Session) -> None:
 
 async def test_callers_are_checked_again_when_the_called_flow_changes(
         session: Session) -> None:
-    caller = flow_text("""
-        flow:
-            name: Caller
-            node:
-                hello:
-                    exec: flow://greeting
-                    args: name = 'Ann'
-    """)
-    caller_uri = await session.open("caller.yaml", caller)
+    caller_uri = await session.open("caller.yaml", CALLER_FLOW)
     assert await session.diagnostics(caller_uri, 1) == []
     callee_uri = await session.open("greeting.yaml")
     callee = (session.project / "flows" / "greeting.yaml").read_text(encoding="utf-8")

@@ -199,23 +199,6 @@ async def test_definition_and_references_of_a_node_id_used_in_gml(session: Sessi
         (16, 8), (32, 26), (34, 26), (48, 21), (49, 23)]
 
 
-async def test_definition_of_a_flow_target_opens_the_called_file(session: Session) -> None:
-    text = flow_text("""
-        flow:
-            name: Caller
-            node:
-                hello:
-                    exec: flow://greeting
-                    args: name = 'Ann'
-    """)
-    uri = await session.open("calls_greeting.yaml", text)
-    found = await session.client.text_document_definition_async(types.DefinitionParams(
-        text_document=_doc(uri), position=position_of(text, "flow://greeting", 8)))
-    assert isinstance(found, list)
-    assert found[0].uri == (session.project / "flows" / "greeting.yaml").resolve().as_uri()
-    session.close(uri)
-
-
 async def test_rename_a_node_updates_targets_and_gml(session: Session, view_text: str
                                                      ) -> None:
     uri = session.uri("customer_view.yaml")
@@ -326,6 +309,16 @@ async def test_quick_fix_for_did_you_mean(session: Session) -> None:
     session.close(uri)
 
 
+async def _semantic_tokens(session: Session, uri: str) -> list[tuple[int, ...]]:
+    """The document's semantic tokens, five numbers each (line and start relative to the
+    previous token, length, type, modifiers)."""
+    result = await session.client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=_doc(uri)))
+    assert result is not None
+    data = result.data
+    return [tuple(data[i:i + 5]) for i in range(0, len(data), 5)]
+
+
 async def test_semantic_tokens_for_gml_inside_yaml(session: Session) -> None:
     text = flow_text("""
         flow:
@@ -338,11 +331,7 @@ async def test_semantic_tokens_for_gml_inside_yaml(session: Session) -> None:
                     with: orders.filter(o => o.amount > 100).count()
     """)
     uri = await session.open("tokens.yaml", text)
-    result = await session.client.text_document_semantic_tokens_full_async(
-        types.SemanticTokensParams(text_document=_doc(uri)))
-    assert result is not None
-    data = result.data
-    tokens = [tuple(data[i:i + 5]) for i in range(0, len(data), 5)]
+    tokens = await _semantic_tokens(session, uri)
     # orders (readonly variable), filter (library method), o (parameter declaration),
     # o (parameter), amount (property), 100 (number), count (library method)
     assert tokens == [(7, 18, 6, 0, 2), (0, 7, 6, 4, 4), (0, 7, 1, 1, 1), (0, 5, 1, 1, 0),
@@ -366,11 +355,7 @@ async def test_semantic_tokens_of_templates_and_strings_across_lines(session: Se
                           second'
     """)
     uri = await session.open("lines.yaml", text)
-    result = await session.client.text_document_semantic_tokens_full_async(
-        types.SemanticTokensParams(text_document=_doc(uri)))
-    assert result is not None
-    data = result.data
-    tokens = [tuple(data[i:i + 5]) for i in range(0, len(data), 5)]
+    tokens = await _semantic_tokens(session, uri)
     # label (declared field), `n= (string), n (readonly variable), !` (string),
     # note (declared field), 'first (string) and, on the next line, second' (string)
     assert tokens == [(8, 16, 5, 2, 1), (0, 8, 3, 5, 0), (0, 5, 1, 0, 2), (0, 2, 2, 5, 0),

@@ -11,18 +11,11 @@ from lsp._project import Projects
 from lsp.analysis import Analysis, analyze
 from lsp.workspace import FlowFiles, caller_pattern
 
-from ._support import flow_text, make_project
+from ._support import CALLER_FLOW, make_project
 
 
 def _caller(target: str) -> str:
-    return flow_text(f"""
-        flow:
-            name: Caller
-            node:
-                hello:
-                    exec: {target}
-                    args: name = 'Ann'
-    """)
+    return CALLER_FLOW.replace("flow://greeting", target)
 
 
 class _Editor:

@@ -10,18 +10,11 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from ._support import CHILD_FLOW, Session, flow_text, position_of
+from ._support import CALLER_FLOW, CHILD_FLOW, Session, flow_text, position_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-OPEN_CALLER = flow_text("""
-    flow:
-        name: Caller
-        node:
-            hello:
-                exec: flow://greeting
-                args: name = 'Ann'
-""")
+OPEN_CALLER = CALLER_FLOW
 
 CLOSED_CALLER = flow_text("""
     flow:
