@@ -145,7 +145,8 @@ def _value(analysis: Analysis, path: Path, context: LineContext, text: str, offs
     key = path[-1]
     if len(path) >= 3 and path[-3] == "node" and key == "exec":
         return _tools(analysis, context, text, offset)
-    if key in _TARGET_KEYS or (key == "then" and len(path) >= 3 and path[-3] == "case"):
+    if (key in _TARGET_KEYS and len(path) >= 3 and path[-3] == "node") or (
+            key == "then" and len(path) >= 5 and path[-3] == "case" and path[-5] == "node"):
         return _targets(analysis, path, context)
     if path[:2] == ("flow", "args") and len(path) >= 4:
         return _types(analysis, context, offset)
@@ -180,12 +181,12 @@ def _tool_item(signature: ToolSignature, edit_range: types.Range) -> types.Compl
 
 def _targets(analysis: Analysis, path: Path, context: LineContext
              ) -> list[types.CompletionItem]:
-    node_id = path[-2] if path[-2] != "case" else None
+    """Node ids of the block holding the node whose ``path`` (``node.<id>.next`` or
+    ``node.<id>.case[i].then``) is typed, but that node's own."""
     if isinstance(path[-2], int):  # case[i].then: the switch node is three levels up
-        node_id = path[-4]
-        block_path = path[:-5]
+        node_id, block_path = path[-4], path[:-4]
     else:
-        block_path = path[:-2]
+        node_id, block_path = path[-2], path[:-2]
     block = analysis.yaml.get(block_path)
     if not isinstance(block, YMap):
         return []

@@ -103,6 +103,17 @@ async def test_node_ids_of_the_same_block_only(session: Session, project: Path) 
     session.close(uri)
 
 
+async def test_node_ids_in_the_then_of_a_case(session: Session, project: Path) -> None:
+    text = (project / "flows" / "order_review.yaml").read_text(encoding="utf-8")
+    uri = await session.open("order_review.yaml")
+    edited = text.replace("then: pause\n", "then: \n")
+    items = await _complete(session, uri, edited, "then: \n", len("then: "))
+    # the nodes of the switch's block, but the switch itself
+    assert _labels(items) == ["customer", "check", "pause", "vip", "fallback", "merge",
+                              "proc"]
+    session.close(uri)
+
+
 async def test_keys_valid_for_the_kind_of_node(session: Session, view_text: str) -> None:
     uri = session.uri("customer_view.yaml")
     text = view_text.replace("            next: classify\n",
