@@ -131,7 +131,9 @@ class Projects:
         files = [p for folder in project.tools for p in folder.rglob("*")
                  if p.suffix in (".yaml", ".yml", ".json") and p.is_file()]
         if project.registry is not None and project.registry.is_file():
-            files.append(project.registry)
+            # In WAL mode a write lands in the -wal file until a checkpoint.
+            wal = project.registry.with_name(project.registry.name + "-wal")
+            files += [project.registry, wal] if wal.is_file() else [project.registry]
         if not files and not project.tools:
             return None
         stamp = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in files))

@@ -3,15 +3,21 @@ context, quick-fix ranges and the diagnostics mapping."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lsprotocol import types
 
 import fdl
 from gml import Span
 from lsp._context import close_statement, line_context, map_offset, statement_prefix
 from lsp._positions import LineIndex
+from lsp._project import Projects
 from lsp.actions import replacement
 from lsp.analysis import analyze
 from lsp.diagnostics import to_lsp_all
+from stdlib.registry import Registry, ToolSpec
+
+from ._support import make_project
 
 
 def test_positions_count_utf16_units_and_convert_back() -> None:
@@ -150,3 +156,24 @@ def test_the_collector_pause_nests_and_restores_the_collector() -> None:
             gc.enable()
         else:
             gc.disable()
+
+
+def test_a_tool_registered_while_the_registry_is_open_is_seen(tmp_path: Path) -> None:
+    """In WAL mode a registration lands in the ``-wal`` file while another connection keeps
+    the registry open (a running service): the catalog notices it all the same."""
+    folder = make_project(tmp_path)
+    projects = Projects()
+    project = projects.project_of(folder / "flows" / "greeting.yaml")
+    assert project.registry is not None
+    project.registry.parent.mkdir(parents=True, exist_ok=True)
+    with Registry(project.registry) as holder:
+        holder.register(ToolSpec.from_text(_SPEC.format(code="first")))
+        catalog = projects.tool_catalog(project)
+        assert catalog is not None and catalog.lookup("api", "crm-service/first")
+        with Registry(project.registry) as writer:
+            writer.register(ToolSpec.from_text(_SPEC.format(code="second")))
+        catalog = projects.tool_catalog(project)
+        assert catalog is not None and catalog.lookup("api", "crm-service/second")
+
+
+_SPEC = "type: api\ncode: crm-service/{code}\nargs:\n    in:\n        id: string\n"
