@@ -3,8 +3,15 @@ exact ranges inside GML, for callers of a changed flow, and cleared on close."""
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
+
 import pytest
 from lsprotocol import types
+
+from lsp._project import Projects
+from lsp.analysis import analyze
+from lsp.diagnostics import to_lsp_all
 
 from ._support import CALLER_FLOW, Session, flow_text
 
@@ -139,3 +146,40 @@ async def test_yaml_files_that_are_not_flows_get_no_diagnostics(session: Session
     uri = await session.open("settings.yaml", "tools: tools/\nflows: flows/\n")
     assert await session.diagnostics(uri, 1) == []
     session.close(uri)
+
+
+async def test_many_quick_edits_end_with_the_diagnostics_of_the_last_text(
+        session: Session) -> None:
+    """Forty incremental edits of an example flow, sent faster than the debounce at times
+    and waited for at others: the server's copy of the text follows every edit, and the
+    last diagnostics are those of an analysis of the same text made here."""
+    path = session.project / "flows" / "order_review.yaml"
+    text = path.read_text(encoding="utf-8")
+    uri = await session.open("order_review.yaml")
+    rng = random.Random(20261202)
+    pieces = [" ", "x", "1", ".", ":", "'", "(", ")", "=", "+ 1", "next: merge", "\n", ""]
+    version = 1
+    for step in range(40):
+        lines = text.split("\n")
+        line = rng.randrange(len(lines))
+        start = rng.randint(0, len(lines[line]))
+        end = rng.randint(start, len(lines[line]))
+        new = rng.choice(pieces)
+        lines[line] = lines[line][:start] + new + lines[line][end:]
+        text = "\n".join(lines)
+        version = await session.edit(uri, line, start, end, new)
+        if step % 7 == 6:  # now and then the author pauses
+            await session.diagnostics(uri, version)
+    published = await session.diagnostics(uri, version)
+    projects = Projects()
+    project = projects.project_of(path)
+    expected = analyze(path.as_uri(), text, version, path=path, project=project,
+                       catalog=projects.catalog(project, _read))
+    assert expected.diagnostics, "the edits were meant to break the flow"
+    assert _summary(published) == _summary(to_lsp_all(expected.diagnostics, expected.lines))
+    assert [d.message for d in published] == [d.message for d in expected.diagnostics]
+    session.close(uri)
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
