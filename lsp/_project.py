@@ -65,7 +65,7 @@ class Project:
 
 @dataclass(slots=True)
 class _Loaded:
-    stamp: tuple[tuple[str, int], ...]
+    stamp: tuple[tuple[str, int, int], ...]
     catalog: StaticCatalog
     folders: tuple[Path, ...]
     _specs: ToolSpecIndex | None = None
@@ -136,7 +136,7 @@ class Projects:
             files += [project.registry, wal] if wal.is_file() else [project.registry]
         if not files and not project.tools:
             return None
-        stamp = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in files))
+        stamp = tuple(sorted((str(p), *_stamp(p)) for p in files))
         key = project.root
         loaded = self._catalogs.get(key)
         if loaded is None or loaded.stamp != stamp:
@@ -242,3 +242,13 @@ class ProjectCatalog:
 
 def _check_protocol(catalog: ProjectCatalog) -> ToolCatalog:
     return catalog  # mypy: a ProjectCatalog is a ToolCatalog
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """What says a file changed: its modification time and size (either may not change
+    alone: coarse clocks, same-size rewrites)."""
+    try:
+        status = path.stat()
+    except OSError:  # removed since the folder was listed: the next check sees it gone
+        return -1, -1
+    return status.st_mtime_ns, status.st_size

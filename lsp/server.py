@@ -17,7 +17,9 @@ Flows call flows (``flow://``): when a document changes, the open documents that
 are analysed again, so their diagnostics follow the callee's ``args``; once the document is
 quiet, so are the project's flow files that call it and are not open (`lsp.workspace`),
 whose diagnostics are published too. References and rename of a flow's inputs reach the
-``args`` of its callers the same way.
+``args`` of its callers the same way. When the client watches files for it (`lsp.watching`),
+changes on disk outside the editor (a called flow, a ToolSpec, the registry, a closed caller
+whose diagnostics were published) are checked again too.
 
 It never imports trio or the runtime: the editor only needs the front half of the
 toolchain (style.md §21).
@@ -43,6 +45,7 @@ import gml
 
 from .analysis import Analysis, analyze
 from .diagnostics import to_lsp_all
+from .watching import Change, affected, registration, supports_watching
 
 __all__ = ["DEBOUNCE_SECONDS", "FdlLanguageServer", "create_server"]
 
@@ -108,8 +111,11 @@ class FdlLanguageServer(LanguageServer):
         from .workspace import FlowFiles
 
         self.files = FlowFiles(self._open_analysis, self._open_paths, self.text_of,
-                               self._analyse_file)
+                               self._analyse_file, self._tools_now)
         """The project's flow files, open or not (references, rename, callers)."""
+        self.closed_published: set[str] = set()
+        """Files that are not open whose diagnostics were published (callers of a changed
+        flow): checked again when files they depend on change on disk."""
 
     def start_io(self, *args: Any, **kwargs: Any) -> None:
         """Serve on stdio (`prepare` first)."""
@@ -173,6 +179,11 @@ class FdlLanguageServer(LanguageServer):
     def _analyse_file(self, path: Path, text: str) -> Analysis:
         """Analyse a file that is not open (its text on disk)."""
         return self._analyse_text(path.as_uri(), text, None)
+
+    def _tools_now(self, analysis: Analysis) -> object:
+        """The tool catalog of an analysis's project as it is now (None without one)."""
+        project = analysis.project
+        return self.projects.tool_catalog(project) if project is not None else None
 
     def _encoding(self) -> str:
         encoding = self.workspace.position_encoding
@@ -322,6 +333,39 @@ class FdlLanguageServer(LanguageServer):
         for caller in await asyncio.to_thread(closed_callers):
             if self.open_uri(caller.path or Path(caller.uri)) is None:
                 self.publish(caller)
+                self.closed_published.add(caller.uri)
+
+    async def files_changed(self, changes: list[Change]) -> None:
+        """Files changed on disk (`lsp.watching`): check the open documents that depend on
+        them again, and the files that are not open whose diagnostics were published."""
+        for uri, analysis in list(self.analyses.items()):
+            if uri in self.workspace.text_documents and affected(analysis, changes):
+                self.analyses.pop(uri, None)
+                self.schedule(uri)
+
+        def closed_again() -> list[tuple[str, Analysis | None]]:
+            found: list[tuple[str, Analysis | None]] = []
+            for uri in list(self.closed_published):
+                path = self.path_of(uri)
+                if path is None or self.open_uri(path) is not None:
+                    continue
+                kept = self.files.file(path)
+                if kept is not None and affected(kept, changes):
+                    self.files.forget(path)
+                    found.append((uri, self.files.file(path)))
+                else:
+                    found.append((uri, kept))
+            return found
+
+        for uri, again in await asyncio.to_thread(closed_again):
+            if uri not in self.closed_published or uri in self.workspace.text_documents:
+                continue  # opened meanwhile: the editor's text decides
+            if again is None:  # deleted
+                self.closed_published.discard(uri)
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                    uri=uri, diagnostics=[]))
+            else:
+                self.publish(again)
 
     @contextmanager
     def collector_paused(self) -> Iterator[None]:
@@ -370,7 +414,27 @@ class FdlLanguageServer(LanguageServer):
 
 
 def _on_open(ls: FdlLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.closed_published.discard(params.text_document.uri)
     ls.check_and_publish(params.text_document.uri)
+
+
+async def _on_initialized(ls: FdlLanguageServer, _params: types.InitializedParams) -> None:
+    if supports_watching(ls.client_capabilities):
+        try:
+            await ls.client_register_capability_async(registration())
+        except Exception as error:  # the client refused: work without watching
+            ls.window_log_message(types.LogMessageParams(
+                type=types.MessageType.Warning,
+                message=f"fdl lsp: files changed outside the editor will not be noticed "
+                        f"({error})"))
+
+
+async def _on_watched_files(ls: FdlLanguageServer,
+                            params: types.DidChangeWatchedFilesParams) -> None:
+    changes = [Change(path, event.type) for event in params.changes
+               if (path := ls.path_of(event.uri)) is not None]
+    if changes:
+        await ls.files_changed(changes)
 
 
 async def _on_change(ls: FdlLanguageServer, params: types.DidChangeTextDocumentParams
@@ -442,6 +506,8 @@ def create_server(*, debounce: float = DEBOUNCE_SECONDS) -> FdlLanguageServer:
     feature(types.TEXT_DOCUMENT_DID_OPEN)(_on_open)
     feature(types.TEXT_DOCUMENT_DID_CHANGE)(_on_change)
     feature(types.TEXT_DOCUMENT_DID_CLOSE)(_on_close)
+    feature(types.INITIALIZED)(_on_initialized)
+    feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)(_on_watched_files)
     feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)(_with_analysis(
         lambda a, _p: outline.document_symbols(a)))
     feature(types.TEXT_DOCUMENT_FOLDING_RANGE)(_with_analysis(

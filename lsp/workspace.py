@@ -88,6 +88,8 @@ class _Kept:
     analysis: Analysis
     called: dict[Path, str | None]
     """The texts of the flows it called when it was analysed."""
+    tools: object
+    """The project's tool catalog it was checked with (compared with ``tools_of``)."""
 
 
 class FlowFiles:
@@ -98,16 +100,21 @@ class FlowFiles:
         open_paths: the files open in the editor (also those not saved yet).
         text_of: a file's text (an open document's, else the file's).
         analyse_file: analyses a file that is not open, from its text.
+        tools_of: the tool catalog an analysis of the file would be checked with now (an
+            analysis made with another one is made again: the ToolSpecs changed); without
+            it, analyses are kept whatever the tools.
     """
 
     def __init__(self, open_analysis: Callable[[Path], Analysis | None],
                  open_paths: Callable[[], list[Path]],
                  text_of: Callable[[Path], str | None],
-                 analyse_file: Callable[[Path, str], Analysis]) -> None:
+                 analyse_file: Callable[[Path, str], Analysis],
+                 tools_of: Callable[[Analysis], object] | None = None) -> None:
         self._open = open_analysis
         self._open_paths = open_paths
         self._text_of = text_of
         self._analyse = analyse_file
+        self._tools_of = tools_of
         self._kept: OrderedDict[Path, _Kept] = OrderedDict()
         self._lock = threading.Lock()
         """Requests read these on the event loop, the re-check of callers in a thread."""
@@ -155,6 +162,11 @@ class FlowFiles:
         text = self._text_of(path)
         return self._closed(path, text) if text is not None else None
 
+    def forget(self, path: Path) -> None:
+        """Drop the kept analysis of a file (it is made again when next asked for)."""
+        with self._lock:
+            self._kept.pop(path.resolve(), None)
+
     def _closed(self, path: Path, text: str) -> Analysis:
         """The analysis of the text of a file that is not open (kept while it and the
         flows it calls are unchanged)."""
@@ -163,13 +175,15 @@ class FlowFiles:
             if kept is not None:
                 self._kept.move_to_end(path)
         if kept is not None and kept.analysis.text == text and all(
-                self._text_of(p) == t for p, t in kept.called.items()):
+                self._text_of(p) == t for p, t in kept.called.items()) and (
+                self._tools_of is None or self._tools_of(kept.analysis) is kept.tools):
             return kept.analysis
         analysis = self._analyse(path, text)
         used = analysis.catalog.used if analysis.catalog is not None else set()
         called = {p: self._text_of(p) for p in used}
         with self._lock:
-            self._kept[path] = _Kept(analysis, called)
+            self._kept[path] = _Kept(analysis, called, analysis.catalog.tools
+                                     if analysis.catalog is not None else None)
             while len(self._kept) > FILES_KEPT:
                 self._kept.popitem(last=False)
         return analysis

@@ -3,9 +3,11 @@ opens documents and waits for their diagnostics."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 from lsprotocol import types
@@ -139,6 +141,18 @@ class Session:
                 return list(published)
             await self.client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
 
+    async def published(self, uri: str, wanted: Callable[[list[types.Diagnostic]], bool]
+                        ) -> list[types.Diagnostic]:
+        """The diagnostics of ``uri`` once the last published ones are ``wanted``, for a
+        file that is not open or one checked again without a new version (at most 10 s)."""
+        async with asyncio.timeout(10):
+            while True:
+                found = list(self.client.diagnostics.get(uri, ()))
+                if uri in self.client.diagnostics and wanted(found):
+                    return found
+                await self.client.wait_for_notification(
+                    types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
     def _version(self, uri: str) -> int | None:
         published: dict[str, int | None] = getattr(self.client, "published_versions", {})
         return published.get(uri)
@@ -150,7 +164,8 @@ class Session:
 
 def make_client() -> LanguageClient:
     """pytest-lsp's test client, also recording the version of each diagnostics
-    notification (it keeps only the diagnostics)."""
+    notification (it keeps only the diagnostics) and the capabilities the server registers
+    (``client.registrations``)."""
     versions: dict[str, int | None] = {}
 
     def on_diagnostics(client: LanguageClient, params: types.PublishDiagnosticsParams
@@ -158,10 +173,17 @@ def make_client() -> LanguageClient:
         client.diagnostics[params.uri] = params.diagnostics
         versions[params.uri] = params.version
 
+    registrations: list[types.Registration] = []
+
+    def on_register(_client: LanguageClient, params: types.RegistrationParams) -> None:
+        registrations.extend(params.registrations)
+
     client = LanguageClient(converter_factory=default_converter)
     register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES,
-                                   types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: on_diagnostics})
+                                   types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: on_diagnostics,
+                                   types.CLIENT_REGISTER_CAPABILITY: on_register})
     client.published_versions = versions  # type: ignore[attr-defined]
+    client.registrations = registrations  # type: ignore[attr-defined]
     return client
 
 

@@ -26,7 +26,11 @@ class _Editor:
         self.open: dict[Path, Analysis] = {}
         self.analysed: list[Path] = []
         self.files = FlowFiles(self.open.get, lambda: list(self.open), self.text_of,
-                               self.analyse)
+                               self.analyse, self.tools_of)
+
+    def tools_of(self, analysis: Analysis) -> object:
+        assert analysis.project is not None
+        return self.projects.tool_catalog(analysis.project)
 
     def text_of(self, path: Path) -> str | None:
         opened = self.open.get(path.resolve())
@@ -89,6 +93,10 @@ def test_the_analysis_of_a_closed_file_is_kept_until_it_or_its_callee_changes(
     caller.write_text(_caller("flow://greeting").replace("name =", "who ="), encoding="utf-8")
     third = editor.files.file(caller)
     assert third is not None and third is not second and list(third.diagnostics) == []
+    assert editor.files.file(caller) is third
+    spec = project / "tools" / "crm_user.yaml"  # any ToolSpec: the catalog is made again
+    spec.write_text(spec.read_text(encoding="utf-8") + "# changed\n", encoding="utf-8")
+    assert editor.files.file(caller) is not third
 
 
 def test_open_documents_are_the_editors_and_closed_only_skips_them(project: Path) -> None:

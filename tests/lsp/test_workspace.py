@@ -3,8 +3,7 @@ checked in the flows that call it, open in the editor or only on disk (`lsp.work
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,20 +42,6 @@ def closed_caller(project: Path) -> Iterator[str]:
     path.write_text(CLOSED_CALLER, encoding="utf-8")
     yield _file_uri(project, "welcome.yaml")
     path.unlink()
-
-
-async def _published(session: Session, uri: str,
-                     wanted: Callable[[list[types.Diagnostic]], bool]
-                     ) -> list[types.Diagnostic]:
-    """The diagnostics of a file that is not open, once they are ``wanted`` (at most 10 s:
-    the server publishes them when the document it calls has been quiet)."""
-    async with asyncio.timeout(10):
-        while True:
-            found = list(session.client.diagnostics.get(uri, ()))
-            if uri in session.client.diagnostics and wanted(found):
-                return found
-            await session.client.wait_for_notification(
-                types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
 
 
 def _places(locations: list[types.Location]) -> list[tuple[str, int, int]]:
@@ -145,11 +130,11 @@ async def test_closed_callers_are_checked_when_the_called_flow_changes(
     callee = await session.open("greeting.yaml")
     renamed = CHILD_FLOW.replace("name: string ", "who: string  ").replace("+ name", "+ who")
     await session.change(callee, renamed)
-    found = await _published(session, closed_caller, bool)
+    found = await session.published(closed_caller, bool)
     assert [d.code for d in found] == ["E303", "E302"]
     # `who` is missing (at the exec); `name = 'Bo'` names no input any more.
     assert [(d.range.start.line, d.range.start.character) for d in found] == [(4, 18), (7, 16)]
     # Put back, the caller is clean again.
     await session.change(callee, CHILD_FLOW)
-    assert await _published(session, closed_caller, lambda found: not found) == []
+    assert await session.published(closed_caller, lambda found: not found) == []
     session.close(callee)
