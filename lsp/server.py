@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -46,6 +46,7 @@ import gml
 from .analysis import Analysis, analyze
 from .diagnostics import to_lsp_all
 from .watching import Change, affected, registration, supports_watching
+from .workspace import FlowFiles
 
 __all__ = ["DEBOUNCE_SECONDS", "FdlLanguageServer", "create_server"]
 
@@ -108,8 +109,6 @@ class FdlLanguageServer(LanguageServer):
         """The check in a worker thread of each document, while it runs."""
         self._collector_holds = 0
         self._collector_was_enabled = True
-        from .workspace import FlowFiles
-
         self.files = FlowFiles(self._open_analysis, self._open_paths, self.text_of,
                                self._analyse_file, self._tools_now)
         """The project's flow files, open or not (references, rename, callers)."""
@@ -173,8 +172,17 @@ class FdlLanguageServer(LanguageServer):
         return [p.resolve() for p in map(self.path_of, uris) if p is not None]
 
     def _open_analysis(self, path: Path) -> Analysis | None:
+        """The analysis of an open document's current text, for cross-file features that
+        run in a worker thread: the stored one when fresh, else one made and not stored."""
         uri = self.open_uri(path)
-        return self.analyse(uri) if uri is not None else None
+        document = self.workspace.text_documents.get(uri) if uri is not None else None
+        if uri is None or document is None:
+            return None
+        text = str(document.source)
+        cached = self.analyses.get(uri)
+        if cached is not None and cached.version == document.version and cached.text == text:
+            return cached
+        return self._analyse_text(uri, text, document.version)
 
     def _analyse_file(self, path: Path, text: str) -> Analysis:
         """Analyse a file that is not open (its text on disk)."""
@@ -461,6 +469,22 @@ def _with_analysis(handler: Callable[[Analysis, Any], Any], *, fresh: bool = Tru
     return run
 
 
+def _in_thread(handler: Callable[[Analysis, Any], Any]
+               ) -> Callable[[FdlLanguageServer, Any], Awaitable[Any]]:
+    """Like `_with_analysis`, for features that may read other files (references, rename,
+    definition): the analysis of the document is made on the event loop, the feature runs
+    in a worker thread, so completion and diagnostics are not held up meanwhile."""
+
+    async def run(ls: FdlLanguageServer, params: Any) -> Any:
+        analysis = ls.analyse(params.text_document.uri)
+        if analysis is None:
+            return None
+        return await asyncio.to_thread(handler, analysis, params)
+
+    run.__name__ = handler.__name__
+    return run
+
+
 def _offset(analysis: Analysis, params: Any) -> int:
     return analysis.lines.offset(params.position)
 
@@ -483,18 +507,20 @@ def _complete(ls: FdlLanguageServer, params: types.CompletionParams
     return types.CompletionList(is_incomplete=False, items=complete(analysis, text, offset))
 
 
-def _rename(ls: FdlLanguageServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
+def _renamer(files: FlowFiles) -> Callable[[Analysis, types.RenameParams],
+                                            types.WorkspaceEdit | None]:
     from pygls.exceptions import JsonRpcInvalidParams
 
     from .navigation import rename
 
-    analysis = ls.analyse(params.text_document.uri)
-    if analysis is None:
-        return None
-    try:
-        return rename(analysis, _offset(analysis, params), params.new_name, ls.files)
-    except ValueError as error:
-        raise JsonRpcInvalidParams(str(error)) from None
+    def rename_at(analysis: Analysis, params: types.RenameParams
+                  ) -> types.WorkspaceEdit | None:
+        try:
+            return rename(analysis, _offset(analysis, params), params.new_name, files)
+        except ValueError as error:
+            raise JsonRpcInvalidParams(str(error)) from None
+
+    return rename_at
 
 
 def create_server(*, debounce: float = DEBOUNCE_SECONDS) -> FdlLanguageServer:
@@ -516,14 +542,14 @@ def create_server(*, debounce: float = DEBOUNCE_SECONDS) -> FdlLanguageServer:
         trigger_characters=[".", "$", " ", ","]))(_complete)
     feature(types.TEXT_DOCUMENT_HOVER)(_with_analysis(
         lambda a, p: hover.hover(a, _offset(a, p))))
-    feature(types.TEXT_DOCUMENT_DEFINITION)(_with_analysis(
+    feature(types.TEXT_DOCUMENT_DEFINITION)(_in_thread(
         lambda a, p: navigation.definition(a, _offset(a, p), server.files)))
-    feature(types.TEXT_DOCUMENT_REFERENCES)(_with_analysis(
+    feature(types.TEXT_DOCUMENT_REFERENCES)(_in_thread(
         lambda a, p: navigation.references(a, _offset(a, p),
                                            p.context.include_declaration, server.files)))
     feature(types.TEXT_DOCUMENT_PREPARE_RENAME)(_with_analysis(
         lambda a, p: navigation.prepare_rename(a, _offset(a, p))))
-    feature(types.TEXT_DOCUMENT_RENAME)(_rename)
+    feature(types.TEXT_DOCUMENT_RENAME)(_in_thread(_renamer(server.files)))
     feature(types.TEXT_DOCUMENT_INLAY_HINT)(_with_analysis(
         lambda a, p: hints.inlay_hints(a, a.lines.offset(p.range.start),
                                        a.lines.offset(p.range.end))))
