@@ -1,6 +1,8 @@
 """Go to definition, find references and rename, for node ids (also where GML reads them),
-``defs`` types, inputs, ``vars`` variables, iteration aliases and ``flow://`` targets; go
-to definition also from a tool call's ``exec`` and argument names to its ToolSpec file.
+``defs`` types, inputs, ``vars`` variables, iteration aliases, ``flow://`` targets and the
+arguments of flow calls (these two, and the inputs of a called flow, across the project's
+flow files: `lsp.workspace`); go to definition also from a tool call's ``exec`` and
+argument names to its ToolSpec file.
 """
 
 from __future__ import annotations
