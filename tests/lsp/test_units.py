@@ -177,3 +177,23 @@ def test_a_tool_registered_while_the_registry_is_open_is_seen(tmp_path: Path) ->
 
 
 _SPEC = "type: api\ncode: crm-service/{code}\nargs:\n    in:\n        id: string\n"
+
+
+def test_the_project_of_a_folder_follows_its_configuration(tmp_path: Path) -> None:
+    """Kept per folder, the project is read again when a configuration file changes or
+    appears, or when a tool folder it names appears."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    document = flows / "a.yaml"
+    projects = Projects()
+    assert projects.project_of(document).root == flows  # no configuration: the folder
+    (tmp_path / "fdl.yaml").write_text("flows: flows/\n", encoding="utf-8")
+    project = projects.project_of(document)
+    assert (project.root, project.flows, project.tools) == (tmp_path, flows, ())
+    assert projects.project_of(document) is project  # unchanged: kept
+    (tmp_path / "tools").mkdir()  # the default tool folder appears
+    assert projects.project_of(document).tools == (tmp_path / "tools",)
+    (tmp_path / "fdl.yaml").write_text("flows: flows/\ntools: [specs/]\n", encoding="utf-8")
+    assert projects.project_of(document).tools == ()  # named, but not there yet
+    (tmp_path / "specs").mkdir()
+    assert projects.project_of(document).tools == (tmp_path / "specs",)
