@@ -92,25 +92,21 @@ async def test_tool_arguments_with_types_and_whether_required(session: Session,
     await session.change(uri, view_text)
 
 
-async def test_node_ids_of_the_same_block_only(session: Session, project: Path) -> None:
+@pytest.mark.parametrize(("typed", "expected"), [
+    # the `next` of `merge`: the flow's nodes, but `merge` and the inner block's `user`
+    ("            next: proc\n", ["customer", "check", "judge", "pause", "vip", "fallback",
+                                  "proc"]),
+    # the `then` of a case of the switch `judge`: the nodes of its block, but `judge`
+    ("then: pause\n", ["customer", "check", "pause", "vip", "fallback", "merge", "proc"]),
+], ids=["next", "case-then"])
+async def test_node_ids_of_the_same_block_only(session: Session, project: Path, typed: str,
+                                               expected: list[str]) -> None:
     text = (project / "flows" / "order_review.yaml").read_text(encoding="utf-8")
     uri = await session.open("order_review.yaml")
-    edited = text.replace("            next: proc\n", "            next: \n")
-    items = await _complete(session, uri, edited, "next: \n", len("next: "))
-    assert _labels(items) == ["customer", "check", "judge", "pause", "vip", "fallback",
-                              "proc"]
-    assert "user" not in _labels(items)  # a node of the inner block
-    session.close(uri)
-
-
-async def test_node_ids_in_the_then_of_a_case(session: Session, project: Path) -> None:
-    text = (project / "flows" / "order_review.yaml").read_text(encoding="utf-8")
-    uri = await session.open("order_review.yaml")
-    edited = text.replace("then: pause\n", "then: \n")
-    items = await _complete(session, uri, edited, "then: \n", len("then: "))
-    # the nodes of the switch's block, but the switch itself
-    assert _labels(items) == ["customer", "check", "pause", "vip", "fallback", "merge",
-                              "proc"]
+    key = typed.split(":")[0] + ": "
+    edited = text.replace(typed, key + "\n")
+    items = await _complete(session, uri, edited, key.strip() + " \n", len(key.strip()) + 1)
+    assert _labels(items) == expected
     session.close(uri)
 
 
