@@ -345,7 +345,12 @@ class FdlLanguageServer(LanguageServer):
 
     async def files_changed(self, changes: list[Change]) -> None:
         """Files changed on disk (`lsp.watching`): check the open documents that depend on
-        them again, and the files that are not open whose diagnostics were published."""
+        them again, and the files that are not open whose diagnostics were published.
+        Changes of open documents' files are left out: the editor's text is what counts
+        (their edits were followed as they were typed)."""
+        changes = [c for c in changes if self.open_uri(c.path) is None]
+        if not changes:
+            return
         for uri, analysis in list(self.analyses.items()):
             if uri in self.workspace.text_documents and affected(analysis, changes):
                 self.analyses.pop(uri, None)

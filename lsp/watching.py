@@ -48,21 +48,21 @@ def registration() -> types.RegistrationParams:
 
 
 def affected(analysis: Analysis, changes: Iterable[Change]) -> bool:
-    """Whether an analysis may say something else after ``changes``: the file itself, a
+    """Whether an analysis may say something else after ``changes`` of other files: a
     flow it calls, a ToolSpec or the registry of its project changed, or a flow file was
     created or deleted in its project (a ``flow://`` name it could not find may exist now,
-    one it found may be gone)."""
+    one it found may be gone). A change of its own file is not counted: the editor's text
+    or, for a file that is not open, `lsp.workspace.FlowFiles` decides."""
     project = analysis.project
     catalog = analysis.catalog
     if project is None or catalog is None:
         return False
-    own = analysis.path.resolve() if analysis.path is not None else None
     tools = [folder.resolve() for folder in project.tools]
     registry = project.registry.resolve() if project.registry is not None else None
     flows = project.flows.resolve()
     for change in changes:
         path = change.path.resolve()
-        if path == own or path in catalog.used or any(path.is_relative_to(f) for f in tools):
+        if path in catalog.used or any(path.is_relative_to(f) for f in tools):
             return True
         if registry is not None and path.parent == registry.parent and (
                 path.name.startswith(registry.name)):
