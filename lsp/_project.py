@@ -16,11 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler import StaticCatalog, ToolArg, ToolCatalog, ToolSignature
+from compiler import ToolArg, ToolCatalog, ToolSignature
 from compiler.catalog import TYPE_OPTIONS
 from gml.types import ANY
 from stdlib.tools.flow import find_flow, flow_names
 
+from ._tools import ProjectTools, ToolSummary, open_registry
 from ._toolspecs import ToolSpecIndex
 
 __all__ = ["Project", "ProjectCatalog", "Projects"]
@@ -112,7 +113,7 @@ class _Found:
 class _Loaded:
     stamp: tuple[tuple[str, int, int], ...]
     """Each ToolSpec file and the registry, with its time and size."""
-    catalog: StaticCatalog
+    catalog: ProjectTools
     folders: tuple[Path, ...]
     _specs: ToolSpecIndex | None = None
 
@@ -157,7 +158,7 @@ class Projects:
                                         tuple(f.is_dir() for f in candidates), project)
         return project
 
-    def tool_catalog(self, project: Project) -> StaticCatalog | None:
+    def tool_catalog(self, project: Project) -> ProjectTools | None:
         """The catalog of the project's tool folders and registry, reloaded when one of
         their files changed."""
         loaded = self._loaded(project)
@@ -174,21 +175,20 @@ class Projects:
 
         files = [entry for folder in project.tools for entry in _spec_files(folder)]
         if project.registry is not None:
-            # In WAL mode a write lands in the -wal file until a checkpoint.
+            # In WAL mode a write lands in the -wal file until a checkpoint; an empty one
+            # is only there because a connection is open (this catalog's own, say).
             wal = project.registry.with_name(project.registry.name + "-wal")
-            files += [(str(p), *_stamp(p)) for p in (project.registry, wal)]
+            wal_stamp = _stamp(wal)
+            files += [(str(project.registry), *_stamp(project.registry)),
+                      (str(wal), *(_MISSING if wal_stamp[1] == 0 else wal_stamp))]
         if not project.tools and all(entry[1:] == _MISSING for entry in files):
             return None
         stamp = tuple(sorted(files))
         key = project.root
         loaded = self._catalogs.get(key)
         if loaded is None or loaded.stamp != stamp:
-            try:
-                catalog, _problems = tool_catalog(project.tools, project.registry)
-            except Exception:  # an unreadable registry: the folders alone
-                catalog, _problems = tool_catalog(project.tools, None)
-            if catalog is None:
-                return None
+            folders, _problems = tool_catalog(project.tools, None)
+            catalog = ProjectTools(folders, open_registry(project.registry))
             loaded = self._catalogs[key] = _Loaded(stamp, catalog, project.tools)
         return loaded
 
@@ -232,7 +232,7 @@ class ProjectCatalog:
 
     projects: Projects
     project: Project
-    tools: StaticCatalog | None
+    tools: ProjectTools | None
     texts: TextSource
     used: set[Path] = field(default_factory=set)
     _active: set[Path] = field(default_factory=set)
@@ -270,17 +270,10 @@ class ProjectCatalog:
             return self.project.flow_names()
         return self.tools.codes(type) if self.tools is not None else []
 
-    def signatures(self) -> list[ToolSignature]:
-        """Every tool the project's tools folder declares (not the flows)."""
-        if self.tools is None:
-            return []
-        found = []
-        for tool_type in sorted(self.tools.types()):
-            for code in sorted(self.tools.codes(tool_type)):
-                signature = self.tools.lookup(tool_type, code)
-                if signature is not None:
-                    found.append(signature)
-        return found
+    def summaries(self) -> list[ToolSummary]:
+        """Every tool of the project's tool folders and registry (not the flows), for
+        completion."""
+        return self.tools.summaries() if self.tools is not None else []
 
 
 def _check_protocol(catalog: ProjectCatalog) -> ToolCatalog:

@@ -13,7 +13,7 @@ from lsprotocol import types
 
 import gml
 import stdlib
-from compiler import FieldSource, ToolSignature
+from compiler import FieldSource
 from fdl._yaml import YMap
 from fdl.flow import ToolCall
 from fdl.kinds import ARGS_KEYS, CASE_KEYS, COMMON_KEYS, FLOW_KEYS, KEY_DOCS, KIND_KEYS, NODE_KEYS
@@ -46,11 +46,12 @@ from ._context import (
 from ._gmlindex import chain_at, check_field, text_offset
 from ._positions import position_in
 from ._text import type_label
+from ._tools import ToolSummary
 from ._yamlindex import Path
 from .analysis import Analysis
 from .hover import tool_markdown
 
-__all__ = ["complete"]
+__all__ = ["complete", "resolve"]
 
 _TARGET_KEYS = frozenset({"next", "then", "else", "fail"})
 _GML_KEYS = frozenset({"with", "when", "only", "args", "sets", "vars", "each", "wait"})
@@ -165,7 +166,7 @@ def _tools(analysis: Analysis, context: LineContext, text: str, offset: int
     encoding = analysis.lines.encoding
     edit_range = types.Range(start=position_in(text, context.value_start, encoding),
                              end=position_in(text, offset, encoding))
-    items = [_tool_item(signature, edit_range) for signature in catalog.signatures()]
+    items = [_tool_item(tool, edit_range, analysis.uri) for tool in catalog.summaries()]
     for name in catalog.codes("flow"):
         uri = f"flow://{name}"
         items.append(_item(uri, types.CompletionItemKind.Module, "a flow of the project",
@@ -173,10 +174,30 @@ def _tools(analysis: Analysis, context: LineContext, text: str, offset: int
     return items
 
 
-def _tool_item(signature: ToolSignature, edit_range: types.Range) -> types.CompletionItem:
-    return _item(signature.uri, types.CompletionItemKind.Function, signature.description,
-                 tool_markdown(signature),
-                 edit=types.TextEdit(range=edit_range, new_text=signature.uri))
+def _tool_item(tool: ToolSummary, edit_range: types.Range, document: str
+               ) -> types.CompletionItem:
+    """A tool's URI; its argument table now when its signature was read (a ToolSpec
+    file), else when the client resolves the item (`resolve`: a registry tool)."""
+    item = _item(tool.uri, types.CompletionItemKind.Function, tool.description,
+                 tool_markdown(tool.signature) if tool.signature is not None else None,
+                 edit=types.TextEdit(range=edit_range, new_text=tool.uri))
+    if tool.signature is None:
+        item.data = {"document": document, "type": tool.type, "code": tool.code}
+    return item
+
+
+def resolve(item: types.CompletionItem, analysis: Analysis | None) -> types.CompletionItem:
+    """Fill in the documentation of a tool's item (`_tool_item`) from the catalog of the
+    document it was offered in; other items come back as they are."""
+    data = item.data if isinstance(item.data, dict) else {}
+    catalog = analysis.catalog if analysis is not None else None
+    if catalog is None or item.documentation is not None or "code" not in data:
+        return item
+    signature = catalog.lookup(str(data.get("type")), str(data["code"]))
+    if signature is not None:
+        item.documentation = types.MarkupContent(kind=types.MarkupKind.Markdown,
+                                                 value=tool_markdown(signature))
+    return item
 
 
 def _targets(analysis: Analysis, path: Path, context: LineContext

@@ -512,6 +512,14 @@ def _complete(ls: FdlLanguageServer, params: types.CompletionParams
     return types.CompletionList(is_incomplete=False, items=complete(analysis, text, offset))
 
 
+def _resolve(ls: FdlLanguageServer, item: types.CompletionItem) -> types.CompletionItem:
+    from .completion import resolve
+
+    data = item.data if isinstance(item.data, dict) else {}
+    document = data.get("document")
+    return resolve(item, ls.latest(document) if isinstance(document, str) else None)
+
+
 def _renamer(files: FlowFiles) -> Callable[[Analysis, types.RenameParams],
                                             types.WorkspaceEdit | None]:
     from pygls.exceptions import JsonRpcInvalidParams
@@ -544,7 +552,8 @@ def create_server(*, debounce: float = DEBOUNCE_SECONDS) -> FdlLanguageServer:
     feature(types.TEXT_DOCUMENT_FOLDING_RANGE)(_with_analysis(
         lambda a, _p: outline.folding_ranges(a)))
     feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(
-        trigger_characters=[".", "$", " ", ","]))(_complete)
+        trigger_characters=[".", "$", " ", ","], resolve_provider=True))(_complete)
+    feature(types.COMPLETION_ITEM_RESOLVE)(_resolve)
     feature(types.TEXT_DOCUMENT_HOVER)(_with_analysis(
         lambda a, p: hover.hover(a, _offset(a, p))))
     feature(types.TEXT_DOCUMENT_DEFINITION)(_in_thread(

@@ -464,6 +464,20 @@ class Registry:
             return None
         return [(row[0], row[3]) for row in hits[:limit]]
 
+    def summaries(self, *, tenant: str | None = None
+                  ) -> builtins.list[tuple[str, str, str | None]]:
+        """``(type, code, description)`` of the default version of every tool visible to
+        ``tenant``, by type and code, without reading the specs (for listings such as an
+        editor's completion; `list` reads and checks every spec). The description is the
+        spec's ``desp``, else its ``name``, as in its signature."""
+        where, params = self._filters("t", tenant, None, None, None)
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT t.type, t.code, json_extract(t.spec, '$.desp'), json_extract(t.spec, "
+                f"'$.name') FROM defaults d JOIN tools t ON t.id = d.tool_id WHERE {where} "
+                "ORDER BY t.type, t.code", params).fetchall()
+        return [(tool_type, code, desp or name or None) for tool_type, code, desp, name in rows]
+
     def codes(self, tool_type: str, *, tenant: str | None = None) -> builtins.list[str]:
         """The codes of the tools of one type visible to ``tenant``."""
         where, params = self._filters("d", tenant, tool_type, None, None)

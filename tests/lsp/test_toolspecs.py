@@ -149,6 +149,39 @@ async def test_tools_no_file_declares_have_no_definition(session: Session) -> No
 
 
 @end_to_end
+async def test_registry_tools_are_offered_and_documented_when_resolved(session: Session
+                                                                       ) -> None:
+    with Registry(session.project / ".fdl" / "registry.db") as registry:
+        registry.register(ToolSpec.from_text(
+            "type: api\ncode: crm-service/listed\ndesp: Listed only.\n"
+            "args:\n    in:\n        id: string       # which one\n"))
+        registry.register(ToolSpec.from_text("type: db\ncode: shop.basket\ndesp: Baskets.\n"))
+    text = flow_text("""
+        flow:
+            name: Pick
+            node:
+                pick:
+                    exec: \n""")
+    uri = session.uri("pick.yaml")
+    await session.open("pick.yaml", text)
+    result = await session.client.text_document_completion_async(types.CompletionParams(
+        text_document=_doc(uri), position=position_of(text, "exec: ", len("exec: "))))
+    assert isinstance(result, types.CompletionList)
+    by_label = {i.label: i for i in result.items}
+    # from a ToolSpec file: documented at once
+    assert by_label["api://crm-service/user"].documentation is not None
+    # from the registry: listed with its description, documented when resolved
+    listed = by_label["api://crm-service/listed"]
+    assert (listed.detail, listed.documentation) == ("Listed only.", None)
+    resolved = await session.client.completion_item_resolve_async(listed)
+    assert isinstance(resolved.documentation, types.MarkupContent)
+    assert "| `id` | `string` | yes | which one |" in resolved.documentation.value
+    assert {f"db://shop.basket/{op}" for op in ("take", "list", "count")} <= set(by_label)
+    assert by_label["db://shop.basket/list"].detail == "Baskets."
+    session.close(uri)
+
+
+@end_to_end
 async def test_the_definition_follows_the_toolspec_file_when_it_changes(session: Session
                                                                         ) -> None:
     uri = session.uri("calls.yaml")

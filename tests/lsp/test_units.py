@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 
 import fdl
@@ -197,3 +198,41 @@ def test_the_project_of_a_folder_follows_its_configuration(tmp_path: Path) -> No
     assert projects.project_of(document).tools == ()  # named, but not there yet
     (tmp_path / "specs").mkdir()
     assert projects.project_of(document).tools == (tmp_path / "specs",)
+
+
+def test_registry_tools_are_looked_up_one_at_a_time(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The registry is not read whole (`Registry.list` parses every spec): a tool is
+    looked up when a flow calls it, listed for completion from its summary; a registry
+    that cannot be read any more counts as empty."""
+    folder = make_project(tmp_path)
+    projects = Projects()
+    project = projects.project_of(folder / "flows" / "greeting.yaml")
+    assert project.registry is not None
+    project.registry.parent.mkdir(parents=True, exist_ok=True)
+    with Registry(project.registry) as registry:
+        registry.register(ToolSpec.from_text(_SPEC.format(code="listed")))
+        registry.register(ToolSpec.from_text("type: db\ncode: shop.basket\n"))
+        # the same code as a ToolSpec file: the file wins, as in `fdl check`
+        registry.register(ToolSpec.from_text(_SPEC.format(code="user") + "desp: stale\n"))
+
+    def read_whole(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the registry was read whole")
+
+    monkeypatch.setattr(Registry, "list", read_whole)
+    catalog = projects.tool_catalog(project)
+    assert catalog is not None
+    assert catalog.lookup("api", "crm-service/listed") is not None
+    assert catalog.lookup("db", "shop.basket/take") is not None
+    assert "shop.basket/list" in catalog.codes("db")
+    user = catalog.lookup("api", "crm-service/user")
+    assert user is not None and user.description == "Returns one user of the CRM."
+    summaries = {s.uri: s for s in catalog.summaries()}
+    assert summaries["api://crm-service/listed"].signature is None  # not read for a list
+    assert summaries["api://crm-service/user"].description == "Returns one user of the CRM."
+    assert "db://shop.basket/count" in summaries
+    assert catalog.registry is not None
+    catalog.registry.close()
+    assert catalog.lookup("api", "crm-service/nowhere") is None
+    assert catalog.lookup("api", "crm-service/user") is not None  # the folders still answer
+    assert catalog.summaries() is catalog.summaries()  # listed once per catalog

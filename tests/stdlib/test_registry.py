@@ -617,6 +617,23 @@ def test_a_tenants_own_tool_hides_the_global_one(registry: Registry) -> None:
     registry.register(api(desp="tenant 2", version="2.0.0"), tenant="A")
 
 
+def test_summaries_are_what_list_says_without_reading_the_specs(registry: Registry) -> None:
+    registry.register(api(desp="global", name="Customer", version="2.0.0"))
+    registry.register(api(desp="older", version="1.0.0"))
+    registry.register(api("crm/named", name="Only a name"))
+    registry.register(api("crm/bare"))
+    registry.register(api(desp="tenant", version="1.0.0"), tenant="A")
+    registry.register(ToolSpec(type="db", code="shop.order", desp="Orders"))
+    for tenant in (None, "A"):
+        assert registry.summaries(tenant=tenant) == [
+            (s.type, s.code, s.desp or s.name or None) for s in registry.list(tenant=tenant)]
+    assert registry.summaries() == [("api", "crm/bare", None),
+                                    ("api", "crm/customer", "global"),
+                                    ("api", "crm/named", "Only a name"),
+                                    ("db", "shop.order", "Orders")]
+    assert ("api", "crm/customer", "tenant") in registry.summaries(tenant="A")
+
+
 def test_tenant_mismatch_and_empty_tenant(registry: Registry) -> None:
     with pytest.raises(ToolSpecError) as caught:
         registry.register(api(tenant="A"), tenant="B")
