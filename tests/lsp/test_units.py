@@ -227,6 +227,8 @@ def test_registry_tools_are_looked_up_one_at_a_time(tmp_path: Path,
     assert "shop.basket/list" in catalog.codes("db")
     user = catalog.lookup("api", "crm-service/user")
     assert user is not None and user.description == "Returns one user of the CRM."
+    # its own open connection (an empty -wal file) does not make the catalog stale
+    assert projects.tool_catalog(project) is catalog
     summaries = {s.uri: s for s in catalog.summaries()}
     assert summaries["api://crm-service/listed"].signature is None  # not read for a list
     assert summaries["api://crm-service/user"].description == "Returns one user of the CRM."
