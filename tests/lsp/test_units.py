@@ -12,7 +12,7 @@ import fdl
 from gml import Span
 from lsp._context import close_statement, line_context, map_offset, statement_prefix
 from lsp._positions import LineIndex
-from lsp._project import Projects
+from lsp._project import Project, Projects
 from lsp.actions import replacement
 from lsp.analysis import analyze
 from lsp.diagnostics import to_lsp_all
@@ -162,19 +162,24 @@ def test_the_collector_pause_nests_and_restores_the_collector() -> None:
 def test_a_tool_registered_while_the_registry_is_open_is_seen(tmp_path: Path) -> None:
     """In WAL mode a registration lands in the ``-wal`` file while another connection keeps
     the registry open (a running service): the catalog notices it all the same."""
-    folder = make_project(tmp_path)
-    projects = Projects()
-    project = projects.project_of(folder / "flows" / "greeting.yaml")
-    assert project.registry is not None
-    project.registry.parent.mkdir(parents=True, exist_ok=True)
-    with Registry(project.registry) as holder:
+    projects, project, registry_file = _with_registry(tmp_path)
+    with Registry(registry_file) as holder:
         holder.register(ToolSpec.from_text(_SPEC.format(code="first")))
         catalog = projects.tool_catalog(project)
         assert catalog is not None and catalog.lookup("api", "crm-service/first")
-        with Registry(project.registry) as writer:
+        with Registry(registry_file) as writer:
             writer.register(ToolSpec.from_text(_SPEC.format(code="second")))
         catalog = projects.tool_catalog(project)
         assert catalog is not None and catalog.lookup("api", "crm-service/second")
+
+
+def _with_registry(tmp_path: Path) -> tuple[Projects, Project, Path]:
+    """A project of the examples (`make_project`) and where its registry goes."""
+    projects = Projects()
+    project = projects.project_of(make_project(tmp_path) / "flows" / "greeting.yaml")
+    assert project.registry is not None
+    project.registry.parent.mkdir(parents=True, exist_ok=True)
+    return projects, project, project.registry
 
 
 _SPEC = "type: api\ncode: crm-service/{code}\nargs:\n    in:\n        id: string\n"
@@ -205,12 +210,8 @@ def test_registry_tools_are_looked_up_one_at_a_time(tmp_path: Path,
     """The registry is not read whole (`Registry.list` parses every spec): a tool is
     looked up when a flow calls it, listed for completion from its summary; a registry
     that cannot be read any more counts as empty."""
-    folder = make_project(tmp_path)
-    projects = Projects()
-    project = projects.project_of(folder / "flows" / "greeting.yaml")
-    assert project.registry is not None
-    project.registry.parent.mkdir(parents=True, exist_ok=True)
-    with Registry(project.registry) as registry:
+    projects, project, registry_file = _with_registry(tmp_path)
+    with Registry(registry_file) as registry:
         registry.register(ToolSpec.from_text(_SPEC.format(code="listed")))
         registry.register(ToolSpec.from_text("type: db\ncode: shop.basket\n"))
         # the same code as a ToolSpec file: the file wins, as in `fdl check`
