@@ -51,7 +51,10 @@ from ._yamlindex import Path
 from .analysis import Analysis
 from .hover import tool_markdown
 
-__all__ = ["complete", "resolve"]
+__all__ = ["TOOLS_LISTED", "complete", "resolve"]
+
+TOOLS_LISTED = 500
+"""The most tools an ``exec:`` completion sends (a registry may hold ten thousand)."""
 
 _TARGET_KEYS = frozenset({"next", "then", "else", "fail"})
 _GML_KEYS = frozenset({"with", "when", "only", "args", "sets", "vars", "each", "wait"})
@@ -59,9 +62,19 @@ _WORD = re.compile(r"\$?[A-Za-z_\u0080-\U0010ffff][\w]*$")
 _TYPE_WORD = re.compile(r"[A-Za-z_][\w\-]*$")
 
 
-def complete(analysis: Analysis, text: str, offset: int) -> list[types.CompletionItem]:
+def complete(analysis: Analysis, text: str, offset: int, *,
+             tools_listed: int = TOOLS_LISTED) -> types.CompletionList:
     """Completion items at ``offset`` of the current ``text`` (``analysis`` may be of an
-    earlier text)."""
+    earlier text). ``exec:`` values list at most ``tools_listed`` tools: those whose URI
+    holds the typed text, marked incomplete, so the editor asks again as you type."""
+    found = _complete(analysis, text, offset, tools_listed)
+    if isinstance(found, types.CompletionList):
+        return found
+    return types.CompletionList(is_incomplete=False, items=found)
+
+
+def _complete(analysis: Analysis, text: str, offset: int, tools_listed: int
+              ) -> list[types.CompletionItem] | types.CompletionList:
     old = map_offset(analysis.text, text, offset)
     context = line_context(text, offset)
     source = analysis.field_at(old)
@@ -74,7 +87,10 @@ def complete(analysis: Analysis, text: str, offset: int) -> list[types.Completio
         path = yaml_context(analysis.yaml, analysis.text, old, context.indent)
         if path is None:
             return []
-        return _value(analysis, (*path, context.key), context, text, offset, old)
+        key_path = (*path, context.key)
+        if len(key_path) >= 3 and key_path[-3] == "node" and context.key == "exec":
+            return _tools(analysis, context, text, offset, tools_listed)
+        return _value(analysis, key_path, context, text, offset, old)
     return []
 
 
@@ -144,8 +160,6 @@ def _keys(analysis: Analysis, path: Path) -> list[types.CompletionItem]:
 def _value(analysis: Analysis, path: Path, context: LineContext, text: str, offset: int,
            old: int) -> list[types.CompletionItem]:
     key = path[-1]
-    if len(path) >= 3 and path[-3] == "node" and key == "exec":
-        return _tools(analysis, context, text, offset)
     if (key in _TARGET_KEYS and len(path) >= 3 and path[-3] == "node") or (
             key == "then" and len(path) >= 5 and path[-3] == "case" and path[-5] == "node"):
         return _targets(analysis, path, context)
@@ -158,20 +172,25 @@ def _value(analysis: Analysis, path: Path, context: LineContext, text: str, offs
     return []
 
 
-def _tools(analysis: Analysis, context: LineContext, text: str, offset: int
-           ) -> list[types.CompletionItem]:
+def _tools(analysis: Analysis, context: LineContext, text: str, offset: int, listed: int
+           ) -> types.CompletionList:
     catalog = analysis.catalog
     if catalog is None:
-        return []
+        return types.CompletionList(is_incomplete=False, items=[])
     encoding = analysis.lines.encoding
     edit_range = types.Range(start=position_in(text, context.value_start, encoding),
                              end=position_in(text, offset, encoding))
-    items = [_tool_item(tool, edit_range, analysis.uri) for tool in catalog.summaries()]
-    for name in catalog.codes("flow"):
-        uri = f"flow://{name}"
-        items.append(_item(uri, types.CompletionItemKind.Module, "a flow of the project",
-                           edit=types.TextEdit(range=edit_range, new_text=uri)))
-    return items
+    tools = catalog.summaries()
+    flows = [f"flow://{name}" for name in catalog.codes("flow")]
+    incomplete = len(tools) + len(flows) > listed  # a big registry: what was typed decides
+    if incomplete:
+        typed = text[context.value_start:offset].strip().lower()
+        tools = [t for t in tools if typed in t.uri.lower()][:listed]
+        flows = [uri for uri in flows if typed in uri.lower()][:max(0, listed - len(tools))]
+    items = [_tool_item(tool, edit_range, analysis.uri) for tool in tools]
+    items += [_item(uri, types.CompletionItemKind.Module, "a flow of the project",
+                    edit=types.TextEdit(range=edit_range, new_text=uri)) for uri in flows]
+    return types.CompletionList(is_incomplete=incomplete, items=items)
 
 
 def _tool_item(tool: ToolSummary, edit_range: types.Range, document: str

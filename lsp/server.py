@@ -509,7 +509,7 @@ def _complete(ls: FdlLanguageServer, params: types.CompletionParams
     from ._positions import LineIndex
 
     offset = LineIndex(text, analysis.lines.encoding).offset(params.position)
-    return types.CompletionList(is_incomplete=False, items=complete(analysis, text, offset))
+    return complete(analysis, text, offset)
 
 
 def _resolve(ls: FdlLanguageServer, item: types.CompletionItem) -> types.CompletionItem:

@@ -15,6 +15,7 @@ from lsp._positions import LineIndex
 from lsp._project import Project, Projects
 from lsp.actions import replacement
 from lsp.analysis import analyze
+from lsp.completion import complete
 from lsp.diagnostics import to_lsp_all
 from stdlib.registry import Registry, ToolSpec
 
@@ -239,3 +240,26 @@ def test_registry_tools_are_looked_up_one_at_a_time(tmp_path: Path,
     assert catalog.lookup("api", "crm-service/nowhere") is None
     assert catalog.lookup("api", "crm-service/user") is not None  # the folders still answer
     assert catalog.summaries() is catalog.summaries()  # listed once per catalog
+
+
+def test_exec_completion_of_a_big_catalog_lists_what_matches_the_typed_text(
+        tmp_path: Path) -> None:
+    """Beyond ``tools_listed`` tools, only those whose URI holds the typed text are sent,
+    and the list is marked incomplete so that the editor asks again as the user types."""
+    projects, project, _registry = _with_registry(tmp_path)
+    path = project.flows / "pick.yaml"
+    text = "flow:\n    name: Pick\n    node:\n        pick:\n            exec: USER\n"
+
+    def read(file: Path) -> str | None:
+        return file.read_text(encoding="utf-8") if file.is_file() else None
+
+    analysis = analyze(path.as_uri(), text, 1, path=path, project=project,
+                       catalog=projects.catalog(project, read))
+    offset = len(text) - 1
+    everything = complete(analysis, text, offset)
+    assert not everything.is_incomplete and len(everything.items) > 3
+    few = complete(analysis, text, offset, tools_listed=3)
+    assert few.is_incomplete
+    assert [i.label for i in few.items] == ["api://crm-service/user"]
+    typed = text.replace("USER", "")
+    assert len(complete(analysis, typed, len(typed) - 1, tools_listed=3).items) == 3
