@@ -7,7 +7,8 @@ declared type) and the built-in functions and methods of the receiver's type.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from lsprotocol import types
 
@@ -52,6 +53,8 @@ from .analysis import Analysis
 from .hover import tool_markdown
 
 __all__ = ["TOOLS_LISTED", "complete", "resolve"]
+
+_T = TypeVar("_T")
 
 TOOLS_LISTED = 500
 """The most tools an ``exec:`` completion sends (a registry may hold ten thousand)."""
@@ -185,12 +188,28 @@ def _tools(analysis: Analysis, context: LineContext, text: str, offset: int, lis
     incomplete = len(tools) + len(flows) > listed  # a big registry: what was typed decides
     if incomplete:
         typed = text[context.value_start:offset].strip().lower()
-        tools = [t for t in tools if typed in t.uri.lower()][:listed]
-        flows = [uri for uri in flows if typed in uri.lower()][:max(0, listed - len(tools))]
+        tools = _matching(tools, lambda t: t.uri, typed)[:listed]
+        flows = _matching(flows, lambda uri: uri, typed)[:max(0, listed - len(tools))]
     items = [_tool_item(tool, edit_range, analysis.uri) for tool in tools]
     items += [_item(uri, types.CompletionItemKind.Module, "a flow of the project",
                     edit=types.TextEdit(range=edit_range, new_text=uri)) for uri in flows]
+    if incomplete:  # keep this order: the editor would sort a partial list by label
+        for rank, item in enumerate(items):
+            item.sort_text = f"{rank:05d}"
     return types.CompletionList(is_incomplete=incomplete, items=items)
+
+
+def _matching(found: list[_T], uri: Callable[[_T], str], typed: str) -> list[_T]:
+    """Those whose URI holds ``typed`` (lower case), the earliest match first (the URI,
+    then the code, then a word inside it), then by URI."""
+    ranked = []
+    for one in found:
+        text = uri(one).lower()
+        at = text.find(typed)
+        if at >= 0:
+            ranked.append((at, text, one))
+    ranked.sort(key=lambda entry: entry[:2])
+    return [one for _at, _text, one in ranked]
 
 
 def _tool_item(tool: ToolSummary, edit_range: types.Range, document: str

@@ -263,3 +263,9 @@ def test_exec_completion_of_a_big_catalog_lists_what_matches_the_typed_text(
     assert [i.label for i in few.items] == ["api://crm-service/user"]
     typed = text.replace("USER", "")
     assert len(complete(analysis, typed, len(typed) - 1, tools_listed=3).items) == 3
+    # the earliest match first, then by URI; the editor is told to keep that order
+    typed = text.replace("USER", "s")
+    ranked = complete(analysis, typed, len(typed) - 1, tools_listed=4).items
+    assert [(i.label, i.sort_text) for i in ranked] == [
+        ("api://crm-service/customer", "00000"), ("api://crm-service/user", "00001"),
+        ("db://ec.order/save", "00002"), ("db://ec.order/stream", "00003")]
