@@ -34,7 +34,8 @@ from gml.types import (
 from ._types import TypeResolver, is_required
 from .catalog import StaticCatalog, ToolArg, ToolSignature
 
-__all__ = ["db_operations", "default_source", "load_tool_dir", "read_tool_spec"]
+__all__ = ["TOOL_SUFFIXES", "db_operations", "default_source", "load_tool_dir", "read_tool_spec",
+           "tool_files"]
 
 SPEC_KEYS = ("type", "code", "name", "desp", "version", "tags", "args", "config", "category",
              "tenant")
@@ -136,13 +137,21 @@ def read_tool_spec(text: str, path: str) -> tuple[list[ToolSignature], list[Diag
     return [signature], reporter.sorted()
 
 
+TOOL_SUFFIXES = (".yaml", ".yml", ".json")
+"""The suffixes of ToolSpec files."""
+
+
+def tool_files(folder: Path) -> list[Path]:
+    """The ToolSpec files under ``folder``, in the order they are read (a later file
+    declaring the same tool wins)."""
+    return sorted(p for p in folder.rglob("*") if p.suffix in TOOL_SUFFIXES and p.is_file())
+
+
 def load_tool_dir(folder: Path) -> tuple[StaticCatalog, list[Diagnostic]]:
     """Every ToolSpec under ``folder`` as a catalog, with the problems found in the files."""
     tools: list[ToolSignature] = []
     problems: list[Diagnostic] = []
-    files = sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml", ".json")
-                   and p.is_file())
-    for path in files:
+    for path in tool_files(folder):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:

@@ -18,8 +18,10 @@ from pathlib import Path
 
 from compiler import ToolArg, ToolCatalog, ToolSignature
 from compiler.catalog import TYPE_OPTIONS
+from compiler.tooldir import TOOL_SUFFIXES
 from gml.types import ANY
-from stdlib.tools.flow import find_flow, flow_names
+from stdlib.tools.flow import SUFFIXES as FLOW_SUFFIXES
+from stdlib.tools.flow import find_flow, flow_files, flow_names
 
 from ._tools import ProjectTools, ToolSummary, open_registry
 from ._toolspecs import ToolSpecIndex
@@ -58,7 +60,11 @@ class Project:
             relative = path.resolve().relative_to(self.flows.resolve())
         except ValueError:
             return None
-        return relative.with_suffix("").as_posix() if path.suffix in (".yaml", ".yml") else None
+        return relative.with_suffix("").as_posix() if path.suffix in FLOW_SUFFIXES else None
+
+    def flow_files(self) -> list[Path]:
+        """The flow files of the flows folder (test files left out)."""
+        return flow_files(self.flows)
 
     def flow_names(self) -> list[str]:
         """The names of the flows in the flows folder (for completion)."""
@@ -298,7 +304,7 @@ def _spec_files(folder: Path) -> list[tuple[str, int, int]]:
                 for entry in entries:
                     if entry.is_dir():
                         pending.append(entry.path)
-                    elif entry.name.endswith((".yaml", ".yml", ".json")) and entry.is_file():
+                    elif entry.name.endswith(TOOL_SUFFIXES) and entry.is_file():
                         status = entry.stat()
                         found.append((entry.path, status.st_mtime_ns, status.st_size))
         except OSError:  # removed or unreadable meanwhile: the next check sees it

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from compiler.tooldir import tool_files
 from fdl._diagnostics import Reporter
 from fdl._yaml import YMap, YScalar, load_yaml
 from gml import Span
@@ -32,9 +33,6 @@ if TYPE_CHECKING:
     from .analysis import Analysis
 
 __all__ = ["ToolSpecDecl", "ToolSpecIndex", "read_decl", "tool_definition"]
-
-_SUFFIXES = (".yaml", ".yml", ".json")
-
 
 @dataclass(frozen=True, slots=True)
 class ToolSpecDecl:
@@ -92,9 +90,7 @@ class ToolSpecIndex:
         check reports them)."""
         decls: list[ToolSpecDecl] = []
         for folder in folders:
-            files = sorted(p for p in folder.rglob("*") if p.suffix in _SUFFIXES
-                           and p.is_file())
-            for path in files:
+            for path in tool_files(folder):  # the catalog's files, in its order
                 try:
                     text = path.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError):

@@ -25,7 +25,7 @@ from runtime.tools import ToolCall, ToolError, ToolProvider
 if TYPE_CHECKING:
     from compiler import Plan, ToolCatalog
 
-__all__ = ["FlowTools", "find_flow", "flow_names"]
+__all__ = ["FlowTools", "find_flow", "flow_files", "flow_names", "is_flow_file"]
 
 _DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("fdl_flow_depth", default=0)
 SUFFIXES = (".yaml", ".yml")
@@ -49,14 +49,22 @@ def find_flow(flows: Path, code: str) -> Path | None:
     return next((p for p in options if p.is_file()), None)
 
 
+def is_flow_file(path: Path) -> bool:
+    """Whether a file's name is a flow's (``.yaml``/``.yml``, not a ``*.test.yaml``)."""
+    return path.suffix in SUFFIXES and not path.name.endswith((".test.yaml", ".test.yml"))
+
+
+def flow_files(flows: Path) -> list[Path]:
+    """The flow files under ``flows``, flow test files (``*.test.yaml``) left out, sorted."""
+    if not flows.is_dir():
+        return []
+    return [path for path in sorted(flows.rglob("*")) if is_flow_file(path) and path.is_file()]
+
+
 def flow_names(flows: Path) -> list[str]:
     """The ``flow://`` names of the flow files under ``flows`` (``sub/x`` for
     ``sub/x.yaml``), flow test files (``*.test.yaml``) left out, sorted."""
-    if not flows.is_dir():
-        return []
-    return [str(path.relative_to(flows).with_suffix("")) for path in sorted(flows.rglob("*"))
-            if path.suffix in SUFFIXES and not path.name.endswith((".test.yaml", ".test.yml"))
-            and path.is_file()]
+    return [str(path.relative_to(flows).with_suffix("")) for path in flow_files(flows)]
 
 
 class FlowTools:
