@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from stdlib.tools.flow import is_flow_file
+
 from ._symbols import Occurrence, Symbol
 from .analysis import Analysis
 
@@ -69,11 +71,12 @@ def related(analysis: Analysis, symbol: Symbol, workspace: Workspace | None
     for other in ([callee] if callee is not None else []) + workspace.callers(analysis, code):
         files.setdefault(other.uri, other)
     files[analysis.uri] = analysis  # the document as the editor holds it
+    callee_uri = callee.uri if callee is not None else None
     found: list[tuple[Analysis, Occurrence]] = []
     for other in files.values():
         if name is None:
             wanted = [Symbol("flow", code)]
-        elif other is callee or other.uri == getattr(callee, "uri", None):
+        elif other.uri == callee_uri:
             wanted = [Symbol("input", name), Symbol("argument", name, code)]
         else:
             wanted = [Symbol("argument", name, code)]
@@ -135,21 +138,19 @@ class FlowFiles:
         pattern = caller_pattern(code)
         folder = project.flows.resolve()
         opened = {p.resolve() for p in self._open_paths()}
-        paths = {p.resolve() for p in folder.rglob("*") if p.is_file()}
+        paths = {p.resolve() for p in project.flow_files()}
         if closed_only:
             paths -= opened
-        else:
-            paths.update(p for p in opened if p.is_relative_to(folder))
+        else:  # also the open documents not saved yet
+            paths.update(p for p in opened if p.is_relative_to(folder) and is_flow_file(p))
+        tools = self._tools_now()
         found = []
         for path in sorted(paths):
-            if path.suffix not in (".yaml", ".yml") or path.name.endswith(
-                    (".test.yaml", ".test.yml")):
-                continue
             text = self._text_of(path)
             if text is not None and pattern.search(text):
-                other = self._closed(path, text) if closed_only else self.file(path)
-                if other is not None:
-                    found.append(other)
+                other = (self._closed(path, text, tools) if closed_only
+                         else self._open(path) or self._closed(path, text, tools))
+                found.append(other)
         return found
 
     def file(self, path: Path) -> Analysis | None:
@@ -160,23 +161,38 @@ class FlowFiles:
         if opened is not None:
             return opened
         text = self._text_of(path)
-        return self._closed(path, text) if text is not None else None
+        return self._closed(path, text, self._tools_now()) if text is not None else None
+
+    def _tools_now(self) -> Callable[[Analysis], object]:
+        """`tools_of`, asked once per project: one request looks at many files of a
+        project, and finding out whether its ToolSpecs changed reads its tool folders."""
+        asked: dict[object, object] = {}
+
+        def now(analysis: Analysis) -> object:
+            if self._tools_of is None:
+                return None
+            if analysis.project not in asked:
+                asked[analysis.project] = self._tools_of(analysis)
+            return asked[analysis.project]
+
+        return now
 
     def forget(self, path: Path) -> None:
         """Drop the kept analysis of a file (it is made again when next asked for)."""
         with self._lock:
             self._kept.pop(path.resolve(), None)
 
-    def _closed(self, path: Path, text: str) -> Analysis:
-        """The analysis of the text of a file that is not open (kept while it and the
-        flows it calls are unchanged)."""
+    def _closed(self, path: Path, text: str, tools_now: Callable[[Analysis], object]
+                ) -> Analysis:
+        """The analysis of the text of a file that is not open, kept while it, the flows
+        it calls and its project's tool catalog (``tools_now``) are unchanged."""
         with self._lock:
             kept = self._kept.get(path)
             if kept is not None:
                 self._kept.move_to_end(path)
         if kept is not None and kept.analysis.text == text and all(
                 self._text_of(p) == t for p, t in kept.called.items()) and (
-                self._tools_of is None or self._tools_of(kept.analysis) is kept.tools):
+                self._tools_of is None or tools_now(kept.analysis) is kept.tools):
             return kept.analysis
         analysis = self._analyse(path, text)
         used = analysis.catalog.used if analysis.catalog is not None else set()
