@@ -22,7 +22,7 @@ from fdl.flow import ToolCall
 from gml import Span
 from gml import nodes as n
 
-from ._gmlindex import file_span, text_offset
+from ._gmlindex import file_span, leading_name_span, text_offset
 from ._yamlindex import Path, YamlIndex
 
 if TYPE_CHECKING:
@@ -227,9 +227,10 @@ def tool_argument_at(analysis: Analysis, offset: int) -> ToolArgument | None:
             return None
         at = text_offset(source, offset)
         for stmt in program.statements:
-            if isinstance(stmt, n.Assign) and (
-                    stmt.span.start <= at <= stmt.span.start + len(stmt.name)):
-                name_span = Span(stmt.span.start, stmt.span.start + len(stmt.name))
+            if not isinstance(stmt, n.Assign):
+                continue
+            name_span = leading_name_span(stmt)
+            if name_span.start <= at <= name_span.end:
                 return ToolArgument(node, stmt.name, file_span(source, name_span))
         return None
     entry = analysis.yaml.key_at(offset)

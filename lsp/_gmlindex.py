@@ -103,6 +103,12 @@ def file_span(source: FieldSource, span: Span) -> Span:
     return source.gml.file_span(span.start, span.end)
 
 
+def leading_name_span(node: n.Assign | n.Call) -> Span:
+    """The range of the name a node starts with: an assignment's field (``x = ...``), a
+    function call's name (``LEN(...)``); text offsets."""
+    return Span(node.span.start, node.span.start + len(node.name))
+
+
 def member_name_span(text: str, node: n.Member | n.MethodCall) -> Span:
     """The range of the name in ``obj.name`` / ``obj.name(...)`` (text offsets)."""
     start = text.find(node.name, node.obj.span.end, node.span.end)
@@ -132,8 +138,7 @@ def name_uses(program: n.Program) -> list[NameUse]:
     for stmt in program.statements:
         value = getattr(stmt, "value", None)
         if isinstance(stmt, n.Assign):
-            found.append(NameUse(stmt.name, Span(stmt.span.start,
-                                                 stmt.span.start + len(stmt.name)), "write"))
+            found.append(NameUse(stmt.name, leading_name_span(stmt), "write"))
         if value is not None:
             _visit_names(value, frozenset(), found)
     # A name read after the program defined a field of that name reads the field.

@@ -18,7 +18,7 @@ from gml._checker import type_kind
 from gml.types import ANY, ObjectType, Type, deref
 
 from ._context import ToolArgument, exec_at, tool_argument_at, tool_signature
-from ._gmlindex import chain_at, file_span, member_name_span, text_offset
+from ._gmlindex import chain_at, file_span, leading_name_span, member_name_span, text_offset
 from ._symbols import Occurrence, Symbol
 from ._text import code_block
 from .analysis import Analysis
@@ -116,7 +116,7 @@ def _gml_hover(analysis: Analysis, source: FieldSource, offset: int
     chain = chain_at(program, at)
     for node in reversed(chain):
         if isinstance(node, n.Call):
-            name_span = Span(node.span.start, node.span.start + len(node.name))
+            name_span = leading_name_span(node)
             if name_span.start <= at <= name_span.end:
                 builtin = gml.default_environment().functions.get(node.name.upper())
                 if builtin is not None:

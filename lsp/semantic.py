@@ -15,7 +15,7 @@ from compiler import FieldSource
 from gml import Span
 from gml import nodes as n
 
-from ._gmlindex import children, file_span, member_name_span
+from ._gmlindex import children, file_span, leading_name_span, member_name_span
 from .analysis import Analysis
 
 __all__ = ["LEGEND", "semantic_tokens"]
@@ -65,9 +65,9 @@ def _tokens(node: n.Node, text: str, bound: frozenset[str]
     elif isinstance(node, n.MethodCall):
         yield member_name_span(text, node), "method", _LIBRARY
     elif isinstance(node, n.Call):
-        yield Span(node.span.start, node.span.start + len(node.name)), "function", _LIBRARY
+        yield leading_name_span(node), "function", _LIBRARY
     elif isinstance(node, n.Assign):
-        yield Span(node.span.start, node.span.start + len(node.name)), "property", _DECLARATION
+        yield leading_name_span(node), "property", _DECLARATION
     elif isinstance(node, n.TempAssign):
         yield Span(node.span.start, node.span.start + len(node.name) + 1), "variable", (
             _DECLARATION)
