@@ -200,8 +200,8 @@ def _tools(analysis: Analysis, context: LineContext, text: str, offset: int, lis
 
 
 def _matching(found: list[_T], uri: Callable[[_T], str], typed: str) -> list[_T]:
-    """Those whose URI holds ``typed`` (lower case), the earliest match first (the URI,
-    then the code, then a word inside it), then by URI."""
+    """Those whose URI holds ``typed`` (lower case): where it appears earliest first,
+    then by URI."""
     ranked = []
     for one in found:
         text = uri(one).lower()
