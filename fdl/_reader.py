@@ -17,7 +17,7 @@ from pydantic import AliasChoices, BaseModel
 from pydantic.fields import FieldInfo
 
 from gml import Span
-from gml._checker import suggest
+from gml.text import suggest
 from gml.types import ANY, TypeSyntaxError, parse_type
 
 from ._diagnostics import Reporter

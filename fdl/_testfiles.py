@@ -55,8 +55,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 import gml
-from gml._checker import suggest
 from gml._source import Source
+from gml.text import suggest
 
 from ._diagnostics import Reporter
 from ._yaml import YMap, YNode, YScalar, YSeq

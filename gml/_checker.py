@@ -11,19 +11,17 @@ known types) is checked either way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from difflib import get_close_matches
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
-
-import stdlib
 
 from . import nodes as n
 from ._errors import Diagnostic, Severity
 from ._source import Source, Span
-from ._values import DATE_PARTS, article
+from ._values import DATE_PARTS
+from .text import article, suggest
 
 if TYPE_CHECKING:
-    from stdlib import Builtin
+    from .builtins import Builtin
 
 from .types import (
     ANY,
@@ -50,15 +48,6 @@ from .types import (
 __all__ = ["CheckResult", "Checker"]
 
 
-
-def suggest(name: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate to a misspelt name, if any is close enough."""
-    options = list(candidates)
-    matches = get_close_matches(name, options, n=1, cutoff=0.6)
-    if not matches:
-        lowered = {c.lower(): c for c in options}
-        return lowered.get(name.lower())
-    return matches[0]
 
 
 def type_kind(t: Type) -> str | None:
@@ -119,10 +108,12 @@ class Checker:
     """One ``visit_<Node>`` per node type; each returns the node's type."""
 
     def __init__(self, source: Source, names: Mapping[str, Type] | None,
-                 functions: Mapping[str, Builtin]) -> None:
+                 functions: Mapping[str, Builtin],
+                 methods: Mapping[str, Mapping[str, Builtin]]) -> None:
         self.source = source
         self.names = names
         self.functions = functions
+        self.methods = methods
         self.diagnostics: list[Diagnostic] = []
         self.types: dict[int, Type] = {}
         self.object_mode = False
@@ -505,7 +496,7 @@ class Checker:
     def visit_MethodCall(self, node: n.MethodCall, scope: _Scope) -> Type:
         receiver = self.expr(node.obj, scope)
         kind = type_kind(receiver)
-        methods = stdlib.METHODS
+        methods = self.methods
         anywhere = [t[node.name] for t in methods.values() if node.name in t]
         if not anywhere:
             self._arguments(None, node.args, ANY, scope)
@@ -543,7 +534,9 @@ class Checker:
 
 
 def check_program(program: n.Program, source: Source, names: Mapping[str, Type] | None,
-                  functions: Mapping[str, Builtin], object_mode: bool = False) -> CheckResult:
+                  functions: Mapping[str, Builtin],
+                  methods: Mapping[str, Mapping[str, Builtin]],
+                  object_mode: bool = False) -> CheckResult:
     """Check a parsed program; see `Checker`. ``object_mode`` reads even a single bare path
     as a field (what FDL's ``args``, ``sets`` and ``vars`` need: ``args: id`` is ``{id}``)."""
-    return Checker(source, names, functions).check(program, object_mode)
+    return Checker(source, names, functions, methods).check(program, object_mode)

@@ -19,18 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 import pendulum
 
-import stdlib
-
 from . import _values as v
 from . import nodes as n
-from ._checker import suggest
 from ._errors import GmlError, GmlLimitError, GmlRuntimeError
 from ._frame import Frame
 from ._limits import Limits, check_array_size, check_string_size
 from ._source import Span
+from .text import suggest
 
 if TYPE_CHECKING:
-    from stdlib import Builtin
+    from .builtins import Builtin
 
 __all__ = ["Closure", "compile_program"]
 
@@ -83,8 +81,10 @@ class _Scope:
 class Compiler:
     """Turns one checked `Program` into a closure. One ``visit_<Node>`` per node type."""
 
-    def __init__(self, functions: Mapping[str, Builtin]) -> None:
+    def __init__(self, functions: Mapping[str, Builtin],
+                 methods: Mapping[str, Mapping[str, Builtin]]) -> None:
         self.functions = functions
+        self.methods = methods
 
     # ------------------------------------------------------------ programs
 
@@ -450,10 +450,10 @@ class Compiler:
     def visit_MethodCall(self, node: n.MethodCall, scope: _Scope) -> Closure:
         obj = self.expr(node.obj, scope)
         args = [self.expr(arg, scope) for arg in node.args]
-        name, span = node.name, node.span
+        name, span, methods = node.name, node.span, self.methods
         dispatch: dict[type, Callable[[Frame, Any, list[Any]], Any]] = {}
         by_kind: dict[str, Callable[[Frame, Any, list[Any]], Any]] = {}
-        for kind, table in stdlib.METHODS.items():
+        for kind, table in self.methods.items():
             builtin = table.get(name)
             if builtin is not None:
                 by_kind[kind] = _invoker(builtin)
@@ -469,13 +469,13 @@ class Compiler:
                 invoke = by_kind.get(v.kind(receiver)) if not isinstance(
                     receiver, bool | int | float) else None
                 if invoke is None:
-                    raise GmlRuntimeError("G305", _no_method(name, receiver), span)
+                    raise GmlRuntimeError("G305", _no_method(name, receiver, methods), span)
             try:
                 return invoke(frame, receiver, [a(frame) for a in args])
             except Exception as error:
                 raise _guard(span, name, error) from None
 
-        direct = _direct_method(name, args, span, call_on)
+        direct = _direct_method(name, args, span, call_on, methods)
         if direct is not None:
             return _on_receiver(obj, direct)
         return lambda frame: call_on(frame, obj(frame))
@@ -491,11 +491,13 @@ def _on_receiver(obj: Closure, call: Callable[[Frame, Any], Any]) -> Closure:
 
 
 def _direct_method(name: str, args: list[Closure], span: Span,
-                   general: Callable[[Frame, Any], Any]) -> Callable[[Frame, Any], Any] | None:
+                   general: Callable[[Frame, Any], Any],
+                   methods: Mapping[str, Mapping[str, Builtin]]
+                   ) -> Callable[[Frame, Any], Any] | None:
     """For a method that exists for one kind only and takes at most one argument (``sum``,
     ``map``, ``filter``, ``trim``...): call its implementation directly when the receiver has
     that kind's usual Python type, with no argument list; anything else takes ``general``."""
-    owners = [(kind, table[name]) for kind, table in stdlib.METHODS.items() if name in table]
+    owners = [(kind, table[name]) for kind, table in methods.items() if name in table]
     if len(owners) != 1 or owners[0][1].context or len(args) > 1:
         return None
     kind, builtin = owners[0]
@@ -535,10 +537,10 @@ _KIND_TYPES: dict[type, str] = {
 }
 
 
-def _no_method(name: str, receiver: Any) -> str:
+def _no_method(name: str, receiver: Any, methods: Mapping[str, Mapping[str, Builtin]]) -> str:
     kind = v.kind(receiver)
     message = f"{v.article(kind)} has no method '{name}'"
-    close = suggest(name, stdlib.METHODS.get(kind, {}))
+    close = suggest(name, methods.get(kind, {}))
     return message + (f"; did you mean '{close}'?" if close else "")
 
 
@@ -694,6 +696,7 @@ def _arithmetic(op: str, left: Closure, right: Closure, span: Span) -> Closure:
 
 
 def compile_program(program: n.Program, functions: Mapping[str, Builtin],
+                    methods: Mapping[str, Mapping[str, Builtin]],
                     object_mode: bool = False) -> tuple[Callable[[Frame], Any], int]:
     """Compile a checked program; returns ``(run, slot_count)``."""
-    return Compiler(functions).program(program, object_mode)
+    return Compiler(functions, methods).program(program, object_mode)

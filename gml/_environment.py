@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from threading import Lock
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pendulum
 
-import stdlib
-
+from . import builtins
 from . import nodes as n
 from ._checkcache import CheckCache
 from ._checker import CheckResult, check_program
@@ -26,10 +25,8 @@ from ._frame import Frame
 from ._limits import Limits
 from ._parser import parse as _parse
 from ._source import Source, Span
+from .builtins import Builtin, Param
 from .types import ANY, Type, parse_type
-
-if TYPE_CHECKING:
-    from stdlib import Builtin, Param
 
 __all__ = ["Environment", "Program", "udf"]
 
@@ -50,15 +47,15 @@ def udf(name: str, fn: Callable[..., Any], *, params: Sequence[str | Param] = ()
     """
     parsed: list[Param] = []
     for p in params:
-        if isinstance(p, stdlib.Param):
+        if isinstance(p, Param):
             parsed.append(p)
             continue
         pname, _, ptype = p.partition(":")
         optional = pname.strip().endswith("?")
-        parsed.append(stdlib.Param(pname.strip().rstrip("?"), parse_type(ptype) if ptype.strip()
+        parsed.append(Param(pname.strip().rstrip("?"), parse_type(ptype) if ptype.strip()
                             else ANY, optional=optional))
     result = parse_type(returns) if isinstance(returns, str) else returns
-    return stdlib.Builtin(name, fn, tuple(parsed), result, doc or f"host function {name}",
+    return Builtin(name, fn, tuple(parsed), result, doc or f"host function {name}",
                    variadic=variadic)
 
 
@@ -137,23 +134,39 @@ class Program:
 class Environment:
     """Functions, limits, clock and timezone shared by the programs it compiles.
 
+    The tables of functions and methods belong to the environment (as a Jinja environment
+    holds its filters): the checker, the compiler and the editor read them from here.
+
     Args:
         functions: host functions (see `udf`) added to the built-ins; a host function may
             replace a built-in of the same name.
+        methods: host methods by receiver kind (``"array"``, ``"string"``, ``"object"``,
+            ``"date"``), added to the built-in methods of that kind; a host method may
+            replace a built-in one. The receiver is the implementation's first argument.
         limits: resource limits of every evaluation (spec §10).
         timezone: zone for dates (name such as ``Asia/Shanghai``); default the machine's.
         clock: returns the current instant; default the system clock.
         cache_size: how many compiled programs to keep, by source.
     """
 
-    def __init__(self, *, functions: Iterable[Builtin] = (), limits: Limits | None = None,
-                 timezone: TimezoneLike = None, clock: Clock | None = None,
-                 cache_size: int = 1024) -> None:
-        table = dict(stdlib.FUNCTIONS)
+    def __init__(self, *, functions: Iterable[Builtin] = (),
+                 methods: Mapping[str, Iterable[Builtin]] | None = None,
+                 limits: Limits | None = None, timezone: TimezoneLike = None,
+                 clock: Clock | None = None, cache_size: int = 1024) -> None:
+        table = dict(builtins.FUNCTIONS)
         for builtin in functions:
             for name in (builtin.name, *builtin.aliases):
                 table[name.upper()] = builtin
         self.functions: Mapping[str, Builtin] = table
+        kinds = {kind: dict(found) for kind, found in builtins.METHODS.items()}
+        for kind, added in (methods or {}).items():
+            if kind not in kinds:
+                raise ValueError(f"methods: unknown receiver kind {kind!r}; "
+                                 f"use one of {', '.join(sorted(kinds))}")
+            for builtin in added:
+                for name in (builtin.name, *builtin.aliases):
+                    kinds[kind][name] = builtin
+        self.methods: Mapping[str, Mapping[str, Builtin]] = kinds
         self.limits = limits or Limits()
         self.timezone = resolve_timezone(timezone)
         self.clock: Clock = clock or system_clock
@@ -193,7 +206,7 @@ class Environment:
                names: Mapping[str, Type | str] | None) -> CheckResult:
         typed = None if names is None else {
             k: parse_type(t) if isinstance(t, str) else t for k, t in names.items()}
-        return check_program(ast, source, typed, self.functions)
+        return check_program(ast, source, typed, self.functions, self.methods)
 
     def compile(self, source: str) -> Program:
         """Compile GML text to a `Program`, re-using an earlier compilation of the same text.
@@ -224,7 +237,7 @@ class Environment:
         if checked.errors:
             raise GmlCompileError(checked.diagnostics).with_source(text)
         try:
-            run, slots = compile_program(ast, self.functions)
+            run, slots = compile_program(ast, self.functions, self.methods)
         except RecursionError:
             raise GmlLimitError("the program is nested too deeply").with_source(text) from None
         return Program(self, source, ast, run, slots, checked)
@@ -270,7 +283,7 @@ class Environment:
         text = Source(source)
         try:
             checked = check_program(ast, text, names if reads is None else reads,
-                                    self.functions, object_mode)
+                                    self.functions, self.methods, object_mode)
             program = None if checked.errors else self._program(source, ast, checked,
                                                                 object_mode, codegen)
         except RecursionError:
@@ -283,7 +296,7 @@ class Environment:
                  codegen: bool) -> Program:
         if not codegen:
             return Program(self, source, ast, _not_compiled, 0, checked, object_mode)
-        run, slots = compile_program(ast, self.functions, object_mode)
+        run, slots = compile_program(ast, self.functions, self.methods, object_mode)
         return Program(self, source, ast, run, slots, checked, object_mode)
 
     def evaluate(self, source: str, data: Mapping[str, Any] | None = None, *,

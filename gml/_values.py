@@ -25,6 +25,7 @@ import pendulum
 
 from ._errors import GmlLimitError, GmlRuntimeError
 from ._limits import Limits, check_array_size, check_string_size
+from .text import article as article
 
 __all__ = [
     "add",
@@ -70,11 +71,6 @@ def kind(value: Any) -> str:
         return "object"
     return "function" if callable(value) else type(value).__name__
 
-
-def article(word: object) -> str:
-    """``word`` with its indefinite article, for messages: ``an int``, ``a string``."""
-    text = str(word)
-    return f"an {text}" if text[:1].lower() in "aeiou" else f"a {text}"
 
 
 def is_number(value: Any) -> bool:

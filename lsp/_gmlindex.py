@@ -87,6 +87,7 @@ def check_field(source: FieldSource, program: n.Program) -> CheckResult:
     """The checker's result for one field in its scope (types of every expression by id)."""
     env = gml.default_environment()
     return check_program(program, Source(source.gml.text or ""), source.scope, env.functions,
+                         env.methods,
                          source.object_mode)
 
 

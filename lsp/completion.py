@@ -13,7 +13,7 @@ from typing import TypeVar
 from lsprotocol import types
 
 import gml
-import stdlib
+import gml.builtins as builtins
 from compiler import FieldSource
 from fdl._yaml import YMap
 from fdl.flow import ToolCall
@@ -21,6 +21,7 @@ from fdl.kinds import ARGS_KEYS, CASE_KEYS, COMMON_KEYS, FLOW_KEYS, KEY_DOCS, KI
 from gml import nodes as n
 from gml._checker import type_kind
 from gml._values import DATE_PARTS
+from gml.builtins import Builtin
 from gml.types import (
     ANY,
     DATE,
@@ -32,7 +33,6 @@ from gml.types import (
     deref,
     strip_null,
 )
-from stdlib import Builtin
 
 from ._context import (
     PLACEHOLDER,
@@ -308,9 +308,9 @@ def _members(t: Type) -> list[types.CompletionItem]:
         items += [_item(p, types.CompletionItemKind.Field, "int") for p in DATE_PARTS]
     kind = type_kind(target)
     if target == ANY or (isinstance(target, MapType) and kind is None):
-        tables = list(stdlib.METHODS.items())
+        tables = list(builtins.METHODS.items())
     else:
-        tables = ([(kind, stdlib.METHODS[kind])] if kind is not None and kind in stdlib.METHODS
+        tables = ([(kind, builtins.METHODS[kind])] if kind is not None and kind in builtins.METHODS
                   else [])
     seen: set[str] = set()
     for table_kind, table in tables:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 import gml
-import stdlib
+import gml.builtins as builtins
 from compiler import FieldSource, ToolSignature
 from fdl.flow import ToolCall
 from fdl.kinds import KEY_DOCS, KIND_LABELS
@@ -100,7 +100,7 @@ def _var_type(analysis: Analysis, symbol: Symbol) -> Type:
     return ANY
 
 
-def _builtin(builtin: stdlib.Builtin, receiver: str | None) -> str:
+def _builtin(builtin: builtins.Builtin, receiver: str | None) -> str:
     signature = builtin.signature if receiver is None else f"{receiver}.{builtin.signature}"
     return code_block(signature, "gml") + f"\n\n{builtin.doc}"
 
@@ -125,8 +125,8 @@ def _gml_hover(analysis: Analysis, source: FieldSource, offset: int
             name_span = member_name_span(text, node)
             if name_span.start <= at <= name_span.end:
                 kind = type_kind(checked.types.get(id(node.obj), ANY))
-                tables = ([stdlib.METHODS[kind]] if kind is not None and kind in stdlib.METHODS
-                          else list(stdlib.METHODS.values()))
+                tables = ([builtins.METHODS[kind]] if kind is not None and kind in builtins.METHODS
+                          else list(builtins.METHODS.values()))
                 for table in tables:
                     if node.name in table:
                         return (_builtin(table[node.name], kind or "any"),

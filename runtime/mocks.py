@@ -51,7 +51,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 import gml
-from gml._checker import suggest
+from gml.text import suggest
 from gml.types import ANY, INT, STRING
 
 from .tools import ERROR_TYPES, Tool, ToolCall, ToolError, ToolProvider

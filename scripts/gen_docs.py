@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import stdlib
-from stdlib._docs import BEGIN, END, render_reference
+import gml.builtins as builtins
+from gml.builtins._docs import BEGIN, END, render_reference
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "gml.md"
 
@@ -14,7 +14,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "gml.md"
 def updated(text: str) -> str:
     """``text`` with the generated section replaced by the current reference."""
     start, end = text.index(BEGIN), text.index(END) + len(END)
-    return text[:start] + render_reference(stdlib.FUNCTIONS, stdlib.METHODS) + text[end:]
+    return text[:start] + render_reference(builtins.FUNCTIONS, builtins.METHODS) + text[end:]
 
 
 if __name__ == "__main__":

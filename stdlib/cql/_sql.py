@@ -37,11 +37,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, NoReturn
 
 import gml
-from gml._checker import suggest
 from gml._context import resolve_timezone, system_clock
+from gml.builtins import _dates
+from gml.text import suggest
 from gml.types import BOOL, DATE, DECIMAL, DOUBLE, INT, LONG, STRING, Type, strip_null
 
-from .. import _dates
 from . import _ast as a
 from ._errors import CqlError, fail
 from ._parser import parse

@@ -16,7 +16,7 @@ database), `_core` (`Registry`), `_search` (the FTS5 index and safe queries), `_
 folders), `_catalog` (the compiler's catalog), `_export` (JSON Schema, OpenAI, MCP),
 `_openapi` (OpenAPI documents as tools), `_stats` (call statistics from run events).
 
-Not to be confused with `stdlib._registry`, the table of GML's built-in functions.
+Not to be confused with `gml.builtins._table`, the table of GML's built-in functions.
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import trio
 
-from gml._checker import suggest
+from gml.text import suggest
 from runtime.tools import Tool, ToolCall, ToolError
 
 from ._http import (

@@ -20,6 +20,8 @@ import pytest
 from gml._context import EvalContext
 from gml._errors import GmlLimitError, GmlRuntimeError
 from gml._limits import Limits
+from gml.builtins import FUNCTIONS
+from gml.builtins._examples import EXAMPLE_NOW
 from gml.types import (
     ANY,
     DATE,
@@ -33,8 +35,6 @@ from gml.types import (
     MapType,
     Nullable,
 )
-from stdlib import FUNCTIONS
-from stdlib._examples import EXAMPLE_NOW
 
 SHANGHAI = pendulum.timezone("Asia/Shanghai")
 

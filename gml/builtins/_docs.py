@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from ._examples import EXAMPLE_NOW, EXAMPLE_TZ
-from ._registry import Builtin
+from ._table import Builtin
 
 __all__ = ["BEGIN", "END", "render_reference"]
 

@@ -17,7 +17,7 @@ Rules every method follows:
   out of range gives ``null`` (``at``) or leaves the array as it is (``removeAt``).
   ``take``/``skip`` treat a negative count as 0.
 - Sorting (``sort``, ``collap``) is stable with nulls last ascending and first descending;
-  see `stdlib._sorting`.
+  see `gml.builtins._sorting`.
 - Methods that can create more elements or characters than their receiver holds (``add``,
   ``addAll``, ``flat``, ``expand``, ``join``) check the evaluation's limits (G306).
 - Aggregates (``sum avg min max med``) are the functions of §6: non-numbers and nulls are
@@ -55,7 +55,6 @@ from gml.types import (
 )
 
 from ._aggregate import average, maximum, median, minimum, total
-from ._registry import Builtin, LambdaSpec, Param, table
 from ._sorting import sort_items
 from ._support import (
     apply_each,
@@ -66,7 +65,8 @@ from ._support import (
     need_int,
     need_string,
 )
-from .gml_objects import field_names, omit_fields, project
+from ._table import Builtin, LambdaSpec, Param, table
+from .objects import field_names, omit_fields, project
 
 __all__ = ["ARRAY_METHODS"]
 

@@ -32,7 +32,7 @@ from gml.types import (
     strip_null,
 )
 
-from ._registry import Builtin, Param, table
+from ._table import Builtin, Param, table
 
 __all__ = ["OBJECT_METHODS", "field_names", "omit_fields", "project"]
 

@@ -13,7 +13,7 @@ Rules:
 * A date argument may be an ISO 8601 string (§8): without an offset it is read in the
   evaluation's timezone.
 * Calendar rules (offset specs, which units count wall-clock time, weeks starting on Monday)
-  live in `stdlib._dates` and are shared with the functions ``DATE``, ``FORMAT_DATE`` and
+  live in `gml.builtins._dates` and are shared with the functions ``DATE``, ``FORMAT_DATE`` and
   ``PARSE_DATE``.
 """
 
@@ -30,8 +30,8 @@ from gml._values import date_text
 from gml.types import DATE, INT, LONG, STRING
 
 from . import _dates
-from ._registry import Builtin, Param, table
 from ._support import need_string
+from ._table import Builtin, Param, table
 
 __all__ = ["DATE_METHODS"]
 

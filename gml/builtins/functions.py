@@ -70,7 +70,6 @@ from gml.types import (
 
 from . import _dates
 from ._aggregate import average, collect, maximum, median, minimum, total
-from ._registry import Builtin, LambdaSpec, Param, table
 from ._support import (
     check_array_size,
     check_string_size,
@@ -78,6 +77,7 @@ from ._support import (
     need_number,
     need_string,
 )
+from ._table import Builtin, LambdaSpec, Param, table
 
 __all__ = ["FUNCTIONS"]
 

@@ -3,7 +3,7 @@ its implementation (for the compiler) and its documentation (for docs and hovers
 
 Implementations receive native values. A parameter declared with ``fn`` receives whatever the
 program passed: a `GmlFunction` (a compiled lambda) or, where ``fn.strings`` allows it, a
-field-path string such as ``'amount'``; `stdlib._support.as_function` turns either into a
+field-path string such as ``'amount'``; `gml.builtins._support.as_function` turns either into a
 Python callable. Implementations raise only `GmlRuntimeError` (or its subclasses).
 """
 

@@ -34,8 +34,8 @@ from gml._values import article, kind
 from gml.types import BOOL, DATE, INT, STRING, ArrayType, Nullable
 
 from ._dates import parse_date
-from ._registry import Builtin, Param, table
 from ._support import check_array_size, check_string_size, need_int, need_string
+from ._table import Builtin, Param, table
 
 __all__ = ["STRING_METHODS"]
 

@@ -12,8 +12,8 @@ import json
 import pytest
 
 import gml
-import stdlib
-from stdlib._examples import EXAMPLE_DATA, EXAMPLE_NOW, EXAMPLE_TZ
+import gml.builtins as builtins
+from gml.builtins._examples import EXAMPLE_DATA, EXAMPLE_NOW, EXAMPLE_TZ
 
 SPEC_FUNCTIONS = """SUM AVG MIN MAX MED COUNT ROUND FLOOR CEIL ABS CONCAT UPPER LOWER TRIM LEN
 LENGTH SUBSTRING REPLACE SPLIT JOIN IF COALESCE INT LONG FLOAT DOUBLE DECIMAL STRING BOOL NOW
@@ -35,11 +35,11 @@ SPEC_METHODS = {
 ENV = gml.Environment(timezone=EXAMPLE_TZ, clock=lambda: EXAMPLE_NOW)
 
 
-def _all_builtins() -> list[tuple[str, stdlib.Builtin]]:
-    seen: dict[int, tuple[str, stdlib.Builtin]] = {}
-    for builtin in stdlib.FUNCTIONS.values():
+def _all_builtins() -> list[tuple[str, builtins.Builtin]]:
+    seen: dict[int, tuple[str, builtins.Builtin]] = {}
+    for builtin in builtins.FUNCTIONS.values():
         seen.setdefault(id(builtin), (f"function {builtin.name}", builtin))
-    for kind, table in stdlib.METHODS.items():
+    for kind, table in builtins.METHODS.items():
         for builtin in table.values():
             seen.setdefault(id(builtin), (f"{kind}.{builtin.name}", builtin))
     return sorted(seen.values(), key=lambda item: item[0])
@@ -52,16 +52,16 @@ EXAMPLES = [(f"{label}: {program}", program, result)
 
 @pytest.mark.parametrize("name", SPEC_FUNCTIONS)
 def test_every_spec_function_exists(name: str) -> None:
-    assert name in stdlib.FUNCTIONS
+    assert name in builtins.FUNCTIONS
 
 
 @pytest.mark.parametrize(("kind", "name"), [(k, m) for k, ms in SPEC_METHODS.items() for m in ms])
 def test_every_spec_method_exists(kind: str, name: str) -> None:
-    assert name in stdlib.METHODS[kind]
+    assert name in builtins.METHODS[kind]
 
 
 @pytest.mark.parametrize(("label", "builtin"), BUILTINS, ids=[label for label, _ in BUILTINS])
-def test_every_builtin_is_documented_with_an_example(label: str, builtin: stdlib.Builtin) -> None:
+def test_every_builtin_is_documented_with_an_example(label: str, builtin: builtins.Builtin) -> None:
     assert builtin.doc.strip()
     assert builtin.examples, f"{label} has no example"
 

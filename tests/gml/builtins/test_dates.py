@@ -1,4 +1,4 @@
-"""Dates: the offset specs of spec/gml.md §6, the helpers of `stdlib._dates` and the datetime
+"""Dates: the offset specs of spec/gml.md §6, the helpers of `gml.builtins._dates` and the datetime
 methods of §7.4 (``DATE_METHODS``), including daylight-saving behaviour (Europe/Berlin)."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from gml._context import EvalContext
 from gml._errors import GmlRuntimeError
 from gml._limits import Limits
-from stdlib import DATE_METHODS
-from stdlib._dates import (
+from gml.builtins import DATE_METHODS
+from gml.builtins._dates import (
     apply_offset,
     diff_units,
     end_of,
@@ -27,7 +27,7 @@ from stdlib._dates import (
     start_of,
     to_datetime,
 )
-from stdlib._examples import EXAMPLE_NOW
+from gml.builtins._examples import EXAMPLE_NOW
 
 SHANGHAI = pendulum.timezone("Asia/Shanghai")
 BERLIN = pendulum.timezone("Europe/Berlin")

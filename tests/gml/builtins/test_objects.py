@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from gml._errors import GmlRuntimeError
+from gml.builtins.objects import OBJECT_METHODS, field_names
 from gml.types import ANY, BOOL, INT, NULL, STRING, ArrayType, MapType, ObjectType
-from stdlib.gml_objects import OBJECT_METHODS, field_names
 
 USER: dict[str, Any] = {"name": "Alice", "email": "a@x.org", "tags": ["vip"],
                         "address": {"city": "Shanghai", "zip": "200000"}, "note": None}

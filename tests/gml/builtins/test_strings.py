@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from gml._context import EvalContext
 from gml._errors import GmlRuntimeError
 from gml._limits import Limits
+from gml.builtins.strings import STRING_METHODS
 from gml.types import BOOL, DATE, INT, STRING, ArrayType, Nullable
-from stdlib.gml_strings import STRING_METHODS
 
 NOW = pendulum.datetime(2025, 6, 15, 10, 30, tz="Asia/Shanghai")
 CTX = EvalContext(pendulum.timezone("Asia/Shanghai"), lambda: NOW, Limits())
