@@ -80,7 +80,7 @@ from ruamel.yaml import YAML
 import fdl
 import gml
 from compiler import FlowCompiler
-from fdl._reader import is_type_syntax
+from compiler.reader import is_type_syntax
 from gml._parser import clear_cache as clear_parse_cache
 
 COMMAND = "python -m benchmarks.compile_bench"

@@ -1,8 +1,9 @@
-"""Flow → Plan: kind inference (in `fdl`'s reader), static rules, graph, scopes and type
-checking of every GML field (spec/fdl.md §3–§6).
+"""Flow text → Flow → Plan: YAML with positions (`yamltree`), the flow model (`flow`), the
+reader with kind inference (`reader`), static rules, graph, scopes and type checking of every
+GML field (spec/fdl.md §3–§6), and diagnostics. No I/O beyond the text handed to it.
 
-    >>> import fdl
-    >>> plan = fdl.load("examples/flows/customer_view.yaml")   # doctest: +SKIP
+    >>> import compiler
+    >>> plan = compiler.load_text(text, "flow.yaml")   # raises CompileError  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -15,6 +16,14 @@ from .catalog import StaticCatalog as StaticCatalog
 from .catalog import ToolArg as ToolArg
 from .catalog import ToolCatalog as ToolCatalog
 from .catalog import ToolSignature as ToolSignature
+from .diagnostics import CompileError as CompileError
+from .diagnostics import Diagnostic as Diagnostic
+from .frontend import CheckResult as CheckResult
+from .frontend import Inspection as Inspection
+from .frontend import check_text as check_text
+from .frontend import inspect_text as inspect_text
+from .frontend import load_text as load_text
+from .frontend import parse_text as parse_text
 from .plan import Block as Block
 from .plan import Edge as Edge
 from .plan import Field as Field
@@ -27,11 +36,15 @@ from .tooldir import load_tool_dir as load_tool_dir
 __all__ = [
     "Block",
     "ChainCatalog",
+    "CheckResult",
+    "CompileError",
+    "Diagnostic",
     "Edge",
     "Field",
     "FieldSource",
     "FlowCompiler",
     "InputSpec",
+    "Inspection",
     "Plan",
     "PlanNode",
     "StaticCatalog",
@@ -39,6 +52,10 @@ __all__ = [
     "ToolCatalog",
     "ToolRef",
     "ToolSignature",
+    "check_text",
     "compatible",
+    "inspect_text",
+    "load_text",
     "load_tool_dir",
+    "parse_text",
 ]

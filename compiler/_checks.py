@@ -19,7 +19,7 @@ from ._graph import never_run
 from ._names import built_sql, free_names, may_build_sql
 
 if TYPE_CHECKING:
-    from fdl.flow import Gml
+    from compiler.flow import Gml
 
     from ._compile import FlowCompiler, NodeInfo
     from .plan import Field

@@ -18,9 +18,8 @@ from functools import partial
 from typing import Any
 
 import gml
-from fdl._diagnostics import Reporter
-from fdl._reader import suggest
-from fdl.flow import (
+from compiler.diagnostics import Reporter
+from compiler.flow import (
     Branch,
     Delay,
     Flow,
@@ -33,6 +32,7 @@ from fdl.flow import (
     ToolCall,
     ToolUri,
 )
+from compiler.reader import suggest
 from gml import Span
 from gml import nodes as n
 from gml.types import (

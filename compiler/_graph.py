@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from fdl.flow import Node
+from compiler.flow import Node
 
 from .plan import Edge
 

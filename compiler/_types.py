@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from fdl._diagnostics import Reporter
-from fdl._reader import suggest
-from fdl.flow import ArgDecl, TypeText
+from compiler.diagnostics import Reporter
+from compiler.flow import ArgDecl, TypeText
+from compiler.reader import suggest
 from gml import Span
 from gml.types import (
     ANY,

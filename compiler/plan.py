@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 import gml
-from fdl.flow import NodeKind
+from compiler.flow import NodeKind
 from gml import Span
 from gml.types import ANY, Type
 

@@ -13,10 +13,10 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from fdl._diagnostics import Diagnostic, Reporter
-from fdl._reader import _Reader
-from fdl._yaml import YamlText, YMap, YScalar, load_yaml
-from fdl.flow import Args, Gml
+from compiler.diagnostics import Diagnostic, Reporter
+from compiler.flow import Args, Gml
+from compiler.reader import _Reader
+from compiler.yamltree import YamlText, YMap, YScalar, load_yaml
 from gml import Span
 from gml._source import Source
 from gml.types import (

@@ -1,5 +1,5 @@
-"""FDL — flow documents: YAML loading with positions, the flow model, checking, and the
-`fdl` command line.
+"""FDL — the product: the façade over the compiler and the runtime, the composition root of a
+project (`fdl.project`), flow test files, graphs, and the `fdl` command line (`fdl.cli`).
 
     >>> import fdl
     >>> result = fdl.check_text(open("flow.yaml").read(), "flow.yaml")   # doctest: +SKIP
@@ -9,17 +9,58 @@
 
 from __future__ import annotations
 
-from ._diagnostics import CompileError as CompileError
-from ._diagnostics import Diagnostic as Diagnostic
-from ._load import CheckResult as CheckResult
-from ._load import Inspection as Inspection
-from ._load import check_text as check_text
-from ._load import inspect_text as inspect_text
-from ._load import load as load
-from ._load import parse_text as parse_text
-from ._run import run as run
-from .flow import Flow as Flow
-from .flow import flow_json_schema as flow_json_schema
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gml
+from compiler import ToolCatalog
+from compiler.diagnostics import CompileError as CompileError
+from compiler.diagnostics import Diagnostic as Diagnostic
+from compiler.flow import Flow as Flow
+from compiler.frontend import CheckResult as CheckResult
+from compiler.frontend import Inspection as Inspection
+from compiler.frontend import check_text as check_text
+from compiler.frontend import inspect_text as inspect_text
+from compiler.frontend import load_text as load_text
+from compiler.frontend import parse_text as parse_text
+from compiler.plan import Plan
+from compiler.schema import flow_json_schema as flow_json_schema
+
+if TYPE_CHECKING:
+    from runtime import RunResult
 
 __all__ = ["CheckResult", "CompileError", "Diagnostic", "Flow", "Inspection", "check_text",
-           "flow_json_schema", "inspect_text", "load", "parse_text", "run"]
+           "flow_json_schema", "inspect_text", "load", "load_text", "parse_text", "run"]
+
+
+def load(path: str | Path, *, catalog: ToolCatalog | None = None,
+         env: gml.Environment | None = None) -> Plan:
+    """Read and compile the flow file at ``path`` (flow text goes through `load_text`).
+
+    Raises:
+        CompileError: with every diagnostic, when the flow has errors.
+        OSError: the file cannot be read.
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    return load_text(text, str(path), catalog=catalog, env=env)
+
+
+def run(flow: Plan, inputs: Mapping[str, Any] | None = None, *, tenant: str | None = None,
+        bu: str | None = None, **options: Any) -> RunResult:
+    """Run ``flow`` (from `fdl.load`) to its end in a fresh trio event loop.
+
+    ``options`` are those of `runtime.Runtime` (``tools``, ``mocks``, ``store``,
+    ``concurrency``, ``timezone``, ...), plus ``clock`` (a trio clock, e.g.
+    ``trio.testing.MockClock(autojump_threshold=0)`` to make waits virtual). Inside an async
+    service use `runtime.Runtime` directly.
+
+        >>> result = fdl.run(fdl.load("flows/customer_view.yaml"), {"customerId": "c1"},
+        ...                  tools={"api://crm-service/customer": get_customer})  # doctest: +SKIP
+        >>> result.status, result.output                                          # doctest: +SKIP
+    """
+    # The runtime (trio and the adapters) is loaded when a flow runs, not by `import fdl`:
+    # checking, the editor and `fdl --help` never need it.
+    from runtime import run_sync
+
+    return run_sync(flow, inputs, tenant=tenant, bu=bu, **options)

@@ -26,9 +26,8 @@ import click
 
 if TYPE_CHECKING:
     from compiler import StaticCatalog, ToolCatalog, ToolSignature
+    from compiler.diagnostics import Diagnostic
     from stdlib.registry import ToolSpec
-
-    from ._diagnostics import Diagnostic
 
 __all__ = ["FlowCatalog", "flows_folder", "project_catalog", "tool_catalog"]
 

@@ -55,11 +55,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 import gml
+from compiler.diagnostics import Reporter
+from compiler.yamltree import YMap, YNode, YScalar, YSeq
 from gml._source import Source
 from gml.text import suggest
-
-from ._diagnostics import Reporter
-from ._yaml import YMap, YNode, YScalar, YSeq
 
 if TYPE_CHECKING:
     from compiler import ToolCatalog
@@ -162,9 +161,9 @@ class CaseOutcome:
 def load_tree(text: str, reporter: Reporter) -> YNode | None:
     """Parse a data document (a test file, an input file) into a positioned tree with the
     YAML 1.2 core schema; problems go to ``reporter`` (E101 with the position, E201 for a
-    duplicate key). The same loader as flows (`fdl._yaml.load_yaml`), which reads YAML 1.2
+    duplicate key). The same loader as flows (`compiler.yamltree.load_yaml`), which reads YAML 1.2
     such as the spec's own ``calls: {api://crm-service/customer: 1}``."""
-    from ._yaml import load_yaml
+    from compiler.yamltree import load_yaml
 
     return load_yaml(text, reporter)
 

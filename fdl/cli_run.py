@@ -134,9 +134,9 @@ def to_json_text(value: Any, *, pretty: bool = False) -> str:
 
 def _read_data_file(path: Path, option: str) -> Any:
     """A JSON or YAML (1.2 core schema: dates stay text) document."""
+    from compiler.diagnostics import Reporter
     from gml._source import Source
 
-    from ._diagnostics import Reporter
     from ._testfiles import load_tree, to_plain
 
     try:

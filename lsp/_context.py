@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from compiler import ToolSignature
-from fdl.flow import ToolCall
+from compiler.flow import ToolCall
 from gml import Span
 from gml import nodes as n
 

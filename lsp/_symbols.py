@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from compiler import FieldSource
 from compiler._scope import Var
-from fdl.flow import ArgDecl, Iteration, ToolCall, TypeText
+from compiler.flow import ArgDecl, Iteration, ToolCall, TypeText
 from gml import Span
 
 from ._gmlindex import file_span, name_uses

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from compiler.diagnostics import Reporter
 from compiler.tooldir import tool_files
-from fdl._diagnostics import Reporter
-from fdl._yaml import YMap, YScalar, load_yaml
+from compiler.yamltree import YMap, YScalar, load_yaml
 from gml import Span
 from gml._source import Source
 

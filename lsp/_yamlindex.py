@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fdl._yaml import YMap, YNode, YScalar, YSeq
+from compiler.yamltree import YMap, YNode, YScalar, YSeq
 
 __all__ = ["Entry", "Path", "YamlIndex"]
 

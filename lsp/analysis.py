@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import fdl
 import gml
 from compiler import FieldSource, Plan
-from fdl.flow import Flow, Iteration, Loop, Node
+from compiler.flow import Flow, Iteration, Loop, Node
 from gml import nodes as n
 from gml._checker import CheckResult
 from gml.types import ANY, Type

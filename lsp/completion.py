@@ -15,9 +15,17 @@ from lsprotocol import types
 import gml
 import gml.builtins as builtins
 from compiler import FieldSource
-from fdl._yaml import YMap
-from fdl.flow import ToolCall
-from fdl.kinds import ARGS_KEYS, CASE_KEYS, COMMON_KEYS, FLOW_KEYS, KEY_DOCS, KIND_KEYS, NODE_KEYS
+from compiler.flow import ToolCall
+from compiler.kinds import (
+    ARGS_KEYS,
+    CASE_KEYS,
+    COMMON_KEYS,
+    FLOW_KEYS,
+    KEY_DOCS,
+    KIND_KEYS,
+    NODE_KEYS,
+)
+from compiler.yamltree import YMap
 from gml import nodes as n
 from gml._checker import type_kind
 from gml._values import DATE_PARTS

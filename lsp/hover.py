@@ -10,8 +10,8 @@ from lsprotocol import types
 import gml
 import gml.builtins as builtins
 from compiler import FieldSource, ToolSignature
-from fdl.flow import ToolCall
-from fdl.kinds import KEY_DOCS, KIND_LABELS
+from compiler.flow import ToolCall
+from compiler.kinds import KEY_DOCS, KIND_LABELS
 from gml import Span
 from gml import nodes as n
 from gml._checker import type_kind

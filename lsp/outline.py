@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from fdl._yaml import YMap, YNode, YScalar, YSeq
-from fdl.kinds import KIND_LABELS
+from compiler.kinds import KIND_LABELS
+from compiler.yamltree import YMap, YNode, YScalar, YSeq
 from gml import Span
 
 from ._text import type_label

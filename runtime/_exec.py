@@ -22,7 +22,7 @@ import trio
 
 import gml
 from compiler.plan import Field, Plan, PlanNode
-from fdl._reader import duration_millis
+from compiler.reader import duration_millis
 from gml import GmlError
 
 from ._calls import CallPolicy, call_tool, policy_for

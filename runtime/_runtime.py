@@ -18,6 +18,7 @@ import pendulum
 import trio
 
 import gml
+from compiler import load_text
 from gml._context import resolve_timezone
 
 from ._clock import RunClock
@@ -215,7 +216,7 @@ class Runtime:
         Raises:
             LookupError: no such run, or no store.
             RunFailure: the run is not resumable (already finished), code F410.
-            fdl.CompileError: the stored flow text no longer compiles (a changed GML
+            compiler.CompileError: the stored flow text no longer compiles (a changed GML
                 environment).
             ValueError: ``plan`` was compiled for checking only (``codegen=False``).
         """
@@ -230,11 +231,8 @@ class Runtime:
             raise RunFailure("F410", f"run '{run_id}' is already {record.status}; only "
                              "interrupted runs can be resumed")
         if plan is None:
-            import fdl
-
-            plan = fdl.load(record.source if "\n" in record.source else record.source + "\n",
-                            env=self.env, catalog=self.catalog)
-            plan = _with_path(plan, record.path)
+            plan = _with_path(load_text(record.source, record.path, env=self.env,
+                                        catalog=self.catalog), record.path)
         core = RunCore(plan, record.inputs, run_id=run_id, max_iterations=self.max_iterations)
         core.start(record.created_at)
         core.take_commands()

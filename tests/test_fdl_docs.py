@@ -29,10 +29,10 @@ import pytest
 
 import fdl
 from compiler import StaticCatalog, ToolArg, ToolCatalog, ToolSignature
-from fdl._diagnostics import Reporter
-from fdl._yaml import YMap, YNode, YScalar, YSeq, load_yaml
-from fdl.flow import NodeKind
-from fdl.kinds import COMMON_KEYS, KIND_KEYS
+from compiler.diagnostics import Reporter
+from compiler.flow import NodeKind
+from compiler.kinds import COMMON_KEYS, KIND_KEYS
+from compiler.yamltree import YMap, YNode, YScalar, YSeq, load_yaml
 from gml._source import Source
 from gml.types import ANY
 

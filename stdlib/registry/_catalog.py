@@ -23,7 +23,7 @@ from compiler.catalog import TYPE_OPTIONS, ToolSignature
 from ._core import Registry, split_uri
 
 if TYPE_CHECKING:
-    from fdl.flow import Flow, Node
+    from compiler.flow import Flow, Node
 
 __all__ = ["BUILTIN_TYPES", "RegistryCatalog"]
 
@@ -104,7 +104,7 @@ class RegistryCatalog:
 def _versions(nodes: Iterable[Node]) -> Iterable[tuple[str, str]]:
     """``(uri, version)`` of every ``exec`` with a ``version`` option, nested blocks
     included."""
-    from fdl.flow import Iteration, Loop, ToolCall
+    from compiler.flow import Iteration, Loop, ToolCall
 
     for node in nodes:
         if isinstance(node, ToolCall):

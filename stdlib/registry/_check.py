@@ -1,7 +1,7 @@
 """Checking a ToolSpec: its ``args`` through FDL's own reader and type resolver, its adapter
 ``config`` per tool type, and field paths for every problem (spec/tools.md §2, §3).
 
-``args`` is read by the same code that reads a flow's ``args`` (`fdl._reader`, then
+``args`` is read by the same code that reads a flow's ``args`` (`compiler.reader`, then
 `compiler._types.TypeResolver`), so a tool and a flow accept exactly the same syntax and the
 same types. That code reads a positioned YAML tree. A spec loaded from a file passes the
 file's tree (problems get lines and columns); a spec built in Python (or read back from the
@@ -13,7 +13,7 @@ under the diagnostic (``args.in.id``), found by `field_at`.
 Plain ``args`` take a shortcut first (`analyse_plain`): when every entry is a plain type
 text (``id: string``, ``out: Customer[]``, a ``defs`` record of typed fields; no defaults),
 the types are resolved straight from the mapping, by the same resolver, and the reader's
-`fdl.flow.Args` model is only built if someone asks for it (`ArgsAnalysis.args`). Anything
+`compiler.flow.Args` model is only built if someone asks for it (`ArgsAnalysis.args`). Anything
 else, and anything the resolver reports, goes the whole way through the reader, so the
 problems of a spec are always the reader's. This is what makes registering thousands of
 generated or imported tools cheap (``benchmarks/registry_bench.py``).
@@ -30,11 +30,11 @@ from typing import Any, Literal, NamedTuple, cast
 from compiler._compile import compatible
 from compiler._types import TypeResolver, is_required, literal_type
 from compiler.catalog import ToolArg
+from compiler.diagnostics import Diagnostic, Reporter
+from compiler.flow import ArgDecl, Args, Gml, TypeText
+from compiler.reader import _FIELD_NAME, _Reader, is_type_syntax
 from compiler.tooldir import default_source
-from fdl._diagnostics import Diagnostic, Reporter
-from fdl._reader import _FIELD_NAME, _Reader, is_type_syntax
-from fdl._yaml import YamlText, YMap, YNode, YScalar, YSeq
-from fdl.flow import ArgDecl, Args, Gml, TypeText
+from compiler.yamltree import YamlText, YMap, YNode, YScalar, YSeq
 from gml import GmlError, Span
 from gml._source import Source
 from gml.types import (
@@ -289,7 +289,7 @@ class ArgsAnalysis:
     """What a spec's ``args`` declare, as the compiler sees it.
 
     Attributes:
-        model: the `fdl.flow.Args` model, or a function that reads it (see `args`).
+        model: the `compiler.flow.Args` model, or a function that reads it (see `args`).
         inputs: every declared input as a `compiler.ToolArg` (built-ins included).
         defaults: the default of each input that has one.
         out: the result type (None when ``out`` is not declared: the tool returns ``any``).
@@ -309,7 +309,7 @@ class ArgsAnalysis:
 
     @property
     def args(self) -> Args:
-        """The `fdl.flow.Args` model (type texts, defaults, descriptions, with spans in the
+        """The `compiler.flow.Args` model (type texts, defaults, descriptions, with spans in the
         file or in the text of `build_tree`). Nothing in the registry needs it, so the
         shortcut of `analyse_plain` reads it only here, on first use."""
         if not isinstance(self.model, Args):
@@ -459,7 +459,7 @@ class _NotPlain(Exception):
 
 class _Decl(NamedTuple):
     """A field that is a plain type text: what `TypeResolver.shape` reads of an
-    `fdl.flow.ArgDecl` (``type``), and for a text of primitives only its type and whether
+    `compiler.flow.ArgDecl` (``type``), and for a text of primitives only its type and whether
     an input of that type is required (`is_required`), which no ``defs`` can change."""
 
     type: TypeText

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
-from fdl._load import _gc_paused as gc_paused
+from compiler.frontend import gc_paused
 
 from ._check import SpecProblem
 from ._search import fts_query, index_row

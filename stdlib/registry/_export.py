@@ -49,7 +49,7 @@ from typing import Any
 
 from compiler._types import is_required
 from compiler.catalog import ToolSignature
-from fdl.flow import Gml
+from compiler.flow import Gml
 from gml.types import ArrayType as ArrayT
 from gml.types import MapType, Nullable, ObjectType, Prim, RefType, Type, deref
 

@@ -18,8 +18,8 @@ from gml.types import ObjectType, Type, deref
 from ._check import SpecProblem
 
 if TYPE_CHECKING:
+    from compiler.flow import ArgDecl, Args, Flow, TypeText
     from compiler.plan import Plan
-    from fdl.flow import ArgDecl, Args, Flow, TypeText
 
 __all__ = ["flow_document", "raw_decl", "raw_shape", "slug"]
 
@@ -113,8 +113,8 @@ def flow_document(flow: Plan | Flow | str | Path, code: str | None) -> dict[str,
         ToolSpecError: a flow file that cannot be read or does not compile.
     """
     import fdl
+    from compiler.flow import Flow
     from compiler.plan import Plan
-    from fdl.flow import Flow
 
     from ._spec import ToolSpecError
 

@@ -32,10 +32,10 @@ from pydantic import (
 )
 
 from compiler.catalog import ToolArg, ToolSignature
+from compiler.diagnostics import Reporter
+from compiler.reader import suggest
 from compiler.tooldir import SPEC_KEYS, db_operations
-from fdl._diagnostics import Reporter
-from fdl._reader import suggest
-from fdl._yaml import YamlText, YMap, YNode, YScalar, load_yaml
+from compiler.yamltree import YamlText, YMap, YNode, YScalar, load_yaml
 from gml import Span
 from gml._source import Source
 from gml.types import ANY, Type
@@ -51,8 +51,8 @@ from ._check import (
 )
 
 if TYPE_CHECKING:
+    from compiler.flow import Flow
     from compiler.plan import Plan
-    from fdl.flow import Flow
 
 __all__ = ["DEFAULT_VERSION", "ToolSpec", "ToolSpecError", "is_version", "parse_spec_text",
            "version_key"]

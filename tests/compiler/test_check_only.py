@@ -121,7 +121,7 @@ def test_check_only_plans_cannot_run() -> None:
         node.with_.evaluate({"order": {"id": 1, "amount": 2}}, gml.EvalContext(
             gml.default_environment().timezone, gml.default_environment().clock,
             gml.Limits()))
-    assert fdl.load(_typed()).executable
+    assert fdl.load_text(_typed()).executable
 
 
 def test_a_compiled_flow_is_freed_without_the_cyclic_collector() -> None:

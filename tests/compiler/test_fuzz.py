@@ -455,7 +455,7 @@ def test_check_text_never_raises_on_random_node_blocks(
 
 # ---------------------------------------------------------------- scalar styles
 
-# GML positions are mapped back into the file through the scalar's style (fdl/_textmap.py):
+# GML positions are mapped back into the file through the scalar's style (compiler/_textmap.py):
 # every style of YAML scalar, with escapes, folding and indentation indicators.
 STYLED = """\
 flow:

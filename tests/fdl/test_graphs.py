@@ -54,7 +54,7 @@ def invoke(*args: str) -> Result:
 
 
 def plan_of(text: str) -> Plan:
-    return fdl.load(textwrap.dedent(text))
+    return fdl.load_text(textwrap.dedent(text))
 
 
 @pytest.fixture(scope="module")

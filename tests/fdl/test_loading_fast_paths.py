@@ -1,7 +1,7 @@
 """The loader's fast paths give what the slow ones give.
 
-`fdl._yaml._CResolver` (the C parser's resolver, which looks up its table once per load)
-must tag every scalar as ruamel.yaml's own resolver does; `fdl._reader._construct` must
+`compiler.yamltree._CResolver` (the C parser's resolver, which looks up its table once per load)
+must tag every scalar as ruamel.yaml's own resolver does; `compiler.reader._construct` must
 build node models exactly as pydantic's `model_construct` does.
 """
 
@@ -17,8 +17,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from benchmarks.compile_bench import make_flow
-from fdl._reader import _MODELS, _construct, _construct_plan
-from fdl._yaml import _CResolver
+from compiler.reader import _MODELS, _construct, _construct_plan
+from compiler.yamltree import _CResolver
 
 TRICKY = ["", "~", "null", "Null", "NULL", "true", "True", "TRUE", "yes", "no", "on", "off",
           "1", "-1", "+1", "007", "0o17", "0x1F", "0b101", "1_000", "1.5", ".5", "1.", "1e3",

@@ -314,7 +314,7 @@ def test_from_flow_file_plan_and_model(tmp_path: Path) -> None:
 def test_from_flow_plan_without_source(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    plan = replace(fdl.load(FLOW), source="")
+    plan = replace(fdl.load_text(FLOW), source="")
     spec = ToolSpec.from_flow(plan, "cv")
     assert list(spec.inputs) == ["customerId", "from", "limit"]
     assert str(spec.out_type) == "{id: string, items: Item[]}"
@@ -461,8 +461,8 @@ _TYPE_PARTS = st.recursive(
 def test_cached_type_texts_resolve_as_the_resolver_does(text: str) -> None:
     """The registry's type cache gives the type and the diagnostics of parsing again."""
     from compiler._types import TypeResolver
-    from fdl._diagnostics import Reporter
-    from fdl.flow import TypeText
+    from compiler.diagnostics import Reporter
+    from compiler.flow import TypeText
     from gml import Span
     from gml._source import Source
     from stdlib.registry._check import _Resolver

@@ -1,6 +1,6 @@
 """The flow model: what a loaded FDL file says, with the position of every part.
 
-The models are pydantic models (their JSON Schema, `flow_json_schema`, is the structure of a
+The models are pydantic models (their JSON Schema, `compiler.schema`, is the structure of a
 flow file for YAML editors); the values that carry positions are small frozen classes:
 
 - `Gml`: the text of a GML field, with a map from offsets in the text to offsets in the file
@@ -9,20 +9,22 @@ flow file for YAML editors); the values that carry positions are small frozen cl
 - `TypeText`: a type expression in `args`;
 - `ToolUri`: an `exec` URI split into type, code and options.
 
-Models are built by `fdl.read_flow` (positions, diagnostics); building them by hand (tests,
-generated flows) works too, with empty positions.
+Models are built by `compiler.reader.read_flow` (positions, diagnostics); building them by
+hand (tests, generated flows) works too, with empty positions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
 
 from gml import Span
+
+from .kinds import NodeKind
 
 __all__ = [
     "ArgDecl",
@@ -47,7 +49,6 @@ __all__ = [
     "WaitSpec",
 ]
 
-NodeKind = Literal["tool", "mapping", "branch", "switch", "delay", "each", "loop"]
 
 NO_SPAN = Span(0, 0)
 
@@ -324,50 +325,3 @@ Loop.model_rebuild()
 Flow.model_rebuild()
 FlowFile.model_rebuild()
 
-
-def flow_json_schema() -> dict[str, Any]:
-    """The JSON Schema of flow files (shipped as docs/fdl.schema.json).
-
-    Generated from the models, then tuned for YAML editors: optional keys are simply
-    optional (no ``null`` alternatives or defaults that completion would insert), every key
-    has a description, and ids, field names, ``each`` and ``case`` carry their constraints.
-    """
-    from .kinds import KEY_DOCS
-
-    schema = FlowFile.model_json_schema(by_alias=True, mode="validation")
-    definitions = schema.get("$defs", {})
-    for definition in [schema, *definitions.values()]:
-        definition.pop("title", None)
-        for key, prop in definition.get("properties", {}).items():
-            _tidy_property(prop)
-            if key in KEY_DOCS:
-                prop["description"] = KEY_DOCS[key]
-    node_ids = {"propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_-]*$"}}
-    field_names = {"propertyNames": {"pattern": "^[A-Za-z0-9_-]+$"}}
-    for name in ("Flow", "Iteration", "Loop"):
-        definitions[name]["properties"]["node"].update(node_ids)
-    args = definitions["Args"]["properties"]
-    args["in"].update(field_names)
-    args["defs"].update(field_names)
-    definitions["Switch"]["properties"]["case"]["minItems"] = 1
-    definitions["Iteration"]["properties"]["each"]["pattern"] = "=>"
-    definitions["Delay"]["properties"]["wait"] = {
-        "anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}],
-        "description": KEY_DOCS["wait"]}
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "FDL flow file", **schema}
-
-
-def _tidy_property(prop: dict[str, Any]) -> None:
-    """Drop ``null`` alternatives, defaults and generated titles of an optional key."""
-    prop.pop("title", None)
-    if prop.get("default") in (None, [], {}):
-        prop.pop("default", None)
-    options = prop.get("anyOf")
-    if isinstance(options, list):
-        kept = [o for o in options if o != {"type": "null"}]
-        if len(kept) == 1:
-            prop.pop("anyOf")
-            prop.update(kept[0])
-        else:
-            prop["anyOf"] = kept

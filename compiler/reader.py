@@ -20,8 +20,7 @@ from gml import Span
 from gml.text import suggest
 from gml.types import ANY, TypeSyntaxError, parse_type
 
-from ._diagnostics import Reporter
-from ._yaml import YamlText, YMap, YNode, YScalar, YSeq
+from .diagnostics import Reporter
 from .flow import (
     ArgDecl,
     Args,
@@ -44,6 +43,7 @@ from .flow import (
     WaitSpec,
 )
 from .kinds import ARGS_KEYS, CASE_KEYS, COMMON_KEYS, FLOW_KEYS, KIND_KEYS, KIND_LABELS, NODE_KEYS
+from .yamltree import YamlText, YMap, YNode, YScalar, YSeq
 
 __all__ = ["MAX_BLOCK_DEPTH", "read_flow", "suggest"]
 

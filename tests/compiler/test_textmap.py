@@ -1,4 +1,4 @@
-"""Offsets of YAML scalar values mapped back to the file text (fdl._textmap)."""
+"""Offsets of YAML scalar values mapped back to the file text (compiler._textmap)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 
-from fdl._textmap import scalar_offsets
+from compiler._textmap import scalar_offsets
 
 END = "END"  # probe: the exclusive end of the value
 Path = tuple[str | int, ...]

@@ -24,8 +24,8 @@ from ruamel.yaml.tag import Tag
 
 from gml import Span
 
-from ._diagnostics import Reporter
 from ._textmap import scalar_offsets
+from .diagnostics import Reporter
 
 __all__ = ["MAX_FILE_SIZE", "YMap", "YNode", "YScalar", "YSeq", "YamlText", "load_yaml"]
 

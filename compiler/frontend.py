@@ -1,6 +1,7 @@
-"""The front door: text → diagnostics and (without errors) a `Plan`.
+"""The front door of the compiler: flow text → diagnostics and (without errors) a `Plan`.
 
-`check_text` never raises; `load` raises `CompileError` with every diagnostic.
+`check_text` never raises; `load_text` raises `CompileError` with every diagnostic. Reading
+files is the caller's business (`fdl.load` reads a path): here the text is handed in.
 """
 
 from __future__ import annotations
@@ -9,22 +10,21 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import TYPE_CHECKING
 
+import gml
 from gml import Span
 from gml._source import Source
 
-from ._diagnostics import CompileError, Diagnostic, Reporter
-from ._reader import read_flow
-from ._yaml import YamlText, YNode, load_yaml
+from ._compile import FlowCompiler
+from .catalog import ToolCatalog
+from .diagnostics import CompileError, Diagnostic, Reporter
 from .flow import Flow
+from .plan import Plan
+from .reader import read_flow
+from .yamltree import YamlText, YNode, load_yaml
 
-if TYPE_CHECKING:
-    import gml
-    from compiler import FlowCompiler, Plan, ToolCatalog
-
-__all__ = ["CheckResult", "Inspection", "check_text", "inspect_text", "load", "parse_text"]
+__all__ = ["CheckResult", "Inspection", "check_text", "gc_paused", "inspect_text", "load_text",
+           "parse_text"]
 
 TOO_DEEP = "the flow is nested too deeply to be checked; flatten it or split it into sub-flows"
 
@@ -50,7 +50,7 @@ class CheckResult:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a flow compiles.
 
     Compiling allocates many long-lived objects (YAML tree, models, closures); each automatic
@@ -113,7 +113,7 @@ def check_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None =
             `Plan.executable` — for tools that only look at it.
         cache: checked GML fields to re-use from earlier checks (`gml.CheckCache`).
     """
-    with _gc_paused():
+    with gc_paused():
         return _check(text, path, catalog, env, codegen, cache).result
 
 
@@ -122,15 +122,12 @@ def inspect_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None
                  cache: gml.CheckCache | None = None) -> Inspection:
     """`check_text`, keeping the YAML tree and the compiler (see `Inspection`); never
     raises. An editor passes ``codegen=False`` and a ``cache`` kept between checks."""
-    with _gc_paused():
+    with gc_paused():
         return _check(text, path, catalog, env, codegen, cache)
 
 
 def _check(text: str, path: str, catalog: ToolCatalog | None, env: gml.Environment | None,
            codegen: bool = True, cache: gml.CheckCache | None = None) -> Inspection:
-    import gml
-    from compiler import FlowCompiler
-
     root, flow, reporter = _parse(text, path)
     plan = None
     compiler = None
@@ -150,19 +147,13 @@ def _check(text: str, path: str, catalog: ToolCatalog | None, env: gml.Environme
                       compiler)
 
 
-def load(source: str | Path, *, catalog: ToolCatalog | None = None,
-         env: gml.Environment | None = None) -> Plan:
-    """Read and compile a flow file (a path, or YAML text containing a newline).
+def load_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None = None,
+              env: gml.Environment | None = None) -> Plan:
+    """Compile a flow's text into a `Plan`; ``path`` is only used in diagnostics.
 
     Raises:
         CompileError: with every diagnostic, when the flow has errors.
-        OSError: the file cannot be read.
     """
-    if isinstance(source, Path) or "\n" not in source:
-        path = str(source)
-        text = Path(source).read_text(encoding="utf-8")
-    else:
-        path, text = "<flow>", source
     result = check_text(text, path, catalog=catalog, env=env)
     if result.plan is None:
         raise CompileError(result.diagnostics, result.source)

@@ -7,10 +7,12 @@ editor's completion.
 from __future__ import annotations
 
 from types import MappingProxyType
+from typing import Literal
 
-from .flow import NodeKind
+__all__ = ["COMMON_KEYS", "FLOW_KEYS", "KIND_KEYS", "KIND_LABELS", "NODE_KEYS", "NodeKind"]
 
-__all__ = ["COMMON_KEYS", "FLOW_KEYS", "KIND_KEYS", "KIND_LABELS", "NODE_KEYS"]
+NodeKind = Literal["tool", "mapping", "branch", "switch", "delay", "each", "loop"]
+"""The seven kinds of node (§4); a node's kind follows from its keys."""
 
 COMMON_KEYS = ("name", "desp")
 """Keys every node accepts."""
