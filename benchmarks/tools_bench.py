@@ -83,7 +83,7 @@ import trio
 import fdl
 from compiler.plan import Plan
 from runtime import Runtime
-from runtime.tools import ToolCall, Tools, chain
+from stdlib.tools import ToolCall, Tools, chain
 from stdlib.tools.api import ApiTools, Service
 from stdlib.tools.db import DbTools, TableSpec
 

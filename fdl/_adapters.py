@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from compiler import ToolCatalog
     from runtime import ToolProvider
     from stdlib.registry import Registry, ToolSpec
-    from stdlib.tools import DbTools, Endpoint, TableSpec
-    from stdlib.tools.api import ApiTools
+    from stdlib.tools.api import ApiTools, Endpoint
+    from stdlib.tools.db import DbTools, TableSpec
 
 __all__ = ["ProjectTools", "Tooling", "database_urls", "load_tooling", "project_tools"]
 
@@ -170,7 +170,7 @@ def database_urls(databases: Any, file: Path | None, base: Path
 
 
 def _endpoints(specs: Iterable[ToolSpec]) -> dict[str, Endpoint]:
-    from stdlib.tools import Endpoint
+    from stdlib.tools.api import Endpoint
 
     endpoints: dict[str, Endpoint] = {}
     for spec in specs:
@@ -185,7 +185,7 @@ def _endpoints(specs: Iterable[ToolSpec]) -> dict[str, Endpoint]:
 
 def _tables(specs: Iterable[ToolSpec], databases: Mapping[str, str]) -> list[TableSpec]:
     from gml.types import ObjectType, deref
-    from stdlib.tools import TableSpec
+    from stdlib.tools.db import TableSpec
 
     tables: list[TableSpec] = []
     for spec in specs:
@@ -211,9 +211,10 @@ def project_tools(data: Mapping[str, Any], file: Path | None, specs: Iterable[To
         click.UsageError: a malformed ``services``/``databases``/``flows`` entry or a
             ToolSpec whose adapter configuration cannot be used.
     """
-    from runtime.tools import chain
-    from stdlib.tools import ApiTools, DbTools, Service
-    from stdlib.tools.flow import FlowTools
+    from runtime.subflows import FlowTools
+    from stdlib.tools import chain
+    from stdlib.tools.api import ApiTools, Service
+    from stdlib.tools.db import DbTools
 
     base = file.parent if file is not None else Path.cwd()
     specs = list(specs)

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from stdlib.flowfiles import find_flow, flow_names
+
 if TYPE_CHECKING:
     from compiler import StaticCatalog, ToolCatalog, ToolSignature
     from compiler.diagnostics import Diagnostic
@@ -53,7 +55,6 @@ class FlowCatalog:
 
     def lookup(self, type: str, code: str) -> ToolSignature | None:
         from compiler import ToolSignature
-        from stdlib.tools.flow import find_flow
 
         if type != "flow":
             return None
@@ -78,7 +79,6 @@ class FlowCatalog:
 
     def codes(self, type: str) -> list[str]:
         """The flows of the folder by name (for "did you mean")."""
-        from stdlib.tools.flow import flow_names
 
         return flow_names(self.flows) if type == "flow" else []
 

@@ -59,6 +59,7 @@ from compiler.diagnostics import Reporter
 from compiler.yamltree import YMap, YNode, YScalar, YSeq
 from gml._source import Source
 from gml.text import suggest
+from stdlib.flowfiles import collect_test_files
 
 if TYPE_CHECKING:
     from compiler import ToolCatalog
@@ -66,9 +67,8 @@ if TYPE_CHECKING:
     from runtime import RunResult
 
 __all__ = ["Case", "CaseOutcome", "Expect", "TestFile", "TestFileError", "check_case",
-           "collect_test_files", "load_test_file", "run_case", "run_test_paths", "to_plain"]
+           "load_test_file", "run_case", "run_test_paths", "to_plain"]
 
-TEST_SUFFIXES = (".test.yaml", ".test.yml")
 FILE_KEYS = ("flow", "source", "mocks", "cases")
 CASE_KEYS = ("name", "input", "mocks", "tenant", "bu", "expect")
 EXPECT_KEYS = ("status", "output", "error", "calls", "before")
@@ -410,27 +410,6 @@ def load_test_file(path: Path) -> TestFile:
     except UnicodeDecodeError:
         raise TestFileError(str(path), 1, 1, "the test file is not UTF-8 text") from None
     return _Reader(path, text).read()
-
-
-def collect_test_files(paths: Sequence[Path]) -> list[Path]:
-    """Files as given; under folders every ``*.test.yaml``/``*.test.yml`` (recursively, not
-    in hidden folders), each once, sorted per folder."""
-    found: list[Path] = []
-    seen: set[Path] = set()
-    for path in paths:
-        if path.is_dir():
-            inside = sorted(
-                p for p in path.rglob("*")
-                if p.name.endswith(TEST_SUFFIXES) and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1]))
-        else:
-            inside = [path]
-        for item in inside:
-            key = item.resolve()
-            if key not in seen:
-                seen.add(key)
-                found.append(item)
-    return found
 
 
 # --- running cases -----------------------------------------------------------------------

@@ -11,7 +11,6 @@ its diagnostics, its result, to stdout and a one-line summary to stderr).
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,15 +22,14 @@ import fdl
 import gml
 from fdl import Diagnostic
 from fdl._config import find_config
-from gml import Span
 from gml._source import Source
+from stdlib.flowfiles import collect_flow_files, read_flow_text
 
 if TYPE_CHECKING:
     from compiler import ToolCatalog
     from compiler.plan import Block, Field, Plan, PlanNode
 
-__all__ = ["collect_flow_files", "describe_plan", "find_tools_config", "main",
-           "read_flow_text", "summary_line"]
+__all__ = ["describe_plan", "find_tools_config", "main", "summary_line"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -101,78 +99,6 @@ def eval_command(expr: str, data_text: str | None, data_file: Path | None, tz: s
 
 NO_CATALOG_NOTE = ("note: no tool catalog found (--tools DIR or tools: in fdl.yaml); tool calls "
                    "were not checked and their results are typed any")
-FLOW_SUFFIXES = (".yaml", ".yml")
-_FLOW_ROOT = re.compile(r"^flow\s*:", re.MULTILINE)
-
-
-def _unreadable(path: str, message: str, text: bytes = b"", offset: int = 0) -> Diagnostic:
-    """A diagnostic for a file that cannot be compiled at all (code E100), placed at
-    ``offset`` (a byte offset into ``text``) when known."""
-    before = text[:offset].decode("utf-8", errors="replace")
-    line = before.count("\n") + 1
-    column = len(before) - (before.rfind("\n") + 1) + 1
-    return Diagnostic(path, "E100", "error", message, Span(len(before), len(before)), line,
-                      column, line, column)
-
-
-def read_flow_text(path: Path) -> tuple[str | None, Diagnostic | None]:
-    """The UTF-8 text of a flow file, or an E100 diagnostic saying why it cannot be read."""
-    shown = str(path)
-    if path.is_dir():
-        return None, _unreadable(shown, "this is a folder, not a flow file")
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        return None, _unreadable(shown, f"the file cannot be read: {error.strerror or error}")
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as error:
-        offset = error.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
-        return None, _unreadable(shown, f"the file is not UTF-8 text (byte 0x{data[offset]:02x}); "
-                                        "save the file as UTF-8", data, offset)
-
-
-def _is_flow_file(path: Path) -> bool:
-    if path.name.endswith((".test.yaml", ".test.yml")):
-        return False
-    try:
-        head = path.read_bytes()[:1_000_000].decode("utf-8", errors="replace")
-    except OSError:
-        return True  # reported when it is read
-    return _FLOW_ROOT.search(head) is not None
-
-
-def collect_flow_files(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
-    """The files to check: files as given, and under each folder every ``*.yaml``/``*.yml``
-    file (not ``*.test.yaml``, not in hidden folders) whose root has a ``flow:`` key.
-    Returns the files (each once, in order) and the folders that held no flow."""
-    found: list[Path] = []
-    empty: list[Path] = []
-    seen: set[Path] = set()
-
-    def add(path: Path) -> None:
-        key = path.resolve()
-        if key not in seen:
-            seen.add(key)
-            found.append(path)
-
-    for path in paths:
-        if not path.is_dir():
-            add(path)
-            continue
-        inside = sorted(
-            p for p in path.rglob("*")
-            if p.suffix in FLOW_SUFFIXES and p.is_file()
-            and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])
-        )
-        flows = [p for p in inside if _is_flow_file(p)]
-        if not flows:
-            empty.append(path)
-        for flow_path in flows:
-            add(flow_path)
-    return found, empty
-
-
 def find_tools_config(start: Path) -> tuple[Path, Path] | None:
     """The tools folder configured for ``start`` (a folder): ``tools:`` in ``fdl.yaml`` or
     ``[tool.fdl] tools`` in ``pyproject.toml``, in ``start`` or the nearest parent that has

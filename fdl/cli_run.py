@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 import gml
+from stdlib.flowfiles import read_flow_text
 
 from ._config import find_config
 
@@ -232,7 +233,6 @@ def _compile(text: str, path: str, catalog: ToolCatalog | None) -> Plan:
 
 
 def _compile_file(file: Path, catalog: ToolCatalog | None) -> Plan:
-    from .cli import read_flow_text
 
     text, problem = read_flow_text(file)
     if problem is not None:
@@ -477,7 +477,6 @@ def _resume_job(run_id: str, store_option: str | None, mock: Path | None,
     record = _resumable(store, run_id, spec)
     assert store is not None
     if file is not None and not as_json:
-        from .cli import read_flow_text
 
         text, _problem = read_flow_text(file)
         if text is not None and text != record.source:

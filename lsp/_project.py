@@ -20,8 +20,8 @@ from compiler import ToolArg, ToolCatalog, ToolSignature
 from compiler.catalog import TYPE_OPTIONS
 from compiler.tooldir import TOOL_SUFFIXES
 from gml.types import ANY
-from stdlib.tools.flow import SUFFIXES as FLOW_SUFFIXES
-from stdlib.tools.flow import find_flow, flow_files, flow_names
+from stdlib.flowfiles import SUFFIXES as FLOW_SUFFIXES
+from stdlib.flowfiles import find_flow, flow_files, flow_names
 
 from ._tools import ProjectTools, ToolSummary, open_registry
 from ._toolspecs import ToolSpecIndex

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from stdlib.tools.flow import is_flow_file
+from stdlib.flowfiles import is_flow_file
 
 from ._symbols import Occurrence, Symbol
 from .analysis import Analysis

@@ -13,6 +13,15 @@ replays it.
 
 from __future__ import annotations
 
+from stdlib.tools import Tool as Tool
+from stdlib.tools import ToolCall as ToolCall
+from stdlib.tools import ToolError as ToolError
+from stdlib.tools import ToolProvider as ToolProvider
+from stdlib.tools import Tools as Tools
+from stdlib.tools import chain as chain
+from stdlib.tools.mocks import MockFileError as MockFileError
+from stdlib.tools.mocks import Mocks as Mocks
+
 from ._runtime import RunResult as RunResult
 from ._runtime import Runtime as Runtime
 from ._runtime import run_sync as run_sync
@@ -20,17 +29,9 @@ from .errors import InputError as InputError
 from .errors import OutputError as OutputError
 from .errors import Problem as Problem
 from .errors import RunFailure as RunFailure
-from .mocks import MockFileError as MockFileError
-from .mocks import Mocks as Mocks
 from .store import RunRecord as RunRecord
 from .store import RunStore as RunStore
 from .store import open_store as open_store
-from .tools import Tool as Tool
-from .tools import ToolCall as ToolCall
-from .tools import ToolError as ToolError
-from .tools import ToolProvider as ToolProvider
-from .tools import Tools as Tools
-from .tools import chain as chain
 
 __all__ = ["InputError", "MockFileError", "Mocks", "OutputError", "Problem", "RunFailure",
            "RunRecord", "RunResult", "RunStore", "Runtime", "Tool", "ToolCall", "ToolError",

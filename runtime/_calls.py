@@ -41,7 +41,7 @@ from typing import Any
 
 import trio
 
-from .tools import Tool, ToolCall, ToolError
+from stdlib.tools import Tool, ToolCall, ToolError
 
 __all__ = ["CallPolicy", "call_tool", "policy_for"]
 

@@ -24,13 +24,13 @@ import gml
 from compiler.plan import Field, Plan, PlanNode
 from compiler.reader import duration_millis
 from gml import GmlError
+from stdlib.tools import ToolCall, ToolError, ToolProvider
 
 from ._calls import CallPolicy, call_tool, policy_for
 from ._core import CLOSE, RUN, TEST, Command, Instance
 from ._journal import Completed, Event, Failed, Opened, Pulled, Skipped, Tested, TimerSet
 from ._scope import Overlay
 from ._stream import StaleStream, Stream, is_stream
-from .tools import ToolCall, ToolError, ToolProvider
 
 __all__ = ["Executor", "Returned"]
 

@@ -20,6 +20,7 @@ import trio
 import gml
 from compiler import load_text
 from gml._context import resolve_timezone
+from stdlib.tools import ToolError, ToolProvider, Tools
 
 from ._clock import RunClock
 from ._convert import convert_inputs, shape_output
@@ -30,14 +31,13 @@ from ._journal import from_record
 from ._owner import cancel_stored, owner
 from .errors import InputError, OutputError, RunFailure
 from .store import RunRecord, RunStatus, RunStore, open_store
-from .tools import ToolError, ToolProvider, Tools
 
 if TYPE_CHECKING:
     from compiler import ToolCatalog
     from compiler.plan import Plan
+    from stdlib.tools.mocks import Mocks
 
     from ._core import Instance
-    from .mocks import Mocks
 
 __all__ = ["RunResult", "Runtime", "run_sync"]
 

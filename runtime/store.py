@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
 from runtime import _codec
-from runtime._sqlite import BUSY_TIMEOUT, SqliteFile, SqliteFormat
+from stdlib.sqlitefile import BUSY_TIMEOUT, SqliteFile, SqliteFormat
 
 __all__ = ["BUSY_TIMEOUT", "DEFAULT_FILENAME", "SCHEMA_VERSION", "MemoryStore", "RunRecord",
            "RunStatus", "RunStore", "SqliteStore", "StoreError", "open_store"]

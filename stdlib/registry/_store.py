@@ -21,7 +21,7 @@ Rules:
   global one of the same (type, code). ``tenant=None`` sees only global tools. No tenant
   ever sees another tenant's tools.
 
-Durability is `runtime._sqlite.SqliteFile`'s, as for the run store: WAL journal,
+Durability is `stdlib.sqlitefile.SqliteFile`'s, as for the run store: WAL journal,
 ``synchronous=NORMAL``, a busy timeout for the write lock, one ``BEGIN IMMEDIATE``
 transaction per operation (a batch of
 `Registry.register_many` is one transaction), a versioned schema (``PRAGMA user_version``),
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runtime._sqlite import BUSY_TIMEOUT, SqliteFile, SqliteFormat
+from stdlib.sqlitefile import BUSY_TIMEOUT, SqliteFile, SqliteFormat
 
 from ._search import WEIGHTS
 

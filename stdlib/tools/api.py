@@ -63,7 +63,7 @@ import httpx
 import trio
 
 from gml.text import suggest
-from runtime.tools import Tool, ToolCall, ToolError
+from stdlib.tools import Tool, ToolCall, ToolError
 
 from ._http import (
     Secrets,

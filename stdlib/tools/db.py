@@ -85,7 +85,6 @@ from gml._context import resolve_timezone
 from gml.types import ANY, NULL, Nullable, Type, deref, nullable, parse_type
 from runtime._convert import convert_value
 from runtime.errors import InputError
-from runtime.tools import ToolCall, ToolError
 from stdlib.cql import (
     CqlError,
     Dialect,
@@ -97,6 +96,7 @@ from stdlib.cql import (
     parse,
     quote_ident,
 )
+from stdlib.tools import ToolCall, ToolError
 
 from ._sqlconn import ConnectFailure, DatabaseUrl, Driver, Lease, Pool, driver_for, parse_url
 from ._sqltypes import (

@@ -11,7 +11,7 @@ import trio
 import trio.testing
 
 from runtime._calls import CallPolicy, call_tool, policy_for
-from runtime.tools import ToolCall, ToolError
+from stdlib.tools import ToolCall, ToolError
 
 SEED = 20240601
 

@@ -39,7 +39,7 @@ from gml.types import (
     nullable,
 )
 from runtime import Runtime
-from runtime.tools import ToolCall, ToolError
+from stdlib.tools import ToolCall, ToolError
 from stdlib.tools._sqlconn import parse_url
 from stdlib.tools._sqltypes import exact
 from stdlib.tools.db import OPERATIONS, DbTools, RecordStream, TableSpec

@@ -37,7 +37,7 @@ from stdlib.registry import (
     load_openapi,
     spec_to_yaml,
 )
-from stdlib.tools import ApiTools, Endpoint, Service
+from stdlib.tools.api import ApiTools, Endpoint, Service
 from tests._http import LocalServer, serving
 
 DATA = Path(__file__).parent / "data" / "openapi"

@@ -54,7 +54,7 @@ import gml
 from gml.text import suggest
 from gml.types import ANY, INT, STRING
 
-from .tools import ERROR_TYPES, Tool, ToolCall, ToolError, ToolProvider
+from . import ERROR_TYPES, Tool, ToolCall, ToolError, ToolProvider
 
 __all__ = ["MockFileError", "Mocks"]
 

@@ -20,51 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runtime.tools import ToolCall, ToolError, ToolProvider
+from stdlib.flowfiles import find_flow
+from stdlib.tools import ToolCall, ToolError, ToolProvider
 
 if TYPE_CHECKING:
     from compiler import Plan, ToolCatalog
 
-__all__ = ["FlowTools", "find_flow", "flow_files", "flow_names", "is_flow_file"]
+__all__ = ["FlowTools"]
 
 _DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("fdl_flow_depth", default=0)
-SUFFIXES = (".yaml", ".yml")
-
-
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     stamp: tuple[int, int]
     plan: Plan
-
-
-def find_flow(flows: Path, code: str) -> Path | None:
-    """The flow file of ``flow://<code>`` in the folder ``flows``: ``<code>.yaml`` (or
-    ``.yml``), or the path ``<code>`` when it has one of those suffixes; None when there is
-    none or the code leaves the folder (absolute, ``..``)."""
-    if not code or code.startswith("/") or ".." in Path(code).parts:
-        return None  # flows live in the flows folder
-    candidate = flows / code
-    options = [candidate] if candidate.suffix in SUFFIXES else [
-        candidate.with_name(candidate.name + suffix) for suffix in SUFFIXES]
-    return next((p for p in options if p.is_file()), None)
-
-
-def is_flow_file(path: Path) -> bool:
-    """Whether a file's name is a flow's (``.yaml``/``.yml``, not a ``*.test.yaml``)."""
-    return path.suffix in SUFFIXES and not path.name.endswith((".test.yaml", ".test.yml"))
-
-
-def flow_files(flows: Path) -> list[Path]:
-    """The flow files under ``flows``, flow test files (``*.test.yaml``) left out, sorted."""
-    if not flows.is_dir():
-        return []
-    return [path for path in sorted(flows.rglob("*")) if is_flow_file(path) and path.is_file()]
-
-
-def flow_names(flows: Path) -> list[str]:
-    """The ``flow://`` names of the flow files under ``flows`` (``sub/x`` for
-    ``sub/x.yaml``), flow test files (``*.test.yaml``) left out, sorted."""
-    return [str(path.relative_to(flows).with_suffix("")) for path in flow_files(flows)]
 
 
 class FlowTools:

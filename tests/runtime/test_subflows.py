@@ -11,7 +11,7 @@ import trio
 
 import fdl
 from runtime import RunResult, Runtime, Tools, chain
-from stdlib.tools.flow import FlowTools
+from runtime.subflows import FlowTools
 
 CHILD = """\
     flow:

@@ -10,8 +10,8 @@ import trio
 import trio.testing
 
 import gml
-from runtime.mocks import MockFileError, Mocks
-from runtime.tools import Tool, ToolCall, ToolError, Tools
+from stdlib.tools import Tool, ToolCall, ToolError, Tools
+from stdlib.tools.mocks import MockFileError, Mocks
 
 
 def make_call(base: str, **args: Any) -> ToolCall:
