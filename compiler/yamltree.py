@@ -27,7 +27,8 @@ from gml import Span
 from ._textmap import scalar_offsets
 from .diagnostics import Reporter
 
-__all__ = ["MAX_FILE_SIZE", "YMap", "YNode", "YScalar", "YSeq", "YamlText", "load_yaml"]
+__all__ = ["MAX_FILE_SIZE", "YMap", "YNode", "YScalar", "YSeq", "YamlText", "load_yaml",
+           "to_plain"]
 
 try:  # the C scanner/parser of ruamel.yaml.clib: ten times faster than the pure one
     import _ruamel_yaml  # type: ignore[import-not-found] # noqa: F401
@@ -414,3 +415,12 @@ def _compose_pure(text: str, reporter: Reporter) -> Any:
     except (YAMLError, ValueError, OverflowError) as error:
         reporter.report("E101", f"YAML syntax: {error}; fix the YAML structure", Span(0, 0))
         return None
+
+
+def to_plain(node: YNode) -> Any:
+    """A positioned YAML node as plain Python values (mappings keep their order)."""
+    if isinstance(node, YScalar):
+        return node.value
+    if isinstance(node, YSeq):
+        return [to_plain(item) for item in node.items]
+    return {str(key.value): to_plain(value) for key, value in node.entries}

@@ -27,6 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from stdlib.catalogs import project_catalog
+from stdlib.config import REGISTRY_FILE, tool_folders
+
 if TYPE_CHECKING:
     from compiler import ToolCatalog
     from runtime import ToolProvider
@@ -72,8 +75,6 @@ def load_tooling(tools_dir: Path | None, state: Path, tenant: str | None) -> Too
     """
     from stdlib.registry import Registry, RegistryError
 
-    from ._catalogs import project_catalog
-    from .cli_tools import REGISTRY_FILE, tool_folders
 
     folders = [tools_dir] if tools_dir is not None else tool_folders()
     for folder in folders:  # a bad configuration fails before anything is written

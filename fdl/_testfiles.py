@@ -56,9 +56,11 @@ import click
 
 import gml
 from compiler.diagnostics import Reporter
-from compiler.yamltree import YMap, YNode, YScalar, YSeq
+from compiler.yamltree import YMap, YNode, YScalar, YSeq, load_yaml, to_plain
 from gml._source import Source
 from gml.text import suggest
+from stdlib.catalogs import project_catalog
+from stdlib.config import project_config
 from stdlib.flowfiles import collect_test_files
 
 if TYPE_CHECKING:
@@ -67,7 +69,7 @@ if TYPE_CHECKING:
     from runtime import RunResult
 
 __all__ = ["Case", "CaseOutcome", "Expect", "TestFile", "TestFileError", "check_case",
-           "load_test_file", "run_case", "run_test_paths", "to_plain"]
+           "load_test_file", "run_case", "run_test_paths"]
 
 FILE_KEYS = ("flow", "source", "mocks", "cases")
 CASE_KEYS = ("name", "input", "mocks", "tenant", "bu", "expect")
@@ -158,25 +160,6 @@ class CaseOutcome:
 # --- YAML → values -----------------------------------------------------------------------
 
 
-def load_tree(text: str, reporter: Reporter) -> YNode | None:
-    """Parse a data document (a test file, an input file) into a positioned tree with the
-    YAML 1.2 core schema; problems go to ``reporter`` (E101 with the position, E201 for a
-    duplicate key). The same loader as flows (`compiler.yamltree.load_yaml`), which reads YAML 1.2
-    such as the spec's own ``calls: {api://crm-service/customer: 1}``."""
-    from compiler.yamltree import load_yaml
-
-    return load_yaml(text, reporter)
-
-
-def to_plain(node: YNode) -> Any:
-    """A positioned YAML node as plain Python values (mappings keep their order)."""
-    if isinstance(node, YScalar):
-        return node.value
-    if isinstance(node, YSeq):
-        return [to_plain(item) for item in node.items]
-    return {str(key.value): to_plain(value) for key, value in node.entries}
-
-
 class _Reader:
     """Validates one test file's tree, raising `TestFileError` with positions."""
 
@@ -214,7 +197,7 @@ class _Reader:
 
     def read(self) -> TestFile:
         reporter = Reporter(self.shown, self.source)
-        root = load_tree(self.text, reporter)
+        root = load_yaml(self.text, reporter)
         errors = [d for d in reporter.diagnostics if d.is_error]
         if errors:
             first = errors[0]
@@ -611,8 +594,6 @@ class _Projects:
         self._catalogs: dict[Path | None, ToolCatalog | None] = {}
 
     def catalog(self, folder: Path) -> ToolCatalog | None:
-        from ._catalogs import project_catalog
-        from .cli_run import project_config
 
         key = project_config(folder).file
         if key not in self._catalogs:
@@ -621,7 +602,6 @@ class _Projects:
 
     @staticmethod
     def timezone(folder: Path) -> str | None:
-        from .cli_run import project_config
 
         return project_config(folder).timezone
 

@@ -21,18 +21,29 @@ import click
 import fdl
 import gml
 from fdl import Diagnostic
-from fdl._config import find_config
 from gml._source import Source
+from stdlib.config import ConfigError
 from stdlib.flowfiles import collect_flow_files, read_flow_text
 
 if TYPE_CHECKING:
     from compiler import ToolCatalog
     from compiler.plan import Block, Field, Plan, PlanNode
 
-__all__ = ["describe_plan", "find_tools_config", "main", "summary_line"]
+__all__ = ["describe_plan", "main", "summary_line"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The ``fdl`` group: a malformed project configuration (`stdlib.config.ConfigError`,
+    raised by library code that knows nothing of click) is a usage error of the command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as error:
+            raise click.UsageError(str(error)) from None
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="fdl-toolchain", prog_name="fdl")
 def main() -> None:
     """FDL toolchain: evaluate GML, check, compile and run flows."""
@@ -99,32 +110,11 @@ def eval_command(expr: str, data_text: str | None, data_file: Path | None, tz: s
 
 NO_CATALOG_NOTE = ("note: no tool catalog found (--tools DIR or tools: in fdl.yaml); tool calls "
                    "were not checked and their results are typed any")
-def find_tools_config(start: Path) -> tuple[Path, Path] | None:
-    """The tools folder configured for ``start`` (a folder): ``tools:`` in ``fdl.yaml`` or
-    ``[tool.fdl] tools`` in ``pyproject.toml``, in ``start`` or the nearest parent that has
-    one, relative to that file. Returns (tools folder, config file), or None.
-
-    Raises:
-        click.UsageError: the configuration file is malformed.
-    """
-    found = find_config(start)
-    if found is None:
-        return None
-    data, config = found
-    tools = data.get("tools")
-    if tools is None:
-        return None  # the project's configuration, without a catalog
-    if not isinstance(tools, str):
-        key = "[tool.fdl] tools" if config.name == "pyproject.toml" else "'tools'"
-        raise click.UsageError(f"{config}: {key} must be a folder name")
-    return config.parent / tools, config
-
-
 def load_catalog(tools_dir: Path | None) -> tuple[ToolCatalog | None, list[Diagnostic]]:
     """The project's tool catalog (`fdl._catalogs.project_catalog`: ``--tools DIR`` or the
     configured tool folders, the registry, the flows folder), with the problems found in
     its ToolSpec files; (None, []) when there is none."""
-    from ._catalogs import project_catalog
+    from stdlib.catalogs import project_catalog
 
     return project_catalog(tools_dir)
 

@@ -29,7 +29,7 @@ import shlex
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -37,9 +37,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 import gml
+from stdlib.config import STORE_FILE, ProjectConfig, project_config
 from stdlib.flowfiles import read_flow_text
-
-from ._config import find_config
 
 if TYPE_CHECKING:
     from compiler import ToolCatalog
@@ -48,78 +47,10 @@ if TYPE_CHECKING:
 
     from ._adapters import ProjectTools, Tooling
 
-__all__ = ["ProjectConfig", "parse_inputs", "project_config", "run_command", "runs_group",
+__all__ = ["parse_inputs", "run_command", "runs_group",
            "test_command", "to_json_text"]
 
 EXIT_INTERRUPTED = 130
-DEFAULT_STATE = ".fdl"
-STORE_FILE = "runs.db"
-
-
-# --- project configuration (interfaces.md §3) --------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectConfig:
-    """The parts of ``fdl.yaml`` / ``[tool.fdl]`` that running flows needs.
-
-    Attributes:
-        file: the configuration file, or None when there is none.
-        state: the state folder (``state:``, relative to the configuration file; default
-            ``.fdl/`` beside it, or ``.fdl/`` in the working folder without configuration).
-        timezone: ``timezone:`` (None: the machine's zone).
-        concurrency: ``concurrency:`` (None: the runtime's default).
-        data: the whole configuration (``services``, ``databases``, ``flows``, ...).
-    """
-
-    file: Path | None
-    state: Path
-    timezone: str | None = None
-    concurrency: int | None = None
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def store_path(self) -> Path:
-        """The default run store, ``<state>/runs.db``."""
-        return self.state / STORE_FILE
-
-
-def project_config(start: Path | None = None) -> ProjectConfig:
-    """The project configuration for ``start`` (default: the working folder).
-
-    Raises:
-        click.UsageError: the file is malformed or a key has the wrong kind of value.
-    """
-    start = (start or Path.cwd()).resolve()
-    found = find_config(start)
-    if found is None:
-        return ProjectConfig(None, Path(DEFAULT_STATE))
-    data, file = found
-    state = data.get("state", DEFAULT_STATE + "/")
-    if not isinstance(state, str) or not state.strip():
-        raise click.UsageError(f"{file}: 'state' must be a folder name")
-    timezone = data.get("timezone")
-    if timezone is not None and not isinstance(timezone, str):
-        raise click.UsageError(f"{file}: 'timezone' must be a zone name such as Asia/Shanghai")
-    concurrency = data.get("concurrency")
-    if concurrency is not None and (isinstance(concurrency, bool)
-                                    or not isinstance(concurrency, int) or concurrency < 1):
-        raise click.UsageError(f"{file}: 'concurrency' must be a whole number of at least 1")
-    return ProjectConfig(file, file.parent / state, timezone, concurrency, data)
-
-
-def _check_timezone(config: ProjectConfig) -> None:
-    if config.timezone is None:
-        return
-    from gml._context import resolve_timezone
-
-    try:
-        resolve_timezone(config.timezone)
-    except Exception:  # pendulum raises its own error types for unknown zones
-        raise click.UsageError(f"{config.file}: unknown timezone {config.timezone!r} "
-                               "(try Asia/Shanghai or UTC)") from None
-
-
 # --- values ------------------------------------------------------------------------------
 
 
@@ -136,9 +67,8 @@ def to_json_text(value: Any, *, pretty: bool = False) -> str:
 def _read_data_file(path: Path, option: str) -> Any:
     """A JSON or YAML (1.2 core schema: dates stay text) document."""
     from compiler.diagnostics import Reporter
+    from compiler.yamltree import load_yaml, to_plain
     from gml._source import Source
-
-    from ._testfiles import load_tree, to_plain
 
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -151,7 +81,7 @@ def _read_data_file(path: Path, option: str) -> Any:
     except json.JSONDecodeError:
         pass
     reporter = Reporter(str(path), Source(text))
-    node = load_tree(text, reporter)
+    node = load_yaml(text, reporter)
     if reporter.diagnostics:
         first = reporter.diagnostics[0]
         raise click.BadParameter(f"{path}:{first.line}:{first.column}: {first.message}",
@@ -470,7 +400,6 @@ def _resume_job(run_id: str, store_option: str | None, mock: Path | None,
                 tools_dir: Path | None, as_json: bool, hint: str,
                 file: Path | None = None) -> _Job:
     config = project_config()
-    _check_timezone(config)
     spec = _store_spec(store_option, config)
     mocks = _load_mocks(mock)
     store = _open_store(spec, create=False)
@@ -542,7 +471,6 @@ def run_command(file: Path, input_text: str | None, input_file: Path | None,
         _execute(_resume_job(resume_id, store_option, mock, tools_dir, as_json, hint, file))
     inputs = parse_inputs(input_text, input_file, sets)
     config = project_config()
-    _check_timezone(config)
     mocks = _load_mocks(mock)
     tooling, tools = _tooling(tools_dir, config, tenant)
     plan = _compile_file(file, tooling.catalog)

@@ -29,42 +29,19 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from ._config import find_config
+from stdlib.config import REGISTRY_FILE, project_config, tool_folders
 
 if TYPE_CHECKING:
     from stdlib.registry import CallStats, Registry, SpecProblem, ToolSpec
 
-__all__ = ["REGISTRY_FILE", "tool_folders", "tools_group"]
+__all__ = ["tools_group"]
 
-REGISTRY_FILE = "registry.db"
 _REGISTRY_HELP = "The registry file (default: <state>/registry.db of the project)."
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
-
-
-def tool_folders(start: Path | None = None) -> list[Path]:
-    """The project's ToolSpec folders: ``tools:`` of the configuration (a folder or a list
-    of folders, relative to the configuration file); without the key, ``tools/`` beside
-    the configuration when it exists; none without a configuration.
-
-    Raises:
-        click.UsageError: the configuration is malformed.
-    """
-    found = find_config((start or Path.cwd()).resolve())
-    if found is None:
-        return []
-    data, file = found
-    tools = data.get("tools")
-    if tools is None:
-        default = file.parent / "tools"
-        return [default] if default.is_dir() else []
-    names = [tools] if isinstance(tools, str) else tools
-    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
-        raise click.UsageError(f"{file}: 'tools' must be a folder name or a list of them")
-    return [file.parent / name for name in names]
 
 
 def _print_problems(problems: Sequence[SpecProblem]) -> None:
@@ -79,8 +56,6 @@ def _registry(option: str | None, *, sync: bool, create: bool = False
     folders and without a registry file, a read-only command gets an empty registry in
     memory instead of creating a file."""
     from stdlib.registry import Registry, RegistryError
-
-    from .cli_run import project_config
 
     folders = tool_folders() if sync else []
     path = Path(option) if option is not None else project_config().state / REGISTRY_FILE

@@ -1,6 +1,6 @@
 """The project a flow file belongs to: its configuration, its tool catalog and its flows.
 
-The server finds tools as `fdl check` does (`fdl._catalogs`): the ToolSpec folders of the
+The server finds tools as `fdl check` does (`stdlib.catalogs`): the ToolSpec folders of the
 configuration (``tools:``, a folder or a list; default ``tools/`` beside it) and the
 project's registry (``<state>/registry.db``), from the folder of each document; they are
 reloaded when a file changes. ``flow://name`` calls are resolved against the ``flows:``
@@ -20,6 +20,8 @@ from compiler import ToolArg, ToolCatalog, ToolSignature
 from compiler.catalog import TYPE_OPTIONS
 from compiler.tooldir import TOOL_SUFFIXES
 from gml.types import ANY
+from stdlib.catalogs import tool_catalog
+from stdlib.config import ConfigError, flows_folder, project_config, tool_folders
 from stdlib.flowfiles import SUFFIXES as FLOW_SUFFIXES
 from stdlib.flowfiles import find_flow, flow_files, flow_names
 
@@ -74,21 +76,17 @@ class Project:
 def _read_project(folder: Path) -> tuple[Project, tuple[Path, ...]]:
     """The project of the documents of ``folder``, and the tool folders its configuration
     names (whether they exist or not)."""
-    from fdl._catalogs import flows_folder
-    from fdl.cli_run import project_config
-    from fdl.cli_tools import REGISTRY_FILE, tool_folders
-
     try:
         config = project_config(folder)
         candidates = tuple(tool_folders(folder))
-    except Exception:  # a malformed configuration: work as if there were none
+    except ConfigError:  # a malformed configuration: work as if there were none
         return Project(folder, (), folder), ()
     folders = tuple(f for f in candidates if f.is_dir())
     if config.file is None:
         return Project(folder, folders, folder), candidates
     base = config.file.parent
     return Project(base, folders, flows_folder(config.data, base) or folder,
-                   config.state / REGISTRY_FILE), candidates
+                   config.registry_path), candidates
 
 
 def _config_marker(folder: Path) -> tuple[object, ...]:
@@ -177,7 +175,6 @@ class Projects:
         return loaded.specs() if loaded is not None else None
 
     def _loaded(self, project: Project) -> _Loaded | None:
-        from fdl._catalogs import tool_catalog
 
         files = [entry for folder in project.tools for entry in _spec_files(folder)]
         if project.registry is not None:

@@ -35,7 +35,7 @@ from compiler.catalog import ToolArg, ToolSignature
 from compiler.diagnostics import Reporter
 from compiler.reader import suggest
 from compiler.tooldir import SPEC_KEYS, db_operations
-from compiler.yamltree import YamlText, YMap, YNode, YScalar, load_yaml
+from compiler.yamltree import YamlText, YMap, YNode, YScalar, load_yaml, to_plain
 from gml import Span
 from gml._source import Source
 from gml.types import ANY, Type
@@ -455,6 +455,4 @@ def parse_spec_text(text: str, path: str = "<spec>"
 
 
 def _plain(node: YNode) -> Any:
-    from fdl._testfiles import to_plain
-
     return to_plain(node)

@@ -314,6 +314,7 @@ def test_the_catalog_comes_from_fdl_yaml_in_a_parent_folder(
 def test_the_catalog_comes_from_pyproject_tool_fdl(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import compiler
+    import stdlib.catalogs
 
     seen: list[Path] = []
 
@@ -321,7 +322,7 @@ def test_the_catalog_comes_from_pyproject_tool_fdl(
         seen.append(folder)
         return compiler.StaticCatalog((), types=("api",)), []
 
-    monkeypatch.setattr(compiler, "load_tool_dir", fake_load_tool_dir, raising=False)
+    monkeypatch.setattr(stdlib.catalogs, "load_tool_dir", fake_load_tool_dir)
     write(tmp_path, "pyproject.toml", '[project]\nname = "x"\n\n[tool.fdl]\ntools = "specs"\n')
     (tmp_path / "specs").mkdir()
     write(tmp_path, "flow.yaml", USES_TOOLS)

@@ -17,21 +17,25 @@ checked and their results are ``any`` (the "no tool catalog found" note).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-import click
+from compiler import (
+    ChainCatalog,
+    Diagnostic,
+    StaticCatalog,
+    ToolCatalog,
+    ToolSignature,
+    load_tool_dir,
+    parse_text,
+)
 
-from stdlib.flowfiles import find_flow, flow_names
+from .config import ConfigError, flows_folder, project_config, tool_folders
+from .flowfiles import find_flow, flow_names
+from .registry import Registry, RegistryError, ToolSpec, ToolSpecError
 
-if TYPE_CHECKING:
-    from compiler import StaticCatalog, ToolCatalog, ToolSignature
-    from compiler.diagnostics import Diagnostic
-    from stdlib.registry import ToolSpec
-
-__all__ = ["FlowCatalog", "flows_folder", "project_catalog", "tool_catalog"]
+__all__ = ["FlowCatalog", "project_catalog", "tool_catalog"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +58,6 @@ class FlowCatalog:
         self._cache: dict[Path, _Read] = {}
 
     def lookup(self, type: str, code: str) -> ToolSignature | None:
-        from compiler import ToolSignature
-
         if type != "flow":
             return None
         if code == "call":  # flow://call?flow-id=<name>: the flow is chosen at run time
@@ -84,12 +86,8 @@ class FlowCatalog:
 
 
 def _flow_signature(path: Path, code: str) -> ToolSignature:
-    import fdl
-    from compiler import ToolSignature
-    from stdlib.registry import ToolSpec, ToolSpecError
-
     try:
-        model, _reporter = fdl.parse_text(path.read_text(encoding="utf-8-sig"), str(path))
+        model, _reporter = parse_text(path.read_text(encoding="utf-8-sig"), str(path))
         if model is not None:
             spec = ToolSpec.from_flow(model, code)
             found = spec.signatures()
@@ -102,30 +100,26 @@ def _flow_signature(path: Path, code: str) -> ToolSignature:
 
 
 def _folders(tools_dir: Path | None, start: Path) -> list[Path]:
-    from .cli_tools import tool_folders
-
     if tools_dir is not None:
         return [tools_dir]
     folders = tool_folders(start)
     for folder in folders:
         if not folder.is_dir():
-            raise click.UsageError(f"the tools folder {folder} (from the project "
-                                   "configuration) does not exist")
+            raise ConfigError(folder, "tools", "the tools folder (from the project "
+                                               "configuration) does not exist")
     return folders
 
 
 def _registry_signatures(path: Path, tenant: str | None) -> list[ToolSignature] | None:
     """The signatures of the registry's tools (default versions), read once (the file is
     closed); None when there is no registry file."""
-    from stdlib.registry import Registry, RegistryError
-
     if not path.is_file():
         return None
     try:
         with Registry(path) as registry:
             specs = registry.list(tenant=tenant)
     except RegistryError as error:
-        raise click.UsageError(f"the tool registry {path} cannot be read: {error}") from None
+        raise ConfigError(path, None, f"the tool registry cannot be read: {error}") from None
     return [s for spec in specs for s in spec.signatures()]
 
 
@@ -137,10 +131,8 @@ def tool_catalog(folders: Sequence[Path], registry: Path | Sequence[ToolSpec] | 
     registry file (read when it exists) or its tools already read.
 
     Raises:
-        click.UsageError: the registry cannot be read.
+        ConfigError: the registry cannot be read.
     """
-    from compiler import StaticCatalog, load_tool_dir
-
     if isinstance(registry, Path):
         registered = _registry_signatures(registry, tenant)
     else:
@@ -159,13 +151,6 @@ def tool_catalog(folders: Sequence[Path], registry: Path | Sequence[ToolSpec] | 
     return StaticCatalog(signatures), problems
 
 
-def flows_folder(data: Mapping[str, Any], base: Path) -> Path | None:
-    """The folder ``flow://`` names resolve in: ``flows:`` of the configuration (default
-    ``flows/``), relative to ``base``; None when the key is not a folder name."""
-    flows = data.get("flows", "flows/")
-    return base / flows if isinstance(flows, str) and flows.strip() else None
-
-
 def project_catalog(tools_dir: Path | None = None, *, start: Path | None = None,
                     tenant: str | None = None, registered: Sequence[ToolSpec] | None = None
                     ) -> tuple[ToolCatalog | None, list[Diagnostic]]:
@@ -175,18 +160,13 @@ def project_catalog(tools_dir: Path | None = None, *, start: Path | None = None,
     read them already (the file is then not read again).
 
     Raises:
-        click.UsageError: a malformed configuration, a configured tools folder that does
+        ConfigError: a malformed configuration, a configured tools folder that does
             not exist, a registry that cannot be read.
     """
-    from compiler import ChainCatalog
-
-    from .cli_run import project_config
-    from .cli_tools import REGISTRY_FILE
-
     start = (start or Path.cwd()).resolve()
     folders = _folders(tools_dir, start)
     config = project_config(start)
-    registry = config.state / REGISTRY_FILE if registered is None else registered
+    registry = config.registry_path if registered is None else registered
     tools, problems = tool_catalog(folders, registry, tenant)
     if tools is None:
         return None, []
