@@ -5,8 +5,8 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
-echo "== fdl eval @examples/gml/orders.gml --data-file examples/gml/orders.json --tz Asia/Shanghai"
-.venv/bin/fdl eval @examples/gml/orders.gml --data-file examples/gml/orders.json --tz Asia/Shanghai
+echo "== fdl eval @examples/gml-programs/orders.gml --data-file examples/gml-programs/orders.json --tz Asia/Shanghai"
+.venv/bin/fdl eval @examples/gml-programs/orders.gml --data-file examples/gml-programs/orders.json --tz Asia/Shanghai
 cd examples
 echo "== (cd examples && fdl check flows)"
 ../.venv/bin/fdl check flows

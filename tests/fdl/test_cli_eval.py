@@ -34,12 +34,12 @@ def test_eval_of_an_object_program() -> None:
 
 def test_eval_reads_data_files_and_program_files() -> None:
     runner = CliRunner()
-    outcome = runner.invoke(main, ["eval", f"@{ROOT / 'examples/gml/orders.gml'}", "--data-file",
-                                   str(ROOT / "examples/gml/orders.json"), "--tz",
-                                   "Asia/Shanghai"])
+    programs = ROOT / "examples" / "gml-programs"
+    outcome = runner.invoke(main, ["eval", f"@{programs / 'orders.gml'}", "--data-file",
+                                   str(programs / "orders.json"), "--tz", "Asia/Shanghai"])
     assert outcome.exit_code == 0, outcome.output
     report = json.loads(outcome.stdout)
-    data = json.loads((ROOT / "examples/gml/orders.json").read_text())
+    data = json.loads((programs / "orders.json").read_text())
     big = [o for o in data["orders"] if o["amount"] > 100 and o["time"] >= "2025-03-01"]
     assert report["count"] == len(big)
     assert report["total"] == sum(o["amount"] for o in big)

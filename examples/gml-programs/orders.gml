@@ -1,4 +1,4 @@
-# Big orders since a date, grouped by channel (run: fdl eval @examples/gml/orders.gml ...).
+# Big orders since a date, grouped by channel (run: fdl eval @examples/gml-programs/orders.gml ...).
 $recent = orders.filter(o => o.time >= DATE(since) && o.amount > 100)
 count = COUNT($recent)
 total = $recent.sum('amount')
