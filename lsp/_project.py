@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler import ToolArg, ToolCatalog, ToolSignature
+from compiler import ToolArg, ToolCatalog, ToolSignature, check_text
 from compiler.catalog import TYPE_OPTIONS
 from compiler.tooldir import TOOL_SUFFIXES
 from gml.types import ANY
@@ -204,10 +204,8 @@ class Projects:
         cached = self._flows.get(path)
         if cached is not None and cached.text == text:
             return cached.signature
-        import fdl
-
         code = catalog.project.flow_code(path) or path.stem
-        result = fdl.check_text(text, str(path), catalog=catalog, codegen=False)
+        result = check_text(text, str(path), catalog=catalog, codegen=False)
         plan = result.plan
         if plan is None:
             signature = ToolSignature("flow", code, {}, ANY, None, open_arguments=True)

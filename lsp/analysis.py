@@ -1,6 +1,6 @@
 """One analysed document: the front end's result on its text, and a position index.
 
-`analyze` runs the same front end as `fdl check` (`fdl.inspect_text`: YAML with positions,
+`analyze` runs the same front end as `fdl check` (`compiler.inspect_text`: YAML with positions,
 the flow model, the compiler) with the project's catalog, in check-only mode (the GML
 fields are type-checked, not compiled to closures: the plan is never run here, see
 `Plan.executable`) and with the server's `gml.CheckCache`, so that the fields an edit did
@@ -18,9 +18,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import fdl
 import gml
-from compiler import FieldSource, Plan
+from compiler import Diagnostic, FieldSource, Inspection, Plan, inspect_text
 from compiler.flow import Flow, Iteration, Loop, Node
 from gml import nodes as n
 from gml._checker import CheckResult
@@ -57,7 +56,7 @@ class Analysis:
     uri: str
     version: int | None
     text: str
-    inspection: fdl.Inspection
+    inspection: Inspection
     lines: LineIndex
     project: Project | None = None
     catalog: ProjectCatalog | None = None
@@ -68,7 +67,7 @@ class Analysis:
     # ------------------------------------------------------------------ front end
 
     @property
-    def diagnostics(self) -> tuple[fdl.Diagnostic, ...]:
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
         return self.inspection.result.diagnostics
 
     @property
@@ -203,7 +202,7 @@ def analyze(uri: str, text: str, version: int | None = None, *, path: Path | Non
     Args:
         cache: GML fields checked by earlier analyses (the server keeps one).
     """
-    inspection = fdl.inspect_text(text, str(path) if path is not None else uri,
+    inspection = inspect_text(text, str(path) if path is not None else uri,
                                   catalog=catalog, codegen=False, cache=cache)
     return Analysis(uri, version, text, inspection, LineIndex(text, encoding), project,
                     catalog, path)

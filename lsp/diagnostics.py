@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-import fdl
+from compiler import Diagnostic
 
 from ._positions import LineIndex
 
@@ -18,7 +18,7 @@ __all__ = ["SOURCE", "to_lsp", "to_lsp_all"]
 SOURCE = "fdl"
 
 
-def to_lsp(diagnostic: fdl.Diagnostic, lines: LineIndex) -> types.Diagnostic:
+def to_lsp(diagnostic: Diagnostic, lines: LineIndex) -> types.Diagnostic:
     """One compiler diagnostic as the protocol's."""
     severity = (types.DiagnosticSeverity.Error if diagnostic.is_error
                 else types.DiagnosticSeverity.Warning)
@@ -29,7 +29,7 @@ def to_lsp(diagnostic: fdl.Diagnostic, lines: LineIndex) -> types.Diagnostic:
                             data=data, tags=tags)
 
 
-def to_lsp_all(diagnostics: tuple[fdl.Diagnostic, ...] | list[fdl.Diagnostic],
+def to_lsp_all(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic],
                lines: LineIndex) -> list[types.Diagnostic]:
     """Every diagnostic of a file, in file order."""
     return [to_lsp(d, lines) for d in diagnostics]

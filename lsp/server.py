@@ -42,6 +42,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 import gml
+from compiler import inspect_text
 
 from .analysis import Analysis, analyze
 from .diagnostics import to_lsp_all
@@ -131,9 +132,7 @@ class FdlLanguageServer(LanguageServer):
         runs, a check included). `gc.freeze` moves them out of its sight; objects made
         later are collected as usual.
         """
-        import fdl
-
-        fdl.inspect_text(_WARM_UP, "warm-up.yaml", codegen=False)
+        inspect_text(_WARM_UP, "warm-up.yaml", codegen=False)
         gc.collect()
         gc.freeze()
 
@@ -386,7 +385,7 @@ class FdlLanguageServer(LanguageServer):
         diagnostics are sent*.
 
         A check allocates tens of thousands of objects with the collector paused
-        (`fdl.inspect_text`); the first collection after it walks all of them (20–40 ms on a
+        (`compiler.inspect_text`); the first collection after it walks all of them (20–40 ms on a
         500-node flow), and a full one everything the server holds. Holding the pause
         until the diagnostics are out (and, after an edit, until the document has been
         quiet for a debounce period: `schedule`) moves those walks into the quiet time

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compiler import CompileError, load_text
 from stdlib.flowfiles import find_flow
 from stdlib.tools import ToolCall, ToolError, ToolProvider
 
@@ -78,16 +79,14 @@ class FlowTools:
 
     def plan(self, path: Path) -> Plan:
         """The compiled flow (cached until the file changes)."""
-        import fdl
-
         info = path.stat()
         stamp = (info.st_mtime_ns, info.st_size)
         cached = self._plans.get(path)
         if cached is not None and cached.stamp == stamp:
             return cached.plan
         try:
-            plan = fdl.load(path, catalog=self.catalog)
-        except fdl.CompileError as error:
+            plan = load_text(path.read_text(encoding="utf-8"), str(path), catalog=self.catalog)
+        except CompileError as error:
             first = error.diagnostics[0] if error.diagnostics else None
             where = f": {first.headline()}" if first is not None else ""
             raise ToolError("F406", f"the flow {path.name} does not compile{where}",

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compiler import check_text, parse_text
 from gml.types import ObjectType, Type, deref
 
 from ._check import SpecProblem
@@ -112,7 +113,6 @@ def flow_document(flow: Plan | Flow | str | Path, code: str | None) -> dict[str,
     Raises:
         ToolSpecError: a flow file that cannot be read or does not compile.
     """
-    import fdl
     from compiler.flow import Flow
     from compiler.plan import Plan
 
@@ -128,7 +128,7 @@ def flow_document(flow: Plan | Flow | str | Path, code: str | None) -> dict[str,
             reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
             raise ToolSpecError([SpecProblem("", f"cannot read the flow: {reason}", "E101",
                                              path=path)]) from None
-        result = fdl.check_text(text, path)
+        result = check_text(text, path)
         if result.errors or result.flow is None:
             raise ToolSpecError([SpecProblem("", d.message, d.code, "error", path, d.line,
                                              d.column) for d in result.errors])
@@ -136,7 +136,7 @@ def flow_document(flow: Plan | Flow | str | Path, code: str | None) -> dict[str,
     elif isinstance(flow, Plan):
         path = flow.path
         if flow.source:
-            model, _reporter = fdl.parse_text(flow.source, flow.path)
+            model, _reporter = parse_text(flow.source, flow.path)
         if model is None:
             raw, descriptions = _plan_args(flow)
             return {"type": "flow", "code": code or _code(path, flow.name),
