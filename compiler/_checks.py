@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from gml import Span
 from gml import nodes as n
-from gml._values import truthy
+from gml.values import truthy
 
 from ._graph import never_run
 from ._names import built_sql, free_names, may_build_sql

@@ -53,10 +53,10 @@ from gml.types import (
 from . import _checks
 from ._graph import BlockGraph, build_graph
 from ._names import assigned_fields
-from ._scope import Scope, Var
-from ._types import TypeResolver, is_required, literal_type
+from .argtypes import TypeResolver, is_required, literal_type
 from .catalog import COMMON_OPTIONS, TYPE_OPTIONS, ToolCatalog, ToolSignature
 from .plan import Block, Edge, Field, InputSpec, Plan, PlanNode, ToolRef
+from .scopes import Scope, Var
 
 __all__ = ["FieldSource", "FlowCompiler"]
 

@@ -11,8 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from gml import Span
-from gml._source import Source
+from gml import Source, Span
 
 __all__ = ["CompileError", "Diagnostic", "Reporter", "Severity"]
 

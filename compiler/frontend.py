@@ -12,8 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import gml
-from gml import Span
-from gml._source import Source
+from gml import Source, Span
 
 from ._compile import FlowCompiler
 from .catalog import ToolCatalog

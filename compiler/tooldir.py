@@ -17,8 +17,7 @@ from compiler.diagnostics import Diagnostic, Reporter
 from compiler.flow import Args, Gml
 from compiler.reader import _Reader
 from compiler.yamltree import YamlText, YMap, YScalar, load_yaml
-from gml import Span
-from gml._source import Source
+from gml import Source, Span
 from gml.types import (
     ANY,
     INT,
@@ -31,7 +30,7 @@ from gml.types import (
     nullable,
 )
 
-from ._types import TypeResolver, is_required
+from .argtypes import TypeResolver, is_required
 from .catalog import StaticCatalog, ToolArg, ToolSignature
 
 __all__ = ["TOOL_SUFFIXES", "db_operations", "default_source", "load_tool_dir", "read_tool_spec",

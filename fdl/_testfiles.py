@@ -57,7 +57,7 @@ import click
 import gml
 from compiler.diagnostics import Reporter
 from compiler.yamltree import YMap, YNode, YScalar, YSeq, load_yaml, to_plain
-from gml._source import Source
+from gml import Source
 from gml.text import suggest
 from stdlib.catalogs import project_catalog
 from stdlib.config import project_config

@@ -21,7 +21,7 @@ import click
 import fdl
 import gml
 from fdl import Diagnostic
-from gml._source import Source
+from gml import Source
 from stdlib.config import ConfigError
 from stdlib.flowfiles import collect_flow_files, read_flow_text
 

@@ -68,7 +68,7 @@ def _read_data_file(path: Path, option: str) -> Any:
     """A JSON or YAML (1.2 core schema: dates stay text) document."""
     from compiler.diagnostics import Reporter
     from compiler.yamltree import load_yaml, to_plain
-    from gml._source import Source
+    from gml import Source
 
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -147,7 +147,7 @@ def _tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | None
 def _compile(text: str, path: str, catalog: ToolCatalog | None) -> Plan:
     """Compile a flow; on errors print every diagnostic on stderr and exit 1."""
     import fdl
-    from gml._source import Source
+    from gml import Source
 
     from .cli import summary_line
 
@@ -650,7 +650,7 @@ def runs_cancel_command(run_id: str, store_option: str | None) -> None:
 
     Exit 0 when a cancel was requested or the run had already ended, 1 for an unknown run.
     """
-    from runtime._owner import cancel_stored
+    from runtime import cancel_stored
 
     store, spec = _store_for_reading(store_option)
     if store is None:

@@ -226,7 +226,7 @@ def _stats_line(stats: CallStats) -> str:
 
 
 def _input_rows(spec: ToolSpec) -> list[dict[str, Any]]:
-    from stdlib.registry._check import BUILTIN_INPUTS
+    from stdlib.registry import BUILTIN_INPUTS
 
     analysis = spec.analysis()
     rows = []
@@ -346,8 +346,7 @@ def register_command(paths: tuple[Path, ...], tenant: str | None, as_json: bool,
 
     All of them or none: when a file has errors, every problem is printed as
     path:line:col: error[CODE]: field: message and nothing is registered (exit 1)."""
-    from stdlib.registry import ToolSpecError, VersionConflictError, parse_spec_text
-    from stdlib.registry._sync import spec_files
+    from stdlib.registry import ToolSpecError, VersionConflictError, parse_spec_text, spec_files
 
     files: list[Path] = []
     for path in paths:
@@ -419,13 +418,8 @@ def import_openapi_command(source: str, service: str, version: str | None,
     What cannot be translated exactly is reported on stderr as SOURCE#/pointer: message;
     those are warnings (exit 0). A document that cannot be read or is not OpenAPI 3.x is
     an error (exit 1)."""
-    from stdlib.registry import (
-        OpenApiError,
-        ToolSpecError,
-        VersionConflictError,
-        import_openapi,
-        load_openapi,
-    )
+    from stdlib.openapi import OpenApiError, import_openapi, load_openapi
+    from stdlib.registry import ToolSpecError, VersionConflictError
 
     if version is not None and not _is_version(version):
         raise click.BadParameter(f"'{version}' is not a semantic version such as 1.2.0",
@@ -493,7 +487,7 @@ def _write_specs(specs: Sequence[ToolSpec], folder: Path, *, force: bool, dry_ru
     """Write one YAML file per spec into ``folder`` (named after the code's operation);
     all or nothing: a file that exists with other content stops everything unless
     ``force``. Returns the files and one status line per file."""
-    from stdlib.registry import spec_to_yaml
+    from stdlib.openapi import spec_to_yaml
 
     plans: list[tuple[Path, str, str]] = []
     conflicts: list[Path] = []

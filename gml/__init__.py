@@ -19,8 +19,11 @@ from typing import Any
 from . import nodes as nodes
 from . import types as types
 from ._checkcache import CheckCache as CheckCache
+from ._checker import CheckResult as CheckResult
 from ._context import Clock as Clock
 from ._context import EvalContext as EvalContext
+from ._context import resolve_timezone as resolve_timezone
+from ._context import system_clock as system_clock
 from ._environment import Environment as Environment
 from ._environment import Program as Program
 from ._environment import TimezoneLike
@@ -33,13 +36,15 @@ from ._errors import GmlRuntimeError as GmlRuntimeError
 from ._errors import GmlSyntaxError as GmlSyntaxError
 from ._limits import Limits as Limits
 from ._printer import to_source as to_source
+from ._source import Source as Source
 from ._source import Span as Span
-from ._values import to_json as to_json
-from ._values import to_text as to_text
 from .types import Type
+from .values import to_json as to_json
+from .values import to_text as to_text
 
 __all__ = [
     "CheckCache",
+    "CheckResult",
     "Clock",
     "Diagnostic",
     "Environment",
@@ -51,6 +56,7 @@ __all__ = [
     "GmlSyntaxError",
     "Limits",
     "Program",
+    "Source",
     "Span",
     "check",
     "compile",
@@ -58,6 +64,8 @@ __all__ = [
     "evaluate",
     "nodes",
     "parse",
+    "resolve_timezone",
+    "system_clock",
     "to_json",
     "to_source",
     "to_text",

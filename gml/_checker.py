@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from . import nodes as n
 from ._errors import Diagnostic, Severity
 from ._source import Source, Span
-from ._values import DATE_PARTS
 from .text import article, suggest
+from .values import DATE_PARTS
 
 if TYPE_CHECKING:
     from .builtins import Builtin
@@ -43,27 +43,12 @@ from .types import (
     join,
     nullable,
     strip_null,
+    type_kind,
 )
 
 __all__ = ["CheckResult", "Checker"]
 
 
-
-
-def type_kind(t: Type) -> str | None:
-    """The method-table kind of a known type (``array``, ``string``, ...), or None."""
-    t = strip_null(t)
-    if isinstance(t, ArrayType):
-        return "array"
-    if t == STRING:
-        return "string"
-    if isinstance(t, ObjectType | MapType):
-        return "object"
-    if t == DATE:
-        return "date"
-    if t in NUMERIC or t == BOOL:
-        return str(t)
-    return None
 
 
 class CheckResult:

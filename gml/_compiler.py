@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pendulum
 
-from . import _values as v
 from . import nodes as n
+from . import values as v
 from ._errors import GmlError, GmlLimitError, GmlRuntimeError
 from ._frame import Frame
 from ._limits import Limits, check_array_size, check_string_size

@@ -202,6 +202,14 @@ class Environment:
         """Like `check`, with the inferred types (raises `GmlSyntaxError` on bad syntax)."""
         return self._check(self.parse(source), Source(source), names)
 
+    def check_ast(self, ast: n.Program, source: str, names: Mapping[str, Type] | None, *,
+                  object_mode: bool = False) -> CheckResult:
+        """Check a program already parsed from ``source`` against typed ``names``, with
+        this environment's functions and methods (what an editor does with the AST it
+        keeps); never raises for problems in the program: they are the diagnostics."""
+        return check_program(ast, Source(source), names, self.functions, self.methods,
+                             object_mode)
+
     def _check(self, ast: n.Program, source: Source,
                names: Mapping[str, Type | str] | None) -> CheckResult:
         typed = None if names is None else {

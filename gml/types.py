@@ -42,6 +42,7 @@ __all__ = [
     "join",
     "parse_type",
     "strip_null",
+    "type_kind",
 ]
 
 
@@ -267,3 +268,19 @@ def parse_type(text: str, named: Callable[[str], Type] | None = None) -> Type:
         if isinstance(cause, TypeSyntaxError):
             raise cause from None
         raise
+
+
+def type_kind(t: Type) -> str | None:
+    """The method-table kind of a known type (``array``, ``string``, ...), or None."""
+    t = strip_null(t)
+    if isinstance(t, ArrayType):
+        return "array"
+    if t == STRING:
+        return "string"
+    if isinstance(t, ObjectType | MapType):
+        return "object"
+    if t == DATE:
+        return "date"
+    if t in NUMERIC or t == BOOL:
+        return str(t)
+    return None

@@ -14,10 +14,8 @@ from collections.abc import Iterator
 
 import gml
 from compiler import FieldSource
-from gml import Span
+from gml import CheckResult, Span
 from gml import nodes as n
-from gml._checker import CheckResult, check_program
-from gml._source import Source
 
 __all__ = [
     "NameUse",
@@ -86,9 +84,8 @@ def parse_field(source: FieldSource) -> n.Program | None:
 def check_field(source: FieldSource, program: n.Program) -> CheckResult:
     """The checker's result for one field in its scope (types of every expression by id)."""
     env = gml.default_environment()
-    return check_program(program, Source(source.gml.text or ""), source.scope, env.functions,
-                         env.methods,
-                         source.object_mode)
+    return env.check_ast(program, source.gml.text or "", source.scope,
+                         object_mode=source.object_mode)
 
 
 def text_offset(source: FieldSource, offset: int) -> int:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from compiler import FieldSource
-from compiler._scope import Var
 from compiler.flow import ArgDecl, Iteration, ToolCall, TypeText
+from compiler.scopes import Var
 from gml import Span
 
 from ._gmlindex import file_span, name_uses

@@ -23,8 +23,7 @@ from lsprotocol import types
 from compiler.diagnostics import Reporter
 from compiler.tooldir import tool_files
 from compiler.yamltree import YMap, YScalar, load_yaml
-from gml import Span
-from gml._source import Source
+from gml import Source, Span
 
 from ._context import exec_at, tool_argument_at
 from ._positions import LineIndex

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 import gml
 from compiler import Diagnostic, FieldSource, Inspection, Plan, inspect_text
 from compiler.flow import Flow, Iteration, Loop, Node
+from gml import CheckResult
 from gml import nodes as n
-from gml._checker import CheckResult
 from gml.types import ANY, Type
 
 from ._gmlindex import check_field, parse_field
@@ -30,7 +30,7 @@ from ._positions import LineIndex
 from ._yamlindex import YamlIndex
 
 if TYPE_CHECKING:
-    from compiler._compile import FlowCompiler
+    from compiler import FlowCompiler
 
     from ._project import Project, ProjectCatalog
     from ._symbols import SymbolIndex

@@ -27,8 +27,6 @@ from compiler.kinds import (
 )
 from compiler.yamltree import YMap
 from gml import nodes as n
-from gml._checker import type_kind
-from gml._values import DATE_PARTS
 from gml.builtins import Builtin
 from gml.types import (
     ANY,
@@ -40,7 +38,9 @@ from gml.types import (
     Type,
     deref,
     strip_null,
+    type_kind,
 )
+from gml.values import DATE_PARTS
 
 from ._context import (
     PLACEHOLDER,

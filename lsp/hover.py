@@ -14,8 +14,7 @@ from compiler.flow import ToolCall
 from compiler.kinds import KEY_DOCS, KIND_LABELS
 from gml import Span
 from gml import nodes as n
-from gml._checker import type_kind
-from gml.types import ANY, ObjectType, Type, deref
+from gml.types import ANY, ObjectType, Type, deref, type_kind
 
 from ._context import ToolArgument, exec_at, tool_argument_at, tool_signature
 from ._gmlindex import chain_at, file_span, leading_name_span, member_name_span, text_offset

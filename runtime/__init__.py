@@ -22,6 +22,7 @@ from stdlib.tools import chain as chain
 from stdlib.tools.mocks import MockFileError as MockFileError
 from stdlib.tools.mocks import Mocks as Mocks
 
+from ._owner import cancel_stored as cancel_stored
 from ._runtime import RunResult as RunResult
 from ._runtime import Runtime as Runtime
 from ._runtime import run_sync as run_sync
@@ -33,6 +34,24 @@ from .store import RunRecord as RunRecord
 from .store import RunStore as RunStore
 from .store import open_store as open_store
 
-__all__ = ["InputError", "MockFileError", "Mocks", "OutputError", "Problem", "RunFailure",
-           "RunRecord", "RunResult", "RunStore", "Runtime", "Tool", "ToolCall", "ToolError",
-           "ToolProvider", "Tools", "chain", "open_store", "run_sync"]
+__all__ = [
+    "InputError",
+    "MockFileError",
+    "Mocks",
+    "OutputError",
+    "Problem",
+    "RunFailure",
+    "RunRecord",
+    "RunResult",
+    "RunStore",
+    "Runtime",
+    "Tool",
+    "ToolCall",
+    "ToolError",
+    "ToolProvider",
+    "Tools",
+    "cancel_stored",
+    "chain",
+    "open_store",
+    "run_sync",
+]

@@ -19,7 +19,7 @@ import trio
 
 import gml
 from compiler import load_text
-from gml._context import resolve_timezone
+from gml import resolve_timezone
 from stdlib.tools import ToolError, ToolProvider, Tools
 
 from ._clock import RunClock

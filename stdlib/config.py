@@ -17,8 +17,7 @@ from typing import Any
 
 from compiler.diagnostics import Reporter
 from compiler.yamltree import load_yaml, to_plain
-from gml._context import resolve_timezone
-from gml._source import Source
+from gml import Source, resolve_timezone
 
 __all__ = ["CONFIG_FILE", "DEFAULT_STATE", "REGISTRY_FILE", "STORE_FILE", "ConfigError",
            "ProjectConfig", "find_config", "flows_folder", "project_config", "tool_folders"]

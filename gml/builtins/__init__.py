@@ -37,4 +37,4 @@ METHODS: Mapping[str, Mapping[str, Builtin]] = {
     "object": OBJECT_METHODS,
     "date": DATE_METHODS,
 }
-"""Method tables by receiver kind (the kind names of `gml._values.kind`)."""
+"""Method tables by receiver kind (the kind names of `gml.values.kind`)."""

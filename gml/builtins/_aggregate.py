@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from gml._errors import GmlRuntimeError
-from gml._values import add, article, compare, divide, is_number, kind
+from gml.values import add, article, compare, divide, is_number, kind
 
 from ._support import apply_each
 

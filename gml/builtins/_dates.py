@@ -6,7 +6,7 @@ Rules every helper here follows:
   ``datetime`` is accepted and converted with ``pendulum.instance``; a naive one is taken to be
   in the evaluation's timezone.
 * Strings stand for datetimes where a date is expected (§8): they must be ISO 8601 (the same
-  rule as comparisons use, `gml._values.parse_iso`); a string without an offset is read in the
+  rule as comparisons use, `gml.values.parse_iso`); a string without an offset is read in the
   evaluation's timezone and a date-only string means the start of that day.
 * Nothing here reads the machine's clock or pendulum's global settings (locale, test "now"):
   whatever needs "now" receives it, and formatting always uses the ``en`` locale.
@@ -41,7 +41,7 @@ import pendulum
 from pendulum.formatting import Formatter
 
 from gml._errors import GmlRuntimeError
-from gml._values import article, kind, parse_iso
+from gml.values import article, kind, parse_iso
 
 __all__ = [
     "CALENDAR_UNITS",

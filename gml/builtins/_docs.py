@@ -73,7 +73,7 @@ def render_reference(functions: Mapping[str, Builtin],
 
 
 def _example_data() -> str:
-    from gml._values import to_json
+    from gml.values import to_json
 
     from ._examples import EXAMPLE_DATA
 

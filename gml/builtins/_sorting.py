@@ -30,7 +30,7 @@ from functools import cmp_to_key
 from typing import Any
 
 from gml._errors import GmlRuntimeError
-from gml._values import article, is_number, kind, sort_key_compare
+from gml.values import article, is_number, kind, sort_key_compare
 
 from ._support import arity, field_path
 

@@ -10,7 +10,7 @@ from typing import Any
 from gml._errors import GmlRuntimeError
 from gml._limits import check_array_size as check_array_size
 from gml._limits import check_string_size as check_string_size
-from gml._values import article, is_number, kind, member
+from gml.values import article, is_number, kind, member
 
 __all__ = [
     "apply_each",

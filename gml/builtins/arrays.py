@@ -34,7 +34,6 @@ from typing import Any
 
 from gml._context import EvalContext
 from gml._errors import GmlRuntimeError
-from gml._values import article, equal, kind, to_text
 from gml.types import (
     ANY,
     BOOL,
@@ -53,6 +52,7 @@ from gml.types import (
     nullable,
     strip_null,
 )
+from gml.values import article, equal, kind, to_text
 
 from ._aggregate import average, maximum, median, minimum, total
 from ._sorting import sort_items

@@ -2,7 +2,7 @@
 
 ``d.offset('-7d')``, ``d.format('YYYY-MM-DD')``, ``d.startOf('month')``, ``d.endOf('week')``,
 ``d.diff(other, 'd')``, ``d.toIso()``, ``d.epochMillis()``. Components (``d.year``,
-``d.weekday``) are not methods: navigation reads them (`gml._values.member`).
+``d.weekday``) are not methods: navigation reads them (`gml.values.member`).
 
 Rules:
 
@@ -26,8 +26,8 @@ from typing import Any
 import pendulum
 
 from gml._context import EvalContext
-from gml._values import date_text
 from gml.types import DATE, INT, LONG, STRING
+from gml.values import date_text
 
 from . import _dates
 from ._support import need_string

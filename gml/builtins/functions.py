@@ -46,7 +46,6 @@ import pendulum
 from gml._context import EvalContext
 from gml._errors import GmlLimitError, GmlRuntimeError
 from gml._limits import Limits
-from gml._values import article, is_number, kind, to_json, to_text, truthy
 from gml.types import (
     ANY,
     BOOL,
@@ -67,6 +66,7 @@ from gml.types import (
     nullable,
     strip_null,
 )
+from gml.values import article, is_number, kind, to_json, to_text, truthy
 
 from . import _dates
 from ._aggregate import average, collect, maximum, median, minimum, total

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from gml._errors import GmlRuntimeError
-from gml._values import article, kind
 from gml.types import (
     ANY,
     BOOL,
@@ -31,6 +30,7 @@ from gml.types import (
     join,
     strip_null,
 )
+from gml.values import article, kind
 
 from ._table import Builtin, Param, table
 

@@ -30,8 +30,8 @@ import pendulum
 
 from gml._context import EvalContext
 from gml._errors import GmlRuntimeError
-from gml._values import article, kind
 from gml.types import BOOL, DATE, INT, STRING, ArrayType, Nullable
+from gml.values import article, kind
 
 from ._dates import parse_date
 from ._support import check_array_size, check_string_size, need_int, need_string

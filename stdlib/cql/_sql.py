@@ -37,7 +37,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, NoReturn
 
 import gml
-from gml._context import resolve_timezone, system_clock
+from gml import resolve_timezone, system_clock
 from gml.builtins import _dates
 from gml.text import suggest
 from gml.types import BOOL, DATE, DECIMAL, DOUBLE, INT, LONG, STRING, Type, strip_null

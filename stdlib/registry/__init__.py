@@ -6,15 +6,15 @@
     >>> registry.register(ToolSpec.load("extra/crm_customer.yaml"))  # doctest: +SKIP
     >>> [hit.spec.uri for hit in registry.search("customer")]        # doctest: +SKIP
     >>> fdl.check_text(text, catalog=RegistryCatalog(registry))      # doctest: +SKIP
-    >>> found = import_openapi(load_openapi("shop.yaml"), service="shop")  # doctest: +SKIP
-    >>> registry.register_many(found.tools)                          # doctest: +SKIP
+    >>> registry.register_many(found.tools)     # from stdlib.openapi  # doctest: +SKIP
     >>> registry.record_calls(result.events)                         # doctest: +SKIP
 
 Modules: `_spec` (the ToolSpec model and reading files), `_check` (args through FDL's reader,
 adapter configuration, field paths), `_flows` (a flow as a tool), `_store` (the SQLite
 database), `_core` (`Registry`), `_search` (the FTS5 index and safe queries), `_sync` (tools
 folders), `_catalog` (the compiler's catalog), `_export` (JSON Schema, OpenAI, MCP),
-`_openapi` (OpenAPI documents as tools), `_stats` (call statistics from run events).
+`_stats` (call statistics from run events). OpenAPI documents become ToolSpecs in
+`stdlib.openapi`.
 
 Not to be confused with `gml.builtins._table`, the table of GML's built-in functions.
 """
@@ -22,6 +22,7 @@ Not to be confused with `gml.builtins._table`, the table of GML's built-in funct
 from __future__ import annotations
 
 from ._catalog import RegistryCatalog as RegistryCatalog
+from ._check import BUILTIN_INPUTS as BUILTIN_INPUTS
 from ._check import SpecProblem as SpecProblem
 from ._core import Registration as Registration
 from ._core import Registry as Registry
@@ -35,12 +36,6 @@ from ._export import to_jsonschema as to_jsonschema
 from ._export import to_mcp as to_mcp
 from ._export import to_openai as to_openai
 from ._export import type_schema as type_schema
-from ._openapi import OpenApiError as OpenApiError
-from ._openapi import OpenApiImport as OpenApiImport
-from ._openapi import OpenApiProblem as OpenApiProblem
-from ._openapi import import_openapi as import_openapi
-from ._openapi import load_openapi as load_openapi
-from ._openapi import spec_to_yaml as spec_to_yaml
 from ._spec import DEFAULT_VERSION as DEFAULT_VERSION
 from ._spec import ToolSpec as ToolSpec
 from ._spec import ToolSpecError as ToolSpecError
@@ -51,14 +46,13 @@ from ._stats import CallStats as CallStats
 from ._store import RegistryError as RegistryError
 from ._store import VersionConflictError as VersionConflictError
 from ._sync import SyncReport as SyncReport
+from ._sync import spec_files as spec_files
 
 __all__ = [
+    "BUILTIN_INPUTS",
     "DEFAULT_VERSION",
     "CallStats",
     "ExportedTool",
-    "OpenApiError",
-    "OpenApiImport",
-    "OpenApiProblem",
     "Registration",
     "Registry",
     "RegistryCatalog",
@@ -72,11 +66,9 @@ __all__ = [
     "VersionInfo",
     "export_tools",
     "function_name",
-    "import_openapi",
     "is_version",
-    "load_openapi",
     "parse_spec_text",
-    "spec_to_yaml",
+    "spec_files",
     "split_uri",
     "to_jsonschema",
     "to_mcp",

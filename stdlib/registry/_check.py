@@ -2,7 +2,7 @@
 ``config`` per tool type, and field paths for every problem (spec/tools.md §2, §3).
 
 ``args`` is read by the same code that reads a flow's ``args`` (`compiler.reader`, then
-`compiler._types.TypeResolver`), so a tool and a flow accept exactly the same syntax and the
+`compiler.argtypes.TypeResolver`), so a tool and a flow accept exactly the same syntax and the
 same types. That code reads a positioned YAML tree. A spec loaded from a file passes the
 file's tree (problems get lines and columns); a spec built in Python (or read back from the
 registry) passes a tree *built* from its plain ``args`` mapping by `build_tree`, which writes a
@@ -27,16 +27,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, cast
 
-from compiler._compile import compatible
-from compiler._types import TypeResolver, is_required, literal_type
+from compiler import compatible
+from compiler.argtypes import TypeResolver, is_required, literal_type
 from compiler.catalog import ToolArg
 from compiler.diagnostics import Diagnostic, Reporter
 from compiler.flow import ArgDecl, Args, Gml, TypeText
 from compiler.reader import _FIELD_NAME, _Reader, is_type_syntax
 from compiler.tooldir import default_source
 from compiler.yamltree import YamlText, YMap, YNode, YScalar, YSeq
-from gml import GmlError, Span
-from gml._source import Source
+from gml import GmlError, Source, Span
 from gml.types import (
     ANY,
     STRING,

@@ -47,7 +47,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compiler._types import is_required
+from compiler.argtypes import is_required
 from compiler.catalog import ToolSignature
 from compiler.flow import Gml
 from gml.types import ArrayType as ArrayT

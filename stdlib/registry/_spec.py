@@ -36,8 +36,7 @@ from compiler.diagnostics import Reporter
 from compiler.reader import suggest
 from compiler.tooldir import SPEC_KEYS, db_operations
 from compiler.yamltree import YamlText, YMap, YNode, YScalar, load_yaml, to_plain
-from gml import Span
-from gml._source import Source
+from gml import Source, Span
 from gml.types import ANY, Type
 
 from ._check import (

@@ -41,7 +41,6 @@ from uuid import UUID
 import pendulum
 
 import gml
-from gml._values import parse_iso
 from gml.types import (
     ANY,
     BOOL,
@@ -55,6 +54,7 @@ from gml.types import (
     Type,
     strip_null,
 )
+from gml.values import parse_iso
 from stdlib.cql import Dialect, adapt_value
 
 __all__ = ["KIND_TYPES", "column_type", "exact", "from_db", "json_text", "kind_from_column",

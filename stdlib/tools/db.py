@@ -81,7 +81,7 @@ from typing import Any, TypeVar, cast
 
 import trio
 
-from gml._context import resolve_timezone
+from gml import resolve_timezone
 from gml.types import ANY, NULL, Nullable, Type, deref, nullable, parse_type
 from runtime._convert import convert_value
 from runtime.errors import InputError

@@ -1,4 +1,4 @@
-"""Importing OpenAPI 3.0/3.1 documents as ``api`` ToolSpecs (stdlib/registry/_openapi.py).
+"""Importing OpenAPI 3.0/3.1 documents as ``api`` ToolSpecs (stdlib/openapi/).
 
 Two documents under ``data/openapi/``: a 3.0 shop (path, query, header and cookie parameters,
 ``$ref``'d request bodies, parameters and responses, enums, arrays of ``$ref``'d objects,
@@ -26,17 +26,15 @@ from syrupy.assertion import SnapshotAssertion
 
 import fdl
 from runtime import Runtime, ToolCall
-from stdlib.registry import (
+from stdlib.openapi import (
     OpenApiError,
     OpenApiImport,
     OpenApiProblem,
-    Registry,
-    RegistryCatalog,
-    ToolSpec,
     import_openapi,
     load_openapi,
     spec_to_yaml,
 )
+from stdlib.registry import Registry, RegistryCatalog, ToolSpec
 from stdlib.tools.api import ApiTools, Endpoint, Service
 from tests._http import LocalServer, serving
 

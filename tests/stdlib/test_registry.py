@@ -460,7 +460,7 @@ _TYPE_PARTS = st.recursive(
 @given(_TYPE_PARTS)
 def test_cached_type_texts_resolve_as_the_resolver_does(text: str) -> None:
     """The registry's type cache gives the type and the diagnostics of parsing again."""
-    from compiler._types import TypeResolver
+    from compiler.argtypes import TypeResolver
     from compiler.diagnostics import Reporter
     from compiler.flow import TypeText
     from gml import Span

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from gml._context import EvalContext
 from gml._errors import GmlRuntimeError
 from gml._limits import Limits
-from gml._values import to_json
 from gml.builtins.arrays import ARRAY_METHODS
 from gml.types import ANY, DOUBLE, INT, STRING, ArrayType, MapType, Nullable, ObjectType
+from gml.values import to_json
 
 CTX = EvalContext(pendulum.timezone("Asia/Shanghai"), lambda: pendulum.now(), Limits())
 SMALL = EvalContext(pendulum.timezone("Asia/Shanghai"), lambda: pendulum.now(),

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._check import BUILTIN_INPUTS
+from stdlib.registry import BUILTIN_INPUTS
+
 from ._arguments import Arg, arg_type
 from ._bodies import body_property_names
 from ._names import FIELD_NAME, PLACEHOLDER, at, identifier, join, one_line, pascal, unique

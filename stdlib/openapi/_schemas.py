@@ -6,7 +6,7 @@ component's def (translated on first use), any other local ``$ref`` is followed 
 alternative (or several of one simple type) is translated, more are ``any``; ``allOf`` of
 objects is merged into one object type; an object with properties becomes a def (a
 component keeps its name, an inline object gets one from where it is); everything else is
-a primitive (`stdlib.registry._openapi._primitives`).
+a primitive (`stdlib.openapi._primitives`).
 
 Recursion through ``components/schemas`` is kept (FDL types may be recursive): a component
 is entered in the table before its fields are translated, and component objects wait in a

@@ -10,7 +10,7 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-from .._spec import ToolSpec
+from stdlib.registry import ToolSpec
 
 __all__ = ["spec_to_yaml"]
 

@@ -3,7 +3,7 @@
 The code is ``<service>/<operationId>`` (characters other than letters, digits, ``_ . -``
 become ``-``), or a slug of method and path without an operationId; a second operation
 with the same code gets ``-2``, ``-3``, ... The arguments come from the parameters
-(`stdlib.registry._openapi._parameters`) and the request body (``_bodies``), the result
+(`stdlib.openapi._parameters`) and the request body (``_bodies``), the result
 from the success response (``_responses``), the defs from what those use. ``config`` is
 exactly what `stdlib.tools.Endpoint.from_config` reads (``method``, ``path``, ``query``,
 ``body``, ``headers``), so the imported tool can be called by the ``api://`` adapter.
@@ -20,7 +20,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .._spec import ToolSpec
+from stdlib.registry import ToolSpec
+
 from ._bodies import request_body
 from ._names import CODE_BAD, WORDS, at, one_line, pascal
 from ._parameters import arguments

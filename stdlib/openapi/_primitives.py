@@ -7,7 +7,7 @@ properties → ``map<T>``; no type → ``any``. ``enum`` and ``const`` keep the 
 become notes (``one of: new, paid``); so do formats FDL has no type for (``format: uuid``).
 
 Item and value schemas are translated by the caller's ``translate`` (the schema
-translation of `stdlib.registry._openapi._schemas`), so this module needs no state.
+translation of `stdlib.openapi._schemas`), so this module needs no state.
 """
 
 from __future__ import annotations

@@ -63,7 +63,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._spec import DEFAULT_VERSION, ToolSpec, is_version
+from stdlib.registry import DEFAULT_VERSION, ToolSpec, is_version
+
 from ._document import Document, check_document, report_document
 from ._load import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from ._load import OpenApiError as OpenApiError

@@ -4,7 +4,7 @@ configuration provide that the document cannot.
 `Document` is the state every part of the translation shares: the raw document, its
 ``components``, and the `Problems` found so far. References of non-schema objects
 (parameters, request bodies, responses, path items) are followed by `Document.deref`;
-schema references have their own rules (`stdlib.registry._openapi._schemas`).
+schema references have their own rules (`stdlib.openapi._schemas`).
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .._check import BUILTIN_INPUTS
+from stdlib.registry import BUILTIN_INPUTS
+
 from ._primitives import Report
 from ._shapes import ANY, Typed
 
