@@ -8,9 +8,9 @@ GML field (spec/fdl.md §3–§6), and diagnostics. No I/O beyond the text hande
 
 from __future__ import annotations
 
-from ._compile import FieldSource as FieldSource
 from ._compile import FlowCompiler as FlowCompiler
 from ._compile import compatible as compatible
+from ._facts import FieldSource as FieldSource
 from .catalog import ChainCatalog as ChainCatalog
 from .catalog import StaticCatalog as StaticCatalog
 from .catalog import ToolArg as ToolArg

@@ -15,23 +15,25 @@ from gml import Span
 from gml import nodes as n
 from gml.values import truthy
 
+from ._facts import CompileFacts, NodeInfo
 from ._graph import never_run
 from ._names import built_sql, free_names, may_build_sql
+from .diagnostics import Reporter
 
 if TYPE_CHECKING:
     from compiler.flow import Gml
 
-    from ._compile import FlowCompiler, NodeInfo
     from .plan import Field
 
 __all__ = ["run_all"]
 
 
-def run_all(compiler: FlowCompiler) -> None:
-    reads(compiler)
-    writes(compiler)
-    sql(compiler)
-    dead(compiler)
+def run_all(facts: CompileFacts, reporter: Reporter) -> None:
+    """Every flow-wide check, reporting to ``reporter``."""
+    reads(facts, reporter)
+    writes(facts, reporter)
+    sql(facts, reporter)
+    dead(facts, reporter)
 
 
 def _anchor(info: NodeInfo, block: str | None) -> str | None:
@@ -42,10 +44,10 @@ def _anchor(info: NodeInfo, block: str | None) -> str | None:
     return None
 
 
-def reads(compiler: FlowCompiler) -> None:
+def reads(facts: CompileFacts, reporter: Reporter) -> None:
     """W210: a field reads a node output that is not guaranteed to be complete."""
-    cache = compiler.cache
-    for compiled in compiler.state.compiled:
+    cache = facts.cache
+    for compiled in facts.state.compiled:
         if compiled.ast is None:
             continue
         names = (free_names(compiled.ast) if cache is None
@@ -54,52 +56,52 @@ def reads(compiler: FlowCompiler) -> None:
             var = compiled.scope.resolve(name.name)
             if var is None or var.kind != "node":
                 continue
-            target = compiler.info.get(name.name)
+            target = facts.info.get(name.name)
             if target is None:
                 continue
             if compiled.reader is None:
-                compiler.reporter.report(
+                reporter.report(
                     "W210", f"'{name.name}' is read before any node runs (in the flow's "
                     "vars), so it is always null here",
                     compiled.gml.file_span(name.span.start, name.span.end), "warning")
                 continue
-            reader = compiler.info[compiled.reader]
+            reader = facts.info[compiled.reader]
             anchor = _anchor(reader, target.block)
             if anchor is None or anchor == name.name:
                 continue
-            graph = compiler.state.graphs.get(target.block)
+            graph = facts.state.graphs.get(target.block)
             if graph is None or graph.before(name.name, anchor):
                 continue
             where = f"'{anchor}'" if anchor == compiled.reader else (
                 f"'{anchor}' (which contains '{compiled.reader}')")
-            compiler.reporter.report(
+            reporter.report(
                 "W210", f"'{name.name}' may not have completed when {where} runs: no next "
                 f"path leads from '{name.name}' to '{anchor}'; add one (e.g. next: {anchor}) "
                 "or the value may still be null",
                 compiled.gml.file_span(name.span.start, name.span.end), "warning")
 
 
-def _concurrent(compiler: FlowCompiler, a: str, b: str) -> bool:
-    chain_a, chain_b = compiler.info[a].chain, compiler.info[b].chain
+def _concurrent(facts: CompileFacts, a: str, b: str) -> bool:
+    chain_a, chain_b = facts.info[a].chain, facts.info[b].chain
     for (block_a, node_a), (block_b, node_b) in zip(chain_a, chain_b, strict=False):
         if node_a != node_b:
-            graph = compiler.state.graphs.get(block_a)
+            graph = facts.state.graphs.get(block_a)
             return block_a == block_b and graph is not None and graph.concurrent(node_a,
                                                                                  node_b)
     return False
 
 
-def writes(compiler: FlowCompiler) -> None:
+def writes(facts: CompileFacts, reporter: Reporter) -> None:
     """W211: two nodes that may run at the same time `sets` the same variable."""
     by_var: dict[int, list[tuple[str, Gml, Span]]] = {}
-    for writer, var, text, target in compiler.state.writes:
+    for writer, var, text, target in facts.state.writes:
         by_var.setdefault(id(var), []).append((writer, text, target))
-    names = {id(var): var.name for _, var, _, _ in compiler.state.writes}
+    names = {id(var): var.name for _, var, _, _ in facts.state.writes}
     for key, writers in by_var.items():
         for i, (second, text, target) in enumerate(writers):
             for first, _, _ in writers[:i]:
-                if first != second and _concurrent(compiler, first, second):
-                    compiler.reporter.report(
+                if first != second and _concurrent(facts, first, second):
+                    reporter.report(
                         "W211", f"'{names[key]}' is also set by '{first}', which may run at "
                         f"the same time as '{second}'; the last writer wins at random. Order "
                         "them with next, or merge the updates",
@@ -107,16 +109,16 @@ def writes(compiler: FlowCompiler) -> None:
                     break
 
 
-def sql(compiler: FlowCompiler) -> None:
+def sql(facts: CompileFacts, reporter: Reporter) -> None:
     """W212: string interpolation that builds CQL or SQL text."""
-    for compiled in compiler.state.compiled:
+    for compiled in facts.state.compiled:
         if compiled.ast is None:
             continue
         database = compiled.tool_type == "db" and compiled.key.endswith(".args")
         if not may_build_sql(compiled.gml.text or "", database):
             continue
         for expr in built_sql(compiled.ast, database):
-            compiler.reporter.report(
+            reporter.report(
                 "W212", "this CQL/SQL text is built by string interpolation; pass the values "
                 "as :name parameters instead (tools.md), so that no input can change the "
                 "query", compiled.gml.file_span(expr.span.start, expr.span.end), "warning")
@@ -136,13 +138,13 @@ def _constant(field: Field | None) -> tuple[bool, bool]:
     return False, False
 
 
-def dead(compiler: FlowCompiler) -> None:
+def dead(facts: CompileFacts, reporter: Reporter) -> None:
     """E205 (warning): nodes that no path can reach, given constant conditions."""
-    for graph in compiler.state.graphs.values():
+    for graph in facts.state.graphs.values():
         never: set[tuple[str, str, str]] = set()
         for node_id in graph.ids:
-            node = compiler.info[node_id].node
-            fields = compiler.state.fields
+            node = facts.info[node_id].node
+            fields = facts.state.fields
             if node.kind == "branch":
                 constant, value = _constant(fields.get((node_id, "when")))
                 if constant:
@@ -163,6 +165,6 @@ def dead(compiler: FlowCompiler) -> None:
                     elif constant and value:
                         decided = label
         for node_id in never_run(graph, never):
-            compiler.reporter.report(
+            reporter.report(
                 "E205", f"node '{node_id}' can never run: every path to it passes a branch "
-                "whose condition is constant", compiler.info[node_id].node.id_span, "warning")
+                "whose condition is constant", facts.info[node_id].node.id_span, "warning")

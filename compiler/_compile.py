@@ -13,7 +13,6 @@ Every problem is reported with its exact range; a plan is returned only without 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -34,7 +33,6 @@ from compiler.flow import (
 )
 from compiler.reader import suggest
 from gml import Span
-from gml import nodes as n
 from gml.types import (
     ANY,
     DATE,
@@ -51,7 +49,8 @@ from gml.types import (
 )
 
 from . import _checks
-from ._graph import BlockGraph, build_graph
+from ._facts import Compiled, CompileFacts, CompileState, FieldSource, NodeInfo
+from ._graph import build_graph
 from ._names import assigned_fields
 from .argtypes import TypeResolver, is_required, literal_type
 from .catalog import COMMON_OPTIONS, TYPE_OPTIONS, ToolCatalog, ToolSignature
@@ -66,65 +65,6 @@ ERROR_TYPE = ObjectType({"error": ObjectType({"code": STRING, "message": STRING,
                                               "node": STRING, "type": STRING},
                                              closed=False)}, closed=False)
 INT_OPTIONS = ("timeout", "max-attempts", "backoff")
-
-
-@dataclass(slots=True, eq=False)
-class NodeInfo:
-    """Where a node lives: its block (the enclosing each/loop id, None at the top), the
-    chain of (block, id) from the top level down to it, and its static path."""
-
-    node: Node
-    block: str | None
-    chain: tuple[tuple[str | None, str], ...]
-    path: str
-
-
-@dataclass(slots=True, eq=False)
-class Compiled:
-    """A compiled field with what the flow-wide checks need."""
-
-    field: Field
-    gml: Gml
-    reader: str | None
-    scope: Scope
-    ast: n.Program | None
-    key: str
-    tool_type: str | None = None
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class FieldSource:
-    """A GML text field as the compiler saw it, kept for editors (hover, completion).
-
-    Attributes:
-        key: the field's key (``customer.with``, ``in.from``, ``proc.vars``, ``vars``).
-        gml: the field's text and its map into the file.
-        scope: the variables the field was checked against.
-        object_mode: whether the field was read as an object-mode program.
-        reader: the node whose field it is (None for the flow's vars and input defaults).
-    """
-
-    key: str
-    gml: Gml
-    scope: Scope
-    object_mode: bool
-    reader: str | None
-
-
-@dataclass(slots=True)
-class _State:
-    fields: dict[tuple[str, str], Field | None] = field(default_factory=dict)
-    compiled: list[Compiled] = field(default_factory=list)
-    asts: dict[str, n.Program] = field(default_factory=dict)
-    """The AST of every field that parsed, by key, also when it has errors."""
-    vars_fields: dict[str, Field | None] = field(default_factory=dict)
-    graphs: dict[str | None, BlockGraph] = field(default_factory=dict)
-    writes: list[tuple[str, Var, Gml, Span]] = field(default_factory=list)
-    """Every variable a node ``sets``: (node, variable, the ``sets`` text, the target's
-    range in that text; mapped into the file only when reported)."""
-    written: dict[str, list[Var]] = field(default_factory=dict)
-    sources: dict[str, FieldSource] = field(default_factory=dict)
-    """Every GML text field by key, with its scope, also when it has errors (for editors)."""
 
 
 class FlowCompiler:
@@ -148,7 +88,7 @@ class FlowCompiler:
         self.catalog = catalog
         self.codegen = codegen
         self.cache = cache
-        self.state = _State()
+        self.state = CompileState()
         self.info: dict[str, NodeInfo] = {}
         self.scopes: dict[str | None, Scope] = {}
         self.inner_scopes: dict[str, Scope] = {}
@@ -171,7 +111,7 @@ class FlowCompiler:
         flow_vars = self.vars_field(flow.vars, flow_scope, None, "vars")
         block = self.block(flow.node, flow_scope, None)
         self.clashes()
-        _checks.run_all(self)
+        _checks.run_all(CompileFacts(self.info, self.state, self.cache), self.reporter)
         self.settle()
         if any(d.is_error for d in self.reporter.diagnostics):
             return None
