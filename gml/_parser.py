@@ -3,7 +3,8 @@
 The AST is built while parsing: one `_ToAst` method per grammar rule is called as the rule
 is reduced (Lark's ``transformer=`` option, LALR), so no parse tree is built and nothing
 walks one afterwards. The LALR loop is our own (`_Driver`), over Lark's tables, lexer and
-callbacks: Lark's generic loop costs more than the rest of the parse. Callbacks get no
+callbacks: Lark's generic loop costs more than the rest of the parse. The tables are built
+once per user and then loaded from a cache file (`grammar.load_parser`). Callbacks get no
 positions (``propagate_positions`` is off), so each node's span runs from its first child's
 start to its last child's end: tokens carry their offsets, nodes their spans. Two cases need
 care. A parenthesised expression is the inner node with its inner span, but it reaches its
@@ -45,7 +46,7 @@ from lark.exceptions import (
     VisitError,
 )
 
-from grammar import read_grammar
+from grammar import load_parser
 
 from . import nodes as n
 from ._errors import GmlError, GmlLimitError, GmlSyntaxError
@@ -89,9 +90,10 @@ _WORD = re.compile(r"\w+|\S")
 
 @cache
 def _lark() -> Lark:
-    """The parser that builds the AST as it parses (the fast path)."""
-    return Lark(
-        read_grammar("gml.lark"),
+    """The parser that builds the AST as it parses (the fast path); its tables come from
+    the per-user cache (`grammar.load_parser`)."""
+    return load_parser(
+        "gml.lark",
         parser="lalr",
         lexer="contextual",
         postlex=SeparatorFilter(max_depth=MAX_SYNTAX_DEPTH),
