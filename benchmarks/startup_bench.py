@@ -114,7 +114,12 @@ def _shown(argv: Sequence[str]) -> str:
 
 
 def _environment(folder: Path) -> dict[str, str]:
-    return {**os.environ, "FDL_CACHE_DIR": str(folder)}
+    """The processes' environment: the parser cache in ``folder``, and bytecode written as
+    usual (an installed package has its ``.pyc`` files; PYTHONDONTWRITEBYTECODE, if set,
+    would have every process compile the project's modules again)."""
+    env = {**os.environ, "FDL_CACHE_DIR": str(folder)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def _run(argv: Sequence[str], env: dict[str, str]) -> float:
@@ -128,8 +133,8 @@ def measure_processes(runs: int, scratch: Path) -> list[Timing]:
     """The processes of `_commands`, ``runs`` times each, taking turns."""
     warm, cold = scratch / "warm", scratch / "cold"
     commands = _commands()
-    subprocess.run(commands[1][1], stdout=subprocess.DEVNULL, env=_environment(warm),
-                   check=True)  # fills the warm cache
+    for _, argv, _ in commands:  # fills the warm cache and writes the .pyc files
+        _run(argv, _environment(warm))
     times: dict[str, list[float]] = {label: [] for label, _, _ in commands}
     for _ in range(runs):
         for label, argv, is_cold in commands:
@@ -144,7 +149,7 @@ def measure_first_parses(runs: int, scratch: Path) -> list[Timing]:
     """Imports and first parse of GML and CQL in fresh processes, cold and warm cache."""
     warm, cold = scratch / "parse-warm", scratch / "parse-cold"
     results: dict[str, list[float]] = {}
-    for _ in range(runs):
+    for round_ in range(runs + 1):  # round 0 fills the warm cache and is not kept
         for language, (imports, parse) in _IN_PROCESS.items():
             code = textwrap.dedent(_FIRST_PARSE.format(imports=imports, parse=parse))
             for state, folder in (("cold", cold), ("warm", warm)):
@@ -153,6 +158,8 @@ def measure_first_parses(runs: int, scratch: Path) -> list[Timing]:
                 done = subprocess.run([sys.executable, "-c", code], capture_output=True,
                                       text=True, env=_environment(folder), check=True)
                 imported, parsed = json.loads(done.stdout)
+                if round_ == 0:
+                    continue
                 results.setdefault(f"{language} imports ({state} cache)", []).append(
                     imported * 1000)
                 results.setdefault(f"{language} first parse ({state} cache)", []).append(
