@@ -6,6 +6,9 @@ compiled plan) and ``graph`` (Mermaid, DOT or SVG pictures of a flow).
 Exit codes: 0 success, 1 the expression (or flow) failed or a check found errors, 2 usage
 error. Machine-readable output goes to stdout, human diagnostics to stderr (``check`` prints
 its diagnostics, its result, to stdout and a one-line summary to stderr).
+
+The commands import what they use (GML, the compiler, the runtime) when they run, so that
+``fdl --help`` imports little more than click (docs/performance.md, "Start-up").
 """
 
 from __future__ import annotations
@@ -20,15 +23,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 import fdl
-import gml
-from fdl import Diagnostic
 from fdl._config import find_config
-from gml import Span
-from gml._source import Source
 
 if TYPE_CHECKING:
     from compiler import ToolCatalog
     from compiler.plan import Block, Field, Plan, PlanNode
+    from fdl import Diagnostic
+    from gml._source import Source
 
 __all__ = ["collect_flow_files", "describe_plan", "find_tools_config", "main",
            "read_flow_text", "summary_line"]
@@ -63,6 +64,8 @@ def eval_command(expr: str, data_text: str | None, data_file: Path | None, tz: s
 
     EXPR may be @FILE to read the program from a file.
     """
+    import gml
+
     if expr.startswith("@"):
         path = Path(expr[1:])
         if not path.is_file():
@@ -108,6 +111,10 @@ _FLOW_ROOT = re.compile(r"^flow\s*:", re.MULTILINE)
 def _unreadable(path: str, message: str, text: bytes = b"", offset: int = 0) -> Diagnostic:
     """A diagnostic for a file that cannot be compiled at all (code E100), placed at
     ``offset`` (a byte offset into ``text``) when known."""
+    from gml import Span
+
+    from ._diagnostics import Diagnostic
+
     before = text[:offset].decode("utf-8", errors="replace")
     line = before.count("\n") + 1
     column = len(before) - (before.rfind("\n") + 1) + 1
@@ -204,6 +211,8 @@ def load_catalog(tools_dir: Path | None) -> tuple[ToolCatalog | None, list[Diagn
 
 
 def _source_of(path: str, cache: dict[str, Source | None]) -> Source | None:
+    from gml._source import Source
+
     if path not in cache:
         try:
             cache[path] = Source(Path(path).read_text(encoding="utf-8"))

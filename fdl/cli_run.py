@@ -36,8 +36,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-import gml
-
 from ._config import find_config
 
 if TYPE_CHECKING:
@@ -125,6 +123,8 @@ def _check_timezone(config: ProjectConfig) -> None:
 def to_json_text(value: Any, *, pretty: bool = False) -> str:
     """JSON text of a run value: `gml.to_json` (ISO datetimes, exact decimals), with a
     plain fallback for values GML does not know (a tool may return a ``date``)."""
+    import gml
+
     try:
         return gml.to_json(value, pretty=pretty)
     except gml.GmlError:
