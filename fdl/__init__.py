@@ -5,62 +5,54 @@ project (`fdl.project`), flow test files, graphs, and the `fdl` command line (`f
     >>> result = fdl.check_text(open("flow.yaml").read(), "flow.yaml")   # doctest: +SKIP
     >>> plan = fdl.load("flow.yaml")          # raises fdl.CompileError   # doctest: +SKIP
     >>> fdl.run(plan, {"customerId": "c1"}, tools=...).output            # doctest: +SKIP
+
+The names below are imported on first use (PEP 562), not with the package: every ``fdl``
+command imports the package first (`fdl.cli` is in it), and ``fdl --help`` or ``fdl eval``
+need none of the compiler, pydantic, ruamel.yaml or the runtime behind them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-import gml
-from compiler import ToolCatalog
-from compiler.diagnostics import CompileError as CompileError
-from compiler.diagnostics import Diagnostic as Diagnostic
-from compiler.flow import Flow as Flow
-from compiler.frontend import CheckResult as CheckResult
-from compiler.frontend import Inspection as Inspection
-from compiler.frontend import check_text as check_text
-from compiler.frontend import inspect_text as inspect_text
-from compiler.frontend import load_text as load_text
-from compiler.frontend import parse_text as parse_text
-from compiler.plan import Plan
-from compiler.schema import flow_json_schema as flow_json_schema
-
 if TYPE_CHECKING:
-    from runtime import RunResult
+    from compiler.diagnostics import CompileError as CompileError
+    from compiler.diagnostics import Diagnostic as Diagnostic
+    from compiler.flow import Flow as Flow
+    from compiler.frontend import CheckResult as CheckResult
+    from compiler.frontend import Inspection as Inspection
+    from compiler.frontend import check_text as check_text
+    from compiler.frontend import inspect_text as inspect_text
+    from compiler.frontend import load_text as load_text
+    from compiler.frontend import parse_text as parse_text
+    from compiler.schema import flow_json_schema as flow_json_schema
+
+    from ._facade import load as load
+    from ._facade import run as run
 
 __all__ = ["CheckResult", "CompileError", "Diagnostic", "Flow", "Inspection", "check_text",
            "flow_json_schema", "inspect_text", "load", "load_text", "parse_text", "run"]
 
-
-def load(path: str | Path, *, catalog: ToolCatalog | None = None,
-         env: gml.Environment | None = None) -> Plan:
-    """Read and compile the flow file at ``path`` (flow text goes through `load_text`).
-
-    Raises:
-        CompileError: with every diagnostic, when the flow has errors.
-        OSError: the file cannot be read.
-    """
-    text = Path(path).read_text(encoding="utf-8")
-    return load_text(text, str(path), catalog=catalog, env=env)
+_HOMES = {
+    "CompileError": "compiler.diagnostics", "Diagnostic": "compiler.diagnostics",
+    "Flow": "compiler.flow", "CheckResult": "compiler.frontend",
+    "Inspection": "compiler.frontend", "check_text": "compiler.frontend",
+    "inspect_text": "compiler.frontend", "load_text": "compiler.frontend",
+    "parse_text": "compiler.frontend", "flow_json_schema": "compiler.schema",
+    "load": "fdl._facade", "run": "fdl._facade",
+}
 
 
-def run(flow: Plan, inputs: Mapping[str, Any] | None = None, *, tenant: str | None = None,
-        bu: str | None = None, **options: Any) -> RunResult:
-    """Run ``flow`` (from `fdl.load`) to its end in a fresh trio event loop.
+def __getattr__(name: str) -> Any:
+    """Import the module that defines a public name on first use, and keep the name."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value
 
-    ``options`` are those of `runtime.Runtime` (``tools``, ``mocks``, ``store``,
-    ``concurrency``, ``timezone``, ...), plus ``clock`` (a trio clock, e.g.
-    ``trio.testing.MockClock(autojump_threshold=0)`` to make waits virtual). Inside an async
-    service use `runtime.Runtime` directly.
 
-        >>> result = fdl.run(fdl.load("flows/customer_view.yaml"), {"customerId": "c1"},
-        ...                  tools={"api://crm-service/customer": get_customer})  # doctest: +SKIP
-        >>> result.status, result.output                                          # doctest: +SKIP
-    """
-    # The runtime (trio and the adapters) is loaded when a flow runs, not by `import fdl`:
-    # checking, the editor and `fdl --help` never need it.
-    from runtime import run_sync
-
-    return run_sync(flow, inputs, tenant=tenant, bu=bu, **options)
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -2,14 +2,16 @@
 
 The AST is built while parsing: one `_ToAst` method per grammar rule is called as the rule
 is reduced (Lark's ``transformer=`` option, LALR), so no parse tree is built and nothing
-walks one afterwards. The LALR loop is our own (`_Driver`), over Lark's tables, lexer and
-callbacks: Lark's generic loop costs more than the rest of the parse. Callbacks get no
-positions (``propagate_positions`` is off), so each node's span runs from its first child's
-start to its last child's end: tokens carry their offsets, nodes their spans. Two cases need
-care. A parenthesised expression is the inner node with its inner span, but it reaches its
-parent wrapped in a `_Paren` whose span includes the parentheses, so that the parent's span
-does too. And the newline that ends a program is part of the program's span although Lark
-drops ``_NL`` tokens: ``!_sep`` in the grammar keeps it.
+walks one afterwards. The LALR loop is our own (`gml._lalr.Driver`, which relies on Lark's
+internals), over Lark's tables, lexer and callbacks: Lark's generic loop costs more than the
+rest of the parse. The tables are built once per user and then loaded from a cache file
+(`grammar.load_parser`). Callbacks get no positions (``propagate_positions`` is off), so
+each node's span runs from its first child's start to its last child's end: tokens carry
+their offsets, nodes their spans. Two cases need care. A parenthesised expression is the
+inner node with its inner span, but it reaches its parent wrapped in a `_Paren` whose span
+includes the parentheses, so that the parent's span does too. And the newline that ends a
+program is part of the program's span although Lark drops ``_NL`` tokens: ``!_sep`` in the
+grammar keeps it.
 
 Errors come in the order of a parse followed by a walk of the tree: a syntax error anywhere,
 then a program nested more than `MAX_SYNTAX_DEPTH` levels deep (G306), then the first
@@ -33,7 +35,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import chain
 from typing import Any, NoReturn
 
 from lark import Lark, Token, Transformer, Tree
@@ -45,10 +46,11 @@ from lark.exceptions import (
     VisitError,
 )
 
-from grammar import read_grammar
+from grammar import load_parser
 
 from . import nodes as n
 from ._errors import GmlError, GmlLimitError, GmlSyntaxError
+from ._lalr import NOT_PARSED, Driver
 from ._lexer import SeparatorFilter
 from ._source import Span
 
@@ -89,9 +91,10 @@ _WORD = re.compile(r"\w+|\S")
 
 @cache
 def _lark() -> Lark:
-    """The parser that builds the AST as it parses (the fast path)."""
-    return Lark(
-        read_grammar("gml.lark"),
+    """The parser that builds the AST as it parses (the fast path); its tables come from
+    the per-user cache (`grammar.load_parser`)."""
+    return load_parser(
+        "gml.lark",
         parser="lalr",
         lexer="contextual",
         postlex=SeparatorFilter(max_depth=MAX_SYNTAX_DEPTH),
@@ -116,101 +119,11 @@ def _tree_lark() -> Lark:
     return lark
 
 
-_NOT_PARSED = object()
-_END = (Token("$END", ""),)
-
-
-class _LexerView:
-    """What the contextual lexer reads of the parser: the state it is in."""
-
-    __slots__ = ("position",)
-
-    def __init__(self, position: int) -> None:
-        self.position = position
-
-
-class _Driver:
-    """Lark's LALR loop, over the tables and callbacks of `_lark`, without its generic costs.
-
-    Lark's loop (`ParserState.feed_token`) calls Python-level ``__eq__`` and ``__hash__`` of
-    its rule and name objects and a wrapper for every reduction, and the precedence chain of
-    the grammar makes about ten reductions per operand. This loop does the same steps with
-    plain tables: an action is a state number (shift) or ``(size, rule name, callback)``
-    (reduce), and a ``?rule`` that only passes its one child on has no callback. It uses
-    Lark's lexer (with the postlexer) unchanged, and calls the callbacks at the same moments
-    as Lark's loop would. On a syntax error it gives up (`_NOT_PARSED`) and Lark parses
-    again, to raise the error with everything Lark puts in it. It relies on Lark's internals
-    (checked with Lark 1.3): when they are not what it expects, `_driver` is None and Lark's
-    loop does the work; tests/gml/test_parser_speed_paths.py compares the two loops.
-    """
-
-    def __init__(self, lark: Lark) -> None:
-        from lark.lexer import LexerThread
-        from lark.parse_tree_builder import ExpandSingleChild
-        from lark.parsers.lalr_analysis import Shift
-
-        frontend: Any = lark.parser
-        parser = frontend.parser.parser  # lark.parsers.lalr_parser._Parser
-        table = parser.parse_table
-        callbacks = parser.callbacks
-        self._thread: Any = LexerThread.from_text
-        self._lexer = frontend.lexer
-        self._start: int = table.start_states["start"]
-        self._end: int = table.end_states["start"]
-        self._actions: dict[int, dict[str, Any]] = {}
-        for state, row in table.states.items():
-            actions: dict[str, Any] = {}
-            for symbol, (kind, arg) in row.items():
-                if kind is Shift:
-                    assert isinstance(arg, int)
-                    actions[str(symbol)] = arg
-                else:
-                    size = len(arg.expansion)
-                    callback = callbacks[arg]
-                    passes = size == 1 and isinstance(callback, ExpandSingleChild)
-                    actions[str(symbol)] = (size, str(arg.origin.name),
-                                            None if passes else callback)
-            self._actions[state] = actions
-
-    def parse(self, text: str) -> Any:
-        actions, end = self._actions, self._end
-        view = _LexerView(self._start)
-        states = [self._start]
-        values: list[Any] = []
-        try:
-            for token in chain(self._thread(self._lexer, text).lex(view), _END):
-                kind = token.type
-                while True:
-                    action = actions[states[-1]].get(kind)
-                    if type(action) is int:  # shift
-                        states.append(action)
-                        values.append(token)
-                        view.position = action
-                        break
-                    if action is None:
-                        return _NOT_PARSED
-                    size, name, callback = action  # reduce
-                    if callback is None:  # the one child stands for the rule
-                        del states[-1]
-                    elif size:
-                        children = values[-size:]
-                        del states[-size:]
-                        del values[-size:]
-                        values.append(callback(children))
-                    else:
-                        values.append(callback([]))
-                    states.append(actions[states[-1]][name])
-                    if states[-1] == end:  # only after `start`, at the end of the text
-                        return values[-1]
-        except UnexpectedInput:  # from the lexer
-            pass
-        return _NOT_PARSED
-
-
 @cache
-def _driver() -> _Driver | None:
+def _driver() -> Driver | None:
+    """Our LALR loop over `_lark`'s tables, or None when Lark's internals have changed."""
     try:
-        return _Driver(_lark())
+        return Driver(_lark())
     except Exception:  # pragma: no cover - another version of Lark: use its own loop
         return None
 
@@ -250,8 +163,8 @@ def _parse(text: str) -> n.Program:
         )
     try:
         driver = _driver()
-        program: Any = _NOT_PARSED if driver is None else driver.parse(text)
-        if program is _NOT_PARSED:  # Lark's own loop, which raises the syntax error
+        program: Any = NOT_PARSED if driver is None else driver.parse(text)
+        if program is NOT_PARSED:  # Lark's own loop, which raises the syntax error
             program = _lark().parse(text)
     except UnexpectedInput as error:
         raise _syntax_error(error, text) from None

@@ -15,7 +15,7 @@ from functools import cache
 from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError
 
-from grammar import read_grammar
+from grammar import load_parser
 
 __all__ = [
     "ANY",
@@ -215,7 +215,7 @@ class TypeSyntaxError(ValueError):
 
 @cache
 def _type_parser() -> Lark:
-    return Lark(read_grammar("types.lark"), parser="lalr")
+    return load_parser("types.lark", parser="lalr")
 
 
 class _ToType(Transformer[Token, Type]):

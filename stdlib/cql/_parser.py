@@ -1,4 +1,4 @@
-"""CQL text → AST: Lark (grammar/cql.lark, loaded once) and one callback per grammar rule.
+"""CQL text → AST: Lark (grammar/cql.lark, tables loaded from a cache) and one callback per rule.
 
 Lark builds a parse tree with positions (``propagate_positions``); a separate, non-recursive
 `Transformer` pass turns it into `stdlib.cql._ast` nodes (Lark's ``transformer=`` option would
@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from functools import cache, lru_cache
+from importlib.util import find_spec
 from typing import Any
 
 from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
@@ -35,7 +36,7 @@ from lark.exceptions import (
 from lark.lark import PostLex
 from lark.tree import Meta
 
-from grammar import read_grammar
+from grammar import load_parser
 
 from . import _ast as a
 from ._errors import CqlError, fail
@@ -83,14 +84,21 @@ class _Keywords(PostLex):
 
 @cache
 def _lark() -> Lark:
-    return Lark(
-        read_grammar("cql.lark"),
+    """The parser, its tables loaded from the per-user cache (`grammar.load_parser`).
+
+    ``strict`` (no shift/reduce conflicts, no colliding terminals) needs ``interegular``
+    when the tables are built, and nothing when they are loaded; without ``interegular``
+    (an installation without dependencies) the parser is built without the checks, which
+    tests/stdlib/test_cql.py makes anyway.
+    """
+    return load_parser(
+        "cql.lark",
         parser="lalr",
         lexer="basic",
         postlex=_Keywords(),
         propagate_positions=True,
         maybe_placeholders=True,
-        strict=True,
+        strict=find_spec("interegular") is not None,
     )
 
 

@@ -1,12 +1,14 @@
 """The parser's fast path (the AST built while parsing, spans computed from children) gives
 exactly what the slow path (a parse tree, then the same callbacks on it) gives: the same
 nodes, the same spans, the same errors in the same order; the postlexer's depth bound never
-lets a too-deep program through; and the parser's own LALR loop (`_Driver`) does what Lark's
-does."""
+lets a too-deep program through; and the parser's own LALR loop (`gml._lalr.Driver`, over
+Lark's private API) does what Lark's does: ``test_the_lalr_driver_and_larks_loop_agree*``
+protect it, and must pass on every Lark upgrade."""
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,13 +18,16 @@ from lark import Tree
 from lark.exceptions import UnexpectedInput
 
 import gml
-from gml import _parser
+from gml import _lalr, _parser
 from gml import nodes as n
 from gml._lexer import MaybeTooDeep, SeparatorFilter
 from gml._parser import MAX_SYNTAX_DEPTH
 from gml._source import Span
 
 from .test_properties import TOKENS, statements
+from .test_snapshots import PROGRAMS
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 def spans(node: Any) -> list[tuple[str, Span]]:
@@ -57,14 +62,14 @@ def fast(text: str) -> n.Program:
 
 def same(text: str) -> None:
     assert outcome(_parser._parse, text) == outcome(slow, text)
-    assert loop_outcome(driver_parse, text) == loop_outcome(_parser._lark().parse, text)
+    loops_agree(text)
 
 
 def driver_parse(text: str) -> Any:
     driver = _parser._driver()
     assert driver is not None, "the parser's LALR loop is off: does Lark's table differ?"
     result = driver.parse(text)
-    if result is _parser._NOT_PARSED:
+    if result is _lalr.NOT_PARSED:
         raise UnexpectedInput  # Lark's loop would report a syntax error
     return result
 
@@ -78,6 +83,43 @@ def loop_outcome(parse: Any, text: str) -> Any:
     except Exception as error:
         return type(error).__name__, str(error), getattr(error, "span", None)
     return program, spans(program)
+
+
+# ---------------------------------------------------------------- the two LALR loops
+
+
+def test_the_lalr_driver_is_used() -> None:
+    assert isinstance(_parser._driver(), _lalr.Driver), "Lark's internals changed: see _lalr"
+
+
+def loops_agree(text: str) -> None:
+    assert loop_outcome(driver_parse, text) == loop_outcome(_parser._lark().parse, text)
+
+
+def corpus() -> list[str]:
+    """GML programs of the examples and the snapshot tests, and each of their lines."""
+    programs = [p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("gml/*.gml"))]
+    programs += PROGRAMS.values()
+    return programs + [line for p in programs for line in p.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("source", corpus())
+def test_the_lalr_driver_and_larks_loop_agree_on_the_corpus(source: str) -> None:
+    loops_agree(source)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(statements, min_size=1, max_size=5).map(lambda s: n.Program(tuple(s))))
+def test_the_lalr_driver_and_larks_loop_agree(program: n.Program) -> None:
+    """Same programs, same spans, same callback errors: on every program the AST generator
+    makes (printed), and on token soup (syntax errors, mostly)."""
+    loops_agree(gml.to_source(program))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=40).map(" ".join))
+def test_the_lalr_driver_and_larks_loop_agree_on_token_soup(source: str) -> None:
+    loops_agree(source)
 
 
 # ---------------------------------------------------------------- spans

@@ -19,10 +19,12 @@ import pendulum
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from lark import Lark
 from syrupy.assertion import SnapshotAssertion
 
 from gml import Span
 from gml.types import BOOL, DATE, DECIMAL, DOUBLE, INT, LONG, STRING, Nullable, Type
+from grammar import read_grammar
 from stdlib import cql
 from stdlib.cql import (
     And,
@@ -42,7 +44,7 @@ from stdlib.cql import (
     parse,
     to_text,
 )
-from stdlib.cql._parser import KEYWORDS
+from stdlib.cql._parser import KEYWORDS, _Keywords
 
 DIALECTS: tuple[Dialect, ...] = get_args(Dialect)
 ORDER: dict[str, Type] = {
@@ -126,6 +128,14 @@ PARSES: dict[str, cql.Expr] = {
     "a=1&&b=2||c=3": Or((And((eq("a", 1), eq("b", 2))), eq("c", 3))),
     "\n  a\n=\t1  ": eq("a", 1),
 }
+
+
+def test_grammar_has_no_conflicts_in_strict_mode() -> None:
+    # The parser is loaded from cached tables (and built strict only when interegular is
+    # installed): here the grammar is built strict, which needs interegular, every time.
+    pytest.importorskip("interegular")
+    Lark(read_grammar("cql.lark"), parser="lalr", lexer="basic", postlex=_Keywords(),
+         propagate_positions=True, maybe_placeholders=True, strict=True)
 
 
 @pytest.mark.parametrize("text", list(PARSES))
