@@ -39,14 +39,15 @@ class ConfigError(Exception):
     """A project configuration that cannot be used: which file, which key, what is wrong.
 
     Attributes:
-        path: the configuration file (or the folder or file named by a key).
+        path: the configuration file (or the folder or file named by a key); None for a
+            project without a configuration file.
         key: the key at fault (None when the file as a whole is).
         message: what is wrong and what to do, without the path.
     """
 
-    def __init__(self, path: Path | str, key: str | None, message: str) -> None:
-        super().__init__(f"{path}: {message}")
-        self.path = Path(path)
+    def __init__(self, path: Path | str | None, key: str | None, message: str) -> None:
+        super().__init__(message if path is None else f"{path}: {message}")
+        self.path = None if path is None else Path(path)
         self.key = key
         self.message = message
 

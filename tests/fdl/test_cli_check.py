@@ -19,7 +19,8 @@ import pytest
 from click.testing import CliRunner, Result
 from syrupy.assertion import SnapshotAssertion
 
-from fdl.cli import NO_CATALOG_NOTE, main
+from fdl.cli import main
+from fdl.cli.check import NO_CATALOG_NOTE
 
 FLOWS = Path(__file__).resolve().parents[1] / "flows"
 KEYS = ["path", "line", "column", "end_line", "end_column", "severity", "code", "message"]

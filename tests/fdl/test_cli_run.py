@@ -28,8 +28,8 @@ from click.testing import CliRunner, Result
 from rich.console import Console
 
 import fdl
-from fdl._progress import RunDisplay, format_duration
 from fdl.cli import main
+from fdl.cli._progress import RunDisplay, format_duration
 from runtime.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]

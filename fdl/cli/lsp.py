@@ -1,11 +1,13 @@
 """``fdl lsp``: the language server on stdio (spec/interfaces.md §1; docs/editors.md).
 
-Kept apart from `fdl.cli` so that other commands never import pygls.
+Its own module, loaded only by ``fdl lsp``, so that other commands never import pygls.
 """
 
 from __future__ import annotations
 
 import click
+
+from lsp.server import create_server
 
 __all__ = ["lsp_command"]
 
@@ -15,6 +17,4 @@ __all__ = ["lsp_command"]
               help="Seconds to wait after an edit before checking the document again.")
 def lsp_command(debounce: float) -> None:
     """Start the FDL language server on stdio (for editors: see docs/editors.md)."""
-    from lsp.server import create_server
-
     create_server(debounce=debounce).start_io()

@@ -1,11 +1,7 @@
-"""The `fdl` command line (spec/interfaces.md §1).
+"""``fdl check``, ``fdl compile`` and ``fdl graph``: diagnostics of flow files, the compiled
+plan, and pictures of a flow (Mermaid, DOT or SVG).
 
-Commands: ``eval`` (a GML program), ``check`` (diagnostics of flow files), ``compile`` (the
-compiled plan) and ``graph`` (Mermaid, DOT or SVG pictures of a flow).
-
-Exit codes: 0 success, 1 the expression (or flow) failed or a check found errors, 2 usage
-error. Machine-readable output goes to stdout, human diagnostics to stderr (``check`` prints
-its diagnostics, its result, to stdout and a one-line summary to stderr).
+``check`` prints its diagnostics, its result, to stdout and a one-line summary to stderr.
 """
 
 from __future__ import annotations
@@ -14,108 +10,29 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
-import fdl
-import gml
-from fdl import Diagnostic
+from compiler import Diagnostic, ToolCatalog, check_text
+from compiler.plan import Block, Field, Plan, PlanNode
+from fdl import graphs
+from fdl.graphs import block_label, duration_text
 from gml import Source
-from stdlib.config import ConfigError
+from stdlib.catalogs import project_catalog
 from stdlib.flowfiles import collect_flow_files, read_flow_text
 
-if TYPE_CHECKING:
-    from compiler import ToolCatalog
-    from compiler.plan import Block, Field, Plan, PlanNode
+__all__ = ["NO_CATALOG_NOTE", "check_command", "compile_command", "describe_plan", "graph_command",
+           "load_catalog", "summary_line"]
 
-__all__ = ["describe_plan", "main", "summary_line"]
-
-
-class _Main(click.Group):
-    """The ``fdl`` group: a malformed project configuration (`stdlib.config.ConfigError`,
-    raised by library code that knows nothing of click) is a usage error of the command."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ConfigError as error:
-            raise click.UsageError(str(error)) from None
-
-
-@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="fdl-toolchain", prog_name="fdl")
-def main() -> None:
-    """FDL toolchain: evaluate GML, check, compile and run flows."""
-
-
-def _load_json(text: str, what: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise click.UsageError(
-            f"{what} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        ) from None
-
-
-@main.command("eval")
-@click.argument("expr")
-@click.option("--data", "data_text", metavar="JSON", help="The variables, as a JSON object.")
-@click.option("--data-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read the variables from a JSON file.")
-@click.option("--tz", metavar="ZONE", help="Timezone for dates (default: the machine's).")
-@click.option("--json-errors", is_flag=True,
-              help='On error print {"error": {code, message, line, column}} to stdout.')
-def eval_command(expr: str, data_text: str | None, data_file: Path | None, tz: str | None,
-                 json_errors: bool) -> None:
-    """Compile and evaluate the GML program EXPR; print the result as JSON.
-
-    EXPR may be @FILE to read the program from a file.
-    """
-    if expr.startswith("@"):
-        path = Path(expr[1:])
-        if not path.is_file():
-            raise click.UsageError(f"{path} is not a file (EXPR @FILE reads a program)")
-        expr = path.read_text(encoding="utf-8")
-    if data_text is not None and data_file is not None:
-        raise click.UsageError("give the data with --data or --data-file, not both")
-    data: Any = {}
-    if data_text is not None:
-        data = _load_json(data_text, "--data")
-    elif data_file is not None:
-        data = _load_json(data_file.read_text(encoding="utf-8"), str(data_file))
-    if not isinstance(data, dict):
-        raise click.UsageError("the data must be a JSON object (its fields are the variables)")
-    if tz is not None:
-        try:
-            env = gml.Environment(timezone=tz)
-        except Exception:  # pendulum raises its own error types for unknown zones
-            raise click.UsageError(f"unknown timezone {tz!r} (try Asia/Shanghai or UTC)"
-                                   ) from None
-    else:
-        env = gml.default_environment()
-    try:
-        result = env.evaluate(expr, data)
-        text = gml.to_json(result, pretty=True)
-    except gml.GmlError as error:
-        if json_errors:
-            click.echo(json.dumps({"error": error.to_dict()}, ensure_ascii=False))
-        else:
-            click.echo(error.render(), err=True)
-        sys.exit(1)
-    click.echo(text)
-
-
-# --- flows: reading files, finding the tool catalog ------------------------------------
 
 NO_CATALOG_NOTE = ("note: no tool catalog found (--tools DIR or tools: in fdl.yaml); tool calls "
                    "were not checked and their results are typed any")
+
+
 def load_catalog(tools_dir: Path | None) -> tuple[ToolCatalog | None, list[Diagnostic]]:
-    """The project's tool catalog (`fdl._catalogs.project_catalog`: ``--tools DIR`` or the
+    """The project's tool catalog (`stdlib.catalogs.project_catalog`: ``--tools DIR`` or the
     configured tool folders, the registry, the flows folder), with the problems found in
     its ToolSpec files; (None, []) when there is none."""
-    from stdlib.catalogs import project_catalog
-
     return project_catalog(tools_dir)
 
 
@@ -145,7 +62,7 @@ def summary_line(diagnostics: Sequence[Diagnostic], files: int) -> str:
 # --- fdl check ---------------------------------------------------------------------------
 
 
-@main.command("check")
+@click.command("check")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
@@ -176,7 +93,7 @@ def check_command(files: tuple[Path, ...], output_format: str, tools_dir: Path |
             diagnostics.append(problem)
             continue
         assert text is not None
-        result = fdl.check_text(text, str(path), catalog=catalog, codegen=False)
+        result = check_text(text, str(path), catalog=catalog, codegen=False)
         sources[result.path] = result.source
         diagnostics.extend(result.diagnostics)
     if output_format == "json":
@@ -204,7 +121,7 @@ def _compile_one(file: Path, tools_dir: Path | None, *, use_catalog: bool = True
         click.echo(unreadable.render(None), err=True)
         sys.exit(1)
     assert text is not None
-    result = fdl.check_text(text, str(file), catalog=catalog)
+    result = check_text(text, str(file), catalog=catalog)
     sources: dict[str, Source | None] = {result.path: result.source}
     for d in [*problems, *result.diagnostics]:
         click.echo(d.render(_source_of(d.path, sources)), err=True)
@@ -217,7 +134,7 @@ def _compile_one(file: Path, tools_dir: Path | None, *, use_catalog: bool = True
 # --- fdl compile -------------------------------------------------------------------------
 
 
-@main.command("compile")
+@click.command("compile")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--tools", "tools_dir", type=click.Path(exists=True, file_okay=False,
@@ -254,8 +171,6 @@ def _targets(block: Block, node: PlanNode) -> str:
 
 
 def _describe_block(block: Block, indent: str, out: list[str]) -> None:
-    from .graphs import block_label, duration_text
-
     width = max((len(n.id) for n in block.nodes), default=0)
     kind_width = max((len(n.kind) for n in block.nodes), default=0)
     for node in block.nodes:
@@ -313,7 +228,7 @@ def describe_plan(plan: Plan) -> str:
 # --- fdl graph ---------------------------------------------------------------------------
 
 
-@main.command("graph")
+@click.command("graph")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "graph_format", type=click.Choice(["mermaid", "dot", "svg"]),
               default="mermaid", show_default=True,
@@ -323,8 +238,6 @@ def describe_plan(plan: Plan) -> str:
 def graph_command(file: Path, graph_format: str, output: Path | None) -> None:
     """Draw the flow FILE: node kinds, branch labels, jump and fail edges, and each/loop
     sub-flows as subgraphs."""
-    from . import graphs
-
     plan = _compile_one(file, None, use_catalog=False)
     try:
         if graph_format == "svg":
@@ -344,24 +257,3 @@ def graph_command(file: Path, graph_format: str, output: Path | None) -> None:
         except OSError as error:
             click.echo(f"error: cannot write {output}: {error.strerror or error}", err=True)
             sys.exit(1)
-
-
-# --- fdl run, fdl runs, fdl test (in their own module, which imports this one lazily) ----
-
-from .cli_run import run_command, runs_group, test_command  # noqa: E402
-
-main.add_command(run_command)
-main.add_command(runs_group)
-main.add_command(test_command)
-
-# --- fdl tools (the tool registry, in its own module) ------------------------------------
-
-from .cli_tools import tools_group  # noqa: E402
-
-main.add_command(tools_group)
-
-# --- fdl lsp (the language server, in its own module) ------------------------------------
-
-from .cli_lsp import lsp_command  # noqa: E402
-
-main.add_command(lsp_command)

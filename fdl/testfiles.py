@@ -46,30 +46,25 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import click
+import trio
+import trio.testing
 
 import gml
+from compiler import ToolCatalog, check_text
 from compiler.diagnostics import Reporter
+from compiler.plan import Block, Plan
 from compiler.yamltree import YMap, YNode, YScalar, YSeq, load_yaml, to_plain
 from gml import Source
 from gml.text import suggest
-from stdlib.catalogs import project_catalog
-from stdlib.config import project_config
-from stdlib.flowfiles import collect_test_files
-
-if TYPE_CHECKING:
-    from compiler import ToolCatalog
-    from compiler.plan import Block, Plan
-    from runtime import RunResult
+from runtime import MockFileError, Mocks, RunResult, Runtime
 
 __all__ = ["Case", "CaseOutcome", "Expect", "TestFile", "TestFileError", "check_case",
-           "load_test_file", "run_case", "run_test_paths"]
+           "compile_test_flow", "load_test_file", "run_case"]
 
 FILE_KEYS = ("flow", "source", "mocks", "cases")
 CASE_KEYS = ("name", "input", "mocks", "tenant", "bu", "expect")
@@ -273,8 +268,6 @@ class _Reader:
     def mocks(self, node: YNode) -> dict[str, Any]:
         """Inline mocks (URI → answer, and ``passthrough``), validated now so that a
         misspelt key is a malformed file, not a surprise in the middle of a run."""
-        from runtime import MockFileError, Mocks
-
         data = to_plain(self.mapping(node, "mocks:"))
         try:
             Mocks.from_mapping(data, source=self.shown)
@@ -401,11 +394,6 @@ def load_test_file(path: Path) -> TestFile:
 def run_case(plan: Plan, case: Case, *, timezone: str | None = None,
              source: str = "<mocks>") -> RunResult:
     """Run one case: mocks only, no store, on a virtual clock."""
-    import trio
-    import trio.testing
-
-    from runtime import Mocks, Runtime
-
     mocks = Mocks.from_mapping(case.mocks, source=source)
 
     async def main() -> RunResult:
@@ -569,47 +557,11 @@ def _limit(found: list[str]) -> list[str]:
     return [*found[:MAX_DIFFERENCES], f"… and {more} more difference{'s' if more > 1 else ''}"]
 
 
-# --- the command -------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Report:
-    passed: int = 0
-    failed: int = 0
-    errors: int = 0
-    details: list[tuple[str, list[str]]] = field(default_factory=list)
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-class _Projects:
-    """Per folder: the tool catalog and timezone of the project a test file belongs to."""
-
-    def __init__(self) -> None:
-        self._catalogs: dict[Path | None, ToolCatalog | None] = {}
-
-    def catalog(self, folder: Path) -> ToolCatalog | None:
-
-        key = project_config(folder).file
-        if key not in self._catalogs:
-            self._catalogs[key] = project_catalog(start=folder)[0]
-        return self._catalogs[key]
-
-    @staticmethod
-    def timezone(folder: Path) -> str | None:
-
-        return project_config(folder).timezone
-
-
-def _compile(test: TestFile, catalog: ToolCatalog | None) -> tuple[Plan | None, list[str]]:
-    import fdl
-
-    result = fdl.check_text(test.flow_text, test.flow_path, catalog=catalog)
+def compile_test_flow(test: TestFile, catalog: ToolCatalog | None
+                      ) -> tuple[Plan | None, list[str]]:
+    """The plan of a test file's flow, or (None, its errors rendered for people, placed in
+    the test file when the flow is written inside it)."""
+    result = check_text(test.flow_text, test.flow_path, catalog=catalog)
     if result.plan is not None:
         return result.plan, []
     errors = [d for d in result.diagnostics if d.is_error]
@@ -622,63 +574,3 @@ def _compile(test: TestFile, catalog: ToolCatalog | None) -> tuple[Plan | None, 
     return None, [d.render(test.source) for d in moved]
 
 
-def _run_file(path: Path, test: TestFile, projects: _Projects, report: _Report,
-              echo: Callable[..., None]) -> None:
-    shown = _shown(path)
-    plan, diagnostics = _compile(test, projects.catalog(path.parent))
-    if plan is None:
-        echo(f"{shown} " + "F" * len(test.cases))
-        report.failed += len(test.cases)
-        report.details.append((f"{shown} (the flow does not compile)", diagnostics))
-        return
-    timezone = projects.timezone(path.parent)
-    echo(f"{shown} ", nl=False)
-    for case in test.cases:
-        try:
-            result = run_case(plan, case, timezone=timezone, source=shown)
-            problems = check_case(case, result, plan)
-        except Exception as error:  # a bug must not hide the other cases' results
-            problems = [f"the run raised {type(error).__name__}: {error}"]
-        if problems:
-            report.failed += 1
-            report.details.append((f"{shown}::{case.name} (line {case.line})", problems))
-        else:
-            report.passed += 1
-        echo("." if not problems else "F", nl=False)
-    echo("")
-
-
-def run_test_paths(paths: Sequence[Path], *, echo: Callable[..., None] = click.echo) -> int:
-    """``fdl test``: run every test file under ``paths``; returns the exit code."""
-    started = time.perf_counter()
-    files = collect_test_files(paths)
-    if not files:
-        where = ", ".join(str(p) for p in paths)
-        click.echo(f"error: no test files (*.test.yaml) found in {where}", err=True)
-        return 2
-    report = _Report()
-    projects = _Projects()
-    for path in files:
-        try:
-            test = load_test_file(path)
-        except TestFileError as error:
-            report.errors += 1
-            echo(f"{_shown(path)} E")
-            report.details.append((f"{_shown(path)} (malformed test file)", [str(error)]))
-            continue
-        _run_file(path, test, projects, report, echo)
-    for title, lines in report.details:
-        echo("")
-        echo(f"____ {title} ____")
-        for line in lines:
-            echo(line)
-    parts = [f"{report.passed} passed"]
-    if report.failed:
-        parts.append(f"{report.failed} failed")
-    if report.errors:
-        parts.append(f"{report.errors} error{'s' if report.errors > 1 else ''}")
-    echo("")
-    echo(f"{', '.join(parts)} in {time.perf_counter() - started:.2f}s")
-    if report.errors:
-        return 2
-    return 1 if report.failed else 0

@@ -1,16 +1,16 @@
-"""``fdl run``, ``fdl runs`` and ``fdl test`` (spec/interfaces.md §1, §3, §4).
+"""``fdl run`` and ``fdl runs`` (spec/interfaces.md §1, §3, §4).
 
 ``fdl run FILE`` compiles a flow (with the tool catalog, like ``fdl check``) and runs it on
-the real clock with the project's real tools (`fdl._adapters`: ``services:``,
+the real clock with the project's real tools (`fdl.project`: ``services:``,
 ``databases:`` and ``flows:`` of the configuration, the ToolSpecs of the tool folders and the
 registry), or with ``--mock FILE`` (tools.md §7; unmocked tools reach the real ones only with
-``passthrough: true``). Runs are journaled in the project's
-run store (``<state>/runs.db``, see `project_config`) unless ``--no-store``, and a run killed
-half-way can be continued with ``fdl run FILE --resume RUN_ID`` or ``fdl runs resume RUN_ID``.
+``passthrough: true``). Runs are journaled in the project's run store (``<state>/runs.db``,
+see `stdlib.config.project_config`) unless ``--no-store``, and a run killed half-way can be
+continued with ``fdl run FILE --resume RUN_ID`` or ``fdl runs resume RUN_ID``.
 
 Output contract:
 
-* without ``--json``: the run id and the progress on stderr (`fdl._progress`: a live tree on
+* without ``--json``: the run id and the progress on stderr (`fdl.cli._progress`: a live tree on
   a terminal, one line per finished node otherwise), then a summary line on stderr and the
   output as pretty JSON on stdout (nothing on stdout when the run did not complete);
 * with ``--json``: exactly one JSON object on stdout, ``RunResult.to_dict()``, and nothing
@@ -18,8 +18,6 @@ Output contract:
   compile, the run to resume is unknown) print no object: stdout stays empty;
 * exit codes: 0 completed, 1 failed or cancelled (or nothing to run), 2 usage error, 130
   interrupted by Ctrl-C (the run stays ``running`` in the store and can be resumed).
-
-This module imports `fdl.cli` lazily: `fdl.cli` registers these commands at its end.
 """
 
 from __future__ import annotations
@@ -32,43 +30,44 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
+import trio
+from rich.console import Console
+from rich.table import Table
 
-import gml
-from stdlib.config import STORE_FILE, ProjectConfig, project_config
+from compiler import Plan, ToolCatalog, check_text
+from compiler.diagnostics import Reporter
+from compiler.yamltree import load_yaml, to_plain
+from fdl.project import (
+    ProjectTools,
+    Tooling,
+    load_mocks,
+    open_run_store,
+    open_tooling,
+    store_spec,
+)
+from gml import Source
+from runtime import MockFileError, Mocks, RunRecord, RunResult, RunStore, Runtime, cancel_stored
+from runtime.errors import RunFailure
+from runtime.store import StoreError
+from stdlib.config import ProjectConfig, project_config
 from stdlib.flowfiles import read_flow_text
+from stdlib.registry import RegistryError
 
-if TYPE_CHECKING:
-    from compiler import ToolCatalog
-    from compiler.plan import Plan
-    from runtime import Mocks, RunRecord, RunResult, RunStore
+from ._output import error_lines, fail, leaf, to_json_text
+from ._progress import RunDisplay, format_duration
+from .check import summary_line
 
-    from ._adapters import ProjectTools, Tooling
-
-__all__ = ["parse_inputs", "run_command", "runs_group",
-           "test_command", "to_json_text"]
+__all__ = ["parse_inputs", "run_command", "runs_group"]
 
 EXIT_INTERRUPTED = 130
 # --- values ------------------------------------------------------------------------------
 
 
-def to_json_text(value: Any, *, pretty: bool = False) -> str:
-    """JSON text of a run value: `gml.to_json` (ISO datetimes, exact decimals), with a
-    plain fallback for values GML does not know (a tool may return a ``date``)."""
-    try:
-        return gml.to_json(value, pretty=pretty)
-    except gml.GmlError:
-        return json.dumps(value, ensure_ascii=False, indent=2 if pretty else None,
-                          default=str)
-
-
 def _read_data_file(path: Path, option: str) -> Any:
     """A JSON or YAML (1.2 core schema: dates stay text) document."""
-    from compiler.diagnostics import Reporter
-    from compiler.yamltree import load_yaml, to_plain
-    from gml import Source
 
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -129,29 +128,25 @@ def parse_inputs(input_text: str | None, input_file: Path | None,
 # --- compiling, mocks, the store ---------------------------------------------------------
 
 
-def _tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | None
-             ) -> tuple[Tooling, ProjectTools]:
-    """The project's catalog and registry, and its real tool adapters."""
-    from ._adapters import load_tooling, project_tools
-
-    tooling = load_tooling(tools_dir, config.state, tenant)
+def _mocks(path: Path | None) -> Mocks | None:
     try:
-        tools = project_tools(config.data, config.file, tooling.specs,
-                              catalog=tooling.catalog, timezone=config.timezone)
-    except BaseException:
-        tooling.close()
-        raise
-    return tooling, tools
+        return load_mocks(path)
+    except MockFileError as error:
+        raise click.BadParameter(str(error), param_hint="--mock") from None
+
+
+def _store(spec: str, *, create: bool = True) -> RunStore | None:
+    try:
+        return open_run_store(spec, create=create)
+    except StoreError as error:
+        raise click.BadParameter(str(error), param_hint="--store") from None
 
 
 def _compile(text: str, path: str, catalog: ToolCatalog | None) -> Plan:
     """Compile a flow; on errors print every diagnostic on stderr and exit 1."""
-    import fdl
-    from gml import Source
 
-    from .cli import summary_line
 
-    result = fdl.check_text(text, path, catalog=catalog)
+    result = check_text(text, path, catalog=catalog)
     if result.plan is not None:
         return result.plan
     source: Source | None = result.source
@@ -163,51 +158,12 @@ def _compile(text: str, path: str, catalog: ToolCatalog | None) -> Plan:
 
 
 def _compile_file(file: Path, catalog: ToolCatalog | None) -> Plan:
-
     text, problem = read_flow_text(file)
     if problem is not None:
         click.echo(problem.render(None), err=True)
         sys.exit(1)
     assert text is not None
     return _compile(text, str(file), catalog)
-
-
-def _load_mocks(path: Path | None) -> Mocks | None:
-    if path is None:
-        return None
-    from runtime import MockFileError, Mocks
-
-    try:
-        return Mocks.load(path)
-    except MockFileError as error:
-        raise click.BadParameter(str(error), param_hint="--mock") from None
-
-
-def _store_spec(store: str | None, config: ProjectConfig) -> str:
-    return store if store is not None else str(config.store_path)
-
-
-def _open_store(spec: str, *, create: bool = True) -> RunStore | None:
-    """Open the run store ``spec``; None when ``create`` is false and it is a file that does
-    not exist (read-only commands do not create stores)."""
-    from runtime.store import StoreError, open_store
-
-    if not create and "://" not in spec and not spec.startswith("sqlite:") \
-            and spec.strip().lower() not in ("memory", ":memory:"):
-        path = Path(spec).expanduser()
-        if path.is_dir():
-            path = path / STORE_FILE
-        if not path.exists():
-            return None
-    try:
-        return open_store(spec)
-    except StoreError as error:
-        raise click.BadParameter(str(error), param_hint="--store") from None
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 # --- running -----------------------------------------------------------------------------
@@ -232,50 +188,11 @@ class _Job:
     store_option: str | None = None
 
 
-def _error_lines(error: Mapping[str, Any] | None) -> list[str]:
-    """A run error for people: ``F406 at customer: message`` and its details."""
-    if not error:
-        return ["error: the run did not complete"]
-    code = error.get("code", "?")
-    node = error.get("node")
-    where = f" at node {node}" if node else ""
-    lines = [f"error {code}{where}: {error.get('message', '')}"]
-    details = error.get("details")
-    if isinstance(details, list) and len(details) == 1 and isinstance(details[0], Mapping) \
-            and details[0].get("message") == error.get("message"):
-        details = None  # one input problem: the message says it all
-    if isinstance(details, list):
-        for detail in details:
-            if isinstance(detail, Mapping):
-                path = detail.get("path")
-                prefix = f"{path}: " if path else ""
-                lines.append(f"  {detail.get('code', '')} {prefix}{detail.get('message', '')}")
-    elif details is not None:
-        lines.append(f"  details: {to_json_text(details)}")
-    if error.get("path") and not isinstance(details, list):
-        lines.append(f"  at {error['path']}")
-    return lines
-
-
-def _leaf(error: BaseException, kind: type[BaseException]) -> BaseException | None:
-    """``error`` or the first exception of that kind inside (nested) exception groups."""
-    if isinstance(error, kind):
-        return error
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            found = _leaf(inner, kind)
-            if found is not None:
-                return found
-    return None
-
-
 def _run_error(error: BaseException, job: _Job, run_id: str) -> NoReturn:
     """Ctrl-C (exit 130 with the resume hint), a store problem or a run that cannot be
     resumed (exit 1 with a message); anything else is a bug and is raised again."""
-    from runtime.errors import RunFailure
-    from runtime.store import StoreError
 
-    if _leaf(error, KeyboardInterrupt) is not None:
+    if leaf(error, KeyboardInterrupt) is not None:
         if job.store is None:
             click.echo(f"\ninterrupted: run {run_id} stopped (it had no store, so it cannot "
                        "be resumed)", err=True)
@@ -283,23 +200,20 @@ def _run_error(error: BaseException, job: _Job, run_id: str) -> NoReturn:
             click.echo(f"\ninterrupted: run {run_id} stays resumable; continue it with\n"
                        f"    {job.hint.replace('{run_id}', run_id)}", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    store_error = _leaf(error, StoreError)
+    store_error = leaf(error, StoreError)
     if store_error is not None:
-        _fail(f"{store_error} (run {run_id})")
+        fail(f"{store_error} (run {run_id})")
     if isinstance(error, RunFailure):
-        _fail(error.message)
+        fail(error.message)
     if isinstance(error, LookupError) and job.resume is not None:
-        _fail(str(error))
+        fail(str(error))
     raise error
 
 
 def _execute(job: _Job) -> NoReturn:
     """Run (or resume) the flow, print the result as the contract says, exit."""
-    import trio
 
-    from runtime import Runtime
 
-    from ._progress import RunDisplay, format_duration
 
     config = job.config
     run_id = job.resume.run_id if job.resume is not None else uuid.uuid4().hex
@@ -350,7 +264,7 @@ def _execute(job: _Job) -> NoReturn:
     timing = f" in {format_duration(float(took))}" if isinstance(took, int | float) else ""
     click.echo(f"run {run_id} {result.status}{timing}", err=True)
     if not ok:
-        for line in _error_lines(result.error):
+        for line in error_lines(result.error):
             click.echo(line, err=True)
         sys.exit(1)
     click.echo(to_json_text(result.output, pretty=True))
@@ -360,7 +274,6 @@ def _execute(job: _Job) -> NoReturn:
 def _record_calls(job: _Job, result: RunResult) -> None:
     """Count the run's tool calls into the registry's call statistics (tools.md §3); a
     registry that cannot take them is a warning, never a failed run."""
-    from stdlib.registry import RegistryError
 
     registry = job.tooling.registry
     try:
@@ -389,9 +302,9 @@ def _resumable(store: RunStore | None, run_id: str, spec: str) -> RunRecord:
     """The stored run to resume, or exit 1 saying why it cannot be resumed."""
     record = store.get(run_id) if store is not None else None
     if record is None:
-        _fail(f"no run '{run_id}' in the run store {spec}")
+        fail(f"no run '{run_id}' in the run store {spec}")
     if record.status != "running":
-        _fail(f"run '{run_id}' is already {record.status}; only interrupted runs can be "
+        fail(f"run '{run_id}' is already {record.status}; only interrupted runs can be "
               "resumed")
     return record
 
@@ -400,9 +313,9 @@ def _resume_job(run_id: str, store_option: str | None, mock: Path | None,
                 tools_dir: Path | None, as_json: bool, hint: str,
                 file: Path | None = None) -> _Job:
     config = project_config()
-    spec = _store_spec(store_option, config)
-    mocks = _load_mocks(mock)
-    store = _open_store(spec, create=False)
+    spec = store_spec(store_option, config)
+    mocks = _mocks(mock)
+    store = _store(spec, create=False)
     record = _resumable(store, run_id, spec)
     assert store is not None
     if file is not None and not as_json:
@@ -413,7 +326,7 @@ def _resume_job(run_id: str, store_option: str | None, mock: Path | None,
                        "as it was then", err=True)
     context_tenant = record.context.get("tenantId")
     tenant = context_tenant if isinstance(context_tenant, str) else None
-    tooling, tools = _tooling(tools_dir, config, tenant)
+    tooling, tools = open_tooling(tools_dir, config, tenant)
     plan = _compile(record.source, record.path or "<flow>", tooling.catalog)
     return _Job(plan, config, mocks, store, as_json, hint, tooling, tools, tenant=tenant,
                 resume=record, store_option=store_option)
@@ -471,10 +384,10 @@ def run_command(file: Path, input_text: str | None, input_file: Path | None,
         _execute(_resume_job(resume_id, store_option, mock, tools_dir, as_json, hint, file))
     inputs = parse_inputs(input_text, input_file, sets)
     config = project_config()
-    mocks = _load_mocks(mock)
-    tooling, tools = _tooling(tools_dir, config, tenant)
+    mocks = _mocks(mock)
+    tooling, tools = open_tooling(tools_dir, config, tenant)
     plan = _compile_file(file, tooling.catalog)
-    store = None if no_store else _open_store(_store_spec(store_option, config))
+    store = None if no_store else _store(store_spec(store_option, config))
     hint = _hint(["fdl", "run", str(file), "--resume", "{run_id}"], mock, tools_dir,
                  store_option)
     _execute(_Job(plan, config, mocks, store, as_json, hint, tooling, tools, inputs, tenant,
@@ -491,8 +404,6 @@ def _when(epoch: float) -> str:
 
 
 def _took(record: RunRecord) -> str:
-    from ._progress import format_duration
-
     if record.status == "running":
         return "-"
     return format_duration(record.updated_at - record.created_at)
@@ -504,8 +415,8 @@ def runs_group() -> None:
 
 
 def _store_for_reading(store_option: str | None) -> tuple[RunStore | None, str]:
-    spec = _store_spec(store_option, project_config())
-    return _open_store(spec, create=False), spec
+    spec = store_spec(store_option, project_config())
+    return _store(spec, create=False), spec
 
 
 @runs_group.command("list")
@@ -532,8 +443,6 @@ def runs_list_command(status: str | None, flow_name: str | None, limit: int, as_
         click.echo(f"no runs in {spec}" if store is not None else
                    f"no runs yet (no run store at {spec})", err=True)
         return
-    from rich.console import Console
-    from rich.table import Table
 
     console = Console(soft_wrap=False)
     if not console.is_terminal:
@@ -554,8 +463,6 @@ def runs_list_command(status: str | None, flow_name: str | None, limit: int, as_
 
 
 def _events_text(events: Sequence[Mapping[str, Any]], start: float) -> list[str]:
-    from ._progress import format_duration
-
     lines = []
     for event in events:
         at = event.get("at")
@@ -585,14 +492,14 @@ def runs_show_command(run_id: str, as_json: bool, with_events: bool,
     """Show one run: status, inputs, output or error (and its events)."""
     store, spec = _store_for_reading(store_option)
     if store is None:
-        _fail(f"no run '{run_id}' (no run store at {spec})")
+        fail(f"no run '{run_id}' (no run store at {spec})")
     try:
         record = store.get(run_id)
         events = store.events(run_id) if with_events and record is not None else []
     finally:
         store.close()
     if record is None:
-        _fail(f"no run '{run_id}' in the run store {spec}")
+        fail(f"no run '{run_id}' in the run store {spec}")
     if as_json:
         data = record.to_dict()
         if with_events:
@@ -615,7 +522,7 @@ def runs_show_command(run_id: str, as_json: bool, with_events: bool,
         click.echo("output")
         click.echo(to_json_text(record.output, pretty=True))
     elif record.error is not None:
-        for line in _error_lines(record.error):
+        for line in error_lines(record.error):
             click.echo(line)
     if with_events:
         click.echo(f"events ({len(events)})")
@@ -650,18 +557,17 @@ def runs_cancel_command(run_id: str, store_option: str | None) -> None:
 
     Exit 0 when a cancel was requested or the run had already ended, 1 for an unknown run.
     """
-    from runtime import cancel_stored
 
     store, spec = _store_for_reading(store_option)
     if store is None:
-        _fail(f"no run '{run_id}' (no run store at {spec})")
+        fail(f"no run '{run_id}' (no run store at {spec})")
     try:
         outcome = cancel_stored(store, run_id)
         record = store.get(run_id)
     finally:
         store.close()
     if outcome == "unknown" or record is None:
-        _fail(f"no run '{run_id}' in the run store {spec}")
+        fail(f"no run '{run_id}' in the run store {spec}")
     if outcome == "requested":
         click.echo(f"cancel requested for run {run_id}; the process running it stops it "
                    "within half a second", err=True)
@@ -675,15 +581,3 @@ def runs_cancel_command(run_id: str, store_option: str | None) -> None:
 # --- fdl test ----------------------------------------------------------------------------
 
 
-@click.command("test")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-def test_command(paths: tuple[Path, ...]) -> None:
-    """Run flow test files (*.test.yaml): each case runs the flow with mocks on a virtual
-    clock and checks status, output, error, calls and ordering.
-
-    PATHS are test files or folders searched recursively (default: the working folder).
-    Exit 1 when a case fails, 2 when no test file is found or one is malformed.
-    """
-    from ._testfiles import run_test_paths
-
-    sys.exit(run_test_paths(list(paths) or [Path(".")]))

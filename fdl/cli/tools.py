@@ -20,28 +20,44 @@ This module imports `fdl.cli` lazily: `fdl.cli` registers the group at its end.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any
 
 import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from stdlib.config import REGISTRY_FILE, project_config, tool_folders
+from stdlib.openapi import OpenApiError, import_openapi, load_openapi, spec_to_yaml
+from stdlib.registry import (
+    BUILTIN_INPUTS,
+    CallStats,
+    Registry,
+    RegistryError,
+    SpecProblem,
+    ToolSpec,
+    ToolSpecError,
+    VersionConflictError,
+    export_tools,
+    is_version,
+    parse_spec_text,
+    spec_files,
+    split_uri,
+    to_jsonschema,
+    to_mcp,
+    to_openai,
+)
 
-if TYPE_CHECKING:
-    from stdlib.registry import CallStats, Registry, SpecProblem, ToolSpec
+from ._output import fail
 
 __all__ = ["tools_group"]
 
 _REGISTRY_HELP = "The registry file (default: <state>/registry.db of the project)."
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 def _print_problems(problems: Sequence[SpecProblem]) -> None:
@@ -55,8 +71,6 @@ def _registry(option: str | None, *, sync: bool, create: bool = False
     """The project's registry (synced with the tool folders when ``sync``). Without tool
     folders and without a registry file, a read-only command gets an empty registry in
     memory instead of creating a file."""
-    from stdlib.registry import Registry, RegistryError
-
     folders = tool_folders() if sync else []
     path = Path(option) if option is not None else project_config().state / REGISTRY_FILE
     if path.is_dir():
@@ -75,15 +89,13 @@ def _registry(option: str | None, *, sync: bool, create: bool = False
                 _print_problems(problems)
         yield registry
     except RegistryError as error:
-        _fail(str(error))
+        fail(str(error))
     finally:
         registry.close()
 
 
 def _uri(text: str) -> tuple[str, str, str | None]:
     """``type://code[?version=V]`` → (type, code, version)."""
-    from stdlib.registry import split_uri
-
     try:
         tool_type, code = split_uri(text)
     except ValueError as error:
@@ -108,9 +120,6 @@ def _json(value: Any) -> None:
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
 
     console = Console(soft_wrap=False, highlight=False)
     if not console.is_terminal:
@@ -208,7 +217,6 @@ def _ms(seconds: float | None) -> str:
 def _stats_line(stats: CallStats) -> str:
     """``12 calls (2 failed, 3 retries); mean 120 ms, p50 <= 100 ms, p95 <= 500 ms, max
     812 ms; last 2025-06-01 10:00:00Z``."""
-    import datetime as dt
 
     text = f"{stats.calls} call{'s' if stats.calls != 1 else ''}"
     extra = [f"{stats.failures} failed"] if stats.failures else []
@@ -226,8 +234,6 @@ def _stats_line(stats: CallStats) -> str:
 
 
 def _input_rows(spec: ToolSpec) -> list[dict[str, Any]]:
-    from stdlib.registry import BUILTIN_INPUTS
-
     analysis = spec.analysis()
     rows = []
     for name, arg in analysis.inputs.items():
@@ -262,7 +268,7 @@ def show_command(uri: str, version: str | None, tenant: str | None, as_json: boo
         stats = registry.call_stats(tool_type, code, tenant=tenant)
     if spec is None:
         known = f" (versions: {', '.join(v.version for v in versions)})" if versions else ""
-        _fail(f"{tool_type}://{code}" + (f" version {version}" if version else "")
+        fail(f"{tool_type}://{code}" + (f" version {version}" if version else "")
               + f" is not registered{known}")
     out = spec.out_type
     operations = [s.code for s in spec.signatures()] if spec.type == "db" else []
@@ -346,8 +352,6 @@ def register_command(paths: tuple[Path, ...], tenant: str | None, as_json: bool,
 
     All of them or none: when a file has errors, every problem is printed as
     path:line:col: error[CODE]: field: message and nothing is registered (exit 1)."""
-    from stdlib.registry import ToolSpecError, VersionConflictError, parse_spec_text, spec_files
-
     files: list[Path] = []
     for path in paths:
         files.extend(spec_files(path) if path.is_dir() else [path])
@@ -368,18 +372,18 @@ def register_command(paths: tuple[Path, ...], tenant: str | None, as_json: bool,
         else:
             specs.append((spec, file))
     if failed:
-        _fail("nothing was registered; fix the problems above")
+        fail("nothing was registered; fix the problems above")
     if not specs:
-        _fail("no ToolSpec files found", 2)
+        fail("no ToolSpec files found", 2)
     with _registry(registry_option, sync=not no_sync, create=True) as registry:
         try:
             done = [registry.register(spec, tenant=tenant, source=str(file.resolve()))
                     for spec, file in specs]
         except ToolSpecError as error:
             _print_problems(error.problems)
-            _fail("nothing was registered; fix the problems above")
+            fail("nothing was registered; fix the problems above")
         except VersionConflictError as error:
-            _fail(str(error))
+            fail(str(error))
     if as_json:
         _json([{**_summary(r.spec), "status": r.status} for r in done])
     else:
@@ -418,9 +422,6 @@ def import_openapi_command(source: str, service: str, version: str | None,
     What cannot be translated exactly is reported on stderr as SOURCE#/pointer: message;
     those are warnings (exit 0). A document that cannot be read or is not OpenAPI 3.x is
     an error (exit 1)."""
-    from stdlib.openapi import OpenApiError, import_openapi, load_openapi
-    from stdlib.registry import ToolSpecError, VersionConflictError
-
     if version is not None and not _is_version(version):
         raise click.BadParameter(f"'{version}' is not a semantic version such as 1.2.0",
                                  param_hint="--version")
@@ -431,7 +432,7 @@ def import_openapi_command(source: str, service: str, version: str | None,
         found = import_openapi(document, service=service, version=version, tags=tags,
                                tenant=tenant)
     except OpenApiError as error:
-        _fail(str(error))
+        fail(str(error))
     except ValueError as error:  # the service name (the version was checked above)
         raise click.BadParameter(str(error), param_hint="--service") from None
     shown = source if source.startswith(("http://", "https://")) else str(Path(source))
@@ -451,9 +452,9 @@ def import_openapi_command(source: str, service: str, version: str | None,
                                               source=f"openapi:{origin}")
             except ToolSpecError as error:  # pragma: no cover - the importer checks specs
                 _print_problems(error.problems)
-                _fail("nothing was registered; fix the problems above")
+                fail("nothing was registered; fix the problems above")
             except VersionConflictError as error:
-                _fail(f"{error}; nothing was registered (import with --version V to add "
+                fail(f"{error}; nothing was registered (import with --version V to add "
                       "the changed document as a new version)")
         lines = [f"{r.status:<9}  {r.spec.uri}  {r.spec.version}" for r in done]
     else:
@@ -477,8 +478,6 @@ def import_openapi_command(source: str, service: str, version: str | None,
 
 
 def _is_version(text: str) -> bool:
-    from stdlib.registry import is_version
-
     return is_version(text)
 
 
@@ -487,8 +486,6 @@ def _write_specs(specs: Sequence[ToolSpec], folder: Path, *, force: bool, dry_ru
     """Write one YAML file per spec into ``folder`` (named after the code's operation);
     all or nothing: a file that exists with other content stops everything unless
     ``force``. Returns the files and one status line per file."""
-    from stdlib.openapi import spec_to_yaml
-
     plans: list[tuple[Path, str, str]] = []
     conflicts: list[Path] = []
     names: set[str] = set()
@@ -513,7 +510,7 @@ def _write_specs(specs: Sequence[ToolSpec], folder: Path, *, force: bool, dry_ru
     if conflicts:
         for path in conflicts:
             click.echo(f"{path}: exists with other content", err=True)
-        _fail("nothing was written; use --force to overwrite the files above, or --write "
+        fail("nothing was written; use --force to overwrite the files above, or --write "
               "another folder")
     lines: list[str] = []
     if not dry_run:
@@ -523,7 +520,7 @@ def _write_specs(specs: Sequence[ToolSpec], folder: Path, *, force: bool, dry_ru
                 if status != "unchanged":
                     path.write_text(text, encoding="utf-8")
         except OSError as error:
-            _fail(f"cannot write into {folder}: {error.strerror or error}")
+            fail(f"cannot write into {folder}: {error.strerror or error}")
     for path, _text, status in plans:
         shown = f"would be {status}" if dry_run and status != "unchanged" else status
         lines.append(f"{shown:<9}  {path}")
@@ -550,15 +547,6 @@ def export_command(uris: tuple[str, ...], export_format: str, flows: tuple[Path,
 
     Without TYPE://CODE and without --flow, every tool is exported. A db table exports its
     data operations; db://TABLE/OPERATION exports one of them."""
-    from stdlib.registry import (
-        ToolSpec,
-        ToolSpecError,
-        export_tools,
-        to_jsonschema,
-        to_mcp,
-        to_openai,
-    )
-
     specs: dict[tuple[str, str], ToolSpec] = {}
     operations: set[str] = set()  # db://table/operation asked for alone
     with _registry(registry_option, sync=not no_sync) as registry:
@@ -571,7 +559,7 @@ def export_command(uris: tuple[str, ...], export_format: str, flows: tuple[Path,
             elif spec is not None:
                 operations.add(spec.uri)
             if spec is None:
-                _fail(f"{kind}://{code}" + (f" version {version}" if version else "")
+                fail(f"{kind}://{code}" + (f" version {version}" if version else "")
                       + " is not registered")
             specs[spec.uri, spec.version] = spec
         if not uris and not flows:
@@ -582,7 +570,7 @@ def export_command(uris: tuple[str, ...], export_format: str, flows: tuple[Path,
             spec = ToolSpec.from_flow(flow)
         except ToolSpecError as error:
             _print_problems(error.problems)
-            _fail(f"the flow {flow} cannot be exported")
+            fail(f"the flow {flow} cannot be exported")
         specs[spec.uri, spec.version] = spec
         operations.add(spec.uri)
     tools = export_tools(specs.values())
@@ -610,7 +598,7 @@ def pin_command(uri: str, version: str | None, auto: bool, tenant: str | None,
         try:
             registry.set_default(tool_type, code, version, tenant=tenant)
         except KeyError as error:
-            _fail(str(error.args[0]))
+            fail(str(error.args[0]))
         current = registry.default_version(tool_type, code, tenant=tenant)
     click.echo(f"{tool_type}://{code}: default version {current}"
                + ("" if auto else " (pinned)"), err=True)
@@ -632,7 +620,7 @@ def remove_command(uri: str, version: str | None, tenant: str | None,
     with _registry(registry_option, sync=not no_sync, create=True) as registry:
         removed = registry.remove(tool_type, code, version, tenant=tenant)
     if not removed:
-        _fail(f"{tool_type}://{code}" + (f" version {version}" if version else "")
+        fail(f"{tool_type}://{code}" + (f" version {version}" if version else "")
               + " is not registered")
     click.echo(f"removed {removed} version{'s' if removed != 1 else ''} of "
                f"{tool_type}://{code}", err=True)

@@ -14,8 +14,11 @@ built from the configuration (interfaces.md §3) and the project's ToolSpecs (to
   and catalog.
 
 Building is cheap and opens nothing: connections are made on first use inside the run and
-closed by `ProjectTools.aclose`. A malformed entry is a `click.UsageError` naming the file
-and the key, before anything runs.
+closed by `ProjectTools.aclose`. A malformed entry is a `stdlib.config.ConfigError` naming the
+file and the key, before anything runs.
+
+This module is the composition root: the only place where the configuration, the catalog,
+the registry, the adapters, the mocks and the run store of one project meet.
 """
 
 from __future__ import annotations
@@ -23,21 +26,31 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import click
-
+from compiler import ToolCatalog
+from gml.types import ObjectType, deref
+from runtime import Mocks, ToolProvider
+from runtime.store import RunStore, open_store
+from runtime.subflows import FlowTools
 from stdlib.catalogs import project_catalog
-from stdlib.config import REGISTRY_FILE, tool_folders
+from stdlib.config import REGISTRY_FILE, STORE_FILE, ConfigError, ProjectConfig, tool_folders
+from stdlib.registry import Registry, RegistryError, ToolSpec
+from stdlib.tools import chain
+from stdlib.tools.api import ApiTools, Endpoint, Service
+from stdlib.tools.db import DbTools, TableSpec
 
-if TYPE_CHECKING:
-    from compiler import ToolCatalog
-    from runtime import ToolProvider
-    from stdlib.registry import Registry, ToolSpec
-    from stdlib.tools.api import ApiTools, Endpoint
-    from stdlib.tools.db import DbTools, TableSpec
-
-__all__ = ["ProjectTools", "Tooling", "database_urls", "load_tooling", "project_tools"]
+__all__ = [
+    "ProjectTools",
+    "Tooling",
+    "database_urls",
+    "load_mocks",
+    "load_tooling",
+    "open_run_store",
+    "open_tooling",
+    "project_tools",
+    "store_spec",
+]
 
 
 @dataclass(slots=True)
@@ -45,7 +58,7 @@ class Tooling:
     """What a command knows about a project's tools.
 
     Attributes:
-        catalog: what flows are compiled with (`fdl._catalogs.project_catalog`, as
+        catalog: what flows are compiled with (`stdlib.catalogs.project_catalog`, as
             ``fdl check`` has it).
         specs: the default version of every tool the tenant sees (the adapters' endpoints
             and tables).
@@ -71,16 +84,13 @@ def load_tooling(tools_dir: Path | None, state: Path, tenant: str | None) -> Too
     here: ``fdl check`` and ``fdl tools`` report them (an invalid file is left out).
 
     Raises:
-        click.UsageError: the configuration is malformed or the registry cannot be opened.
+        ConfigError: the configuration is malformed or the registry cannot be opened.
     """
-    from stdlib.registry import Registry, RegistryError
-
-
     folders = [tools_dir] if tools_dir is not None else tool_folders()
     for folder in folders:  # a bad configuration fails before anything is written
         if not folder.is_dir():
-            raise click.UsageError(f"the tools folder {folder} (from the project "
-                                   "configuration) does not exist")
+            raise ConfigError(folder, "tools", "the tools folder (from the project "
+                                               "configuration) does not exist")
     path = state / REGISTRY_FILE
     if not folders and not path.exists():
         return Tooling(None, [])
@@ -88,7 +98,7 @@ def load_tooling(tools_dir: Path | None, state: Path, tenant: str | None) -> Too
         path.parent.mkdir(parents=True, exist_ok=True)
         registry = Registry(path)
     except (OSError, RegistryError) as error:
-        raise click.UsageError(f"the tool registry {path} cannot be opened: {error}") from None
+        raise ConfigError(path, None, f"the tool registry cannot be opened: {error}") from None
     try:
         for folder in folders:
             registry.sync_folder(folder)
@@ -96,7 +106,7 @@ def load_tooling(tools_dir: Path | None, state: Path, tenant: str | None) -> Too
         catalog, _problems = project_catalog(tools_dir, tenant=tenant, registered=specs)
     except RegistryError as error:
         registry.close()
-        raise click.UsageError(f"the tool registry {path}: {error}") from None
+        raise ConfigError(path, None, f"the tool registry: {error}") from None
     except BaseException:
         registry.close()
         raise
@@ -117,9 +127,8 @@ class ProjectTools:
             await adapter.aclose()
 
 
-def _usage(file: Path | None, message: str) -> click.UsageError:
-    where = f"{file}: " if file is not None else ""
-    return click.UsageError(where + message)
+def _usage(file: Path | None, message: str, key: str | None = None) -> ConfigError:
+    return ConfigError(file, key, message)
 
 
 def _sqlite_url(url: str, base: Path) -> str:
@@ -139,7 +148,7 @@ def database_urls(databases: Any, file: Path | None, base: Path
     """``databases:`` of the configuration → (URLs by name, names with ``native`` on).
 
     Raises:
-        click.UsageError: an entry is not a URL or a mapping with ``url`` (and ``native``).
+        ConfigError: an entry is not a URL or a mapping with ``url`` (and ``native``).
     """
     if databases is None:
         return {}, set()
@@ -171,8 +180,6 @@ def database_urls(databases: Any, file: Path | None, base: Path
 
 
 def _endpoints(specs: Iterable[ToolSpec]) -> dict[str, Endpoint]:
-    from stdlib.tools.api import Endpoint
-
     endpoints: dict[str, Endpoint] = {}
     for spec in specs:
         if spec.type not in ("api", "svc"):
@@ -180,14 +187,11 @@ def _endpoints(specs: Iterable[ToolSpec]) -> dict[str, Endpoint]:
         try:
             endpoints[spec.uri] = Endpoint.from_config(spec.config, list(spec.inputs))
         except ValueError as error:
-            raise click.UsageError(f"the ToolSpec {spec.uri}: {error}") from None
+            raise ConfigError(None, None, f"the ToolSpec {spec.uri}: {error}") from None
     return endpoints
 
 
 def _tables(specs: Iterable[ToolSpec], databases: Mapping[str, str]) -> list[TableSpec]:
-    from gml.types import ObjectType, deref
-    from stdlib.tools.db import TableSpec
-
     tables: list[TableSpec] = []
     for spec in specs:
         if spec.type != "db" or spec.code.split(".")[0] not in databases:
@@ -198,7 +202,7 @@ def _tables(specs: Iterable[ToolSpec], databases: Mapping[str, str]) -> list[Tab
         try:
             tables.append(TableSpec(spec.code, fields, key if isinstance(key, str) else "id"))
         except ValueError as error:
-            raise click.UsageError(f"the ToolSpec {spec.uri}: {error}") from None
+            raise ConfigError(None, None, f"the ToolSpec {spec.uri}: {error}") from None
     return tables
 
 
@@ -209,14 +213,9 @@ def project_tools(data: Mapping[str, Any], file: Path | None, specs: Iterable[To
     ToolSpecs.
 
     Raises:
-        click.UsageError: a malformed ``services``/``databases``/``flows`` entry or a
+        ConfigError: a malformed ``services``/``databases``/``flows`` entry or a
             ToolSpec whose adapter configuration cannot be used.
     """
-    from runtime.subflows import FlowTools
-    from stdlib.tools import chain
-    from stdlib.tools.api import ApiTools, Service
-    from stdlib.tools.db import DbTools
-
     base = file.parent if file is not None else Path.cwd()
     specs = list(specs)
     services = data.get("services") or {}
@@ -240,3 +239,54 @@ def project_tools(data: Mapping[str, Any], file: Path | None, specs: Iterable[To
     provider = chain(flows, api, db)
     flows.bind(provider)
     return ProjectTools(provider, [api, db])
+
+
+def open_tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | None
+                 ) -> tuple[Tooling, ProjectTools]:
+    """The project's catalog and registry (`load_tooling`), and its real tool adapters
+    (`project_tools`); the registry is closed again when the adapters cannot be built.
+
+    Raises:
+        ConfigError: as `load_tooling` and `project_tools`.
+    """
+    tooling = load_tooling(tools_dir, config.state, tenant)
+    try:
+        tools = project_tools(config.data, config.file, tooling.specs,
+                              catalog=tooling.catalog, timezone=config.timezone)
+    except BaseException:
+        tooling.close()
+        raise
+    return tooling, tools
+
+
+def load_mocks(path: Path | None) -> Mocks | None:
+    """The mock file at ``path`` (None: no mocks).
+
+    Raises:
+        MockFileError: the file is malformed (with its position).
+    """
+    return None if path is None else Mocks.load(path)
+
+
+def store_spec(store: str | None, config: ProjectConfig) -> str:
+    """The run store to use: the one given, else the project's ``<state>/runs.db``."""
+    return store if store is not None else str(config.store_path)
+
+
+def open_run_store(spec: str, *, create: bool = True) -> RunStore | None:
+    """Open the run store ``spec`` (a file, ``sqlite:///PATH`` or ``memory``); None when
+    ``create`` is false and it is a file that does not exist (read-only commands do not
+    create stores).
+
+    Raises:
+        StoreError: the store cannot be opened.
+    """
+    if not create and "://" not in spec and not spec.startswith("sqlite:") \
+            and spec.strip().lower() not in ("memory", ":memory:"):
+        path = Path(spec).expanduser()
+        if path.is_dir():
+            path = path / STORE_FILE
+        if not path.exists():
+            return None
+    return open_store(spec)
+

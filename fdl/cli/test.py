@@ -1,0 +1,137 @@
+"""``fdl test``: run flow test files (spec/interfaces.md §4) and report like a test runner.
+
+The closing line is ``N passed, N failed`` (and errors), with the time taken.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from compiler import ToolCatalog
+from fdl.testfiles import (
+    TestFile,
+    TestFileError,
+    check_case,
+    compile_test_flow,
+    load_test_file,
+    run_case,
+)
+from stdlib.catalogs import project_catalog
+from stdlib.config import project_config
+from stdlib.flowfiles import collect_test_files
+
+__all__ = ["run_test_paths", "test_command"]
+
+
+@dataclass(slots=True)
+class _Report:
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    details: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+class _Projects:
+    """Per folder: the tool catalog and timezone of the project a test file belongs to."""
+
+    def __init__(self) -> None:
+        self._catalogs: dict[Path | None, ToolCatalog | None] = {}
+
+    def catalog(self, folder: Path) -> ToolCatalog | None:
+
+        key = project_config(folder).file
+        if key not in self._catalogs:
+            self._catalogs[key] = project_catalog(start=folder)[0]
+        return self._catalogs[key]
+
+    @staticmethod
+    def timezone(folder: Path) -> str | None:
+
+        return project_config(folder).timezone
+
+
+def _run_file(path: Path, test: TestFile, projects: _Projects, report: _Report,
+              echo: Callable[..., None]) -> None:
+    shown = _shown(path)
+    plan, diagnostics = compile_test_flow(test, projects.catalog(path.parent))
+    if plan is None:
+        echo(f"{shown} " + "F" * len(test.cases))
+        report.failed += len(test.cases)
+        report.details.append((f"{shown} (the flow does not compile)", diagnostics))
+        return
+    timezone = projects.timezone(path.parent)
+    echo(f"{shown} ", nl=False)
+    for case in test.cases:
+        try:
+            result = run_case(plan, case, timezone=timezone, source=shown)
+            problems = check_case(case, result, plan)
+        except Exception as error:  # a bug must not hide the other cases' results
+            problems = [f"the run raised {type(error).__name__}: {error}"]
+        if problems:
+            report.failed += 1
+            report.details.append((f"{shown}::{case.name} (line {case.line})", problems))
+        else:
+            report.passed += 1
+        echo("." if not problems else "F", nl=False)
+    echo("")
+
+
+def run_test_paths(paths: Sequence[Path], *, echo: Callable[..., None] = click.echo) -> int:
+    """``fdl test``: run every test file under ``paths``; returns the exit code."""
+    started = time.perf_counter()
+    files = collect_test_files(paths)
+    if not files:
+        where = ", ".join(str(p) for p in paths)
+        click.echo(f"error: no test files (*.test.yaml) found in {where}", err=True)
+        return 2
+    report = _Report()
+    projects = _Projects()
+    for path in files:
+        try:
+            test = load_test_file(path)
+        except TestFileError as error:
+            report.errors += 1
+            echo(f"{_shown(path)} E")
+            report.details.append((f"{_shown(path)} (malformed test file)", [str(error)]))
+            continue
+        _run_file(path, test, projects, report, echo)
+    for title, lines in report.details:
+        echo("")
+        echo(f"____ {title} ____")
+        for line in lines:
+            echo(line)
+    parts = [f"{report.passed} passed"]
+    if report.failed:
+        parts.append(f"{report.failed} failed")
+    if report.errors:
+        parts.append(f"{report.errors} error{'s' if report.errors > 1 else ''}")
+    echo("")
+    echo(f"{', '.join(parts)} in {time.perf_counter() - started:.2f}s")
+    if report.errors:
+        return 2
+    return 1 if report.failed else 0
+
+
+@click.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def test_command(paths: tuple[Path, ...]) -> None:
+    """Run flow test files (*.test.yaml): each case runs the flow with mocks on a virtual
+    clock and checks status, output, error, calls and ordering.
+
+    PATHS are test files or folders searched recursively (default: the working folder).
+    Exit 1 when a case fails, 2 when no test file is found or one is malformed.
+    """
+    sys.exit(run_test_paths(list(paths) or [Path(".")]))
