@@ -37,6 +37,7 @@ __all__ = [
     "RefType",
     "Type",
     "TypeSyntaxError",
+    "accepts_null",
     "element_type",
     "is_any",
     "join",
@@ -176,6 +177,15 @@ def nullable(t: Type) -> Type:
     if t in (ANY, NULL) or isinstance(t, Nullable):
         return t
     return Nullable(t)
+
+
+def accepts_null(t: Type) -> bool:
+    """Whether ``null`` is a value of ``t``: ``T?``, ``any``, ``null`` (after references).
+
+    A missing object field of such a type reads as null; of any other type it is missing.
+    """
+    t = deref(t)
+    return isinstance(t, Nullable) or t in (ANY, NULL)
 
 
 def element_type(t: Type) -> Type:
