@@ -7,9 +7,10 @@ checking of every GML field (spec/fdl.md §3–§6).
 
 from __future__ import annotations
 
+from gml.types import assignable as compatible  # the old name of gml.types.assignable
+
 from ._compile import FieldSource as FieldSource
 from ._compile import FlowCompiler as FlowCompiler
-from ._compile import compatible as compatible
 from .catalog import ChainCatalog as ChainCatalog
 from .catalog import StaticCatalog as StaticCatalog
 from .catalog import ToolArg as ToolArg

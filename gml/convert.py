@@ -2,7 +2,10 @@
 
 `convert` is what a value goes through whenever it crosses a typed boundary: a run's inputs and
 its result (`runtime`: F402, F404), a ``flow://`` call, the fields a ``db://`` tool writes and
-the values a CQL condition compares with a typed field (`stdlib`).
+the values a CQL condition compares with a typed field (`stdlib`). Its static twin is
+`gml.types.assignable`, which the compiler uses for tool arguments and defaults (E304): a type
+the checker accepts converts at run time, failing only for reasons a type cannot see (a null,
+a number out of range, text that does not read as the type; see `ConversionError.reason`).
 
 Conversion table (value given → value produced; anything not listed is a problem):
 

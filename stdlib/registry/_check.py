@@ -27,7 +27,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, cast
 
-from compiler._compile import compatible
 from compiler._types import TypeResolver, is_required, literal_type
 from compiler.catalog import ToolArg
 from compiler.tooldir import default_source
@@ -47,6 +46,7 @@ from gml.types import (
     RefType,
     Type,
     TypeSyntaxError,
+    assignable,
     deref,
     nullable,
     parse_type,
@@ -431,7 +431,7 @@ def analyse_args(node: YNode | None, yaml: YamlText, reporter: Reporter) -> Args
             found = _default_type(name, decl.default, names, reporter)
             if declared is None:
                 t = found
-            elif not compatible(found, declared):
+            elif not assignable(found, declared):
                 reporter.report("E304", f"the default of '{name}' is {found}, but {declared} "
                                 "is declared", decl.default.span)
         inputs[name] = ToolArg(name, t, is_required(declared, decl.default is not None),
