@@ -8,8 +8,9 @@ GML field (spec/fdl.md §3–§6), and diagnostics. No I/O beyond the text hande
 
 from __future__ import annotations
 
+from gml.types import assignable as compatible  # the old name of gml.types.assignable
+
 from ._compile import FlowCompiler as FlowCompiler
-from ._compile import compatible as compatible
 from ._facts import FieldSource as FieldSource
 from .catalog import ChainCatalog as ChainCatalog
 from .catalog import StaticCatalog as StaticCatalog

@@ -35,13 +35,12 @@ from compiler.reader import suggest
 from gml import Span
 from gml.types import (
     ANY,
-    DATE,
     NULL,
     STRING,
     ArrayType,
-    MapType,
     ObjectType,
     Type,
+    assignable,
     deref,
     element_type,
     nullable,
@@ -152,7 +151,8 @@ class FlowCompiler:
             t = declared if declared is not None else (
                 strip_null(default.type) if default is not None else ANY)
             if declared is not None and default is not None and decl.default is not None:
-                self.assignable(default.type, declared, decl.default, f"the default of '{name}'")
+                self.check_assignable(default.type, declared, decl.default,
+                                      f"the default of '{name}'")
             required = is_required(declared, default is not None)
             if not required and default is None and declared is not None:
                 t = nullable(t)
@@ -305,9 +305,9 @@ class FlowCompiler:
     def tool_signature(self, uri: ToolUri) -> ToolSignature:
         return self.lookup(uri) or ToolSignature(uri.type, uri.code)
 
-    def assignable(self, source: Type, target: Type, where: Gml, what: str,
-                   code: str = "E304") -> None:
-        if not compatible(source, target):
+    def check_assignable(self, source: Type, target: Type, where: Gml, what: str,
+                         code: str = "E304") -> None:
+        if not assignable(source, target):
             self.reporter.report(code, f"{what} is {_article(source)}, but {_article(target)}"
                                  " is declared", where.span)
 
@@ -517,7 +517,7 @@ class FlowCompiler:
                                          + (f"; did you mean '{hint}'?" if hint else
                                             f" (its arguments: {', '.join(signature.inputs)})"),
                                          where(name), suggestion=hint)
-            elif not compatible(t, declared.type):
+            elif not assignable(t, declared.type):
                 self.reporter.report("E304", f"argument '{name}' is {_article(t)}, but "
                                      f"'{signature.uri}' declares {declared.type}", where(name))
         for name, declared in signature.inputs.items():
@@ -528,7 +528,7 @@ class FlowCompiler:
                 self.reporter.report("E303", f"'{signature.uri}' needs argument '{name}' "
                                      f"({declared.type}): give it in args ({name} = …) or "
                                      "declare a variable of that name", node.exec.span)
-            elif not compatible(var.type, declared.type):
+            elif not assignable(var.type, declared.type):
                 self.reporter.report("E304", f"argument '{name}' (bound from the variable "
                                      f"'{name}') is {_article(var.type)}, but "
                                      f"'{signature.uri}' declares {declared.type}",
@@ -569,20 +569,3 @@ def _ids(targets: tuple[Any, ...]) -> tuple[str, ...]:
 def _article(t: Type) -> str:
     text = str(t)
     return f"an {text}" if text[:1].lower() in "aeiou" else f"a {text}"
-
-
-def compatible(source: Type, target: Type) -> bool:
-    """Whether a value of ``source`` type can be given where ``target`` is declared (with the
-    conversions of §2: numbers widen, ISO strings become dates, numbers and strings become
-    decimals; nulls are checked at run time)."""
-    s, t = strip_null(source), strip_null(target)
-    if s in (ANY, NULL, t) or t == ANY:
-        return True
-    numeric = ("int", "long", "double", "decimal")
-    if str(s) in numeric and str(t) in numeric:
-        return numeric.index(str(s)) <= numeric.index(str(t)) or str(t) == "decimal"
-    if s == STRING and (t == DATE or str(t) == "decimal"):
-        return True
-    if isinstance(s, ArrayType) and isinstance(t, ArrayType):
-        return compatible(s.element, t.element)
-    return bool(isinstance(s, ObjectType | MapType) and isinstance(t, ObjectType | MapType))

@@ -7,7 +7,8 @@ position. Checkers collect `Diagnostic` values; only the façade raises, with al
     ├── GmlSyntaxError     G101
     ├── GmlCompileError    G2xx (holds every diagnostic of the program)
     └── GmlRuntimeError    G3xx
-        └── GmlLimitError  G306
+        ├── GmlLimitError  G306
+        └── ConversionError G303 (`gml.convert`: a value that is not of its declared type)
 """
 
 from __future__ import annotations

@@ -37,6 +37,8 @@ __all__ = [
     "RefType",
     "Type",
     "TypeSyntaxError",
+    "accepts_null",
+    "assignable",
     "element_type",
     "is_any",
     "join",
@@ -179,6 +181,15 @@ def nullable(t: Type) -> Type:
     return Nullable(t)
 
 
+def accepts_null(t: Type) -> bool:
+    """Whether ``null`` is a value of ``t``: ``T?``, ``any``, ``null`` (after references).
+
+    A missing object field of such a type reads as null; of any other type it is missing.
+    """
+    t = deref(t)
+    return isinstance(t, Nullable) or t in (ANY, NULL)
+
+
 def element_type(t: Type) -> Type:
     """The element type of an array type, ``any`` for anything else."""
     t = strip_null(t)
@@ -203,6 +214,72 @@ def join(a: Type, b: Type) -> Type:
     if isinstance(sa, ArrayType) and isinstance(sb, ArrayType):
         return wrap(ArrayType(join(sa.element, sb.element)))
     return ANY
+
+
+_WIDER = {INT: {LONG, DOUBLE, DECIMAL}, LONG: {INT, DOUBLE, DECIMAL}, DOUBLE: {DECIMAL},
+          DECIMAL: set()}
+"""Numeric types a number type is assignable to, besides itself (int ↔ long: range checked)."""
+
+
+def assignable(source: Type, target: Type) -> bool:
+    """Whether a value of static type ``source`` may be given where ``target`` is declared.
+
+    The static twin of `gml.convert.convert`; the compiler reports E304 where it says no.
+    Nulls, absent map keys, numbers out of range and text that does not read as the type are
+    left to run time; everything else is decided here:
+
+    * ``any`` on either side, ``null`` as the source and equal types are assignable; ``T?``
+      is ``T`` on both sides (nulls are checked at run time).
+    * Numbers: ``int`` and ``long`` to each other (the converter checks the range) and to
+      ``double`` and ``decimal``; ``double`` to ``decimal``. Never ``double`` or ``decimal``
+      to ``int``/``long`` (a fraction is what these types hold, not an accident of one
+      value), nor ``decimal`` to ``double`` (decimals are exact on purpose: ``DOUBLE(x)``).
+    * Text: ``string`` to ``date`` and ``decimal`` (spec/fdl.md §2: ISO strings become
+      dates, strings become decimals). Numbers, dates and booleans never become text
+      implicitly, and text becomes no other type: write ``STRING(x)``, ``INT(x)``.
+    * ``S[]`` to ``T[]`` when ``S`` to ``T``.
+    * Objects and maps, field by field: ``map<S>`` to ``map<T>`` when ``S`` to ``T``; an
+      object to ``map<T>`` when each of its fields is; ``map<S>`` to an object when ``S`` is
+      to each field (a key may be absent at run time, like a null); an object to an object
+      when each target field is assignable from the source field of that name, or is
+      nullable, or the source is an open shape (which may have more fields).
+    * Nothing else: a boolean is only a ``bool``, arrays are only arrays, and so on.
+
+    Every pair it accepts converts at run time, failing only for the reasons above that a type
+    cannot see; for every pair it refuses, no value without nulls or empty containers passes
+    through the converter unchanged: it fails, or it is rewritten (``42`` as ``"42"``).
+    `tests/gml/test_convert.py` checks both with random types and values.
+    """
+    return _assignable(source, target, set())
+
+
+def _assignable(source: Type, target: Type, assumed: set[tuple[Type, Type]]) -> bool:
+    s, t = strip_null(source), strip_null(target)
+    if s in (ANY, NULL) or t == ANY or s == t:
+        return True
+    if isinstance(s, Prim) and isinstance(t, Prim):
+        return t in _WIDER.get(s, ()) or (s == STRING and t in (DATE, DECIMAL))
+    if isinstance(s, ArrayType):
+        return isinstance(t, ArrayType) and _assignable(s.element, t.element, assumed)
+    if not (isinstance(s, ObjectType | MapType) and isinstance(t, ObjectType | MapType)):
+        return False
+    if (s, t) in assumed:  # recursive defs: assume what is being checked
+        return True
+    assumed.add((s, t))
+    if isinstance(t, MapType):
+        values = s.fields.values() if isinstance(s, ObjectType) else (s.value,)
+        return all(_assignable(v, t.value, assumed) for v in values)
+    for name, field_type in t.fields.items():
+        if isinstance(s, MapType):
+            given: Type | None = s.value
+        else:
+            given = s.fields.get(name)
+        if given is not None:
+            if not _assignable(given, field_type, assumed):
+                return False
+        elif not (accepts_null(field_type) or (isinstance(s, ObjectType) and not s.closed)):
+            return False
+    return True
 
 
 class TypeSyntaxError(ValueError):

@@ -17,6 +17,11 @@ a null ``x`` (``NOT IN`` then excludes null); an empty ``IN`` list is false and 
 ``NOT IN`` list is true. Ordering comparisons and ``LIKE`` with null are Q203 errors rather
 than conditions that are silently never true.
 
+A value compared with a declared field is first converted to the field's type by
+`gml.convert.convert`, with the rules of a run's inputs (``qty = '4.0'`` compares with the int
+4, ``time > '2025-01-31'`` with a date in the query's timezone); a value that does not convert
+is Q203.
+
 Values reach the driver through `adapt_value`. Dates are normalised to UTC: SQLite has no
 date type, so there they are ISO-8601 text of one fixed shape
 (``2025-01-31T02:30:00.000000+00:00``), which sorts as the instants do; MySQL's DATETIME has no
@@ -28,19 +33,18 @@ for SQLite (a column with NUMERIC affinity compares them as numbers).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal, NoReturn
 
 import gml
-from gml import resolve_timezone, system_clock
-from gml.builtins import _dates
+from gml import system_clock
+from gml.convert import ConversionError, convert
 from gml.text import suggest
-from gml.types import BOOL, DATE, DECIMAL, DOUBLE, INT, LONG, STRING, Type, strip_null
+from gml.types import DECIMAL, Type, strip_null
 
 from . import _ast as a
 from ._errors import CqlError, fail
@@ -62,7 +66,6 @@ Dialect = Literal["sqlite", "postgresql", "mysql"]
 _DIALECTS: tuple[Dialect, ...] = ("sqlite", "postgresql", "mysql")
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
-_INTEGER = re.compile(r"\s*[-+]?[0-9]+\s*", re.ASCII)
 _SQL_OPERATORS = {"=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
 _INT64 = range(-(2**63), 2**63)
 
@@ -389,11 +392,12 @@ class _Builder:
         if value is None or column is None or column.type is None:
             return value
         target = strip_null(column.type)
-        converted = _convert(value, target, self.tz)
-        if converted is _FAILED:
+        try:
+            return convert(value, target, self.tz, column.name)
+        except ConversionError as error:
+            why = f"; {error.detail}" if error.reason == "range" else ""
             _bad(node, f"{_describe(node)} ({value!r}) cannot be compared with the field "
-                 f"{column.name!r}, which is {_article(str(target))}")
-        return converted
+                 f"{column.name!r}, which is {_article(str(target))}{why}")
 
     def bind(self, value: Any, node: a.Operand) -> str:
         try:
@@ -509,63 +513,6 @@ def _short_kind(value: Any) -> str:
 
 def _article(word: str) -> str:
     return ("an " if word[:1] in "aeiou" else "a ") + word
-
-
-# ---------------------------------------------------------------- typed fields
-
-_FAILED: Any = object()
-_CONVERTED = frozenset({BOOL, INT, LONG, DOUBLE, DECIMAL, STRING})
-
-
-def _finite(number: float | Decimal) -> bool:
-    return number.is_finite() if isinstance(number, Decimal) else math.isfinite(number)
-
-
-def _convert(value: Any, target: Type, tz: Any) -> Any:
-    """``value`` as the declared type ``target`` wants it, or `_FAILED`; types other than
-    the primitives below (``any``, objects, arrays) take values as they are."""
-    if target == DATE:
-        if isinstance(value, datetime | date):
-            return value
-        if isinstance(value, str):
-            try:
-                return _dates.to_datetime(value, resolve_timezone(tz), "a date field")
-            except gml.GmlError:
-                return _FAILED
-        return _FAILED
-    if isinstance(value, bool):
-        return value if target == BOOL or target not in _CONVERTED else _FAILED
-    if target in (INT, LONG):
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str) and _INTEGER.fullmatch(value):
-            return int(value)
-        if isinstance(value, float | Decimal) and _finite(value) and value == int(value):
-            return int(value)
-        return _FAILED
-    if target in (DOUBLE, DECIMAL):
-        if isinstance(value, int | float | Decimal):
-            return value
-        if isinstance(value, str):
-            try:
-                number = Decimal(value.strip())
-            except InvalidOperation:
-                return _FAILED
-            if not number.is_finite():
-                return _FAILED
-            return number if target == DECIMAL else float(number)
-        return _FAILED
-    if target == STRING:
-        if isinstance(value, str):
-            return value
-        if isinstance(value, int | Decimal):
-            return str(value)
-        return _FAILED
-    if target == BOOL:
-        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-            return value.strip().lower() == "true"
-        return _FAILED
-    return value
 
 
 # ---------------------------------------------------------------- the façade

@@ -27,7 +27,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, cast
 
-from compiler import compatible
 from compiler.argtypes import TypeResolver, is_required, literal_type
 from compiler.catalog import ToolArg
 from compiler.diagnostics import Diagnostic, Reporter
@@ -46,6 +45,7 @@ from gml.types import (
     RefType,
     Type,
     TypeSyntaxError,
+    assignable,
     deref,
     nullable,
     parse_type,
@@ -430,7 +430,7 @@ def analyse_args(node: YNode | None, yaml: YamlText, reporter: Reporter) -> Args
             found = _default_type(name, decl.default, names, reporter)
             if declared is None:
                 t = found
-            elif not compatible(found, declared):
+            elif not assignable(found, declared):
                 reporter.report("E304", f"the default of '{name}' is {found}, but {declared} "
                                 "is declared", decl.default.span)
         inputs[name] = ToolArg(name, t, is_required(declared, decl.default is not None),

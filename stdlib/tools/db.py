@@ -18,11 +18,11 @@ Design
   WHERE clause with placeholders only; record values are converted to the declared types and bound
   as parameters; identifiers (tables, columns) only ever reach SQL through `stdlib.cql.quote_ident`,
   and only names of declared fields do. No argument can change a statement's structure.
-* **Types both ways.** Values written are first converted to the field's declared type (the
-  runtime's conversion rules, so ``"2025-01-02"`` is a date and ``"1.50"`` a decimal), then
-  to the dialect's storage form; values read come back as the declared types: exact
-  `Decimal`, aware pendulum dates in the adapter's zone (default UTC), ``bool``, JSON
-  values (`stdlib.tools._sqltypes` has the table).
+* **Types both ways.** Values written are first converted to the field's declared type
+  (`gml.convert.convert`, as a run's inputs are, so ``"2025-01-02"`` is a date and ``"1.50"``
+  a decimal), then to the dialect's storage form; values read come back as the declared
+  types: exact `Decimal`, aware pendulum dates in the adapter's zone (default UTC), ``bool``,
+  JSON values (`stdlib.tools._sqltypes` has the table).
 * **Tables without a declared record type** get their columns from the database's own
   metadata (``pragma_table_info`` / ``information_schema.columns``) on first use; the key is
   ``id`` unless a `TableSpec` without fields names another.
@@ -82,9 +82,8 @@ from typing import Any, TypeVar, cast
 import trio
 
 from gml import resolve_timezone
+from gml.convert import ConversionError, convert
 from gml.types import ANY, NULL, Nullable, Type, deref, nullable, parse_type
-from runtime._convert import convert_value
-from runtime.errors import InputError
 from stdlib.cql import (
     CqlError,
     Dialect,
@@ -497,9 +496,8 @@ class DbTool:
     def _db_value(self, value: Any, name: str, types: Mapping[str, Type],
                   kinds: Mapping[str, str], path: str) -> Any:
         try:
-            converted = convert_value(value, nullable(types.get(name, ANY)), self.owner.tz,
-                                      path)
-        except InputError as error:
+            converted = convert(value, nullable(types.get(name, ANY)), self.owner.tz, path)
+        except ConversionError as error:
             raise self._bad(error.message, field=name) from None
         return to_db(converted, kinds[name], self.dialect)
 

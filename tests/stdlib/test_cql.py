@@ -25,6 +25,8 @@ from syrupy.assertion import SnapshotAssertion
 from gml import Span
 from gml.types import BOOL, DATE, DECIMAL, DOUBLE, INT, LONG, STRING, Nullable, Type
 from grammar import read_grammar
+from runtime._convert import shape_output
+from runtime.errors import OutputError
 from stdlib import cql
 from stdlib.cql import (
     And,
@@ -426,7 +428,8 @@ def test_unknown_field_suggests() -> None:
     ("paid = 'yes'", {}),
     ("paid = 1", {}),
     ("name = true", {}),
-    ("name = :d", {"d": NOW}),
+    ("qty = 3000000000", {}),
+    ("qty = '4.5'", {}),
     ("status IN ('a', 5.5, true)", {}),
 ])
 def test_unconvertible_values_for_typed_fields(exps: str, params: dict[str, Any]) -> None:
@@ -444,6 +447,52 @@ def test_typed_fields_convert_values() -> None:
         "2025-01-31T00:00:00.000000+00:00"]
     # Undeclared fields take values as they are.
     assert sql("time = '2025-01-31'", fields=None).params == ["2025-01-31"]
+
+
+def test_typed_fields_convert_as_a_runs_inputs_do() -> None:
+    """One converter (gml.convert) for inputs, db writes and CQL: numeric text for every
+    numeric type, numbers for doubles and decimals, numbers and dates as text."""
+    query = sql("qty = '4.0' && id = 7.0 && score > 1 && amount = 0.1 && name = :d && "
+                "customerId IN (5, 6.5)", "postgresql", {"d": NOW})
+    assert query.params == [4, 7, 1.0, Decimal("0.1"), "2025-06-15T02:30:00.000+00:00", "5",
+                            "6.5"]
+    assert [type(p) for p in query.params[:4]] == [int, int, float, Decimal]
+
+
+def test_an_out_of_range_value_says_so() -> None:
+    problem = error("Q203", sql, "qty = 3000000000")
+    assert problem.message == ("the value 3000000000 (3000000000) cannot be compared with the "
+                               "field 'qty', which is an int; 3000000000 is out of range for "
+                               "int (-2147483648 to 2147483647)")
+
+
+_FIELD_TYPES = [BOOL, INT, LONG, DOUBLE, DECIMAL, STRING, DATE, Nullable(INT)]
+_PARAMS = st.one_of(
+    st.booleans(), st.integers(), st.floats(), st.decimals(allow_nan=False, places=3),
+    st.text(max_size=8), st.sampled_from(["4.0", "42", " 7 ", "1e3", "3.5", "-0", "TRUE",
+                                          "false", "2025-01-31", "2025-01-31T10:30+02:00",
+                                          "2025-13-01", "NaN", "1e999"]),
+    st.datetimes(timezones=st.just(UTC)), st.dates())
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@given(value=_PARAMS, field_type=st.sampled_from(_FIELD_TYPES))
+@example(value="4.0", field_type=INT)  # the bug: a run's input took it, CQL refused it
+@example(value=NOW, field_type=STRING)
+@example(value=1, field_type=DOUBLE)
+@example(value=2**31, field_type=INT)
+def test_cql_converts_a_value_as_a_runs_inputs_do(dialect: Dialect, value: Any,
+                                                  field_type: Type) -> None:
+    """A parameter compared with a typed field becomes what the runtime makes of the same
+    value for an output of that type (gml.convert behind both), or both refuse it."""
+    try:
+        expected = shape_output(value, field_type, pendulum.timezone(TZ))
+    except OutputError:
+        error("Q203", sql, "qty = :v", dialect, {"v": value}, fields={"qty": field_type})
+        return
+    query = sql("qty = :v", dialect, {"v": value}, fields={"qty": field_type})
+    bound = cql.adapt_value(expected, dialect)
+    assert query.params == [bound] and type(query.params[0]) is type(bound)
 
 
 def test_functions_evaluate_through_gml_with_the_clock_and_timezone() -> None:
