@@ -13,8 +13,7 @@ from functools import cache
 from typing import Any, cast
 
 from lark.exceptions import LarkError
-from pydantic import AliasChoices, BaseModel
-from pydantic.fields import FieldInfo
+from pydantic import BaseModel
 
 from gml import Span
 from gml.text import suggest
@@ -63,61 +62,6 @@ _MODELS: dict[str, type[BaseModel]] = {
     "tool": ToolCall, "mapping": MappingNode, "branch": Branch, "switch": Switch,
     "delay": Delay, "each": Iteration, "loop": Loop}
 _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
-
-
-_PLAIN_DEFAULTS = (type(None), str, int, float, bool)
-"""Defaults pydantic hands out as they are (it copies any other, see `_construct`)."""
-
-
-_Plan = tuple[tuple[tuple[str, FieldInfo, bool], ...], frozenset[str]]
-
-
-@cache
-def _construct_plan(model: type[BaseModel]) -> _Plan | None:
-    """Per field of ``model`` in declaration order: (name, field, whether its default can be
-    used as it is), and the aliases of its fields, when `_construct` builds the model as
-    `BaseModel.model_construct` would; None when it cannot (default factories, post-init,
-    private or extra attributes)."""
-    if (model.__pydantic_post_init__ or model.__private_attributes__
-            or model.__pydantic_root_model__ or model.model_config.get("extra") == "allow"):
-        return None
-    plan = []
-    aliases: set[str] = set()
-    for name, info in model.__pydantic_fields__.items():
-        if info.default_factory is not None:
-            return None
-        plain = type(info.default) in _PLAIN_DEFAULTS or info.default == ()
-        plan.append((name, info, plain))
-        choices = info.validation_alias.choices if isinstance(
-            info.validation_alias, AliasChoices) else [info.validation_alias]
-        aliases.update(a for a in [info.alias, *choices] if a is not None and a != name)
-    return tuple(plan), frozenset(str(a) for a in aliases)
-
-
-def _construct(model: type[BaseModel], values: dict[str, Any]) -> BaseModel:
-    """``model.model_construct(**values)`` for trusted ``values`` keyed by field names, in a
-    third of the time (a flow builds one model per node; pydantic looks up aliases and
-    copies defaults for each field of each). The result is the same: fields in
-    declaration order with the defaults of the missing ones, the given names as the set
-    fields, no extra or private values."""
-    found = _construct_plan(model)
-    if found is None or not found[1].isdisjoint(values):  # pragma: no cover - not our models
-        return model.model_construct(**values)
-    fields: dict[str, Any] = {}
-    given: set[str] = set()
-    for name, info, plain in found[0]:
-        if name in values:
-            fields[name] = values[name]
-            given.add(name)
-        elif not info.is_required():
-            fields[name] = info.default if plain else info.get_default(
-                call_default_factory=True, validated_data=fields)
-    built = model.__new__(model)
-    object.__setattr__(built, "__dict__", fields)
-    object.__setattr__(built, "__pydantic_fields_set__", given)
-    object.__setattr__(built, "__pydantic_extra__", None)
-    object.__setattr__(built, "__pydantic_private__", None)
-    return built
 
 
 def duration_millis(text: str) -> float | None:
@@ -516,7 +460,7 @@ class _Reader:
                     name, v, where + name)
         if any(values.get(_REQUIRED_FIELD.get(r, r)) is None for r in _REQUIRED[kind]):
             return None
-        return cast(Node, _construct(_MODELS[kind], {k: v for k, v in values.items()
+        return cast(Node, _MODELS[kind].model_construct(**{k: v for k, v in values.items()
                                                      if v is not None}))
 
     def node_value(self, name: str, node: YNode, what: str) -> Any:

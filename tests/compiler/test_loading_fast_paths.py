@@ -1,23 +1,18 @@
-"""The loader's fast paths give what the slow ones give.
-
-`compiler.yamltree._CResolver` (the C parser's resolver, which looks up its table once per load)
-must tag every scalar as ruamel.yaml's own resolver does; `compiler.reader._construct` must
-build node models exactly as pydantic's `model_construct` does.
+"""The loader's fast path gives what the slow one gives: `compiler.yamltree._CResolver` (the
+C parser's resolver, which looks up its table once per load) must tag every scalar as
+ruamel.yaml's own resolver does.
 """
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from benchmarks.compile_bench import make_flow
-from compiler.reader import _MODELS, _construct, _construct_plan
 from compiler.yamltree import _CResolver
 
 TRICKY = ["", "~", "null", "Null", "NULL", "true", "True", "TRUE", "yes", "no", "on", "off",
@@ -68,21 +63,3 @@ def test_the_fast_resolver_agrees_on_any_plain_scalar(value: str) -> None:
     except Exception:  # not YAML: nothing to compare
         return
     assert fast == plain
-
-
-@pytest.mark.parametrize("kind", sorted(_MODELS))
-def test_construct_builds_node_models_as_model_construct_does(kind: str) -> None:
-    model = _MODELS[kind]
-    plan = _construct_plan(model)
-    assert plan is not None
-    names = [name for name, _, _ in plan[0]]
-    for size in range(len(names) + 1):
-        for chosen in itertools.combinations(names, size):
-            values: dict[str, Any] = {name: ("value", name) for name in chosen}
-            expected = model.model_construct(**dict(values))
-            built = _construct(model, dict(values))
-            assert list(built.__dict__.items()) == list(expected.__dict__.items())
-            assert built.model_fields_set == expected.model_fields_set
-            assert built.__pydantic_extra__ == expected.__pydantic_extra__
-            assert built.__pydantic_private__ == expected.__pydantic_private__
-            assert built == expected
