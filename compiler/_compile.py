@@ -485,8 +485,7 @@ class FlowCompiler:
             return None
         found = self.lookup(uri)
         if found is None:
-            codes: list[str] = getattr(catalog, "codes", lambda _t: [])(uri.type)
-            hint = suggest(uri.code, codes)
+            hint = suggest(uri.code, catalog.codes(uri.type))
             self.reporter.report("E301", f"unknown tool '{uri.base}'" + (
                 f"; did you mean '{uri.type}://{hint}'?" if hint else
                 "; register it or check the --tools folder"), uri.span,

@@ -76,6 +76,9 @@ class ToolCatalog(Protocol):
     def types(self) -> frozenset[str]:
         """The tool types the catalog can resolve."""
 
+    def codes(self, type: str) -> list[str]:
+        """The codes of one type the catalog knows (for "did you mean"; may be empty)."""
+
 
 class StaticCatalog:
     """A catalog over a fixed set of signatures."""
@@ -121,7 +124,5 @@ class ChainCatalog:
         """Known codes of one type (for "did you mean"), each once."""
         found: dict[str, None] = {}
         for catalog in self.catalogs:
-            codes = getattr(catalog, "codes", None)
-            if codes is not None:
-                found.update(dict.fromkeys(codes(type)))
+            found.update(dict.fromkeys(catalog.codes(type)))
         return list(found)
