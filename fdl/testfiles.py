@@ -53,6 +53,7 @@ from typing import Any
 
 import trio
 import trio.testing
+import yaml
 
 import gml
 from compiler import ToolCatalog, check_text
@@ -257,8 +258,6 @@ class _Reader:
                 lines = self.text[start:node.span.end].split("\n")
                 body = "\n".join(ln[min(cut, len(ln) - len(ln.lstrip(" "))):] for ln in lines)
                 return body.rstrip() + "\n", (line - 1, cut)
-            import yaml
-
             return yaml.safe_dump(to_plain(node), sort_keys=False, allow_unicode=True), None
         raise self.error(node, "source: must be an inline flow document (a mapping with "
                          "flow:, or a block of YAML text)")

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from rich.console import Console, RenderableType
@@ -34,8 +34,7 @@ from rich.live import Live
 from rich.text import Text
 from rich.tree import Tree
 
-if TYPE_CHECKING:
-    from compiler.plan import Block, Plan
+from compiler.plan import Block, Plan
 
 __all__ = ["RunDisplay", "format_duration"]
 
