@@ -66,14 +66,14 @@ from typing import Any
 from stdlib.registry import DEFAULT_VERSION, ToolSpec, is_version
 
 from ._document import Document, check_document, report_document
-from ._load import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
-from ._load import OpenApiError as OpenApiError
-from ._load import load_openapi as load_openapi
 from ._names import SERVICE, at
-from ._operations import Common, Operations
-from ._problems import OpenApiProblem as OpenApiProblem
-from ._schemas import Schemas
-from ._yaml import spec_to_yaml as spec_to_yaml
+from .load import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from .load import OpenApiError as OpenApiError
+from .load import load_openapi as load_openapi
+from .operations import Common, Operations
+from .problems import OpenApiProblem as OpenApiProblem
+from .schemas import Schemas
+from .yaml import spec_to_yaml as spec_to_yaml
 
 __all__ = ["DEFAULT_TIMEOUT", "OpenApiError", "OpenApiImport", "OpenApiProblem",
            "import_openapi", "load_openapi", "spec_to_yaml"]

@@ -20,8 +20,8 @@ from typing import Any
 from ._arguments import Arg, arg_type
 from ._media import base_media, json_media
 from ._names import FIELD_NAME, at, join, pascal, unique
-from ._schemas import Schemas
 from ._shapes import default_of
+from .schemas import Schemas
 
 __all__ = ["Body", "body_property_names", "request_body"]
 

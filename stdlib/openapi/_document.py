@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from ._load import OpenApiError, kind_of
 from ._names import unescape
-from ._problems import Problems
+from .load import OpenApiError, kind_of
+from .problems import Problems
 
 __all__ = ["Document", "check_document", "report_document"]
 

@@ -21,8 +21,8 @@ from stdlib.registry import BUILTIN_INPUTS
 from ._arguments import Arg, arg_type
 from ._bodies import body_property_names
 from ._names import FIELD_NAME, PLACEHOLDER, at, identifier, join, one_line, pascal, unique
-from ._schemas import Schemas
 from ._shapes import ANY_TYPED, Typed, default_of
+from .schemas import Schemas
 
 __all__ = ["Arguments", "arguments"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ._media import json_media
 from ._names import at
-from ._schemas import Schemas
+from .schemas import Schemas
 
 __all__ = ["Result", "response"]
 

@@ -26,7 +26,7 @@ from ._bodies import request_body
 from ._names import CODE_BAD, WORDS, at, one_line, pascal
 from ._parameters import arguments
 from ._responses import response
-from ._schemas import Schemas
+from .schemas import Schemas
 
 __all__ = ["Common", "Operations"]
 
