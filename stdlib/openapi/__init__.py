@@ -48,13 +48,13 @@ Rules of the translation:
 
 A document that cannot be read or is not OpenAPI 3.x raises `OpenApiError`.
 
-Modules, in the order the translation uses them: `_load` (reading files and URLs,
-`OpenApiError`), `_problems` (`OpenApiProblem`), `_names` (JSON pointers, identifiers,
-unique names), `_document` (the document, its references, document-level checks),
-`_shapes` (translated types, object shapes), `_primitives` (JSON types and formats),
-`_defs` (the shared ``defs`` table), `_schemas` (schemas as FDL types), `_arguments` (one
-``args.in`` entry), `_media` (JSON media types), `_parameters`, `_bodies`, `_responses`,
-`_operations` (an operation as a ToolSpec), `_yaml` (`spec_to_yaml`).
+Modules, in the order the translation uses them: `problems` (`OpenApiProblem`), `load`
+(reading files and URLs, `OpenApiError`, JSON pointers, the document, its references,
+document-level checks), `_names` (identifiers, unique names), `_shapes` (translated types,
+object shapes), `_primitives` (JSON types and formats), `_defs` (the shared ``defs`` table),
+`schemas` (schemas as FDL types), `_arguments` (one ``args.in`` entry), `_media` (JSON media
+types), `_parameters`, `_bodies`, `_responses`, `operations` (an operation as a ToolSpec),
+`yaml` (`spec_to_yaml`).
 """
 
 from __future__ import annotations
@@ -65,9 +65,9 @@ from typing import Any
 
 from stdlib.registry import DEFAULT_VERSION, ToolSpec, is_version
 
-from ._document import Document, check_document, report_document
-from ._names import SERVICE, at
+from ._names import SERVICE
 from .load import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from .load import Document, at, check_document, report_document
 from .load import OpenApiError as OpenApiError
 from .load import load_openapi as load_openapi
 from .operations import Common, Operations

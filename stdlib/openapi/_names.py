@@ -1,8 +1,7 @@
-"""Names and places: JSON pointers, identifiers, unique names and one-line descriptions.
+"""Names: identifiers, unique names and one-line descriptions.
 
-Everything here is pure text work. Pointers are JSON pointer fragments (``#/paths/~1a``)
-built by `at`, which escapes each part as RFC 6901 says (``~`` → ``~0``, ``/`` → ``~1``).
-The name patterns say what the ``api://`` adapter and FDL accept: query and body arguments
+Everything here is pure text work (JSON pointers are `stdlib.openapi.load.at`). The name
+patterns say what the ``api://`` adapter and FDL accept: query and body arguments
 travel under their own names, so they must be FDL field names (`FIELD_NAME`); path and
 header arguments are bound through ``{placeholders}``, so they must be identifiers
 (`IDENTIFIER`).
@@ -15,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 __all__ = ["CODE_BAD", "FIELD_NAME", "IDENTIFIER", "PLACEHOLDER", "SERVICE", "TYPE_NAME", "WORDS",
-           "at", "identifier", "join", "one_line", "pascal", "unescape", "unique"]
+           "identifier", "join", "one_line", "pascal", "unique"]
 
 FIELD_NAME = re.compile(r"[A-Za-z0-9_\-]+")
 """An FDL field name (and so a query or body argument name)."""
@@ -30,20 +29,6 @@ SERVICE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 CODE_BAD = re.compile(r"[^A-Za-z0-9_.\-]+")
 """Characters an operationId loses on its way into a code."""
 WORDS = re.compile(r"[A-Za-z0-9]+")
-
-
-def _escape(part: str | int) -> str:
-    return str(part).replace("~", "~0").replace("/", "~1")
-
-
-def unescape(part: str) -> str:
-    """One reference token of a JSON pointer, unescaped (``~1`` → ``/``, ``~0`` → ``~``)."""
-    return part.replace("~1", "/").replace("~0", "~")
-
-
-def at(pointer: str, *parts: str | int) -> str:
-    """``pointer`` extended by ``parts`` (escaped)."""
-    return pointer + "".join("/" + _escape(p) for p in parts)
 
 
 def pascal(text: str) -> str:

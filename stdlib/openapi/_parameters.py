@@ -20,8 +20,9 @@ from stdlib.registry import BUILTIN_INPUTS
 
 from ._arguments import Arg, arg_type
 from ._bodies import body_property_names
-from ._names import FIELD_NAME, PLACEHOLDER, at, identifier, join, one_line, pascal, unique
+from ._names import FIELD_NAME, PLACEHOLDER, identifier, join, one_line, pascal, unique
 from ._shapes import ANY_TYPED, Typed, default_of
+from .load import at
 from .schemas import Schemas
 
 __all__ = ["Arguments", "arguments"]

@@ -16,8 +16,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._names import at
 from ._shapes import ANY, Typed, json_kind
+from .load import at
 
 __all__ = ["MAX_ENUM_SHOWN", "Report", "Translate", "json_type", "primitive"]
 

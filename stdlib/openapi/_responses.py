@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._media import json_media
-from ._names import at
+from .load import at
 from .schemas import Schemas
 
 __all__ = ["Result", "response"]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._names import at
+from .load import at
 
 __all__ = ["ANY", "ANY_TYPED", "ObjectShape", "Typed", "annotation_only", "default_of",
            "json_kind", "null_in_type", "object_shape", "simple_type", "single_part"]

@@ -23,9 +23,10 @@ from pydantic import ValidationError
 from stdlib.registry import ToolSpec
 
 from ._bodies import request_body
-from ._names import CODE_BAD, WORDS, at, one_line, pascal
+from ._names import CODE_BAD, WORDS, one_line, pascal
 from ._parameters import arguments
 from ._responses import response
+from .load import at
 from .schemas import Schemas
 
 __all__ = ["Common", "Operations"]

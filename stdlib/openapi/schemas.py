@@ -24,8 +24,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ._defs import Defs
-from ._document import Document
-from ._names import FIELD_NAME, at, join, one_line, pascal, unescape
+from ._names import FIELD_NAME, join, one_line, pascal
 from ._primitives import json_type, primitive
 from ._shapes import (
     ANY,
@@ -37,6 +36,7 @@ from ._shapes import (
     simple_type,
     single_part,
 )
+from .load import Document, at, unescape
 
 __all__ = ["Schemas"]
 
