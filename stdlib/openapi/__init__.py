@@ -50,11 +50,11 @@ A document that cannot be read or is not OpenAPI 3.x raises `OpenApiError`.
 
 Modules, in the order the translation uses them: `problems` (`OpenApiProblem`), `load`
 (reading files and URLs, `OpenApiError`, JSON pointers, the document, its references,
-document-level checks), `_names` (identifiers, unique names), `_shapes` (translated types,
-object shapes), `_primitives` (JSON types and formats), `_defs` (the shared ``defs`` table),
-`schemas` (schemas as FDL types), `_arguments` (one ``args.in`` entry), `_media` (JSON media
-types), `_parameters`, `_bodies`, `_responses`, `operations` (an operation as a ToolSpec),
-`yaml` (`spec_to_yaml`).
+document-level checks), `schemas` (names, translated types and object shapes, JSON types
+and formats, the shared ``defs`` table, schemas as FDL types), `_names` (identifiers,
+placeholders, codes), `_arguments` (one ``args.in`` entry), `_media` (JSON media types),
+`_parameters`, `_bodies`, `_responses`, `operations` (an operation as a ToolSpec), `yaml`
+(`spec_to_yaml`).
 """
 
 from __future__ import annotations

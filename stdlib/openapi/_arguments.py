@@ -14,8 +14,7 @@ from typing import Any, Literal
 
 from stdlib.registry import BUILTIN_INPUTS
 
-from ._primitives import Report
-from ._shapes import ANY, Typed
+from .schemas import ANY, Report, Typed
 
 __all__ = ["Arg", "Where", "arg_type", "gml_literal"]
 

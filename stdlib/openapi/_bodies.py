@@ -19,10 +19,8 @@ from typing import Any
 
 from ._arguments import Arg, arg_type
 from ._media import base_media, json_media
-from ._names import FIELD_NAME, join, pascal, unique
-from ._shapes import default_of
 from .load import at
-from .schemas import Schemas
+from .schemas import FIELD_NAME, Schemas, default_of, join, pascal, unique
 
 __all__ = ["Body", "body_property_names", "request_body"]
 

@@ -20,10 +20,19 @@ from stdlib.registry import BUILTIN_INPUTS
 
 from ._arguments import Arg, arg_type
 from ._bodies import body_property_names
-from ._names import FIELD_NAME, PLACEHOLDER, identifier, join, one_line, pascal, unique
-from ._shapes import ANY_TYPED, Typed, default_of
+from ._names import PLACEHOLDER, identifier
 from .load import at
-from .schemas import Schemas
+from .schemas import (
+    ANY_TYPED,
+    FIELD_NAME,
+    Schemas,
+    Typed,
+    default_of,
+    join,
+    one_line,
+    pascal,
+    unique,
+)
 
 __all__ = ["Arguments", "arguments"]
 

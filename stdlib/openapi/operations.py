@@ -23,11 +23,11 @@ from pydantic import ValidationError
 from stdlib.registry import ToolSpec
 
 from ._bodies import request_body
-from ._names import CODE_BAD, WORDS, one_line, pascal
+from ._names import CODE_BAD
 from ._parameters import arguments
 from ._responses import response
 from .load import at
-from .schemas import Schemas
+from .schemas import WORDS, Schemas, one_line, pascal
 
 __all__ = ["Common", "Operations"]
 
