@@ -51,10 +51,9 @@ A document that cannot be read or is not OpenAPI 3.x raises `OpenApiError`.
 Modules, in the order the translation uses them: `problems` (`OpenApiProblem`), `load`
 (reading files and URLs, `OpenApiError`, JSON pointers, the document, its references,
 document-level checks), `schemas` (names, translated types and object shapes, JSON types
-and formats, the shared ``defs`` table, schemas as FDL types), `_names` (identifiers,
-placeholders, codes), `_arguments` (one ``args.in`` entry), `_media` (JSON media types),
-`_parameters`, `_bodies`, `_responses`, `operations` (an operation as a ToolSpec), `yaml`
-(`spec_to_yaml`).
+and formats, the shared ``defs`` table, schemas as FDL types), `operations` (names of
+arguments and codes, JSON media types, ``args.in`` entries, parameters, request bodies,
+the result, an operation as a ToolSpec), `yaml` (`spec_to_yaml`).
 """
 
 from __future__ import annotations
@@ -65,12 +64,11 @@ from typing import Any
 
 from stdlib.registry import DEFAULT_VERSION, ToolSpec, is_version
 
-from ._names import SERVICE
 from .load import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from .load import Document, at, check_document, report_document
 from .load import OpenApiError as OpenApiError
 from .load import load_openapi as load_openapi
-from .operations import Common, Operations
+from .operations import SERVICE, Common, Operations
 from .problems import OpenApiProblem as OpenApiProblem
 from .schemas import Schemas
 from .yaml import spec_to_yaml as spec_to_yaml
