@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+import yaml
+
 from .problems import Problems
 
 if TYPE_CHECKING:
@@ -103,7 +105,7 @@ def kind_of(value: Any) -> str:
 
 def _fetch(url: str, transport: httpx.BaseTransport | None, timeout: float
            ) -> tuple[str, str | None]:
-    import httpx
+    import httpx  # heavy, and needed only to fetch a URL: not loaded with the module
 
     try:
         with httpx.Client(transport=transport, timeout=timeout, follow_redirects=True,
@@ -123,8 +125,6 @@ def _fetch(url: str, transport: httpx.BaseTransport | None, timeout: float
 
 
 def _parse(text: str, where: str, content_type: str | None) -> Any:
-    import yaml
-
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if media.endswith("json") or where.lower().endswith(".json") or text.lstrip()[:1] == "{":
         try:
@@ -146,8 +146,6 @@ def _parse(text: str, where: str, content_type: str | None) -> Any:
 def _yaml_loader() -> type[Any]:
     """A safe YAML loader closer to YAML 1.2 (which OpenAPI 3.1 requires): dates stay text
     and only ``true``/``false`` are booleans (``yes``, ``no``, ``on``, ``off`` are text)."""
-    import yaml
-
     base: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
     for first, entries in base.yaml_implicit_resolvers.items():
