@@ -48,13 +48,12 @@ Rules of the translation:
 
 A document that cannot be read or is not OpenAPI 3.x raises `OpenApiError`.
 
-Modules, in the order the translation uses them: `_load` (reading files and URLs,
-`OpenApiError`), `_problems` (`OpenApiProblem`), `_names` (JSON pointers, identifiers,
-unique names), `_document` (the document, its references, document-level checks),
-`_shapes` (translated types, object shapes), `_primitives` (JSON types and formats),
-`_defs` (the shared ``defs`` table), `_schemas` (schemas as FDL types), `_arguments` (one
-``args.in`` entry), `_media` (JSON media types), `_parameters`, `_bodies`, `_responses`,
-`_operations` (an operation as a ToolSpec), `_yaml` (`spec_to_yaml`).
+Modules, in the order the translation uses them: `problems` (`OpenApiProblem`), `load`
+(reading files and URLs, `OpenApiError`, JSON pointers, the document, its references,
+document-level checks), `schemas` (names, translated types and object shapes, JSON types
+and formats, the shared ``defs`` table, schemas as FDL types), `operations` (names of
+arguments and codes, JSON media types, ``args.in`` entries, parameters, request bodies,
+the result, an operation as a ToolSpec), `yaml` (`spec_to_yaml`).
 """
 
 from __future__ import annotations
@@ -65,15 +64,14 @@ from typing import Any
 
 from stdlib.registry import DEFAULT_VERSION, ToolSpec, is_version
 
-from ._document import Document, check_document, report_document
-from ._load import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
-from ._load import OpenApiError as OpenApiError
-from ._load import load_openapi as load_openapi
-from ._names import SERVICE, at
-from ._operations import Common, Operations
-from ._problems import OpenApiProblem as OpenApiProblem
-from ._schemas import Schemas
-from ._yaml import spec_to_yaml as spec_to_yaml
+from .load import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from .load import Document, at, check_document, report_document
+from .load import OpenApiError as OpenApiError
+from .load import load_openapi as load_openapi
+from .operations import SERVICE, Common, Operations
+from .problems import OpenApiProblem as OpenApiProblem
+from .schemas import Schemas
+from .yaml import spec_to_yaml as spec_to_yaml
 
 __all__ = ["DEFAULT_TIMEOUT", "OpenApiError", "OpenApiImport", "OpenApiProblem",
            "import_openapi", "load_openapi", "spec_to_yaml"]
