@@ -66,7 +66,6 @@ import pendulum
 
 from ._context import resolve_timezone
 from ._errors import GmlRuntimeError
-from .values import to_text
 from .types import (
     ANY,
     NULL,
@@ -80,6 +79,7 @@ from .types import (
     accepts_null,
     deref,
 )
+from .values import to_text
 
 __all__ = ["MAX_DEPTH", "ConversionError", "Reason", "convert"]
 
