@@ -145,6 +145,7 @@ class _Driver:
     """
 
     def __init__(self, lark: Lark) -> None:
+        # Lark internals, imported here: a Lark without them falls back to its own loop.
         from lark.lexer import LexerThread
         from lark.parse_tree_builder import ExpandSingleChild
         from lark.parsers.lalr_analysis import Shift
