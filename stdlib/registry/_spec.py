@@ -41,20 +41,20 @@ from gml.types import ANY, Type
 
 from ._check import (
     ArgsAnalysis,
-    SpecProblem,
     adapter_problems,
     analyse_args,
     analyse_plain,
     node_at,
     problems_from,
 )
+from ._flows import flow_document
+from ._problems import SpecProblem, ToolSpecError
 
 if TYPE_CHECKING:
     from compiler.flow import Flow
     from compiler.plan import Plan
 
-__all__ = ["DEFAULT_VERSION", "ToolSpec", "ToolSpecError", "is_version", "parse_spec_text",
-           "version_key"]
+__all__ = ["DEFAULT_VERSION", "ToolSpec", "is_version", "parse_spec_text", "version_key"]
 
 DEFAULT_VERSION = "1.0.0"
 _SEMVER = re.compile(
@@ -87,18 +87,6 @@ def version_key(text: str) -> tuple[int, int, int, int, tuple[tuple[int, int | s
         parts = tuple((0, int(p)) if p.isdigit() else (1, p) for p in pre.split("."))
     return (int(match.group(1)), int(match.group(2)), int(match.group(3)), 0 if pre else 1,
             parts)
-
-
-class ToolSpecError(ValueError):
-    """A ToolSpec is not valid; ``problems`` lists every problem, each naming its field."""
-
-    def __init__(self, problems: Sequence[SpecProblem]) -> None:
-        self.problems: tuple[SpecProblem, ...] = tuple(problems)
-        errors = [p for p in self.problems if p.is_error] or list(self.problems)
-        summary = str(errors[0]) if errors else "the ToolSpec is not valid"
-        if len(errors) > 1:
-            summary += f" (and {len(errors) - 1} more)"
-        super().__init__(summary)
 
 
 def _json_value(value: Any, where: str) -> None:
@@ -353,8 +341,6 @@ class ToolSpec(BaseModel):
         Raises:
             ToolSpecError: a flow file that does not compile, or a spec that is not valid.
         """
-        from ._flows import flow_document
-
         document = flow_document(flow, code)
         data = {**document, "version": version, "tags": tuple(tags), "tenant": tenant}
         try:
