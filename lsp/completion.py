@@ -42,6 +42,7 @@ from gml.types import (
 )
 from gml.values import DATE_PARTS
 
+from ._catalog import ToolSummary
 from ._context import (
     PLACEHOLDER,
     LineContext,
@@ -55,7 +56,6 @@ from ._context import (
 from ._gmlindex import chain_at, check_field, text_offset
 from ._positions import position_in
 from ._text import type_label
-from ._tools import ToolSummary
 from ._yamlindex import Path
 from .analysis import Analysis
 from .hover import tool_markdown
