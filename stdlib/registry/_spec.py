@@ -19,7 +19,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import (
     BaseModel,
@@ -33,6 +33,8 @@ from pydantic import (
 
 from compiler.catalog import ToolArg, ToolSignature
 from compiler.diagnostics import Reporter
+from compiler.flow import Flow
+from compiler.plan import Plan
 from compiler.reader import suggest
 from compiler.tooldir import SPEC_KEYS, db_operations
 from compiler.yamltree import YamlText, YMap, YNode, YScalar, load_yaml, to_plain
@@ -49,10 +51,6 @@ from ._check import (
 )
 from ._flows import flow_document
 from ._problems import SpecProblem, ToolSpecError
-
-if TYPE_CHECKING:
-    from compiler.flow import Flow
-    from compiler.plan import Plan
 
 __all__ = ["DEFAULT_VERSION", "ToolSpec", "is_version", "parse_spec_text", "version_key"]
 
