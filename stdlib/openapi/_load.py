@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 if TYPE_CHECKING:
     import httpx
 
@@ -84,7 +86,7 @@ def kind_of(value: Any) -> str:
 
 def _fetch(url: str, transport: httpx.BaseTransport | None, timeout: float
            ) -> tuple[str, str | None]:
-    import httpx
+    import httpx  # heavy (~90 ms), and only needed to read a URL, not a file
 
     try:
         with httpx.Client(transport=transport, timeout=timeout, follow_redirects=True,
@@ -104,8 +106,6 @@ def _fetch(url: str, transport: httpx.BaseTransport | None, timeout: float
 
 
 def _parse(text: str, where: str, content_type: str | None) -> Any:
-    import yaml
-
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if media.endswith("json") or where.lower().endswith(".json") or text.lstrip()[:1] == "{":
         try:
@@ -127,8 +127,6 @@ def _parse(text: str, where: str, content_type: str | None) -> Any:
 def _yaml_loader() -> type[Any]:
     """A safe YAML loader closer to YAML 1.2 (which OpenAPI 3.1 requires): dates stay text
     and only ``true``/``false`` are booleans (``yes``, ``no``, ``on``, ``off`` are text)."""
-    import yaml
-
     base: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
     for first, entries in base.yaml_implicit_resolvers.items():

@@ -10,6 +10,9 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
 from stdlib.registry import ToolSpec
 
 __all__ = ["spec_to_yaml"]
@@ -18,9 +21,6 @@ __all__ = ["spec_to_yaml"]
 def spec_to_yaml(spec: ToolSpec) -> str:
     """A ToolSpec as a YAML file (`ToolSpec.to_document`), argument descriptions written
     as end-of-line comments, so `ToolSpec.from_text` reads the same spec back."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     def build(value: Any, where: str) -> Any:
         if isinstance(value, Mapping):
             mapping = CommentedMap()
