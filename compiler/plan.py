@@ -16,7 +16,7 @@ from typing import Any, Literal
 import gml
 from compiler.flow import NodeKind
 from gml import Span
-from gml.types import ANY, Type
+from gml.types import ANY, ObjectType, Type, deref
 
 __all__ = ["Block", "Edge", "Field", "InputSpec", "Plan", "PlanNode", "ToolRef"]
 
@@ -307,8 +307,6 @@ def _walk(block: Block, found: list[PlanNode]) -> None:
 
 
 def _describe(t: Type) -> Any:
-    from gml.types import ObjectType, deref
-
     target = deref(t)
     if isinstance(target, ObjectType):
         return {k: str(v) for k, v in target.fields.items()}

@@ -25,8 +25,6 @@ from ._context import EvalContext as EvalContext
 from ._context import resolve_timezone as resolve_timezone
 from ._context import system_clock as system_clock
 from ._environment import Environment as Environment
-from ._environment import Program as Program
-from ._environment import TimezoneLike
 from ._environment import udf as udf
 from ._errors import Diagnostic as Diagnostic
 from ._errors import GmlCompileError as GmlCompileError
@@ -36,6 +34,8 @@ from ._errors import GmlRuntimeError as GmlRuntimeError
 from ._errors import GmlSyntaxError as GmlSyntaxError
 from ._limits import Limits as Limits
 from ._printer import to_source as to_source
+from ._program import Program as Program
+from ._program import TimezoneLike
 from ._source import Source as Source
 from ._source import Span as Span
 from .types import Type

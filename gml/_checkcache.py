@@ -9,7 +9,9 @@ Exactness is the rule: a cached result is returned only when the checker would p
 same one. What the checker's result depends on is
 
 * the program text and the mode (object mode or not), which make the key;
-* the environment (its function table), which is part of the key;
+* the environment (its function table), which is part of the key. The cache compares
+  environments by identity only, so it takes them as opaque hashable objects: it does not
+  import `gml._environment`, which imports it (`Environment.compile_checked` takes a cache);
 * the typed names it reads. The checker reads them in an order fixed by the AST alone
   (`Checker.visit_Name`: a presence test, then the type when the name is there), so the
   cache records the reads of the first check (`_Reads`: per name, its type, or that it is
@@ -28,17 +30,15 @@ cache is bounded (least recently used keys go first) and safe to share between t
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from threading import Lock
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from . import nodes as n
+from ._checker import CheckResult
+from ._program import Program
 from .types import ArrayType, MapType, Nullable, ObjectType, Prim, RefType, Type
-
-if TYPE_CHECKING:
-    from ._checker import CheckResult
-    from ._environment import Environment, Program
 
 __all__ = ["CheckCache", "Stored", "identical"]
 
@@ -199,7 +199,7 @@ class CheckCache:
         self.hits = 0
         """Checks answered from the cache (statistics: not counted under a lock)."""
         self.misses = 0
-        self._entries: OrderedDict[tuple[Environment, str, bool], _Entry] = OrderedDict()
+        self._entries: OrderedDict[tuple[Hashable, str, bool], _Entry] = OrderedDict()
         self._derived: OrderedDict[tuple[int, str], tuple[n.Program, Any]] = OrderedDict()
         self._lock = Lock()
 
@@ -228,7 +228,7 @@ class CheckCache:
                 self._derived.popitem(last=False)
         return value
 
-    def get(self, env: Environment, source: str, object_mode: bool,
+    def get(self, env: Hashable, source: str, object_mode: bool,
             names: Mapping[str, Type]) -> Stored | None:
         """The stored result of checking ``source`` against ``names``, when it is exact."""
         key = (env, source, object_mode)
@@ -261,7 +261,7 @@ class CheckCache:
         self.misses += 1
         return None
 
-    def put(self, env: Environment, source: str, object_mode: bool, reads: _Reads,
+    def put(self, env: Hashable, source: str, object_mode: bool, reads: _Reads,
             ast: n.Program, checked: CheckResult, program: Program | None) -> None:
         """Store what checking ``source`` produced, with the reads it made (nothing is
         stored when the check depended on the names as a whole)."""
@@ -283,7 +283,7 @@ class CheckCache:
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
-    def compiled(self, env: Environment, source: str, object_mode: bool, stored: Stored,
+    def compiled(self, env: Hashable, source: str, object_mode: bool, stored: Stored,
                  program: Program) -> None:
         """Replace the program of a stored check (by its closures, built later)."""
         with self._lock:

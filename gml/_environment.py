@@ -1,5 +1,5 @@
 """The façade: an `Environment` ties parser, checker and compiler together and caches
-compiled programs by source; a `Program` is what it returns.
+compiled programs by source; a `Program` (`gml._program`) is what it returns.
 
 Each stage can be called on its own (``parse``, ``check``, ``compile``), as Jinja's
 Environment allows; the language server uses only the front half.
@@ -12,25 +12,21 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from threading import Lock
 from typing import Any
 
-import pendulum
-
 from . import builtins
 from . import nodes as n
 from ._checkcache import CheckCache
 from ._checker import CheckResult, check_program
 from ._compiler import compile_program
-from ._context import Clock, EvalContext, resolve_timezone, system_clock
+from ._context import Clock, resolve_timezone, system_clock
 from ._errors import Diagnostic, GmlCompileError, GmlError, GmlLimitError
-from ._frame import Frame
 from ._limits import Limits
 from ._parser import parse as _parse
+from ._program import Program, TimezoneLike, not_compiled
 from ._source import Source, Span
 from .builtins import Builtin, Param
 from .types import ANY, Type, parse_type
 
-__all__ = ["Environment", "Program", "udf"]
-
-TimezoneLike = str | pendulum.Timezone | pendulum.FixedTimezone | None
+__all__ = ["Environment", "Program", "TimezoneLike", "udf"]
 
 
 def udf(name: str, fn: Callable[..., Any], *, params: Sequence[str | Param] = (),
@@ -57,78 +53,6 @@ def udf(name: str, fn: Callable[..., Any], *, params: Sequence[str | Param] = ()
     result = parse_type(returns) if isinstance(returns, str) else returns
     return Builtin(name, fn, tuple(parsed), result, doc or f"host function {name}",
                    variadic=variadic)
-
-
-class Program:
-    """A compiled GML program. Call it with the input context to evaluate it.
-
-    Attributes:
-        source: the program text.
-        ast: the parsed `nodes.Program`.
-        single_value: True when the program returns one value (§3.4), False in object mode.
-        diagnostics: warnings found at compile time (errors prevent compilation).
-        result_type: the static type of the result, as inferred without a typed context.
-    """
-
-    __slots__ = ("_env", "_run", "_slots", "_source", "ast", "diagnostics", "result_type",
-                 "single_value", "source")
-
-    @property
-    def executable(self) -> bool:
-        """False for a program only checked (``compile_checked(codegen=False)``): it has
-        no closures, and evaluating it raises `RuntimeError`."""
-        return self._run is not _not_compiled
-
-    def __init__(self, env: Environment, source: str, ast: n.Program,
-                 run: Callable[[Frame], Any], slots: int, checked: CheckResult,
-                 object_mode: bool = False) -> None:
-        self._env = env
-        self.source = source
-        self._source = Source(source)
-        self.ast = ast
-        self._run = run
-        self._slots = slots
-        self.single_value = ast.single_value and not object_mode
-        self.diagnostics = tuple(checked.diagnostics)
-        self.result_type = checked.result
-
-    def __repr__(self) -> str:
-        return f"<gml.Program {self.source!r}>"
-
-    def __call__(self, data: Mapping[str, Any] | None = None, *, tz: TimezoneLike = None,
-                 clock: Clock | None = None, limits: Limits | None = None) -> Any:
-        """Evaluate against ``data`` (the visible variables).
-
-        Args:
-            data: the input context; values are read, never copied or modified.
-            tz: the timezone of dates (default: the environment's).
-            clock: returns the current instant (default: the environment's).
-            limits: resource limits (default: the environment's).
-
-        Raises:
-            GmlRuntimeError: G3xx, positioned in the program text.
-        """
-        env = self._env
-        ctx = EvalContext(env.timezone if tz is None else resolve_timezone(tz),
-                          clock or env.clock, limits or env.limits)
-        # The body of `evaluate`, inlined: this is the per-call cost of every evaluation.
-        try:
-            return self._run(Frame(ctx, {} if data is None else data, self._slots))
-        except GmlError as error:
-            raise error.with_source(self._source) from None
-        except RecursionError:
-            raise GmlLimitError("the evaluation nested too deeply").with_source(
-                self._source) from None
-
-    def evaluate(self, data: Mapping[str, Any], ctx: EvalContext) -> Any:
-        """Evaluate with a prepared context (what the runtime does for every node)."""
-        try:
-            return self._run(Frame(ctx, data, self._slots))
-        except GmlError as error:
-            raise error.with_source(self._source) from None
-        except RecursionError:
-            raise GmlLimitError("the evaluation nested too deeply").with_source(
-                self._source) from None
 
 
 class Environment:
@@ -303,7 +227,7 @@ class Environment:
     def _program(self, source: str, ast: n.Program, checked: CheckResult, object_mode: bool,
                  codegen: bool) -> Program:
         if not codegen:
-            return Program(self, source, ast, _not_compiled, 0, checked, object_mode)
+            return Program(self, source, ast, not_compiled, 0, checked, object_mode)
         run, slots = compile_program(ast, self.functions, self.methods, object_mode)
         return Program(self, source, ast, run, slots, checked, object_mode)
 
@@ -313,8 +237,3 @@ class Environment:
         """Compile (cached) and evaluate in one call."""
         return self.compile(source)(data, tz=tz, clock=clock, limits=limits)
 
-
-def _not_compiled(frame: Frame) -> Any:
-    """The body of a program that was only checked (``codegen=False``)."""
-    raise RuntimeError("this GML program was only checked, not compiled "
-                       "(compile_checked(codegen=False)); it cannot be evaluated")

@@ -55,6 +55,8 @@ class Driver:
     """
 
     def __init__(self, lark: Lark) -> None:
+        # Lark internals, imported here: a Lark without them fails this constructor, and the
+        # parser falls back to Lark's own loop.
         from lark.lexer import LexerThread
         from lark.parse_tree_builder import ExpandSingleChild
         from lark.parsers.lalr_analysis import Shift

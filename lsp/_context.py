@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from compiler import ToolSignature
 from compiler.flow import ToolCall
@@ -24,9 +23,7 @@ from gml import nodes as n
 
 from ._gmlindex import file_span, leading_name_span, text_offset
 from ._yamlindex import Path, YamlIndex
-
-if TYPE_CHECKING:
-    from .analysis import Analysis
+from .analysis import Analysis
 
 __all__ = ["PLACEHOLDER", "LineContext", "ToolArgument", "close_statement", "exec_at",
            "line_context", "map_offset", "statement_prefix", "tool_argument_at",

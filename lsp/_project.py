@@ -25,7 +25,7 @@ from stdlib.config import ConfigError, flows_folder, project_config, tool_folder
 from stdlib.flowfiles import SUFFIXES as FLOW_SUFFIXES
 from stdlib.flowfiles import find_flow, flow_files, flow_names
 
-from ._tools import ProjectTools, ToolSummary, open_registry
+from ._catalog import RegistryToolCatalog, ToolSummary, open_registry
 from ._toolspecs import ToolSpecIndex
 
 __all__ = ["Project", "ProjectCatalog", "Projects"]
@@ -117,7 +117,7 @@ class _Found:
 class _Loaded:
     stamp: tuple[tuple[str, int, int], ...]
     """Each ToolSpec file and the registry, with its time and size."""
-    catalog: ProjectTools
+    catalog: RegistryToolCatalog
     folders: tuple[Path, ...]
     _specs: ToolSpecIndex | None = None
 
@@ -162,7 +162,7 @@ class Projects:
                                         tuple(f.is_dir() for f in candidates), project)
         return project
 
-    def tool_catalog(self, project: Project) -> ProjectTools | None:
+    def tool_catalog(self, project: Project) -> RegistryToolCatalog | None:
         """The catalog of the project's tool folders and registry, reloaded when one of
         their files changed."""
         loaded = self._loaded(project)
@@ -191,7 +191,7 @@ class Projects:
         loaded = self._catalogs.get(key)
         if loaded is None or loaded.stamp != stamp:
             folders, _problems = tool_catalog(project.tools, None)
-            catalog = ProjectTools(folders, open_registry(project.registry))
+            catalog = RegistryToolCatalog(folders, open_registry(project.registry))
             loaded = self._catalogs[key] = _Loaded(stamp, catalog, project.tools)
         return loaded
 
@@ -233,7 +233,7 @@ class ProjectCatalog:
 
     projects: Projects
     project: Project
-    tools: ProjectTools | None
+    tools: RegistryToolCatalog | None
     texts: TextSource
     used: set[Path] = field(default_factory=set)
     _active: set[Path] = field(default_factory=set)

@@ -8,6 +8,10 @@ an argument passed to a called flow (the called flow's input: see `lsp.workspace
 inside GML are resolved through the scope the compiler checked the field in, so a lambda
 parameter or an earlier field of the same program that happens to share a name is not
 mistaken for the variable; a ``vars`` program's own earlier variables are linked to it.
+
+The index reads an analysis through `Analysed`, a protocol of what it needs (the flow, its
+nodes, YAML entries and GML fields), not through `lsp.analysis.Analysis`: the analysis
+builds its index (`Analysis.symbols`), so this module is below it.
 """
 
 from __future__ import annotations
@@ -15,19 +19,46 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from compiler import FieldSource
-from compiler.flow import ArgDecl, Iteration, ToolCall, TypeText
+from compiler import FieldSource, FlowCompiler
+from compiler.flow import ArgDecl, Flow, Iteration, Node, ToolCall, TypeText
 from compiler.scopes import Var
 from gml import Span
+from gml import nodes as n
 
 from ._gmlindex import file_span, name_uses
+from ._yamlindex import YamlIndex
 
-if TYPE_CHECKING:
-    from .analysis import Analysis
+__all__ = ["Analysed", "Occurrence", "Symbol", "SymbolIndex"]
 
-__all__ = ["Occurrence", "Symbol", "SymbolIndex"]
+
+class Analysed(Protocol):
+    """What the index reads of one analysed document (`lsp.analysis.Analysis` is one)."""
+
+    @property
+    def flow(self) -> Flow | None: ...
+
+    @property
+    def compiler(self) -> FlowCompiler | None: ...
+
+    @property
+    def nodes(self) -> dict[str, Node]:
+        """Every node of the flow model by id (nested ones included)."""
+
+    @property
+    def flow_code(self) -> str | None:
+        """The name other flows call this one by (``flow://<code>``), if any."""
+
+    @property
+    def yaml(self) -> YamlIndex: ...
+
+    @property
+    def fields(self) -> list[FieldSource]:
+        """Every GML text field, in file order."""
+
+    def ast(self, source: FieldSource) -> n.Program | None:
+        """The AST of a field (None when it does not parse)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +104,7 @@ def symbol_of(var: Var) -> Symbol | None:
 class SymbolIndex:
     """Every occurrence of every symbol of one analysis, in file order."""
 
-    def __init__(self, analysis: Analysis) -> None:
+    def __init__(self, analysis: Analysed) -> None:
         # The analysis is not kept: it holds this index (a cycle would outlive it).
         found = list(self._collect(analysis))
         found.sort(key=lambda o: (o.span.start, o.span.end))
@@ -99,7 +130,7 @@ class SymbolIndex:
 
     # ------------------------------------------------------------------ collecting
 
-    def _collect(self, analysis: Analysis) -> Iterator[Occurrence]:
+    def _collect(self, analysis: Analysed) -> Iterator[Occurrence]:
         flow = analysis.flow
         if flow is None:
             return
@@ -128,7 +159,7 @@ class SymbolIndex:
         yield from self._types(analysis)
         yield from self._gml(analysis)
 
-    def _types(self, analysis: Analysis) -> Iterator[Occurrence]:
+    def _types(self, analysis: Analysed) -> Iterator[Occurrence]:
         flow = analysis.flow
         assert flow is not None
         names = set(flow.args.defs)
@@ -155,7 +186,7 @@ class SymbolIndex:
                     yield Occurrence(Span(start, start + len(match.group())),
                                      Symbol("type", match.group()))
 
-    def _gml(self, analysis: Analysis) -> Iterator[Occurrence]:
+    def _gml(self, analysis: Analysed) -> Iterator[Occurrence]:
         for source in analysis.fields:
             program = analysis.ast(source)
             if program is None:
@@ -182,7 +213,7 @@ class SymbolIndex:
                     yield Occurrence(span, symbol, in_gml=True)
 
 
-def _called_flow(analysis: Analysis, source: FieldSource) -> str | None:
+def _called_flow(analysis: Analysed, source: FieldSource) -> str | None:
     """The code of the flow a field passes arguments to (its node's ``args`` calling
     ``flow://``), else None."""
     if source.reader is None or source.key != f"{source.reader}.args":

@@ -1,4 +1,5 @@
-"""Where the ToolSpec files of a project declare their tools, and go to definition into them.
+"""Where the ToolSpec files of a project declare their tools (for go to definition into them,
+`lsp.navigation`).
 
 The catalog the flows are checked with (`compiler.load_tool_dir`) keeps signatures, not
 positions. This index reads the same files (``*.yaml``/``*.yml``/``*.json`` under each tool
@@ -8,7 +9,9 @@ ranges of the argument names under ``args.in``. A ``db`` spec declares a table: 
 ``db://<table>/<operation>`` is found at that table's spec.
 
 It is built only when asked (a definition request), never during a check, and kept by the
-project cache (`lsp._project.Projects`) until the tool files change.
+project cache (`lsp._project.Projects`) until the tool files change. The request itself
+(`lsp.navigation.tool_definition`) is with the other navigation features: it reads an
+`Analysis`, which holds the project, so this module stays below `lsp.analysis`.
 """
 
 from __future__ import annotations
@@ -16,22 +19,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from lsprotocol import types
 
 from compiler.diagnostics import Reporter
 from compiler.tooldir import tool_files
 from compiler.yamltree import YMap, YScalar, load_yaml
 from gml import Source, Span
 
-from ._context import exec_at, tool_argument_at
-from ._positions import LineIndex
+__all__ = ["ToolSpecDecl", "ToolSpecIndex", "read_decl"]
 
-if TYPE_CHECKING:
-    from .analysis import Analysis
-
-__all__ = ["ToolSpecDecl", "ToolSpecIndex", "read_decl", "tool_definition"]
 
 @dataclass(frozen=True, slots=True)
 class ToolSpecDecl:
@@ -108,25 +103,3 @@ class ToolSpecIndex:
             if slash:
                 found = self._decls.get((type, table))
         return found
-
-
-def tool_definition(analysis: Analysis, offset: int) -> list[types.Location]:
-    """Go to definition from a tool call: from its ``exec`` value to the ``code`` of the
-    ToolSpec that declares the tool, from an argument name in its ``args`` to that
-    argument's key under ``args.in``. Nothing for a tool no file declares (one that only
-    the registry holds) or an argument the spec does not list."""
-    argument = tool_argument_at(analysis, offset)
-    at_exec = exec_at(analysis, offset) if argument is None else None
-    call = argument.node if argument is not None else at_exec[0] if at_exec else None
-    catalog = analysis.catalog
-    if call is None or catalog is None:
-        return []
-    specs = catalog.projects.tool_specs(catalog.project)
-    decl = specs.find(call.exec.type, call.exec.code) if specs is not None else None
-    if decl is None:
-        return []
-    span = decl.code_span if argument is None else decl.args.get(argument.name)
-    if span is None:
-        return []
-    lines = LineIndex(decl.text, analysis.lines.encoding)
-    return [types.Location(uri=decl.path.resolve().as_uri(), range=lines.range(span))]

@@ -10,6 +10,7 @@ from lsprotocol import types
 from gml import Span
 
 from .analysis import Analysis
+from .diagnostics import to_lsp
 
 __all__ = ["quick_fixes", "replacement"]
 
@@ -45,8 +46,6 @@ def quick_fixes(analysis: Analysis, start: int, end: int) -> list[types.CodeActi
         target = replacement(analysis.text, span, diagnostic.code, diagnostic.suggestion)
         if target is None:
             continue
-        from .diagnostics import to_lsp
-
         edit = types.TextEdit(range=analysis.lines.range(target),
                               new_text=diagnostic.suggestion)
         actions.append(types.CodeAction(

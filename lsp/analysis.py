@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import gml
-from compiler import Diagnostic, FieldSource, Inspection, Plan, inspect_text
+from compiler import Diagnostic, FieldSource, FlowCompiler, Inspection, Plan, inspect_text
 from compiler.flow import Flow, Iteration, Loop, Node
 from gml import CheckResult
 from gml import nodes as n
@@ -27,13 +26,9 @@ from gml.types import ANY, Type
 
 from ._gmlindex import check_field, parse_field
 from ._positions import LineIndex
+from ._project import Project, ProjectCatalog
+from ._symbols import SymbolIndex
 from ._yamlindex import YamlIndex
-
-if TYPE_CHECKING:
-    from compiler import FlowCompiler
-
-    from ._project import Project, ProjectCatalog
-    from ._symbols import SymbolIndex
 
 __all__ = ["Analysis", "analyze"]
 
@@ -181,8 +176,6 @@ class Analysis:
     @cached_property
     def symbols(self) -> SymbolIndex:
         """Definitions and uses of node ids, variables, types and flow targets."""
-        from ._symbols import SymbolIndex
-
         return SymbolIndex(self)
 
 

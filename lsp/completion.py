@@ -42,6 +42,7 @@ from gml.types import (
 )
 from gml.values import DATE_PARTS
 
+from ._catalog import ToolSummary
 from ._context import (
     PLACEHOLDER,
     LineContext,
@@ -52,10 +53,9 @@ from ._context import (
     tool_signature,
     yaml_context,
 )
-from ._gmlindex import chain_at, check_field, text_offset
+from ._gmlindex import chain_at, check_field, text_offset, walk
 from ._positions import position_in
 from ._text import type_label
-from ._tools import ToolSummary
 from ._yamlindex import Path
 from .analysis import Analysis
 from .hover import tool_markdown
@@ -352,8 +352,6 @@ def _placeholder(program: n.Program) -> tuple[n.Node | None, list[n.Node]]:
 
 
 def _walk_all(program: n.Program) -> list[n.Node]:
-    from ._gmlindex import walk
-
     return list(walk(program))
 
 

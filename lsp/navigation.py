@@ -14,12 +14,13 @@ from lsprotocol import types
 
 from gml import Span
 
+from ._context import exec_at, tool_argument_at
+from ._positions import LineIndex
 from ._symbols import Occurrence, Symbol
-from ._toolspecs import tool_definition
 from .analysis import Analysis
 from .workspace import Workspace, related
 
-__all__ = ["definition", "prepare_rename", "references", "rename"]
+__all__ = ["definition", "prepare_rename", "references", "rename", "tool_definition"]
 
 _NODE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 _GML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -62,6 +63,28 @@ def _file_start(analysis: Analysis, code: str) -> list[types.Location]:
     start = types.Position(line=0, character=0)
     return [types.Location(uri=Path(path).resolve().as_uri(),
                            range=types.Range(start=start, end=start))]
+
+
+def tool_definition(analysis: Analysis, offset: int) -> list[types.Location]:
+    """Go to definition from a tool call: from its ``exec`` value to the ``code`` of the
+    ToolSpec that declares the tool, from an argument name in its ``args`` to that
+    argument's key under ``args.in``. Nothing for a tool no file declares (one that only
+    the registry holds) or an argument the spec does not list."""
+    argument = tool_argument_at(analysis, offset)
+    at_exec = exec_at(analysis, offset) if argument is None else None
+    call = argument.node if argument is not None else at_exec[0] if at_exec else None
+    catalog = analysis.catalog
+    if call is None or catalog is None:
+        return []
+    specs = catalog.projects.tool_specs(catalog.project)
+    decl = specs.find(call.exec.type, call.exec.code) if specs is not None else None
+    if decl is None:
+        return []
+    span = decl.code_span if argument is None else decl.args.get(argument.name)
+    if span is None:
+        return []
+    lines = LineIndex(decl.text, analysis.lines.encoding)
+    return [types.Location(uri=decl.path.resolve().as_uri(), range=lines.range(span))]
 
 
 def references(analysis: Analysis, offset: int, include_declaration: bool = True,

@@ -38,13 +38,18 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 import gml
 from compiler import inspect_text
 
+from . import actions, hints, hover, navigation, outline, semantic
+from ._positions import LineIndex
+from ._project import Projects
 from .analysis import Analysis, analyze
+from .completion import complete, resolve
 from .diagnostics import to_lsp_all
 from .watching import Change, affected, registration, supports_watching
 from .workspace import FlowFiles
@@ -96,8 +101,6 @@ class FdlLanguageServer(LanguageServer):
     def __init__(self, *, debounce: float = DEBOUNCE_SECONDS) -> None:
         super().__init__("fdl-lsp", _version(),
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
-        from ._project import Projects
-
         self.analyses: dict[str, Analysis] = {}
         self.last_parsed: dict[str, Analysis] = {}
         """The last analysis of each document whose text was YAML (for completion while
@@ -495,8 +498,6 @@ def _offset(analysis: Analysis, params: Any) -> int:
 
 def _complete(ls: FdlLanguageServer, params: types.CompletionParams
               ) -> types.CompletionList | None:
-    from .completion import complete
-
     uri = params.text_document.uri
     document = ls.workspace.text_documents.get(uri)
     analysis = ls.analyses.get(uri)
@@ -505,15 +506,11 @@ def _complete(ls: FdlLanguageServer, params: types.CompletionParams
     if document is None or analysis is None:
         return None
     text = document.source
-    from ._positions import LineIndex
-
     offset = LineIndex(text, analysis.lines.encoding).offset(params.position)
     return complete(analysis, text, offset)
 
 
 def _resolve(ls: FdlLanguageServer, item: types.CompletionItem) -> types.CompletionItem:
-    from .completion import resolve
-
     data = item.data if isinstance(item.data, dict) else {}
     document = data.get("document")
     return resolve(item, ls.latest(document) if isinstance(document, str) else None)
@@ -521,14 +518,10 @@ def _resolve(ls: FdlLanguageServer, item: types.CompletionItem) -> types.Complet
 
 def _renamer(files: FlowFiles) -> Callable[[Analysis, types.RenameParams],
                                             types.WorkspaceEdit | None]:
-    from pygls.exceptions import JsonRpcInvalidParams
-
-    from .navigation import rename
-
     def rename_at(analysis: Analysis, params: types.RenameParams
                   ) -> types.WorkspaceEdit | None:
         try:
-            return rename(analysis, _offset(analysis, params), params.new_name, files)
+            return navigation.rename(analysis, _offset(analysis, params), params.new_name, files)
         except ValueError as error:
             raise JsonRpcInvalidParams(str(error)) from None
 
@@ -537,8 +530,6 @@ def _renamer(files: FlowFiles) -> Callable[[Analysis, types.RenameParams],
 
 def create_server(*, debounce: float = DEBOUNCE_SECONDS) -> FdlLanguageServer:
     """A server with every feature registered."""
-    from . import actions, hints, hover, navigation, outline, semantic
-
     server = FdlLanguageServer(debounce=debounce)
     feature = server.feature
     feature(types.TEXT_DOCUMENT_DID_OPEN)(_on_open)

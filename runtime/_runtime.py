@@ -10,7 +10,7 @@ import random
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -367,8 +367,6 @@ _FINAL = frozenset({"flow.completed", "flow.failed", "flow.cancelled"})
 
 
 def _with_path(plan: Plan, path: str) -> Plan:
-    from dataclasses import replace
-
     return replace(plan, path=path)
 
 

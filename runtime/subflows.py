@@ -18,14 +18,13 @@ import contextvars
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from compiler import CompileError, load_text
+from compiler import CompileError, Plan, ToolCatalog, load_text
 from stdlib.flowfiles import find_flow
 from stdlib.tools import ToolCall, ToolError, ToolProvider
 
-if TYPE_CHECKING:
-    from compiler import Plan, ToolCatalog
+from ._runtime import Runtime
 
 __all__ = ["FlowTools"]
 
@@ -110,8 +109,6 @@ class _FlowTool:
             return ()
 
     async def call(self, call: ToolCall) -> Any:
-        from runtime import Runtime
-
         owner = self.owner
         path = self.path
         if path is None:

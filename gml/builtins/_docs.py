@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ._examples import EXAMPLE_NOW, EXAMPLE_TZ
+from gml.values import to_json
+
+from ._examples import EXAMPLE_DATA, EXAMPLE_NOW, EXAMPLE_TZ
 from ._table import Builtin
 
 __all__ = ["BEGIN", "END", "render_reference"]
@@ -73,8 +75,4 @@ def render_reference(functions: Mapping[str, Builtin],
 
 
 def _example_data() -> str:
-    from gml.values import to_json
-
-    from ._examples import EXAMPLE_DATA
-
     return to_json(EXAMPLE_DATA, pretty=True)

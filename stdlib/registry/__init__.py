@@ -9,11 +9,12 @@
     >>> registry.register_many(found.tools)     # from stdlib.openapi  # doctest: +SKIP
     >>> registry.record_calls(result.events)                         # doctest: +SKIP
 
-Modules: `_spec` (the ToolSpec model and reading files), `_check` (args through FDL's reader,
-adapter configuration, field paths), `_flows` (a flow as a tool), `_store` (the SQLite
-database), `_core` (`Registry`), `_search` (the FTS5 index and safe queries), `_sync` (tools
-folders), `_catalog` (the compiler's catalog), `_export` (JSON Schema, OpenAI, MCP),
-`_stats` (call statistics from run events). OpenAPI documents become ToolSpecs in
+Modules: `_spec` (the ToolSpec model and reading files), `_problems` (`SpecProblem`,
+`ToolSpecError`), `_check` (args through FDL's reader, adapter configuration, field paths),
+`_flows` (a flow as a tool), `_store` (the SQLite database), `_core` (`Registry`),
+`_registration` (what registering a spec did), `_search` (the FTS5 index and safe queries),
+`_sync` (tools folders), `_catalog` (the compiler's catalog), `_export` (JSON Schema, OpenAI,
+MCP), `_stats` (call statistics from run events). OpenAPI documents become ToolSpecs in
 `stdlib.openapi`.
 
 Not to be confused with `gml.builtins._table`, the table of GML's built-in functions.
@@ -23,8 +24,6 @@ from __future__ import annotations
 
 from ._catalog import RegistryCatalog as RegistryCatalog
 from ._check import BUILTIN_INPUTS as BUILTIN_INPUTS
-from ._check import SpecProblem as SpecProblem
-from ._core import Registration as Registration
 from ._core import Registry as Registry
 from ._core import SearchHit as SearchHit
 from ._core import VersionInfo as VersionInfo
@@ -36,9 +35,11 @@ from ._export import to_jsonschema as to_jsonschema
 from ._export import to_mcp as to_mcp
 from ._export import to_openai as to_openai
 from ._export import type_schema as type_schema
+from ._problems import SpecProblem as SpecProblem
+from ._problems import ToolSpecError as ToolSpecError
+from ._registration import Registration as Registration
 from ._spec import DEFAULT_VERSION as DEFAULT_VERSION
 from ._spec import ToolSpec as ToolSpec
-from ._spec import ToolSpecError as ToolSpecError
 from ._spec import is_version as is_version
 from ._spec import parse_spec_text as parse_spec_text
 from ._spec import version_key as version_key

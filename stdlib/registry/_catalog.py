@@ -16,14 +16,11 @@ the tool unknown (E301).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
 from compiler.catalog import TYPE_OPTIONS, ToolSignature
+from compiler.flow import Flow, Iteration, Loop, Node, ToolCall
 
 from ._core import Registry, split_uri
-
-if TYPE_CHECKING:
-    from compiler.flow import Flow, Node
 
 __all__ = ["BUILTIN_TYPES", "RegistryCatalog"]
 
@@ -104,8 +101,6 @@ class RegistryCatalog:
 def _versions(nodes: Iterable[Node]) -> Iterable[tuple[str, str]]:
     """``(uri, version)`` of every ``exec`` with a ``version`` option, nested blocks
     included."""
-    from compiler.flow import Iteration, Loop, ToolCall
-
     for node in nodes:
         if isinstance(node, ToolCall):
             version = node.exec.option("version")

@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, cast
 
+import gml
 from compiler.argtypes import TypeResolver, is_required, literal_type
 from compiler.catalog import ToolArg
 from compiler.diagnostics import Diagnostic, Reporter
@@ -52,8 +53,10 @@ from gml.types import (
     strip_null,
 )
 
-__all__ = ["BUILTIN_INPUTS", "HTTP_METHODS", "ArgsAnalysis", "SpecProblem", "adapter_problems",
-           "analyse_args", "build_tree", "field_at", "node_at", "problems_from"]
+from ._problems import SpecProblem
+
+__all__ = ["BUILTIN_INPUTS", "HTTP_METHODS", "ArgsAnalysis", "adapter_problems", "analyse_args",
+           "build_tree", "field_at", "node_at", "problems_from"]
 
 BUILTIN_INPUTS = ("tenantId", "buCode")
 """Inputs bound from the run context, never by the caller (tools.md §4)."""
@@ -66,46 +69,6 @@ _TYPE_CACHE: dict[str, _Parsed | None] = {}
 _FIELD_CACHE: dict[str, _Decl] = {}
 _TYPE_CACHE_SIZE = 4096
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-
-
-@dataclass(frozen=True, slots=True)
-class SpecProblem:
-    """One problem of a ToolSpec.
-
-    Attributes:
-        field: the path of the offending field (``args.in.id``, ``config.method``,
-            ``tags[1]``); ``""`` for the document as a whole.
-        message: what is wrong and what to do.
-        code: the diagnostic code (E101 YAML, E103 unknown key, E105 structure, E107 types,
-            E304 a default of the wrong type, G1xx/G2xx a default's GML).
-        path: the file, when the spec was read from one.
-        line, column: 1-based position in that file, when known.
-    """
-
-    field: str
-    message: str
-    code: str = "E105"
-    severity: Literal["error", "warning"] = "error"
-    path: str | None = None
-    line: int | None = None
-    column: int | None = None
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == "error"
-
-    def __str__(self) -> str:
-        where = ""
-        if self.path is not None:
-            where = self.path + (f":{self.line}:{self.column}" if self.line else "") + ": "
-        subject = f"{self.field}: " if self.field else ""
-        return f"{where}{self.severity}[{self.code}]: {subject}{self.message}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able form (``--json`` output)."""
-        return {"field": self.field, "message": self.message, "code": self.code,
-                "severity": self.severity, "path": self.path, "line": self.line,
-                "column": self.column}
 
 
 # --------------------------------------------------------------------- field paths
@@ -391,8 +354,6 @@ def _default_type(name: str, default: Gml, names: Mapping[str, Type],
                   reporter: Reporter) -> Type:
     """The static type of an input's default (a YAML literal or a GML expression), with
     its GML problems reported at the default."""
-    import gml
-
     if default.is_literal:
         return literal_type(default.literal)
     try:

@@ -13,39 +13,28 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 
 from compiler.frontend import gc_paused
 
-from ._check import SpecProblem
+from ._problems import SpecProblem, ToolSpecError
+from ._registration import Registration, Status
 from ._search import fts_query, index_row
-from ._spec import ToolSpec, ToolSpecError, version_key
+from ._spec import ToolSpec, version_key
 from ._stats import CallStats
 from ._stats import read as read_calls
 from ._stats import record as record_calls
 from ._store import BM25, Database, RegistryError, VersionConflictError
+from ._sync import SyncReport, sync_folder
 
-if TYPE_CHECKING:
-    from ._sync import SyncReport
+__all__ = ["Registry", "SearchHit", "VersionInfo", "split_uri"]
 
-__all__ = ["Registration", "Registry", "SearchHit", "VersionInfo", "split_uri"]
-
-Status = Literal["added", "unchanged", "replaced"]
 MAX_LIMIT = 1000
 _KEYS_PER_QUERY = 300
 """(tenant, type, code) keys looked up per statement: 3 parameters each, within the limit
 of 999 parameters that SQLite had before 3.32."""
-
-
-@dataclass(frozen=True, slots=True)
-class Registration:
-    """The outcome of registering one spec: ``added`` (a new version), ``unchanged`` (the
-    same content was registered already) or ``replaced`` (a synced file changed)."""
-
-    spec: ToolSpec
-    status: Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -569,9 +558,13 @@ class Registry:
     def sync_folder(self, folder: str | Path, *, tenant: str | None = None) -> SyncReport:
         """Register every ToolSpec file (``*.yaml``, ``*.yml``, ``*.json``) under
         ``folder`` (see `_sync.sync_folder`); cheap when nothing changed."""
-        from ._sync import sync_folder
 
-        return sync_folder(self, Path(folder), tenant)
+        def register(conn: sqlite3.Connection, spec: ToolSpec, source: str, now: float
+                     ) -> Registration:
+            return self._insert(conn, self._prepare(spec, tenant), source, now,
+                                replace_own=True)
+
+        return sync_folder(self.db, Path(folder), tenant, register, self._remove)
 
 
 def _next_patch(version: str) -> str:

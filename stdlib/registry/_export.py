@@ -47,6 +47,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import gml
 from compiler.argtypes import is_required
 from compiler.catalog import ToolSignature
 from compiler.flow import Gml
@@ -171,8 +172,6 @@ def type_schema(t: Type, descriptions: Mapping[str, str] | None = None) -> dict[
 
 def _constant(default: Gml) -> tuple[bool, Any]:
     """(True, value) when a default is a constant JSON value."""
-    import gml
-
     if default.is_literal:
         return True, default.literal
     text = (default.text or "").strip()

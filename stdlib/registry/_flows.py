@@ -11,16 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from compiler import check_text, parse_text
+from compiler.flow import ArgDecl, Args, Flow, TypeText
+from compiler.plan import Plan
 from gml.types import ObjectType, Type, deref
 
-from ._check import SpecProblem
-
-if TYPE_CHECKING:
-    from compiler.flow import ArgDecl, Args, Flow, TypeText
-    from compiler.plan import Plan
+from ._problems import SpecProblem, ToolSpecError
 
 __all__ = ["flow_document", "raw_decl", "raw_shape", "slug"]
 
@@ -113,11 +111,6 @@ def flow_document(flow: Plan | Flow | str | Path, code: str | None) -> dict[str,
     Raises:
         ToolSpecError: a flow file that cannot be read or does not compile.
     """
-    from compiler.flow import Flow
-    from compiler.plan import Plan
-
-    from ._spec import ToolSpecError
-
     path: str | None = None
     model: Flow | None = None
     if isinstance(flow, str | Path):

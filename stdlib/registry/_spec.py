@@ -19,7 +19,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import (
     BaseModel,
@@ -33,6 +33,8 @@ from pydantic import (
 
 from compiler.catalog import ToolArg, ToolSignature
 from compiler.diagnostics import Reporter
+from compiler.flow import Flow
+from compiler.plan import Plan
 from compiler.reader import suggest
 from compiler.tooldir import SPEC_KEYS, db_operations
 from compiler.yamltree import YamlText, YMap, YNode, YScalar, load_yaml, to_plain
@@ -41,20 +43,16 @@ from gml.types import ANY, Type
 
 from ._check import (
     ArgsAnalysis,
-    SpecProblem,
     adapter_problems,
     analyse_args,
     analyse_plain,
     node_at,
     problems_from,
 )
+from ._flows import flow_document
+from ._problems import SpecProblem, ToolSpecError
 
-if TYPE_CHECKING:
-    from compiler.flow import Flow
-    from compiler.plan import Plan
-
-__all__ = ["DEFAULT_VERSION", "ToolSpec", "ToolSpecError", "is_version", "parse_spec_text",
-           "version_key"]
+__all__ = ["DEFAULT_VERSION", "ToolSpec", "is_version", "parse_spec_text", "version_key"]
 
 DEFAULT_VERSION = "1.0.0"
 _SEMVER = re.compile(
@@ -87,18 +85,6 @@ def version_key(text: str) -> tuple[int, int, int, int, tuple[tuple[int, int | s
         parts = tuple((0, int(p)) if p.isdigit() else (1, p) for p in pre.split("."))
     return (int(match.group(1)), int(match.group(2)), int(match.group(3)), 0 if pre else 1,
             parts)
-
-
-class ToolSpecError(ValueError):
-    """A ToolSpec is not valid; ``problems`` lists every problem, each naming its field."""
-
-    def __init__(self, problems: Sequence[SpecProblem]) -> None:
-        self.problems: tuple[SpecProblem, ...] = tuple(problems)
-        errors = [p for p in self.problems if p.is_error] or list(self.problems)
-        summary = str(errors[0]) if errors else "the ToolSpec is not valid"
-        if len(errors) > 1:
-            summary += f" (and {len(errors) - 1} more)"
-        super().__init__(summary)
 
 
 def _json_value(value: Any, where: str) -> None:
@@ -353,8 +339,6 @@ class ToolSpec(BaseModel):
         Raises:
             ToolSpecError: a flow file that does not compile, or a spec that is not valid.
         """
-        from ._flows import flow_document
-
         document = flow_document(flow, code)
         data = {**document, "version": version, "tags": tuple(tags), "tenant": tenant}
         try:

@@ -13,26 +13,38 @@ read and registered with the file as its source:
   are removed;
 * a file with errors is reported (field, line, column) on every sync until it is fixed;
   the versions it registered before stay as they were.
+
+The sync writes through the registry's own rules for adding and removing versions, handed
+to `sync_folder` as two functions (`Register`, `Remove`) with the registry's database:
+`Registry.sync_folder` calls this module, so this module does not import `_core`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ._check import SpecProblem
-from ._spec import ToolSpec, ToolSpecError, parse_spec_text
-from ._store import RegistryError, VersionConflictError
+from ._problems import SpecProblem, ToolSpecError
+from ._registration import Registration
+from ._spec import ToolSpec, parse_spec_text
+from ._store import Database, RegistryError, VersionConflictError
 
-if TYPE_CHECKING:
-    from ._core import Registration, Registry
-
-__all__ = ["SPEC_SUFFIXES", "SyncReport", "spec_files", "sync_folder"]
+__all__ = ["SPEC_SUFFIXES", "Register", "Remove", "SyncReport", "spec_files", "sync_folder"]
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+
+Register = Callable[[sqlite3.Connection, ToolSpec, str, float], Registration]
+"""Registers ``spec`` read from the file ``source`` at time ``now``, in the sync's
+transaction ``conn``; the file owns the versions it registered (changed content replaces
+them). Raises `ToolSpecError` or `VersionConflictError`."""
+
+Remove = Callable[[sqlite3.Connection, tuple[str, str, str], str | None], int]
+"""Removes a version (or, with None, every version) of the tool ``(tenant, type, code)`` in
+the sync's transaction, and returns how many were removed."""
 
 
 @dataclass(slots=True)
@@ -85,8 +97,13 @@ class _File:
     spec: ToolSpec | None = None
 
 
-def sync_folder(registry: Registry, folder: Path, tenant: str | None) -> SyncReport:
+def sync_folder(db: Database, folder: Path, tenant: str | None, register: Register,
+                remove: Remove) -> SyncReport:
     """Bring the registry in line with the ToolSpec files of ``folder``.
+
+    Args:
+        db: the registry's database (its ``files`` table remembers the synced files).
+        register, remove: the registry's writes, called in the sync's transaction.
 
     Raises:
         RegistryError: the folder does not exist, or the registry cannot be written.
@@ -96,7 +113,7 @@ def sync_folder(registry: Registry, folder: Path, tenant: str | None) -> SyncRep
     report = SyncReport(folder)
     folder_key = str(folder.resolve())
     tenant_key = tenant or ""
-    with registry.db.read() as conn:
+    with db.read() as conn:
         known = {row[0]: row[1:] for row in conn.execute(
             "SELECT path, size, mtime, digest, tenant FROM files WHERE folder = ?",
             (folder_key,))}
@@ -140,22 +157,21 @@ def sync_folder(registry: Registry, folder: Path, tenant: str | None) -> SyncRep
     gone = [key for key in known if key not in present]
     if not (changed or touched or gone):
         return report
-    _apply(registry, report, folder_key, tenant, changed, touched, gone)
+    _apply(db, register, remove, report, folder_key, tenant, changed, touched, gone)
     return report
 
 
-def _apply(registry: Registry, report: SyncReport, folder_key: str, tenant: str | None,
-           changed: list[_File], touched: list[_File], gone: list[str]) -> None:
+def _apply(db: Database, register: Register, remove: Remove, report: SyncReport,
+           folder_key: str, tenant: str | None, changed: list[_File], touched: list[_File],
+           gone: list[str]) -> None:
     now = time.time()
     tenant_key = tenant or ""
-    with registry.db.write() as conn:
+    with db.write() as conn:
         for entry in changed:
             assert entry.spec is not None
             shown = str(entry.path)
             try:
-                spec = registry._prepare(entry.spec, tenant)
-                report.registered.append(registry._insert(conn, spec, entry.key, now,
-                                                          replace_own=True))
+                registration = register(conn, entry.spec, entry.key, now)
             except ToolSpecError as error:
                 report.problems.setdefault(shown, []).extend(
                     SpecProblem(p.field, p.message, p.code, p.severity, shown)
@@ -166,12 +182,14 @@ def _apply(registry: Registry, report: SyncReport, folder_key: str, tenant: str 
                     SpecProblem("version", str(error), "E105", "error", shown,
                                 *_position(entry, "version")))
                 continue
+            report.registered.append(registration)
+            spec = registration.spec
             stale = conn.execute(
                 "SELECT tenant, type, code, version FROM tools WHERE source = ? AND NOT "
                 "(tenant = ? AND type = ? AND code = ?)",
                 (entry.key, spec.tenant or "", spec.type, spec.code)).fetchall()
             for row in stale:
-                report.removed += registry._remove(conn, (row[0], row[1], row[2]), row[3])
+                report.removed += remove(conn, (row[0], row[1], row[2]), row[3])
             touched.append(entry)
         conn.executemany(
             "INSERT INTO files (path, folder, tenant, size, mtime, digest) VALUES "
@@ -183,7 +201,7 @@ def _apply(registry: Registry, report: SyncReport, folder_key: str, tenant: str 
             rows = conn.execute("SELECT tenant, type, code, version FROM tools WHERE source = ?",
                                 (key,)).fetchall()
             for row in rows:
-                report.removed += registry._remove(conn, (row[0], row[1], row[2]), row[3])
+                report.removed += remove(conn, (row[0], row[1], row[2]), row[3])
             conn.execute("DELETE FROM files WHERE path = ?", (key,))
 
 

@@ -240,7 +240,7 @@ class PostgresDriver(Driver):
         self._lock = threading.Lock()
 
     def connect(self) -> Any:
-        import psycopg
+        import psycopg  # the PostgreSQL driver, loaded only when a PostgreSQL base is used
 
         url = self.url
         params: dict[str, Any] = {"host": url.host, "dbname": url.database or None,
@@ -258,17 +258,17 @@ class PostgresDriver(Driver):
         return conn.cursor(name=name)
 
     def integrity_errors(self) -> tuple[type[BaseException], ...]:
-        import psycopg
+        import psycopg  # the PostgreSQL driver, loaded only when a PostgreSQL base is used
 
         return (psycopg.IntegrityError,)
 
     def driver_errors(self) -> tuple[type[BaseException], ...]:
-        import psycopg
+        import psycopg  # the PostgreSQL driver, loaded only when a PostgreSQL base is used
 
         return (psycopg.Error,)
 
     def connection_lost(self, error: BaseException, conn: Any | None) -> bool:
-        import psycopg
+        import psycopg  # the PostgreSQL driver, loaded only when a PostgreSQL base is used
 
         if not isinstance(error, psycopg.OperationalError):
             return False
@@ -286,6 +286,7 @@ CHECK constraints (MySQL 3819, MariaDB 4025)."""
 
 def _pymysql() -> Any:
     """PyMySQL, imported on first use (it has no type information)."""
+    # The MySQL/MariaDB driver, loaded only when such a base is used.
     import pymysql  # type: ignore[import-untyped]
     import pymysql.constants.CLIENT  # type: ignore[import-untyped]
     import pymysql.cursors  # type: ignore[import-untyped]

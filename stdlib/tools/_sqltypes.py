@@ -111,7 +111,7 @@ def to_db(value: Any, kind: str, dialect: str) -> Any:
         return None
     if kind == "json":
         if dialect == "postgresql":
-            from psycopg.types.json import Jsonb
+            from psycopg.types.json import Jsonb  # the driver: only for a PostgreSQL base
 
             return Jsonb(value, dumps=json_text)
         return json_text(value)

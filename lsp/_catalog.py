@@ -17,7 +17,7 @@ from compiler.tooldir import db_operations
 from gml.types import ANY
 from stdlib.registry import Registry, RegistryCatalog, RegistryError
 
-__all__ = ["ProjectTools", "ToolSummary", "open_registry"]
+__all__ = ["RegistryToolCatalog", "ToolSummary", "open_registry"]
 
 DB_OPERATIONS = tuple(s.code.rpartition("/")[2] for s in db_operations("t", ANY))
 """The operations of every ``db`` table (``db://<table>/<operation>``)."""
@@ -37,7 +37,7 @@ class ToolSummary:
         return f"{self.type}://{self.code}"
 
 
-class ProjectTools(ChainCatalog):
+class RegistryToolCatalog(ChainCatalog):
     """The tools of the ToolSpec folders, then those of the registry (a `ToolCatalog`);
     a registry that cannot be read (any more) counts as empty, as when it was read at once.
 
