@@ -9,12 +9,11 @@ search) is a separate component; this is what the compiler needs to check calls.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, Reporter
-from compiler.flow import Args, Gml
+from compiler.flow import Args
 from compiler.reader import _Reader
 from compiler.yamltree import YamlText, YMap, YScalar, load_yaml
 from gml import Source, Span
@@ -33,8 +32,7 @@ from gml.types import (
 from .argtypes import TypeResolver, is_required
 from .catalog import StaticCatalog, ToolArg, ToolSignature
 
-__all__ = ["TOOL_SUFFIXES", "db_operations", "default_source", "load_tool_dir", "read_tool_spec",
-           "tool_files"]
+__all__ = ["TOOL_SUFFIXES", "db_operations", "load_tool_dir", "read_tool_spec", "tool_files"]
 
 SPEC_KEYS = ("type", "code", "name", "desp", "version", "tags", "args", "config", "category",
              "tenant")
@@ -45,17 +43,9 @@ def _inputs(args: Args, types: TypeResolver) -> dict[str, ToolArg]:
     for name, decl in args.inputs.items():
         t = types.parse(decl.type) if decl.type is not None else None
         found[name] = ToolArg(name, t or ANY, is_required(t, decl.default is not None),
-                              decl.description, default_source(decl.default))
+                              decl.description,
+                              decl.default.source() if decl.default is not None else None)
     return found
-
-
-def default_source(default: Gml | None) -> str | None:
-    """A declared default as GML source: its text, or a YAML literal written as GML."""
-    if default is None:
-        return None
-    if default.text is not None:
-        return default.text
-    return json.dumps(default.literal, ensure_ascii=False)
 
 
 def db_operations(table: str, record: Type, key: str = "id") -> list[ToolSignature]:

@@ -33,7 +33,6 @@ from compiler.catalog import ToolArg
 from compiler.diagnostics import Diagnostic, Reporter
 from compiler.flow import ArgDecl, Args, Gml, TypeText
 from compiler.reader import _FIELD_NAME, _Reader, is_type_syntax
-from compiler.tooldir import default_source
 from compiler.yamltree import YamlText, YMap, YNode, YScalar, YSeq
 from gml import GmlError, Source, Span
 from gml.types import (
@@ -395,7 +394,8 @@ def analyse_args(node: YNode | None, yaml: YamlText, reporter: Reporter) -> Args
                 reporter.report("E304", f"the default of '{name}' is {found}, but {declared} "
                                 "is declared", decl.default.span)
         inputs[name] = ToolArg(name, t, is_required(declared, decl.default is not None),
-                               decl.description, default_source(decl.default))
+                               decl.description,
+                               decl.default.source() if decl.default is not None else None)
         names[name] = t
         if decl.description:
             descriptions[f"in.{name}"] = decl.description

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 import fdl
 from compiler import ToolCatalog
-from compiler.tooldir import default_source
 from gml.types import INT, STRING, deref, element_type
 from stdlib.registry import (
     Registry,
@@ -335,7 +334,7 @@ def _view(analysis: ArgsAnalysis) -> tuple[Any, ...]:
     """Everything an analysis tells the compiler, exports and the CLI (types by value and
     as text)."""
     return ({n: (a, str(a.type)) for n, a in analysis.inputs.items()},
-            {n: default_source(d) for n, d in analysis.defaults.items()},
+            {n: d.source() for n, d in analysis.defaults.items()},
             analysis.out, str(analysis.out), dict(analysis.defs),
             {n: str(t) for n, t in analysis.defs.items()}, dict(analysis.descriptions),
             analysis.problems)
