@@ -32,7 +32,6 @@ from .plan import InputSpec as InputSpec
 from .plan import Plan as Plan
 from .plan import PlanNode as PlanNode
 from .plan import ToolRef as ToolRef
-from .tooldir import load_tool_dir as load_tool_dir
 
 __all__ = [
     "Block",
@@ -57,6 +56,5 @@ __all__ = [
     "compatible",
     "inspect_text",
     "load_text",
-    "load_tool_dir",
     "parse_text",
 ]

@@ -18,12 +18,12 @@ from pathlib import Path
 
 from compiler import ToolArg, ToolCatalog, ToolSignature, check_text
 from compiler.catalog import TYPE_OPTIONS
-from compiler.tooldir import TOOL_SUFFIXES
 from gml.types import ANY
 from stdlib.catalogs import tool_catalog
 from stdlib.config import ConfigError, flows_folder, project_config, tool_folders
 from stdlib.flowfiles import SUFFIXES as FLOW_SUFFIXES
 from stdlib.flowfiles import find_flow, flow_files, flow_names
+from stdlib.registry import TOOL_SUFFIXES
 
 from ._catalog import RegistryToolCatalog, ToolSummary, open_registry
 from ._toolspecs import ToolSpecIndex
@@ -297,6 +297,8 @@ def _spec_files(folder: Path) -> list[tuple[str, int, int]]:
         try:
             with os.scandir(current) as entries:
                 for entry in entries:
+                    if entry.name.startswith("."):  # skipped by the catalog too (tool_files)
+                        continue
                     if entry.is_dir():
                         pending.append(entry.path)
                     elif entry.name.endswith(TOOL_SUFFIXES) and entry.is_file():

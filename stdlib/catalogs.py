@@ -27,13 +27,12 @@ from compiler import (
     StaticCatalog,
     ToolCatalog,
     ToolSignature,
-    load_tool_dir,
     parse_text,
 )
 
 from .config import ConfigError, flows_folder, project_config, tool_folders
 from .flowfiles import find_flow, flow_names
-from .registry import Registry, RegistryError, ToolSpec, ToolSpecError
+from .registry import Registry, RegistryError, ToolSpec, ToolSpecError, load_tool_dir
 
 __all__ = ["FlowCatalog", "project_catalog", "tool_catalog"]
 

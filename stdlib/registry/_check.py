@@ -130,12 +130,17 @@ def node_at(root: YNode | None, loc: Sequence[str | int]) -> YNode | YScalar | N
 
 def problems_from(diagnostics: Sequence[Diagnostic], root: YNode | None, prefix: str,
                   path: str | None) -> list[SpecProblem]:
-    """Reporter diagnostics as problems naming their field (positions kept when ``path``)."""
+    """Reporter diagnostics as problems naming their field (positions and ranges kept when
+    ``path``)."""
     found = []
     for d in diagnostics:
-        found.append(SpecProblem(
-            field_at(root, d.span.start, prefix, d.span.end), d.message, d.code, d.severity, path,
-            d.line if path is not None else None, d.column if path is not None else None))
+        if path is None:
+            found.append(SpecProblem(field_at(root, d.span.start, prefix, d.span.end),
+                                     d.message, d.code, d.severity))
+        else:
+            found.append(SpecProblem(field_at(root, d.span.start, prefix, d.span.end),
+                                     d.message, d.code, d.severity, path, d.line, d.column,
+                                     d.span))
     return found
 
 
