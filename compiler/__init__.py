@@ -19,6 +19,7 @@ from .catalog import ToolCatalog as ToolCatalog
 from .catalog import ToolSignature as ToolSignature
 from .diagnostics import CompileError as CompileError
 from .diagnostics import Diagnostic as Diagnostic
+from .flowtool import flow_signature as flow_signature
 from .frontend import CheckResult as CheckResult
 from .frontend import Inspection as Inspection
 from .frontend import check_text as check_text
@@ -54,6 +55,7 @@ __all__ = [
     "ToolSignature",
     "check_text",
     "compatible",
+    "flow_signature",
     "inspect_text",
     "load_text",
     "parse_text",

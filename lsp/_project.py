@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler import ToolArg, ToolCatalog, ToolSignature, check_text
+from compiler import ToolCatalog, ToolSignature, check_text
 from compiler.catalog import TYPE_OPTIONS
 from gml.types import ANY
 from stdlib.catalogs import tool_catalog
@@ -205,15 +205,11 @@ class Projects:
         if cached is not None and cached.text == text:
             return cached.signature
         code = catalog.project.flow_code(path) or path.stem
-        result = check_text(text, str(path), catalog=catalog, codegen=False)
-        plan = result.plan
+        plan = check_text(text, str(path), catalog=catalog, codegen=False).plan
         if plan is None:
             signature = ToolSignature("flow", code, {}, ANY, None, open_arguments=True)
         else:
-            inputs = {i.name: ToolArg(i.name, i.type, i.required, i.description)
-                      for i in plan.inputs}
-            signature = ToolSignature("flow", code, inputs, plan.out or ANY,
-                                      plan.desp or plan.name)
+            signature = plan.as_tool(code)
         self._flows[path] = _FlowSignature(text, signature)
         return signature
 

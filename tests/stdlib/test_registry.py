@@ -319,6 +319,9 @@ def test_from_flow_plan_without_source(tmp_path: Path) -> None:
     spec = ToolSpec.from_flow(plan, "cv")
     assert list(spec.inputs) == ["customerId", "from", "limit"]
     assert str(spec.out_type) == "{id: string, items: Item[]}"
+    # written from the plan's signature, the spec reads back as that signature
+    assert spec.signatures() == [plan.as_tool("cv")]
+    assert ToolSpec.from_flow(fdl.load_text(FLOW), "cv").signatures() == [plan.as_tool("cv")]
 
 
 def test_from_flow_rejects_broken_flows(tmp_path: Path) -> None:
