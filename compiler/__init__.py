@@ -12,6 +12,7 @@ from gml.types import assignable as compatible  # the old name of gml.types.assi
 
 from ._compile import FlowCompiler as FlowCompiler
 from ._facts import FieldSource as FieldSource
+from ._facts import NodeInfo as NodeInfo
 from .catalog import ChainCatalog as ChainCatalog
 from .catalog import StaticCatalog as StaticCatalog
 from .catalog import ToolArg as ToolArg
@@ -46,6 +47,7 @@ __all__ = [
     "FlowCompiler",
     "InputSpec",
     "Inspection",
+    "NodeInfo",
     "Plan",
     "PlanNode",
     "StaticCatalog",

@@ -92,6 +92,7 @@ class FlowCompiler:
         self.scopes: dict[str | None, Scope] = {}
         self.inner_scopes: dict[str, Scope] = {}
         self.signatures: dict[tuple[str, str], ToolSignature | None] = {}
+        self.types = TypeResolver({}, reporter)  # the flow's, once `flow_args` ran
 
     # ------------------------------------------------------------------ driver
 
