@@ -12,6 +12,7 @@ from gml.types import assignable as compatible  # the old name of gml.types.assi
 
 from ._compile import FlowCompiler as FlowCompiler
 from ._facts import FieldSource as FieldSource
+from ._facts import NodeInfo as NodeInfo
 from .catalog import ChainCatalog as ChainCatalog
 from .catalog import StaticCatalog as StaticCatalog
 from .catalog import ToolArg as ToolArg
@@ -19,6 +20,7 @@ from .catalog import ToolCatalog as ToolCatalog
 from .catalog import ToolSignature as ToolSignature
 from .diagnostics import CompileError as CompileError
 from .diagnostics import Diagnostic as Diagnostic
+from .flowtool import flow_signature as flow_signature
 from .frontend import CheckResult as CheckResult
 from .frontend import Inspection as Inspection
 from .frontend import check_text as check_text
@@ -32,7 +34,6 @@ from .plan import InputSpec as InputSpec
 from .plan import Plan as Plan
 from .plan import PlanNode as PlanNode
 from .plan import ToolRef as ToolRef
-from .tooldir import load_tool_dir as load_tool_dir
 
 __all__ = [
     "Block",
@@ -46,6 +47,7 @@ __all__ = [
     "FlowCompiler",
     "InputSpec",
     "Inspection",
+    "NodeInfo",
     "Plan",
     "PlanNode",
     "StaticCatalog",
@@ -55,8 +57,8 @@ __all__ = [
     "ToolSignature",
     "check_text",
     "compatible",
+    "flow_signature",
     "inspect_text",
     "load_text",
-    "load_tool_dir",
     "parse_text",
 ]

@@ -92,17 +92,13 @@ class FlowCompiler:
         self.scopes: dict[str | None, Scope] = {}
         self.inner_scopes: dict[str, Scope] = {}
         self.signatures: dict[tuple[str, str], ToolSignature | None] = {}
+        self.types = TypeResolver({}, reporter)  # the flow's, once `flow_args` ran
 
     # ------------------------------------------------------------------ driver
 
     def compile(self) -> Plan | None:
         flow = self.flow
-        self.types = TypeResolver(flow.args.defs, self.reporter)
-        root = Scope()
-        for name, t in BUILTINS.items():
-            root.add(Var(name, "builtin", _type=t))
-        inputs = self.inputs(root)
-        out = self.out()
+        root, inputs, out = self.flow_args()
         self.collect(flow.node, None, (), "")
         flow_scope = Scope(root)
         self.scopes[None] = flow_scope
@@ -139,6 +135,17 @@ class FlowCompiler:
                 scope = scope.parent
 
     # ------------------------------------------------------------------ args
+
+    def flow_args(self) -> tuple[Scope, list[InputSpec], Type | None]:
+        """Step 1, the types of ``args``: the scope of the built-ins and the inputs, the
+        inputs (with their defaults compiled) and ``out``. Also all that a flow's signature
+        as a tool needs (`compiler.flow_signature`), so a flow that is only parsed is the
+        same tool as the flow compiled."""
+        self.types = TypeResolver(self.flow.args.defs, self.reporter)
+        root = Scope()
+        for name, t in BUILTINS.items():
+            root.add(Var(name, "builtin", _type=t))
+        return root, self.inputs(root), self.out()
 
     def inputs(self, root: Scope) -> list[InputSpec]:
         specs: list[InputSpec] = []

@@ -15,6 +15,7 @@ hand (tests, generated flows) works too, with empty positions.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -72,6 +73,14 @@ class Gml:
     @property
     def is_literal(self) -> bool:
         return self.text is None
+
+    def source(self) -> str:
+        """The field as GML source: its text, or its YAML literal written as GML (a JSON
+        literal is a GML literal). What a tool argument's default is kept as
+        (`compiler.ToolArg.default`), whichever way the default was written."""
+        if self.text is not None:
+            return self.text
+        return json.dumps(self.literal, ensure_ascii=False)
 
     def file_span(self, start: int, end: int) -> Span:
         """The file range of ``text[start:end]``."""

@@ -7,19 +7,24 @@ files is the caller's business (`fdl.load` reads a path): here the text is hande
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
 
 import gml
 from gml import Source, Span
+from gml.types import Type
 
 from ._compile import FlowCompiler
+from ._facts import FieldSource, NodeInfo
 from .catalog import ToolCatalog
 from .diagnostics import CompileError, Diagnostic, Reporter
 from .flow import Flow
 from .plan import Plan
 from .reader import read_flow
+from .scopes import Scope
 from .yamltree import YamlText, YNode, load_yaml
 
 __all__ = ["CheckResult", "Inspection", "check_text", "gc_paused", "inspect_text", "load_text",
@@ -65,21 +70,41 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _nothing() -> Mapping[Any, Any]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class Inspection:
-    """A check with the intermediate results kept, for tools that look inside a flow (the
-    language server): the positioned YAML tree and the compiler that ran (its scopes, node
-    table and fields), also when the flow has errors.
+    """A check with what the compiler found inside the flow kept, for tools that look inside
+    it (the language server): the positioned YAML tree, the scopes, the node table, the GML
+    fields and the named types, also when the flow has errors. These are facts, not the
+    compiler: an editor reads them and cannot compile further (nor keep the compiler, and
+    all it holds, alive with them).
 
     Attributes:
         result: what `check_text` returns for the same text.
         root: the YAML tree (None when the text is not YAML or holds no document).
-        compiler: the compiler after it ran (None when no flow model could be built).
+        scopes: the scope of each node block, by block: None for the flow's own, an
+            each/loop node's id for its sub-flow.
+        node_scopes: the scopes a node's own fields are read in, by key: an each/loop
+            node's id (the enclosing block's scope plus the node's ``vars``), and
+            ``<id>/raw`` for a tool call's ``sets`` and ``with`` (its id is the raw result).
+        nodes: every node id → where the node lives (`NodeInfo`: its block and path).
+        fields: every GML text field by key (``customer.with``, ``in.from``, ``vars``), with
+            the scope it was checked in (`FieldSource`).
+        defs: the named types of ``args.defs``.
+
+    Without a flow model (the text is not a flow) the mappings are empty.
     """
 
     result: CheckResult
     root: YNode | None
-    compiler: FlowCompiler | None
+    scopes: Mapping[str | None, Scope] = field(default_factory=_nothing)
+    node_scopes: Mapping[str, Scope] = field(default_factory=_nothing)
+    nodes: Mapping[str, NodeInfo] = field(default_factory=_nothing)
+    fields: Mapping[str, FieldSource] = field(default_factory=_nothing)
+    defs: Mapping[str, Type] = field(default_factory=_nothing)
 
 
 def parse_text(text: str, path: str = "<flow>") -> tuple[Flow | None, Reporter]:
@@ -119,8 +144,8 @@ def check_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None =
 def inspect_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None = None,
                  env: gml.Environment | None = None, codegen: bool = True,
                  cache: gml.CheckCache | None = None) -> Inspection:
-    """`check_text`, keeping the YAML tree and the compiler (see `Inspection`); never
-    raises. An editor passes ``codegen=False`` and a ``cache`` kept between checks."""
+    """`check_text`, keeping the YAML tree and what the compiler found (see `Inspection`);
+    never raises. An editor passes ``codegen=False`` and a ``cache`` kept between checks."""
     with gc_paused():
         return _check(text, path, catalog, env, codegen, cache)
 
@@ -142,8 +167,13 @@ def _check(text: str, path: str, catalog: ToolCatalog | None, env: gml.Environme
         plan = None
     elif plan is not None:
         plan = replace(plan, source=text)
-    return Inspection(CheckResult(path, reporter.source, flow, plan, diagnostics), root,
-                      compiler)
+    result = CheckResult(path, reporter.source, flow, plan, diagnostics)
+    if compiler is None:
+        return Inspection(result, root)
+    return Inspection(result, root, MappingProxyType(compiler.scopes),
+                      MappingProxyType(compiler.inner_scopes), MappingProxyType(compiler.info),
+                      MappingProxyType(compiler.state.sources),
+                      MappingProxyType(compiler.types.types))
 
 
 def load_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None = None,

@@ -8,6 +8,7 @@ set of nodes each jump target resets (spec/fdl.md §6).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -17,6 +18,8 @@ import gml
 from compiler.flow import NodeKind
 from gml import Span
 from gml.types import ANY, ObjectType, Type, deref
+
+from .catalog import ToolArg, ToolSignature
 
 __all__ = ["Block", "Edge", "Field", "InputSpec", "Plan", "PlanNode", "ToolRef"]
 
@@ -46,6 +49,13 @@ class Field:
     @property
     def text(self) -> str | None:
         return None if self.program is None else self.program.source
+
+    def source(self) -> str:
+        """The field as GML source: its text, or its literal written as GML (as
+        `compiler.flow.Gml.source` writes it)."""
+        if self.program is not None:
+            return self.program.source
+        return json.dumps(self.literal, ensure_ascii=False)
 
     def evaluate(self, data: Mapping[str, Any], ctx: gml.EvalContext) -> Any:
         """The field's value in the variables ``data``."""
@@ -234,6 +244,11 @@ class InputSpec:
     default: Field | None = None
     description: str | None = None
 
+    def as_arg(self) -> ToolArg:
+        """The input as an argument of the flow's tool (`Plan.as_tool`)."""
+        return ToolArg(self.name, self.type, self.required, self.description,
+                       self.default.source() if self.default is not None else None)
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": str(self.type),
                                "required": self.required}
@@ -276,6 +291,15 @@ class Plan:
     diagnostics: tuple[Any, ...] = ()
     source: str = field(default="", repr=False)
     executable: bool = field(default=True, repr=False)
+
+    def as_tool(self, code: str) -> ToolSignature:
+        """The flow as the tool ``flow://code`` (tools.md §2, "a flow is also a tool"): its
+        inputs (types, required flags, descriptions, defaults as GML source), its ``out``
+        (``any`` when not declared) and its ``desp`` (else its name). What a caller of the
+        flow is checked against; `compiler.flow_signature` gives the same for a flow that
+        is only parsed."""
+        return ToolSignature("flow", code, {i.name: i.as_arg() for i in self.inputs},
+                             self.out or ANY, self.desp or self.name)
 
     def nodes(self) -> list[PlanNode]:
         """Every node of the flow, nested ones included, depth first in declaration order."""

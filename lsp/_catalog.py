@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compiler import ChainCatalog, StaticCatalog, ToolSignature
-from compiler.tooldir import db_operations
 from gml.types import ANY
-from stdlib.registry import Registry, RegistryCatalog, RegistryError
+from stdlib.registry import Registry, RegistryCatalog, RegistryError, db_operations
 
 __all__ = ["RegistryToolCatalog", "ToolSummary", "open_registry"]
 

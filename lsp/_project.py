@@ -16,14 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler import ToolArg, ToolCatalog, ToolSignature, check_text
+from compiler import ToolCatalog, ToolSignature, check_text
 from compiler.catalog import TYPE_OPTIONS
-from compiler.tooldir import TOOL_SUFFIXES
 from gml.types import ANY
 from stdlib.catalogs import tool_catalog
 from stdlib.config import ConfigError, flows_folder, project_config, tool_folders
 from stdlib.flowfiles import SUFFIXES as FLOW_SUFFIXES
 from stdlib.flowfiles import find_flow, flow_files, flow_names
+from stdlib.registry import TOOL_SUFFIXES
 
 from ._catalog import RegistryToolCatalog, ToolSummary, open_registry
 from ._toolspecs import ToolSpecIndex
@@ -205,15 +205,11 @@ class Projects:
         if cached is not None and cached.text == text:
             return cached.signature
         code = catalog.project.flow_code(path) or path.stem
-        result = check_text(text, str(path), catalog=catalog, codegen=False)
-        plan = result.plan
+        plan = check_text(text, str(path), catalog=catalog, codegen=False).plan
         if plan is None:
             signature = ToolSignature("flow", code, {}, ANY, None, open_arguments=True)
         else:
-            inputs = {i.name: ToolArg(i.name, i.type, i.required, i.description)
-                      for i in plan.inputs}
-            signature = ToolSignature("flow", code, inputs, plan.out or ANY,
-                                      plan.desp or plan.name)
+            signature = plan.as_tool(code)
         self._flows[path] = _FlowSignature(text, signature)
         return signature
 
@@ -297,6 +293,8 @@ def _spec_files(folder: Path) -> list[tuple[str, int, int]]:
         try:
             with os.scandir(current) as entries:
                 for entry in entries:
+                    if entry.name.startswith("."):  # skipped by the catalog too (tool_files)
+                        continue
                     if entry.is_dir():
                         pending.append(entry.path)
                     elif entry.name.endswith(TOOL_SUFFIXES) and entry.is_file():

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from compiler import FieldSource, FlowCompiler
+from compiler import FieldSource, Inspection
 from compiler.flow import ArgDecl, Flow, Iteration, Node, ToolCall, TypeText
 from compiler.scopes import Var
 from gml import Span
@@ -40,7 +40,8 @@ class Analysed(Protocol):
     def flow(self) -> Flow | None: ...
 
     @property
-    def compiler(self) -> FlowCompiler | None: ...
+    def inspection(self) -> Inspection:
+        """What the front end found: the node table among it."""
 
     @property
     def nodes(self) -> dict[str, Node]:
@@ -134,9 +135,9 @@ class SymbolIndex:
         flow = analysis.flow
         if flow is None:
             return
-        compiler = analysis.compiler
+        declared = analysis.inspection.nodes
         for node_id, node in analysis.nodes.items():
-            if compiler is None or node_id in compiler.info:
+            if node_id in declared:  # (empty when the compiler stopped early)
                 yield Occurrence(node.id_span, Symbol("node", node_id), definition=True)
             for _label, target in node.targets():
                 if target.id in analysis.nodes:

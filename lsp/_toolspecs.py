@@ -1,7 +1,7 @@
 """Where the ToolSpec files of a project declare their tools (for go to definition into them,
 `lsp.navigation`).
 
-The catalog the flows are checked with (`compiler.load_tool_dir`) keeps signatures, not
+The catalog the flows are checked with (`stdlib.registry.load_tool_dir`) keeps signatures, not
 positions. This index reads the same files (``*.yaml``/``*.yml``/``*.json`` under each tool
 folder, in the same order, so that when two files declare one tool the same file wins) with
 positions: for each ``(type, code)`` the file, the range of its ``code`` value and the
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.diagnostics import Reporter
-from compiler.tooldir import tool_files
 from compiler.yamltree import YMap, YScalar, load_yaml
 from gml import Source, Span
+from stdlib.registry import tool_files
 
 __all__ = ["ToolSpecDecl", "ToolSpecIndex", "read_decl"]
 

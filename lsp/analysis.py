@@ -1,14 +1,15 @@
 """One analysed document: the front end's result on its text, and a position index.
 
-`analyze` runs the same front end as `fdl check` (`compiler.inspect_text`: YAML with positions,
-the flow model, the compiler) with the project's catalog, in check-only mode (the GML
-fields are type-checked, not compiled to closures: the plan is never run here, see
-`Plan.executable`) and with the server's `gml.CheckCache`, so that the fields an edit did
-not touch, read in unchanged scopes, are not checked again. It keeps everything an editor
-request needs: the diagnostics, the plan (when the flow compiles), the compiler's scopes
-and fields (also when it does not), the YAML tree, and a `LineIndex` for positions. The
-indexes built from them (which GML field, node, key or symbol is at an offset) are computed
-on first use and kept: an analysis is never changed once built, a new text gets a new one.
+`analyze` runs the same front end as `fdl check` (`compiler.inspect_text`: YAML with
+positions, the flow model, what the compiler found) with the project's catalog, in
+check-only mode (the GML fields are type-checked, not compiled to closures: the plan is
+never run here, see `Plan.executable`) and with the server's `gml.CheckCache`, so that the
+fields an edit did not touch, read in unchanged scopes, are not checked again. It keeps
+everything an editor request needs: the diagnostics, the plan (when the flow compiles),
+the scopes, node table, fields and named types of the `compiler.Inspection` (also when it
+does not), the YAML tree, and a `LineIndex` for positions. The indexes built from them
+(which GML field, node, key or symbol is at an offset) are computed on first use and kept:
+an analysis is never changed once built, a new text gets a new one.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 
 import gml
-from compiler import Diagnostic, FieldSource, FlowCompiler, Inspection, Plan, inspect_text
+from compiler import Diagnostic, FieldSource, Inspection, Plan, inspect_text
 from compiler.flow import Flow, Iteration, Loop, Node
 from gml import CheckResult
 from gml import nodes as n
@@ -73,10 +74,6 @@ class Analysis:
     def plan(self) -> Plan | None:
         return self.inspection.result.plan
 
-    @property
-    def compiler(self) -> FlowCompiler | None:
-        return self.inspection.compiler
-
     @cached_property
     def flow_code(self) -> str | None:
         """The name other flows call this one by (``flow://<code>``): its path in the
@@ -95,10 +92,7 @@ class Analysis:
     @cached_property
     def fields(self) -> list[FieldSource]:
         """Every GML text field, in file order."""
-        compiler = self.compiler
-        if compiler is None:
-            return []
-        return sorted(compiler.state.sources.values(), key=lambda f: f.gml.span.start)
+        return sorted(self.inspection.fields.values(), key=lambda f: f.gml.span.start)
 
     def field_at(self, offset: int) -> FieldSource | None:
         """The GML field whose scalar holds ``offset`` (its end included)."""
@@ -152,10 +146,10 @@ class Analysis:
             for node in plan.nodes():
                 if node.id == node_id:
                     return node.output_type
-        compiler = self.compiler
-        if compiler is None or node_id not in compiler.info:
+        info = self.inspection.nodes.get(node_id)
+        if info is None:
             return ANY
-        scope = compiler.scopes.get(compiler.info[node_id].block)
+        scope = self.inspection.scopes.get(info.block)
         var = scope.resolve(node_id) if scope is not None else None
         return var.type if var is not None else ANY
 
@@ -164,8 +158,8 @@ class Analysis:
         flow = self.flow
         if flow is None:
             return None
-        compiler = self.compiler
-        owner = compiler.info[node_id].block if compiler and node_id in compiler.info else None
+        info = self.inspection.nodes.get(node_id)
+        owner = info.block if info is not None else None
         if owner is None:
             return flow.node
         holder = self.nodes.get(owner)

@@ -72,8 +72,8 @@ def _symbol_markdown(analysis: Analysis, symbol: Symbol) -> str | None:
         where = f" of `{symbol.owner}`" if symbol.owner else ""
         return code_block(f"{symbol.name}: {_var_type(analysis, symbol)}", "gml") + (
             f"\n\n{what}{where}")
-    if symbol.kind == "type" and analysis.compiler is not None:
-        t = deref(analysis.compiler.types.types.get(symbol.name, ANY))
+    if symbol.kind == "type" and analysis.flow is not None:
+        t = deref(analysis.inspection.defs.get(symbol.name, ANY))
         if isinstance(t, ObjectType):
             body = "\n".join(f"    {k}: {v}" for k, v in t.fields.items())
             return code_block(f"type {symbol.name}:\n{body}", "gml")
@@ -85,11 +85,9 @@ def _symbol_markdown(analysis: Analysis, symbol: Symbol) -> str | None:
 
 
 def _var_type(analysis: Analysis, symbol: Symbol) -> Type:
-    compiler = analysis.compiler
-    if compiler is None:
-        return ANY
-    scopes = [compiler.scopes.get(symbol.owner), *compiler.inner_scopes.values(),
-              *compiler.scopes.values()]
+    inspection = analysis.inspection
+    scopes = [inspection.scopes.get(symbol.owner), *inspection.node_scopes.values(),
+              *inspection.scopes.values()]
     for scope in scopes:
         if scope is None:
             continue

@@ -27,13 +27,13 @@ from compiler import (
     StaticCatalog,
     ToolCatalog,
     ToolSignature,
-    load_tool_dir,
+    flow_signature,
     parse_text,
 )
 
 from .config import ConfigError, flows_folder, project_config, tool_folders
 from .flowfiles import find_flow, flow_names
-from .registry import Registry, RegistryError, ToolSpec, ToolSpecError
+from .registry import Registry, RegistryError, ToolSpec, load_tool_dir
 
 __all__ = ["FlowCatalog", "project_catalog", "tool_catalog"]
 
@@ -86,17 +86,15 @@ class FlowCatalog:
 
 
 def _flow_signature(path: Path, code: str) -> ToolSignature:
+    """The flow in ``path`` as the tool ``flow://code``, parsed only
+    (`compiler.flow_signature`); any arguments and ``any`` when it cannot be read."""
     try:
         model, _reporter = parse_text(path.read_text(encoding="utf-8-sig"), str(path))
-        if model is not None:
-            spec = ToolSpec.from_flow(model, code)
-            found = spec.signatures()
-            if found:
-                sig = found[0]
-                return ToolSignature("flow", code, sig.inputs, sig.out, sig.description)
-    except (OSError, UnicodeDecodeError, ToolSpecError, ValueError):
-        pass
-    return ToolSignature("flow", code, open_arguments=True)
+    except (OSError, UnicodeDecodeError):
+        model = None
+    if model is None:
+        return ToolSignature("flow", code, open_arguments=True)
+    return flow_signature(model, code)
 
 
 def _folders(tools_dir: Path | None, start: Path) -> list[Path]:

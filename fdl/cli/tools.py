@@ -46,11 +46,11 @@ from stdlib.registry import (
     export_tools,
     is_version,
     parse_spec_text,
-    spec_files,
     split_uri,
     to_jsonschema,
     to_mcp,
     to_openai,
+    tool_files,
 )
 
 from ._output import fail
@@ -354,7 +354,7 @@ def register_command(paths: tuple[Path, ...], tenant: str | None, as_json: bool,
     path:line:col: error[CODE]: field: message and nothing is registered (exit 1)."""
     files: list[Path] = []
     for path in paths:
-        files.extend(spec_files(path) if path.is_dir() else [path])
+        files.extend(tool_files(path) if path.is_dir() else [path])
     specs: list[tuple[ToolSpec, Path]] = []
     failed = False
     for file in files:

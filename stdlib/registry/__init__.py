@@ -11,10 +11,12 @@
 
 Modules: `_spec` (the ToolSpec model and reading files), `_problems` (`SpecProblem`,
 `ToolSpecError`), `_check` (args through FDL's reader, adapter configuration, field paths),
-`_flows` (a flow as a tool), `_store` (the SQLite database), `_core` (`Registry`),
-`_registration` (what registering a spec did), `_search` (the FTS5 index and safe queries),
-`_sync` (tools folders), `_catalog` (the compiler's catalog), `_export` (JSON Schema, OpenAI,
-MCP), `_stats` (call statistics from run events). OpenAPI documents become ToolSpecs in
+`_db` (the operations of a ``db`` table), `_flows` (a flow as a tool), `_folders` (a tools
+folder as the compiler's catalog, for ``fdl check`` and the editor), `_store` (the SQLite
+database), `_core` (`Registry`), `_registration` (what registering a spec did), `_search`
+(the FTS5 index and safe queries), `_sync` (tools folders into the registry), `_catalog`
+(the registry as the compiler's catalog), `_export` (JSON Schema, OpenAI, MCP), `_stats`
+(call statistics from run events). OpenAPI documents become ToolSpecs in
 `stdlib.openapi`.
 
 Not to be confused with `gml.builtins._table`, the table of GML's built-in functions.
@@ -28,6 +30,7 @@ from ._core import Registry as Registry
 from ._core import SearchHit as SearchHit
 from ._core import VersionInfo as VersionInfo
 from ._core import split_uri as split_uri
+from ._db import db_operations as db_operations
 from ._export import ExportedTool as ExportedTool
 from ._export import export_tools as export_tools
 from ._export import function_name as function_name
@@ -35,6 +38,10 @@ from ._export import to_jsonschema as to_jsonschema
 from ._export import to_mcp as to_mcp
 from ._export import to_openai as to_openai
 from ._export import type_schema as type_schema
+from ._folders import TOOL_SUFFIXES as TOOL_SUFFIXES
+from ._folders import load_tool_dir as load_tool_dir
+from ._folders import read_tool_spec as read_tool_spec
+from ._folders import tool_files as tool_files
 from ._problems import SpecProblem as SpecProblem
 from ._problems import ToolSpecError as ToolSpecError
 from ._registration import Registration as Registration
@@ -47,11 +54,11 @@ from ._stats import CallStats as CallStats
 from ._store import RegistryError as RegistryError
 from ._store import VersionConflictError as VersionConflictError
 from ._sync import SyncReport as SyncReport
-from ._sync import spec_files as spec_files
 
 __all__ = [
     "BUILTIN_INPUTS",
     "DEFAULT_VERSION",
+    "TOOL_SUFFIXES",
     "CallStats",
     "ExportedTool",
     "Registration",
@@ -65,15 +72,18 @@ __all__ = [
     "ToolSpecError",
     "VersionConflictError",
     "VersionInfo",
+    "db_operations",
     "export_tools",
     "function_name",
     "is_version",
+    "load_tool_dir",
     "parse_spec_text",
-    "spec_files",
+    "read_tool_spec",
     "split_uri",
     "to_jsonschema",
     "to_mcp",
     "to_openai",
+    "tool_files",
     "type_schema",
     "version_key",
 ]

@@ -2,7 +2,7 @@
 
 ``RegistryCatalog(registry, tenant)`` answers ``lookup(type, code)`` with the signature of
 the tool's default version as ``tenant`` sees it; a ``db`` URI ``db://<table>/<operation>``
-is answered from the table's spec (every operation, `compiler.tooldir.db_operations`).
+is answered from the table's spec (every operation, `stdlib.registry.db_operations`).
 ``codes(type)`` feeds the compiler's "did you mean".
 
 **Versions.** The protocol's ``lookup(type, code)`` carries no URI options, so it cannot see

@@ -33,7 +33,6 @@ from compiler.catalog import ToolArg
 from compiler.diagnostics import Diagnostic, Reporter
 from compiler.flow import ArgDecl, Args, Gml, TypeText
 from compiler.reader import _FIELD_NAME, _Reader, is_type_syntax
-from compiler.tooldir import default_source
 from compiler.yamltree import YamlText, YMap, YNode, YScalar, YSeq
 from gml import GmlError, Source, Span
 from gml.types import (
@@ -131,12 +130,17 @@ def node_at(root: YNode | None, loc: Sequence[str | int]) -> YNode | YScalar | N
 
 def problems_from(diagnostics: Sequence[Diagnostic], root: YNode | None, prefix: str,
                   path: str | None) -> list[SpecProblem]:
-    """Reporter diagnostics as problems naming their field (positions kept when ``path``)."""
+    """Reporter diagnostics as problems naming their field (positions and ranges kept when
+    ``path``)."""
     found = []
     for d in diagnostics:
-        found.append(SpecProblem(
-            field_at(root, d.span.start, prefix, d.span.end), d.message, d.code, d.severity, path,
-            d.line if path is not None else None, d.column if path is not None else None))
+        if path is None:
+            found.append(SpecProblem(field_at(root, d.span.start, prefix, d.span.end),
+                                     d.message, d.code, d.severity))
+        else:
+            found.append(SpecProblem(field_at(root, d.span.start, prefix, d.span.end),
+                                     d.message, d.code, d.severity, path, d.line, d.column,
+                                     d.span))
     return found
 
 
@@ -395,7 +399,8 @@ def analyse_args(node: YNode | None, yaml: YamlText, reporter: Reporter) -> Args
                 reporter.report("E304", f"the default of '{name}' is {found}, but {declared} "
                                 "is declared", decl.default.span)
         inputs[name] = ToolArg(name, t, is_required(declared, decl.default is not None),
-                               decl.description, default_source(decl.default))
+                               decl.description,
+                               decl.default.source() if decl.default is not None else None)
         names[name] = t
         if decl.description:
             descriptions[f"in.{name}"] = decl.description

@@ -3,7 +3,9 @@ flow, from its model, its compiled plan or its file.
 
 The flow's ``args`` are written back in FDL's argument syntax as they were declared (type
 texts, ``type = default``, bare defaults), with their comments as descriptions, so the
-flow's tool is checked by the same reader as any other ToolSpec.
+flow's tool is checked by the same reader as any other ToolSpec. A compiled plan without
+its source text is written from its signature as a tool (`compiler.Plan.as_tool`), which
+reads back as the same signature.
 """
 
 from __future__ import annotations
@@ -76,8 +78,10 @@ def _type_text(t: Type) -> Any:
     return str(t)
 
 
-def _plan_args(plan: Plan) -> tuple[dict[str, Any], dict[str, str]]:
-    """``args`` rebuilt from a plan's types (for a plan made without its source text)."""
+def _plan_args(plan: Plan, code: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """``args`` rebuilt from a plan without its source text: the inputs and ``out`` of its
+    signature as a tool (`Plan.as_tool`, what callers of the flow are checked against),
+    each input written ``type = default`` (``type`` without one), and its ``defs``."""
     raw: dict[str, Any] = {}
     defs: dict[str, Any] = {}
     for name, t in plan.defs.items():
@@ -86,22 +90,17 @@ def _plan_args(plan: Plan) -> tuple[dict[str, Any], dict[str, str]]:
                       if isinstance(target, ObjectType) else str(target))
     if defs:
         raw["defs"] = defs
+    signature = plan.as_tool(code)
     inputs: dict[str, Any] = {}
     descriptions: dict[str, str] = {}
-    for spec in plan.inputs:
-        default = spec.default
-        if default is not None and default.text is not None:
-            inputs[spec.name] = f"{spec.type} = {default.text}"
-        elif default is not None:
-            inputs[spec.name] = default.literal
-        else:
-            inputs[spec.name] = str(spec.type)
-        if spec.description:
-            descriptions[f"in.{spec.name}"] = spec.description
+    for name, arg in signature.inputs.items():
+        inputs[name] = str(arg.type) if arg.default is None else f"{arg.type} = {arg.default}"
+        if arg.description:
+            descriptions[f"in.{name}"] = arg.description
     if inputs:
         raw["in"] = inputs
     if plan.out is not None:
-        raw["out"] = _type_text(plan.out)
+        raw["out"] = _type_text(signature.out)
     return raw, descriptions
 
 
@@ -131,10 +130,10 @@ def flow_document(flow: Plan | Flow | str | Path, code: str | None) -> dict[str,
         if flow.source:
             model, _reporter = parse_text(flow.source, flow.path)
         if model is None:
-            raw, descriptions = _plan_args(flow)
-            return {"type": "flow", "code": code or _code(path, flow.name),
-                    "name": flow.name, "desp": flow.desp, "args": raw,
-                    "descriptions": descriptions}
+            code = code or _code(path, flow.name)
+            raw, descriptions = _plan_args(flow, code)
+            return {"type": "flow", "code": code, "name": flow.name, "desp": flow.desp,
+                    "args": raw, "descriptions": descriptions}
     elif isinstance(flow, Flow):
         model = flow
     else:

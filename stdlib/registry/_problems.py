@@ -9,9 +9,12 @@ import `_spec`, and the two do not form a cycle.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from gml import Span
 
 __all__ = ["SpecProblem", "ToolSpecError"]
 
@@ -28,6 +31,9 @@ class SpecProblem:
             E304 a default of the wrong type, G1xx/G2xx a default's GML).
         path: the file, when the spec was read from one.
         line, column: 1-based position in that file, when known.
+        span: the range in that file's text, when known: what `fdl check` underlines
+            (`load_tool_dir` turns problems into compiler diagnostics). Not compared, not
+            in `to_dict`: ``line`` and ``column`` are the position.
     """
 
     field: str
@@ -37,6 +43,8 @@ class SpecProblem:
     path: str | None = None
     line: int | None = None
     column: int | None = None
+    # dataclasses.field, not field: the first attribute is named so.
+    span: Span | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def is_error(self) -> bool:
@@ -54,8 +62,6 @@ class SpecProblem:
         return {"field": self.field, "message": self.message, "code": self.code,
                 "severity": self.severity, "path": self.path, "line": self.line,
                 "column": self.column}
-
-
 
 
 class ToolSpecError(ValueError):

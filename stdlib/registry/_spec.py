@@ -36,7 +36,6 @@ from compiler.diagnostics import Reporter
 from compiler.flow import Flow
 from compiler.plan import Plan
 from compiler.reader import suggest
-from compiler.tooldir import SPEC_KEYS, db_operations
 from compiler.yamltree import YamlText, YMap, YNode, YScalar, load_yaml, to_plain
 from gml import Source, Span
 from gml.types import ANY, Type
@@ -49,12 +48,17 @@ from ._check import (
     node_at,
     problems_from,
 )
+from ._db import db_operations
 from ._flows import flow_document
 from ._problems import SpecProblem, ToolSpecError
 
-__all__ = ["DEFAULT_VERSION", "ToolSpec", "is_version", "parse_spec_text", "version_key"]
+__all__ = ["DEFAULT_VERSION", "SPEC_KEYS", "ToolSpec", "is_version", "parse_spec_text",
+           "version_key"]
 
 DEFAULT_VERSION = "1.0.0"
+SPEC_KEYS = ("type", "code", "name", "desp", "version", "tags", "args", "config", "category",
+             "tenant")
+"""The keys of a ToolSpec document (``descriptions`` are the comments of its file)."""
 _SEMVER = re.compile(
     r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?"
@@ -361,24 +365,35 @@ def _validation_problems(error: ValidationError, root: YNode | None,
             where = f"{where}[{step}]" if isinstance(step, int) else (
                 f"{where}.{step}" if where else step)
         message = str(item["msg"]).removeprefix("Value error, ")
+        node = node_at(root, loc) if reporter is not None else None
         if item["type"] == "missing":
             message = f"a ToolSpec needs '{where}'"
+        elif item["type"] == "string_type":
+            message = f"'{where}' must be text" + (f", not {node.describe()}"
+                                                   if node is not None else "")
         line = column = None
-        if reporter is not None:
-            node = node_at(root, loc)
-            if node is not None:
-                line, column = reporter.source.position(node.span.start)
+        if reporter is not None and node is not None:
+            line, column = reporter.source.position(node.span.start)
         problems.append(SpecProblem(where, message, "E105", "error",
-                                    reporter.path if reporter else None, line, column))
+                                    reporter.path if reporter else None, line, column,
+                                    node.span if node is not None else None))
     return problems
 
 
-def parse_spec_text(text: str, path: str = "<spec>"
+def parse_spec_text(text: str, path: str = "<spec>", *, partial: bool = False
                     ) -> tuple[ToolSpec | None, list[SpecProblem]]:
     """Read one ToolSpec file's text (YAML or JSON); never raises.
 
     Returns the spec (None when it cannot be built) and every problem found, each with its
-    field path, line and column. A spec is returned with warnings; with errors it is None.
+    field path, line, column and range. A spec is returned with warnings; with errors it is
+    None, unless ``partial``.
+
+    Args:
+        partial: also return a spec that has errors, as far as it could be built (its
+            ``type`` and ``code`` are valid; a field pydantic refuses is left at its
+            default, ``args`` keeps what resolved). A folder's catalog (`load_tool_dir`)
+            keeps such a tool, so that calls to it are still checked while the file's own
+            problems are reported.
     """
     reporter = Reporter(path, Source(text))
     root = load_yaml(text, reporter)
@@ -429,10 +444,12 @@ def parse_spec_text(text: str, path: str = "<spec>"
         for where, message, code, severity in adapter_problems(
                 spec.type, spec.code, spec.config, spec.args, analysis):
             node = node_at(root, where.split("."))
-            line, column = reporter.source.position(node.span.start if node else 0)
-            problems.append(SpecProblem(where, message, code, severity, path, line, column))
+            span = node.span if node is not None else Span(0, 0)
+            line, column = reporter.source.position(span.start)
+            problems.append(SpecProblem(where, message, code, severity, path, line, column,
+                                        span))
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-    if any(p.is_error for p in problems):
+    if not partial and any(p.is_error for p in problems):
         return None, problems
     return spec, problems
 

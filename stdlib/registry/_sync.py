@@ -1,9 +1,9 @@
 """Syncing a tools folder into the registry (spec/tools.md §3, "Sources").
 
-Every ``*.yaml``/``*.yml``/``*.json`` file under the folder (hidden folders skipped) is one
-ToolSpec. The registry remembers each synced file's size, modification time and SHA-256,
-so a sync of an unchanged folder only lists it and stats its files. A changed file is
-read and registered with the file as its source:
+Every ``*.yaml``/``*.yml``/``*.json`` file under the folder (hidden folders skipped:
+`tool_files`) is one ToolSpec. The registry remembers each synced file's size, modification
+time and SHA-256, so a sync of an unchanged folder only lists it and stats its files. A
+changed file is read and registered with the file as its source:
 
 * the file owns the versions it registered: changed content under the same version
   replaces that version (the file is the truth), while a version registered from
@@ -28,14 +28,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._folders import tool_files
 from ._problems import SpecProblem, ToolSpecError
 from ._registration import Registration
 from ._spec import ToolSpec, parse_spec_text
 from ._store import Database, RegistryError, VersionConflictError
 
-__all__ = ["SPEC_SUFFIXES", "Register", "Remove", "SyncReport", "spec_files", "sync_folder"]
-
-SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+__all__ = ["Register", "Remove", "SyncReport", "sync_folder"]
 
 Register = Callable[[sqlite3.Connection, ToolSpec, str, float], Registration]
 """Registers ``spec`` read from the file ``source`` at time ``now``, in the sync's
@@ -80,13 +79,6 @@ class SyncReport:
         return self.removed > 0 or any(r.status != "unchanged" for r in self.registered)
 
 
-def spec_files(folder: Path) -> list[Path]:
-    """The ToolSpec files under ``folder``, sorted (hidden folders and files skipped)."""
-    return sorted(p for p in folder.rglob("*")
-                  if p.suffix in SPEC_SUFFIXES and p.is_file()
-                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
-
-
 @dataclass(slots=True)
 class _File:
     path: Path
@@ -117,7 +109,7 @@ def sync_folder(db: Database, folder: Path, tenant: str | None, register: Regist
         known = {row[0]: row[1:] for row in conn.execute(
             "SELECT path, size, mtime, digest, tenant FROM files WHERE folder = ?",
             (folder_key,))}
-    paths = spec_files(folder)
+    paths = tool_files(folder)
     report.files = len(paths)
     changed: list[_File] = []
     touched: list[_File] = []

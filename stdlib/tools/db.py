@@ -11,7 +11,7 @@ operations of tools.md's table. `DbTools` is the runtime's `ToolProvider` for th
 Design
 ------
 * **One path from arguments to SQL.** An operation takes exactly the arguments
-  `compiler.tooldir.db_operations` declares (the key's name for ``take``/``delete``). The query
+  `stdlib.registry.db_operations` declares (the key's name for ``take``/``delete``). The query
   operations (``list page stream count``) treat every other argument as a CQL ``:name`` parameter;
   the others ignore arguments they do not declare. ``exps``, ``proj`` and ``sort`` go through
   `stdlib.cql.compile_query`, which checks field names against the table's fields and returns a
@@ -127,7 +127,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 
 
 def operation_arguments(operation: str, key: str = "id") -> tuple[str, ...]:
-    """The arguments ``operation`` declares (as `compiler.tooldir.db_operations` does)."""
+    """The arguments ``operation`` declares (as `stdlib.registry.db_operations` does)."""
     query = ("exps", "proj", "sort")
     return {
         "init": (), "drop": (), "take": (key,), "list": (*query, "size"),

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import fdl
-from compiler import StaticCatalog, load_tool_dir
+from compiler import StaticCatalog
+from stdlib.registry import load_tool_dir
 
 TOOLS = {
     "customer.yaml": """\

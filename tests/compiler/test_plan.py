@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import textwrap
 
 from syrupy.assertion import SnapshotAssertion
+
+import compiler
 
 from .conftest import compile_text
 
@@ -293,3 +296,58 @@ def test_diagnostics_snapshot(snapshot: SnapshotAssertion) -> None:
                     then: d
     """)
     assert [d.to_dict() for d in result.diagnostics] == snapshot
+
+
+# ------------------------------------------------------------------ a flow as a tool
+
+AS_TOOL = """\
+    flow:
+        name: Customer view
+        desp: Fetch a customer.
+        args:
+            defs:
+                Item: {sku: string, qty: int}
+            in:
+                customerId: string        # customer id
+                from: date = DATE('-30d')
+                limit: 50
+                label: "'x'"
+                opt: string?
+                items: Item[]?
+            out:
+                id: string
+                items: Item[]
+        node:
+            a:
+                with: "{id: customerId, items: []}"
+    """
+
+
+def test_a_flow_is_the_same_tool_parsed_or_compiled() -> None:
+    text = textwrap.dedent(AS_TOOL)
+    plan = compiler.load_text(text)
+    model, _reporter = compiler.parse_text(text)
+    assert model is not None
+    signature = plan.as_tool("views/customer")
+    assert compiler.flow_signature(model, "views/customer") == signature
+    assert (signature.uri, signature.description, str(signature.out)) == (
+        "flow://views/customer", "Fetch a customer.", "{id: string, items: Item[]}")
+    view = {n: (str(a.type), a.required, a.description, a.default)
+            for n, a in signature.inputs.items()}
+    assert view == {"customerId": ("string", True, "customer id", None),
+                    "from": ("date", False, None, "DATE('-30d')"),
+                    "limit": ("int", False, None, "50"), "label": ("string", False, None, "'x'"),
+                    "opt": ("string?", False, None, None),
+                    "items": ("Item[]?", False, None, None)}
+
+
+def test_a_parsed_flow_with_bad_args_is_an_open_tool() -> None:
+    text = textwrap.dedent(AS_TOOL).replace("opt: string?", "opt: strng?")
+    model, _reporter = compiler.parse_text(text)
+    assert model is not None
+    signature = compiler.flow_signature(model, "cv")
+    assert signature.open_arguments and signature.inputs == {}
+    # the rest of the flow does not matter: only args make the signature
+    broken = textwrap.dedent(AS_TOOL).replace("with: \"{id: customerId", "with: \"{id: nope")
+    model, _reporter = compiler.parse_text(broken)
+    assert model is not None and not compiler.flow_signature(model, "cv").open_arguments

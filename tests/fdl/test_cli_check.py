@@ -288,7 +288,6 @@ flow:
 
 
 def test_tools_folder_checks_tool_calls(tmp_path: Path) -> None:
-    pytest.importorskip("compiler.tooldir")
     write(tmp_path, "tools/customer.yaml", CUSTOMER_TOOL)
     write(tmp_path, "flow.yaml", USES_TOOLS)
     result = invoke("check", "--format", "json", "--tools", "tools", "flow.yaml")
@@ -299,9 +298,23 @@ def test_tools_folder_checks_tool_calls(tmp_path: Path) -> None:
     assert "no tool catalog" not in result.stderr
 
 
+def test_problems_of_tool_files_are_printed_with_the_flows(tmp_path: Path) -> None:
+    write(tmp_path, "tools/customer.yaml", CUSTOMER_TOOL.replace(
+        "code: crm-service/customer", "code: crm-service/customer\nversion: 1.x"))
+    write(tmp_path, "flow.yaml", USES_TOOLS)
+    result = invoke("check", "--tools", "tools", "flow.yaml")
+    assert result.exit_code == 1
+    path = str(Path("tools/customer.yaml"))
+    assert (f"{path}:3:10: error[E105]: '1.x' is not a semantic version: write "
+            "MAJOR.MINOR.PATCH such as 1.2.0 (optionally -prerelease, +build)\n"
+            "    version: 1.x\n"
+            "             ^^^") in result.stdout
+    # the tool is still known: only the unknown one is E301
+    assert result.stdout.count("error[E301]") == 1
+
+
 def test_the_catalog_comes_from_fdl_yaml_in_a_parent_folder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("compiler.tooldir")
     write(tmp_path, "fdl.yaml", "flows: flows/\ntools: tools/\n")
     write(tmp_path, "tools/customer.yaml", CUSTOMER_TOOL)
     write(tmp_path, "flows/flow.yaml", USES_TOOLS)

@@ -83,7 +83,9 @@ def test_an_analysis_keeps_scopes_when_the_flow_has_errors() -> None:
     source = analysis.field_at(text.index("zz"))
     assert source is not None and source.key == "a.with"
     assert "n" in source.scope and "a" in source.scope
-    assert isinstance(fdl.inspect_text(text).compiler, object)
+    inspection = fdl.inspect_text(text)
+    assert inspection.nodes["a"].block is None and "n" in inspection.scopes[None]
+    assert set(inspection.fields) == {"vars", "a.with"}
 
 
 # ------------------------------------------------------------------ checking after edits

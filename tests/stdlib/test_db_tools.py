@@ -629,7 +629,7 @@ async def test_tables_without_a_spec_read_their_columns_from_metadata(shop: Db,
 
 
 def test_resolve_knows_databases_operations_and_argument_names() -> None:
-    from compiler.tooldir import db_operations
+    from stdlib.registry import db_operations
 
     spec = TableSpec("shop.sales.order", FIELDS)
     assert (spec.database, spec.table) == ("shop", "order")

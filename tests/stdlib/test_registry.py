@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import fdl
 from compiler import ToolCatalog
-from compiler.tooldir import default_source
+from compiler.catalog import TYPE_OPTIONS
 from gml.types import INT, STRING, deref, element_type
 from stdlib.registry import (
     Registry,
@@ -29,6 +29,7 @@ from stdlib.registry import (
     VersionConflictError,
     export_tools,
     function_name,
+    load_tool_dir,
     parse_spec_text,
     to_jsonschema,
     to_mcp,
@@ -318,6 +319,9 @@ def test_from_flow_plan_without_source(tmp_path: Path) -> None:
     spec = ToolSpec.from_flow(plan, "cv")
     assert list(spec.inputs) == ["customerId", "from", "limit"]
     assert str(spec.out_type) == "{id: string, items: Item[]}"
+    # written from the plan's signature, the spec reads back as that signature
+    assert spec.signatures() == [plan.as_tool("cv")]
+    assert ToolSpec.from_flow(fdl.load_text(FLOW), "cv").signatures() == [plan.as_tool("cv")]
 
 
 def test_from_flow_rejects_broken_flows(tmp_path: Path) -> None:
@@ -335,7 +339,7 @@ def _view(analysis: ArgsAnalysis) -> tuple[Any, ...]:
     """Everything an analysis tells the compiler, exports and the CLI (types by value and
     as text)."""
     return ({n: (a, str(a.type)) for n, a in analysis.inputs.items()},
-            {n: default_source(d) for n, d in analysis.defaults.items()},
+            {n: d.source() for n, d in analysis.defaults.items()},
             analysis.out, str(analysis.out), dict(analysis.defs),
             {n: str(t) for n, t in analysis.defs.items()}, dict(analysis.descriptions),
             analysis.problems)
@@ -920,6 +924,43 @@ def test_sync_conflict_with_another_source(tmp_path: Path, registry: Registry) -
     assert "registered already" in problem.message
     with pytest.raises(RegistryError, match="does not exist"):
         registry.sync_folder(tmp_path / "missing")
+
+
+def test_a_tools_folder_is_a_catalog_read_by_the_registrys_reader(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    (folder / "late.yaml").write_text("type: api\ncode: x/y\nversion: 1.x\nargs:\n"
+                                      "    in:\n        id: strng\n")
+    (folder / "broken.yaml").write_text("type: Api\ncode: x/z\n")
+    (folder / "empty.json").write_text("")
+    catalog, problems = load_tool_dir(folder)
+    # a spec with errors elsewhere still declares its tool; one without a valid type does not
+    assert catalog.lookup("api", "x/y") is not None
+    assert catalog.lookup("Api", "x/z") is None
+    assert catalog.lookup("db", "shop.order/take") is not None
+    assert catalog.lookup("api", "crm-service/customer") is not None
+    assert frozenset(TYPE_OPTIONS) <= catalog.types()
+    found = [(Path(d.path).name, d.line, d.column, d.end_column, d.code) for d in problems]
+    # .hidden/skip.yaml is not read, as the registry's sync does not read it
+    assert found == [("broken.yaml", 1, 7, 10, "E105"), ("empty.json", 1, 1, 1, "E105"),
+                     ("late.yaml", 3, 10, 13, "E105"), ("late.yaml", 6, 13, 18, "E107")]
+    late = [d.message for d in problems if d.path.endswith("late.yaml")]
+    assert late[0].startswith("'1.x' is not a semantic version")
+    assert late[1] == "unknown type 'strng'; did you mean 'string'?"
+    # the same problems as the registry's, without the field (the range shows it)
+    _spec, registry_problems = parse_spec_text((folder / "late.yaml").read_text(),
+                                               str(folder / "late.yaml"))
+    assert [(p.line, p.column, p.message) for p in registry_problems] == [
+        (d.line, d.column, d.message) for d in problems if d.path.endswith("late.yaml")]
+
+
+def test_an_unreadable_tool_file_is_an_e101_diagnostic(tmp_path: Path) -> None:
+    folder = tmp_path / "tools"
+    folder.mkdir()
+    (folder / "bad.yaml").write_bytes(b"type: \xff\n")
+    catalog, [problem] = load_tool_dir(folder)
+    assert (problem.code, problem.line, problem.message) == (
+        "E101", 1, "cannot read the file: not UTF-8 text")
+    assert catalog.tools() == []
 
 
 def test_sync_example_tools() -> None:

@@ -1,0 +1,56 @@
+"""The operations of a ``db`` table (spec/tools.md §6) as tool signatures.
+
+A ``db`` ToolSpec registers a table, not one tool: every operation becomes a tool
+``db://<table>/<operation>`` whose arguments and result follow from the table's record type
+(``args.out``) and its key (``config.key``, default ``id``). The spec (`ToolSpec.signatures`),
+the registry's catalog, the editor's completion and the adapter (`stdlib.tools.db`, which
+takes the same arguments) all read this one table of operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from compiler.catalog import ToolArg, ToolSignature
+from gml.types import ANY, INT, LONG, STRING, ArrayType, ObjectType, Type, deref, nullable
+
+__all__ = ["db_operations"]
+
+
+def db_operations(table: str, record: Type, key: str = "id") -> list[ToolSignature]:
+    """The operations of the table ``table`` (``shop.order``) whose rows are ``record``, as
+    tool signatures (``shop.order/take``, ...). The query operations accept arguments they
+    do not declare: those are the CQL parameters of ``exps``."""
+    target = deref(record)
+    fields = target.fields if isinstance(target, ObjectType) else {}
+    key_type = fields.get(key, ANY)
+    opt_text = nullable(STRING)
+    query = {"exps": ToolArg("exps", opt_text), "proj": ToolArg("proj", opt_text),
+             "sort": ToolArg("sort", opt_text)}
+    rows = ArrayType(record)
+    page = ObjectType({"content": rows, "page": INT, "size": INT, "totalElements": LONG,
+                       "totalPages": INT}, closed=True)
+
+    def op(name: str, inputs: Mapping[str, ToolArg], out: Type, open_args: bool = False
+           ) -> ToolSignature:
+        return ToolSignature("db", f"{table}/{name}", dict(inputs), out,
+                             f"{name} on table {table}", open_args)
+
+    return [
+        op("init", {}, ANY),
+        op("drop", {}, ANY),
+        op("take", {key: ToolArg(key, key_type, True)}, nullable(record)),
+        op("list", {**query, "size": ToolArg("size", nullable(INT))}, rows, True),
+        op("page", {**query, "page": ToolArg("page", nullable(INT)),
+                    "size": ToolArg("size", nullable(INT))}, page, True),
+        op("stream", query, rows, True),
+        op("count", {"exps": query["exps"]}, LONG, True),
+        op("create", {"data": ToolArg("data", record, True)}, record),
+        op("modify", {"data": ToolArg("data", record, True)}, record),
+        op("save", {"data": ToolArg("data", record, True)}, record),
+        op("delete", {key: ToolArg(key, key_type, True)}, ObjectType({"deleted": INT})),
+        op("bulk", {"dataList": ToolArg("dataList", ArrayType(record), True)},
+           ObjectType({"saved": INT})),
+        op("native", {"query": ToolArg("query", STRING, True),
+                      "params": ToolArg("params", ANY)}, ArrayType(ANY)),
+    ]
