@@ -39,6 +39,7 @@ from gml.types import (
     parse_type,
     strip_null,
 )
+from tests._values import JSON, TYPES
 
 TZ = pendulum.timezone("Asia/Shanghai")
 
@@ -326,17 +327,6 @@ def test_hostile_nesting_is_a_problem_not_a_recursion_error() -> None:
     assert convert(deep, ANY, TZ, "x") is deep
 
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
-    | st.decimals() | st.sampled_from(["42", "2025-01-01", "true", "1e999", "-3.0", "now"]),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["id", "sku", "quantity", "items", "amount", "name",
-                                       "children", "a b", "meta", "tags"]) | st.text(max_size=3),
-                      children, max_size=5),
-    max_leaves=25,
-)
-TYPES = ["int", "long", "double", "decimal", "bool", "string", "date", "null", "any",
-         "map<int?>[]", "map<decimal>", "Order", "Order[]?", "Node", "Holder", "Filter"]
 
 
 @given(JSON, st.sampled_from(TYPES))
