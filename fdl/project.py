@@ -38,7 +38,8 @@ from stdlib.config import REGISTRY_FILE, STORE_FILE, ConfigError, ProjectConfig,
 from stdlib.registry import Registry, RegistryError, ToolSpec
 from stdlib.tools import chain
 from stdlib.tools.api import ApiTools, Endpoint, Service
-from stdlib.tools.db import DbTools, TableSpec
+from stdlib.tools.config import TableConfig, TableSpec, read_config
+from stdlib.tools.db import DbTools
 
 __all__ = [
     "ProjectTools",
@@ -198,9 +199,10 @@ def _tables(specs: Iterable[ToolSpec], databases: Mapping[str, str]) -> list[Tab
             continue  # a table of a database this project does not configure: F406 if used
         record = deref(spec.out_type) if spec.out_type is not None else None
         fields = dict(record.fields) if isinstance(record, ObjectType) else None
-        key = spec.config.get("key")
         try:
-            tables.append(TableSpec(spec.code, fields, key if isinstance(key, str) else "id"))
+            config = read_config(TableConfig, spec.config, at=("config",), context={
+                "fields": fields, "record": spec.out_type is not None})
+            tables.append(TableSpec(spec.code, fields, config.key))
         except ValueError as error:
             raise ConfigError(None, None, f"the ToolSpec {spec.uri}: {error}") from None
     return tables
