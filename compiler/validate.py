@@ -95,13 +95,17 @@ class Invalid(ValueError):
         key: point at the key of ``at``'s last step; the message still names the value (the
             mapping that holds the key): ``the mock for api://a/x has both 'result' and
             'expr'`` points at ``expr:``.
+        whole: ``text`` is the whole message, naming what it is about itself (a key that is
+            not a tool URI, say, which has no name but itself).
     """
 
-    def __init__(self, text: str, *, at: Loc = (), key: bool = False) -> None:
+    def __init__(self, text: str, *, at: Loc = (), key: bool = False,
+                 whole: bool = False) -> None:
         super().__init__(text)
         self.text = text
         self.at = tuple(at)
         self.key = key
+        self.whole = whole
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,9 +287,8 @@ def _problem(entry: Mapping[str, Any], value: Any, tree: YNode | None, model: ty
             named = loc[:-1] if on_key else loc if error.key else loc + error.at
             text = error.text
             glue = "" if text[:1] in ":;," else " "
-            target = loc + error.at
-            return _at(tree, naming, f"{naming(named)}{glue}{text}", target,
-                       error.key or on_key, "invalid")
+            message = text if error.whole else f"{naming(named)}{glue}{text}"
+            return _at(tree, naming, message, loc + error.at, error.key or on_key, "invalid")
         text = str(error) if error is not None else str(entry.get("msg", ""))
         named = loc[:-1] if on_key else loc
         return _at(tree, naming, f"{naming(named)}: {text}", loc, on_key, kind)
@@ -513,9 +516,14 @@ def _walk(model: type[BaseModel], loc: Loc, value: Any) -> _Walk:
             fields = current.model_fields
             walk.allowed = tuple(_key_of(n, f) for n, f in fields.items())
             field = _field(fields, step)
-            wording = _wording_of(field.metadata) if field is not None else None
-            current = field.annotation if field is not None else Any
+            if field is not None:
+                wording = _wording_of(field.metadata)
+                current = field.annotation
+            else:  # an extra key: typed by `__pydantic_extra__` when the model allows them
+                wording = None
+                current = _extra_type(current)
         else:
+            walk.allowed = ()
             origin = get_origin(current)
             args = get_args(current)
             if origin in (dict, Mapping, typing.Mapping) and len(args) == 2:
@@ -539,6 +547,18 @@ def _step_value(value: Any, step: str | int) -> Any:
     if isinstance(value, list | tuple) and isinstance(step, int) and 0 <= step < len(value):
         return value[step]
     return None
+
+
+def _extra_type(model: type[BaseModel]) -> Any:
+    """The type of a model's extra values (``__pydantic_extra__: dict[str, T]``), or Any."""
+    if model.model_config.get("extra") != "allow":
+        return Any
+    try:
+        hint = typing.get_type_hints(model, include_extras=True).get("__pydantic_extra__")
+    except (NameError, TypeError):  # an unresolvable annotation only costs the wording
+        return Any
+    args = get_args(hint)
+    return args[1] if len(args) == 2 else Any
 
 
 def _key_of(name: str, field: FieldInfo) -> str:
