@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from compiler.validate import Problem, validate, validate_value
+from compiler.validate import Problem, field_path, validate, validate_value
 from compiler.yamltree import YNode
 from gml import Span
 from gml.types import ANY, ObjectType, Type, deref, strip_null
@@ -81,9 +81,11 @@ def _issue(problem: Problem) -> Issue:
     so a message that starts by naming it (``config.path must ...``) is not shown twice."""
     field = problem.path
     message = problem.message
+    # a problem about a key is said of the mapping that holds it
+    named = field_path(problem.loc[:-1]) if problem.on_key else field
     for glue in (": ", " "):
-        if field and message.startswith(field + glue):
-            message = message[len(field) + len(glue):]
+        if named and message.startswith(named + glue):
+            message = message[len(named) + len(glue):]
             break
     return Issue(field, message, "E103" if problem.type == "extra_forbidden" else "E105",
                  "error", problem.span)

@@ -1,0 +1,107 @@
+"""stdlib.config: fdl.yaml (or [tool.fdl]) read into ProjectConfig, every problem a ConfigError
+with its key and, in fdl.yaml, its line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stdlib.config import ConfigError, ProjectConfig, project_config, tool_folders
+
+
+def config_of(tmp_path: Path, text: str) -> ProjectConfig:
+    (tmp_path / "fdl.yaml").write_text(text, encoding="utf-8")
+    return project_config(tmp_path)
+
+
+def problem_of(tmp_path: Path, text: str) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        config_of(tmp_path, text)
+    return caught.value
+
+
+def test_the_example_configuration(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parents[2] / "examples" / "fdl.yaml").read_text()
+    config = config_of(tmp_path, text)
+    assert config.file == tmp_path / "fdl.yaml" and config.base == tmp_path
+    assert config.state == tmp_path / ".fdl/" and config.timezone == "Asia/Shanghai"
+    assert config.registry_path == tmp_path / ".fdl" / "registry.db"
+    assert config.services is not None and config.services["crm-service"].url == \
+        "http://127.0.0.1:8081"
+    assert config.databases is not None
+    database = config.databases["ec"]
+    assert not isinstance(database, str) and database.url == "sqlite:///.fdl/ec.db"
+    assert config.data["flows"] == "flows/"
+
+
+def test_no_configuration(tmp_path: Path) -> None:
+    config = project_config(tmp_path)
+    if config.file is not None:  # pragma: no cover - a configuration above tmp_path
+        pytest.skip("a configuration file above the temporary folder")
+    assert config.state == Path(".fdl") and config.tool_folders() == []
+    assert config.concurrency is None and config.data == {}
+
+
+@pytest.mark.parametrize(("text", "key", "position", "message"), [
+    ("state: [1]\n", "state", (1, 8), "'state' must be a folder name, not a list"),
+    ("timezone: 8\n", "timezone", (1, 11), "'timezone' must be a zone name such as "
+                                           "Asia/Shanghai, not an integer"),
+    ("timezone: Mars/Olympus\n", "timezone", (1, 11), "'timezone' must be a known zone name "
+                                                     "such as Asia/Shanghai or UTC, not "
+                                                     "'Mars/Olympus'"),
+    ("concurrency: 0\n", "concurrency", (1, 14), "'concurrency' must be a whole number of at "
+                                                 "least 1, not 0"),
+    ("concurrency: '4'\n", "concurrency", (1, 14), "'concurrency' must be a whole number of "
+                                                   "at least 1, not a string"),
+    ("tools: [a, 3]\n", "tools[1]", (1, 12), "tools[1] must be a folder name, not an integer"),
+    ("tools: {a: 1}\n", "tools", (1, 8), "'tools' must be a folder name or a list of them, "
+                                         "not a mapping"),
+    ("timzone: UTC\n", "timzone", (1, 1), "unknown key 'timzone' in fdl.yaml; did you mean "
+                                          "'timezone'?"),
+    ("services:\n  a/b: {url: 'http://x'}\n", "services.a/b", (2, 3),
+     "'services': the service name 'a/b' must be non-empty text without '/'"),
+    ("services:\n  crm: {url: 'http://u:pw@x'}\n", "services.crm.url", (2, 14),
+     "services.crm.url must not hold credentials"),
+])
+def test_problems_name_the_key_at_its_position(tmp_path: Path, text: str, key: str,
+                                               position: tuple[int, int],
+                                               message: str) -> None:
+    error = problem_of(tmp_path, text)
+    assert (error.key, (error.line, error.column)) == (key, position)
+    assert error.message.startswith(message)
+    assert str(error) == f"{tmp_path / 'fdl.yaml'}:{position[0]}:{position[1]}: " \
+                         f"{error.message}"
+    assert "pw" not in error.message
+
+
+def test_yaml_errors_have_their_position(tmp_path: Path) -> None:
+    error = problem_of(tmp_path, "flows: flows/\nflows: other/\n")
+    assert (error.line, error.column) == (2, 1) and "duplicate key 'flows'" in error.message
+
+
+def test_sections_of_adapters_to_come_are_accepted(tmp_path: Path) -> None:
+    config = config_of(tmp_path, "mcp:\n  calc: {command: [python, calc.py]}\n"
+                                 "triggers:\n  - {flow: a, cron: '* * * * *'}\n")
+    assert config.mcp == {"calc": {"command": ["python", "calc.py"]}}
+
+
+def test_tool_folders_one_or_more(tmp_path: Path) -> None:
+    assert config_of(tmp_path, "tools: specs/\n").tool_folders() == [tmp_path / "specs/"]
+    assert tool_folders(tmp_path) == [tmp_path / "specs/"]
+    assert config_of(tmp_path, "tools: [a, b]\n").tool_folders() == [tmp_path / "a",
+                                                                      tmp_path / "b"]
+    (tmp_path / "tools").mkdir()
+    assert config_of(tmp_path, "state: st/\n").tool_folders() == [tmp_path / "tools"]
+
+
+def test_pyproject_tables_have_keys_but_no_positions(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.fdl]\nstate = "st"\nconcurency = 2\n')
+    with pytest.raises(ConfigError) as caught:
+        project_config(tmp_path)
+    error = caught.value
+    assert (error.key, error.line) == ("concurency", None)
+    assert str(error) == (f"{tmp_path / 'pyproject.toml'}: unknown key 'concurency' in "
+                          "[tool.fdl]; did you mean 'concurrency'?")
+    (tmp_path / "pyproject.toml").write_text('[tool.fdl]\nstate = "st"\n')
+    assert project_config(tmp_path).state == tmp_path / "st"
