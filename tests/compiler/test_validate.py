@@ -266,3 +266,27 @@ def test_random_mappings_give_positioned_problems_never_a_crash(data: dict[str, 
 def test_values_that_yaml_never_gives_still_give_problems(value: Any) -> None:
     found = validate_value(value, Document)
     assert found.value is None and found.problems
+
+
+class Extras(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+    __pydantic_extra__: dict[str, Step]
+
+    flag: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            for key in value:
+                if key != "flag" and not str(key).startswith("x-"):
+                    raise Invalid(f"{key!r} is not an x- key", at=(key,), key=True, whole=True)
+        return value
+
+
+def test_typed_extras_and_whole_messages() -> None:
+    assert problems("x-a: {reslt: 1}\nflag: 1\n", Extras) == [
+        ((1, 7), "x-a.reslt", "unknown key 'reslt' in x-a; did you mean 'result'?"),
+        ((2, 7), "flag", "flag must be true or false, not an integer")]
+    assert problems("x-a: {}\nother: 1\n", Extras) == [((2, 1), "other",
+                                                        "'other' is not an x- key")]
