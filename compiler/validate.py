@@ -277,7 +277,7 @@ def _problem(entry: Mapping[str, Any], value: Any, tree: YNode | None, model: ty
         parent = loc[:-1]
         missing = walk.wording.missing if walk.wording is not None else None
         message = (f"{naming(parent)} {missing}" if missing else
-                   f"{naming(parent)}: '{loc[-1]}' is required")
+                   f"{naming(parent)}: '{loc[-1] if loc else ''}' is required")
         return _at(tree, naming, message, parent, False, kind, loc)
     if kind in ("value_error", "assertion_error"):
         error = ctx.get("error")

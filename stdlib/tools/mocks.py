@@ -18,10 +18,12 @@
 
 Rules and invariants:
 
-- Everything is validated when the mocks are built: a misspelt key, two answers in one entry,
-  a key with options or an ``expr`` that does not compile is a `MockFileError` naming the
-  URI (with the file position when loaded from a file), never a surprise in the middle of a
-  run. ``expr`` is compiled against the names ``args``, ``call`` and ``uri`` only, so a
+- Everything is validated when the mocks are built, by the pydantic models of this module
+  (`MockFile`, `MockEntries`, `MockEntry`, `MockStep`, `MockError`) through
+  `compiler.validate`: a misspelt key, two answers in one entry, a key with options or an
+  ``expr`` that does not compile is a `MockFileError` naming the URI (with the file position
+  of the key or value when loaded from a file), never a surprise in the middle of a run.
+  Flow test files validate their inline ``mocks:`` with the same models. ``expr`` is compiled against the names ``args``, ``call`` and ``uri`` only, so a
   misspelt name is caught at load time too.
 - Every call is recorded (URI → the arguments of each call, in order) *before* it is
   answered, so calls that fail, time out or are cancelled are counted too: a test asserts on
@@ -87,17 +89,18 @@ class MockFileError(Exception):
         line: 1-based line of the problem in the file, or None when unknown.
         column: 1-based column, or None.
         keys: where in the document the problem is (``("mocks", "api://x", "error")``).
+        on_key: the problem is about the key at ``keys`` (an unknown key), not its value.
     """
 
     def __init__(self, message: str, path: str = "<mocks>", line: int | None = None,
-                 column: int | None = None, *, keys: Keys = ()) -> None:
+                 column: int | None = None, *, keys: Keys = (), on_key: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.path = path
         self.line = line
         self.column = column
         self.keys = keys
-        self._on_key = False  # the problem is about the key at `keys`, not its value
+        self.on_key = on_key
 
     def __str__(self) -> str:
         if self.line is None:
@@ -112,9 +115,8 @@ class MockFileError(Exception):
         line = column = None
         if source is not None and problem.span is not None:
             line, column = source.position(problem.span.start)
-        error = cls(problem.message, path, line, column, keys=problem.loc[prefix:])
-        error._on_key = problem.on_key
-        return error
+        return cls(problem.message, path, line, column, keys=problem.loc[prefix:],
+                   on_key=problem.on_key)
 
 
 ##### The models of mock entries and files
