@@ -14,8 +14,11 @@ built from the configuration (interfaces.md §3) and the project's ToolSpecs (to
   and catalog.
 
 Building is cheap and opens nothing: connections are made on first use inside the run and
-closed by `ProjectTools.aclose`. A malformed entry is a `stdlib.config.ConfigError` naming the
-file and the key, before anything runs.
+closed by `ProjectTools.aclose`. The configuration was validated whole when it was read
+(`stdlib.config.project_config`: a malformed entry is a `stdlib.config.ConfigError` naming
+the file, the key and its line); what can still fail here, before anything runs, is what needs
+the ToolSpecs or a driver: a ToolSpec's ``config`` the adapter refuses, an unsupported
+database URL.
 
 This module is the composition root: the only place where the configuration, the catalog,
 the registry, the adapters, the mocks and the run store of one project meet.
@@ -26,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from compiler import ToolCatalog
 from gml.types import ObjectType, deref
@@ -34,11 +36,19 @@ from runtime import Mocks, ToolProvider
 from runtime.store import RunStore, open_store
 from runtime.subflows import FlowTools
 from stdlib.catalogs import project_catalog
-from stdlib.config import REGISTRY_FILE, STORE_FILE, ConfigError, ProjectConfig, tool_folders
+from stdlib.config import (
+    REGISTRY_FILE,
+    STORE_FILE,
+    ConfigError,
+    DatabaseConfig,
+    ProjectConfig,
+    tool_folders,
+)
 from stdlib.registry import Registry, RegistryError, ToolSpec
 from stdlib.tools import chain
 from stdlib.tools.api import ApiTools, Endpoint, Service
-from stdlib.tools.db import DbTools, TableSpec
+from stdlib.tools.config import TableConfig, TableSpec, read_config
+from stdlib.tools.db import DbTools
 
 __all__ = [
     "ProjectTools",
@@ -127,10 +137,6 @@ class ProjectTools:
             await adapter.aclose()
 
 
-def _usage(file: Path | None, message: str, key: str | None = None) -> ConfigError:
-    return ConfigError(file, key, message)
-
-
 def _sqlite_url(url: str, base: Path) -> str:
     """``sqlite:///rel.db`` made absolute against ``base`` (its folder created)."""
     scheme, _, rest = url.partition("://")
@@ -143,39 +149,18 @@ def _sqlite_url(url: str, base: Path) -> str:
     return f"{scheme}:///{absolute.resolve()}{sep}{query}"
 
 
-def database_urls(databases: Any, file: Path | None, base: Path
+def database_urls(databases: Mapping[str, str | DatabaseConfig] | None, base: Path
                   ) -> tuple[dict[str, str], set[str]]:
-    """``databases:`` of the configuration → (URLs by name, names with ``native`` on).
-
-    Raises:
-        ConfigError: an entry is not a URL or a mapping with ``url`` (and ``native``).
-    """
-    if databases is None:
-        return {}, set()
-    if not isinstance(databases, Mapping):
-        raise _usage(file, "'databases' must map names to {url: ...} entries")
+    """``databases:`` of the configuration (validated by `stdlib.config.ProjectConfig`) →
+    (URLs by name, names with ``native`` on); relative SQLite paths resolved against
+    ``base``."""
     urls: dict[str, str] = {}
     native: set[str] = set()
-    for name, entry in databases.items():
-        where = f"databases.{name}"
-        if isinstance(entry, str):
-            entry = {"url": entry}
-        if not isinstance(entry, Mapping):
-            raise _usage(file, f"{where} must be a mapping such as {{url: 'sqlite:///db.db'}}")
-        unknown = sorted(set(entry) - {"url", "native"})
-        if unknown:
-            raise _usage(file, f"{where}: unknown key '{unknown[0]}' (a database has url and "
-                         "native)")
-        url = entry.get("url")
-        if not isinstance(url, str) or not url.strip():
-            raise _usage(file, f"{where}: 'url' is required (sqlite:///file.db, "
-                         "postgresql://user@host/db or mysql://user@host/db)")
-        flag = entry.get("native", False)
-        if not isinstance(flag, bool):
-            raise _usage(file, f"{where}: 'native' is true or false")
+    for name, entry in (databases or {}).items():
+        url, flag = (entry, False) if isinstance(entry, str) else (entry.url, entry.native)
         if flag:
-            native.add(str(name))
-        urls[str(name)] = _sqlite_url(url, base) if url.lower().startswith("sqlite:") else url
+            native.add(name)
+        urls[name] = _sqlite_url(url, base) if url.lower().startswith("sqlite:") else url
     return urls, native
 
 
@@ -198,44 +183,36 @@ def _tables(specs: Iterable[ToolSpec], databases: Mapping[str, str]) -> list[Tab
             continue  # a table of a database this project does not configure: F406 if used
         record = deref(spec.out_type) if spec.out_type is not None else None
         fields = dict(record.fields) if isinstance(record, ObjectType) else None
-        key = spec.config.get("key")
         try:
-            tables.append(TableSpec(spec.code, fields, key if isinstance(key, str) else "id"))
+            config = read_config(TableConfig, spec.config, at=("config",), context={
+                "fields": fields, "record": spec.out_type is not None})
+            tables.append(TableSpec(spec.code, fields, config.key))
         except ValueError as error:
             raise ConfigError(None, None, f"the ToolSpec {spec.uri}: {error}") from None
     return tables
 
 
-def project_tools(data: Mapping[str, Any], file: Path | None, specs: Iterable[ToolSpec], *,
-                  catalog: ToolCatalog | None = None, timezone: str | None = None
-                  ) -> ProjectTools:
-    """The adapters for a project's configuration ``data`` (read from ``file``) and its
-    ToolSpecs.
+def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
+                  catalog: ToolCatalog | None = None) -> ProjectTools:
+    """The adapters for a project's configuration (validated already: `services`,
+    `databases`, `flows`) and its ToolSpecs.
 
     Raises:
-        ConfigError: a malformed ``services``/``databases``/``flows`` entry or a
-            ToolSpec whose adapter configuration cannot be used.
+        ConfigError: a ToolSpec whose adapter configuration cannot be used, or a database
+            URL the ``db`` adapter does not support.
     """
-    base = file.parent if file is not None else Path.cwd()
+    file = config.file
+    base = config.base or Path.cwd()
     specs = list(specs)
-    services = data.get("services") or {}
-    if not isinstance(services, Mapping):
-        raise _usage(file, "'services' must map service names to {url: ...} entries")
+    services = {name: Service(name, entry.url, entry.headers, entry.auth, entry.millis)
+                for name, entry in (config.services or {}).items()}
+    api = ApiTools(services, _endpoints(specs))
+    urls, native = database_urls(config.databases, base)
     try:
-        configured = {str(name): Service.from_config(str(name), entry)
-                      for name, entry in services.items()}
+        db = DbTools(urls, _tables(specs, urls), native=native, tz=config.timezone)
     except ValueError as error:
-        raise _usage(file, str(error)) from None
-    api = ApiTools(configured, _endpoints(specs))
-    urls, native = database_urls(data.get("databases"), file, base)
-    try:
-        db = DbTools(urls, _tables(specs, urls), native=native, tz=timezone)
-    except ValueError as error:
-        raise _usage(file, str(error)) from None
-    flows_dir = data.get("flows", "flows/")
-    if not isinstance(flows_dir, str) or not flows_dir.strip():
-        raise _usage(file, "'flows' must be a folder name")
-    flows = FlowTools(base / flows_dir, catalog=catalog, timezone=timezone)
+        raise ConfigError(file, "databases", str(error)) from None
+    flows = FlowTools(base / config.flows, catalog=catalog, timezone=config.timezone)
     provider = chain(flows, api, db)
     flows.bind(provider)
     return ProjectTools(provider, [api, db])
@@ -251,8 +228,7 @@ def open_tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | No
     """
     tooling = load_tooling(tools_dir, config.state, tenant)
     try:
-        tools = project_tools(config.data, config.file, tooling.specs,
-                              catalog=tooling.catalog, timezone=config.timezone)
+        tools = project_tools(config, tooling.specs, catalog=tooling.catalog)
     except BaseException:
         tooling.close()
         raise

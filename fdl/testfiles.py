@@ -49,28 +49,34 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import trio
 import trio.testing
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 import gml
 from compiler import ToolCatalog, check_text
 from compiler.diagnostics import Reporter
 from compiler.plan import Block, Plan
+from compiler.validate import Invalid, Loc, Wording, validate
 from compiler.yamltree import YMap, YNode, YScalar, YSeq, load_yaml, to_plain
 from gml import Source
 from gml.text import suggest
-from runtime import MockFileError, Mocks, RunResult, Runtime
+from runtime import Mocks, RunResult, Runtime
+from stdlib.tools.mocks import MockEntries, mock_name
 
-__all__ = ["Case", "CaseOutcome", "Expect", "TestFile", "TestFileError", "check_case",
-           "compile_test_flow", "load_test_file", "run_case"]
-
-FILE_KEYS = ("flow", "source", "mocks", "cases")
-CASE_KEYS = ("name", "input", "mocks", "tenant", "bu", "expect")
-EXPECT_KEYS = ("status", "output", "error", "calls", "before")
-STATUSES = ("completed", "failed", "cancelled")
+__all__ = ["Case", "CaseModel", "CaseOutcome", "Expect", "ExpectModel", "TestFile",
+           "TestFileError", "TestFileModel", "check_case", "compile_test_flow",
+           "load_test_file", "run_case"]
 MAX_DIFFERENCES = 10
 SHORT = 70
 
@@ -153,11 +159,113 @@ class CaseOutcome:
         return not self.problems
 
 
+# --- the model of a test file ------------------------------------------------------------
+
+
+def _scalar_text(value: Any) -> Any:
+    """Names and tenants may be written as numbers (``name: 1``)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _pairs(value: list[Any]) -> list[tuple[str, str]]:
+    for index, item in enumerate(value):
+        if not (isinstance(item, list) and len(item) == 2
+                and all(isinstance(name, str) for name in item)):
+            raise Invalid("must be a list of [a, b] pairs of node names", at=(index,))
+    return [(str(a), str(b)) for a, b in value]
+
+
+Text = Annotated[str, BeforeValidator(_scalar_text), Wording(expect="text")]
+Calls = Annotated[int, Field(ge=0), Wording(expect="a number of calls (0 or more)")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ExpectModel(_Model):
+    """``expect:`` of a case."""
+
+    status: Annotated[Literal["completed", "failed", "cancelled"] | None, Wording(
+        noun="status")] = Field(None, description="default: failed when error is given")
+    output: Any = Field(None, description="the exact output")
+    error: dict[str, Any] | None = Field(None, description="a subset of the error object")
+    calls: dict[str, Calls] | None = Field(None, description="calls per tool URI")
+    before: Annotated[list[Any], AfterValidator(_pairs), Wording(
+        expect="a list of [a, b] pairs of node names")] | None = Field(
+        None, description="[a, b]: a completed before b started")
+
+
+class CaseModel(_Model):
+    """One entry of ``cases:``."""
+
+    name: Text | None = None
+    input: dict[str, Any] | None = Field(None, description="the flow's inputs")
+    mocks: MockEntries | None = Field(None, description="tools.md §7, inline; over the "
+                                                        "file's")
+    tenant: Text | None = Field(None, description="tenantId of the run")
+    bu: Text | None = Field(None, description="buCode of the run")
+    expect: ExpectModel | None = None
+
+
+class TestFileModel(_Model):
+    """A flow test file (spec/interfaces.md §4)."""
+
+    __test__ = False  # not a pytest class
+
+    flow: Text | None = Field(None, description="the flow's path, relative to the test file")
+    source: Any = Field(None, description="an inline flow document")
+    mocks: MockEntries | None = Field(None, description="mocks shared by every case")
+    cases: Annotated[list[Annotated[CaseModel, Wording(expect="a mapping")]], Field(
+        min_length=1), Wording(expect="a non-empty list of cases",
+                               missing="has no cases: (a list of cases)")]
+
+    @model_validator(mode="after")
+    def _one_flow(self) -> TestFileModel:
+        if (self.flow is None) == (self.source is None):
+            raise Invalid("give the flow to test with exactly one of flow: (a path relative "
+                          "to this file) or source: (an inline flow document)", whole=True,
+                          at=("source",) if self.flow is not None else (), key=True)
+        return self
+
+
+def _name(loc: Loc) -> str | None:
+    """How messages name the parts of a test file: ``case 2``, ``expect:``, ``calls:
+    api://a/b``, and the parts of inline mocks as mock files do."""
+    if "mocks" in loc:
+        at = loc.index("mocks")
+        return "mocks:" if len(loc) == at + 1 else mock_name(loc, at + 1)
+    if not loc:
+        return None
+    if loc[0] != "cases":
+        return f"{loc[0]}:" if len(loc) == 1 else None
+    if len(loc) == 1:
+        return "cases:"
+    if len(loc) == 2:
+        return f"case {int(loc[1]) + 1}"
+    tail = loc[2:]
+    if tail[0] != "expect":
+        return f"{tail[0]}:" if len(tail) == 1 else None
+    if len(tail) == 1:
+        return "expect:"
+    if tail[1] == "calls" and len(tail) == 3:
+        return f"calls: {tail[2]}"
+    if tail[1] == "before":
+        return "before:"
+    if tail[1] == "error" and len(tail) == 2:
+        return "expect: error:"
+    return f"{tail[1]}:" if len(tail) == 2 else None
+
+
 # --- YAML → values -----------------------------------------------------------------------
 
 
 class _Reader:
-    """Validates one test file's tree, raising `TestFileError` with positions."""
+    """Reads one test file: its tree validated by `TestFileModel` (`compiler.validate`),
+    then what the model cannot see (the flow file, an inline flow's text and shift), raising
+    `TestFileError` with positions."""
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
@@ -169,25 +277,6 @@ class _Reader:
         offset = node.span.start if node is not None else 0
         line, column = self.source.position(offset)
         return TestFileError(self.shown, line, column, message)
-
-    def key_error(self, node: YMap, allowed: Sequence[str], where: str) -> None:
-        for key, _value in node.entries:
-            name = str(key.value)
-            if name in allowed:
-                continue
-            hint = suggest(name, allowed)
-            advice = f"did you mean '{hint}'?" if hint else f"expected {', '.join(allowed)}"
-            raise self.error(key, f"unknown key '{name}' {where}; {advice}")
-
-    def mapping(self, node: YNode, what: str) -> YMap:
-        if not isinstance(node, YMap):
-            raise self.error(node, f"{what} must be a mapping, not {node.describe()}")
-        return node
-
-    def text_value(self, node: YNode, what: str) -> str:
-        if not isinstance(node, YScalar) or node.value is None or node.kind == "bool":
-            raise self.error(node, f"{what} must be text, not {node.describe()}")
-        return str(node.value)
 
     # ------------------------------------------------------------------ the file
 
@@ -201,33 +290,31 @@ class _Reader:
         if root is None:
             raise TestFileError(self.shown, 1, 1, "the test file is empty; it needs flow: "
                                 "(or source:) and cases:")
-        root = self.mapping(root, "a test file")
-        self.key_error(root, FILE_KEYS, "in the test file")
+        found = validate(root, TestFileModel, name=_name, root="the test file",
+                         context={"env": None})
+        if found.value is None:
+            problem = found.problems[0]
+            offset = problem.span.start if problem.span is not None else 0
+            line, column = self.source.position(offset)
+            raise TestFileError(self.shown, line, column, problem.message)
+        assert isinstance(root, YMap)  # the model is a mapping
+        model = found.value
         flow_node, source_node = root.get("flow"), root.get("source")
-        if (flow_node is None) == (source_node is None):
-            where = root.key("source") if flow_node is not None else root
-            raise self.error(where, "give the flow to test with exactly one of flow: (a path "
-                             "relative to this file) or source: (an inline flow document)")
-        if flow_node is not None:
-            flow_path, flow_text, shift = self.flow_file(flow_node)
+        if model.flow is not None and flow_node is not None:
+            flow_path, flow_text, shift = self.flow_file(model.flow, flow_node)
         else:
             assert source_node is not None
             flow_path = f"{self.shown} (source)"
             flow_text, shift = self.inline(source_node)
-        shared: dict[str, Any] = {}
-        mocks_node = root.get("mocks")
-        if mocks_node is not None and not _is_null(mocks_node):
-            shared = self.mocks(mocks_node)
+        shared = _plain_mocks(root.get("mocks"))
         cases_node = root.get("cases")
-        if cases_node is None:
-            raise self.error(root, "the test file has no cases: (a list of cases)")
-        if not isinstance(cases_node, YSeq) or not cases_node.items:
-            raise self.error(cases_node, "cases: must be a non-empty list of cases")
-        cases = [self.case(node, i, shared) for i, node in enumerate(cases_node.items)]
+        assert isinstance(cases_node, YSeq)
+        cases = [self.case(case, node, i, shared)
+                 for i, (case, node) in enumerate(zip(model.cases, cases_node.items,
+                                                      strict=True))]
         return TestFile(self.path, flow_path, flow_text, shift, self.source, cases)
 
-    def flow_file(self, node: YNode) -> tuple[str, str, None]:
-        name = self.text_value(node, "flow:")
+    def flow_file(self, name: str, node: YNode) -> tuple[str, str, None]:
         target = self.path.parent / name
         if not target.is_file():
             raise self.error(node, f"the flow file {target} does not exist (flow: is a path "
@@ -262,113 +349,41 @@ class _Reader:
         raise self.error(node, "source: must be an inline flow document (a mapping with "
                          "flow:, or a block of YAML text)")
 
-    # ------------------------------------------------------------------ mocks and cases
+    # ------------------------------------------------------------------ cases
 
-    def mocks(self, node: YNode) -> dict[str, Any]:
-        """Inline mocks (URI → answer, and ``passthrough``), validated now so that a
-        misspelt key is a malformed file, not a surprise in the middle of a run."""
-        data = to_plain(self.mapping(node, "mocks:"))
-        try:
-            Mocks.from_mapping(data, source=self.shown)
-        except MockFileError as error:
-            target = _locate(node, error.keys, on_key=error._on_key)
-            raise self.error(target, f"mocks: {error.message}") from None
-        return dict(data)
-
-    def case(self, node: YNode, index: int, shared: Mapping[str, Any]) -> Case:
-        case = self.mapping(node, f"case {index + 1}")
-        line, _column = self.source.position(case.span.start)
-        self.key_error(case, CASE_KEYS, f"in case {index + 1}")
-        name_node = case.get("name")
-        name = self.text_value(name_node, "name:") if name_node is not None \
-            else f"case {index + 1}"
-        inputs: dict[str, Any] = {}
-        input_node = case.get("input")
-        if input_node is not None and not _is_null(input_node):
-            inputs = to_plain(self.mapping(input_node, "input:"))
+    def case(self, model: CaseModel, node: YNode, index: int, shared: Mapping[str, Any]
+             ) -> Case:
+        line, _column = self.source.position(node.span.start)
         mocks = dict(shared)
-        mocks_node = case.get("mocks")
-        if mocks_node is not None and not _is_null(mocks_node):
-            mocks.update(self.mocks(mocks_node))
-        context: dict[str, str | None] = {}
-        for key in ("tenant", "bu"):
-            value = case.get(key)
-            context[key] = None if value is None or _is_null(value) \
-                else self.text_value(value, f"{key}:")
-        expect_node = case.get("expect")
-        expect = Expect() if expect_node is None or _is_null(expect_node) \
-            else self.expect(expect_node)
-        return Case(name, line, inputs, mocks, expect, context["tenant"], context["bu"])
+        if isinstance(node, YMap):
+            mocks.update(_plain_mocks(node.get("mocks")))
+        return Case(model.name if model.name is not None else f"case {index + 1}", line,
+                    dict(model.input or {}), mocks, _expect(model.expect), model.tenant,
+                    model.bu)
 
-    def expect(self, node: YNode) -> Expect:
-        expect = self.mapping(node, "expect:")
-        self.key_error(expect, EXPECT_KEYS, "in expect:")
-        result = Expect()
-        error_node = expect.get("error")
-        if error_node is not None:
-            result.error = to_plain(self.mapping(error_node, "expect: error:"))
-            result.status = "failed"
-        status_node = expect.get("status")
-        if status_node is not None:
-            status = self.text_value(status_node, "status:")
-            if status not in STATUSES:
-                hint = suggest(status, STATUSES)
-                advice = f"did you mean '{hint}'?" if hint else f"expected {', '.join(STATUSES)}"
-                raise self.error(status_node, f"unknown status '{status}'; {advice}")
-            result.status = status
-        output_node = expect.get("output")
-        if output_node is not None:
-            result.output, result.has_output = to_plain(output_node), True
-        calls_node = expect.get("calls")
-        if calls_node is not None:
-            calls = self.mapping(calls_node, "expect: calls:")
-            result.calls = {}
-            for key, value in calls.entries:
-                count = value.value if isinstance(value, YScalar) else None
-                if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-                    raise self.error(value, f"calls: {key.value} must be a number of calls "
-                                     "(0 or more)")
-                result.calls[str(key.value).split("?", 1)[0]] = count
-        before_node = expect.get("before")
-        if before_node is not None:
-            result.before = self.before(before_node)
+
+def _plain_mocks(node: YNode | None) -> dict[str, Any]:
+    """Inline mocks as written (validated already), for `Mocks.from_mapping` at run time."""
+    data = to_plain(node) if node is not None else None
+    return dict(data) if isinstance(data, Mapping) else {}
+
+
+def _expect(model: ExpectModel | None) -> Expect:
+    result = Expect()
+    if model is None:
         return result
-
-    def before(self, node: YNode) -> list[tuple[str, str]]:
-        shape = "before: must be a list of [a, b] pairs of node names"
-        if not isinstance(node, YSeq):
-            raise self.error(node, shape)
-        pairs = []
-        for item in node.items:
-            if not isinstance(item, YSeq) or len(item.items) != 2 or not all(
-                    isinstance(x, YScalar) and x.kind == "str" for x in item.items):
-                raise self.error(item, shape)
-            first, second = (str(x.value) for x in item.items if isinstance(x, YScalar))
-            pairs.append((first, second))
-        return pairs
-
-
-def _is_null(node: YNode) -> bool:
-    return isinstance(node, YScalar) and node.kind == "null"
-
-
-def _locate(node: YNode, keys: Sequence[str | int], *, on_key: bool) -> YNode:
-    """The node at ``keys`` below ``node`` (as far as it exists)."""
-    target: YNode = node
-    for depth, key in enumerate(keys):
-        if isinstance(target, YMap):
-            value = target.get(str(key))
-            if value is None:
-                break
-            if depth == len(keys) - 1 and on_key:
-                found = target.key(str(key))
-                return found if found is not None else value
-            target = value
-        elif isinstance(target, YSeq) and isinstance(key, int) and 0 <= key < len(target.items):
-            target = target.items[key]
-        else:
-            break
-    return target
+    if model.error is not None:
+        result.error = dict(model.error)
+        result.status = "failed"
+    if model.status is not None:
+        result.status = model.status
+    if "output" in model.model_fields_set:
+        result.output, result.has_output = model.output, True
+    if model.calls is not None:
+        result.calls = {uri.split("?", 1)[0]: count for uri, count in model.calls.items()}
+    if model.before is not None:
+        result.before = list(model.before)
+    return result
 
 
 def load_test_file(path: Path) -> TestFile:

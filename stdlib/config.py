@@ -2,25 +2,40 @@
 ``pyproject.toml``, in the starting folder or the nearest parent that has one.
 
 ``fdl.yaml`` is read with the flows' own loader (`compiler.yamltree`, YAML 1.2 core schema),
-so ``on``, ``yes`` and ``off`` are strings there as they are in flow files, and a syntax error
-is reported with its line and column. Every problem is a `ConfigError`; the command line turns
-it into a usage error, the editor works as if there were no configuration.
+so ``on``, ``yes`` and ``off`` are strings there as they are in flow files, and validated by one
+pydantic model, `ProjectConfig`, through `compiler.validate`: a misspelt key, a value of the
+wrong kind, a bad ``services:`` entry (the adapters' own `stdlib.tools.config.ServiceConfig`)
+or ``databases:`` entry is reported with its key, line and column. Every problem is a
+`ConfigError`; the command line turns it into a usage error, the editor works as if there were
+no configuration.
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+)
 
 from compiler.diagnostics import Reporter
-from compiler.yamltree import load_yaml, to_plain
+from compiler.validate import Invalid, Loc, Problem, Wording, validate, validate_value
+from compiler.yamltree import YNode, load_yaml, to_plain
 from gml import Source, resolve_timezone
+from stdlib.tools.config import ConfigModel, ServiceConfig
 
 __all__ = ["CONFIG_FILE", "DEFAULT_STATE", "REGISTRY_FILE", "STORE_FILE", "ConfigError",
-           "ProjectConfig", "find_config", "flows_folder", "project_config", "tool_folders"]
+           "DatabaseConfig", "ProjectConfig", "find_config", "flows_folder", "project_config",
+           "tool_folders"]
 
 CONFIG_FILE = "fdl.yaml"
 """The project configuration file's name."""
@@ -41,40 +56,148 @@ class ConfigError(Exception):
     Attributes:
         path: the configuration file (or the folder or file named by a key); None for a
             project without a configuration file.
-        key: the key at fault (None when the file as a whole is).
+        key: the key at fault, as a dotted path (``services.crm.url``); None when the file as
+            a whole is.
         message: what is wrong and what to do, without the path.
+        line, column: 1-based position of the problem in the file, when known.
     """
 
-    def __init__(self, path: Path | str | None, key: str | None, message: str) -> None:
-        super().__init__(message if path is None else f"{path}: {message}")
+    def __init__(self, path: Path | str | None, key: str | None, message: str,
+                 line: int | None = None, column: int | None = None) -> None:
+        where = "" if path is None else f"{path}:{line}:{column}: " if line is not None \
+            else f"{path}: "
+        super().__init__(where + message)
         self.path = None if path is None else Path(path)
         self.key = key
         self.message = message
+        self.line = line
+        self.column = column
 
 
-@dataclass(frozen=True, slots=True)
-class ProjectConfig:
-    """The parts of the configuration that every command needs.
+# ---------------------------------------------------------------------------- the model
 
-    Attributes:
-        file: the configuration file, or None when there is none.
-        state: the state folder (``state:``, relative to the configuration file; default
-            ``.fdl/`` beside it, or ``.fdl/`` in the working folder without configuration).
-        timezone: ``timezone:`` (None: the machine's zone); a known zone name.
-        concurrency: ``concurrency:`` (None: the runtime's default).
-        data: the whole configuration (``services``, ``databases``, ``flows``, ...).
+
+def _folder(value: str) -> str:
+    if not value.strip():
+        raise Invalid("must be a folder name, not empty text")
+    return value
+
+
+def _zone(value: str) -> str:
+    try:
+        resolve_timezone(value)
+    except Exception:  # pendulum raises its own error types for unknown zones
+        raise Invalid(f"must be a known zone name such as Asia/Shanghai or UTC, not "
+                      f"{value!r}") from None
+    return value
+
+
+def _service_name(value: str) -> str:
+    if not value or "/" in value:
+        raise Invalid(f": the service name {value!r} must be non-empty text without '/'")
+    return value
+
+
+def _url(value: str) -> str:
+    if not value.strip():
+        raise Invalid("must be a database URL, not empty text")
+    return value
+
+
+def _form(value: Any) -> str | None:
+    return "url" if isinstance(value, str) else "entry" if isinstance(
+        value, Mapping | DatabaseConfig) else None
+
+
+def _one_or_more(value: Any) -> str | None:
+    return "one" if isinstance(value, str) else "more" if isinstance(value, list) else None
+
+
+Folder = Annotated[str, AfterValidator(_folder), Wording(expect="a folder name")]
+_URLS = "sqlite:///file.db, postgresql://user@host/db or mysql://user@host/db"
+
+
+class DatabaseConfig(ConfigModel):
+    """A ``databases:`` entry written as a mapping (the URL alone is the same as
+    ``{url: URL}``)."""
+
+    url: Annotated[str, AfterValidator(_url), Wording(expect=f"a database URL ({_URLS})")] = \
+        Field(description="the connection URL; a password in it is never shown")
+    native: bool = Field(False, description="allow db://<table>/native (raw SQL)")
+
+
+Database = Annotated[Annotated[str, AfterValidator(_url), Tag("url")]
+                     | Annotated[DatabaseConfig, Tag("entry")], Discriminator(_form)]
+Folders = Annotated[Annotated[Folder, Tag("one")] | Annotated[list[Folder], Tag("more")],
+                    Discriminator(_one_or_more)]
+Section = dict[str, Any] | None
+"""A section of the spec read by adapters this toolchain does not have yet (``mcp``,
+``agents``, ``mail``, ...): a mapping, not checked further."""
+
+
+class ProjectConfig(BaseModel):
+    """The project configuration: ``fdl.yaml`` (spec/interfaces.md §3) and where it was found.
+
+    Unknown keys are errors (with a did-you-mean); values are YAML 1.2 scalars, never
+    coerced. Relative paths are relative to the configuration file (`file`).
     """
 
-    file: Path | None
-    state: Path
-    timezone: str | None = None
-    concurrency: int | None = None
-    data: Mapping[str, Any] = field(default_factory=dict)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    flows: Folder = Field("flows/", description="where flow:// names resolve")
+    tools: Annotated[Folders | None, Wording(
+        expect="a folder name or a list of them")] = Field(
+        None, description="ToolSpec folders (default: tools/ beside the file, if any)")
+    state_folder: Folder = Field(DEFAULT_STATE + "/", alias="state",
+                                 description="registry.db, runs.db and SQLite databases")
+    timezone: Annotated[str | None, AfterValidator(_zone), Wording(
+        expect="a zone name such as Asia/Shanghai")] = Field(
+        None, description="default: the machine's zone")
+    concurrency: Annotated[int | None, Field(ge=1), Wording(
+        expect="a whole number of at least 1")] = Field(
+        None, description="nodes run at once (default: the runtime's)")
+    services: Annotated[dict[Annotated[str, AfterValidator(_service_name)], ServiceConfig]
+                        | None, Wording(
+        expect="a mapping of service names to {url: ...} entries")] = Field(
+        None, description="api:// and svc:// services by name")
+    databases: Annotated[dict[str, Annotated[Database, Wording(
+        expect="a URL or a mapping such as {url: 'sqlite:///db.db'}")]] | None, Wording(
+        expect="a mapping of database names to {url: ...} entries")] = Field(
+        None, description="db:// databases by name")
+    mcp: Section = Field(None, description="MCP servers (tools.md §6)")
+    agents: Section = Field(None, description="AI agents (tools.md §6)")
+    mail: Section = Field(None, description="mail:// senders (tools.md §6)")
+    sms: Section = Field(None, description="sms:// gateways (tools.md §6)")
+    oss: Section = Field(None, description="oss:// object stores (tools.md §6)")
+    mq: Section = Field(None, description="mq:// brokers (tools.md §6)")
+    triggers: list[Any] | None = Field(None, description="flows started by messages or "
+                                                         "schedules (tools.md §6)")
+
+    _file: Path | None = PrivateAttr(default=None)
+    _data: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def file(self) -> Path | None:
+        """The configuration file, or None when there is none."""
+        return self._file
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        """The configuration as written (plain values)."""
+        return self._data
 
     @property
     def base(self) -> Path | None:
         """The folder the configuration's relative paths start from."""
-        return None if self.file is None else self.file.parent
+        return None if self._file is None else self._file.parent
+
+    @property
+    def state(self) -> Path:
+        """The state folder: ``state:`` relative to the configuration file (default
+        ``.fdl/`` beside it), or ``.fdl/`` in the working folder without configuration."""
+        if self._file is None:
+            return Path(DEFAULT_STATE)
+        return self._file.parent / self.state_folder
 
     @property
     def store_path(self) -> Path:
@@ -86,6 +209,26 @@ class ProjectConfig:
         """The project's tool registry, ``<state>/registry.db``."""
         return self.state / REGISTRY_FILE
 
+    def tool_folders(self) -> list[Path]:
+        """The ToolSpec folders: ``tools:`` (a folder or a list of folders, relative to the
+        configuration file); without the key, ``tools/`` beside the configuration when it
+        exists; none without a configuration."""
+        if self._file is None:
+            return []
+        if self.tools is None:
+            default = self._file.parent / "tools"
+            return [default] if default.is_dir() else []
+        names = [self.tools] if isinstance(self.tools, str) else self.tools
+        return [self._file.parent / name for name in names]
+
+
+def _name(loc: Loc) -> str | None:
+    """Top-level keys are quoted in messages (``'state' must be a folder name``)."""
+    return f"'{loc[0]}'" if len(loc) == 1 else None
+
+
+# ---------------------------------------------------------------------------- reading
+
 
 def find_config(start: Path) -> tuple[dict[str, Any], Path] | None:
     """The nearest project configuration at or above ``start``: (its data, the file), or
@@ -94,10 +237,23 @@ def find_config(start: Path) -> tuple[dict[str, Any], Path] | None:
     Raises:
         ConfigError: the file cannot be read, is not YAML, or is not a mapping.
     """
+    found = _find(start)
+    if found is None:
+        return None
+    data, _tree, file, _source = found
+    if not isinstance(data, dict):
+        raise ConfigError(file, None, "the configuration must be a mapping")
+    return data, file
+
+
+def _find(start: Path) -> tuple[Any, YNode | None, Path, Source | None] | None:
+    """The nearest configuration's plain data, its YAML tree and text (None for
+    ``[tool.fdl]``) and its file."""
     for folder in (start, *start.parents):
         config = folder / CONFIG_FILE
         if config.is_file():
-            return _read_yaml(config), config
+            tree, source = _read_yaml(config)
+            return ({} if tree is None else to_plain(tree)), tree, config, source
         project = folder / "pyproject.toml"
         if project.is_file():
             try:
@@ -106,81 +262,64 @@ def find_config(start: Path) -> tuple[dict[str, Any], Path] | None:
                 raise ConfigError(project, None, f"cannot be read: {error}") from None
             section = document.get("tool", {}).get("fdl")
             if isinstance(section, dict):
-                return section, project
+                return section, None, project, None
     return None
 
 
-def _read_yaml(config: Path) -> dict[str, Any]:
+def _read_yaml(config: Path) -> tuple[YNode | None, Source]:
     try:
         text = config.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(config, None, f"cannot be read: {error}") from None
-    reporter = Reporter(str(config), Source(text))
+    source = Source(text)
+    reporter = Reporter(str(config), source)
     root = load_yaml(text, reporter)
     problems = [d for d in reporter.diagnostics if d.is_error]
     if problems:
         first = problems[0]
-        raise ConfigError(config, None, f"{first.line}:{first.column}: {first.message}")
-    data = None if root is None else to_plain(root)
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(config, None, "the configuration must be a mapping")
-    return data
+        raise ConfigError(config, None, first.message, first.line, first.column)
+    return root, source
+
+
+def _error(file: Path, problem: Problem, source: Source | None) -> ConfigError:
+    line = column = None
+    if source is not None and problem.span is not None:
+        line, column = source.position(problem.span.start)
+    return ConfigError(file, problem.path or None, problem.message, line, column)
 
 
 def project_config(start: Path | None = None) -> ProjectConfig:
-    """The project configuration for ``start`` (default: the working folder).
+    """The project configuration for ``start`` (default: the working folder), validated
+    whole: every key, the ``services:`` and ``databases:`` entries included.
 
     Raises:
-        ConfigError: the file is malformed or a key has the wrong kind of value.
+        ConfigError: the file is malformed or a key has the wrong kind of value (with the
+            key's line and column in ``fdl.yaml``).
     """
     start = (start or Path.cwd()).resolve()
-    found = find_config(start)
+    found = _find(start)
     if found is None:
-        return ProjectConfig(None, Path(DEFAULT_STATE))
-    data, file = found
-    state = data.get("state", DEFAULT_STATE + "/")
-    if not isinstance(state, str) or not state.strip():
-        raise ConfigError(file, "state", "'state' must be a folder name")
-    timezone = data.get("timezone")
-    if timezone is not None and not isinstance(timezone, str):
-        raise ConfigError(file, "timezone", "'timezone' must be a zone name such as "
-                                            "Asia/Shanghai")
-    if timezone is not None:
-        try:
-            resolve_timezone(timezone)
-        except Exception:  # pendulum raises its own error types for unknown zones
-            raise ConfigError(file, "timezone", f"unknown timezone {timezone!r} "
-                                                "(try Asia/Shanghai or UTC)") from None
-    concurrency = data.get("concurrency")
-    if concurrency is not None and (isinstance(concurrency, bool)
-                                    or not isinstance(concurrency, int) or concurrency < 1):
-        raise ConfigError(file, "concurrency", "'concurrency' must be a whole number of at "
-                                               "least 1")
-    return ProjectConfig(file, file.parent / state, timezone, concurrency, data)
+        return ProjectConfig.model_validate({})
+    data, tree, file, source = found
+    if source is not None:
+        checked = validate(tree, ProjectConfig, name=_name, root=file.name)
+    else:
+        checked = validate_value(data, ProjectConfig, name=_name, root="[tool.fdl]")
+    if checked.value is None:
+        raise _error(file, checked.problems[0], source)
+    config = checked.value
+    config._file = file
+    config._data = dict(data) if isinstance(data, dict) else {}
+    return config
 
 
 def tool_folders(start: Path | None = None) -> list[Path]:
-    """The project's ToolSpec folders: ``tools:`` of the configuration (a folder or a list
-    of folders, relative to the configuration file); without the key, ``tools/`` beside
-    the configuration when it exists; none without a configuration.
+    """The project's ToolSpec folders (`ProjectConfig.tool_folders`).
 
     Raises:
         ConfigError: the configuration is malformed.
     """
-    found = find_config((start or Path.cwd()).resolve())
-    if found is None:
-        return []
-    data, file = found
-    tools = data.get("tools")
-    if tools is None:
-        default = file.parent / "tools"
-        return [default] if default.is_dir() else []
-    names = [tools] if isinstance(tools, str) else tools
-    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
-        raise ConfigError(file, "tools", "'tools' must be a folder name or a list of them")
-    return [file.parent / name for name in names]
+    return project_config(start).tool_folders()
 
 
 def flows_folder(data: Mapping[str, Any], base: Path) -> Path | None:

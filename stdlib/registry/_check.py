@@ -1,5 +1,5 @@
-"""Checking a ToolSpec: its ``args`` through FDL's own reader and type resolver, its adapter
-``config`` per tool type, and field paths for every problem (spec/tools.md §2, §3).
+"""Checking a ToolSpec's ``args`` through FDL's own reader and type resolver, with field paths
+for every problem (spec/tools.md §2, §3); its adapter ``config`` is `_adapters`' job.
 
 ``args`` is read by the same code that reads a flow's ``args`` (`compiler.reader`, then
 `compiler.argtypes.TypeResolver`), so a tool and a flow accept exactly the same syntax and the
@@ -22,10 +22,9 @@ generated or imported tools cheap (``benchmarks/registry_bench.py``).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 import gml
 from compiler.argtypes import TypeResolver, is_required, literal_type
@@ -41,12 +40,10 @@ from gml.types import (
     ArrayType,
     MapType,
     Nullable,
-    ObjectType,
     RefType,
     Type,
     TypeSyntaxError,
     assignable,
-    deref,
     nullable,
     parse_type,
     strip_null,
@@ -54,20 +51,15 @@ from gml.types import (
 
 from ._problems import SpecProblem
 
-__all__ = ["BUILTIN_INPUTS", "HTTP_METHODS", "ArgsAnalysis", "adapter_problems", "analyse_args",
-           "build_tree", "field_at", "node_at", "problems_from"]
+__all__ = ["BUILTIN_INPUTS", "ArgsAnalysis", "analyse_args", "build_tree", "field_at", "node_at",
+           "problems_from"]
 
 BUILTIN_INPUTS = ("tenantId", "buCode")
 """Inputs bound from the run context, never by the caller (tools.md §4)."""
 
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-"""The ``config.method`` values of ``api`` and ``svc`` tools."""
-
-_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _TYPE_CACHE: dict[str, _Parsed | None] = {}
 _FIELD_CACHE: dict[str, _Decl] = {}
 _TYPE_CACHE_SIZE = 4096
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 # --------------------------------------------------------------------- field paths
@@ -543,97 +535,6 @@ def _read_plain(args: Mapping[str, Any], descriptions: Mapping[str, str]
     analysis = analyse_args(tree, yaml, reporter)
     problems = problems_from(reporter.sorted(), tree, "args", None)
     return analysis.args, analysis.with_problems(tuple(problems))
-
-
-# --------------------------------------------------------------------- adapters
-
-Issue = tuple[str, str, str, Literal["error", "warning"]]
-"""(field, message, code, severity)."""
-
-
-def _record_fields(out: Type | None) -> Mapping[str, Type] | None:
-    target = deref(out) if out is not None else None
-    return target.fields if isinstance(target, ObjectType) else None
-
-
-def adapter_problems(tool_type: str, code: str, config: Mapping[str, Any],
-                     raw_args: Mapping[str, Any], analysis: ArgsAnalysis) -> list[Issue]:
-    """Is the adapter configuration complete for the tool's type (tools.md §6)?"""
-    issues: list[Issue] = []
-
-    def error(where: str, message: str, code_: str = "E105") -> None:
-        issues.append((where, message, code_, "error"))
-
-    if tool_type in ("api", "svc"):
-        service = code.split("/", 1)[0]
-        if not _NAME.fullmatch(service):
-            error("code", f"an {tool_type} tool's code starts with its service "
-                  f"(service/operation, e.g. crm-service/customer), not '{code}'")
-        method = config.get("method")
-        if method is not None and method not in HTTP_METHODS:
-            hint = (f"; write it in upper case: {method.upper()}" if isinstance(method, str)
-                    and method.upper() in HTTP_METHODS else "")
-            error("config.method", f"'{method}' is not an HTTP method "
-                  f"({', '.join(HTTP_METHODS)}){hint}")
-        path = config.get("path")
-        if path is not None and not isinstance(path, str):
-            error("config.path", "the path is text such as /customers/{id}")
-        elif isinstance(path, str):
-            for placeholder in _PLACEHOLDER.findall(path):
-                if placeholder not in analysis.inputs:
-                    error("config.path", f"the path uses {{{placeholder}}}, which is not an "
-                          "argument; declare it in args.in")
-        for key in ("query", "body", "headers"):
-            value = config.get(key)
-            if value is not None and not isinstance(value, Mapping | list):
-                error(f"config.{key}", f"'{key}' is a mapping (name: value) or a list of "
-                      "argument names")
-        body = config.get("body")
-        if isinstance(body, Mapping) and (set(body) != {"argument"} or not isinstance(
-                body["argument"], str) or body["argument"] not in analysis.inputs):
-            error("config.body", "a body mapping is {argument: NAME}, NAME an argument of "
-                  "args.in whose value is sent as the whole JSON body")
-    elif tool_type == "db":
-        issues.extend(_db_problems(code, config, raw_args, analysis))
-    elif tool_type == "mcp":
-        server, _, tool = code.partition("/")
-        if not server or not tool:
-            error("code", f"an mcp tool's code is <server>/<tool>, not '{code}'")
-    return issues
-
-
-def _db_problems(code: str, config: Mapping[str, Any], raw_args: Mapping[str, Any],
-                 analysis: ArgsAnalysis) -> list[Issue]:
-    issues: list[Issue] = []
-    if "/" in code:
-        issues.append(("code", f"a db spec registers a table: its code is "
-                       f"<database>[.<...>].<table> without an operation, not '{code}' "
-                       "(operations come with the table)", "E105", "error"))
-    elif len(code.split(".")) < 2 or not all(code.split(".")):
-        issues.append(("code", f"a db table's code names the database first and the table "
-                       f"last (shop.order), not '{code}'", "E105", "error"))
-    if raw_args.get("in"):
-        issues.append(("args.in", "a db table declares no inputs: every operation's "
-                       "arguments follow from the record type in args.out", "E105", "error"))
-    fields = _record_fields(analysis.out)
-    if analysis.out is not None and fields is None and strip_null(analysis.out) != ANY:
-        issues.append(("args.out", f"a db table's record type is an object type (a defs "
-                       f"name or a mapping of fields), not {analysis.out}", "E107", "error"))
-    key = config.get("key")
-    if key is not None and not isinstance(key, str):
-        issues.append(("config.key", "the key is the name of a field of the record type",
-                       "E105", "error"))
-    elif fields is not None:
-        if key is not None and key not in fields:
-            issues.append(("config.key", f"the key '{key}' is not a field of the record type "
-                           f"(its fields: {', '.join(fields)})", "E105", "error"))
-        elif key is None and "id" not in fields:
-            issues.append(("config.key", "the record type has no field 'id' (the default "
-                           "key); set config.key to its primary key", "E105", "warning"))
-    elif key is not None and analysis.out is None:
-        issues.append(("config.key", "a key needs a record type: declare args.out (or drop "
-                       "the key and let the database's metadata decide)", "E105", "error"))
-    return issues
 
 
 def analyse_plain(args: Mapping[str, Any], descriptions: Mapping[str, str], *,

@@ -40,9 +40,9 @@ from compiler.yamltree import YamlText, YMap, YNode, YScalar, load_yaml, to_plai
 from gml import Source, Span
 from gml.types import ANY, Type
 
+from ._adapters import adapter_problems
 from ._check import (
     ArgsAnalysis,
-    adapter_problems,
     analyse_args,
     analyse_plain,
     node_at,
@@ -245,9 +245,8 @@ class ToolSpec(BaseModel):
         and the adapter configuration of its type."""
         analysis = self.analysis()
         found = list(analysis.problems)
-        for where, message, code, severity in adapter_problems(
-                self.type, self.code, self.config, self.args, analysis):
-            found.append(SpecProblem(where, message, code, severity))
+        for issue in adapter_problems(self.type, self.code, self.config, self.args, analysis):
+            found.append(SpecProblem(issue.field, issue.message, issue.code, issue.severity))
         return found
 
     def check(self) -> ToolSpec:
@@ -441,13 +440,15 @@ def parse_spec_text(text: str, path: str = "<spec>", *, partial: bool = False
         # The analysis of the file's own tree: its problems keep their positions.
         analysis = (analysis or spec.analysis()).with_problems(args_problems)
         spec._analysis = analysis
-        for where, message, code, severity in adapter_problems(
-                spec.type, spec.code, spec.config, spec.args, analysis):
-            node = node_at(root, where.split("."))
-            span = node.span if node is not None else Span(0, 0)
+        for issue in adapter_problems(spec.type, spec.code, spec.config, spec.args, analysis,
+                                      root.get("config")):
+            span = issue.span
+            if span is None:
+                node = node_at(root, issue.field.split("."))
+                span = node.span if node is not None else Span(0, 0)
             line, column = reporter.source.position(span.start)
-            problems.append(SpecProblem(where, message, code, severity, path, line, column,
-                                        span))
+            problems.append(SpecProblem(issue.field, issue.message, issue.code, issue.severity,
+                                        path, line, column, span))
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     if not partial and any(p.is_error for p in problems):
         return None, problems

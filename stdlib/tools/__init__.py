@@ -9,7 +9,9 @@ embeddings use.
 
 This module holds the port only, so importing it loads no adapter and no driver: the adapters
 are its submodules (`stdlib.tools.api`, `stdlib.tools.db`, `stdlib.tools.mocks`), imported by
-whoever wires a project (`fdl.project`). `runtime` re-exports the port.
+whoever wires a project (`fdl.project`). The models of their configuration
+(`stdlib.tools.config`) load no adapter either: the registry checks ToolSpecs with them.
+`runtime` re-exports the port.
 """
 
 from __future__ import annotations

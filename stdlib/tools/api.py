@@ -50,19 +50,16 @@ Rules and invariants:
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
-from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import trio
 
-from gml.text import suggest
 from stdlib.tools import Tool, ToolCall, ToolError
 
 from ._http import (
@@ -78,68 +75,27 @@ from ._http import (
     scalar_text,
     snippet,
 )
+from .config import (
+    BUILTIN_HEADERS,
+    METHODS,
+    PLACEHOLDER,
+    QUERY_METHODS,
+    AuthConfig,
+    EndpointConfig,
+    ServiceConfig,
+    read_config,
+)
 
-__all__ = ["ApiTools", "Auth", "Endpoint", "Service"]
+__all__ = ["BUILTIN_HEADERS", "METHODS", "QUERY_METHODS", "ApiTools", "Auth", "Endpoint",
+           "Service"]
 
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-QUERY_METHODS = frozenset({"GET", "DELETE", "HEAD", "OPTIONS"})
-"""Methods whose arguments default to the query string; the others default to a JSON body."""
-BUILTIN_HEADERS: Mapping[str, str] = MappingProxyType(
-    {"tenantId": "X-Tenant-Id", "buCode": "X-Bu-Code"})
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
 ERROR_BODY_LIMIT = 64 * 1024
 """How much of an error response is read (only its start is ever shown)."""
 SNIPPET_LIMIT = 200
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_$][A-Za-z0-9_$]*)\}")
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_PLACEHOLDER = PLACEHOLDER
 _NEWLINE = re.compile(r"[\r\n\x00]")
-
-
-def _unknown_key(where: str, key: Any, allowed: Sequence[str], extra: str = "") -> ValueError:
-    hint = suggest(str(key), allowed)
-    message = f"{where}: unknown key '{key}'"
-    if hint:
-        message += f"; did you mean '{hint}'?"
-    else:
-        message += f" (allowed: {', '.join(allowed)})"
-    return ValueError(message + extra)
-
-
-def _env_name(where: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-        raise ValueError(f"{where} names an environment variable, not {value!r}")
-    return value
-
-
-def _names(where: str, value: Any) -> tuple[str, ...] | None:
-    """A list of argument names: a YAML list or a comma-separated string."""
-    if value is None:
-        return None
-    items = [part.strip() for part in value.split(",")] if isinstance(value, str) else value
-    if not isinstance(items, Sequence) or isinstance(items, bytes) \
-            or not all(isinstance(item, str) and item for item in items):
-        raise ValueError(f"{where} must be a list of argument names, not {value!r}")
-    return tuple(items)
-
-
-_BODY_FORMS = ("config.body is a list of argument names (sent as one JSON object), or "
-               "{argument: NAME} (the value of NAME is the whole JSON body)")
-
-
-def _body_argument(value: Mapping[Any, Any]) -> str:
-    """The argument of ``body: {argument: NAME}``."""
-    for key in value:
-        if key != "argument":
-            hint = " (did you mean 'argument'?)" if suggest(str(key), ("argument",)) else ""
-            raise ValueError(f"config.body: unknown key '{key}'{hint}; {_BODY_FORMS}")
-    name = value.get("argument")
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"config.body.argument must be an argument name, not {name!r}; "
-                         f"{_BODY_FORMS}")
-    return name.strip()
 
 
 def _content_type(headers: Mapping[str, str]) -> tuple[str, str] | None:
@@ -148,104 +104,18 @@ def _content_type(headers: Mapping[str, str]) -> tuple[str, str] | None:
                  if name.lower() == "content-type"), None)
 
 
-def _headers(where: str, value: Any) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{where} must be a mapping of header names to values")
-    out: dict[str, str] = {}
-    for name, text in value.items():
-        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
-            raise ValueError(f"{where}: {name!r} is not a valid header name")
-        if isinstance(text, bool) or not isinstance(text, str | int | float):
-            raise ValueError(f"{where}.{name} must be text, not {type(text).__name__}")
-        text = str(text)
-        if _NEWLINE.search(text):
-            raise ValueError(f"{where}.{name} must not contain line breaks")
-        out[name] = text
-    return out
-
-
-def _placeholders(where: str, template: str) -> tuple[str, ...]:
-    """The placeholder names of ``template`` in order; stray braces are an error."""
-    rest = _PLACEHOLDER.sub("", template)
-    if "{" in rest or "}" in rest:
-        raise ValueError(f"{where}: {template!r} has a '{{' or '}}' that is not part of a "
-                         "{name} placeholder")
-    return tuple(dict.fromkeys(_PLACEHOLDER.findall(template)))
-
-
 # ---------------------------------------------------------------------------- configuration
 
-
-@dataclass(frozen=True, slots=True)
-class Auth:
-    """How a service authenticates: the *names* of environment variables holding secrets.
-
-    The values are read when a call is made, from the environment mapping `ApiTools` was
-    given, so configuration objects never hold a secret.
-
-    Attributes:
-        bearer_env: sends ``Authorization: Bearer $VAR``.
-        basic_user_env, basic_password_env: send ``Authorization: Basic`` (both or neither).
-        header, header_env: send ``<header>: $VAR`` (for example ``X-Api-Key``; both or
-            neither).
-    """
-
-    bearer_env: str | None = None
-    basic_user_env: str | None = None
-    basic_password_env: str | None = None
-    header: str | None = None
-    header_env: str | None = None
-
-    KEYS: ClassVar[tuple[str, ...]] = ("bearer_env", "basic_user_env", "basic_password_env",
-                                       "header", "header_env")
-
-    def __post_init__(self) -> None:
-        for key in ("bearer_env", "basic_user_env", "basic_password_env", "header_env"):
-            _env_name(f"auth.{key}", getattr(self, key))
-        if (self.basic_user_env is None) != (self.basic_password_env is None):
-            raise ValueError("auth: basic_user_env and basic_password_env go together")
-        if (self.header is None) != (self.header_env is None):
-            raise ValueError("auth: header and header_env go together")
-        if self.header is not None:
-            if not _HEADER_NAME.fullmatch(self.header):
-                raise ValueError(f"auth.header: {self.header!r} is not a valid header name")
-            if (self.bearer_env or self.basic_user_env) \
-                    and self.header.lower() == "authorization":
-                raise ValueError("auth.header: Authorization is already set by "
-                                     "bearer_env or basic_user_env")
-
-    @classmethod
-    def from_config(cls, mapping: Mapping[str, Any], where: str = "auth") -> Auth:
-        """An `Auth` from its configuration mapping.
-
-        Raises:
-            ValueError: an unknown key (a secret written inline, for instance) or a bad
-                value; the message names the key.
-        """
-        if not isinstance(mapping, Mapping):
-            raise ValueError(f"{where} must be a mapping such as {{bearer_env: CRM_TOKEN}}")
-        for key in mapping:
-            if key not in cls.KEYS:
-                raise _unknown_key(where, key, cls.KEYS, " (secrets are never written in "
-                                   "configuration: name the environment variable that holds "
-                                   "them with *_env)")
-        try:
-            return cls(**{key: mapping[key] for key in cls.KEYS if key in mapping})
-        except ValueError as error:
-            raise ValueError(f"{where.removesuffix('auth')}{error}") from None
-
-    def env_names(self) -> tuple[str, ...]:
-        """The environment variables this scheme reads."""
-        names = (self.bearer_env, self.basic_user_env, self.basic_password_env,
-                 self.header_env)
-        return tuple(name for name in names if name)
+Auth = AuthConfig
+"""How a service authenticates (`stdlib.tools.config.AuthConfig`): the *names* of environment
+variables holding secrets, read from the environment mapping `ApiTools` was given when a call
+is made, so configuration objects never hold a secret."""
 
 
 @dataclass(frozen=True, slots=True)
 class Service:
-    """A configured HTTP service (a ``services:`` entry of ``fdl.yaml``).
+    """A configured HTTP service (a ``services:`` entry of ``fdl.yaml``), checked by
+    `stdlib.tools.config.ServiceConfig` (the registry and ``fdl.yaml`` use the same model).
 
     Attributes:
         name: the service name, the first segment of tool codes (``crm-service``).
@@ -254,6 +124,9 @@ class Service:
         auth: the credentials scheme, or None.
         timeout_ms: the limit of each request in milliseconds (None: only the runtime's
             per-attempt timeout applies).
+
+    Raises:
+        ValueError: a bad value (`stdlib.tools.config.AdapterConfigError`, naming the key).
     """
 
     name: str
@@ -262,69 +135,32 @@ class Service:
     auth: Auth | None = None
     timeout_ms: float | None = None
 
-    KEYS: ClassVar[tuple[str, ...]] = ("url", "headers", "auth", "timeout", "timeout_ms")
-
     def __post_init__(self) -> None:
-        where = f"services.{self.name}"
         if not isinstance(self.name, str) or not self.name or "/" in self.name:
             raise ValueError(f"service name {self.name!r} must be non-empty text without '/'")
-        if not isinstance(self.url, str):
-            raise ValueError(f"{where}.url must be text")
-        try:
-            parts = urlsplit(self.url)
-        except ValueError:
-            raise ValueError(f"{where}.url is not a valid URL") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{where}.url must be an http:// or https:// URL with a host, "
-                             f"not {redact_url(self.url)!r}")
-        if "@" in parts.netloc:
-            # Credentials in a URL would live in the configuration file and travel in
-            # every message that shows the URL.
-            raise ValueError(f"{where}.url must not hold credentials; name the environment "
-                             "variables that hold them under auth (bearer_env, ...)")
-        if parts.query or parts.fragment:
-            raise ValueError(f"{where}.url must not have a query string or fragment")
-        object.__setattr__(self, "headers", _headers(f"{where}.headers", self.headers))
-        if self.auth is not None and not isinstance(self.auth, Auth):
-            raise ValueError(f"{where}.auth must be an Auth")
-        if self.timeout_ms is not None:
-            if isinstance(self.timeout_ms, bool) or not isinstance(self.timeout_ms, int | float) \
-                    or not (0 < self.timeout_ms < math.inf):
-                raise ValueError(f"{where}.timeout must be a positive number of ms, "
-                                 f"not {self.timeout_ms!r}")
-            object.__setattr__(self, "timeout_ms", float(self.timeout_ms))
+        config = read_config(ServiceConfig, {
+            "url": self.url, "headers": dict(self.headers), "auth": self.auth,
+            "timeout_ms": self.timeout_ms}, at=("services", self.name))
+        object.__setattr__(self, "headers", dict(config.headers))
+        object.__setattr__(self, "timeout_ms", config.millis)
 
     @classmethod
-    def from_config(cls, name: str, mapping: Mapping[str, Any]) -> Service:
-        """A `Service` from its ``services:`` entry.
-
-        Keys: ``url`` (required), ``headers``, ``auth`` (see `Auth`), ``timeout`` (ms; also
-        accepted as ``timeout_ms``).
+    def from_config(cls, name: str, mapping: Any) -> Service:
+        """A `Service` from its ``services:`` entry (`stdlib.tools.config.ServiceConfig`:
+        ``url`` required, ``headers``, ``auth``, ``timeout`` in ms, also ``timeout_ms``).
 
         Raises:
             ValueError: an unknown key (with a did-you-mean hint), a missing ``url`` or a
                 bad value; the message names the key (``services.crm-service.url``).
         """
-        where = f"services.{name}"
-        if not isinstance(mapping, Mapping):
-            raise ValueError(f"{where} must be a mapping with at least a url")
-        for key in mapping:
-            if key not in cls.KEYS:
-                raise _unknown_key(where, key, cls.KEYS)
-        if "url" not in mapping:
-            raise ValueError(f"{where}: 'url' is required")
-        if "timeout" in mapping and "timeout_ms" in mapping:
-            raise ValueError(f"{where}: give 'timeout' or 'timeout_ms', not both")
-        auth = mapping.get("auth")
-        timeout = mapping.get("timeout", mapping.get("timeout_ms"))
-        return cls(name=name, url=mapping["url"], headers=mapping.get("headers") or {},
-                   auth=None if auth is None else Auth.from_config(auth, f"{where}.auth"),
-                   timeout_ms=timeout)
+        config = read_config(ServiceConfig, mapping, at=("services", name))
+        return cls(name, config.url, config.headers, config.auth, config.millis)
 
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """What an ``api``/``svc`` call sends (a ToolSpec's ``config``).
+    """What an ``api``/``svc`` call sends (a ToolSpec's ``config``, checked by
+    `stdlib.tools.config.EndpointConfig`, the model the registry checks ToolSpecs with).
 
     Attributes:
         method: the HTTP method (upper-cased; a URI option ``method=`` overrides it).
@@ -338,9 +174,14 @@ class Endpoint:
             A header whose value is exactly one placeholder is left out when its argument
             is null. A ``Content-Type`` entry names the JSON media type of the body (sent
             only with a body; default ``application/json``).
-        arguments: the declared argument names (the runtime auto-binds these).
+        arguments: the declared argument names (the runtime auto-binds these); when given,
+            every name the endpoint uses must be one of them (or a built-in).
         body_argument: the argument whose value is the whole JSON body (config ``body:
             {argument: NAME}``; not together with ``body``); null sends no body.
+
+    Raises:
+        ValueError: a bad value (`stdlib.tools.config.AdapterConfigError`, naming the field:
+            ``config.path must start with '/'``).
     """
 
     method: str = "GET"
@@ -351,78 +192,55 @@ class Endpoint:
     arguments: Sequence[str] = ()
     body_argument: str | None = None
 
-    KEYS: ClassVar[tuple[str, ...]] = ("method", "path", "query", "body", "headers")
-
     def __post_init__(self) -> None:
+        if self.body_argument is not None and self.body is not None:
+            raise ValueError("config.body: give a list of argument names or {argument: "
+                             "NAME}, not both")
+        # Written in Python, a method may be in any case; in a ToolSpec it is upper case.
         method = self.method.upper() if isinstance(self.method, str) else self.method
-        if method not in METHODS:
-            raise ValueError(f"config.method must be one of {', '.join(METHODS)}, "
-                             f"not {self.method!r}")
-        object.__setattr__(self, "method", method)
-        if not isinstance(self.path, str):
-            raise ValueError("config.path must be text")
-        if self.path and not self.path.startswith("/"):
-            raise ValueError(f"config.path must start with '/', not {self.path!r}")
-        object.__setattr__(self, "query", _names("config.query", self.query))
-        object.__setattr__(self, "body", _names("config.body", self.body))
-        if self.body_argument is not None:
-            if not isinstance(self.body_argument, str) or not self.body_argument:
-                raise ValueError("config.body.argument must be an argument name, not "
-                                 f"{self.body_argument!r}")
-            if self.body is not None:
-                raise ValueError("config.body: give a list of argument names or {argument: "
-                                 "NAME}, not both")
-        object.__setattr__(self, "headers", _headers("config.headers", self.headers))
-        content_type = _content_type(self.headers)
-        if content_type is not None and (_PLACEHOLDER.search(content_type[1])
-                                         or not is_json_media_type(content_type[1])):
-            raise ValueError(f"config.headers.{content_type[0]}: the adapter sends JSON "
-                             "bodies, so Content-Type is a JSON media type (application/json "
-                             f"or application/...+json), not {content_type[1]!r}")
-        arguments = _names("arguments", self.arguments)
-        object.__setattr__(self, "arguments", arguments or ())
-        used = {"config.path": _placeholders("config.path", self.path)}
-        for name, text in self.headers.items():
-            used[f"config.headers.{name}"] = _placeholders(f"config.headers.{name}", text)
-        used["config.query"] = tuple(self.query or ())
-        used["config.body"] = tuple(self.body or ())
-        used["config.body.argument"] = (self.body_argument,) if self.body_argument else ()
-        if arguments:  # with declared arguments, every name used must be one of them
-            known = set(arguments) | set(BUILTIN_HEADERS)
-            for where, names in used.items():
-                for name in names:
-                    if name not in known:
-                        hint = suggest(name, known)
-                        raise ValueError(f"{where}: '{name}' is not a declared argument"
-                                         + (f"; did you mean '{hint}'?" if hint else ""))
+        arguments = _arguments(self.arguments)
+        body: Any = list(self.body) if isinstance(self.body, Sequence) \
+            and not isinstance(self.body, str) else self.body
+        config = read_config(EndpointConfig, {
+            "method": method, "path": self.path,
+            "query": list(self.query) if isinstance(self.query, tuple) else self.query,
+            "body": {"argument": self.body_argument} if self.body_argument is not None
+            else body, "headers": dict(self.headers)},
+            at=("config",), context={"arguments": arguments or None})
+        object.__setattr__(self, "method", config.method)
+        object.__setattr__(self, "query", None if config.query is None else tuple(config.query))
+        object.__setattr__(self, "body", config.body_names)
+        object.__setattr__(self, "body_argument", config.body_argument)
+        object.__setattr__(self, "headers", dict(config.headers))
+        object.__setattr__(self, "arguments", arguments)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], arguments: Sequence[str] = ()) -> Endpoint:
+    def from_config(cls, config: Any, arguments: Sequence[str] | None = None) -> Endpoint:
         """An `Endpoint` from a ToolSpec's ``config`` and its ``args.in`` names.
 
         ``query`` and ``body`` take a list or a comma-separated string of argument names;
         ``body`` also takes ``{argument: NAME}``: the value of the argument ``NAME`` is sent as
-        the whole JSON body (an array, for instance).
+        the whole JSON body (an array, for instance). With ``arguments`` (a ToolSpec's
+        inputs, maybe none), every name used must be one of them, as the registry checks.
 
         Raises:
             ValueError: an unknown key (with a did-you-mean hint) or a bad value; the
                 message names the field (``config.path``).
         """
-        if config is None:
-            config = {}
-        if not isinstance(config, Mapping):
-            raise ValueError("config must be a mapping (method, path, query, body, headers)")
-        for key in config:
-            if key not in cls.KEYS:
-                raise _unknown_key("config", key, cls.KEYS)
-        body = config.get("body")
-        body_argument = None
-        if isinstance(body, Mapping):
-            body_argument, body = _body_argument(body), None
-        return cls(method=config.get("method") or "GET", path=config.get("path") or "",
-                   query=config.get("query"), body=body,
-                   headers=config.get("headers") or {}, arguments=tuple(arguments),
-                   body_argument=body_argument)
+        names = None if arguments is None else list(arguments)
+        endpoint = read_config(EndpointConfig, {} if config is None else config,
+                               at=("config",), context={"arguments": names})
+        return cls(endpoint.method, endpoint.path,
+                   None if endpoint.query is None else tuple(endpoint.query),
+                   endpoint.body_names, endpoint.headers, tuple(names or ()),
+                   endpoint.body_argument)
+
+
+def _arguments(value: Any) -> tuple[str, ...]:
+    items = [part.strip() for part in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(items, Sequence) or not all(isinstance(i, str) and i for i in items):
+        raise ValueError(f"arguments must be a list of argument names, not {value!r}")
+    return tuple(items)
 
 
 # ---------------------------------------------------------------------------- the provider

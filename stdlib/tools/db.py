@@ -74,7 +74,6 @@ import re
 import weakref
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
@@ -83,7 +82,7 @@ import trio
 
 from gml import resolve_timezone
 from gml.convert import ConversionError, convert
-from gml.types import ANY, NULL, Nullable, Type, deref, nullable, parse_type
+from gml.types import ANY, NULL, Nullable, Type, deref, nullable
 from stdlib.cql import (
     CqlError,
     Dialect,
@@ -107,6 +106,7 @@ from ._sqltypes import (
     plain,
     to_db,
 )
+from .config import TableSpec
 
 __all__ = ["OPERATIONS", "DbTool", "DbTools", "RecordStream", "TableSpec",
            "operation_arguments"]
@@ -135,52 +135,6 @@ def operation_arguments(operation: str, key: str = "id") -> tuple[str, ...]:
         "create": ("data",), "modify": ("data",), "save": ("data",), "delete": (key,),
         "bulk": ("dataList",), "native": ("query", "params"),
     }[operation]
-
-
-@dataclass(frozen=True, slots=True)
-class TableSpec:
-    """A table known to the adapter (the ``db`` ToolSpec of tools.md §6).
-
-    Attributes:
-        code: ``shop.order``: the first segment names the database, the last the table.
-        fields: the record type's fields in order (types, or type text such as
-            ``"decimal?"``); None reads the columns from the database's metadata at run time.
-        key: the primary key field (default ``id``).
-    """
-
-    code: str
-    fields: Mapping[str, Type | str] | None
-    key: str = "id"
-
-    def __post_init__(self) -> None:
-        segments = self.code.split(".")
-        if len(segments) < 2 or not all(segments):
-            raise ValueError(f"table code {self.code!r} needs the form <database>.<table> "
-                             "(for example shop.order)")
-        if not _IDENTIFIER.fullmatch(segments[-1]):
-            raise ValueError(f"table code {self.code!r}: the table name {segments[-1]!r} must "
-                             "be a plain identifier (letters, digits, _)")
-        if self.fields is not None:
-            parsed = {name: parse_type(t) if isinstance(t, str) else t
-                      for name, t in self.fields.items()}
-            bad = [name for name in parsed if not _IDENTIFIER.fullmatch(name)]
-            if bad:
-                raise ValueError(f"table {self.code}: field names must be plain identifiers "
-                                 f"(letters, digits, _), not {', '.join(map(repr, bad))}")
-            if self.key not in parsed:
-                raise ValueError(f"table {self.code}: the key {self.key!r} is not one of its "
-                                 f"fields ({', '.join(parsed)})")
-            object.__setattr__(self, "fields", parsed)
-
-    @property
-    def database(self) -> str:
-        """The configured database's name (the code's first segment)."""
-        return self.code.split(".")[0]
-
-    @property
-    def table(self) -> str:
-        """The physical table's name (the code's last segment)."""
-        return self.code.split(".")[-1]
 
 
 class _Table:

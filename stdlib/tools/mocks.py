@@ -18,11 +18,14 @@
 
 Rules and invariants:
 
-- Everything is validated when the mocks are built: a misspelt key, two answers in one entry,
-  a key with options or an ``expr`` that does not compile is a `MockFileError` naming the
-  URI (with the file position when loaded from a file), never a surprise in the middle of a
-  run. ``expr`` is compiled against the names ``args``, ``call`` and ``uri`` only, so a
-  misspelt name is caught at load time too.
+- Everything is validated when the mocks are built, by the pydantic models of this module
+  (`MockFile`, `MockEntries`, `MockEntry`, `MockStep`, `MockError`) through
+  `compiler.validate`: a misspelt key, two answers in one entry, a key with options or an
+  ``expr`` that does not compile is a `MockFileError` naming the URI (with the file position
+  of the key or value when loaded from a file), never a surprise in the middle of a run.
+  Flow test files validate their inline ``mocks:`` with the same models. ``expr`` is
+  compiled against the names ``args``, ``call`` and ``uri`` only, so a misspelt name is
+  caught at load time too.
 - Every call is recorded (URI → the arguments of each call, in order) *before* it is
   answered, so calls that fail, time out or are cancelled are counted too: a test asserts on
   what the flow asked for, not on what happened to succeed. The call number that ``expr``
@@ -39,31 +42,41 @@ Rules and invariants:
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, Literal
 
 import trio
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 
 import gml
+from compiler.diagnostics import Reporter
+from compiler.validate import Invalid, Loc, Problem, Validated, Wording, validate, validate_value
+from compiler.yamltree import YMap, load_yaml
+from gml import Source
 from gml.text import suggest
 from gml.types import ANY, INT, STRING
 
-from . import ERROR_TYPES, Tool, ToolCall, ToolError, ToolProvider
+from . import Tool, ToolCall, ToolError, ToolProvider
 
-__all__ = ["MockFileError", "Mocks"]
+__all__ = ["ErrorType", "MockEntries", "MockEntry", "MockError", "MockFile", "MockFileError",
+           "MockStep", "Mocks", "mock_name"]
 
 _FORMS = ("result", "expr", "error", "sequence")
-_ENTRY_KEYS = (*_FORMS, "delay")
-_STEP_KEYS = ("result", "expr", "error", "delay")
-_ERROR_KEYS = ("code", "message", "type", "retryable", "details")
 _FILE_KEYS = ("mocks", "passthrough")
 _EXPR_NAMES = {"args": ANY, "call": INT, "uri": STRING}
+
+ErrorType = Literal["auth", "connection", "timeout", "tool", "validation"]
+"""The error types of tools.md §5 (`stdlib.tools.ERROR_TYPES`)."""
 
 Keys = tuple[str | int, ...]
 
@@ -77,50 +90,279 @@ class MockFileError(Exception):
         line: 1-based line of the problem in the file, or None when unknown.
         column: 1-based column, or None.
         keys: where in the document the problem is (``("mocks", "api://x", "error")``).
+        on_key: the problem is about the key at ``keys`` (an unknown key), not its value.
     """
 
     def __init__(self, message: str, path: str = "<mocks>", line: int | None = None,
-                 column: int | None = None, *, keys: Keys = ()) -> None:
+                 column: int | None = None, *, keys: Keys = (), on_key: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.path = path
         self.line = line
         self.column = column
         self.keys = keys
-        self._on_key = False  # point at the key itself rather than at its value
+        self.on_key = on_key
 
     def __str__(self) -> str:
         if self.line is None:
             return f"{self.path}: {self.message}"
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
-    def _moved(self, *, prefix: Keys = (), line: int | None = None,
-               column: int | None = None) -> MockFileError:
-        moved = MockFileError(self.message, self.path, line, column, keys=prefix + self.keys)
-        moved._on_key = self._on_key
-        return moved
+    @classmethod
+    def of(cls, problem: Problem, path: str, source: Source | None = None,
+           prefix: int = 0) -> MockFileError:
+        """The error of a validation problem (at its line and column when ``source`` is
+        the text it was found in); ``prefix`` leading steps are left out of its keys."""
+        line = column = None
+        if source is not None and problem.span is not None:
+            line, column = source.position(problem.span.start)
+        return cls(problem.message, path, line, column, keys=problem.loc[prefix:],
+                   on_key=problem.on_key)
 
 
-def _fail(message: str, source: str, keys: Keys, *, on_key: bool = False) -> NoReturn:
-    error = MockFileError(message, source, keys=keys)
-    error._on_key = on_key
-    raise error
+##### The models of mock entries and files
 
 
-##### The answers of one mock
+def mock_name(loc: Loc, uri_at: int = 1) -> str | None:
+    """How messages name the parts of mocks (a `compiler.validate.Namer`): ``the mock for
+    api://a/x``, ``step 2 of the sequence of the mock for api://a/x``, ``the error code of the
+    mock for api://a/x``. ``uri_at`` is the index of the URI in ``loc`` (1 in a mock file's
+    ``mocks:``)."""
+    if len(loc) <= uri_at:
+        return None
+    if loc[uri_at:] == ("passthrough",):
+        return "'passthrough'"
+    entry = f"the mock for {loc[uri_at]}"
+    tail = loc[uri_at + 1:]
+    if tail[:1] == ("sequence",):
+        if len(tail) == 1:
+            return f"the sequence of {entry}"
+        if len(tail) == 2 and isinstance(tail[1], int):
+            return f"step {tail[1] + 1} of the sequence of {entry}"
+        tail = tail[2:]
+    if not tail:
+        return entry
+    if tail[0] == "error":
+        if len(tail) == 1:
+            return f"the error of {entry}"
+        part = tail[1]
+        if part in ("code", "message", "type"):
+            return f"the error {part} of {entry}"
+        return f"'{part}' in the error of {entry}"
+    if tail[0] in ("result", "expr", "delay") and len(tail) == 1:
+        return f"the {tail[0]} of {entry}"
+    return None
 
 
-@dataclass(frozen=True, slots=True)
-class _ErrorSpec:
-    code: str
-    message: str
-    type: str
-    retryable: bool
-    details: Any
+def _file_name(loc: Loc) -> str | None:
+    if loc == ("mocks",):
+        return "'mocks'"
+    return mock_name(loc, 0 if loc == ("passthrough",) else 1)
+
+
+def _code_text(value: Any) -> Any:
+    """``code: 404`` is the code ``'404'``."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class MockError(_Model):
+    """``error:`` of a mock: the `ToolError` the call fails with."""
+
+    code: Annotated[str, BeforeValidator(_code_text), Field(min_length=1), Wording(
+        expect="text such as '0401'", missing="needs a code (a string such as '0401')")]
+    message: Annotated[str, Wording(expect="text")] = "mocked error"
+    type: Annotated[ErrorType, Wording(noun="error type")] = "tool"
+    retryable: bool = False
+    details: Any = None
 
     def make(self) -> ToolError:
         return ToolError(self.code, self.message, type=self.type, retryable=self.retryable,
                          details=copy.deepcopy(self.details))
+
+
+def _compile(text: str, info: ValidationInfo) -> str:
+    """Compile an ``expr`` now (against ``args``, ``call`` and ``uri`` only), so that a
+    misspelt name is a problem of the file, not of a run; the program is kept in the
+    context's ``programs`` for the mock to answer with."""
+    context = info.context if isinstance(info.context, dict) else {}
+    env = context.get("env") or gml.default_environment()
+    try:
+        program, checked = env.compile_checked(text, _EXPR_NAMES)
+    except gml.GmlError as error:
+        raise Invalid(f"does not compile: {error.code}: {error.message} (line {error.line}, "
+                      f"column {error.column} of the expr)") from None
+    if program is None:
+        first = next(d for d in checked.diagnostics if d.severity == "error")
+        raise Invalid(f"does not compile: {first.code}: {first.message} (line {first.line}, "
+                      f"column {first.column} of the expr; it may use args, call and uri)")
+    context.setdefault("programs", {})[text] = program
+    return text
+
+
+Delay = Annotated[float, Field(ge=0, allow_inf_nan=False),
+                  Wording(expect="a number of ms (0 or more)")]
+Expr = Annotated[str, AfterValidator(_compile), Wording(expect="GML text")]
+ErrorField = Annotated[MockError, Wording(expect="a mapping with a code ({code: '404', "
+                                                 "message: ...})")]
+
+
+def _one_of(model: BaseModel, forms: Sequence[str]) -> None:
+    given = [form for form in forms if form in model.model_fields_set]
+    choices = ", ".join(forms)
+    if not given:
+        raise Invalid(f"needs one of {choices}")
+    if len(given) > 1:
+        raise Invalid(f"has both '{given[0]}' and '{given[1]}'; give exactly one of {choices}",
+                      at=(given[1],), key=True)
+    form = given[0]
+    if form != "result" and getattr(model, form) is None:
+        raise Invalid(f"must be {_NOT_NULL[form]}, not null", at=(form,))
+
+
+_NOT_NULL = {"expr": "GML text", "error": "a mapping with a code ({code: '404', message: ...})",
+             "sequence": "a non-empty list of answers (one per call; the last one repeats)"}
+
+
+class MockStep(_Model):
+    """One answer: exactly one of ``result``, ``expr`` or ``error``, and a ``delay``."""
+
+    result: Any = Field(None, description="the fixed result (null is a result)")
+    expr: Expr | None = Field(None, description="GML over args, call (1-based) and uri")
+    error: ErrorField | None = Field(None, description="the call fails with this error")
+    delay: Delay | None = Field(None, description="ms before answering, on the run's clock")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat(cls, value: Any) -> Any:
+        if isinstance(value, Mapping) and "sequence" in value:
+            raise Invalid("cannot hold another sequence", at=("sequence",), key=True)
+        return value
+
+    @model_validator(mode="after")
+    def _answer(self) -> MockStep:
+        _one_of(self, _FORMS[:3])
+        return self
+
+
+class MockEntry(_Model):
+    """A mock: one answer (as `MockStep`), or a ``sequence`` of them, one per call."""
+
+    result: Any = Field(None, description="the fixed result (null is a result)")
+    expr: Expr | None = Field(None, description="GML over args, call (1-based) and uri")
+    error: ErrorField | None = Field(None, description="the call fails with this error")
+    sequence: Annotated[list[Annotated[MockStep, Wording(
+        expect="a mapping with one of result, expr or error")]], Field(min_length=1), Wording(
+        expect="a non-empty list of answers (one per call; the last one repeats)")] | None = \
+        Field(None, description="one answer per call; the last one repeats")
+    delay: Delay | None = Field(None, description="ms before answering (each step's default)")
+
+    @model_validator(mode="after")
+    def _answer(self) -> MockEntry:
+        _one_of(self, _FORMS)
+        return self
+
+    def steps(self) -> list[MockStep]:
+        """The answers, one per call (the last repeats)."""
+        if self.sequence is not None:
+            return list(self.sequence)
+        return [MockStep.model_construct(
+            _fields_set=self.model_fields_set - {"sequence"}, result=self.result,
+            expr=self.expr, error=self.error, delay=self.delay)]
+
+
+def _check_uri(uri: str) -> str:
+    if "://" not in uri or not all(uri.partition("://")[::2]):
+        raise Invalid(f"mock key {uri!r} is not a tool URI (type://code)", whole=True)
+    if "?" in uri:
+        raise Invalid(f"mock key {uri!r} has options; mocks are keyed by the URI without "
+                      f"options: {uri.split('?', 1)[0]!r}", whole=True)
+    return uri
+
+
+Uri = Annotated[str, AfterValidator(_check_uri)]
+Entry = Annotated[MockEntry, Wording(expect="a mapping with one of result, expr, error, "
+                                            "sequence")]
+
+
+class MockFile(_Model):
+    """A mock file (``fdl run --mock FILE``): ``mocks:`` (tool URI → answer) and
+    ``passthrough``."""
+
+    mocks: Annotated[dict[Uri, Entry] | None, Wording(
+        expect="a mapping of tool URIs to answers")] = Field(
+        None, description="tool URI without options → its answer")
+    passthrough: bool | None = Field(
+        None, description="true: calls without a mock reach the real tools")
+
+
+class MockEntries(BaseModel):
+    """Mocks written directly as ``{uri: answer}`` (the inline ``mocks:`` of a flow test
+    case), where a ``passthrough`` key may sit beside the URIs."""
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+    __pydantic_extra__: dict[str, Entry]
+
+    passthrough: bool | None = Field(
+        None, description="true: calls without a mock reach the real tools")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _uris(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        for key in value:
+            if key == "passthrough":
+                continue
+            text = str(key)
+            if not (isinstance(key, str) and "://" in key):
+                hint = suggest(text, _FILE_KEYS)
+                if hint is not None:
+                    raise Invalid(f"unknown key {text!r} in the mock file; did you mean "
+                                  f"'{hint}'?", at=(text,), key=True, whole=True)
+                raise Invalid(f"{text!r} is not a tool URI (type://code); a mock file maps "
+                              "tool URIs to answers, under 'mocks:'", at=(text,), key=True,
+                              whole=True)
+            try:
+                _check_uri(key)
+            except Invalid as error:
+                raise Invalid(error.text, at=(key,), key=True, whole=True) from None
+        return value
+
+    def entries(self) -> dict[str, MockEntry]:
+        """The mocks by URI."""
+        return dict(self.__pydantic_extra__ or {})
+
+
+def _validated(data: Any, env: gml.Environment | None, source: str
+               ) -> tuple[dict[str, MockEntry], bool, dict[str, gml.Program]]:
+    """A parsed document's mocks (either form), their ``passthrough`` and their programs.
+
+    Raises:
+        MockFileError: the first problem.
+    """
+    context: dict[str, Any] = {"env": env, "programs": {}}
+    if isinstance(data, Mapping) and "mocks" in data:
+        whole: Validated[MockFile] = validate_value(data, MockFile, name=_file_name,
+                                                    root="the mock file", context=context)
+        if whole.value is None:
+            raise MockFileError.of(whole.problems[0], source)
+        return dict(whole.value.mocks or {}), bool(whole.value.passthrough), \
+            context["programs"]
+    if not isinstance(data, Mapping):
+        raise MockFileError("a mock file must be a mapping with 'mocks:' (tool URI → answer)",
+                            source)
+    direct = validate_value(data, MockEntries, name=lambda loc: mock_name(loc, 0),
+                            root="the mock file", context=context)
+    if direct.value is None:
+        raise MockFileError.of(direct.problems[0], source)
+    return direct.value.entries(), bool(direct.value.passthrough), context["programs"]
+
+
+##### The answers of one mock
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +372,7 @@ class _Answer:
     has_result: bool
     result: Any
     program: gml.Program | None
-    error: _ErrorSpec | None
+    error: MockError | None
     delay_ms: float
 
     def answer(self, base: str, number: int, args: dict[str, Any]) -> Any:
@@ -143,6 +385,22 @@ class _Answer:
                 raise ToolError(error.code, f"the mock expr for {base} failed: {error.message}",
                                 type="tool") from None
         return copy.deepcopy(self.result)
+
+
+def _answers(entry: MockEntry, programs: Mapping[str, gml.Program],
+             env: gml.Environment) -> tuple[_Answer, ...]:
+    """The answers of a validated entry (its ``expr`` programs compiled by validation)."""
+    default = entry.delay if entry.delay is not None else 0.0
+    answers = []
+    for step in entry.steps():
+        program = None
+        if step.expr is not None:
+            program = programs.get(step.expr)
+            if program is None:  # pragma: no cover - validation compiled it
+                program = env.compile_checked(step.expr, _EXPR_NAMES)[0]
+        answers.append(_Answer("result" in step.model_fields_set, step.result, program,
+                               step.error, step.delay if step.delay is not None else default))
+    return tuple(answers)
 
 
 class _MockTool:
@@ -238,17 +496,36 @@ class Mocks:
     def __init__(self, mocks: Mapping[str, Any], *, passthrough: bool = False,
                  fallback: ToolProvider | None = None, env: gml.Environment | None = None,
                  source: str = "<mocks>") -> None:
+        environment = env if env is not None else gml.default_environment()
+        context: dict[str, Any] = {"env": environment, "programs": {}}
+        found = validate_value({"mocks": mocks}, MockFile, name=_file_name,
+                               root="the mock file", context=context)
+        if found.value is None:
+            raise MockFileError.of(found.problems[0], source, prefix=1)
+        self._setup(found.value.mocks or {}, passthrough, fallback, environment, source,
+                    context["programs"])
+
+    def _setup(self, entries: Mapping[str, MockEntry], passthrough: bool,
+               fallback: ToolProvider | None, env: gml.Environment | None, source: str,
+               programs: Mapping[str, gml.Program]) -> None:
         self.source = source
         self.passthrough = passthrough
         self._fallback = fallback
         environment = env if env is not None else gml.default_environment()
         self.calls: dict[str, list[dict[str, Any]]] = {}
         self._tools: dict[str, _MockTool] = {}
-        for uri, entry in mocks.items():
-            _check_uri(uri, source)
-            answers = _entry_answers(uri, entry, environment, source)
-            self._tools[uri] = _MockTool(self, uri, answers)
+        for uri, entry in entries.items():
+            self._tools[uri] = _MockTool(self, uri, _answers(entry, programs, environment))
             self.calls[uri] = []
+
+    @classmethod
+    def _of(cls, entries: Mapping[str, MockEntry], passthrough: bool,
+            fallback: ToolProvider | None, env: gml.Environment | None, source: str,
+            programs: Mapping[str, gml.Program]) -> Mocks:
+        """Mocks from entries validated already (not validated again)."""
+        mocks = cls.__new__(cls)
+        mocks._setup(entries, passthrough, fallback, env, source, programs)
+        return mocks
 
     def pass_to(self, provider: ToolProvider) -> None:
         """Use ``provider`` for unmocked URIs (with ``passthrough``) unless the mocks were
@@ -261,56 +538,26 @@ class Mocks:
                      env: gml.Environment | None = None, source: str = "<mocks>") -> Mocks:
         """Mocks from a parsed document, with the validation of a mock file.
 
-        ``data`` is either ``{"mocks": {uri: entry}, "passthrough": bool}`` or directly
-        ``{uri: entry}`` (the inline ``mocks:`` of a flow test case), where a
-        ``passthrough`` key may sit beside the URIs.
+        ``data`` is either ``{"mocks": {uri: entry}, "passthrough": bool}`` (`MockFile`) or
+        directly ``{uri: entry}`` (`MockEntries`, the inline ``mocks:`` of a flow test case),
+        where a ``passthrough`` key may sit beside the URIs.
 
         Raises:
-            MockFileError: the document or an entry is invalid.
+            MockFileError: the document or an entry is invalid (the first problem).
         """
-        if not isinstance(data, Mapping):
-            _fail("a mock file must be a mapping with 'mocks:' (tool URI → answer)", source, ())
-        prefix: Keys
-        if "mocks" in data:
-            for key in data:
-                if key not in _FILE_KEYS:
-                    _unknown_key(key, _FILE_KEYS, "in the mock file", source, (key,))
-            entries = data["mocks"]
-            if entries is None:
-                entries = {}
-            if not isinstance(entries, Mapping):
-                _fail("'mocks' must be a mapping of tool URIs to answers", source, ("mocks",))
-            prefix = ("mocks",)
-        else:
-            for key in data:
-                if key != "passthrough" and not (isinstance(key, str) and "://" in key):
-                    hint = suggest(str(key), _FILE_KEYS)
-                    if hint is not None:
-                        _unknown_key(key, _FILE_KEYS, "in the mock file", source, (key,))
-                    _fail(f"{key!r} is not a tool URI (type://code); a mock file maps tool "
-                          "URIs to answers, under 'mocks:'", source, (key,), on_key=True)
-            entries = {k: v for k, v in data.items() if k != "passthrough"}
-            prefix = ()
-        passthrough = data.get("passthrough", False)
-        if passthrough is None:
-            passthrough = False
-        if not isinstance(passthrough, bool):
-            _fail(f"'passthrough' must be true or false, not {passthrough!r}", source,
-                  ("passthrough",))
-        try:
-            return cls(entries, passthrough=passthrough, fallback=fallback, env=env,
-                       source=source)
-        except MockFileError as error:
-            raise error._moved(prefix=prefix) from None
+        entries, passthrough, programs = _validated(data, env, source)
+        return cls._of(entries, passthrough, fallback, env, source, programs)
 
     @classmethod
     def load(cls, path: str | Path, *, fallback: ToolProvider | None = None,
              env: gml.Environment | None = None) -> Mocks:
-        """Mocks from a YAML file (the ``--mock FILE`` of ``fdl run``).
+        """Mocks from a YAML file (the ``--mock FILE`` of ``fdl run``), read like flow files
+        (`compiler.yamltree`: YAML 1.2, duplicate keys refused) and validated by `MockFile`
+        (or `MockEntries`) with `compiler.validate`.
 
         Raises:
-            MockFileError: the file cannot be read, is not valid YAML (with the line and
-                column of the problem) or holds an invalid entry (with its position).
+            MockFileError: the file cannot be read, is not valid YAML or holds an invalid
+                entry; with the line and column of the problem.
         """
         name = str(path)
         try:
@@ -318,30 +565,29 @@ class Mocks:
         except (OSError, UnicodeDecodeError) as error:
             reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
             raise MockFileError(f"cannot read the mock file: {reason}", name) from None
-        # The pure parser reads YAML 1.2 (`{api://crm/customer: {result: 1}}` in flow
-        # style, which libyaml refuses); mock files are small.
-        yaml = YAML(typ="safe", pure=True)
-        try:
-            data = yaml.load(text)
-        except MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            problem = error.problem or error.context or "invalid YAML"
-            context = f" ({error.context})" if error.problem and error.context else ""
-            line = mark.line + 1 if mark is not None else None
-            column = mark.column + 1 if mark is not None else None
-            raise MockFileError(f"invalid YAML: {problem}{context}", name, line,
-                                column) from None
-        except YAMLError as error:
-            raise MockFileError(f"invalid YAML: {type(error).__name__}", name) from None
-        if data is None:
-            data = {}
-        try:
-            return cls.from_mapping(data, fallback=fallback, env=env, source=name)
-        except MockFileError as error:
-            position = _position(yaml.compose(text), error.keys, error._on_key)
-            if position is None:
-                raise
-            raise error._moved(line=position[0], column=position[1]) from None
+        source = Source(text)
+        reporter = Reporter(name, source)
+        tree = load_yaml(text, reporter)
+        errors = [d for d in reporter.diagnostics if d.is_error]
+        if errors:
+            first = errors[0]
+            raise MockFileError(first.message, name, first.line, first.column)
+        context: dict[str, Any] = {"env": env, "programs": {}}
+        if tree is None:
+            return cls._of({}, False, fallback, env, name, {})
+        if isinstance(tree, YMap) and "mocks" not in tree:
+            direct = validate(tree, MockEntries, name=lambda loc: mock_name(loc, 0),
+                              root="the mock file", context=context)
+            if direct.value is None:
+                raise MockFileError.of(direct.problems[0], name, source)
+            return cls._of(direct.value.entries(), bool(direct.value.passthrough), fallback,
+                           env, name, context["programs"])
+        whole = validate(tree, MockFile, name=_file_name, root="the mock file",
+                         context=context)
+        if whole.value is None:
+            raise MockFileError.of(whole.problems[0], name, source)
+        return cls._of(whole.value.mocks or {}, bool(whole.value.passthrough), fallback, env,
+                       name, context["programs"])
 
     def resolve(self, base: str) -> Tool | None:
         """The tool for ``base`` (``type://code``): its mock, a passed-through real tool, or
@@ -371,176 +617,3 @@ class Mocks:
 
     def __repr__(self) -> str:
         return f"<Mocks {self.source} ({len(self._tools)} mocked)>"
-
-
-##### Validation
-
-
-def _check_uri(uri: object, source: str) -> None:
-    if not isinstance(uri, str) or "://" not in uri:
-        _fail(f"mock key {uri!r} is not a tool URI (type://code)", source, (_key(uri),),
-              on_key=True)
-    if "?" in uri:
-        _fail(f"mock key {uri!r} has options; mocks are keyed by the URI without options: "
-              f"{uri.split('?', 1)[0]!r}", source, (uri,), on_key=True)
-    kind, _, code = uri.partition("://")
-    if not kind or not code:
-        _fail(f"mock key {uri!r} is not a tool URI (type://code)", source, (uri,), on_key=True)
-
-
-def _key(key: object) -> str | int:
-    return key if isinstance(key, str | int) else str(key)
-
-
-def _unknown_key(key: object, allowed: Sequence[str], where: str, source: str,
-                 keys: Keys) -> NoReturn:
-    hint = suggest(str(key), allowed)
-    advice = f"did you mean '{hint}'?" if hint else f"expected one of {', '.join(allowed)}"
-    _fail(f"unknown key {key!r} {where}; {advice}", source, keys, on_key=True)
-
-
-def _entry_answers(uri: str, entry: Any, env: gml.Environment,
-                   source: str) -> tuple[_Answer, ...]:
-    where = (uri,)
-    if not isinstance(entry, Mapping):
-        _fail(f"the mock for {uri} must be a mapping with one of {', '.join(_FORMS)}",
-              source, where)
-    for key in entry:
-        if key not in _ENTRY_KEYS:
-            _unknown_key(key, _ENTRY_KEYS, f"in the mock for {uri}", source, (*where, key))
-    delay = _delay(uri, entry, source, where, 0.0)
-    form = _one_form(uri, entry, _FORMS, source, where)
-    if form != "sequence":
-        return (_answer(uri, entry, form, delay, env, source, where),)
-    steps = entry["sequence"]
-    if not isinstance(steps, list) or not steps:
-        _fail(f"the sequence of the mock for {uri} must be a non-empty list of answers "
-              "(one per call; the last one repeats)", source, (*where, "sequence"))
-    answers = []
-    for index, step in enumerate(steps):
-        at = (*where, "sequence", index)
-        if not isinstance(step, Mapping):
-            _fail(f"step {index + 1} of the sequence of the mock for {uri} must be a mapping "
-                  f"with one of result, expr or error", source, at)
-        for key in step:
-            if key == "sequence":
-                _fail(f"step {index + 1} of the sequence of the mock for {uri} cannot hold "
-                      "another sequence", source, (*at, key), on_key=True)
-            if key not in _STEP_KEYS:
-                _unknown_key(key, _STEP_KEYS,
-                             f"in step {index + 1} of the sequence of the mock for {uri}",
-                             source, (*at, key))
-        step_delay = _delay(uri, step, source, at, delay)
-        step_form = _one_form(uri, step, _FORMS[:3], source, at)
-        answers.append(_answer(uri, step, step_form, step_delay, env, source, at))
-    return tuple(answers)
-
-
-def _one_form(uri: str, entry: Mapping[str, Any], forms: Sequence[str], source: str,
-              where: Keys) -> str:
-    given = [form for form in forms if form in entry]
-    if len(given) == 1:
-        return given[0]
-    choices = ", ".join(forms)
-    if not given:
-        _fail(f"the mock for {uri} needs one of {choices}", source, where)
-    _fail(f"the mock for {uri} has both '{given[0]}' and '{given[1]}'; give exactly one of "
-          f"{choices}", source, (*where, given[1]), on_key=True)
-
-
-def _delay(uri: str, entry: Mapping[str, Any], source: str, where: Keys,
-           default: float) -> float:
-    if "delay" not in entry:
-        return default
-    value = entry["delay"]
-    if isinstance(value, bool) or not isinstance(value, int | float) \
-            or not (0 <= value < math.inf):
-        _fail(f"the delay of the mock for {uri} must be a number of ms (0 or more), "
-              f"not {value!r}", source, (*where, "delay"))
-    return float(value)
-
-
-def _answer(uri: str, entry: Mapping[str, Any], form: str, delay: float,
-            env: gml.Environment, source: str, where: Keys) -> _Answer:
-    value = entry[form]
-    if form == "result":
-        return _Answer(True, value, None, None, delay)
-    if form == "expr":
-        return _Answer(False, None, _compile(uri, value, env, source, (*where, "expr")), None,
-                       delay)
-    return _Answer(False, None, None, _error_spec(uri, value, source, (*where, "error")), delay)
-
-
-def _compile(uri: str, text: Any, env: gml.Environment, source: str,
-             where: Keys) -> gml.Program:
-    if not isinstance(text, str):
-        _fail(f"the expr of the mock for {uri} must be GML text, not {text!r}", source, where)
-    try:
-        program, checked = env.compile_checked(text, _EXPR_NAMES)
-    except gml.GmlError as error:
-        _fail(f"the expr of the mock for {uri} does not compile: {error.code}: "
-              f"{error.message} (line {error.line}, column {error.column} of the expr)",
-              source, where)
-    if program is None:
-        first = next(d for d in checked.diagnostics if d.severity == "error")
-        _fail(f"the expr of the mock for {uri} does not compile: {first.code}: "
-              f"{first.message} (line {first.line}, column {first.column} of the expr; "
-              "it may use args, call and uri)", source, where)
-    return program
-
-
-def _error_spec(uri: str, value: Any, source: str, where: Keys) -> _ErrorSpec:
-    if not isinstance(value, Mapping):
-        _fail(f"the error of the mock for {uri} must be a mapping with a code "
-              "({code: '404', message: ...})", source, where)
-    for key in value:
-        if key not in _ERROR_KEYS:
-            _unknown_key(key, _ERROR_KEYS, f"in the error of the mock for {uri}", source,
-                         (*where, key))
-    code = value.get("code")
-    if isinstance(code, bool) or not isinstance(code, str | int) or code == "":
-        _fail(f"the error of the mock for {uri} needs a code (a string such as '0401')",
-              source, (*where, "code") if "code" in value else where)
-    message = value.get("message", "mocked error")
-    if not isinstance(message, str):
-        _fail(f"the error message of the mock for {uri} must be text, not {message!r}",
-              source, (*where, "message"))
-    kind = value.get("type", "tool")
-    if kind not in ERROR_TYPES:
-        hint = suggest(str(kind), sorted(ERROR_TYPES))
-        advice = f"did you mean '{hint}'?" if hint else \
-            f"expected one of {', '.join(sorted(ERROR_TYPES))}"
-        _fail(f"unknown error type {kind!r} in the mock for {uri}; {advice}", source,
-              (*where, "type"))
-    retryable = value.get("retryable", False)
-    if not isinstance(retryable, bool):
-        _fail(f"'retryable' in the error of the mock for {uri} must be true or false, "
-              f"not {retryable!r}", source, (*where, "retryable"))
-    return _ErrorSpec(str(code), message, kind, retryable, value.get("details"))
-
-
-##### Positions in the file
-
-
-def _position(root: Node | None, keys: Keys, on_key: bool) -> tuple[int, int] | None:
-    """The 1-based line and column of ``keys`` in the composed YAML, or None."""
-    node = root
-    target = root
-    for depth, key in enumerate(keys):
-        last = depth == len(keys) - 1
-        if isinstance(node, MappingNode):
-            for key_node, value_node in node.value:
-                if key_node.value == key or (isinstance(key, int) and key_node.value == str(key)):
-                    target = key_node if last and on_key else value_node
-                    node = value_node
-                    break
-            else:
-                break
-        elif isinstance(node, SequenceNode) and isinstance(key, int) and \
-                0 <= key < len(node.value):
-            node = target = node.value[key]
-        else:
-            break
-    if target is None:
-        return None
-    return target.start_mark.line + 1, target.start_mark.column + 1

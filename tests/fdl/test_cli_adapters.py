@@ -241,12 +241,22 @@ def test_tools_registered_in_the_registry_are_checked_and_called(server: LocalSe
 
 
 @pytest.mark.parametrize(("config", "message"), [
-    ("databases:\n    ec: {native: true}\n", "databases.ec: 'url' is required"),
-    ("databases:\n    ec: {url: 'sqlite:///x.db', pool: 3}\n", "unknown key 'pool'"),
+    ("databases:\n    ec: {native: true}\n", "fdl.yaml:2:9: databases.ec: 'url' is required"),
+    ("databases:\n    ec: {url: 'sqlite:///x.db', pool: 3}\n",
+     "fdl.yaml:2:33: unknown key 'pool' in databases.ec; expected one of url, native"),
     ("databases:\n    ec: {url: 'oracle://x'}\n", "unsupported database URL"),
-    ("services:\n    crm: {}\n", "services.crm: 'url' is required"),
-    ("services: [crm]\n", "'services' must map service names"),
-    ("flows: 3\n", "'flows' must be a folder name"),
+    ("databases:\n    ec: {url: 'sqlite:///x.db', native: 'yes'}\n",
+     "fdl.yaml:2:41: databases.ec.native must be true or false, not a string"),
+    ("databases:\n    ec: 5\n", "fdl.yaml:2:9: databases.ec must be a URL or a mapping such as "
+                                 "{url: 'sqlite:///db.db'}, not an integer"),
+    ("services:\n    crm: {}\n", "fdl.yaml:2:10: services.crm: 'url' is required"),
+    ("services:\n    crm: {url: 'http://x', tiemout: 5}\n",
+     "fdl.yaml:2:28: unknown key 'tiemout' in services.crm; did you mean 'timeout'?"),
+    ("services: [crm]\n", "fdl.yaml:1:11: 'services' must be a mapping of service names to "
+                          "{url: ...} entries, not a list"),
+    ("flows: 3\n", "fdl.yaml:1:8: 'flows' must be a folder name, not an integer"),
+    ("servics: {}\n", "fdl.yaml:1:1: unknown key 'servics' in fdl.yaml; did you mean "
+                      "'services'?"),
 ])
 def test_malformed_tool_configuration_is_a_usage_error(config: str, message: str) -> None:
     write("fdl.yaml", config)

@@ -388,7 +388,7 @@ def test_several_files_and_a_summary_of_both(tmp_path: Path) -> None:
     ("flow: flow.yaml\ncases:\n    -   expect: {ouput: 1}\n", "bad.test.yaml:3:18",
      "unknown key 'ouput' in expect:; did you mean 'output'?"),
     ("flow: flow.yaml\ncases:\n    -   expect: {status: complete}\n", "bad.test.yaml:3:26",
-     "unknown status 'complete'; did you mean 'completed'?"),
+     "unknown status 'complete' in expect:; did you mean 'completed'?"),
     ("flow: flow.yaml\ncases:\n    -   expect: {calls: {api://a/b: many}}\n",
      "bad.test.yaml:3:37", "must be a number of calls"),
     ("flow: flow.yaml\ncases:\n    -   expect: {before: [[a]]}\n", "bad.test.yaml:3:27",
@@ -405,7 +405,16 @@ def test_several_files_and_a_summary_of_both(tmp_path: Path) -> None:
     ("flow: flow.yaml\ncases: []\n", "bad.test.yaml:2:8", "non-empty list"),
     ("flow: flow.yaml\n", "bad.test.yaml:1:1", "no cases:"),
     ("", "bad.test.yaml:1:1", "the test file is empty"),
-    ("- 1\n", "bad.test.yaml:1:1", "a test file must be a mapping"),
+    ("- 1\n", "bad.test.yaml:1:1", "the test file must be a mapping, not a list"),
+    ("flow: flow.yaml\ncases:\n    - 5\n", "bad.test.yaml:3:7", "case 1 must be a mapping"),
+    ("flow: flow.yaml\ncases:\n    -   expect: {calls: {api://a/b: -1}}\n",
+     "bad.test.yaml:3:37", "calls: api://a/b must be a number of calls (0 or more), not -1"),
+    ("flow: flow.yaml\ncases:\n    -   expect: {before: [[a, b], [c, d, e]]}\n",
+     "bad.test.yaml:3:35", "before: must be a list of [a, b] pairs"),
+    ("flow: flow.yaml\nmocks:\n    api://a/b: {result: 1, expr: '2'}\ncases:\n    - name: x\n",
+     "bad.test.yaml:3:28", "the mock for api://a/b has both 'result' and 'expr'"),
+    ("flow: flow.yaml\ncases:\n    -   mocks: {passthrough: maybe}\n", "bad.test.yaml:3:30",
+     "'passthrough' must be true or false, not a string"),
 ])
 def test_malformed_files_exit_2_with_a_position(text: str, where: str, message: str) -> None:
     write("flow.yaml", FLOW)

@@ -806,7 +806,7 @@ def test_service_from_config() -> None:
 
 
 @pytest.mark.parametrize(("mapping", "message"), [
-    ({"url": "http://x", "tiemout": 5}, "services.crm: unknown key 'tiemout'; did you mean "
+    ({"url": "http://x", "tiemout": 5}, "unknown key 'tiemout' in services.crm; did you mean "
                                         "'timeout'?"),
     ({"headers": {}}, "services.crm: 'url' is required"),
     ({"url": "ftp://x"}, "services.crm.url must be an http:// or https:// URL"),
@@ -817,7 +817,10 @@ def test_service_from_config() -> None:
     ({"url": "http://x", "timeout": 1, "timeout_ms": 1}, "not both"),
     ({"url": "http://x", "headers": {"X-A": "a\nb"}}, "services.crm.headers.X-A must not"),
     ({"url": "http://x", "headers": {"bad name": "1"}}, "'bad name' is not a valid header"),
-    ({"url": "http://x", "auth": {"token": "abc"}}, "services.crm.auth: unknown key 'token'"),
+    ({"url": "http://x", "auth": {"token": "abc"}}, "unknown key 'token' in services.crm.auth; "
+                                                    "expected one of bearer_env, "),
+    ({"url": "http://x", "auth": {"token": "abc"}}, "(secrets are never written in "
+                                                    "configuration"),
     ({"url": "http://x", "auth": {"bearer": "X"}}, "did you mean 'bearer_env'?"),
     ({"url": "http://x", "auth": {"bearer_env": "not a name"}},
      "services.crm.auth.bearer_env names an environment variable"),
@@ -834,7 +837,7 @@ def test_service_config_errors_name_the_key(mapping: dict[str, Any], message: st
 
 
 def test_endpoint_from_config() -> None:
-    endpoint = Endpoint.from_config({"method": "post", "path": "/c/{id}", "query": "page, size",
+    endpoint = Endpoint.from_config({"method": "POST", "path": "/c/{id}", "query": "page, size",
                                      "body": ["data"], "headers": {"X-T": "{trace}"}})
     assert endpoint == Endpoint("POST", "/c/{id}", ("page", "size"), ("data",),
                                 {"X-T": "{trace}"})
@@ -846,28 +849,32 @@ def test_endpoint_from_config() -> None:
 
 
 @pytest.mark.parametrize(("config", "arguments", "message"), [
-    ({"methd": "GET"}, (), "config: unknown key 'methd'; did you mean 'method'?"),
+    ({"methd": "GET"}, (), "unknown key 'methd' in config; did you mean 'method'?"),
+    ({"method": "post"}, (), "config.method must be one of GET, POST, PUT, PATCH, DELETE, HEAD, "
+                             "OPTIONS; write it in upper case: POST"),
     ({"method": "FETCH"}, (), "config.method must be one of GET, POST"),
     ({"path": "customers"}, (), "config.path must start with '/'"),
     ({"path": "/c/{id"}, (), "config.path: '/c/{id' has a '{' or '}'"),
     ({"query": [1]}, (), "config.query must be a list of argument names"),
     ({"body": 5}, (), "config.body must be a list of argument names"),
-    ({"body": {"a": 1}}, (), "config.body: unknown key 'a'; config.body is a list of argument "
-                             "names (sent as one JSON object), or {argument: NAME}"),
-    ({"body": {"argumnt": "x"}}, (), "unknown key 'argumnt' (did you mean 'argument'?)"),
+    ({"body": {"a": 1}}, (), "unknown key 'a' in config.body; expected 'argument' (a body "
+                             "mapping is {argument: NAME}, NAME the argument whose value is the "
+                             "whole JSON body)"),
+    ({"body": {"argumnt": "x"}}, (), "unknown key 'argumnt' in config.body; did you mean "
+                                     "'argument'?"),
     ({"body": {"argument": ["x"]}}, (), "config.body.argument must be an argument name"),
-    ({"body": {}}, (), "config.body.argument must be an argument name, not None"),
+    ({"body": {}}, (), "config.body needs the argument to send: {argument: NAME}"),
     ({"body": {"argument": "itms"}}, ("items",), "config.body.argument: 'itms' is not a "
                                                  "declared argument; did you mean 'items'?"),
     ({"headers": {"Content-Type": "text/plain"}}, (), "config.headers.Content-Type: the "
                                                       "adapter sends JSON bodies"),
     ({"headers": {"content-type": "application/{t}+json"}}, ("t",), "is a JSON media type"),
     ({"headers": ["X-A"]}, (), "config.headers must be a mapping"),
-    ({"path": "/c/{idd}"}, ("id",), "config.path: 'idd' is not a declared argument; did you "
-                                    "mean 'id'?"),
+    ({"path": "/c/{idd}"}, ("id",), "config.path: the placeholder {idd} is not a declared "
+                                    "argument; did you mean 'id'?"),
     ({"query": ["pgae"]}, ("page",), "config.query: 'pgae' is not a declared argument"),
-    ({"headers": {"X-T": "{trace}"}}, ("id",), "config.headers.X-T: 'trace' is not a "
-                                               "declared argument"),
+    ({"headers": {"X-T": "{trace}"}}, ("id",), "config.headers.X-T: the placeholder {trace} "
+                                               "is not a declared argument"),
 ])
 def test_endpoint_config_errors_name_the_field(config: dict[str, Any],
                                                arguments: tuple[str, ...],
@@ -882,16 +889,22 @@ def test_a_body_argument_and_a_body_list_do_not_go_together() -> None:
         Endpoint(method="POST", body=["a"], body_argument="b")
 
 
-@pytest.mark.parametrize(("body", "error"), [
-    ({"argument": "items"}, False), (["items"], False), ({"argument": "nope"}, True),
-    ({"argument": "items", "extra": 1}, True), ({"argument": ["items"]}, True)])
-def test_the_registry_checks_a_body_mapping(body: Any, error: bool) -> None:
+@pytest.mark.parametrize(("body", "field"), [
+    ({"argument": "items"}, None), (["items"], None),
+    ({"argument": "nope"}, "config.body.argument"),
+    ({"argument": "items", "extra": 1}, "config.body.extra"),
+    ({"argument": ["items"]}, "config.body.argument"), (["itms"], "config.body")])
+def test_the_registry_checks_a_body_with_the_adapters_model(body: Any, field: str | None) -> None:
     from stdlib.registry import ToolSpec
 
     spec = ToolSpec(type="api", code="test/put", args={"in": {"items": "long[]"}},
                     config={"method": "PUT", "body": body})
-    found = [p.field for p in spec.problems() if p.is_error]
-    assert found == (["config.body"] if error else [])
+    errors = [p for p in spec.problems() if p.is_error]
+    assert [p.field for p in errors] == ([field] if field else [])
+    for problem in errors:  # the adapter refuses the same config with the same message
+        with pytest.raises(ValueError) as caught:
+            Endpoint.from_config(spec.config, list(spec.inputs))
+        assert str(caught.value).endswith(problem.message)
 
 
 # ---------------------------------------------------------------------------- helpers

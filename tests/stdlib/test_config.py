@@ -1,6 +1,5 @@
-"""The project configuration (spec/interfaces.md §3, `stdlib.config`): found from a folder
-upwards, ``fdl.yaml`` read with the flows' YAML 1.2 loader, every problem a `ConfigError`
-naming the file and the key (never a click error: only the CLI speaks click)."""
+"""stdlib.config: fdl.yaml (or [tool.fdl]) read into ProjectConfig, every problem a ConfigError
+with its key and, in fdl.yaml, its line and column."""
 
 from __future__ import annotations
 
@@ -8,100 +7,101 @@ from pathlib import Path
 
 import pytest
 
-from stdlib.config import (
-    DEFAULT_STATE,
-    ConfigError,
-    find_config,
-    flows_folder,
-    project_config,
-    tool_folders,
-)
+from stdlib.config import ConfigError, ProjectConfig, project_config, tool_folders
 
 
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+def config_of(tmp_path: Path, text: str) -> ProjectConfig:
+    (tmp_path / "fdl.yaml").write_text(text, encoding="utf-8")
+    return project_config(tmp_path)
 
 
-def test_the_nearest_configuration_above_the_folder_is_found(tmp_path: Path) -> None:
-    config = write(tmp_path, "fdl.yaml", "state: .state/\ntimezone: Asia/Shanghai\n")
-    inner = tmp_path / "flows" / "deep"
-    inner.mkdir(parents=True)
-    found = project_config(inner)
-    assert found.file == config
-    assert found.state == tmp_path / ".state/"
-    assert found.timezone == "Asia/Shanghai"
-    assert found.registry_path == tmp_path / ".state" / "registry.db"
-    assert found.store_path == tmp_path / ".state" / "runs.db"
+def problem_of(tmp_path: Path, text: str) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        config_of(tmp_path, text)
+    return caught.value
 
 
-def test_without_configuration_the_state_is_in_the_working_folder(tmp_path: Path) -> None:
-    found = project_config(tmp_path)
-    assert found.file is None
-    assert found.state == Path(DEFAULT_STATE)
-    assert tool_folders(tmp_path) == []
+def test_the_example_configuration(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parents[2] / "examples" / "fdl.yaml").read_text()
+    config = config_of(tmp_path, text)
+    assert config.file == tmp_path / "fdl.yaml" and config.base == tmp_path
+    assert config.state == tmp_path / ".fdl/" and config.timezone == "Asia/Shanghai"
+    assert config.registry_path == tmp_path / ".fdl" / "registry.db"
+    assert config.services is not None and config.services["crm-service"].url == \
+        "http://127.0.0.1:8081"
+    assert config.databases is not None
+    database = config.databases["ec"]
+    assert not isinstance(database, str) and database.url == "sqlite:///.fdl/ec.db"
+    assert config.data["flows"] == "flows/"
 
 
-def test_yaml_1_2_words_stay_text(tmp_path: Path) -> None:
-    """YAML 1.1 (PyYAML) reads ``on``/``yes``/``off`` as booleans; flows are YAML 1.2, and so
-    is their project's configuration: a folder may be called ``on``."""
-    write(tmp_path, "fdl.yaml", "flows: on\ntools: yes\n")
-    data, _file = find_config(tmp_path) or ({}, None)
-    assert data == {"flows": "on", "tools": "yes"}
-    assert flows_folder(data, tmp_path) == tmp_path / "on"
-    assert tool_folders(tmp_path) == [tmp_path / "yes"]
+def test_no_configuration(tmp_path: Path) -> None:
+    config = project_config(tmp_path)
+    if config.file is not None:  # pragma: no cover - a configuration above tmp_path
+        pytest.skip("a configuration file above the temporary folder")
+    assert config.state == Path(".fdl") and config.tool_folders() == []
+    assert config.concurrency is None and config.data == {}
 
 
-def test_pyproject_tool_fdl_is_a_configuration(tmp_path: Path) -> None:
-    project = write(tmp_path, "pyproject.toml", '[tool.fdl]\nconcurrency = 8\n')
-    found = project_config(tmp_path)
-    assert (found.file, found.concurrency) == (project, 8)
-
-
-@pytest.mark.parametrize(("text", "key", "message"), [
-    ("state: 3\n", "state", "'state' must be a folder name"),
-    ("timezone: 8\n", "timezone", "'timezone' must be a zone name"),
-    ("timezone: Mars/Olympus\n", "timezone", "unknown timezone 'Mars/Olympus'"),
-    ("concurrency: 0\n", "concurrency", "'concurrency' must be a whole number of at least 1"),
-    ("concurrency: true\n", "concurrency", "'concurrency' must be a whole number"),
+@pytest.mark.parametrize(("text", "key", "position", "message"), [
+    ("state: [1]\n", "state", (1, 8), "'state' must be a folder name, not a list"),
+    ("timezone: 8\n", "timezone", (1, 11), "'timezone' must be a zone name such as "
+                                           "Asia/Shanghai, not an integer"),
+    ("timezone: Mars/Olympus\n", "timezone", (1, 11), "'timezone' must be a known zone name "
+                                                     "such as Asia/Shanghai or UTC, not "
+                                                     "'Mars/Olympus'"),
+    ("concurrency: 0\n", "concurrency", (1, 14), "'concurrency' must be a whole number of at "
+                                                 "least 1, not 0"),
+    ("concurrency: '4'\n", "concurrency", (1, 14), "'concurrency' must be a whole number of "
+                                                   "at least 1, not a string"),
+    ("tools: [a, 3]\n", "tools[1]", (1, 12), "tools[1] must be a folder name, not an integer"),
+    ("tools: {a: 1}\n", "tools", (1, 8), "'tools' must be a folder name or a list of them, "
+                                         "not a mapping"),
+    ("timzone: UTC\n", "timzone", (1, 1), "unknown key 'timzone' in fdl.yaml; did you mean "
+                                          "'timezone'?"),
+    ("services:\n  a/b: {url: 'http://x'}\n", "services.a/b", (2, 3),
+     "'services': the service name 'a/b' must be non-empty text without '/'"),
+    ("services:\n  crm: {url: 'http://u:pw@x'}\n", "services.crm.url", (2, 14),
+     "services.crm.url must not hold credentials"),
 ])
-def test_a_bad_value_names_the_file_and_the_key(tmp_path: Path, text: str, key: str,
-                                                 message: str) -> None:
-    config = write(tmp_path, "fdl.yaml", text)
+def test_problems_name_the_key_at_its_position(tmp_path: Path, text: str, key: str,
+                                               position: tuple[int, int],
+                                               message: str) -> None:
+    error = problem_of(tmp_path, text)
+    assert (error.key, (error.line, error.column)) == (key, position)
+    assert error.message.startswith(message)
+    assert str(error) == f"{tmp_path / 'fdl.yaml'}:{position[0]}:{position[1]}: " \
+                         f"{error.message}"
+    assert "pw" not in error.message
+
+
+def test_yaml_errors_have_their_position(tmp_path: Path) -> None:
+    error = problem_of(tmp_path, "flows: flows/\nflows: other/\n")
+    assert (error.line, error.column) == (2, 1) and "duplicate key 'flows'" in error.message
+
+
+def test_sections_of_adapters_to_come_are_accepted(tmp_path: Path) -> None:
+    config = config_of(tmp_path, "mcp:\n  calc: {command: [python, calc.py]}\n"
+                                 "triggers:\n  - {flow: a, cron: '* * * * *'}\n")
+    assert config.mcp == {"calc": {"command": ["python", "calc.py"]}}
+
+
+def test_tool_folders_one_or_more(tmp_path: Path) -> None:
+    assert config_of(tmp_path, "tools: specs/\n").tool_folders() == [tmp_path / "specs/"]
+    assert tool_folders(tmp_path) == [tmp_path / "specs/"]
+    assert config_of(tmp_path, "tools: [a, b]\n").tool_folders() == [tmp_path / "a",
+                                                                      tmp_path / "b"]
+    (tmp_path / "tools").mkdir()
+    assert config_of(tmp_path, "state: st/\n").tool_folders() == [tmp_path / "tools"]
+
+
+def test_pyproject_tables_have_keys_but_no_positions(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.fdl]\nstate = "st"\nconcurency = 2\n')
     with pytest.raises(ConfigError) as caught:
         project_config(tmp_path)
-    assert caught.value.path == config
-    assert caught.value.key == key
-    assert message in caught.value.message
-    assert str(caught.value).startswith(f"{config}: ")
-
-
-def test_bad_yaml_is_reported_with_its_line_and_column(tmp_path: Path) -> None:
-    config = write(tmp_path, "fdl.yaml", "state: .fdl\nflows: [a\n")
-    with pytest.raises(ConfigError) as caught:
-        find_config(tmp_path)
-    assert caught.value.path == config
-    line, column = caught.value.message.split(":")[:2]
-    assert (int(line), int(column)) >= (2, 1)
-
-
-@pytest.mark.parametrize("text", ["- a\n- b\n", "just text\n"])
-def test_a_configuration_must_be_a_mapping(tmp_path: Path, text: str) -> None:
-    write(tmp_path, "fdl.yaml", text)
-    with pytest.raises(ConfigError, match="the configuration must be a mapping"):
-        find_config(tmp_path)
-
-
-def test_duplicate_keys_are_an_error(tmp_path: Path) -> None:
-    write(tmp_path, "fdl.yaml", "flows: a\nflows: b\n")
-    with pytest.raises(ConfigError, match="flows"):
-        find_config(tmp_path)
-
-
-def test_tools_must_name_folders(tmp_path: Path) -> None:
-    write(tmp_path, "fdl.yaml", "tools: [specs, 3]\n")
-    with pytest.raises(ConfigError) as caught:
-        tool_folders(tmp_path)
-    assert caught.value.key == "tools"
+    error = caught.value
+    assert (error.key, error.line) == ("concurency", None)
+    assert str(error) == (f"{tmp_path / 'pyproject.toml'}: unknown key 'concurency' in "
+                          "[tool.fdl]; did you mean 'concurrency'?")
+    (tmp_path / "pyproject.toml").write_text('[tool.fdl]\nstate = "st"\n')
+    assert project_config(tmp_path).state == tmp_path / "st"

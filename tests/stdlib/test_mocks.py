@@ -377,12 +377,17 @@ def test_no_form_at_all() -> None:
     ({"expr": "missing + 1"}, "the expr of the mock for api://a/x does not compile: G204"),
     ({"expr": 5}, "the expr of the mock for api://a/x must be GML text"),
     ({"error": {"message": "x"}}, "the error of the mock for api://a/x needs a code"),
-    ({"error": {"code": True}}, "the error of the mock for api://a/x needs a code"),
+    ({"error": {"code": True}}, "the error code of the mock for api://a/x must be text such as "
+                                "'0401', not a boolean"),
+    ({"error": {"code": ""}}, "the error code of the mock for api://a/x must be text such as "
+                              "'0401', not ''"),
     ({"error": "0401"}, "the error of the mock for api://a/x must be a mapping"),
     ({"error": {"code": "1", "mesage": "x"}},
      "unknown key 'mesage' in the error of the mock for api://a/x; did you mean 'message'?"),
     ({"error": {"code": "1", "type": "timout"}},
-     "unknown error type 'timout' in the mock for api://a/x; did you mean 'timeout'?"),
+     "unknown error type 'timout' in the error of the mock for api://a/x; did you mean "
+     "'timeout'?"),
+    ({"expr": None}, "the expr of the mock for api://a/x must be GML text, not null"),
     ({"error": {"code": "1", "retryable": "yes"}}, "'retryable' in the error of the mock"),
     ({"error": {"code": "1", "message": 5}}, "the error message of the mock for api://a/x"),
     ({"result": 1, "delay": -1}, "the delay of the mock for api://a/x must be a number"),
@@ -397,8 +402,8 @@ def test_no_form_at_all() -> None:
     ({"sequence": [{"resul": 1}]}, "unknown key 'resul' in step 1 of the sequence of the "
                                    "mock for api://a/x; did you mean 'result'?"),
     ({"sequence": [{"result": 1, "error": {"code": "1"}}]},
-     "the mock for api://a/x has both 'result' and 'error'; give exactly one of result, "
-     "expr, error"),
+     "step 1 of the sequence of the mock for api://a/x has both 'result' and 'error'; give "
+     "exactly one of result, expr, error"),
     ({"sequence": [{"expr": "nope("}]}, "the expr of the mock for api://a/x does not compile"),
 ])
 def test_bad_entries(entry: dict[str, Any], message: str) -> None:
@@ -496,10 +501,10 @@ def file_problem(tmp_path: Path, text: str) -> MockFileError:
 
 def test_yaml_syntax_error_has_its_position(tmp_path: Path) -> None:
     error = file_problem(tmp_path, "mocks:\n  api://a/x:\n    result: [1, 2\n  api://b/y: {}\n")
-    assert error.message == ("invalid YAML: expected ',' or ']', but got ':' (while parsing "
-                             "a flow sequence)")
+    assert error.message == ("YAML syntax: expected ',' or ']', but got ':' (while parsing a "
+                             "flow sequence at line 3); fix the YAML structure")
     assert (error.line, error.column) == (4, 12)
-    assert str(error).startswith(f"{tmp_path / 'mocks.yaml'}:4:12: invalid YAML")
+    assert str(error).startswith(f"{tmp_path / 'mocks.yaml'}:4:12: YAML syntax")
 
 
 def test_flow_style_uri_keys_are_yaml_1_2(tmp_path: Path) -> None:
@@ -551,3 +556,24 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(MockFileError) as raised:
         Mocks.load(tmp_path / "absent.yaml")
     assert raised.value.message.startswith("cannot read the mock file")
+
+
+def test_problems_of_a_direct_file_point_at_their_keys_and_values(tmp_path: Path) -> None:
+    error = file_problem(tmp_path, "api://a/x: {result: 1}\npasstrough: true\n")
+    assert error.message == ("unknown key 'passtrough' in the mock file; did you mean "
+                             "'passthrough'?")
+    assert (error.line, error.column) == (2, 1)
+    error = file_problem(tmp_path, "mocks:\n  api://a/x: {result: 1, delay: -5}\n")
+    assert error.message == ("the delay of the mock for api://a/x must be a number of ms "
+                             "(0 or more), not -5")
+    assert (error.line, error.column) == (2, 33)
+    assert error.keys == ("mocks", "api://a/x", "delay")
+
+
+def test_the_error_types_of_mocks_are_the_ports() -> None:
+    from typing import get_args
+
+    from stdlib.tools import ERROR_TYPES
+    from stdlib.tools.mocks import ErrorType
+
+    assert set(get_args(ErrorType)) == ERROR_TYPES

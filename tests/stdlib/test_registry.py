@@ -195,6 +195,27 @@ def test_adapter_and_structure_problems(text: str, field: str, message: str) -> 
     assert problems[0].line is not None
 
 
+def test_config_problems_come_from_the_adapters_model_at_their_positions() -> None:
+    text = textwrap.dedent("""\
+        type: api
+        code: crm/customer
+        args: {in: {id: string}}
+        config:
+            methd: GET
+            path: '/c/{idd}'
+            headers: {X-Key: 2, bad name: x}
+        """)
+    problems = [p for p in problems_of(text) if p.is_error]
+    assert where(problems) == [("config.methd", 5, 5, "E103"), ("config.path", 6, 11, "E105"),
+                               ("config.headers.bad name", 7, 25, "E105")]
+    assert [p.message for p in problems] == [
+        "unknown key 'methd' in config; did you mean 'method'?",
+        "the placeholder {idd} is not a declared argument; did you mean 'id'?",
+        "'bad name' is not a valid header name"]
+    assert str(problems[1]) == ("t.yaml:6:11: error[E105]: config.path: the placeholder {idd} "
+                                "is not a declared argument; did you mean 'id'?")
+
+
 def test_db_without_id_field_is_a_warning_only() -> None:
     spec, problems = parse_spec_text("type: db\ncode: shop.order\nargs: {out: {oid: long}}\n")
     assert spec is not None
