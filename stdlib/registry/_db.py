@@ -39,7 +39,8 @@ def db_operations(table: str, record: Type, key: str = "id") -> list[ToolSignatu
     return [
         op("init", {}, ANY),
         op("drop", {}, ANY),
-        op("take", {key: ToolArg(key, key_type, True)}, nullable(record)),
+        op("take", {key: ToolArg(key, key_type, True), "proj": query["proj"]},
+           nullable(record)),
         op("list", {**query, "size": ToolArg("size", nullable(INT))}, rows, True),
         op("page", {**query, "page": ToolArg("page", nullable(INT)),
                     "size": ToolArg("size", nullable(INT))}, page, True),

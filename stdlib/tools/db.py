@@ -11,7 +11,8 @@ operations of tools.md's table. `DbTools` is the runtime's `ToolProvider` for th
 Design
 ------
 * **One path from arguments to SQL.** An operation takes exactly the arguments
-  `stdlib.registry.db_operations` declares (the key's name for ``take``/``delete``). The query
+  `stdlib.registry.db_operations` declares (the key's name for ``take``/``delete``, and
+  ``proj`` for ``take``). The query
   operations (``list page stream count``) treat every other argument as a CQL ``:name`` parameter;
   the others ignore arguments they do not declare. ``exps``, ``proj`` and ``sort`` go through
   `stdlib.cql.compile_query`, which checks field names against the table's fields and returns a
@@ -130,7 +131,7 @@ def operation_arguments(operation: str, key: str = "id") -> tuple[str, ...]:
     """The arguments ``operation`` declares (as `stdlib.registry.db_operations` does)."""
     query = ("exps", "proj", "sort")
     return {
-        "init": (), "drop": (), "take": (key,), "list": (*query, "size"),
+        "init": (), "drop": (), "take": (key, "proj"), "list": (*query, "size"),
         "page": (*query, "page", "size"), "stream": query, "count": ("exps",),
         "create": ("data",), "modify": ("data",), "save": ("data",), "delete": (key,),
         "bulk": ("dataList",), "native": ("query", "params"),
@@ -473,14 +474,16 @@ class DbTool:
     def _select(self, columns: Sequence[str]) -> str:
         return f"SELECT {', '.join(self.q(c) for c in columns)} FROM {self._from}"
 
-    def _take_sql(self, types: Mapping[str, Type]) -> str:
-        return f"{self._select(list(types))} WHERE {self.q(self.table.key)} = {self.ph}"
+    def _take_sql(self, columns: Sequence[str]) -> str:
+        return f"{self._select(columns)} WHERE {self.q(self.table.key)} = {self.ph}"
 
     def _fetch_one(self, cursor: Any, types: Mapping[str, Type], kinds: Mapping[str, str],
-                   key: Any) -> dict[str, Any] | None:
-        cursor.execute(self._take_sql(types), (key,))
+                   key: Any, columns: Sequence[str] | None = None) -> dict[str, Any] | None:
+        """The record whose key is ``key`` (only ``columns`` when given), or None."""
+        chosen = list(types) if columns is None else list(columns)
+        cursor.execute(self._take_sql(chosen), (key,))
         row = cursor.fetchone()
-        return None if row is None else self._record(list(types), kinds, row)
+        return None if row is None else self._record(chosen, kinds, row)
 
     # ------------------------------------------------------------------ arguments
 
@@ -614,11 +617,18 @@ class DbTool:
     async def _take(self, args: Mapping[str, Any]) -> dict[str, Any] | None:
         types, kinds = await self._fields()
         key = self._key_value(args, types, kinds)
+        proj = self._text_arg(args, "proj")
+        columns: list[str] | None = None
+        if proj is not None:  # take(id, proj): only the projected fields (tools.md §6)
+            query = compile_query(None, dialect=self.dialect, fields=types, params={},
+                                  proj=proj, tz=self.owner.tz)
+            chosen = set(query.columns) if query.columns is not None else None
+            columns = [n for n in types if chosen is None or n in chosen]
 
         def work(conn: Any) -> dict[str, Any] | None:
             cursor = conn.cursor()
             try:
-                return self._fetch_one(cursor, types, kinds, key)
+                return self._fetch_one(cursor, types, kinds, key, columns)
             finally:
                 cursor.close()
 

@@ -208,6 +208,16 @@ async def test_take_returns_null_for_a_missing_record(shop: Db) -> None:
 
 
 @pytest.mark.trio
+async def test_take_with_proj_returns_only_the_projected_fields(shop: Db) -> None:
+    """tools.md §6 ``take(id, proj)``: the language's own examples pass ``proj``."""
+    await shop("create", data={"id": 3, "customerId": "c3", "amount": "12.50", "qty": 4})
+    assert await shop("take", id=3, proj="customerId, qty") == {"customerId": "c3", "qty": 4}
+    assert await shop("take", id=404, proj="qty") is None
+    error = await shop.fails("take", id=3, proj="customerID")
+    assert error.code == "Q204" and "customerId" in error.message
+
+
+@pytest.mark.trio
 async def test_modify_updates_only_the_non_null_fields(shop: Db) -> None:
     await shop("create", data=order(1, paid=True))
     record = await shop("modify", data={"id": 1, "qty": 99, "amount": None, "paid": False})
@@ -484,7 +494,7 @@ async def test_string_keys_are_bound_not_spliced(url: str) -> None:
         assert (await db("take", code="a"))["n"] == 1
         error = await db.fails("create", data={"n": 3})
         assert error.code == "DB400" and "'code'" in error.message
-        assert tools.resolve(f"db://{code}/take").arguments == ("code",)  # type: ignore[union-attr]
+        assert tools.resolve(f"db://{code}/take").arguments == ("code", "proj")  # type: ignore[union-attr]
     finally:
         await db("drop")
         await tools.aclose()

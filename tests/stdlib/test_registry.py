@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fdl
-from compiler import ToolCatalog
+from compiler import StaticCatalog, ToolCatalog
 from compiler.catalog import TYPE_OPTIONS
-from gml.types import INT, STRING, deref, element_type
+from gml.types import INT, STRING, ObjectType, deref, element_type
 from stdlib.registry import (
     Registry,
     RegistryCatalog,
@@ -27,6 +27,7 @@ from stdlib.registry import (
     ToolSpec,
     ToolSpecError,
     VersionConflictError,
+    db_operations,
     export_tools,
     function_name,
     load_tool_dir,
@@ -1221,3 +1222,24 @@ def test_type_schema_of_a_recursive_def() -> None:
     VALIDATOR.check_schema(schema)
     VALIDATOR(schema).validate({"next": {"next": None}})
     assert not VALIDATOR(schema).is_valid({"next": {"next": 1}})
+
+
+def test_take_accepts_proj_as_the_languages_own_examples_write_it() -> None:
+    """tools.md §6 ``take(id, proj)``: the spec's flows call ``take`` with ``proj``; that is
+    checked clean, and ``proj`` is text."""
+    record = ObjectType({"id": STRING, "mobile": STRING, "email": STRING}, closed=True)
+    catalog = StaticCatalog(db_operations("crm.mongo.customer", record))
+    flow = textwrap.dedent("""\
+        flow:
+            name: notify
+            args:
+                in:
+                    customerId: string
+            node:
+                customer:
+                    exec: db://crm.mongo.customer/take
+                    args: id = customerId, proj = 'mobile, email'
+        """)
+    assert [d.code for d in fdl.check_text(flow, catalog=catalog).diagnostics] == []
+    typed = flow.replace("proj = 'mobile, email'", "proj = 3")
+    assert "E304" in [d.code for d in fdl.check_text(typed, catalog=catalog).diagnostics]
