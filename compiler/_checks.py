@@ -3,8 +3,12 @@ interpolation (W212) and nodes that can never run (E205).
 
 The race checks use the forward graph only (spec/fdl.md §5): node A is guaranteed to have
 completed (or been resolved as skipped, dead or failed) before B starts exactly when a
-forward path leads from A to B. Nodes of different blocks are compared through the
-each/loop nodes that contain them, at the level of their nearest common block.
+forward path leads from A to B. Nodes on different arms of one branch or switch (every
+forward path to A takes its ``then``, every one to B its ``else``, or two different
+``case``s) never run in the same pass, so they race neither way (``BlockGraph.exclusive``;
+the guards in compiler._graph say why jumps and joins keep this exact). Nodes of different
+blocks are compared through the each/loop nodes that contain them, at the level of their
+nearest common block.
 """
 
 from __future__ import annotations
@@ -45,7 +49,9 @@ def _anchor(info: NodeInfo, block: str | None) -> str | None:
 
 
 def reads(facts: CompileFacts, reporter: Reporter) -> None:
-    """W210: a field reads a node output that is not guaranteed to be complete."""
+    """W210: a field reads a node output that is not guaranteed to be complete: no forward
+    path leads from the node to the reader, and they are not on different arms of one branch
+    or switch (then the node has not run in this pass, which is no race)."""
     cache = facts.cache
     for compiled in facts.state.compiled:
         if compiled.ast is None:
@@ -70,7 +76,8 @@ def reads(facts: CompileFacts, reporter: Reporter) -> None:
             if anchor is None or anchor == name.name:
                 continue
             graph = facts.state.graphs.get(target.block)
-            if graph is None or graph.before(name.name, anchor):
+            if graph is None or graph.before(name.name, anchor) or graph.exclusive(
+                    name.name, anchor):
                 continue
             where = f"'{anchor}'" if anchor == compiled.reader else (
                 f"'{anchor}' (which contains '{compiled.reader}')")
@@ -82,6 +89,10 @@ def reads(facts: CompileFacts, reporter: Reporter) -> None:
 
 
 def _concurrent(facts: CompileFacts, a: str, b: str) -> bool:
+    """Whether nodes ``a`` and ``b`` may run at the same time: compared at their nearest
+    common block through the nodes that stand for them there, which are concurrent when
+    neither is ordered before the other and they are not on different arms of one branch or
+    switch (``BlockGraph.concurrent``)."""
     chain_a, chain_b = facts.info[a].chain, facts.info[b].chain
     for (block_a, node_a), (block_b, node_b) in zip(chain_a, chain_b, strict=False):
         if node_a != node_b:
@@ -92,7 +103,8 @@ def _concurrent(facts: CompileFacts, a: str, b: str) -> bool:
 
 
 def writes(facts: CompileFacts, reporter: Reporter) -> None:
-    """W211: two nodes that may run at the same time `sets` the same variable."""
+    """W211: two nodes that may run at the same time `sets` the same variable. Writers on
+    different arms of one branch or switch are not reported (spec/fdl.md §5)."""
     by_var: dict[int, list[tuple[str, Gml, Span]]] = {}
     for writer, var, text, target in facts.state.writes:
         by_var.setdefault(id(var), []).append((writer, text, target))
