@@ -420,3 +420,32 @@ def test_a_passed_through_db_call_binds_its_cql_parameters_as_without_mocks(
         {"id": 4, "customerId": "c1", "amount": 20}]}
     assert mocked["output"] == real["output"]
     assert len(server.log) == 1  # the real run's call; the mocked run's was the mock's
+    # `fdl test`: inline mocks with passthrough reach the project's real tools too.
+    write("flow.test.yaml", """\
+        flow: flow.yaml
+        cases:
+            -   name: the orders come from the database
+                input: {customerId: c1}
+                mocks:
+                    passthrough: true
+                    api://crm/customer: {expr: "{id: args.id, name: 'Alice'}"}
+                expect:
+                    output:
+                        name: Alice
+                        big: 2
+                        orders: [{id: 1, customerId: c1, amount: 5},
+                                 {id: 3, customerId: c1, amount: 70},
+                                 {id: 4, customerId: c1, amount: 20}]
+                    calls: {api://crm/customer: 1, db://shop.order/list: 1}
+            -   name: without passthrough the database is not reached
+                input: {customerId: c1}
+                mocks:
+                    api://crm/customer: {expr: "{id: args.id, name: 'Alice'}"}
+                expect:
+                    status: failed
+                    error: {code: F406}
+    """)
+    tested = invoke("test", "flow.test.yaml")
+    assert tested.exit_code == 0, tested.output
+    assert "2 passed" in tested.output
+    assert len(server.log) == 1
