@@ -87,16 +87,18 @@ class Tooling:
             self.registry = None
 
 
-def load_tooling(tools_dir: Path | None, state: Path, tenant: str | None) -> Tooling:
+def load_tooling(tools_dir: Path | None, state: Path, tenant: str | None, *,
+                 start: Path | None = None) -> Tooling:
     """The project's tools for running flows: the ToolSpec folders (``--tools DIR``, else
-    ``tools:`` of the configuration) synced into the registry ``<state>/registry.db``, which
-    is only created when there are folders to sync. ToolSpec problems are not repeated
+    ``tools:`` of the configuration found from ``start``, default the working folder)
+    synced into the registry ``<state>/registry.db``, which is only created when there are
+    folders to sync. ToolSpec problems are not repeated
     here: ``fdl check`` and ``fdl tools`` report them (an invalid file is left out).
 
     Raises:
         ConfigError: the configuration is malformed or the registry cannot be opened.
     """
-    folders = [tools_dir] if tools_dir is not None else tool_folders()
+    folders = [tools_dir] if tools_dir is not None else tool_folders(start)
     for folder in folders:  # a bad configuration fails before anything is written
         if not folder.is_dir():
             raise ConfigError(folder, "tools", "the tools folder (from the project "
@@ -113,7 +115,8 @@ def load_tooling(tools_dir: Path | None, state: Path, tenant: str | None) -> Too
         for folder in folders:
             registry.sync_folder(folder)
         specs = registry.list(tenant=tenant)
-        catalog, _problems = project_catalog(tools_dir, tenant=tenant, registered=specs)
+        catalog, _problems = project_catalog(tools_dir, start=start, tenant=tenant,
+                                             registered=specs)
     except RegistryError as error:
         registry.close()
         raise ConfigError(path, None, f"the tool registry: {error}") from None

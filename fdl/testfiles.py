@@ -69,6 +69,7 @@ from compiler.diagnostics import Reporter
 from compiler.plan import Block, Plan
 from compiler.validate import Invalid, Loc, Wording, validate
 from compiler.yamltree import YMap, YNode, YScalar, YSeq, load_yaml, to_plain
+from fdl.project import ProjectTools
 from gml import Source
 from gml.text import suggest
 from runtime import Mocks, RunResult, Runtime
@@ -406,13 +407,23 @@ def load_test_file(path: Path) -> TestFile:
 
 
 def run_case(plan: Plan, case: Case, *, timezone: str | None = None,
-             source: str = "<mocks>") -> RunResult:
-    """Run one case: mocks only, no store, on a virtual clock."""
+             source: str = "<mocks>",
+             tools: Callable[[], ProjectTools] | None = None) -> RunResult:
+    """Run one case: no store, on a virtual clock, with its mocks only; when they say
+    ``passthrough: true``, unmocked calls reach the real tools that ``tools`` builds (the
+    project's adapters, opened for this case and closed after it), as with ``fdl run
+    --mock``."""
     mocks = Mocks.from_mapping(case.mocks, source=source)
 
     async def main() -> RunResult:
-        async with Runtime(mocks=mocks, timezone=timezone) as rt:
-            return await rt.run(plan, case.inputs, tenant=case.tenant, bu=case.bu)
+        real = tools() if tools is not None and mocks.passthrough else None
+        try:
+            async with Runtime(tools=None if real is None else real.provider, mocks=mocks,
+                               timezone=timezone) as rt:
+                return await rt.run(plan, case.inputs, tenant=case.tenant, bu=case.bu)
+        finally:
+            if real is not None:
+                await real.aclose()
 
     return trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
 

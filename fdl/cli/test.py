@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from compiler import ToolCatalog
+from fdl.project import ProjectTools, Tooling, load_tooling, project_tools
 from fdl.testfiles import (
     TestFile,
     TestFileError,
@@ -45,10 +46,33 @@ def _shown(path: Path) -> str:
 
 
 class _Projects:
-    """Per folder: the tool catalog and timezone of the project a test file belongs to."""
+    """Per folder: the tool catalog, timezone and real tools (for cases whose mocks pass
+    through) of the project a test file belongs to."""
 
     def __init__(self) -> None:
         self._catalogs: dict[Path | None, ToolCatalog | None] = {}
+        self._toolings: dict[Path | None, Tooling] = {}
+
+    def tools(self, folder: Path) -> Callable[[], ProjectTools]:
+        """Builds the project's real tools for one case; its ToolSpecs are read (and the
+        registry opened) on first use, so projects whose tests never pass through are not
+        touched."""
+        config = project_config(folder)
+
+        def build() -> ProjectTools:
+            tooling = self._toolings.get(config.file)
+            if tooling is None:
+                tooling = load_tooling(None, config.state, None, start=folder)
+                self._toolings[config.file] = tooling
+            return project_tools(config, tooling.specs, catalog=tooling.catalog)
+
+        return build
+
+    def close(self) -> None:
+        """Close the registries opened for passed-through calls."""
+        for tooling in self._toolings.values():
+            tooling.close()
+        self._toolings.clear()
 
     def catalog(self, folder: Path) -> ToolCatalog | None:
 
@@ -76,7 +100,8 @@ def _run_file(path: Path, test: TestFile, projects: _Projects, report: _Report,
     echo(f"{shown} ", nl=False)
     for case in test.cases:
         try:
-            result = run_case(plan, case, timezone=timezone, source=shown)
+            result = run_case(plan, case, timezone=timezone, source=shown,
+                              tools=projects.tools(path.parent))
             problems = check_case(case, result, plan)
         except Exception as error:  # a bug must not hide the other cases' results
             problems = [f"the run raised {type(error).__name__}: {error}"]
@@ -99,15 +124,19 @@ def run_test_paths(paths: Sequence[Path], *, echo: Callable[..., None] = click.e
         return 2
     report = _Report()
     projects = _Projects()
-    for path in files:
-        try:
-            test = load_test_file(path)
-        except TestFileError as error:
-            report.errors += 1
-            echo(f"{_shown(path)} E")
-            report.details.append((f"{_shown(path)} (malformed test file)", [str(error)]))
-            continue
-        _run_file(path, test, projects, report, echo)
+    try:
+        for path in files:
+            try:
+                test = load_test_file(path)
+            except TestFileError as error:
+                report.errors += 1
+                echo(f"{_shown(path)} E")
+                report.details.append((f"{_shown(path)} (malformed test file)",
+                                       [str(error)]))
+                continue
+            _run_file(path, test, projects, report, echo)
+    finally:
+        projects.close()
     for title, lines in report.details:
         echo("")
         echo(f"____ {title} ____")

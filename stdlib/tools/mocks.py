@@ -36,7 +36,9 @@ Rules and invariants:
   that mutates what it got cannot change later answers or the record.
 - A URI without a mock fails with F406 when called (the call is still recorded), unless
   ``passthrough`` is set and a fallback provider has the tool; calls passed through are
-  recorded as well.
+  recorded as well. A passed-through tool binds like the real one (its ``arguments`` and
+  ``scope_names``) and hands the real tool the `ToolCall` unchanged, so the real tool sees
+  exactly the call it would see without mocks.
 """
 
 from __future__ import annotations
@@ -459,7 +461,15 @@ class _PassthroughTool:
         # The real tool's declared arguments, so auto-binding works as without mocks.
         return self._tool.arguments
 
+    def scope_names(self, args: Mapping[str, Any]) -> Sequence[str]:
+        """The real tool's further names bound from the visible variables (a ``db``
+        query's CQL ``:name`` parameters, tools.md §6), so the runtime builds the same
+        `ToolCall` as without mocks; none when the real tool names none."""
+        wanted = getattr(self._tool, "scope_names", None)
+        return () if wanted is None else wanted(args)
+
     async def call(self, call: ToolCall) -> Any:
+        # The call is handed on as it came (the same object: every field of the ToolCall).
         self._mocks._record(self._base, call)
         return await self._tool.call(call)
 

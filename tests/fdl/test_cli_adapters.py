@@ -357,3 +357,95 @@ def test_runs_count_their_tool_calls_into_the_registrys_statistics(server: Local
     assert (stats["calls"], stats["failures"]) == (3, 1)
     text = invoke("tools", "show", "api://crm/customer").stdout
     assert "3 calls (1 failed)" in text
+
+
+def test_a_passed_through_db_call_binds_its_cql_parameters_as_without_mocks(
+        server: LocalServer) -> None:
+    """``:customerId`` in a db:// query is bound from the flow's input whether the call
+    reaches the database directly or through ``--mock`` with ``passthrough: true``."""
+    write("fdl.yaml", f"""\
+        databases:
+            shop: sqlite:///shop.db
+        services:
+            crm: {{url: '{server.url}'}}
+    """)
+    write("tools/order.yaml", """\
+        type: db
+        code: shop.order
+        args:
+            out: {id: long, customerId: string, amount: long}
+    """)
+    write("tools/customer.yaml", CUSTOMER_SPEC)
+    write("flow.yaml", """\
+        flow:
+            name: Orders of a customer
+            args:
+                in:
+                    customerId: string
+            node:
+                orders:
+                    exec: db://shop.order/list
+                    args: exps = 'customerId = :customerId', sort = 'id'
+                    next: merge
+                count:
+                    exec: db://shop.order/count
+                    args: exps = 'customerId = :customerId && amount >= :least', least = 10
+                    next: merge
+                customer:
+                    exec: api://crm/customer
+                    args: id = customerId
+                    next: merge
+                merge:
+                    with: |
+                        name = customer.name
+                        orders = orders
+                        big = count
+    """)
+    write("open.yaml", """\
+        passthrough: true
+        mocks:
+            api://crm/customer: {expr: "{id: args.id, name: 'Alice'}"}
+    """)
+    with sqlite3.connect("shop.db") as db:
+        db.execute('CREATE TABLE "order" (id INTEGER PRIMARY KEY, customerId TEXT, '
+                   'amount INTEGER)')
+        db.executemany('INSERT INTO "order" VALUES (?, ?, ?)',
+                       [(1, "c1", 5), (2, "c2", 50), (3, "c1", 70), (4, "c1", 20)])
+    real = output_of(invoke("run", "flow.yaml", "--set", "customerId=c1", "--json"))
+    mocked = output_of(invoke("run", "flow.yaml", "--set", "customerId=c1", "--mock",
+                              "open.yaml", "--json"))
+    assert real["output"] == {"name": "Alice", "big": 2, "orders": [
+        {"id": 1, "customerId": "c1", "amount": 5},
+        {"id": 3, "customerId": "c1", "amount": 70},
+        {"id": 4, "customerId": "c1", "amount": 20}]}
+    assert mocked["output"] == real["output"]
+    assert len(server.log) == 1  # the real run's call; the mocked run's was the mock's
+    # `fdl test`: inline mocks with passthrough reach the project's real tools too.
+    write("flow.test.yaml", """\
+        flow: flow.yaml
+        cases:
+            -   name: the orders come from the database
+                input: {customerId: c1}
+                mocks:
+                    passthrough: true
+                    api://crm/customer: {expr: "{id: args.id, name: 'Alice'}"}
+                expect:
+                    output:
+                        name: Alice
+                        big: 2
+                        orders: [{id: 1, customerId: c1, amount: 5},
+                                 {id: 3, customerId: c1, amount: 70},
+                                 {id: 4, customerId: c1, amount: 20}]
+                    calls: {api://crm/customer: 1, db://shop.order/list: 1}
+            -   name: without passthrough the database is not reached
+                input: {customerId: c1}
+                mocks:
+                    api://crm/customer: {expr: "{id: args.id, name: 'Alice'}"}
+                expect:
+                    status: failed
+                    error: {code: F406}
+    """)
+    tested = invoke("test", "flow.test.yaml")
+    assert tested.exit_code == 0, tested.output
+    assert "2 passed" in tested.output
+    assert len(server.log) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -277,6 +279,53 @@ async def test_passthrough_reaches_the_fallback_and_records() -> None:
     assert await call(mocks, "api://x/mocked") == "mock"
     assert mocks.counts() == {"api://x/mocked": 1, "api://x/y": 1}
     assert mocks.calls["api://x/y"] == [{"a": 1}]
+
+
+@pytest.mark.trio
+async def test_a_passed_through_call_reaches_the_real_tool_unchanged() -> None:
+    received: list[ToolCall] = []
+    real = Tools()
+    real.add("db://shop.order/list", received.append, pass_call=True)
+    mocks = Mocks({"api://x/mocked": {"result": "mock"}}, passthrough=True, fallback=real)
+    events: list[dict[str, Any]] = []
+    sent = ToolCall(uri="db://shop.order/list?timeout=50", base="db://shop.order/list",
+                    type="db", code="shop.order/list",
+                    args={"exps": "customerId = :customerId", "customerId": "c1"},
+                    options={"timeout": "50"}, idempotency_key="run-1/orders/1",
+                    run_id="run-1", node="proc[2]/orders", attempt=3, tenant_id="t1",
+                    bu_code="bu1", publish=events.append)
+    tool = mocks.resolve("db://shop.order/list")
+    assert tool is not None
+    await tool.call(sent)
+    [got] = received
+    assert got is sent
+    for field in dataclasses.fields(ToolCall):
+        assert getattr(got, field.name) == getattr(sent, field.name), field.name
+    assert mocks.calls["db://shop.order/list"] == [dict(sent.args)]
+
+
+class _Query:
+    """A real tool that, like a db query, names further variables to bind (scope_names)."""
+
+    arguments = ("exps",)
+
+    def scope_names(self, args: Mapping[str, Any]) -> Sequence[str]:
+        return [name for name in ("customerId", "from") if name not in args]
+
+    async def call(self, call: ToolCall) -> Any:
+        return dict(call.args)
+
+
+def test_passthrough_binds_like_the_real_tool() -> None:
+    real = Tools()
+    real.add_tool("db://shop.order/list", _Query())
+    real.add("api://x/plain", lambda args: args)
+    mocks = Mocks({}, passthrough=True, fallback=real)
+    query = mocks.resolve("db://shop.order/list")
+    assert query is not None and query.arguments == ("exps",)
+    assert query.scope_names({"exps": "", "from": 1}) == ["customerId"]  # type: ignore[attr-defined]
+    plain = mocks.resolve("api://x/plain")
+    assert plain is not None and plain.scope_names({}) == ()  # type: ignore[attr-defined]
 
 
 @pytest.mark.trio
