@@ -1,6 +1,8 @@
 """``fdl test``: run flow test files (spec/interfaces.md §4) and report like a test runner.
 
-The closing line is ``N passed, N failed`` (and errors), with the time taken.
+The closing line is ``N passed, N failed`` (and errors), with the time taken. Each test file
+uses the project of its own folder (the nearest ``fdl.yaml`` or ``[tool.fdl]`` above it): its
+tool catalog and timezone, whatever the working folder.
 """
 
 from __future__ import annotations
@@ -45,21 +47,23 @@ def _shown(path: Path) -> str:
 
 
 class _Projects:
-    """Per folder: the tool catalog and timezone of the project a test file belongs to."""
+    """Per folder: the tool catalog and timezone of the project a test file belongs to, the
+    nearest ``fdl.yaml`` (or ``[tool.fdl]``) at or above the test file's folder, whatever the
+    working folder; each project's catalog is read once (a folder without configuration is
+    its own project)."""
 
     def __init__(self) -> None:
-        self._catalogs: dict[Path | None, ToolCatalog | None] = {}
+        self._catalogs: dict[Path, ToolCatalog | None] = {}
 
     def catalog(self, folder: Path) -> ToolCatalog | None:
-
-        key = project_config(folder).file
+        folder = folder.resolve()
+        key = project_config(folder).file or folder
         if key not in self._catalogs:
             self._catalogs[key] = project_catalog(start=folder)[0]
         return self._catalogs[key]
 
     @staticmethod
     def timezone(folder: Path) -> str | None:
-
         return project_config(folder).timezone
 
 
