@@ -37,12 +37,10 @@ from runtime.store import RunStore, open_store
 from runtime.subflows import FlowTools
 from stdlib.catalogs import project_catalog
 from stdlib.config import (
-    REGISTRY_FILE,
     STORE_FILE,
     ConfigError,
     DatabaseConfig,
     ProjectConfig,
-    tool_folders,
 )
 from stdlib.registry import Registry, RegistryError, ToolSpec
 from stdlib.tools import chain
@@ -87,23 +85,26 @@ class Tooling:
             self.registry = None
 
 
-def load_tooling(tools_dir: Path | None, state: Path, tenant: str | None, *,
+def load_tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | None, *,
                  start: Path | None = None) -> Tooling:
     """The project's tools for running flows: the ToolSpec folders (``--tools DIR``, else
-    ``tools:`` of the configuration found from ``start``, default the working folder)
-    synced into the registry ``<state>/registry.db``, which is only created when there are
-    folders to sync. ToolSpec problems are not repeated
-    here: ``fdl check`` and ``fdl tools`` report them (an invalid file is left out).
+    ``tools:`` of ``config``) synced into the registry ``<state>/registry.db``, which is only
+    created when there are folders to sync. ToolSpec problems are not repeated here:
+    ``fdl check`` and ``fdl tools`` report them (an invalid file is left out).
+
+    ``config`` is the project of the flow being run (`stdlib.config.project_config` from the
+    flow file's folder); ``start`` is the folder it was looked up from (default: the
+    configuration's folder), where the catalog's ``flow://`` names resolve.
 
     Raises:
         ConfigError: the configuration is malformed or the registry cannot be opened.
     """
-    folders = [tools_dir] if tools_dir is not None else tool_folders(start)
+    folders = [tools_dir] if tools_dir is not None else config.tool_folders()
     for folder in folders:  # a bad configuration fails before anything is written
         if not folder.is_dir():
             raise ConfigError(folder, "tools", "the tools folder (from the project "
                                                "configuration) does not exist")
-    path = state / REGISTRY_FILE
+    path = config.registry_path
     if not folders and not path.exists():
         return Tooling(None, [])
     try:
@@ -115,8 +116,8 @@ def load_tooling(tools_dir: Path | None, state: Path, tenant: str | None, *,
         for folder in folders:
             registry.sync_folder(folder)
         specs = registry.list(tenant=tenant)
-        catalog, _problems = project_catalog(tools_dir, start=start, tenant=tenant,
-                                             registered=specs)
+        catalog, _problems = project_catalog(tools_dir, start=start or config.base,
+                                             tenant=tenant, registered=specs)
     except RegistryError as error:
         registry.close()
         raise ConfigError(path, None, f"the tool registry: {error}") from None
@@ -221,15 +222,18 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
     return ProjectTools(provider, [api, db])
 
 
-def open_tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | None
-                 ) -> tuple[Tooling, ProjectTools]:
+def open_tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | None, *,
+                 start: Path | None = None) -> tuple[Tooling, ProjectTools]:
     """The project's catalog and registry (`load_tooling`), and its real tool adapters
     (`project_tools`); the registry is closed again when the adapters cannot be built.
+    ``config`` is the flow file's project and ``start`` the flow file's folder (see
+    `load_tooling`): the registry, the run's relative paths (``databases:``, ``flows:``,
+    ``tools:``) are those of ``config``, whatever the working folder.
 
     Raises:
         ConfigError: as `load_tooling` and `project_tools`.
     """
-    tooling = load_tooling(tools_dir, config.state, tenant)
+    tooling = load_tooling(tools_dir, config, tenant, start=start)
     try:
         tools = project_tools(config, tooling.specs, catalog=tooling.catalog)
     except BaseException:

@@ -2,6 +2,11 @@
 plan, and pictures of a flow (Mermaid, DOT or SVG).
 
 ``check`` prints its diagnostics, its result, to stdout and a one-line summary to stderr.
+
+Each flow file is compiled with the tool catalog of its own project: the nearest ``fdl.yaml``
+(or ``[tool.fdl]`` in ``pyproject.toml``) at or above the file's folder, not the working
+folder's, as in the editor; ``fdl check`` over the files of several projects reads each
+project's catalog once. ``--tools DIR`` replaces the configured tool folders of every project.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from fdl import graphs
 from fdl.graphs import block_label, duration_text
 from gml import Source
 from stdlib.catalogs import project_catalog
+from stdlib.config import project_config
 from stdlib.flowfiles import collect_flow_files, read_flow_text
 
 __all__ = ["NO_CATALOG_NOTE", "check_command", "compile_command", "describe_plan", "graph_command",
@@ -29,11 +35,46 @@ NO_CATALOG_NOTE = ("note: no tool catalog found (--tools DIR or tools: in fdl.ya
                    "were not checked and their results are typed any")
 
 
-def load_catalog(tools_dir: Path | None) -> tuple[ToolCatalog | None, list[Diagnostic]]:
-    """The project's tool catalog (`stdlib.catalogs.project_catalog`: ``--tools DIR`` or the
-    configured tool folders, the registry, the flows folder), with the problems found in
-    its ToolSpec files; (None, []) when there is none."""
-    return project_catalog(tools_dir)
+def load_catalog(tools_dir: Path | None, start: Path | None = None
+                 ) -> tuple[ToolCatalog | None, list[Diagnostic]]:
+    """The tool catalog of the project of the folder ``start`` (a flow file's folder; default:
+    the working folder), as `stdlib.catalogs.project_catalog` has it: ``--tools DIR`` or the
+    configured tool folders, the registry, the flows folder; with the problems found in its
+    ToolSpec files; (None, []) when there is none."""
+    return project_catalog(tools_dir, start=start)
+
+
+class _Catalogs:
+    """The catalog of each project met by one ``fdl check``: a flow file is checked with the
+    project of its own folder (the nearest ``fdl.yaml`` or ``[tool.fdl]`` above it), each
+    project's catalog is read once, and its ToolSpec problems are reported once."""
+
+    def __init__(self, tools_dir: Path | None) -> None:
+        self._tools_dir = tools_dir
+        self._keys: dict[Path, Path] = {}
+        self._catalogs: dict[Path, ToolCatalog | None] = {}
+        self.problems: list[Diagnostic] = []
+        self.missing = False  # some file was checked without a catalog
+        self._seen: set[tuple[object, ...]] = set()
+
+    def for_folder(self, folder: Path) -> ToolCatalog | None:
+        """The catalog of the project of ``folder`` (resolved)."""
+        key = self._keys.get(folder)
+        if key is None:
+            # Without a configuration file, a folder is its own project.
+            key = self._keys[folder] = project_config(folder).file or folder
+        if key not in self._catalogs:
+            catalog, problems = load_catalog(self._tools_dir, folder)
+            self._catalogs[key] = catalog
+            for problem in problems:  # --tools DIR: the same files for every project
+                seen = (problem.path, problem.line, problem.column, problem.code,
+                        problem.message)
+                if seen not in self._seen:
+                    self._seen.add(seen)
+                    self.problems.append(problem)
+        catalog = self._catalogs[key]
+        self.missing = self.missing or catalog is None
+        return catalog
 
 
 def _source_of(path: str, cache: dict[str, Source | None]) -> Source | None:
@@ -81,21 +122,25 @@ def check_command(files: tuple[Path, ...], output_format: str, tools_dir: Path |
     paths, empty = collect_flow_files(files)
     for folder in empty:
         click.echo(f"note: no flow files found under {folder}", err=True)
-    catalog, tool_problems = load_catalog(tools_dir)
-    if catalog is None:
-        click.echo(NO_CATALOG_NOTE, err=True)
+    catalogs = _Catalogs(tools_dir)
     sources: dict[str, Source | None] = {}
-    diagnostics: list[Diagnostic] = list(tool_problems)
+    found: list[Diagnostic] = []
     for path in paths:
+        catalog = catalogs.for_folder(path.resolve().parent)
         text, problem = read_flow_text(path)
         if problem is not None:
             sources[problem.path] = None
-            diagnostics.append(problem)
+            found.append(problem)
             continue
         assert text is not None
         result = check_text(text, str(path), catalog=catalog, codegen=False)
         sources[result.path] = result.source
-        diagnostics.extend(result.diagnostics)
+        found.extend(result.diagnostics)
+    if not paths:  # the working folder's project: its ToolSpec problems and the note
+        catalogs.for_folder(Path.cwd().resolve())
+    if catalogs.missing:
+        click.echo(NO_CATALOG_NOTE, err=True)
+    diagnostics = [*catalogs.problems, *found]
     if output_format == "json":
         click.echo(json.dumps([d.to_dict() for d in diagnostics], indent=2, ensure_ascii=False))
     else:
@@ -113,7 +158,7 @@ def _compile_one(file: Path, tools_dir: Path | None, *, use_catalog: bool = True
     catalog: ToolCatalog | None = None
     problems: list[Diagnostic] = []
     if use_catalog:
-        catalog, problems = load_catalog(tools_dir)
+        catalog, problems = load_catalog(tools_dir, file.resolve().parent)
         if catalog is None:
             click.echo(NO_CATALOG_NOTE, err=True)
     text, unreadable = read_flow_text(file)

@@ -8,6 +8,12 @@ registry), or with ``--mock FILE`` (tools.md §7; unmocked tools reach the real 
 see `stdlib.config.project_config`) unless ``--no-store``, and a run killed half-way can be
 continued with ``fdl run FILE --resume RUN_ID`` or ``fdl runs resume RUN_ID``.
 
+Which project: ``fdl run FILE`` (and ``--resume``) uses the project of the flow file, the
+nearest ``fdl.yaml`` or ``[tool.fdl]`` at or above the file's folder, whatever the working
+folder: its run store, registry, tool folders and relative paths (``databases:``, ``flows:``).
+The ``fdl runs`` commands have no flow file and use the working folder's project (or
+``--store``). Without any configuration the state folder is ``.fdl/`` in the working folder.
+
 Output contract:
 
 * without ``--json``: the run id and the progress on stderr (`fdl.cli._progress`: a live tree on
@@ -312,7 +318,10 @@ def _resumable(store: RunStore | None, run_id: str, spec: str) -> RunRecord:
 def _resume_job(run_id: str, store_option: str | None, mock: Path | None,
                 tools_dir: Path | None, as_json: bool, hint: str,
                 file: Path | None = None) -> _Job:
-    config = project_config()
+    """The job that resumes ``run_id``: in the project of the flow ``file`` (``fdl run FILE
+    --resume``), else in that of the working folder (``fdl runs resume``)."""
+    start = None if file is None else file.resolve().parent
+    config = project_config(start)
     spec = store_spec(store_option, config)
     mocks = _mocks(mock)
     store = _store(spec, create=False)
@@ -326,7 +335,7 @@ def _resume_job(run_id: str, store_option: str | None, mock: Path | None,
                        "as it was then", err=True)
     context_tenant = record.context.get("tenantId")
     tenant = context_tenant if isinstance(context_tenant, str) else None
-    tooling, tools = open_tooling(tools_dir, config, tenant)
+    tooling, tools = open_tooling(tools_dir, config, tenant, start=start)
     plan = _compile(record.source, record.path or "<flow>", tooling.catalog)
     return _Job(plan, config, mocks, store, as_json, hint, tooling, tools, tenant=tenant,
                 resume=record, store_option=store_option)
@@ -383,9 +392,10 @@ def run_command(file: Path, input_text: str | None, input_file: Path | None,
                      store_option)
         _execute(_resume_job(resume_id, store_option, mock, tools_dir, as_json, hint, file))
     inputs = parse_inputs(input_text, input_file, sets)
-    config = project_config()
+    start = file.resolve().parent  # the flow's project, whatever the working folder
+    config = project_config(start)
     mocks = _mocks(mock)
-    tooling, tools = open_tooling(tools_dir, config, tenant)
+    tooling, tools = open_tooling(tools_dir, config, tenant, start=start)
     plan = _compile_file(file, tooling.catalog)
     store = None if no_store else _store(store_spec(store_option, config))
     hint = _hint(["fdl", "run", str(file), "--resume", "{run_id}"], mock, tools_dir,
@@ -415,6 +425,8 @@ def runs_group() -> None:
 
 
 def _store_for_reading(store_option: str | None) -> tuple[RunStore | None, str]:
+    """The run store of ``fdl runs``: ``--store``, else that of the working folder's project
+    (these commands have no flow file to find a project from)."""
     spec = store_spec(store_option, project_config())
     return _store(spec, create=False), spec
 

@@ -1,6 +1,8 @@
 """``fdl test``: run flow test files (spec/interfaces.md §4) and report like a test runner.
 
-The closing line is ``N passed, N failed`` (and errors), with the time taken.
+The closing line is ``N passed, N failed`` (and errors), with the time taken. Each test file
+uses the project of its own folder (the nearest ``fdl.yaml`` or ``[tool.fdl]`` above it): its
+tool catalog and timezone, whatever the working folder.
 """
 
 from __future__ import annotations
@@ -47,23 +49,26 @@ def _shown(path: Path) -> str:
 
 class _Projects:
     """Per folder: the tool catalog, timezone and real tools (for cases whose mocks pass
-    through) of the project a test file belongs to."""
+    through) of the project a test file belongs to: the nearest ``fdl.yaml`` (or
+    ``[tool.fdl]``) at or above the test file's folder, whatever the working folder. Each
+    project's catalog is read once (a folder without configuration is its own project)."""
 
     def __init__(self) -> None:
-        self._catalogs: dict[Path | None, ToolCatalog | None] = {}
-        self._toolings: dict[Path | None, Tooling] = {}
+        self._catalogs: dict[Path, ToolCatalog | None] = {}
+        self._toolings: dict[Path, Tooling] = {}
 
     def tools(self, folder: Path) -> Callable[[], ProjectTools]:
         """Builds the project's real tools for one case; its ToolSpecs are read (and the
         registry opened) on first use, so projects whose tests never pass through are not
         touched."""
         config = project_config(folder)
+        key = config.file or folder.resolve()
 
         def build() -> ProjectTools:
-            tooling = self._toolings.get(config.file)
+            tooling = self._toolings.get(key)
             if tooling is None:
-                tooling = load_tooling(None, config.state, None, start=folder)
-                self._toolings[config.file] = tooling
+                tooling = load_tooling(None, config, None, start=folder)
+                self._toolings[key] = tooling
             return project_tools(config, tooling.specs, catalog=tooling.catalog)
 
         return build
@@ -75,15 +80,14 @@ class _Projects:
         self._toolings.clear()
 
     def catalog(self, folder: Path) -> ToolCatalog | None:
-
-        key = project_config(folder).file
+        folder = folder.resolve()
+        key = project_config(folder).file or folder
         if key not in self._catalogs:
             self._catalogs[key] = project_catalog(start=folder)[0]
         return self._catalogs[key]
 
     @staticmethod
     def timezone(folder: Path) -> str | None:
-
         return project_config(folder).timezone
 
 

@@ -4,7 +4,8 @@ Commands: ``list``, ``show``, ``search``, ``register``, ``export`` (``--format o
 jsonschema``), ``import-openapi`` (an OpenAPI 3.x document as ``api`` tools), plus ``pin``
 and ``remove``. ``show`` and ``list --stats`` print call statistics recorded from runs.
 The registry is ``<state>/registry.db`` of the project configuration (``state:``, default
-``.fdl/``), or ``--registry PATH``. Every command first syncs the configured tool folders
+``.fdl/``) of the working folder (these commands take no flow file to find a project
+from), or ``--registry PATH``. Every command first syncs the configured tool folders
 into it (``tools:``, a folder or a list of folders; without the key, ``tools/`` beside the
 configuration when it exists), unless ``--no-sync``; a sync of unchanged folders only stats
 their files. Problems of ToolSpec files are printed on stderr as
