@@ -157,7 +157,7 @@ _DESCRIBE = {
     "PARAM": "a :parameter", "NAME": "a field name", "STRING": "a string", "INT": "a number",
     "DECIMAL": "a number", "TRUE": "true", "FALSE": "false", "NULL": "NULL", "IN": "IN",
     "LIKE": "LIKE", "IS": "IS", "EQ": "'='", "NE": "'!='", "GT": "'>'", "GE": "'>='",
-    "LT": "'<'", "LE": "'<='",
+    "LT": "'<'", "LE": "'<='", "OFFSET": "an offset such as -5m",
 }
 
 
@@ -168,9 +168,10 @@ def _expected(names: Iterable[str]) -> str:
         wanted -= _CONDITION_START
         words.append("a condition such as status = 'paid'")
     elif wanted >= _OPERAND_START:
-        wanted -= _OPERAND_START
+        offset = ", an offset such as -5m" if "OFFSET" in wanted else ""
+        wanted -= _OPERAND_START | {"OFFSET"}
         words.append("a value (a string, a number, true, false, null, a :parameter, "
-                     "DATE(...)) or a field")
+                     f"DATE(...){offset}) or a field")
     if wanted >= _PREDICATE_OPS:
         wanted -= _PREDICATE_OPS | {"NOT"}
         words.append("an operator (= != > >= < <= IN, NOT IN, LIKE, NOT LIKE, IS NULL, "
@@ -198,6 +199,9 @@ def _syntax_error(error: UnexpectedInput, text: str) -> CqlError:
                             end, end)
         start = token.start_pos if token.start_pos is not None else len(text)
         end = token.end_pos if token.end_pos is not None else start
+        if token.type == "OFFSET":
+            return CqlError("Q101", f"unexpected {str(token)!r}: an offset is a value only as "
+                            f"the argument of DATE or TIME, as in TIME({token})", start, end)
         if token.type == "RPAR" and not names - {"$END", "AND", "OR"}:
             return CqlError("Q101", "unexpected ')': there is no '(' for it to close", start, end)
         return CqlError("Q101", f"unexpected {str(token)!r}{_expected(names)}{hint}", start, end)
@@ -340,6 +344,10 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
                      f":parameter or a call), not the field {arg.name!r}; a column cannot be "
                      "read while the query is built", arg.span.start, arg.span.end)
         return a.Call(name, args, span=_span(meta))
+
+    def offset(self, meta: Meta, c: list[Any]) -> a.Literal:
+        # A bare offset spec (`TIME(-5m)`) is the string GML reads: `TIME('-5m')`.
+        return a.Literal(str(c[0]), span=_span(meta))
 
     def string(self, meta: Meta, c: list[Any]) -> a.Literal:
         return a.Literal(_unescape(c[0]), span=_span(meta))

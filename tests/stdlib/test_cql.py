@@ -121,6 +121,16 @@ PARSES: dict[str, cql.Expr] = {
     "!(a = 1 && b = 2)": Not(And((eq("a", 1), eq("b", 2)))),
     "((a = 1))": eq("a", 1),
     "t > DATE('-3M')": Compare(">", f("t"), Call("DATE", (lit("-3M"),))),
+    "t >= TIME(-5m)": Compare(">=", f("t"), Call("TIME", (lit("-5m"),))),
+    "t > DATE(-3M)": Compare(">", f("t"), Call("DATE", (lit("-3M"),))),
+    "t < time(+1h) && t > DATE(-1d)": And((Compare("<", f("t"), Call("TIME", (lit("+1h"),))),
+                                           Compare(">", f("t"), Call("DATE", (lit("-1d"),))))),
+    "t > DATE(-1y 2d)": Compare(">", f("t"), Call("DATE", (lit("-1y 2d"),))),
+    "t > DATE(30s) && t < TIME(-1d +2h) && t > TIME(-500ms)": And((
+        Compare(">", f("t"), Call("DATE", (lit("30s"),))),
+        Compare("<", f("t"), Call("TIME", (lit("-1d +2h"),))),
+        Compare(">", f("t"), Call("TIME", (lit("-500ms"),))))),
+    "t IN (DATE(-1d), 5)": In(f("t"), (Call("DATE", (lit("-1d"),)), lit(5))),
     "t > date(:from) && t < Time()": And((Compare(">", f("t"), Call("DATE", (Param("from"),))),
                                           Compare("<", f("t"), Call("TIME")))),
     "time = 1 && date = 2": And((eq("time", 1), eq("date", 2))),
@@ -162,6 +172,8 @@ def test_canonical_text_is_stable_and_reparses(text: str) -> None:
     ("a = time('2025-01-01')", "a = TIME('2025-01-01')"),
     ("a = 'x\\u0000y\\\\'", "a = 'x\\u0000y\\\\'"),
     ("a = 1.0", "a = 1.0"),
+    ("time >= TIME(-5m)", "time >= TIME('-5m')"),
+    ("t > date(-1y  2d)", "t > DATE('-1y  2d')"),
 ])
 def test_canonical_text(text: str, canonical: str) -> None:
     assert to_text(parse(text)) == canonical
@@ -227,6 +239,12 @@ SYNTAX_ERRORS = [
     ("a & b", 2, 3, "write && (or AND)"),
     ("a | b", 2, 3, "|| (or OR)"),
     ("a - 1", 2, 3, "CQL has no arithmetic"),
+    ("time >= -5m", 8, 11, "an offset is a value only as the argument of DATE or TIME, as in "
+                           "TIME(-5m)"),
+    ("a = 5d", 4, 6, "unexpected '5d'"),
+    ("t > TIME(5min)", 10, 13, "unexpected 'min'"),
+    ("t > TIME(-5x)", 11, 12, "unexpected 'x'"),
+    ("t > TIME(-5m, 1)", 4, 16, "TIME takes at most 1 argument"),
     ("a IN (1,)", 8, 9, "unexpected ')'; expected a value"),
     ("a IS 1", 5, 6, "expected NOT or NULL"),
     ("a = = 1", 4, 5, "unexpected '='"),
@@ -259,6 +277,7 @@ def test_expected_words_are_friendly() -> None:
     assert error("Q101", parse, "a = ").message == (
         "unexpected end of the condition; expected a value (a string, a number, true, false, "
         "null, a :parameter, DATE(...)) or a field")
+    assert "DATE(...), an offset such as -5m)" in error("Q101", parse, "a = DATE(").message
 
 
 def test_length_and_nesting_limits() -> None:
@@ -511,6 +530,37 @@ def test_functions_evaluate_through_gml_with_the_clock_and_timezone() -> None:
     assert sql("note = DATE(null)").where == '"note" IS NULL'
 
 
+def test_bare_offsets_are_the_strings_gml_reads() -> None:
+    for bare, quoted in [("TIME(-5m)", "TIME('-5m')"), ("DATE(-3M)", "DATE('-3M')"),
+                         ("TIME(+1h)", "TIME('+1h')"), ("TIME(-1d)", "TIME('-1d')"),
+                         ("DATE(-1y 2d)", "DATE('-1y 2d')")]:
+        for dialect in DIALECTS:
+            query = sql(f"time >= {bare}", dialect)
+            assert query == sql(f"time >= {quoted}", dialect)
+            assert query.where.count(cql.placeholder(dialect)) == len(query.params) == 1
+    assert sql("time >= TIME(-5m)", "postgresql").params == [
+        datetime(2025, 6, 15, 2, 25, tzinfo=UTC)]
+    assert sql("time > DATE(-3M)", "postgresql").params == [
+        datetime(2025, 3, 15, 2, 30, tzinfo=UTC)]
+
+
+_OFFSET_PARTS = st.tuples(st.sampled_from(["", "+", "-"]), st.integers(0, 999).map(str),
+                          st.sampled_from(["y", "M", "w", "d", "h", "m", "s", "ms"])).map(
+    "".join)
+_OFFSETS = st.lists(_OFFSET_PARTS, min_size=1, max_size=3).flatmap(
+    lambda parts: st.lists(st.sampled_from(["", " ", "  "]), min_size=len(parts) - 1,
+                           max_size=len(parts) - 1).map(
+        lambda gaps: parts[0] + "".join(g + p for g, p in zip(gaps, parts[1:], strict=True))))
+
+
+@given(_OFFSETS, st.sampled_from(["DATE", "TIME", "date"]))
+@settings(max_examples=200)
+def test_a_bare_offset_round_trips_as_a_string(spec: str, function: str) -> None:
+    expr = parse(f"time >= {function}({spec})")
+    assert expr == parse(f"time >= {function}({_cql_string(spec)})")
+    assert parse(to_text(expr)) == expr
+
+
 def test_the_clock_is_read_once_per_query() -> None:
     reads: list[datetime] = []
 
@@ -643,7 +693,7 @@ _FRAGMENTS = st.sampled_from([
     "a", "b_1", "time", ":p", ":q", "'s'", '"t"', "'", '"', "1", "-2", "3.5", "true", "null",
     "=", "!=", "<>", ">", ">=", "<", "<=", "==", "IN", "NOT", "not", "LIKE", "IS", "NULL", "&&",
     "||", "AND", "or", "!", "(", ")", ",", "DATE(", "TIME(", "FOO(", ":", "\\", "é", "\x00",
-    "'x\\'", "#", "&", "|", "-", " ", "\n",
+    "'x\\'", "#", "&", "|", "-", " ", "\n", "-5m", "+1h", "3M", "5min",
 ])
 
 
