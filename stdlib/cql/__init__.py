@@ -10,8 +10,10 @@
 
 Text → AST (`parse`, grammar/cql.lark) → parameterised SQL for one dialect
 (`compile_query`). Values never become SQL text and field names are checked, so no input can
-change a query's structure. Every problem is a `CqlError` with a code (Q1xx syntax, Q2xx
-meaning), a message saying what to do and a character range.
+change a query's structure. A bare word on the right of a comparison that is not a field of
+the table is a string (``level = error``); `bare_words` finds them, for W215. Every problem
+is a `CqlError` with a code (Q1xx syntax, Q2xx meaning), a message saying what to do and a
+character range.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from ._ast import Param as Param
 from ._ast import fields_of as fields_of
 from ._ast import params_of as params_of
 from ._ast import to_text as to_text
+from ._bare import BareWord as BareWord
+from ._bare import bare_words as bare_words
 from ._errors import CqlError as CqlError
 from ._parser import MAX_LENGTH as MAX_LENGTH
 from ._parser import MAX_NESTING as MAX_NESTING
@@ -51,6 +55,7 @@ __all__ = [
     "MAX_LENGTH",
     "MAX_NESTING",
     "And",
+    "BareWord",
     "Call",
     "Compare",
     "CqlError",
@@ -68,6 +73,7 @@ __all__ = [
     "Param",
     "Query",
     "adapt_value",
+    "bare_words",
     "compile_query",
     "fields_of",
     "order_by_sql",

@@ -219,7 +219,11 @@ def params_of(expr: Node) -> list[str]:
 
 
 def fields_of(expr: Node) -> list[str]:
-    """The field names a condition uses, in order of first appearance."""
+    """The names a condition uses as fields, in order of first appearance.
+
+    As parsed: where the table's fields are known, some of these may be bare words, read as
+    strings when the SQL is built (`stdlib.cql.bare_words`).
+    """
     return list(dict.fromkeys(n.name for n in walk(expr) if isinstance(n, Field)))
 
 

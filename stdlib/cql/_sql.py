@@ -11,6 +11,11 @@ The rules that make the translation safe, whatever the input:
 * Every ``&&``/``||`` node is parenthesised and ``!`` always negates a parenthesised
   condition, so the precedence of the output never depends on the reader's.
 
+Bare words (`stdlib.cql._bare`): where the fields are known, a name on the right of a
+comparison or in an ``IN (...)`` list that is not a field is the string it spells
+(``level = error`` binds ``'error'``, as a placeholder like any value); with ``fields=None``
+every name is a column.
+
 Meaning, where SQL and CQL differ: ``x = null`` (a literal, or a parameter that is None) is
 ``x IS NULL`` and ``x != null`` is ``x IS NOT NULL``; a null among the values of ``IN`` matches
 a null ``x`` (``NOT IN`` then excludes null); an empty ``IN`` list is false and an empty
@@ -47,6 +52,7 @@ from gml.text import suggest
 from gml.types import DECIMAL, Type, strip_null
 
 from . import _ast as a
+from ._bare import is_bare_word
 from ._errors import CqlError, fail
 from ._parser import parse
 
@@ -301,6 +307,8 @@ def _describe(node: a.Operand) -> str:
         return f"the result of {node.name}(...)"
     if isinstance(node, a.Literal):
         return f"the value {a.operand_text(node)}"
+    if isinstance(node, a.Field):
+        return f"the bare word {node.name}"
     return "the value"
 
 
@@ -339,6 +347,13 @@ class _Builder:
         if isinstance(node, a.Call):
             return _Value(self.call(node), node)
         raise TypeError(f"not a CQL operand: {node!r}")
+
+    def value_side(self, node: a.Operand) -> _Side:
+        """`side` for an operand where a bare word is a string: the right of a comparison,
+        the values of an ``IN`` list (`stdlib.cql._bare`)."""
+        if isinstance(node, a.Field) and is_bare_word(node, self.fields):
+            return _Value(node.name, node)
+        return self.side(node)
 
     def column(self, node: a.Field) -> _Column:
         name = node.name
@@ -435,7 +450,7 @@ class _Builder:
         raise TypeError(f"not a CQL condition: {expr!r}")
 
     def compare(self, expr: a.Compare) -> str:
-        left, right = self.side(expr.left), self.side(expr.right)
+        left, right = self.side(expr.left), self.value_side(expr.right)
         for side in (left, right):
             null = isinstance(side, _Value) and self.scalar(side) is None
             if null and expr.op not in ("=", "!="):
@@ -465,7 +480,7 @@ class _Builder:
             items = [_Value(item, expr.values) for item in target.value]
         else:
             for node in expr.values:
-                side = self.side(node)
+                side = self.value_side(node)
                 if isinstance(side, _Value) and isinstance(side.value, list | tuple):
                     items += [_Value(item, node) for item in side.value]  # (:list) spreads
                 else:
@@ -527,7 +542,9 @@ def compile_query(exps: str | None, *, dialect: Dialect, fields: Mapping[str, Ty
         exps: the condition; None or blank for none (``where == ""``).
         dialect: ``sqlite``, ``postgresql`` or ``mysql``.
         fields: the table's declared fields and their types; None when not declared, and then
-            any plain identifier is accepted as a column name.
+            any plain identifier is accepted as a column name. When they are known, a name on
+            the right of a comparison or in an ``IN`` list that is not a field is a string
+            (``level = error``); with None it is a column.
         params: the values of the ``:name`` parameters (the node's arguments and visible
             variables).
         proj: ``"id, amount"``; None or blank for all fields (``columns is None``).

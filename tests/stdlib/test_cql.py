@@ -742,6 +742,140 @@ def test_random_trees_compile_to_placeholders_only(expr: cql.Expr, dialect: Dial
     assert _only_structure(query.where, dialect)
 
 
+# ================================================================ bare words
+
+LOGS: dict[str, Type] = {"level": STRING, "time": DATE, "message": STRING, "error": STRING}
+
+
+def test_a_bare_word_on_the_right_is_a_string_value() -> None:
+    for op, sql_op in (("=", "="), ("!=", "<>"), (">", ">"), (">=", ">="), ("<", "<"),
+                       ("<=", "<=")):
+        query = sql(f"status {op} done")
+        assert (query.where, query.params) == (f'"status" {sql_op} ?', ["done"])
+    assert sql("customerId = c1") == sql("customerId = 'c1'")
+    query = sql("status IN (done, sent, 'void') && status NOT IN (lost)")
+    assert query.where == '("status" IN (?, ?, ?) AND "status" NOT IN (?))'
+    assert query.params == ["done", "sent", "void", "lost"]
+    assert sql("name = 客户").params == ["客户"]  # not a column name, so a value
+    assert sql(":p = done", params={"p": "x"}).params == ["x", "done"]
+
+
+def test_a_bare_word_that_is_a_field_stays_a_field() -> None:
+    assert sql("qty > id").where == '"qty" > "id"'
+    assert sql("status IN (name, done)").where == '"status" IN ("name", ?)'
+    # The same spelling: a column in one table, a string in another.
+    assert sql("level = error", fields=LOGS).where == '"level" = "error"'
+    assert sql("level = error", fields={"level": STRING}).params == ["error"]
+    assert sql("name = Name").params == ["Name"]  # field names are case-sensitive
+
+
+def test_keywords_keep_their_meaning_and_the_left_stays_a_field() -> None:
+    assert sql("note = null").where == '"note" IS NULL'
+    assert sql("paid = TRUE && paid != false").params == [True, False]
+    problem = error("Q201", sql, "name = 'x' || error = status")
+    assert (problem.start, problem.end) == (14, 19)
+    error("Q201", sql, "name LIKE abc")  # a LIKE pattern is a field or a value, never bare
+    error("Q201", sql, "abc IS NULL")
+
+
+def test_with_unknown_fields_a_bare_word_is_a_field() -> None:
+    query = sql("level = error && level IN (warn)", fields=None)
+    assert (query.where, query.params) == ('("level" = "error" AND "level" IN ("warn"))', [])
+    assert cql.bare_words("level = error", None) == []
+
+
+def test_a_bare_word_converts_to_the_fields_type() -> None:
+    problem = error("Q203", sql, "qty = many")
+    assert problem.message == ("the bare word many ('many') cannot be compared with the field "
+                               "'qty', which is an int")
+    assert (problem.start, problem.end) == (6, 10)
+    error("Q203", sql, "time > yesterday")
+    error("Q203", sql, "paid = yes")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_bare_word_is_bound_never_spliced(dialect: Dialect) -> None:
+    for word in ("DROP_TABLE_orders", "select", "x_OR_1", "Robert", "客户"):
+        for exps in (f"name = {word}", f"name != {word}", f"name IN ('a', {word})",
+                     f"name NOT IN ({word}) && note = {word}"):
+            query = sql(exps, dialect)
+            assert word not in query.where, query.where
+            assert _only_structure(query.where, dialect), query.where
+            assert query.where.count(cql.placeholder(dialect)) == len(query.params)
+            assert word in query.params
+        error("Q201", sql, f"{word} = name", dialect)  # the left is always a field
+
+
+def test_bare_words_lists_the_words_read_as_strings_with_their_ranges() -> None:
+    text = "level = error && time >= TIME(-5m)"
+    assert cql.bare_words(text, LOGS.keys() - {"error"}) == [cql.BareWord("error", 8, 13)]
+    assert cql.bare_words(text, {"level": STRING, "time": DATE}) == [("error", 8, 13)]
+    assert cql.bare_words(text, LOGS) == []
+    assert cql.bare_words(text, None) == []
+    text = "  !(status IN (done, name, sent) || note != n) && qty IN :xs && name LIKE nm"
+    words = cql.bare_words(text, ORDER)
+    assert [w.word for w in words] == ["done", "sent", "n"]
+    assert all(text[w.start:w.end] == w.word for w in words)
+    assert cql.bare_words("a = x || a = x", {"a"}) == [("x", 4, 5), ("x", 13, 14)]
+    assert cql.bare_words("客户 = 名字 && 客户 = 客户", {"客户"}) == [("名字", 5, 7)]
+    assert cql.bare_words("x = y", {"y"}) == []  # the left is a field (Q201 when built)
+    assert cql.bare_words("  ", {"a"}) == []
+    problem = error("Q101", cql.bare_words, "level = ", {"level"})
+    assert (problem.start, problem.end) == (7, 7)
+
+
+def test_bare_words_agree_with_the_sql() -> None:
+    for text in ("status = done", "status IN (done, name, paid) || qty > id", "id = 1",
+                 "!(note = n1) && status NOT IN (a, b, 'c')"):
+        words = [w.word for w in cql.bare_words(text, ORDER)]
+        query = sql(text)
+        strings = [p for p in query.params if isinstance(p, str)]
+        assert [s for s in strings if s in words] == words
+        assert sql(text) == sql(_quoted(text, ORDER))
+
+
+def _quoted(text: str, fields: Any) -> str:
+    """``text`` with its bare words written as quoted strings."""
+    for word in reversed(cql.bare_words(text, fields)):
+        text = text[:word.start] + _cql_string(word.word) + text[word.end:]
+    return text
+
+
+def _left_names(expr: cql.Expr) -> set[str]:
+    names: set[str] = set()
+    for node in cql._ast.walk(expr):
+        if isinstance(node, Compare | In | Like) and isinstance(node.left, Field):
+            names.add(node.left.name)
+        if isinstance(node, Like) and isinstance(node.pattern, Field):
+            names.add(node.pattern.name)
+        if isinstance(node, IsNull) and isinstance(node.operand, Field):
+            names.add(node.operand.name)
+    return names
+
+
+@given(CONDITIONS, st.sampled_from(DIALECTS), st.data())
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_random_bare_words_compile_as_their_quoted_strings(expr: cql.Expr, dialect: Dialect,
+                                                           data: st.DataObject) -> None:
+    text = to_text(expr)
+    assert parse(text) == expr  # bare words round-trip as names
+    fields = dict.fromkeys(_left_names(expr), STRING)
+    params = {name: "v" for name in cql.params_of(expr)}
+    words = cql.bare_words(text, fields)
+    assert all(w.word not in fields for w in words)
+    try:
+        query = compile_query(text, dialect=dialect, fields=fields, params=params, tz="UTC",
+                              clock=clock)
+    except CqlError as problem:
+        assert problem.code == "Q203", problem
+        return
+    assert query.where.count(cql.placeholder(dialect)) == len(query.params)
+    assert _only_structure(query.where, dialect)
+    assert compile_query(_quoted(text, fields), dialect=dialect, fields=fields, params=params,
+                         tz="UTC", clock=clock) == query
+    assert cql.bare_words(_quoted(text, fields), fields) == []
+
+
 # ================================================================ injection
 
 HOSTILE = [
