@@ -305,6 +305,48 @@ async def test_undeclared_arguments_are_cql_parameters(shop: Db) -> None:
 
 
 @pytest.mark.trio
+async def test_bare_words_on_the_right_are_strings(shop: Db) -> None:
+    await shop("bulk", dataList=[order(i) for i in range(6)])
+    assert [r["id"] for r in await shop("list", exps="customerId = c1")] == [1, 4]
+    rows = await shop("list", exps="customerId IN (c0, c2) && qty > id", sort="id")
+    assert rows == []  # qty is a field: qty > id compares two columns
+    assert await shop("count", exps="customerId != c1 && customerId NOT IN (c2)") == 2
+
+
+LOG_FIELDS: dict[str, Type] = {"id": LONG, "level": STRING, "time": DATE, "message": STRING}
+
+
+@pytest.mark.trio
+async def test_the_specs_log_alert_condition_runs_on_sqlite(tmp_path: Path) -> None:
+    # spec/tools.md §6: exps = 'level = error && time >= TIME(-5m)', as the examples write it.
+    code = new_code()
+    tools = DbTools({"shop": f"sqlite:///{tmp_path}/logs.db"}, [TableSpec(code, LOG_FIELDS)],
+                    tz=TZ)
+    logs = Db(tools, code)
+    now = pendulum.now("UTC")
+    try:
+        await logs("init")
+        await logs("bulk", dataList=[
+            {"id": 1, "level": "error", "time": now.subtract(minutes=1), "message": "recent"},
+            {"id": 2, "level": "info", "time": now.subtract(minutes=1), "message": "info"},
+            {"id": 3, "level": "error", "time": now.subtract(minutes=10), "message": "old"},
+            {"id": 4, "level": "error", "time": now.subtract(seconds=20), "message": "newest"},
+            {"id": 5, "level": "warn", "time": now.subtract(hours=2), "message": "older"},
+        ])
+        rows = await logs("list", exps="level = error && time >= TIME(-5m)", sort="id")
+        assert [(r["id"], r["message"]) for r in rows] == [(1, "recent"), (4, "newest")]
+        assert await logs("count", exps="level IN (error, warn) && time >= DATE(-1d)") == 4
+        assert await logs("count", exps="level = 'error' && time >= TIME('-5m')") == 2
+        assert await logs("count", exps="level != error && time < TIME(+1h)") == 2
+        assert await logs("count", exps="message = message") == 5  # a field stays a field
+        error = await logs.fails("count", exps="level = error && time >= -5m")
+        assert error.code == "Q101"
+    finally:
+        await logs("drop")
+        await tools.aclose()
+
+
+@pytest.mark.trio
 async def test_decimal_comparisons_are_numeric_on_every_backend(shop: Db) -> None:
     # As text, '99.5' > '100' and '1000' < '200': SQLite keeps decimals as text, so the
     # comparison must be made on numbers there too.
