@@ -31,7 +31,7 @@ from compiler.flow import (
     ToolCall,
     ToolUri,
 )
-from compiler.reader import suggest
+from compiler.reader import quote_hint, suggest
 from gml import Span
 from gml.types import (
     ANY,
@@ -228,12 +228,13 @@ class FlowCompiler:
                 source, scope, object_mode=object_mode, codegen=self.codegen, cache=self.cache)
         except gml.GmlError as error:
             span = error.span or gml.Span(0, len(source))
-            self.reporter.report(error.code, error.message, text.file_span(span.start,
-                                                                          span.end))
+            self.reporter.report(error.code, error.message + self.quote_hint(
+                text, error.code, key), text.file_span(span.start, span.end))
             return None
         for d in checked.diagnostics:
-            self.reporter.report(d.code, d.message, text.file_span(d.span.start, d.span.end),
-                                 d.severity, d.suggestion)
+            self.reporter.report(d.code, d.message + self.quote_hint(text, d.code, key),
+                                 text.file_span(d.span.start, d.span.end), d.severity,
+                                 d.suggestion)
         if program is None:
             self.state.asts[key] = self.env.parse(source)
             return None
@@ -246,6 +247,13 @@ class FlowCompiler:
         self.state.compiled.append(Compiled(result, text, reader, scope, program.ast, key,
                                             tool_type))
         return result
+
+    @staticmethod
+    def quote_hint(text: Gml, code: str, key: str) -> str:
+        """"Quote it" for a GML error on an unquoted field that reads as prose (G101, G204)."""
+        if not text.plain or text.text is None:
+            return ""
+        return quote_hint(code, key.rsplit(".", 1)[-1], text.text)
 
     def node_field(self, node_id: str, key: str, scope: Scope, **options: Any) -> Field | None:
         """A node's field, compiled once (type inference may need it before the node's

@@ -63,12 +63,18 @@ class Gml:
         literal: that scalar's value (when ``text`` is None).
         span: the range of the whole YAML scalar in the file.
         offsets: file offset of every position of ``text`` (``len(text) + 1`` entries).
+        plain: whether ``text`` is a whole plain (unquoted) YAML scalar, the way prose
+            written without quotes arrives (used to hint "quote it" on a GML error).
+
+    A single-quoted scalar is text (spec/fdl.md §1): the reader gives it as a string
+    ``literal``, never as GML source.
     """
 
     text: str | None
     literal: Any = None
     span: Span = NO_SPAN
     offsets: Callable[[], list[int]] | None = field(default=None, repr=False)
+    plain: bool = False
 
     @property
     def is_literal(self) -> bool:

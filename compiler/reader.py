@@ -8,14 +8,17 @@ the compiler (and the editor) can go on checking the rest of the file.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import fields
 from functools import cache
 from typing import Any, cast
 
 from lark.exceptions import LarkError
 from pydantic import BaseModel
 
-from gml import Span
+from gml import GmlError, Span
+from gml import nodes as gml_nodes
+from gml import parse as gml_parse
 from gml.text import suggest
 from gml.types import ANY, TypeSyntaxError, parse_type
 
@@ -44,7 +47,8 @@ from .flow import (
 from .kinds import ARGS_KEYS, CASE_KEYS, COMMON_KEYS, FLOW_KEYS, KIND_KEYS, KIND_LABELS, NODE_KEYS
 from .yamltree import YamlText, YMap, YNode, YScalar, YSeq
 
-__all__ = ["MAX_BLOCK_DEPTH", "read_flow", "suggest"]
+__all__ = ["MAX_BLOCK_DEPTH", "double_quoted", "looks_like_prose", "quote_hint",
+           "read_flow", "reads_as_expression", "suggest"]
 
 MAX_BLOCK_DEPTH = 32
 """How deeply each/loop blocks may nest (a resource limit; deeper is E105)."""
@@ -97,6 +101,83 @@ def _split_default(text: str) -> int | None:
 _TYPE_ATTEMPT = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_\-]*\s*[\[\]<>?\sA-Za-z0-9_\-]*")
 """Text made only of type-expression characters (``string[``, ``map<int``): a type with a
 mistake in it, not a default value."""
+
+
+_EXPRESSION_PARTS = (gml_nodes.Unary, gml_nodes.Binary, gml_nodes.Conditional,
+                     gml_nodes.Member, gml_nodes.Index, gml_nodes.Call, gml_nodes.MethodCall,
+                     gml_nodes.Case, gml_nodes.Lambda)
+"""What makes text an expression rather than a word: an operator, a member access or a
+call (spec/fdl.md §1, W214)."""
+
+
+def _parts(node: gml_nodes.Node) -> Iterator[gml_nodes.Node]:
+    yield node
+    for f in fields(node):
+        value = getattr(node, f.name)
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, gml_nodes.Node):
+                yield from _parts(item)
+
+
+@cache
+def reads_as_expression(text: str) -> bool:
+    """Whether single-quoted ``text`` would parse as one GML expression with an operator, a
+    member access or a call (``a > 1``, ``customer.name``, ``UPPER(x)``); prose
+    (``Hello, Ann``, ``你好。``) and a single word or literal (``authorized``) do not."""
+    if len(text) > 10_000:
+        return False
+    try:
+        program = gml_parse(text)
+        statements = program.statements
+        if len(statements) != 1 or not isinstance(statements[0], gml_nodes.ExprStmt):
+            return False
+        return any(isinstance(part, _EXPRESSION_PARTS) for part in _parts(statements[0]))
+    except (GmlError, RecursionError):
+        return False
+
+
+def double_quoted(text: str) -> str:
+    """``text`` as a double-quoted YAML scalar (``\\`` and ``"`` escaped, control
+    characters written as escapes)."""
+    out = []
+    for ch in text:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ch == "\x7f":
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+_CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uffef]")
+_CAPITALISED_WORD = re.compile(r"[A-Z][a-z]+")
+_WORDS = re.compile(r"[A-Za-z][A-Za-z']*(?:[ ,;:]+[A-Za-z][A-Za-z']*)+[.!?]?")
+_QUOTE_HINTS = ("G101", "G204")
+
+
+def looks_like_prose(text: str) -> bool:
+    """Whether unquoted text that is not GML looks like it was meant as text: it has
+    non-ASCII letters or CJK punctuation (``你好，尊敬的会员。``), is one capitalised word
+    (``Hello``), or is words separated by spaces with no operator (``Hello dear member``)."""
+    body = text.strip()
+    if any(ch.isalpha() and not ch.isascii() for ch in body) or _CJK_PUNCTUATION.search(body):
+        return True
+    return bool(_CAPITALISED_WORD.fullmatch(body) or _WORDS.fullmatch(body))
+
+
+def quote_hint(code: str, field: str, text: str) -> str:
+    """What to append to a GML error on a plain scalar that looks like prose: how to write
+    it as text (single quotes, spec/fdl.md §1); empty when no hint applies."""
+    if code not in _QUOTE_HINTS or not looks_like_prose(text):
+        return ""
+    body = text.strip()
+    example = body.replace("'", "''") if len(body) <= 40 and "\n" not in body else "Hello"
+    return f"; to write text, quote it in single quotes: {field}: '{example}'"
 
 
 def _a(noun: str) -> str:
@@ -159,16 +240,36 @@ class _Reader:
         return None
 
     def gml(self, node: YNode, what: str, program: bool = False) -> Gml | None:
-        """A GML field. ``program`` fields (args, sets, vars) must be text."""
+        """A GML field. ``program`` fields (args, sets, vars) must be text.
+
+        A single-quoted scalar in an expression field is text, a string literal
+        (spec/fdl.md §1); W214 when that text reads as an expression. Program fields stay
+        GML source however they are quoted: text is never a program.
+        """
         if isinstance(node, YScalar):
+            if node.kind == "str" and node.style == "'" and not program:
+                return self.quoted_text(node, what)
             if node.kind == "str":
-                return Gml(str(node.value), None, node.span, _Offsets(self.yaml, node))
+                return Gml(str(node.value), None, node.span, _Offsets(self.yaml, node),
+                           plain=node.style is None and not program)
             if not program:
                 return Gml(None, node.value, node.span)
         shape = "a GML program (text; use | for several lines)" if program else (
             "a GML expression (text; use | for several lines) or a literal")
         self.report("E105", f"{what} must be {shape}, not {node.describe()}", node.span)
         return None
+
+    def quoted_text(self, node: YScalar, what: str) -> Gml:
+        """A single-quoted scalar: the text literal, with W214 if it reads as an expression."""
+        text = str(node.value)
+        if reads_as_expression(text):
+            field = what.rsplit(".", 1)[-1]
+            quoted = double_quoted(text)
+            self.reporter.report(
+                "W214", f"{what}: a single-quoted value is text, so this is the string "
+                f"'{text}', not an expression; for an expression use double quotes: "
+                f"{field}: {quoted}", node.span, "warning", quoted)
+        return Gml(None, text, node.span)
 
     def targets(self, node: YNode, what: str) -> tuple[Target, ...]:
         found: list[Target] = []
@@ -328,6 +429,10 @@ class _Reader:
                                            default=Gml(None, node.value, node.span),
                                            description=description, span=span)
         text = str(node.value)
+        if defaults and node.style == "'" and text.strip():
+            # `channel: 'pos'`: a text default, not a type (a blank one is a missing type)
+            return ArgDecl.model_construct(name=name, type=None, description=description,
+                                           default=self.quoted_text(node, what), span=span)
         if is_type_syntax(text):
             return ArgDecl.model_construct(name=name, type=self.type_text(node, 0, len(text)),
                                            default=None, description=description, span=span)

@@ -1,5 +1,6 @@
 """Code actions: the quick fix of every "did you mean" diagnostic (unknown key, node,
-name, field, method, function, type, tool or argument), replacing the misspelt word."""
+name, field, method, function, type, tool or argument), replacing the misspelt word, and of
+W214 (a single-quoted expression), rewriting the scalar in double quotes."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ def replacement(text: str, span: Span, code: str, suggestion: str) -> Span | Non
     """The part of ``text[span]`` a suggestion replaces: the misspelt word at its start, or
     for a tool (E301) the type or ``type://code`` before the options."""
     found = text[span.start:span.end]
+    if code == "W214":  # the suggestion is the whole scalar, double-quoted
+        return span if found.startswith("'") and found.endswith("'") else None
     if code == "E301":
         lead = len(found) - len(found.lstrip())
         body = found.strip()
@@ -48,8 +51,10 @@ def quick_fixes(analysis: Analysis, start: int, end: int) -> list[types.CodeActi
             continue
         edit = types.TextEdit(range=analysis.lines.range(target),
                               new_text=diagnostic.suggestion)
+        title = ("Use double quotes (an expression)" if diagnostic.code == "W214"
+                 else f"Change to '{diagnostic.suggestion}'")
         actions.append(types.CodeAction(
-            title=f"Change to '{diagnostic.suggestion}'", kind=types.CodeActionKind.QuickFix,
+            title=title, kind=types.CodeActionKind.QuickFix,
             diagnostics=[to_lsp(diagnostic, analysis.lines)], is_preferred=True,
             edit=types.WorkspaceEdit(changes={analysis.uri: [edit]})))
     return actions

@@ -838,3 +838,16 @@ def test_runs_cancel_of_a_killed_run_marks_it_cancelled(tmp_path: Path,
     shown = json.loads(invoke("runs", "show", run_id, "--store", "tmp/runs.db",
                               "--json").stdout)
     assert shown["status"] == "cancelled"
+
+
+def test_run_a_single_quoted_text_outputs_that_string() -> None:
+    write("greet.yaml", """\
+        flow:
+            name: Greet
+            node:
+                hi:
+                    with: '你好，尊敬的会员。'
+    """)
+    result = invoke("run", "greet.yaml")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == "你好，尊敬的会员。"

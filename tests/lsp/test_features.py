@@ -316,6 +316,40 @@ async def test_quick_fix_for_did_you_mean(session: Session) -> None:
     session.close(uri)
 
 
+async def test_quick_fix_for_a_single_quoted_expression(session: Session) -> None:
+    text = flow_text("""
+        flow:
+            name: Quoted
+            args:
+                in:
+                    a: string
+            node:
+                x:
+                    only: 'a != ''b'''
+                    with: 'UPPER("x\\\\y")'
+    """)
+    uri = await session.open("quoted.yaml", text)
+    diagnostics = await session.diagnostics(uri, 1)
+    assert [d.code for d in diagnostics] == ["W214", "W214"]
+    actions = await session.client.text_document_code_action_async(types.CodeActionParams(
+        text_document=_doc(uri), range=types.Range(
+            start=types.Position(line=0, character=0),
+            end=types.Position(line=10, character=0)),
+        context=types.CodeActionContext(diagnostics=diagnostics)))
+    assert actions is not None
+    fixes = [a for a in actions if isinstance(a, types.CodeAction)]
+    assert [f.title for f in fixes] == ["Use double quotes (an expression)"] * 2
+    changes = []
+    for fix in fixes:
+        assert fix.edit is not None and fix.edit.changes is not None
+        [change] = fix.edit.changes[uri]
+        changes.append((change.range.start.line, change.range.start.character,
+                        change.range.end.line, change.range.end.character, change.new_text))
+    assert changes == [(7, 18, 7, 30, "\"a != 'b'\""),
+                       (8, 18, 8, 33, '"UPPER(\\"x\\\\\\\\y\\")"')]
+    session.close(uri)
+
+
 async def _semantic_tokens(session: Session, uri: str) -> list[tuple[int, ...]]:
     """The document's semantic tokens, five numbers each (line and start relative to the
     previous token, length, type, modifiers)."""

@@ -284,7 +284,7 @@ async def test_wait_can_be_computed_and_a_falsy_only_skips_it(autojump_clock: An
             node:
                 pause:
                     wait: seconds + 's'
-                    only: '!skip'
+                    only: "!skip"
     """
     await run_flow(text, {"seconds": 5, "skip": False})
     assert trio.current_time() == pytest.approx(5)
