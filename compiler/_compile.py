@@ -59,6 +59,7 @@ from .catalog import (
     ToolCatalog,
     ToolSignature,
     all_codes,
+    resolve_tool,
 )
 from .plan import Block, Edge, Field, InputSpec, Plan, PlanNode, ToolRef
 from .scopes import Scope, Var
@@ -313,13 +314,8 @@ class FlowCompiler:
         """The catalog's signature of a tool, asked once per URI."""
         key = (uri.type, uri.code)
         if key not in self.signatures:
-            if self.catalog is None:
-                self.signatures[key] = None
-            elif uri.type == TOOL_SCHEME:  # the one tool of that code, whatever its type
-                found = self.catalog.by_code(uri.code)
-                self.signatures[key] = found[0] if len(found) == 1 else None
-            else:
-                self.signatures[key] = self.catalog.lookup(*key)
+            self.signatures[key] = (resolve_tool(self.catalog, *key) if self.catalog
+                                    else None)
         return self.signatures[key]
 
     def tool_signature(self, uri: ToolUri) -> ToolSignature:

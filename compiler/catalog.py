@@ -14,7 +14,7 @@ from typing import Protocol
 from gml.types import ANY, Type
 
 __all__ = ["COMMON_OPTIONS", "TOOL_SCHEME", "ChainCatalog", "StaticCatalog", "ToolArg",
-           "ToolCatalog", "ToolSignature", "all_codes", "signatures_by_code"]
+           "ToolCatalog", "ToolSignature", "all_codes", "resolve_tool", "signatures_by_code"]
 
 COMMON_OPTIONS = frozenset({"timeout", "max-attempts", "backoff", "version"})
 """URI options every tool type accepts (tools.md §1)."""
@@ -89,6 +89,16 @@ class ToolCatalog(Protocol):
     def by_code(self, code: str) -> list[ToolSignature]:
         """Every tool whose code is ``code``, whatever its type (``tool://<code>``,
         tools.md §1); one per type, empty when none."""
+
+
+def resolve_tool(catalog: ToolCatalog, type: str, code: str) -> ToolSignature | None:
+    """The tool ``type://code`` names: for ``tool://<code>`` the one tool of that code,
+    whatever its type (None when there is none, or several); else the catalog's lookup.
+    The checker and the editor both resolve URIs this way."""
+    if type == TOOL_SCHEME:
+        found = catalog.by_code(code)
+        return found[0] if len(found) == 1 else None
+    return catalog.lookup(type, code)
 
 
 def signatures_by_code(catalog: ToolCatalog, code: str) -> list[ToolSignature]:
