@@ -52,7 +52,15 @@ from ._facts import Compiled, CompileFacts, CompileState, FieldSource, NodeInfo
 from ._graph import build_graph
 from ._names import assigned_fields
 from .argtypes import TypeResolver, is_required, literal_type
-from .catalog import COMMON_OPTIONS, TYPE_OPTIONS, ToolCatalog, ToolSignature
+from .catalog import (
+    COMMON_OPTIONS,
+    TOOL_SCHEME,
+    TYPE_OPTIONS,
+    ToolCatalog,
+    ToolSignature,
+    all_codes,
+    resolve_tool,
+)
 from .plan import Block, Edge, Field, InputSpec, Plan, PlanNode, ToolRef
 from .scopes import Scope, Var
 
@@ -314,7 +322,8 @@ class FlowCompiler:
         """The catalog's signature of a tool, asked once per URI."""
         key = (uri.type, uri.code)
         if key not in self.signatures:
-            self.signatures[key] = self.catalog.lookup(*key) if self.catalog else None
+            self.signatures[key] = (resolve_tool(self.catalog, *key) if self.catalog
+                                    else None)
         return self.signatures[key]
 
     def tool_signature(self, uri: ToolUri) -> ToolSignature:
@@ -483,9 +492,10 @@ class FlowCompiler:
         known = self.known_tool(uri)
         defaults = {name: arg.default for name, arg in known.inputs.items()
                     if arg.default is not None} if known else {}
-        return ToolRef(uri.text, uri.type, uri.code, options, known is not None,
+        resolved = known.type if known is not None else uri.type
+        return ToolRef(uri.text, resolved, uri.code, options, known is not None,
                        tuple(known.inputs) if known else (), known.out if known else ANY,
-                       defaults)
+                       defaults, uri.type if resolved != uri.type else "")
 
     def known_tool(self, uri: ToolUri) -> ToolSignature | None:
         catalog = self.catalog
@@ -499,13 +509,31 @@ class FlowCompiler:
         if catalog is None:
             return None
         found = self.lookup(uri)
-        if found is None:
+        if found is None and uri.type == TOOL_SCHEME:
+            self.unknown_code(uri, catalog)
+        elif found is None:
             hint = suggest(uri.code, catalog.codes(uri.type))
             self.reporter.report("E301", f"unknown tool '{uri.base}'" + (
                 f"; did you mean '{uri.type}://{hint}'?" if hint else
                 "; register it or check the --tools folder"), uri.span,
                 suggestion=f"{uri.type}://{hint}" if hint else None)
         return found
+
+    def unknown_code(self, uri: ToolUri, catalog: ToolCatalog) -> None:
+        """E301 for a ``tool://<code>`` that names no tool, or tools of several types."""
+        types = sorted(s.type for s in catalog.by_code(uri.code))
+        if len(types) > 1:
+            typed = [f"{t}://{uri.code}" for t in types]
+            self.reporter.report("E301", f"'{uri.base}' is ambiguous: the code "
+                                 f"'{uri.code}' is registered as {', '.join(typed[:-1])} and "
+                                 f"{typed[-1]}; write the typed URI instead", uri.span)
+            return
+        hint = suggest(uri.code, all_codes(catalog))
+        self.reporter.report("E301", f"unknown tool '{uri.base}': no registered tool has "
+                             f"the code '{uri.code}'" + (
+                                 f"; did you mean '{TOOL_SCHEME}://{hint}'?" if hint else
+                                 "; register it or check the --tools folder"), uri.span,
+                             suggestion=f"{TOOL_SCHEME}://{hint}" if hint else None)
 
     def args(self, node: ToolCall, scope: Scope, tool_type: str | None) -> Field | None:
         args = self.node_field(node.id, "args", scope, object_mode=True, tool_type=tool_type)

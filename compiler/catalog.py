@@ -13,8 +13,8 @@ from typing import Protocol
 
 from gml.types import ANY, Type
 
-__all__ = ["COMMON_OPTIONS", "ChainCatalog", "StaticCatalog", "ToolArg", "ToolCatalog",
-           "ToolSignature"]
+__all__ = ["COMMON_OPTIONS", "TOOL_SCHEME", "ChainCatalog", "StaticCatalog", "ToolArg",
+           "ToolCatalog", "ToolSignature", "all_codes", "resolve_tool", "signatures_by_code"]
 
 COMMON_OPTIONS = frozenset({"timeout", "max-attempts", "backoff", "version"})
 """URI options every tool type accepts (tools.md §1)."""
@@ -30,8 +30,15 @@ TYPE_OPTIONS: Mapping[str, frozenset[str]] = {
     "sms": frozenset(),
     "oss": frozenset({"bucket"}),
     "mq": frozenset({"topic", "async"}),
+    "tool": frozenset(),
 }
-"""Adapter-specific options of the built-in tool types; other (plugin) types accept any."""
+"""Adapter-specific options of the built-in tool types; other (plugin) types accept any.
+
+``tool`` is not a type of its own: ``tool://<code>`` names the registered tool with that code
+whatever its type (tools.md §1), so it takes the options common to all types only."""
+
+TOOL_SCHEME = "tool"
+"""The scheme of ``tool://<code>``: resolved by code through `ToolCatalog.by_code`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,40 @@ class ToolCatalog(Protocol):
     def codes(self, type: str) -> list[str]:
         """The codes of one type the catalog knows (for "did you mean"; may be empty)."""
 
+    def by_code(self, code: str) -> list[ToolSignature]:
+        """Every tool whose code is ``code``, whatever its type (``tool://<code>``,
+        tools.md §1); one per type, empty when none."""
+
+
+def resolve_tool(catalog: ToolCatalog, type: str, code: str) -> ToolSignature | None:
+    """The tool ``type://code`` names: for ``tool://<code>`` the one tool of that code,
+    whatever its type (None when there is none, or several); else the catalog's lookup.
+    The checker and the editor both resolve URIs this way."""
+    if type == TOOL_SCHEME:
+        found = catalog.by_code(code)
+        return found[0] if len(found) == 1 else None
+    return catalog.lookup(type, code)
+
+
+def signatures_by_code(catalog: ToolCatalog, code: str) -> list[ToolSignature]:
+    """`ToolCatalog.by_code` for catalogs that can only look up by type: asks every type
+    the catalog knows."""
+    found: list[ToolSignature] = []
+    for tool_type in sorted(catalog.types() - {TOOL_SCHEME}):
+        signature = catalog.lookup(tool_type, code)
+        if signature is not None:
+            found.append(signature)
+    return found
+
+
+def all_codes(catalog: ToolCatalog) -> list[str]:
+    """Every code the catalog knows, of any type, each once (for "did you mean" and the
+    completion of ``tool://``)."""
+    found: dict[str, None] = {}
+    for tool_type in sorted(catalog.types() - {TOOL_SCHEME}):
+        found.update(dict.fromkeys(catalog.codes(tool_type)))
+    return list(found)
+
 
 class StaticCatalog:
     """A catalog over a fixed set of signatures."""
@@ -97,6 +138,10 @@ class StaticCatalog:
     def codes(self, type: str) -> list[str]:
         """Known codes of one type (for "did you mean")."""
         return [c for t, c in self._tools if t == type]
+
+    def by_code(self, code: str) -> list[ToolSignature]:
+        """Every tool of that code, whatever its type."""
+        return [s for (_, c), s in self._tools.items() if c == code]
 
     def tools(self) -> list[ToolSignature]:
         """Every signature of the catalog."""
@@ -126,3 +171,12 @@ class ChainCatalog:
         for catalog in self.catalogs:
             found.update(dict.fromkeys(catalog.codes(type)))
         return list(found)
+
+    def by_code(self, code: str) -> list[ToolSignature]:
+        """Every tool of that code, one per type (the first catalog that knows a type's tool
+        answers for it, as in `lookup`)."""
+        found: dict[str, ToolSignature] = {}
+        for catalog in self.catalogs:
+            for signature in catalog.by_code(code):
+                found.setdefault(signature.type, signature)
+        return list(found.values())

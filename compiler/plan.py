@@ -94,7 +94,13 @@ class Edge:
 @dataclass(frozen=True, slots=True)
 class ToolRef:
     """A tool call's target: the URI, its options and (when a catalog knows the tool) its
-    declared argument names and result type."""
+    declared argument names and result type.
+
+    ``uri`` is the URI as written (options included); ``type`` is the type of the tool it
+    runs. They differ for ``tool://<code>`` (tools.md §1): ``scheme`` is then ``tool`` and
+    ``type`` the type of the tool the catalog resolved the code to (``api``), or ``tool``
+    when it was compiled without a catalog (the run resolves it, `stdlib.tools.ToolCodes`).
+    """
 
     uri: str
     type: str
@@ -105,13 +111,23 @@ class ToolRef:
     out: Type = ANY
     defaults: Mapping[str, str] = field(default_factory=dict)
     """The declared defaults of arguments (GML source), applied by the runtime."""
+    scheme: str = ""
+    """The scheme as written when it is not ``type`` (``tool``); empty otherwise."""
 
     @property
     def base(self) -> str:
+        """The tool it runs, without options: ``api://mail-service/send``."""
         return f"{self.type}://{self.code}"
+
+    @property
+    def written(self) -> str:
+        """The URI as written, without options: ``tool://mail-service/send``."""
+        return f"{self.scheme or self.type}://{self.code}"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"uri": self.uri, "type": self.type, "code": self.code}
+        if self.scheme:
+            out["scheme"] = self.scheme
         if self.options:
             out["options"] = dict(self.options)
         if self.known:

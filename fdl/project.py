@@ -26,7 +26,7 @@ the registry, the adapters, the mocks and the run store of one project meet.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +43,7 @@ from stdlib.config import (
     ProjectConfig,
 )
 from stdlib.registry import Registry, RegistryError, ToolSpec
-from stdlib.tools import chain
+from stdlib.tools import ToolCodes, chain
 from stdlib.tools.api import ApiTools, Endpoint, Service
 from stdlib.tools.config import TableConfig, TableSpec, read_config
 from stdlib.tools.db import DbTools
@@ -51,6 +51,7 @@ from stdlib.tools.db import DbTools
 __all__ = [
     "ProjectTools",
     "Tooling",
+    "code_types",
     "database_urls",
     "load_mocks",
     "load_tooling",
@@ -196,6 +197,25 @@ def _tables(specs: Iterable[ToolSpec], databases: Mapping[str, str]) -> list[Tab
     return tables
 
 
+def code_types(specs: Iterable[ToolSpec]) -> Callable[[str], Sequence[str]]:
+    """The types of the tools with a code, from the project's ToolSpecs: how a
+    ``tool://<code>`` compiled without a catalog finds its adapter at run time
+    (`stdlib.tools.ToolCodes`). A ``db`` spec's code is its table: ``<table>/<operation>``
+    is a ``db`` tool."""
+    by_code: dict[str, set[str]] = {}
+    for spec in specs:
+        by_code.setdefault(spec.code, set()).add(spec.type)
+
+    def types_of(code: str) -> Sequence[str]:
+        found = {t for t in by_code.get(code, ()) if t != "db"}
+        table, sep, _operation = code.rpartition("/")
+        if sep and "db" in by_code.get(table, ()):
+            found.add("db")
+        return sorted(found)
+
+    return types_of
+
+
 def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
                   catalog: ToolCatalog | None = None) -> ProjectTools:
     """The adapters for a project's configuration (validated already: `services`,
@@ -217,7 +237,8 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
     except ValueError as error:
         raise ConfigError(file, "databases", str(error)) from None
     flows = FlowTools(base / config.flows, catalog=catalog, timezone=config.timezone)
-    provider = chain(flows, api, db)
+    typed = chain(flows, api, db)
+    provider = chain(typed, ToolCodes(code_types(specs), typed))
     flows.bind(provider)
     return ProjectTools(provider, [api, db])
 

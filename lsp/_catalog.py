@@ -63,6 +63,12 @@ class RegistryToolCatalog(ChainCatalog):
         except RegistryError:
             return self.folders.types() if self.folders is not None else frozenset()
 
+    def by_code(self, code: str) -> list[ToolSignature]:
+        try:
+            return super().by_code(code)
+        except RegistryError:
+            return self.folders.by_code(code) if self.folders is not None else []
+
     def codes(self, type: str) -> list[str]:
         """Known codes of one type, for "did you mean" (a registry's ``db`` tables with
         every operation, without reading their specs)."""

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from compiler import ToolSignature
+from compiler.catalog import resolve_tool
 from compiler.flow import ToolCall
 from gml import Span
 from gml import nodes as n
@@ -196,9 +197,11 @@ class ToolArgument:
 
 
 def tool_signature(analysis: Analysis, node: ToolCall) -> ToolSignature | None:
-    """The signature of the tool a node calls (None when the catalog does not know it)."""
+    """The signature of the tool a node calls (None when the catalog does not know it); a
+    ``tool://<code>`` call's is that of the typed URI it resolves to, as for the checker."""
     catalog = analysis.catalog
-    return catalog.lookup(node.exec.type, node.exec.code) if catalog is not None else None
+    return (resolve_tool(catalog, node.exec.type, node.exec.code) if catalog is not None
+            else None)
 
 
 def exec_at(analysis: Analysis, offset: int) -> tuple[ToolCall, Span] | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler import ToolCatalog, ToolSignature, check_text
-from compiler.catalog import TYPE_OPTIONS
+from compiler.catalog import TOOL_SCHEME, TYPE_OPTIONS
 from gml.types import ANY
 from stdlib.catalogs import tool_catalog
 from stdlib.config import ConfigError, flows_folder, project_config, tool_folders
@@ -260,6 +260,17 @@ class ProjectCatalog:
     def types(self) -> frozenset[str]:
         found = frozenset(TYPE_OPTIONS) | {"flow"}
         return found | self.tools.types() if self.tools is not None else found
+
+    def by_code(self, code: str) -> list[ToolSignature]:
+        """The tools of that code whatever their type (``tool://<code>``): the project's
+        flow of that name and the tools of the folders and registry. Without tool folders
+        or a registry, any code is an unchecked tool, as any typed URI is."""
+        flow = self._flow(code) if self.project.flow_path(code) is not None else None
+        if self.tools is None:
+            return [flow] if flow is not None else [
+                ToolSignature(TOOL_SCHEME, code, {}, ANY, None, open_arguments=True)]
+        found = self.tools.by_code(code)
+        return [flow, *found] if flow is not None else found
 
     def codes(self, type: str) -> list[str]:
         """Known codes of one type (for "did you mean" and completion)."""

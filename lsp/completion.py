@@ -15,6 +15,7 @@ from lsprotocol import types
 import gml
 import gml.builtins as builtins
 from compiler import FieldSource
+from compiler.catalog import TOOL_SCHEME, resolve_tool
 from compiler.flow import ToolCall
 from compiler.kinds import (
     ARGS_KEYS,
@@ -193,6 +194,9 @@ def _tools(analysis: Analysis, context: LineContext, text: str, offset: int, lis
                              end=position_in(text, offset, encoding))
     tools = catalog.summaries()
     flows = [f"flow://{name}" for name in catalog.codes("flow")]
+    if text[context.value_start:offset].strip().lower().startswith(f"{TOOL_SCHEME}:"):
+        tools = _by_code(tools)  # tool://<code>: every code, whatever its type
+        flows = [f"{TOOL_SCHEME}://{name}" for name in catalog.codes("flow")]
     incomplete = len(tools) + len(flows) > listed  # a big registry: what was typed decides
     if incomplete:
         typed = text[context.value_start:offset].strip().lower()
@@ -205,6 +209,15 @@ def _tools(analysis: Analysis, context: LineContext, text: str, offset: int, lis
         for rank, item in enumerate(items):
             item.sort_text = f"{rank:05d}"
     return types.CompletionList(is_incomplete=incomplete, items=items)
+
+
+def _by_code(tools: list[ToolSummary]) -> list[ToolSummary]:
+    """The tools as ``tool://<code>`` (tools.md §1), each code once."""
+    found: dict[str, ToolSummary] = {}
+    for tool in tools:
+        found.setdefault(tool.code, ToolSummary(TOOL_SCHEME, tool.code, tool.description,
+                                                tool.signature))
+    return list(found.values())
 
 
 def _matching(found: list[_T], uri: Callable[[_T], str], typed: str) -> list[_T]:
@@ -239,7 +252,7 @@ def resolve(item: types.CompletionItem, analysis: Analysis | None) -> types.Comp
     catalog = analysis.catalog if analysis is not None else None
     if catalog is None or item.documentation is not None or "code" not in data:
         return item
-    signature = catalog.lookup(str(data.get("type")), str(data["code"]))
+    signature = resolve_tool(catalog, str(data.get("type")), str(data["code"]))
     if signature is not None:
         item.documentation = types.MarkupContent(kind=types.MarkupKind.Markdown,
                                                  value=tool_markdown(signature))

@@ -14,7 +14,7 @@ from lsprotocol import types
 
 from gml import Span
 
-from ._context import exec_at, tool_argument_at
+from ._context import exec_at, tool_argument_at, tool_signature
 from ._positions import LineIndex
 from ._symbols import Occurrence, Symbol
 from .analysis import Analysis
@@ -77,7 +77,9 @@ def tool_definition(analysis: Analysis, offset: int) -> list[types.Location]:
     if call is None or catalog is None:
         return []
     specs = catalog.projects.tool_specs(catalog.project)
-    decl = specs.find(call.exec.type, call.exec.code) if specs is not None else None
+    signature = tool_signature(analysis, call)  # tool://<code>: the spec of its type
+    tool_type = signature.type if signature is not None else call.exec.type
+    decl = specs.find(tool_type, call.exec.code) if specs is not None else None
     if decl is None:
         return []
     span = decl.code_span if argument is None else decl.args.get(argument.name)

@@ -24,7 +24,7 @@ import gml
 from compiler.plan import Field, Plan, PlanNode
 from compiler.reader import duration_millis
 from gml import GmlError
-from stdlib.tools import ToolCall, ToolError, ToolProvider
+from stdlib.tools import ToolCall, ToolError, ToolProvider, resolve_written
 
 from ._calls import CallPolicy, call_tool, policy_for
 from ._core import CLOSE, RUN, TEST, Command, Instance
@@ -232,10 +232,11 @@ class Executor:
                     args = dict(self._eval(node.args, data, ctx, "args", path))
             except _NodeError as error:
                 return Failed(key, at, error.error)
-        tool = self.tools.resolve(ref.base)
+        tool = resolve_written(self.tools, ref.written, ref.base)
         if tool is None:
+            name = ref.base if ref.written == ref.base else f"{ref.written} ({ref.base})"
             return Failed(key, self.now(), {
-                "code": "F406", "message": f"the tool {ref.base} is not available: no "
+                "code": "F406", "message": f"the tool {name} is not available: no "
                 "adapter or mock provides it", "node": path, "type": "tool"})
         for name in tool.arguments or ref.arguments:
             if name in args:

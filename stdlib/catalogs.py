@@ -84,6 +84,11 @@ class FlowCatalog:
 
         return flow_names(self.flows) if type == "flow" else []
 
+    def by_code(self, code: str) -> list[ToolSignature]:
+        """The flow named ``code`` (``tool://<name>``), when there is one."""
+        found = self.lookup("flow", code) if code != "call" else None
+        return [found] if found is not None else []
+
 
 def _flow_signature(path: Path, code: str) -> ToolSignature:
     """The flow in ``path`` as the tool ``flow://code``, parsed only

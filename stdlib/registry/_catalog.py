@@ -17,15 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from compiler.catalog import TYPE_OPTIONS, ToolSignature
+from compiler.catalog import TOOL_SCHEME, TYPE_OPTIONS, ToolSignature, signatures_by_code
 from compiler.flow import Flow, Iteration, Loop, Node, ToolCall
 
 from ._core import Registry, split_uri
 
 __all__ = ["BUILTIN_TYPES", "RegistryCatalog"]
 
-BUILTIN_TYPES = frozenset(TYPE_OPTIONS)
-"""The tool types every catalog accepts (tools.md §1)."""
+BUILTIN_TYPES = frozenset(TYPE_OPTIONS) - {TOOL_SCHEME}
+"""The tool types every catalog accepts (tools.md §1; ``tool://`` is resolved by code)."""
 
 
 class RegistryCatalog:
@@ -85,6 +85,10 @@ class RegistryCatalog:
         if self._types is None:
             self._types = BUILTIN_TYPES | frozenset(self.registry.types(tenant=self.tenant))
         return self._types
+
+    def by_code(self, code: str) -> list[ToolSignature]:
+        """The default version of every tool with that code, whatever its type."""
+        return signatures_by_code(self, code)
 
     def codes(self, type: str) -> list[str]:
         """Known codes of one type, for "did you mean" (``db``: every operation)."""

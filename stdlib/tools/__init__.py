@@ -21,7 +21,11 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Tool", "ToolCall", "ToolError", "ToolProvider", "Tools", "chain"]
+__all__ = ["TOOL_SCHEME", "Tool", "ToolCall", "ToolCodes", "ToolError", "ToolProvider", "Tools",
+           "chain", "resolve_written"]
+
+TOOL_SCHEME = "tool"
+"""``tool://<code>``: the registered tool with that code, whatever its type (tools.md §1)."""
 
 ERROR_TYPES = frozenset({"tool", "timeout", "connection", "validation", "auth"})
 
@@ -110,9 +114,50 @@ class Tool(Protocol):
 
 
 class ToolProvider(Protocol):
-    """Resolves ``type://code`` (no options) to a tool, or None when it has none."""
+    """Resolves ``type://code`` (no options) to a tool, or None when it has none.
+
+    A ``tool://<code>`` call the compiler resolved (to ``api://<code>``, say) is asked for
+    by its resolved URI; one compiled without a catalog is asked for as ``tool://<code>``
+    (`ToolCodes` resolves it). A provider may also have ``resolve_written(written, base)``
+    to see both the URI as written and the one it resolved to (`resolve_written`).
+    """
 
     def resolve(self, base: str) -> Tool | None: ...
+
+
+def resolve_written(provider: ToolProvider, written: str, base: str) -> Tool | None:
+    """The tool of a call written as ``written`` (``tool://mail-service/send``) that runs
+    ``base`` (``api://mail-service/send``; the same as ``written`` for a typed URI, or for a
+    ``tool://`` the compiler could not resolve). A provider that cares about the URI as
+    written (the mocks, tools.md §7) has ``resolve_written``; the others are asked for
+    ``base``."""
+    both = getattr(provider, "resolve_written", None)
+    if written != base and both is not None:
+        found: Tool | None = both(written, base)
+        return found
+    return provider.resolve(base)
+
+
+class ToolCodes:
+    """Resolves ``tool://<code>`` at run time, for calls compiled without a catalog: the
+    one type ``types_of(code)`` names (the project's ToolSpecs know it), then ``provider``
+    for ``<type>://<code>``. None for other URIs, an unknown code, or a code of several
+    types (the compiler reports those with a catalog, E301).
+    """
+
+    def __init__(self, types_of: Callable[[str], Sequence[str]],
+                 provider: ToolProvider) -> None:
+        self.types_of = types_of
+        self.provider = provider
+
+    def resolve(self, base: str) -> Tool | None:
+        scheme, sep, code = base.partition("://")
+        if scheme != TOOL_SCHEME or not sep:
+            return None
+        types = [t for t in self.types_of(code) if t != TOOL_SCHEME]
+        if len(types) != 1:
+            return None
+        return self.provider.resolve(f"{types[0]}://{code}")
 
 
 ToolFunction = Callable[[dict[str, Any]], Any] | Callable[[dict[str, Any]], Awaitable[Any]]

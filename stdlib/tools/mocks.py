@@ -39,6 +39,13 @@ Rules and invariants:
   recorded as well. A passed-through tool binds like the real one (its ``arguments`` and
   ``scope_names``) and hands the real tool the `ToolCall` unchanged, so the real tool sees
   exactly the call it would see without mocks.
+- A ``tool://<code>`` call (tools.md §1) matches the mock keyed by the URI as written
+  (``tool://mail-service/send``), else the one keyed by the URI it resolves to
+  (``api://mail-service/send``; the plan knows it, `Mocks.resolve_written`); compiled
+  without a catalog, the one mock of that code whatever its type. Its calls are recorded
+  under the URI as written, whichever mock answers: ``calls`` shows what the flow wrote, so
+  a test asserts on ``tool://mail-service/send``, and its call numbers (``sequence``,
+  ``expr``'s ``call``) count the calls written that way.
 """
 
 from __future__ import annotations
@@ -68,7 +75,7 @@ from gml import Source
 from gml.text import suggest
 from gml.types import ANY, INT, STRING
 
-from . import Tool, ToolCall, ToolError, ToolProvider
+from . import TOOL_SCHEME, Tool, ToolCall, ToolError, ToolProvider
 
 __all__ = ["ErrorType", "MockEntries", "MockEntry", "MockError", "MockFile", "MockFileError",
            "MockStep", "Mocks", "mock_name"]
@@ -603,17 +610,42 @@ class Mocks:
         """The tool for ``base`` (``type://code``): its mock, a passed-through real tool, or
         a tool that records the call and fails with F406. Never None: with mocks, nothing
         reaches the real tools unless ``passthrough`` says so."""
-        mocked = self._tools.get(base)
+        mocked = self._tools.get(base) or self._by_code(base)
         if mocked is not None:
             return mocked
+        return self._unmocked(base, base)
+
+    def resolve_written(self, written: str, base: str) -> Tool | None:
+        """The tool of a ``tool://<code>`` call (``written``) that the compiler resolved to
+        ``base`` (``api://<code>``): the mock keyed by the URI as written, else the one
+        keyed by the URI it resolves to (tools.md §7), else as `resolve` for ``base``.
+        Whichever answers, the call is recorded under the URI as written, where the flow's
+        author looks for it (``calls``, ``counts``)."""
+        mocked = self._tools.get(written) or self._tools.get(base)
+        if mocked is not None:
+            return _MockTool(self, written, mocked._answers)
+        return self._unmocked(written, base)
+
+    def _by_code(self, written: str) -> _MockTool | None:
+        """A ``tool://<code>`` the compiler could not resolve (no catalog): the one mock of
+        that code whatever its type, if there is exactly one."""
+        scheme, _, code = written.partition("://")
+        if scheme != TOOL_SCHEME:
+            return None
+        found = [tool for uri, tool in self._tools.items()
+                 if uri.partition("://")[2] == code and not uri.startswith(TOOL_SCHEME)]
+        return _MockTool(self, written, found[0]._answers) if len(found) == 1 else None
+
+    def _unmocked(self, written: str, base: str) -> Tool:
         if self.passthrough:
             real = self._fallback.resolve(base) if self._fallback is not None else None
             if real is not None:
-                return _PassthroughTool(self, base, real)
-            return _MissingTool(self, base, f"no mock for {base} and no real tool to pass "
-                                            "through to; add a mock or register the tool")
-        return _MissingTool(self, base, f"no mock for {base}; add one to the mock file or "
-                                        "set passthrough: true")
+                return _PassthroughTool(self, written, real)
+            return _MissingTool(self, written, f"no mock for {written} and no real tool to "
+                                               "pass through to; add a mock or register the "
+                                               "tool")
+        return _MissingTool(self, written, f"no mock for {written}; add one to the mock file "
+                                           "or set passthrough: true")
 
     def counts(self) -> dict[str, int]:
         """Per URI, how many times it was called (declared mocks included, with 0)."""

@@ -252,3 +252,64 @@ def test_the_project_keeps_the_index_until_a_tool_file_changes(tmp_path: Path) -
     decl = second.find("api", "t")
     assert decl is not None and decl.code_span.start == len("# a comment\ntype: api\ncode: ")
     assert projects.tool_specs(Project(tmp_path, (), tmp_path)) is None
+
+
+# ---------------------------------------------------------------------- tool://<code>
+
+BY_CODE = flow_text("""
+    flow:
+        name: ByCode
+        args:
+            in:
+                customerId: string
+        node:
+            user:
+                exec: tool://crm-service/user
+                args: userId = customerId
+""")
+
+
+@end_to_end
+async def test_tool_uri_works_like_the_typed_uri_it_resolves_to(session: Session) -> None:
+    uri = await session.open("bycode.yaml", BY_CODE)
+    spec_uri, spec = _spec(session, "crm_user.yaml")
+    # definition: from the exec and from an argument into the api ToolSpec
+    found = await _definition(session, uri, BY_CODE, "tool://crm-service/user", 9)
+    assert found == [types.Location(uri=spec_uri, range=_range(spec, "crm-service/user", 16))]
+    found = await _definition(session, uri, BY_CODE, "userId = customerId", 1)
+    assert found == [types.Location(uri=spec_uri, range=_range(spec, "userId:", 6))]
+    # hover: the tool's description and arguments
+    hover = await session.client.text_document_hover_async(types.HoverParams(
+        text_document=_doc(uri), position=position_of(BY_CODE, "tool://crm-service/user", 9)))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "Returns one user of the CRM." in hover.contents.value
+    assert "`userId`" in hover.contents.value
+    # completion of its arguments
+    result = await session.client.text_document_completion_async(types.CompletionParams(
+        text_document=_doc(uri), position=position_of(BY_CODE, "userId = ", 0)))
+    labels = [i.label for i in (result.items if isinstance(result, types.CompletionList)
+                                else result or [])]
+    assert "userId" in labels
+
+
+@end_to_end
+async def test_completion_after_tool_scheme_offers_codes(session: Session) -> None:
+    text = flow_text("""
+        flow:
+            name: Pick
+            node:
+                pick:
+                    exec: tool://\n""")
+    uri = session.uri("pickcode.yaml")
+    await session.open("pickcode.yaml", text)
+    result = await session.client.text_document_completion_async(types.CompletionParams(
+        text_document=_doc(uri), position=position_of(text, "tool://", len("tool://"))))
+    assert isinstance(result, types.CompletionList)
+    by_label = {i.label: i for i in result.items}
+    assert {"tool://crm-service/user", "tool://crm-service/customer"} <= set(by_label)
+    assert not [label for label in by_label if not label.startswith("tool://")]
+    assert by_label["tool://crm-service/user"].detail == "Returns one user of the CRM."
+    assert by_label["tool://crm-service/user"].documentation is not None
+    listed = by_label["tool://crm-service/listed"]
+    resolved = await session.client.completion_item_resolve_async(listed)
+    assert isinstance(resolved.documentation, types.MarkupContent)
