@@ -12,6 +12,7 @@ Every problem is reported with its exact range; a plan is returned only without 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import Any
@@ -33,6 +34,7 @@ from compiler.flow import (
 )
 from compiler.reader import quote_hint, suggest
 from gml import Span
+from gml import nodes as n
 from gml.types import (
     ANY,
     NULL,
@@ -50,7 +52,7 @@ from gml.types import (
 from . import _checks
 from ._facts import Compiled, CompileFacts, CompileState, FieldSource, NodeInfo
 from ._graph import build_graph
-from ._names import assigned_fields
+from ._names import assigned_fields, literal_texts
 from .argtypes import TypeResolver, is_required, literal_type
 from .catalog import (
     COMMON_OPTIONS,
@@ -65,6 +67,9 @@ from .plan import Block, Edge, Field, InputSpec, Plan, PlanNode, ToolRef
 from .scopes import Scope, Var
 
 __all__ = ["FieldSource", "FlowCompiler"]
+
+_DID_YOU_MEAN = re.compile(r"did you mean '(\w+)'\?")
+"""The guess of an argument checker's message, offered as the quick fix."""
 
 BUILTINS: Mapping[str, Type] = {"tenantId": nullable(STRING), "buCode": nullable(STRING)}
 RESERVED_IDS = frozenset({"tenantId", "buCode", "now"})
@@ -575,7 +580,34 @@ class FlowCompiler:
                                      f"'{name}') is {_article(var.type)}, but "
                                      f"'{signature.uri}' declares {declared.type}",
                                      node.exec.span)
+        if signature.check_args is not None and ast is not None and text is not None:
+            self.literal_args(signature, ast, text)
         return args
+
+    def literal_args(self, signature: ToolSignature, ast: n.Program, text: Gml
+                     ) -> None:
+        """Ask the tool's argument checker about the arguments written as literal strings
+        (a db operation's CQL, tools.md §6) and report what it finds inside the literal, at
+        the file position of the offending characters (on the whole literal when the literal
+        has escapes)."""
+        assert signature.check_args is not None
+        literals = literal_texts(ast, text.text or "")
+        if not literals:
+            return
+        for problem in signature.check_args({k: v[0] for k, v in literals.items()}):
+            found = literals.get(problem.argument)
+            if found is None:
+                continue
+            value, offset, whole = found
+            if offset is None:
+                span = text.file_span(whole.start, whole.end)
+            else:
+                start = min(max(problem.start, 0), len(value))
+                end = min(max(problem.end, start), len(value))
+                span = text.file_span(offset + start, offset + end)
+            hint = _DID_YOU_MEAN.search(problem.message)
+            self.reporter.report(problem.code, f"{problem.argument}: {problem.message}", span,
+                                 problem.severity, suggestion=hint.group(1) if hint else None)
 
     def sets(self, node_id: str, scope: Scope) -> Field | None:
         """Compile `sets` and check that each target is writable (E305)."""

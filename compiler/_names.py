@@ -11,9 +11,10 @@ import dataclasses
 import re
 from collections.abc import Iterator
 
+from gml import Span
 from gml import nodes as n
 
-__all__ = ["assigned_fields", "built_sql", "free_names", "may_build_sql"]
+__all__ = ["assigned_fields", "built_sql", "free_names", "literal_texts", "may_build_sql"]
 
 _SQL = re.compile(
     r"\b(select\b.+\bfrom|insert\s+into|update\b.+\bset|delete\s+from|where)\b",
@@ -94,6 +95,26 @@ def assigned_fields(program: n.Program) -> list[tuple[str, n.Stmt]]:
             name = n.path_field_name(stmt.value)
             if name is not None:
                 found.append((name, stmt))
+    return found
+
+
+def literal_texts(program: n.Program, source: str) -> dict[str, tuple[str, int | None, Span]]:
+    """The fields of an object-mode program whose value is a string literal: name → (the
+    text, the offset in ``source`` of its first character, the literal's span).
+
+    The offset is None when the literal's source is not its text plus its quotes (it has
+    escapes), so that no character of the text maps exactly to one of the source. Templates
+    and other expressions are not literal (their text is known at run time only)."""
+    found: dict[str, tuple[str, int | None, Span]] = {}
+    for name, stmt in assigned_fields(program):
+        value = getattr(stmt, "value", None)
+        if not isinstance(stmt, n.Assign) or not isinstance(value, n.Literal) or not (
+                isinstance(value.value, str)):
+            continue
+        span = value.span
+        raw = source[span.start:span.end]
+        exact = len(raw) >= 2 and raw[0] == raw[-1] and raw[1:-1] == value.value
+        found[name] = (value.value, span.start + 1 if exact else None, span)
     return found
 
 

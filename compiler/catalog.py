@@ -7,14 +7,15 @@ tools issue implements this protocol; `StaticCatalog` is the in-memory one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from gml.types import ANY, Type
 
-__all__ = ["COMMON_OPTIONS", "TOOL_SCHEME", "ChainCatalog", "StaticCatalog", "ToolArg",
-           "ToolCatalog", "ToolSignature", "all_codes", "resolve_tool", "signatures_by_code"]
+__all__ = ["COMMON_OPTIONS", "TOOL_SCHEME", "ArgChecker", "ArgProblem", "ChainCatalog",
+           "StaticCatalog", "ToolArg", "ToolCatalog", "ToolSignature", "all_codes", "resolve_tool",
+           "signatures_by_code"]
 
 COMMON_OPTIONS = frozenset({"timeout", "max-attempts", "backoff", "version"})
 """URI options every tool type accepts (tools.md §1)."""
@@ -54,12 +55,34 @@ class ToolArg:
     variable gives the argument)."""
 
 
+class ArgProblem(NamedTuple):
+    """A problem a tool's argument checker finds in the literal text of one argument.
+
+    ``start`` and ``end`` are 0-based character offsets into that text (end exclusive); the
+    compiler maps them into the flow file.
+    """
+
+    argument: str
+    code: str
+    severity: Literal["error", "warning"]
+    message: str
+    start: int
+    end: int
+
+
+ArgChecker = Callable[[Mapping[str, str]], list[ArgProblem]]
+"""Checks the arguments of a call that are literal strings (name → text) at compile time: the
+port through which a tool type's own language (CQL for ``db``) is checked in a flow without
+the compiler knowing that language (stdlib fills it, tools.md §6)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ToolSignature:
     """The compile-time view of one tool: its declared inputs and its result type.
 
     ``open_arguments`` tools accept arguments they do not declare (a ``db`` operation's
-    extra arguments are CQL parameters).
+    extra arguments are CQL parameters). ``check_args``, when given, checks the arguments
+    written as literal strings (`ArgChecker`).
     """
 
     type: str
@@ -68,6 +91,7 @@ class ToolSignature:
     out: Type = ANY
     description: str | None = None
     open_arguments: bool = False
+    check_args: ArgChecker | None = field(default=None, compare=False, repr=False)
 
     @property
     def uri(self) -> str:

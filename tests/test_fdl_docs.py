@@ -35,6 +35,7 @@ from compiler.kinds import COMMON_KEYS, KIND_KEYS
 from compiler.yamltree import YMap, YNode, YScalar, YSeq, load_yaml
 from gml._source import Source
 from gml.types import ANY
+from stdlib.registry import ToolSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -45,11 +46,12 @@ EXAMPLE_PATH = "flow.yaml"
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<info>[^`]*)$")
 _HEADING = re.compile(r"^(?P<level>#{1,6})[ \t]+(?P<title>.*?)[ \t]*$")
-_CODE = re.compile(r"(?P<code>[EWFG]\d{3})\b")
+_CODE = re.compile(r"(?P<code>[EWFGQ]\d{3})\b")
 
 STATIC_CODES = (
     [f"E10{i}" for i in range(1, 9)] + [f"E20{i}" for i in range(1, 6)]
-    + [f"E30{i}" for i in range(1, 6)] + [f"W21{i}" for i in range(4)])
+    + [f"E30{i}" for i in range(1, 6)] + [f"W21{i}" for i in range(6)])
+CQL_CODES = ["Q101", "Q201", "Q202", "Q203", "Q204"]
 RUNTIME_CODES = [f"F{i}" for i in range(401, 413)]
 GML_CODES = ["G101", "G201", "G202", "G203", "G204", "G205", "G206", "G213", "G301", "G302",
              "G303", "G304", "G305", "G306"]
@@ -139,9 +141,16 @@ def catalog_from_toolspec(spec: str) -> StaticCatalog:
 
 
 def doc_catalog(all_blocks: list[Block]) -> StaticCatalog:
+    """The catalog of the ```` ```yaml toolspec ```` blocks: the api tool (compiled as a
+    flow's args) and the db tables (read by the registry, every operation of the table)."""
     specs = [b for b in all_blocks if b.info[:2] == ("yaml", "toolspec")]
-    assert len(specs) == 1, "docs/diagnostics.md holds one ```yaml toolspec block"
-    return catalog_from_toolspec(specs[0].body)
+    api = [b for b in specs if not re.search(r"^type:[ \t]*db\b", b.body, re.M)]
+    assert len(api) == 1, "docs/diagnostics.md holds one ```yaml toolspec block of an api"
+    tools = catalog_from_toolspec(api[0].body).tools()
+    for block in specs:
+        if block not in api:
+            tools += ToolSpec.from_text(block.body).signatures()
+    return StaticCatalog(tools)
 
 
 def check(block: Block, catalog: ToolCatalog | None) -> fdl.CheckResult:
@@ -236,7 +245,7 @@ def test_every_code_has_a_section() -> None:
     headings = {m.group("code") for m in re.finditer(r"^#{2,4} +(?P<code>[EWF]\d{3})\b", text,
                                                      re.M)}
     assert [c for c in STATIC_CODES + RUNTIME_CODES if c not in headings] == []
-    assert [c for c in GML_CODES if f"| {c} |" not in text] == []
+    assert [c for c in GML_CODES + CQL_CODES if f"| {c} |" not in text] == []
 
 
 def test_the_doc_catalog_is_the_toolspec(catalog: StaticCatalog) -> None:

@@ -37,6 +37,10 @@ from ._ast import params_of as params_of
 from ._ast import to_text as to_text
 from ._bare import BareWord as BareWord
 from ._bare import bare_words as bare_words
+from ._check import CqlProblem as CqlProblem
+from ._check import check_condition as check_condition
+from ._check import check_proj as check_proj
+from ._check import check_sort as check_sort
 from ._errors import CqlError as CqlError
 from ._parser import MAX_LENGTH as MAX_LENGTH
 from ._parser import MAX_NESTING as MAX_NESTING
@@ -59,6 +63,7 @@ __all__ = [
     "Call",
     "Compare",
     "CqlError",
+    "CqlProblem",
     "Dialect",
     "Expr",
     "Field",
@@ -74,6 +79,9 @@ __all__ = [
     "Query",
     "adapt_value",
     "bare_words",
+    "check_condition",
+    "check_proj",
+    "check_sort",
     "compile_query",
     "fields_of",
     "order_by_sql",

@@ -10,11 +10,34 @@ takes the same arguments) all read this one table of operations.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
-from compiler.catalog import ToolArg, ToolSignature
+from compiler.catalog import ArgChecker, ArgProblem, ToolArg, ToolSignature
 from gml.types import ANY, INT, LONG, STRING, ArrayType, ObjectType, Type, deref, nullable
+from stdlib import cql
 
-__all__ = ["db_operations"]
+__all__ = ["cql_checker", "db_operations"]
+
+
+def cql_checker(fields: Mapping[str, Type] | None) -> ArgChecker:
+    """The compile-time check of a query operation's literal ``exps``, ``proj`` and ``sort``
+    against a table's fields (None: not declared, only the syntax is checked); tools.md §6."""
+    checks = {"exps": cql.check_condition, "proj": cql.check_proj, "sort": cql.check_sort}
+
+    def check(literal_args: Mapping[str, str]) -> list[ArgProblem]:
+        found: list[ArgProblem] = []
+        for name, text in literal_args.items():
+            check_one = checks.get(name)
+            if check_one is None:
+                continue
+            for problem in check_one(text, fields):
+                severity: Literal["error", "warning"] = (
+                    "warning" if problem.severity == "warning" else "error")
+                found.append(ArgProblem(name, problem.code, severity, problem.message,
+                                        problem.start, problem.end))
+        return found
+
+    return check
 
 
 def db_operations(table: str, record: Type, key: str = "id") -> list[ToolSignature]:
@@ -23,6 +46,7 @@ def db_operations(table: str, record: Type, key: str = "id") -> list[ToolSignatu
     do not declare: those are the CQL parameters of ``exps``."""
     target = deref(record)
     fields = target.fields if isinstance(target, ObjectType) else {}
+    checker = cql_checker(fields if isinstance(target, ObjectType) else None)
     key_type = fields.get(key, ANY)
     opt_text = nullable(STRING)
     query = {"exps": ToolArg("exps", opt_text), "proj": ToolArg("proj", opt_text),
@@ -33,8 +57,10 @@ def db_operations(table: str, record: Type, key: str = "id") -> list[ToolSignatu
 
     def op(name: str, inputs: Mapping[str, ToolArg], out: Type, open_args: bool = False
            ) -> ToolSignature:
+        queried = any(arg in inputs for arg in ("exps", "proj", "sort"))
         return ToolSignature("db", f"{table}/{name}", dict(inputs), out,
-                             f"{name} on table {table}", open_args)
+                             f"{name} on table {table}", open_args,
+                             checker if queried else None)
 
     return [
         op("init", {}, ANY),

@@ -449,3 +449,31 @@ def test_a_passed_through_db_call_binds_its_cql_parameters_as_without_mocks(
     assert tested.exit_code == 0, tested.output
     assert "2 passed" in tested.output
     assert len(server.log) == 1
+
+
+def test_check_reports_literal_cql_at_its_line_and_column() -> None:
+    """tools.md §6: CQL is checked at compile time, against the table's ToolSpec."""
+    write("fdl.yaml", "tools: tools/\nstate: .fdl/\n")
+    write("tools/log.yaml", """\
+        type: db
+        code: ops.log
+        args:
+            defs:
+                Log: {id: long, level: string, time: date}
+            out: Log
+    """)
+    write("flow.yaml", """\
+        flow:
+            name: F
+            node:
+                a:
+                    exec: db://ops.log/list
+                    args: exps = 'levle = :x && level = error', sort = 'time DOWN', x = 1
+    """)
+    result = invoke("check", "flow.yaml", "--format", "json")
+    assert result.exit_code == 1
+    found = [(d["code"], d["line"], d["column"]) for d in json.loads(result.stdout)]
+    line = "            args: exps = 'levle = :x && level = error', sort = 'time DOWN', x = 1"
+    assert found == [("Q201", 6, line.index("levle") + 1), ("W215", 6, line.index("error") + 1),
+                     ("Q204", 6, line.index("DOWN") + 1)]
+    assert "did you mean 'level'?" in invoke("check", "flow.yaml").stdout
