@@ -183,3 +183,26 @@ async def test_many_quick_edits_end_with_the_diagnostics_of_the_last_text(
 
 def _read(path: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+CQL_TYPO = flow_text("""
+    flow:
+        name: Typo
+        node:
+            big:
+                exec: db://ec.order/list
+                args: exps = 'amout > 100 && customerId = c1', proj = 'id, amount'
+""")
+
+
+async def test_literal_cql_is_checked_in_the_editor(session: Session) -> None:
+    """tools.md §6: a literal ``exps`` is checked as the flow is edited (Q201 with the
+    suggestion, W215 for a bare word), at the characters inside the GML string."""
+    uri = await session.open("cql_typo.yaml", CQL_TYPO)
+    diagnostics = await session.diagnostics(uri, 1)
+    assert _summary(diagnostics) == [
+        ("Q201", types.DiagnosticSeverity.Error, 5, 26, 5, 31),
+        ("W215", types.DiagnosticSeverity.Warning, 5, 54, 5, 56),
+    ]
+    assert "did you mean 'amount'" in diagnostics[0].message
+    session.close(uri)
