@@ -16,31 +16,18 @@ from gml.types import STRING
 from runtime import Mocks
 from stdlib.tools import ToolCodes, Tools
 from tests._http import LocalServer, serving
-from tests.fdl.test_cli_adapters import _Handler, invoke, output_of, write
+from tests.fdl.test_cli_adapters import (
+    CUSTOMER_FLOW,
+    CUSTOMER_SPEC,
+    _Handler,
+    invoke,
+    output_of,
+    write,
+)
 
-SPEC = """\
-    type: api
-    code: crm/customer
-    args:
-        in:
-            id: string
-        out: {id: string, name: string}
-    config:
-        method: GET
-        path: /customers/{id}
-"""
+SPEC = CUSTOMER_SPEC
 
-FLOW = """\
-    flow:
-        name: Customer
-        args:
-            in:
-                customerId: string
-        node:
-            customer:
-                exec: tool://crm/customer
-                args: id = customerId
-"""
+FLOW = CUSTOMER_FLOW.replace("api://crm/customer", "tool://crm/customer")
 
 
 @pytest.fixture
