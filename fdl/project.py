@@ -100,11 +100,7 @@ def load_tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | No
     Raises:
         ConfigError: the configuration is malformed or the registry cannot be opened.
     """
-    folders = [tools_dir] if tools_dir is not None else config.tool_folders()
-    for folder in folders:  # a bad configuration fails before anything is written
-        if not folder.is_dir():
-            raise ConfigError(folder, "tools", "the tools folder (from the project "
-                                               "configuration) does not exist")
+    folders = config.existing_tool_folders(tools_dir)
     path = config.registry_path
     if not folders and not path.exists():
         return Tooling(None, [])
@@ -236,7 +232,7 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
         db = DbTools(urls, _tables(specs, urls), native=native, tz=config.timezone)
     except ValueError as error:
         raise ConfigError(file, "databases", str(error)) from None
-    flows = FlowTools(base / config.flows, catalog=catalog, timezone=config.timezone)
+    flows = FlowTools(config.flows_folder(base), catalog=catalog, timezone=config.timezone)
     typed = chain(flows, api, db)
     provider = chain(typed, ToolCodes(code_types(specs), typed))
     flows.bind(provider)

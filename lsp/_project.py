@@ -20,7 +20,7 @@ from compiler import ToolCatalog, ToolSignature, check_text
 from compiler.catalog import TOOL_SCHEME, TYPE_OPTIONS
 from gml.types import ANY
 from stdlib.catalogs import tool_catalog
-from stdlib.config import ConfigError, flows_folder, project_config, tool_folders
+from stdlib.config import ConfigError, project_config
 from stdlib.flowfiles import SUFFIXES as FLOW_SUFFIXES
 from stdlib.flowfiles import find_flow, flow_files, flow_names
 from stdlib.registry import TOOL_SUFFIXES
@@ -78,14 +78,14 @@ def _read_project(folder: Path) -> tuple[Project, tuple[Path, ...]]:
     names (whether they exist or not)."""
     try:
         config = project_config(folder)
-        candidates = tuple(tool_folders(folder))
+        candidates = tuple(config.tool_folders())
     except ConfigError:  # a malformed configuration: work as if there were none
         return Project(folder, (), folder), ()
     folders = tuple(f for f in candidates if f.is_dir())
     if config.file is None:
         return Project(folder, folders, folder), candidates
     base = config.file.parent
-    return Project(base, folders, flows_folder(config.data, base) or folder,
+    return Project(base, folders, config.flows_folder(base),
                    config.registry_path), candidates
 
 

@@ -31,7 +31,7 @@ from compiler import (
     parse_text,
 )
 
-from .config import ConfigError, flows_folder, project_config, tool_folders
+from .config import ConfigError, project_config
 from .flowfiles import find_flow, flow_names
 from .registry import Registry, RegistryError, ToolSpec, load_tool_dir
 
@@ -102,17 +102,6 @@ def _flow_signature(path: Path, code: str) -> ToolSignature:
     return flow_signature(model, code)
 
 
-def _folders(tools_dir: Path | None, start: Path) -> list[Path]:
-    if tools_dir is not None:
-        return [tools_dir]
-    folders = tool_folders(start)
-    for folder in folders:
-        if not folder.is_dir():
-            raise ConfigError(folder, "tools", "the tools folder (from the project "
-                                               "configuration) does not exist")
-    return folders
-
-
 def _registry_signatures(path: Path, tenant: str | None) -> list[ToolSignature] | None:
     """The signatures of the registry's tools (default versions), read once (the file is
     closed); None when there is no registry file."""
@@ -167,11 +156,10 @@ def project_catalog(tools_dir: Path | None = None, *, start: Path | None = None,
             not exist, a registry that cannot be read.
     """
     start = (start or Path.cwd()).resolve()
-    folders = _folders(tools_dir, start)
     config = project_config(start)
+    folders = config.existing_tool_folders(tools_dir)
     registry = config.registry_path if registered is None else registered
     tools, problems = tool_catalog(folders, registry, tenant)
     if tools is None:
         return None, []
-    flows = flows_folder(config.data, config.file.parent if config.file is not None else start)
-    return ChainCatalog(tools, None if flows is None else FlowCatalog(flows)), problems
+    return ChainCatalog(tools, FlowCatalog(config.flows_folder(start))), problems

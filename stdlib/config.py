@@ -34,7 +34,7 @@ from gml import Source, resolve_timezone
 from stdlib.tools.config import ConfigModel, ServiceConfig
 
 __all__ = ["CONFIG_FILE", "DEFAULT_STATE", "REGISTRY_FILE", "STORE_FILE", "ConfigError",
-           "DatabaseConfig", "ProjectConfig", "find_config", "flows_folder", "project_config",
+           "DatabaseConfig", "ProjectConfig", "find_config", "project_config",
            "tool_folders"]
 
 CONFIG_FILE = "fdl.yaml"
@@ -221,6 +221,27 @@ class ProjectConfig(BaseModel):
         names = [self.tools] if isinstance(self.tools, str) else self.tools
         return [self._file.parent / name for name in names]
 
+    def existing_tool_folders(self, tools_dir: Path | None = None) -> list[Path]:
+        """``tools_dir`` (``--tools DIR``) when given, else `tool_folders`, each of which
+        must exist: a bad configuration fails before anything is read or written.
+
+        Raises:
+            ConfigError: a configured tools folder does not exist.
+        """
+        if tools_dir is not None:
+            return [tools_dir]
+        folders = self.tool_folders()
+        for folder in folders:
+            if not folder.is_dir():
+                raise ConfigError(folder, "tools", "the tools folder (from the project "
+                                                   "configuration) does not exist")
+        return folders
+
+    def flows_folder(self, start: Path) -> Path:
+        """The folder ``flow://`` names resolve in: ``flows:`` (default ``flows/``) relative
+        to the configuration file, or to ``start`` without a configuration."""
+        return (self.base or start) / self.flows
+
 
 def _name(loc: Loc) -> str | None:
     """Top-level keys are quoted in messages (``'state' must be a folder name``)."""
@@ -321,9 +342,3 @@ def tool_folders(start: Path | None = None) -> list[Path]:
     """
     return project_config(start).tool_folders()
 
-
-def flows_folder(data: Mapping[str, Any], base: Path) -> Path | None:
-    """The folder ``flow://`` names resolve in: ``flows:`` of the configuration (default
-    ``flows/``), relative to ``base``; None when the key is not a folder name."""
-    flows = data.get("flows", "flows/")
-    return base / flows if isinstance(flows, str) and flows.strip() else None

@@ -13,7 +13,6 @@ from stdlib.config import (
     DEFAULT_STATE,
     ConfigError,
     find_config,
-    flows_folder,
     project_config,
     tool_folders,
 )
@@ -51,7 +50,7 @@ def test_yaml_1_2_words_stay_text(tmp_path: Path) -> None:
     write(tmp_path, "fdl.yaml", "flows: on\ntools: yes\n")
     data, _file = find_config(tmp_path) or ({}, None)
     assert data == {"flows": "on", "tools": "yes"}
-    assert flows_folder(data, tmp_path) == tmp_path / "on"
+    assert project_config(tmp_path).flows_folder(tmp_path) == tmp_path / "on"
     assert tool_folders(tmp_path) == [tmp_path / "yes"]
 
 
