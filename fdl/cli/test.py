@@ -26,7 +26,7 @@ from fdl.testfiles import (
     run_case,
 )
 from stdlib.catalogs import project_catalog
-from stdlib.config import project_config
+from stdlib.config import ProjectConfig, project_config
 from stdlib.flowfiles import collect_test_files
 
 __all__ = ["run_test_paths", "test_command"]
@@ -54,14 +54,22 @@ class _Projects:
     project's catalog is read once (a folder without configuration is its own project)."""
 
     def __init__(self) -> None:
+        self._configs: dict[Path, ProjectConfig] = {}
         self._catalogs: dict[Path, ToolCatalog | None] = {}
         self._toolings: dict[Path, Tooling] = {}
+
+    def config(self, folder: Path) -> ProjectConfig:
+        """The configuration of ``folder``'s project, read once per folder."""
+        folder = folder.resolve()
+        if folder not in self._configs:
+            self._configs[folder] = project_config(folder)
+        return self._configs[folder]
 
     def tools(self, folder: Path) -> Callable[[], ProjectTools]:
         """Builds the project's real tools for one case; its ToolSpecs are read (and the
         registry opened) on first use, so projects whose tests never pass through are not
         touched."""
-        config = project_config(folder)
+        config = self.config(folder)
         key = config.file or folder.resolve()
 
         def build() -> ProjectTools:
@@ -81,14 +89,13 @@ class _Projects:
 
     def catalog(self, folder: Path) -> ToolCatalog | None:
         folder = folder.resolve()
-        key = project_config(folder).file or folder
+        key = self.config(folder).file or folder
         if key not in self._catalogs:
             self._catalogs[key] = project_catalog(start=folder)[0]
         return self._catalogs[key]
 
-    @staticmethod
-    def timezone(folder: Path) -> str | None:
-        return project_config(folder).timezone
+    def timezone(self, folder: Path) -> str | None:
+        return self.config(folder).timezone
 
 
 def _run_file(path: Path, test: TestFile, projects: _Projects, report: _Report,
