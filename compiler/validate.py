@@ -307,7 +307,7 @@ def _problem(entry: Mapping[str, Any], value: Any, tree: YNode | None, model: ty
         return _at(tree, naming, message, loc, on_key, kind)
     expect = (wording.expect if wording is not None and wording.expect else None) \
         or _expected(kind, ctx)
-    actual = _quoted(given) if kind in _RANGE else _what(given)
+    actual = _quoted(given) if kind in _RANGE else describe(given)
     message = f"{naming(named)} must be {expect}, not {actual}"
     return _at(tree, naming, message, loc, on_key, kind)
 
@@ -429,11 +429,6 @@ def _choices_from(ctx: Mapping[str, Any]) -> list[str]:
             if part.strip()]
 
 
-def _what(value: Any) -> str:
-    """A value's kind for a message about a wrong kind (``a string``)."""
-    return describe(value)
-
-
 def _quoted(value: Any) -> str:
     """A value itself for a message (strings quoted, long ones cut)."""
     if isinstance(value, str):
@@ -449,7 +444,7 @@ def _quoted(value: Any) -> str:
     if isinstance(value, Mapping | list | tuple):
         if not value:
             return "an empty mapping" if isinstance(value, Mapping) else "an empty list"
-        return _what(value) + _size(value)
+        return describe(value) + _size(value)
     return describe(value)
 
 
