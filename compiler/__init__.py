@@ -13,6 +13,7 @@ from gml.types import assignable as compatible  # the old name of gml.types.assi
 from ._compile import FlowCompiler as FlowCompiler
 from ._facts import FieldSource as FieldSource
 from ._facts import NodeInfo as NodeInfo
+from .argtypes import BUILTIN_INPUTS as BUILTIN_INPUTS
 from .catalog import ChainCatalog as ChainCatalog
 from .catalog import StaticCatalog as StaticCatalog
 from .catalog import ToolArg as ToolArg
@@ -36,6 +37,7 @@ from .plan import PlanNode as PlanNode
 from .plan import ToolRef as ToolRef
 
 __all__ = [
+    "BUILTIN_INPUTS",
     "Block",
     "ChainCatalog",
     "CheckResult",

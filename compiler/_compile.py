@@ -53,7 +53,7 @@ from . import _checks
 from ._facts import Compiled, CompileFacts, CompileState, FieldSource, NodeInfo
 from ._graph import build_graph
 from ._names import assigned_fields, literal_texts
-from .argtypes import TypeResolver, is_required, literal_type
+from .argtypes import BUILTIN_INPUTS, TypeResolver, is_required, literal_type
 from .catalog import (
     COMMON_OPTIONS,
     TOOL_SCHEME,
@@ -71,7 +71,6 @@ __all__ = ["FieldSource", "FlowCompiler"]
 _DID_YOU_MEAN = re.compile(r"did you mean '(\w+)'\?")
 """The guess of an argument checker's message, offered as the quick fix."""
 
-BUILTINS: Mapping[str, Type] = {"tenantId": nullable(STRING), "buCode": nullable(STRING)}
 RESERVED_IDS = frozenset({"tenantId", "buCode", "now"})
 ERROR_TYPE = ObjectType({"error": ObjectType({"code": STRING, "message": STRING,
                                               "node": STRING, "type": STRING},
@@ -156,7 +155,7 @@ class FlowCompiler:
         same tool as the flow compiled."""
         self.types = TypeResolver(self.flow.args.defs, self.reporter)
         root = Scope()
-        for name, t in BUILTINS.items():
+        for name, t in BUILTIN_INPUTS.items():
             root.add(Var(name, "builtin", _type=t))
         return root, self.inputs(root), self.out()
 
@@ -568,7 +567,7 @@ class FlowCompiler:
                 self.reporter.report("E304", f"argument '{name}' is {_article(t)}, but "
                                      f"'{signature.uri}' declares {declared.type}", where(name))
         for name, declared in signature.inputs.items():
-            if name in fields or name in BUILTINS or not declared.required:
+            if name in fields or name in BUILTIN_INPUTS or not declared.required:
                 continue
             var = scope.resolve(name)
             if var is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from compiler.diagnostics import Reporter
 from compiler.flow import ArgDecl, TypeText
@@ -29,10 +30,16 @@ from gml.types import (
     Type,
     TypeSyntaxError,
     deref,
+    nullable,
     parse_type,
 )
 
-__all__ = ["TypeResolver", "is_required", "literal_type"]
+__all__ = ["BUILTIN_INPUTS", "TypeResolver", "is_required", "literal_type"]
+
+BUILTIN_INPUTS: Mapping[str, Type] = MappingProxyType(
+    {"tenantId": nullable(STRING), "buCode": nullable(STRING)})
+"""The inputs every flow has besides its declared ones (spec/fdl.md §3), with their types;
+the compiler, the runtime, the registry and the editor all read this one table."""
 
 INT32 = range(-(2**31), 2**31)
 

@@ -14,7 +14,7 @@ from lsprotocol import types
 
 import gml
 import gml.builtins as builtins
-from compiler import FieldSource
+from compiler import BUILTIN_INPUTS, FieldSource
 from compiler.catalog import TOOL_SCHEME, resolve_tool
 from compiler.flow import ToolCall
 from compiler.kinds import (
@@ -439,7 +439,7 @@ def _tool_arguments(analysis: Analysis, node_id: str, given: list[str]
         return []
     items = []
     for name, arg in signature.inputs.items():
-        if name in given or name in ("tenantId", "buCode"):
+        if name in given or name in BUILTIN_INPUTS:
             continue
         required = "required" if arg.required else "optional"
         items.append(_item(name, types.CompletionItemKind.Property,

@@ -31,6 +31,7 @@ from typing import Any, TypeAlias
 import pendulum
 
 import gml
+from compiler import BUILTIN_INPUTS
 from compiler.plan import InputSpec
 from gml.convert import ConversionError, convert
 from gml.types import Type, accepts_null
@@ -43,7 +44,6 @@ Zone: TypeAlias = pendulum.Timezone | pendulum.FixedTimezone
 
 MAX_PROBLEMS = 20
 """Problems reported for one input before its conversion stops."""
-BUILTIN_INPUTS = ("tenantId", "buCode")
 
 
 def convert_inputs(specs: Sequence[InputSpec], raw: Mapping[str, Any], ctx: gml.EvalContext,

@@ -43,7 +43,7 @@ import trio
 from rich.console import Console
 from rich.table import Table
 
-from compiler import Plan, ToolCatalog, check_text
+from compiler import BUILTIN_INPUTS, Plan, ToolCatalog, check_text
 from compiler.diagnostics import Reporter
 from compiler.yamltree import load_yaml, to_plain
 from fdl.project import (
@@ -528,7 +528,7 @@ def runs_show_command(run_id: str, as_json: bool, with_events: bool,
             rows.append((label, str(context[key])))
     for label, value in rows:
         click.echo(f"{label:<8} {value}")
-    inputs = {k: v for k, v in record.inputs.items() if k not in ("tenantId", "buCode")}
+    inputs = {k: v for k, v in record.inputs.items() if k not in BUILTIN_INPUTS}
     click.echo(f"inputs   {to_json_text(inputs)}")
     if record.status == "completed":
         click.echo("output")

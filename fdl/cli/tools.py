@@ -33,10 +33,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from compiler import BUILTIN_INPUTS
 from stdlib.config import REGISTRY_FILE, project_config, tool_folders
 from stdlib.openapi import OpenApiError, import_openapi, load_openapi, spec_to_yaml
 from stdlib.registry import (
-    BUILTIN_INPUTS,
     CallStats,
     Registry,
     RegistryError,

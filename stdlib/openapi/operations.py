@@ -63,7 +63,8 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from stdlib.registry import BUILTIN_INPUTS, ToolSpec
+from compiler import BUILTIN_INPUTS
+from stdlib.registry import ToolSpec
 
 from .load import at
 from .schemas import (

@@ -25,7 +25,6 @@ Not to be confused with `gml.builtins._table`, the table of GML's built-in funct
 from __future__ import annotations
 
 from ._catalog import RegistryCatalog as RegistryCatalog
-from ._check import BUILTIN_INPUTS as BUILTIN_INPUTS
 from ._core import Registry as Registry
 from ._core import SearchHit as SearchHit
 from ._core import VersionInfo as VersionInfo
@@ -56,7 +55,6 @@ from ._store import VersionConflictError as VersionConflictError
 from ._sync import SyncReport as SyncReport
 
 __all__ = [
-    "BUILTIN_INPUTS",
     "DEFAULT_VERSION",
     "TOOL_SUFFIXES",
     "CallStats",

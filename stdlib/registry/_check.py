@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
 
 import gml
-from compiler.argtypes import TypeResolver, is_required, literal_type
+from compiler.argtypes import BUILTIN_INPUTS, TypeResolver, is_required, literal_type
 from compiler.catalog import ToolArg
 from compiler.diagnostics import Diagnostic, Reporter
 from compiler.flow import ArgDecl, Args, Gml, TypeText
@@ -36,7 +36,6 @@ from compiler.yamltree import YamlText, YMap, YNode, YScalar, YSeq
 from gml import GmlError, Source, Span
 from gml.types import (
     ANY,
-    STRING,
     ArrayType,
     MapType,
     Nullable,
@@ -51,10 +50,9 @@ from gml.types import (
 
 from ._problems import SpecProblem
 
-__all__ = ["BUILTIN_INPUTS", "ArgsAnalysis", "analyse_args", "build_tree", "field_at", "node_at",
+__all__ = ["ArgsAnalysis", "analyse_args", "build_tree", "field_at", "node_at",
            "problems_from"]
 
-BUILTIN_INPUTS = ("tenantId", "buCode")
 """Inputs bound from the run context, never by the caller (tools.md §4)."""
 
 _TYPE_CACHE: dict[str, _Parsed | None] = {}
@@ -375,7 +373,7 @@ def analyse_args(node: YNode | None, yaml: YamlText, reporter: Reporter) -> Args
     args = _Reader(yaml, reporter).args(node) if node is not None else Args.model_construct(
         inputs={}, out=None, defs={})
     types = _Resolver(args.defs, reporter)
-    names: dict[str, Type] = {n: nullable(STRING) for n in BUILTIN_INPUTS}
+    names: dict[str, Type] = dict(BUILTIN_INPUTS)
     inputs: dict[str, ToolArg] = {}
     defaults: dict[str, Gml] = {}
     descriptions: dict[str, str] = {}

@@ -48,13 +48,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import gml
-from compiler.argtypes import is_required
+from compiler.argtypes import BUILTIN_INPUTS, is_required
 from compiler.catalog import ToolSignature
 from compiler.flow import Gml
 from gml.types import ArrayType as ArrayT
 from gml.types import MapType, Nullable, ObjectType, Prim, RefType, Type, deref
 
-from ._check import BUILTIN_INPUTS
 from ._spec import ToolSpec
 
 __all__ = ["DB_OPERATIONS", "DRAFT", "ExportedTool", "export_tools", "function_name",
