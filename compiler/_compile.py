@@ -52,7 +52,7 @@ from gml.types import (
 from . import _checks
 from ._facts import Compiled, CompileFacts, CompileState, FieldSource, NodeInfo
 from ._graph import build_graph
-from ._names import assigned_fields, literal_texts
+from ._names import argument_texts, assigned_fields
 from .argtypes import BUILTIN_INPUTS, TypeResolver, is_required, literal_type
 from .catalog import (
     COMMON_OPTIONS,
@@ -436,6 +436,8 @@ class FlowCompiler:
         common["output_type"] = self.output_type(node.id)
         common["sets_targets"] = tuple(
             var.name for var in self.state.written.get(node.id, ()))
+        if isinstance(node, ToolCall):
+            common["arg_positions"] = self.arg_positions(node)
         return PlanNode(**common)
 
     def sub_flow(self, node: Iteration | Loop, scope: Scope) -> dict[str, Any]:
@@ -583,30 +585,38 @@ class FlowCompiler:
             self.literal_args(signature, ast, text)
         return args
 
+    def arg_positions(self, node: ToolCall) -> tuple[tuple[str, int, int], ...]:
+        """(name, line, column) in the file of each argument ``args`` assigns: where the
+        runtime locates a tool error about one argument (a CQL text that fails only when
+        run, spec/tools.md §6)."""
+        ast = self.state.asts.get(f"{node.id}.args")
+        text = node.args
+        if ast is None or text is None:
+            return ()
+        position = self.reporter.source.position
+        return tuple((name, *position(text.file_span(stmt.span.start, stmt.span.end).start))
+                     for name, stmt in assigned_fields(ast))
+
     def literal_args(self, signature: ToolSignature, ast: n.Program, text: Gml
                      ) -> None:
-        """Ask the tool's argument checker about the arguments written as literal strings
-        (a db operation's CQL, tools.md §6) and report what it finds inside the literal, at
-        the file position of the offending characters (on the whole literal when the literal
-        has escapes)."""
+        """Ask the tool's argument checker about the arguments written as string literals
+        or templates (a db operation's CQL, tools.md §6) and report what it finds at the
+        file position of the offending characters (on the whole literal when the literal
+        has escapes there)."""
         assert signature.check_args is not None
-        literals = literal_texts(ast, text.text or "")
-        if not literals:
+        texts = argument_texts(ast, text.text or "")
+        if not texts:
             return
-        for problem in signature.check_args({k: v[0] for k, v in literals.items()}):
-            found = literals.get(problem.argument)
+        for problem in signature.check_args({k: v.parts for k, v in texts.items()}):
+            found = texts.get(problem.argument)
             if found is None:
                 continue
-            value, offset, whole = found
-            if offset is None:
-                span = text.file_span(whole.start, whole.end)
-            else:
-                start = min(max(problem.start, 0), len(value))
-                end = min(max(problem.end, start), len(value))
-                span = text.file_span(offset + start, offset + end)
+            start, end = found.source_range(max(problem.start, 0),
+                                            max(problem.end, problem.start, 0))
             hint = _DID_YOU_MEAN.search(problem.message)
-            self.reporter.report(problem.code, f"{problem.argument}: {problem.message}", span,
-                                 problem.severity, suggestion=hint.group(1) if hint else None)
+            self.reporter.report(problem.code, f"{problem.argument}: {problem.message}",
+                                 text.file_span(start, end), problem.severity,
+                                 suggestion=hint.group(1) if hint else None)
 
     def sets(self, node_id: str, scope: Scope) -> Field | None:
         """Compile `sets` and check that each target is writable (E305)."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from gml import Span
 from gml import nodes as n
 
-__all__ = ["assigned_fields", "built_sql", "free_names", "literal_texts", "may_build_sql"]
+__all__ = ["ArgText", "argument_texts", "assigned_fields", "built_sql", "free_names",
+           "may_build_sql"]
 
 _SQL = re.compile(
     r"\b(select\b.+\bfrom|insert\s+into|update\b.+\bset|delete\s+from|where)\b",
@@ -98,24 +100,74 @@ def assigned_fields(program: n.Program) -> list[tuple[str, n.Stmt]]:
     return found
 
 
-def literal_texts(program: n.Program, source: str) -> dict[str, tuple[str, int | None, Span]]:
-    """The fields of an object-mode program whose value is a string literal: name → (the
-    text, the offset in ``source`` of its first character, the literal's span).
+class ArgText(NamedTuple):
+    """An argument written as a string literal or a template: its parts (`ArgParts`: None
+    where a template inserts a value), the source offset of each literal part's first
+    character (None for an insertion, or for a part whose source is not its text because
+    of escapes), and the whole literal's span."""
 
-    The offset is None when the literal's source is not its text plus its quotes (it has
-    escapes), so that no character of the text maps exactly to one of the source. Templates
-    and other expressions are not literal (their text is known at run time only)."""
-    found: dict[str, tuple[str, int | None, Span]] = {}
+    parts: tuple[str | None, ...]
+    offsets: tuple[int | None, ...]
+    span: Span
+
+    def source_range(self, start: int, end: int) -> tuple[int, int]:
+        """The source range of ``[start, end)`` counted over the literal parts only (as an
+        `ArgProblem` counts): exact when it lies in one part written without escapes,
+        else the whole literal."""
+        base = 0
+        for part, offset in zip(self.parts, self.offsets, strict=True):
+            if part is None:
+                continue
+            if base <= start and end <= base + len(part):
+                if offset is None:
+                    break
+                return offset + start - base, offset + end - base
+            base += len(part)
+        return self.span.start, self.span.end
+
+
+def argument_texts(program: n.Program, source: str) -> dict[str, ArgText]:
+    """The fields of an object-mode program whose value is a string literal or a template:
+    name → `ArgText`. Other expressions are not texts (known at run time only)."""
+    found: dict[str, ArgText] = {}
     for name, stmt in assigned_fields(program):
         value = getattr(stmt, "value", None)
-        if not isinstance(stmt, n.Assign) or not isinstance(value, n.Literal) or not (
-                isinstance(value.value, str)):
+        if not isinstance(stmt, n.Assign):
             continue
-        span = value.span
-        raw = source[span.start:span.end]
-        exact = len(raw) >= 2 and raw[0] == raw[-1] and raw[1:-1] == value.value
-        found[name] = (value.value, span.start + 1 if exact else None, span)
+        if isinstance(value, n.Literal) and isinstance(value.value, str):
+            span = value.span
+            raw = source[span.start:span.end]
+            exact = len(raw) >= 2 and raw[0] == raw[-1] and raw[1:-1] == value.value
+            found[name] = ArgText((value.value,), (span.start + 1 if exact else None,), span)
+        elif isinstance(value, n.Template):
+            found[name] = _template_text(value, source)
     return found
+
+
+def _template_text(template: n.Template, source: str) -> ArgText:
+    """A template's parts and where each literal part is written: from the opening
+    backtick, each text part runs up to the ``${`` of the insertion after it (or the
+    closing backtick); an insertion ends at the ``}`` after its expression."""
+    span = template.span
+    pos = span.start + 1
+    parts: list[str | None] = []
+    offsets: list[int | None] = []
+    items = template.parts
+    for i, part in enumerate(items):
+        if isinstance(part, str):
+            following = items[i + 1] if i + 1 < len(items) else None
+            stop = (source.rfind("${", pos, following.span.start)
+                    if isinstance(following, n.Expr) else span.end - 1)
+            exact = stop >= pos and source[pos:stop] == part
+            parts.append(part)
+            offsets.append(pos if exact else None)
+            pos = max(pos, stop)
+        else:
+            close = source.find("}", part.span.end, span.end)
+            parts.append(None)
+            offsets.append(None)
+            pos = close + 1 if close >= 0 else part.span.end
+    return ArgText(tuple(parts), tuple(offsets), span)
 
 
 def _interpolates(expr: n.Expr) -> bool:

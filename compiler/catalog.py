@@ -13,7 +13,7 @@ from typing import Literal, NamedTuple, Protocol
 
 from gml.types import ANY, Type
 
-__all__ = ["COMMON_OPTIONS", "TOOL_SCHEME", "ArgChecker", "ArgProblem", "ChainCatalog",
+__all__ = ["COMMON_OPTIONS", "TOOL_SCHEME", "ArgChecker", "ArgParts", "ArgProblem", "ChainCatalog",
            "StaticCatalog", "ToolArg", "ToolCatalog", "ToolSignature", "all_codes", "resolve_tool",
            "signatures_by_code"]
 
@@ -70,10 +70,16 @@ class ArgProblem(NamedTuple):
     end: int
 
 
-ArgChecker = Callable[[Mapping[str, str]], list[ArgProblem]]
-"""Checks the arguments of a call that are literal strings (name → text) at compile time: the
-port through which a tool type's own language (CQL for ``db``) is checked in a flow without
-the compiler knowing that language (stdlib fills it, tools.md §6)."""
+ArgParts = tuple[str | None, ...]
+"""An argument's text as the flow writes it: its literal parts in order, and None where a
+template inserts a value known only at run time (``(text,)`` for a plain literal)."""
+
+ArgChecker = Callable[[Mapping[str, ArgParts]], list[ArgProblem]]
+"""Checks the arguments of a call written as literal strings or templates (name → parts) at
+compile time: the port through which a tool type's own language (CQL for ``db``) is checked in
+a flow without the compiler knowing that language (stdlib fills it, tools.md §6). A problem's
+offsets count the literal parts only (an insertion takes no room); the checker leaves out what
+an insertion could change."""
 
 
 @dataclass(frozen=True, slots=True)

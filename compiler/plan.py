@@ -175,6 +175,7 @@ class PlanNode:
     block: Block | None = None
     output_type: Type = ANY
     sets_targets: tuple[str, ...] = ()
+    arg_positions: tuple[tuple[str, int, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "path": self.path, "kind": self.kind,

@@ -281,6 +281,7 @@ class Executor:
         except ToolError as error:
             failure = error.to_dict()
             failure["node"] = path
+            _locate(failure, node)
             return Failed(key, self.now(), failure)
         except ValueError as error:
             return Failed(key, self.now(), {"code": "F406", "message": str(error),
@@ -368,3 +369,22 @@ class Executor:
         for stream in streams.values():
             with contextlib.suppress(Exception):  # closing is best effort
                 await stream.aclose()
+
+
+def _locate(failure: dict[str, Any], node: PlanNode) -> None:
+    """Give a tool error about one of the node's arguments (``details.argument``, as db://
+    reports a CQL text that fails only when run) that argument's position in the flow file:
+    ``line`` and ``column``, and the message says it (spec/tools.md §6)."""
+    details = failure.get("details")
+    argument = details.get("argument") if isinstance(details, dict) else None
+    if not isinstance(argument, str):
+        return
+    found = next(((line, column) for name, line, column in node.arg_positions
+                  if name == argument), None)
+    if found is None and node.args is not None and node.args.line:
+        found = (node.args.line, node.args.column)
+    if found is None:
+        return
+    failure["line"], failure["column"] = found
+    failure["message"] = (f"{failure.get('message', '')}; '{argument}' is at line "
+                          f"{found[0]}, column {found[1]} of the flow")

@@ -42,6 +42,7 @@ from ._check import check_condition as check_condition
 from ._check import check_proj as check_proj
 from ._check import check_sort as check_sort
 from ._errors import CqlError as CqlError
+from ._holes import check_parts as check_parts
 from ._parser import MAX_LENGTH as MAX_LENGTH
 from ._parser import MAX_NESTING as MAX_NESTING
 from ._parser import parse as parse
@@ -80,6 +81,7 @@ __all__ = [
     "adapt_value",
     "bare_words",
     "check_condition",
+    "check_parts",
     "check_proj",
     "check_sort",
     "compile_query",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from compiler.catalog import ArgChecker, ArgProblem, ToolArg, ToolSignature
+from compiler.catalog import ArgChecker, ArgParts, ArgProblem, ToolArg, ToolSignature
 from gml.types import ANY, INT, LONG, STRING, ArrayType, ObjectType, Type, deref, nullable
 from stdlib import cql
 
@@ -20,17 +20,18 @@ __all__ = ["cql_checker", "db_operations"]
 
 
 def cql_checker(fields: Mapping[str, Type] | None) -> ArgChecker:
-    """The compile-time check of a query operation's literal ``exps``, ``proj`` and ``sort``
-    against a table's fields (None: not declared, only the syntax is checked); tools.md §6."""
+    """The compile-time check of a query operation's ``exps``, ``proj`` and ``sort`` written
+    as literals or templates, against a table's fields (None: not declared, only the syntax
+    is checked); tools.md §6."""
     checks = {"exps": cql.check_condition, "proj": cql.check_proj, "sort": cql.check_sort}
 
-    def check(literal_args: Mapping[str, str]) -> list[ArgProblem]:
+    def check(written: Mapping[str, ArgParts]) -> list[ArgProblem]:
         found: list[ArgProblem] = []
-        for name, text in literal_args.items():
+        for name, parts in written.items():
             check_one = checks.get(name)
             if check_one is None:
                 continue
-            for problem in check_one(text, fields):
+            for problem in cql.check_parts(parts, fields, check_one):
                 severity: Literal["error", "warning"] = (
                     "warning" if problem.severity == "warning" else "error")
                 found.append(ArgProblem(name, problem.code, severity, problem.message,

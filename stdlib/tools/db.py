@@ -318,9 +318,11 @@ class DbTool:
         except ToolError:
             raise
         except CqlError as error:
-            raise ToolError(error.code, f"{error.message} (CQL characters "
-                            f"{error.start}-{error.end})", type="validation",
-                            details={"start": error.start, "end": error.end}) from None
+            argument = _cql_argument(error)
+            raise ToolError(error.code, f"{error.message} (characters {error.start}-"
+                            f"{error.end} of {argument})", type="validation",
+                            details={"argument": argument, "start": error.start,
+                                     "end": error.end}) from None
         except Exception as error:
             raise self.error(error) from None
 
@@ -1076,3 +1078,10 @@ def _text(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes | bytearray) \
         else str(value)
 
+
+def _cql_argument(error: CqlError) -> str:
+    """The argument a CQL error is about: Q204 is about ``proj`` or ``sort`` (its message
+    names which), every other code about the condition ``exps``."""
+    if error.code != "Q204":
+        return "exps"
+    return "sort" if " sort" in error.message else "proj"

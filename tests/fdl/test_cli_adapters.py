@@ -477,3 +477,43 @@ def test_check_reports_literal_cql_at_its_line_and_column() -> None:
     assert found == [("Q201", 6, line.index("levle") + 1), ("W215", 6, line.index("error") + 1),
                      ("Q204", 6, line.index("DOWN") + 1)]
     assert "did you mean 'level'?" in invoke("check", "flow.yaml").stdout
+
+
+def test_a_cql_error_found_only_by_the_run_names_the_node_and_the_flow_position() -> None:
+    """An interpolated ``exps`` whose text is only known at run time: the Q-error carries the
+    node and the line and column of the ``exps`` argument in the flow (tools.md §6), not only
+    character offsets into the CQL text."""
+    write("fdl.yaml", """\
+        databases:
+            shop: sqlite:///shop.db
+    """)
+    write("tools/order.yaml", """\
+        type: db
+        code: shop.order
+        args:
+            out: {id: long, customerId: string, amount: long}
+    """)
+    write("flow.yaml", """\
+        flow:
+            name: Broken at run time
+            args:
+                in:
+                    field: string
+            node:
+                orders:
+                    exec: db://shop.order/list
+                    args: |
+                        size = 5
+                        exps = `${field} >= 10`
+    """)
+    with sqlite3.connect("shop.db") as db:
+        db.execute('CREATE TABLE "order" (id INTEGER PRIMARY KEY, customerId TEXT, '
+                   'amount INTEGER)')
+    result = invoke("run", "flow.yaml", "--set", "field=amount &&", "--json")
+    error = json.loads(result.stdout)["error"]
+    assert (error["code"], error["node"], error["line"], error["column"]) == ("Q101", "orders",
+                                                                               11, 17)
+    assert error["details"]["argument"] == "exps"
+    assert error["message"].endswith("'exps' is at line 11, column 17 of the flow")
+    text = invoke("run", "flow.yaml", "--set", "field=amount &&")
+    assert "error Q101 at node orders: " in text.stderr + text.stdout
