@@ -123,7 +123,8 @@ def _parts(node: gml_nodes.Node) -> Iterator[gml_nodes.Node]:
 def reads_as_expression(text: str) -> bool:
     """Whether single-quoted ``text`` would parse as one GML expression with an operator, a
     member access or a call (``a > 1``, ``customer.name``, ``UPPER(x)``); prose
-    (``Hello, Ann``, ``你好。``) and a single word or literal (``authorized``) do not."""
+    (``Hello, Ann``, ``你好。``, ``well-known``, ``N/A``) and a single word or literal
+    (``authorized``) do not."""
     if len(text) > 10_000:
         return False
     try:
@@ -131,9 +132,21 @@ def reads_as_expression(text: str) -> bool:
         statements = program.statements
         if len(statements) != 1 or not isinstance(statements[0], gml_nodes.ExprStmt):
             return False
-        return any(isinstance(part, _EXPRESSION_PARTS) for part in _parts(statements[0]))
+        parts = [p for p in _parts(statements[0]) if isinstance(p, _EXPRESSION_PARTS)]
+        return bool(parts) and not all(_joins_words(p, text) for p in parts)
     except (GmlError, RecursionError):
         return False
+
+
+def _joins_words(part: gml_nodes.Node, text: str) -> bool:
+    """A ``-`` or ``/`` written without blanks between two words or numbers: how prose
+    joins words (``well-known``, ``N/A``, ``24/7``, ``read/write``), not arithmetic."""
+    if not isinstance(part, gml_nodes.Binary) or part.op not in ("-", "/"):
+        return False
+    leaves = (gml_nodes.Name, gml_nodes.Literal, gml_nodes.Binary)
+    if not isinstance(part.left, leaves) or not isinstance(part.right, leaves):
+        return False
+    return text[part.left.span.end:part.right.span.start] == part.op
 
 
 def double_quoted(text: str) -> str:

@@ -246,7 +246,7 @@ def test_w214_in_args_in_and_multiline() -> None:
 
 def test_prose_and_words_never_warn() -> None:
     for text in ("Hello, Ann", "你好。", "authorized", "Hello", "it''s", "3 apples", "null",
-                 "Hello world"):
+                 "Hello world", "well-known", "N/A", "24/7", "read/write", "x-ray-vision"):
         assert codes(f"""\
             flow:
                 name: Prose
@@ -271,9 +271,11 @@ def test_double_quoted_expression_does_not_warn() -> None:
 
 
 def test_reads_as_expression() -> None:
-    for text in ("a > 1", "customer.name", "UPPER(x)", "!skip", "a ? b : c", "xs[0]"):
+    for text in ("a > 1", "customer.name", "UPPER(x)", "!skip", "a ? b : c", "xs[0]",
+                 "a - b", "a / 2", "price-discount*2", "total/count.size"):
         assert reads_as_expression(text), text
-    for text in ("Hello, Ann", "你好。", "authorized", "Hello", "", "1", "'x'", "a: 1"):
+    for text in ("Hello, Ann", "你好。", "authorized", "Hello", "", "1", "'x'", "a: 1",
+                 "well-known", "N/A", "24/7"):
         assert not reads_as_expression(text), text
 
 
