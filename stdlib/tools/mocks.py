@@ -426,6 +426,13 @@ class _MockTool:
     def arguments(self) -> Sequence[str]:
         return ()
 
+    def scope_names(self, args: Mapping[str, Any]) -> Sequence[str]:
+        """The names the real tool would bind from the visible variables (a ``db`` query's
+        CQL ``:name`` parameters), so that an ``expr`` mock reads them in ``args`` as the
+        real tool would get them. Asking is pure: the real tool is never called. None when
+        the project has no such real tool."""
+        return self._mocks._scope_names(self._base, args)
+
     async def call(self, call: ToolCall) -> Any:
         number = self._mocks._record(self._base, call)
         answer = self._answers[min(number, len(self._answers)) - 1]
@@ -646,6 +653,11 @@ class Mocks:
                                                "tool")
         return _MissingTool(self, written, f"no mock for {written}; add one to the mock file "
                                            "or set passthrough: true")
+
+    def _scope_names(self, base: str, args: Mapping[str, Any]) -> Sequence[str]:
+        real = self._fallback.resolve(base) if self._fallback is not None else None
+        wanted = getattr(real, "scope_names", None)
+        return () if wanted is None else wanted(args)
 
     def counts(self) -> dict[str, int]:
         """Per URI, how many times it was called (declared mocks included, with 0)."""

@@ -517,3 +517,39 @@ def test_a_cql_error_found_only_by_the_run_names_the_node_and_the_flow_position(
     assert error["message"].endswith("'exps' is at line 11, column 17 of the flow")
     text = invoke("run", "flow.yaml", "--set", "field=amount &&")
     assert "error Q101 at node orders: " in text.stderr + text.stdout
+
+
+def test_an_expr_mock_of_a_db_query_reads_its_cql_parameters_in_args() -> None:
+    """A mocked (not passed-through) db:// query gets its ``:name`` parameters bound from the
+    visible variables as the real tool would, so ``expr`` reads them; the database is never
+    reached (no table exists)."""
+    write("fdl.yaml", """\
+        databases:
+            shop: sqlite:///shop.db
+    """)
+    write("tools/order.yaml", """\
+        type: db
+        code: shop.order
+        args:
+            out: {id: long, customerId: string, amount: long}
+    """)
+    write("flow.yaml", """\
+        flow:
+            name: Count
+            args:
+                in:
+                    customerId: string
+            node:
+                count:
+                    exec: db://shop.order/count
+                    args: exps = 'customerId = :customerId'
+    """)
+    write("mocks.yaml", """\
+        mocks:
+            db://shop.order/count: {expr: "args.customerId == 'c1' ? 7 : 0"}
+    """)
+    result = invoke("run", "flow.yaml", "--set", "customerId=c1", "--mock", "mocks.yaml",
+                    "--json")
+    assert output_of(result)["output"] == 7
+    assert not Path("shop.db").exists() or sqlite3.connect("shop.db").execute(
+        "SELECT COUNT(*) FROM sqlite_master WHERE name = 'order'").fetchone() == (0,)
