@@ -1,0 +1,77 @@
+"""The VS Code extension builds, its grammars tokenize as the tests say, and the .vsix holds it.
+
+``scripts/build-vscode.sh`` runs ``npm ci`` (only when ``editors/vscode/node_modules`` does not
+match the lock file), compiles the TypeScript, runs the ``vscode-tmgrammar-test`` cases of
+``editors/vscode/tests/grammar`` and the unit tests, and packages ``fdl.vsix`` with vsce. Without
+node and npm the test skips.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXTENSION = ROOT / "editors" / "vscode"
+
+
+def manifest() -> dict[str, object]:
+    """The extension's package.json."""
+    data: dict[str, object] = json.loads((EXTENSION / "package.json").read_text("utf-8"))
+    return data
+
+
+def test_the_extension_is_fdl_toolchain_fdl_and_starts_fdl_lsp_for_yaml() -> None:
+    data = manifest()
+    assert (data["publisher"], data["name"]) == ("fdl-toolchain", "fdl")
+    contributes = data["contributes"]
+    assert isinstance(contributes, dict)
+    assert "fdl.server.path" in contributes["configuration"]["properties"]
+    commands = {command["command"] for command in contributes["commands"]}
+    assert {"fdl.check", "fdl.run", "fdl.graph"} <= commands
+    source = (EXTENSION / "src" / "extension.ts").read_text("utf-8")
+    assert 'args: ["lsp", ...extra]' in source
+    assert '{ scheme: "file", language: "yaml" }' in source
+
+
+GML_KEYS = {"vars", "args", "with", "sets", "only", "when", "each", "wait"}
+"""The keys whose values are GML (spec gml.md: vars, node args, with, sets, only, when,
+case[].when, the source of each; fdl.md §4.5: wait may be an expression)."""
+
+
+def test_the_injection_covers_every_gml_key() -> None:
+    grammar = json.loads(
+        (EXTENSION / "syntaxes" / "fdl-injection.tmLanguage.json").read_text("utf-8"))
+    begin = grammar["repository"]["plain"]["begin"]
+    keys = set(begin.split("(?:(-)[ \\t]+)?(")[1].split(")")[0].split("|"))
+    assert keys == GML_KEYS
+
+
+def test_the_vsix_builds_and_the_grammar_tests_pass() -> None:
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        pytest.skip("node and npm are not installed: the VS Code extension is not built")
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "build-vscode.sh")],
+        capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    assert "tests/grammar/flow.test.yaml run successfuly" in done.stdout
+    assert "tests/grammar/gml.test.gml run successfuly" in done.stdout
+    with zipfile.ZipFile(EXTENSION / "fdl.vsix") as vsix:
+        names = set(vsix.namelist())
+        packaged = json.loads(vsix.read("extension/package.json"))
+        schema = vsix.read("extension/schemas/fdl.schema.json")
+    assert (packaged["publisher"], packaged["name"]) == ("fdl-toolchain", "fdl")
+    assert {
+        "extension/out/extension.js",
+        "extension/syntaxes/gml.tmLanguage.json",
+        "extension/syntaxes/fdl-injection.tmLanguage.json",
+        "extension/node_modules/vscode-languageclient/package.json",
+    } <= names
+    # The schema the YAML extension gets is the one in docs/ (copied at build time).
+    assert schema == (ROOT / "docs" / "fdl.schema.json").read_bytes()
+    assert not any(name.startswith("extension/src/") for name in names)
