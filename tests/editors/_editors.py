@@ -95,16 +95,15 @@ def environment(home: Path) -> dict[str, str]:
 def drive(command: list[str], flow: Path, home: Path) -> dict[str, Any]:
     """Runs an editor harness on ``flow`` and returns what it wrote."""
     out = home / "result.json"
-    spec = {"file": str(flow), "out": str(out), "timeout": TIMEOUT_MS,
-            "requests": requests(flow)}
+    asked = requests(flow)
+    spec = {"file": str(flow), "out": str(out), "timeout": TIMEOUT_MS, "requests": asked}
     env = environment(home)
     env["FDL_EDITOR_TEST"] = json.dumps(spec)
     done = subprocess.run(command, env=env, cwd=flow.parent.parent, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0 and out.exists(), done.stdout[-3000:] + done.stderr[-3000:]
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    result["asked_at"] = {name: asked["position"]["line"]
-                          for name, asked in spec["requests"].items()}
+    result["asked_at"] = {name: request["position"]["line"] for name, request in asked.items()}
     return result
 
 
