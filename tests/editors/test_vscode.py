@@ -38,6 +38,7 @@ def test_the_extension_is_fdl_toolchain_fdl_and_starts_fdl_lsp_for_yaml() -> Non
     commands = {command["command"] for command in contributes["commands"]}
     assert {"fdl.check", "fdl.run", "fdl.graph"} <= commands
     source = (EXTENSION / "src" / "extension.ts").read_text("utf-8")
+    assert "registerFlowSchema(context, output)" in source
     assert 'args: ["lsp", ...extra]' in source
     assert '{ scheme: "file", language: "yaml" }' in source
 

@@ -10,6 +10,7 @@ import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions, State } from "vscode-languageclient/node";
 
 import { findFdl } from "./fdlPath";
+import { registerFlowSchema } from "./yamlSchema";
 
 let client: LanguageClient | undefined;
 
@@ -160,6 +161,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         }),
     );
     await startClient(output);
+    try {
+        await registerFlowSchema(context, output);
+    } catch (error) {
+        output.appendLine(`The flow schema could not be registered with the YAML extension: ${String(error)}`);
+    }
 }
 
 export async function deactivate(): Promise<void> {
