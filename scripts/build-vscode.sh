@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build the VS Code extension in editors/vscode: install its npm packages (npm ci, skipped while
-# node_modules matches package-lock.json), compile the TypeScript, run the grammar tokenization
-# tests (against TextMate's YAML grammar and against VS Code's own) and the unit tests, and
-# package editors/vscode/fdl.vsix with @vscode/vsce.
+# node_modules matches package-lock.json), type-check and compile the TypeScript, run the grammar
+# tokenization tests (against TextMate's YAML grammar and against VS Code's own), bundle the
+# extension with esbuild (dist/extension.js, vscode-languageclient included), run the unit tests,
+# and package editors/vscode/fdl.vsix with @vscode/vsce.
 # Needs node 20+ and npm. Install the result with: code --install-extension editors/vscode/fdl.vsix
 set -euo pipefail
 cd "$(dirname "$0")/../editors/vscode"
@@ -33,6 +34,7 @@ npm run --silent copy-schema
 npm run --silent compile
 npm run --silent test:grammar
 npm run --silent test:grammar:vscode
+npm run --silent bundle
 npm run --silent test:unit
 npm run --silent package
 echo "build-vscode: $(pwd)/fdl.vsix"

@@ -73,12 +73,14 @@ def test_the_vsix_builds_and_the_grammar_tests_pass() -> None:
         packaged = json.loads(vsix.read("extension/package.json"))
         schema = vsix.read("extension/schemas/fdl.schema.json")
     assert (packaged["publisher"], packaged["name"]) == ("fdl-toolchain", "fdl")
+    # One bundle (esbuild) holds the extension and vscode-languageclient: no node_modules.
     assert {
-        "extension/out/extension.js",
+        "extension/dist/extension.js",
         "extension/syntaxes/gml.tmLanguage.json",
         "extension/syntaxes/fdl-injection.tmLanguage.json",
-        "extension/node_modules/vscode-languageclient/package.json",
     } <= names
+    assert packaged["main"] == "./dist/extension.js"
+    assert not any("/node_modules/" in name for name in names)
     # The schema the YAML extension gets is the one in docs/ (copied at build time).
     assert schema == (ROOT / "docs" / "fdl.schema.json").read_bytes()
     assert not any(name.startswith("extension/src/") for name in names)
