@@ -52,6 +52,12 @@ async function startClient(output: vscode.OutputChannel): Promise<void> {
         await client.start();
     } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
+        output.appendLine(`Could not start ${fdlProgram()} lsp: ${message}`);
+        // The extension wakes up for every YAML file: outside an FDL project, say it only in the log.
+        const projects = await vscode.workspace.findFiles("**/fdl.yaml", "**/node_modules/**", 1);
+        if (projects.length === 0) {
+            return;
+        }
         const action = await vscode.window.showErrorMessage(
             `FDL: could not start "${fdlProgram()} lsp" (${message}). Install the toolchain in the workspace's .venv, or set fdl.server.path.`,
             "Open Settings",
