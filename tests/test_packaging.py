@@ -42,7 +42,8 @@ NOT_SHIPPED = frozenset({"tests", "benchmarks"})
 
 COPY_IGNORE = shutil.ignore_patterns(
     ".git", ".venv", "venv", "__pycache__", "*.py[cod]", "*.egg-info", "build", "dist",
-    ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis", ".fdl", "*.db")
+    ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis", ".fdl", "*.db", "node_modules",
+    "*.vsix")
 """What a copy of the checkout leaves out (as .gitignore does): caches, builds, run state."""
 
 
