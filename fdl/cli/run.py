@@ -210,7 +210,7 @@ def _run_error(error: BaseException, job: _Job, run_id: str) -> NoReturn:
     if store_error is not None:
         fail(f"{store_error} (run {run_id})")
     if isinstance(error, RunFailure):
-        fail(error.message)
+        fail(f"{error.code}: {error.message}")
     if isinstance(error, LookupError) and job.resume is not None:
         fail(str(error))
     raise error

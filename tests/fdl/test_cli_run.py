@@ -715,9 +715,9 @@ def test_the_example_runs_with_its_mock_file(tmp_path: Path) -> None:
 # --- real processes: crash, Ctrl-C and cancel -------------------------------------------------
 
 
-def _start(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
+def _start(tmp_path: Path, *extra: str, mocks: str = SLOW_MOCKS) -> subprocess.Popen[str]:
     (tmp_path / "flow.yaml").write_text(SLOW, encoding="utf-8")
-    (tmp_path / "m.yaml").write_text(SLOW_MOCKS, encoding="utf-8")
+    (tmp_path / "m.yaml").write_text(mocks, encoding="utf-8")
     return subprocess.Popen(
         [fdl_exe(), "run", "flow.yaml", "--mock", "m.yaml", "--store", "tmp/runs.db",
          "--set", "id=abc", *extra],
@@ -783,6 +783,41 @@ def test_a_killed_run_resumes_without_rerunning_completed_nodes(tmp_path: Path) 
     assert [e["type"] for e in after if e["node"] == "done"] == ["node.started",
                                                                   "node.completed"]
     assert after[-1]["type"] == "flow.completed"
+
+
+def test_a_run_whose_process_is_alive_cannot_be_resumed(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    process = _start(tmp_path, "--json", mocks=SLOW_MOCKS.replace("3000", "60000"))
+    run_id = _wait_for_first(tmp_path, process)
+    store = open_store(tmp_path / "tmp/runs.db")
+    try:
+        before = store.events(run_id)
+    finally:
+        store.close()
+    refused = subprocess.run(
+        [fdl_exe(), "runs", "resume", run_id, "--mock", "m.yaml", "--store", "tmp/runs.db",
+         "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=30, check=False)
+    assert refused.returncode == 1, refused.stderr
+    assert refused.stdout == ""
+    assert f"F410: run '{run_id}' is being run by process {process.pid}" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    store = open_store(tmp_path / "tmp/runs.db")
+    try:
+        assert store.events(run_id)[:len(before)] == before
+        assert "flow.resumed" not in [e["type"] for e in store.events(run_id)]
+    finally:
+        store.close()
+    monkeypatch.chdir(tmp_path)
+    assert invoke("runs", "cancel", run_id, "--store", "tmp/runs.db").exit_code == 0
+    out, _err = process.communicate(timeout=20)
+    assert json.loads(out)["status"] == "cancelled"  # the owner went on until cancelled
+    store = open_store(tmp_path / "tmp/runs.db")
+    try:
+        types = [e["type"] for e in store.events(run_id)]
+    finally:
+        store.close()
+    assert types.count("flow.cancelled") == 1 and "flow.resumed" not in types
 
 
 def test_ctrl_c_leaves_the_run_resumable(tmp_path: Path) -> None:
