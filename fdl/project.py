@@ -232,7 +232,9 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
         db = DbTools(urls, _tables(specs, urls), native=native, tz=config.timezone)
     except ValueError as error:
         raise ConfigError(file, "databases", str(error)) from None
-    flows = FlowTools(config.flows_folder(base), catalog=catalog, timezone=config.timezone)
+    limits = {} if config.flow_runs is None else {"max_runs": config.flow_runs}
+    flows = FlowTools(config.flows_folder(base), catalog=catalog, timezone=config.timezone,
+                      **limits)
     typed = chain(flows, api, db)
     provider = chain(typed, ToolCodes(code_types(specs), typed))
     flows.bind(provider)

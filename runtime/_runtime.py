@@ -23,7 +23,7 @@ from compiler import load_text
 from gml import resolve_timezone
 from stdlib.tools import ToolError, ToolProvider, Tools
 
-from . import _codec
+from . import _budget, _codec
 from ._clock import RunClock
 from ._convert import convert_inputs, shape_output
 from ._core import RunCore
@@ -188,6 +188,12 @@ class Runtime:
             ValueError: ``plan`` was compiled for checking only (``codegen=False``).
         """
         _executable(plan)
+        with _budget.opened():
+            return await self._run(plan, inputs, tenant, bu, run_id, on_event)
+
+    async def _run(self, plan: Plan, inputs: Mapping[str, Any] | None, tenant: str | None,
+                   bu: str | None, run_id: str | None, on_event: EventCallback | None
+                   ) -> RunResult:
         run_id = run_id or uuid.uuid4().hex
         clock = RunClock(self.wall_clock)
         started = clock.now()
@@ -278,6 +284,12 @@ class Runtime:
             plan = _with_path(load_text(record.source, record.path, env=self.env,
                                         catalog=self.catalog), record.path)
         lease = self._take(run_id)
+        with _budget.opened():
+            return await self._resume(run_id, record, plan, lease, on_event)
+
+    async def _resume(self, run_id: str, record: RunRecord, plan: Plan, lease: Lease,
+                      on_event: EventCallback | None) -> RunResult:
+        assert self.store is not None
         clock = RunClock(self.wall_clock)
         live = _Live(run_id, on_event)
         live.lease = lease

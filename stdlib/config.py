@@ -156,6 +156,10 @@ class ProjectConfig(BaseModel):
     concurrency: Annotated[int | None, Field(ge=1), Wording(
         expect="a whole number of at least 1")] = Field(
         None, description="nodes run at once (default: the runtime's)")
+    flow_runs: Annotated[int | None, Field(ge=1), Wording(
+        expect="a whole number of at least 1")] = Field(
+        None, alias="flow-runs",
+        description="flow:// runs one top-level run may start in all (default 1000)")
     services: Annotated[dict[Annotated[str, AfterValidator(_service_name)], ServiceConfig]
                         | None, Wording(
         expect="a mapping of service names to {url: ...} entries")] = Field(
