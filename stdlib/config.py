@@ -285,6 +285,9 @@ def _find(start: Path) -> tuple[Any, YNode | None, Path, Source | None] | None:
                 document = tomllib.loads(project.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
                 raise ConfigError(project, None, f"cannot be read: {error}") from None
+            except RecursionError:
+                raise ConfigError(project, None, "cannot be read: it nests too deeply; "
+                                  "flatten its arrays and tables") from None
             section = document.get("tool", {}).get("fdl")
             if isinstance(section, dict):
                 return section, None, project, None
@@ -302,7 +305,8 @@ def _read_yaml(config: Path) -> tuple[YNode | None, Source]:
     problems = [d for d in reporter.diagnostics if d.is_error]
     if problems:
         first = problems[0]
-        raise ConfigError(config, None, first.message, first.line, first.column)
+        raise ConfigError(config, None, f"{first.code}: {first.message}", first.line,
+                          first.column)
     return root, source
 
 

@@ -28,7 +28,6 @@ Output contract:
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 import uuid
@@ -62,6 +61,7 @@ from stdlib.config import ProjectConfig, project_config
 from stdlib.flowfiles import read_flow_text
 from stdlib.registry import RegistryError
 
+from ._inputs import NotJson, load_json, usage_problem
 from ._output import error_lines, fail, leaf, to_json_text
 from ._progress import RunDisplay, format_duration
 from .check import summary_line
@@ -82,15 +82,15 @@ def _read_data_file(path: Path, option: str) -> Any:
         raise click.BadParameter(f"{path} cannot be read: {reason}", param_hint=option
                                  ) from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
+        return load_json(text, option, str(path))
+    except NotJson:
         pass
     reporter = Reporter(str(path), Source(text))
     node = load_yaml(text, reporter)
-    if reporter.diagnostics:
-        first = reporter.diagnostics[0]
-        raise click.BadParameter(f"{path}:{first.line}:{first.column}: {first.message}",
-                                 param_hint=option)
+    errors = [d for d in reporter.diagnostics if d.is_error]
+    if errors:
+        first = errors[0]
+        raise usage_problem(option, f"{path}:{first.line}:{first.column}: {first.message}")
     return {} if node is None else to_plain(node)
 
 
@@ -111,13 +111,11 @@ def parse_inputs(input_text: str | None, input_file: Path | None,
         inputs.update(data)
     if input_text is not None:
         try:
-            data = json.loads(input_text)
-        except json.JSONDecodeError as error:
-            raise click.BadParameter(f"not valid JSON: {error.msg} at line {error.lineno} "
-                                     f"column {error.colno}", param_hint="--input") from None
+            data = load_json(input_text, "--input")
+        except NotJson as error:
+            raise usage_problem("--input", str(error)) from None
         if not isinstance(data, dict):
-            raise click.BadParameter('must be a JSON object such as {"customerId": "c1"}',
-                                     param_hint="--input")
+            raise usage_problem("--input", 'must be a JSON object such as {"customerId": "c1"}')
         inputs.update(data)
     for item in sets:
         name, sep, raw = item.partition("=")
@@ -125,8 +123,8 @@ def parse_inputs(input_text: str | None, input_file: Path | None,
         if not sep or not name:
             raise click.BadParameter(f"{item!r} is not name=value", param_hint="--set")
         try:
-            inputs[name] = json.loads(raw)
-        except json.JSONDecodeError:
+            inputs[name] = load_json(raw, "--set")
+        except NotJson:
             inputs[name] = raw
     return inputs
 

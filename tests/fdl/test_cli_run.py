@@ -263,6 +263,38 @@ def test_bad_inputs_are_usage_errors_naming_the_option(args: list[str], option: 
     assert "Traceback" not in result.stderr
 
 
+DEEP = "[" * 5000 + "]" * 5000
+
+
+@pytest.mark.parametrize(("args", "files", "message"), [
+    (["--input", '{"x": ' + DEEP + "}"], {}, "--input: F400: line 1 column 206: the input "
+     "nests deeper than 200 levels"),
+    (["--input-file", "deep.json"], {"deep.json": '{"x":\n ' + DEEP + "}"},
+     "--input-file: F400: deep.json:2:201: the input nests deeper than 200 levels"),
+    (["--input-file", "deep.yaml"], {"deep.yaml": "x:\n  - " + DEEP},
+     "--input-file: F400: deep.yaml:2:205: the input nests deeper than 200 levels"),
+    (["--set", "x=" + DEEP], {}, "--set: F400: line 1 column 201"),
+    (["--set", "x=1", "--mock", "deep.yaml"], {"deep.yaml": "mocks:\n  x: " + DEEP},
+     "deep.yaml:2:206: E101: the YAML nests deeper than 200 levels"),
+])
+def test_deeply_nested_inputs_are_coded_usage_errors_with_a_position(
+        args: list[str], files: dict[str, str], message: str) -> None:
+    write("echo.yaml", ECHO)
+    for name, text in files.items():
+        Path(name).write_text(text, encoding="utf-8")
+    result = invoke("run", "echo.yaml", "--no-store", *args)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+
+
+def test_brackets_inside_json_strings_do_not_count_as_nesting() -> None:
+    write("echo.yaml", ECHO)
+    result = invoke("run", "echo.yaml", "--no-store", "--json", "--input",
+                    json.dumps({"a": "[" * 5000}))
+    assert result.exit_code == 0, result.stderr
+
+
 def test_an_input_file_with_a_yaml_error_names_its_position() -> None:
     write("echo.yaml", ECHO)
     write("bad.yaml", "a: 1\nb: [1, 2\n")
