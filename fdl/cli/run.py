@@ -79,8 +79,7 @@ def _read_data_file(path: Path, option: str) -> Any:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        raise click.BadParameter(f"{path} cannot be read: {reason}", param_hint=option
-                                 ) from None
+        raise usage_problem(option, f"{path} cannot be read: {reason}") from None
     try:
         return load_json(text, option, str(path))
     except NotJson:
@@ -106,8 +105,8 @@ def parse_inputs(input_text: str | None, input_file: Path | None,
     if input_file is not None:
         data = _read_data_file(input_file, "--input-file")
         if not isinstance(data, dict):
-            raise click.BadParameter(f"{input_file} must hold an object (input name → value)",
-                                     param_hint="--input-file")
+            raise usage_problem("--input-file",
+                                f"{input_file} must hold an object (input name → value)")
         inputs.update(data)
     if input_text is not None:
         try:
@@ -121,7 +120,7 @@ def parse_inputs(input_text: str | None, input_file: Path | None,
         name, sep, raw = item.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise click.BadParameter(f"{item!r} is not name=value", param_hint="--set")
+            raise usage_problem("--set", f"{item!r} is not name=value")
         try:
             inputs[name] = load_json(raw, "--set")
         except NotJson:

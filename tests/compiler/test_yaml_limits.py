@@ -4,6 +4,7 @@ warning."""
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import pytest
@@ -42,7 +43,7 @@ def test_a_reused_anchor_is_a_warning_diagnostic_not_a_python_warning() -> None:
         assert diagnostics("a: &x 1\nb: &x 2\nc: *x\n") == [("W101", 2, 1, "warning")]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=int(os.environ.get("FDL_FUZZ_EXAMPLES", "60")), deadline=None)
 @given(st.text(alphabet="[]{}:,- \n\"'&*ab1", max_size=600),
        st.integers(min_value=0, max_value=3000))
 def test_no_text_crashes_the_loader(text: str, depth: int) -> None:
