@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -906,3 +907,66 @@ def test_results_round_trip_exactly() -> None:
     assert back == value
     assert back["b"].utcoffset() == value["b"].utcoffset()
     assert str(back["a"]) == "1.50"
+
+
+class _CrashAfterWrite:
+    """The provider of a run that is killed right after its write committed: the write's
+    result never reaches the journal (the call is in flight when the run stops)."""
+
+    def __init__(self, tools: DbTools, committed: trio.Event) -> None:
+        self.tools = tools
+        self.committed = committed
+
+    def resolve(self, base: str) -> Any:
+        tool = self.tools.resolve(base)
+        if tool is None or not base.endswith("/create"):
+            return tool
+        committed = self.committed
+
+        class Crashing:
+            arguments = tool.arguments
+
+            async def call(self, call: ToolCall) -> Any:
+                await tool.call(call)
+                committed.set()
+                await trio.sleep_forever()
+
+        return Crashing()
+
+
+@pytest.mark.trio
+async def test_a_write_in_flight_at_a_crash_is_not_repeated_on_resume(url: str,
+                                                                      tmp_path: Path) -> None:
+    code = new_code()
+    flow = textwrap.dedent(f"""\
+        flow:
+            name: once
+            node:
+                add:
+                    exec: db://{code}/create
+                    args: "data = {{id: 7, customerId: 'c', amount: 1.5}}"
+    """)
+    result = fdl.check_text(flow, "once.yaml")
+    assert result.plan is not None, [d.headline() for d in result.diagnostics]
+    tools = DbTools({"shop": url}, [TableSpec(code, FIELDS)], tz=TZ)
+    db = Db(tools, code)
+    await db("init")
+    store = str(tmp_path / "runs.db")
+    run_id = uuid.uuid4().hex  # keys are unique per run: the databases outlive the test
+    try:
+        committed = trio.Event()
+        async with (Runtime(tools=_CrashAfterWrite(tools, committed), store=store) as first,
+                    trio.open_nursery() as nursery):
+            nursery.start_soon(partial(first.run, result.plan, run_id=run_id))
+            await committed.wait()
+            nursery.cancel_scope.cancel()  # the "crash": the completion is not journaled
+        assert await db("count") == 1
+        async with Runtime(tools=tools, store=store) as second:
+            resumed = await second.resume(run_id)
+        assert resumed.ok, resumed.error
+        assert resumed.output["id"] == 7  # the recorded result of the first attempt
+        assert await db("count") == 1  # a repeated create would have been DB409
+    finally:
+        with trio.CancelScope(shield=True):
+            await db("drop")
+            await tools.aclose()
