@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from fdl.cli import main
 from runtime.store import open_store
 from tests._http import LocalServer, serving
 
@@ -178,13 +180,13 @@ def effects(folder: Path, server: LocalServer) -> tuple[list[int], list[int]]:
 
 
 def test_killed_runs_resume_to_the_same_output_without_repeating_an_effect(
-        tmp_path: Path, ledger: LocalServer) -> None:
+        tmp_path: Path, ledger: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
     # The reference: one uninterrupted run.
     reference = project(tmp_path / "reference", ledger)
-    whole = subprocess.run([fdl_exe(), "run", "flow.yaml", "--json", "--store", "runs.db",
-                            "--input", json.dumps({"items": ITEMS})], cwd=reference,
-                           capture_output=True, text=True, timeout=60, check=False)
-    assert whole.returncode == 0, whole.stderr
+    monkeypatch.chdir(reference)  # in-process: one process start fewer
+    whole = CliRunner().invoke(main, ["run", "flow.yaml", "--json", "--store", "runs.db",
+                                      "--input", json.dumps({"items": ITEMS})])
+    assert whole.exit_code == 0, whole.output
     expected = json.loads(whole.stdout)["output"]
     assert expected == ITEMS
     assert effects(reference, ledger) == (ITEMS, ITEMS)
