@@ -179,6 +179,7 @@ def effects(folder: Path, server: LocalServer) -> tuple[list[int], list[int]]:
     return rows, applied
 
 
+@pytest.mark.slow
 def test_killed_runs_resume_to_the_same_output_without_repeating_an_effect(
         tmp_path: Path, ledger: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
     # The reference: one uninterrupted run.
