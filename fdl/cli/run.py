@@ -307,8 +307,8 @@ def _resumable(store: RunStore | None, run_id: str, spec: str) -> RunRecord:
     if record is None:
         fail(f"no run '{run_id}' in the run store {spec}")
     if record.status != "running":
-        fail(f"run '{run_id}' is already {record.status}; only interrupted runs can be "
-              "resumed")
+        fail(f"F410: run '{run_id}' is already {record.status}; only interrupted runs can "
+             "be resumed")
     return record
 
 

@@ -584,6 +584,7 @@ def test_resume_refuses_finished_and_unknown_runs() -> None:
     for command in (["run", "echo.yaml", "--resume", run_id], ["runs", "resume", run_id]):
         result = invoke(*command)
         assert result.exit_code == 1
+        assert "F410: run" in result.stderr
         assert "already completed; only interrupted runs can be resumed" in result.stderr
     result = invoke("run", "echo.yaml", "--resume", "nope", "--json")
     assert result.exit_code == 1
