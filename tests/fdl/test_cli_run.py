@@ -919,3 +919,30 @@ def test_run_a_single_quoted_text_outputs_that_string() -> None:
     result = invoke("run", "greet.yaml")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == "你好，尊敬的会员。"
+
+
+def test_a_run_that_breaks_inside_the_runtime_is_recorded_failed_with_a_code() -> None:
+    """Issue #17: an uncaught Python exception (here a decimal overflow in GML) used to leave
+    a traceback, nothing on --json and the run `running` forever."""
+    write("ov.yaml", """\
+        flow:
+            name: Ov
+            args:
+                in:
+                    d: decimal
+            node:
+                a:
+                    with: d * d
+        """)
+    result = invoke("run", "ov.yaml", "--json", "--store", "runs.db", "--input",
+                    '{"d": "1e999999"}')
+    assert result.exit_code == 1
+    body = one_object(result)
+    assert body["status"] == "failed"
+    assert body["error"]["code"] == "F499" or body["error"]["code"].startswith("G")
+    store = open_store("runs.db")
+    try:
+        record = store.get(body["run_id"])
+    finally:
+        store.close()
+    assert record is not None and record.status == "failed"
