@@ -6,18 +6,24 @@ character range in the file, resolves plain scalars with the YAML 1.2 *core* sch
 (``yes``/``on`` stay strings, dates stay text), reports duplicate keys (E201) instead of
 keeping one of them, and turns every YAML error into E101 with its position. Anchors and
 aliases share the aliased subtree; recursive aliases are reported (E105) rather than followed.
+
+Resource limits, for every YAML file the toolchain reads (flows, ToolSpecs, mock files, test
+files, ``fdl.yaml``, input files): at most `MAX_FILE_SIZE` characters and `MAX_NESTING` levels
+of nesting, each reported as E101 at its position, never a crash. An anchor defined twice
+(legal YAML, which ruamel.yaml reports with a Python warning) is warning W101 instead.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
@@ -27,8 +33,8 @@ from gml import Span
 from ._textmap import scalar_offsets
 from .diagnostics import Reporter
 
-__all__ = ["MAX_FILE_SIZE", "YMap", "YNode", "YScalar", "YSeq", "YamlText", "load_yaml",
-           "to_plain"]
+__all__ = ["MAX_FILE_SIZE", "MAX_NESTING", "YMap", "YNode", "YScalar", "YSeq", "YamlText",
+           "load_yaml", "to_plain"]
 
 try:  # the C scanner/parser of ruamel.yaml.clib: ten times faster than the pure one
     import _ruamel_yaml  # type: ignore[import-not-found] # noqa: F401
@@ -39,6 +45,12 @@ except ImportError:  # pragma: no cover - the dependency is declared; pure Pytho
 
 MAX_FILE_SIZE = 8_000_000
 """Largest flow file accepted, in characters (a resource limit, reported as E101)."""
+
+MAX_NESTING = 200
+"""Deepest nesting of mappings and sequences accepted (a resource limit, reported as E101)."""
+
+_TOO_DEEP = (f"the YAML nests deeper than {MAX_NESTING} levels here; flatten the structure "
+             "(a resource limit)")
 
 _TAG = "tag:yaml.org,2002:"
 _STR_TAG = _TAG + "str"
@@ -211,6 +223,8 @@ class _Reader:
         self.reporter = reporter
         self.done: dict[int, YNode] = {}
         self.active: set[int] = set()
+        self.depth = 0
+        self.too_deep = False
 
     def span(self, node: Node) -> Span:
         return Span(node.start_mark.index, node.end_mark.index)
@@ -226,12 +240,19 @@ class _Reader:
             return YScalar(None, "null", None, self.span(node))
         if isinstance(node, ScalarNode):  # a scalar cannot hold itself: no need to track it
             result: YNode = self.scalar(node)
+        elif self.depth >= MAX_NESTING:
+            if not self.too_deep:  # once: the rest of the subtree is not read
+                self.too_deep = True
+                self.reporter.report("E101", _TOO_DEEP, self.span(node))
+            return YScalar(None, "null", None, self.span(node))
         else:
             self.active.add(key)
+            self.depth += 1
             try:
                 result = self._read(node)
             finally:
                 self.active.discard(key)
+                self.depth -= 1
         self.done[key] = result
         return result
 
@@ -359,22 +380,28 @@ def load_yaml(text: str, reporter: Reporter) -> YNode | None:
         reporter.report("E101", f"the file is larger than {MAX_FILE_SIZE:,} characters; "
                         "split the flow into sub-flows", Span(0, 0))
         return None
+    deep = _bracket_beyond(text, MAX_NESTING)
+    if deep is not None:
+        reporter.report("E101", _TOO_DEEP, Span(deep, deep + 1))
+        return None
     pure = not _HAS_CLIB or _may_nest_deeply(text)
     yaml = YAML(typ="safe", pure=pure)
     if not pure:
         yaml.Resolver = _CResolver
-    try:
-        node = yaml.compose(text)
-    except (YAMLError, ValueError, OverflowError):
-        # Errors are rare: ask the pure parser, whose messages are the same on every machine.
-        # It also reads YAML 1.2 the C parser (libyaml, YAML 1.1) refuses, such as a flow
-        # mapping key with a colon inside (`{api://crm/customer: 1}`): then its tree is used.
-        node = _compose_pure(text, reporter)
-        if node is None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ReusedAnchorWarning)
+        try:
+            node = yaml.compose(text)
+        except (YAMLError, ValueError, OverflowError):
+            # Errors are rare: ask the pure parser, whose messages are the same on every
+            # machine. It also reads YAML 1.2 the C parser (libyaml, YAML 1.1) refuses, such
+            # as a flow mapping key with a colon inside (`{api://crm/customer: 1}`) or an
+            # anchor defined twice: then its tree is used.
+            node = _compose_pure(text, reporter)
+        except RecursionError:
+            reporter.report("E101", "the YAML structure is nested too deeply", Span(0, 0))
             return None
-    except RecursionError:
-        reporter.report("E101", "the YAML structure is nested too deeply", Span(0, 0))
-        return None
+    _anchor_warnings(caught, text, reporter)
     if node is None:
         return None
     try:
@@ -387,6 +414,40 @@ def load_yaml(text: str, reporter: Reporter) -> YNode | None:
 _BRACKETS = re.compile(r"[^\[\]{}]+")
 _LINE_PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)
 _SAFE_DEPTH = 400
+
+
+def _bracket_beyond(text: str, limit: int) -> int | None:
+    """The offset of the first ``[`` or ``{`` nesting deeper than ``limit`` (counting
+    brackets only: an over-estimate when quoted text holds brackets), or None. Only texts
+    that nest that deep at all pay for finding the offset."""
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    depth = 0
+    for match in re.finditer(r"[\[\]{}]", text):
+        if match.group() in "[{":
+            depth += 1
+            if depth > limit:
+                return match.start()
+        else:
+            depth = max(0, depth - 1)
+    return None
+
+
+def _anchor_warnings(caught: list[warnings.WarningMessage], text: str,
+                     reporter: Reporter) -> None:
+    """ruamel.yaml's warnings about an anchor defined twice, as W101 diagnostics."""
+    for item in caught:
+        if not issubclass(item.category, ReusedAnchorWarning):
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+            continue
+        found = re.findall(r"line: (\d+)", str(item.message))  # the second occurrence's
+        offset = 0
+        if found:
+            line = int(found[-1])
+            offset = sum(len(row) + 1 for row in text.split("\n")[:line - 1])
+        reporter.report("W101", "a YAML anchor is defined twice; later aliases use the "
+                        "second definition: rename one of the anchors",
+                        Span(offset, offset), severity="warning")
 
 
 def _may_nest_deeply(text: str) -> bool:

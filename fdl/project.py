@@ -34,7 +34,7 @@ from compiler import ToolCatalog
 from gml.types import ObjectType, deref
 from runtime import Mocks, ToolProvider
 from runtime.store import RunStore, open_store
-from runtime.subflows import FlowTools
+from runtime.subflows import DEFAULT_MAX_RUNS, FlowTools
 from stdlib.catalogs import project_catalog
 from stdlib.config import (
     STORE_FILE,
@@ -232,7 +232,8 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
         db = DbTools(urls, _tables(specs, urls), native=native, tz=config.timezone)
     except ValueError as error:
         raise ConfigError(file, "databases", str(error)) from None
-    flows = FlowTools(config.flows_folder(base), catalog=catalog, timezone=config.timezone)
+    flows = FlowTools(config.flows_folder(base), catalog=catalog, timezone=config.timezone,
+                      max_runs=config.flow_runs or DEFAULT_MAX_RUNS)
     typed = chain(flows, api, db)
     provider = chain(typed, ToolCodes(code_types(specs), typed))
     flows.bind(provider)

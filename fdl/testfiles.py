@@ -287,7 +287,8 @@ class _Reader:
         errors = [d for d in reporter.diagnostics if d.is_error]
         if errors:
             first = errors[0]
-            raise TestFileError(self.shown, first.line, first.column, first.message)
+            raise TestFileError(self.shown, first.line, first.column,
+                                f"{first.code}: {first.message}")
         if root is None:
             raise TestFileError(self.shown, 1, 1, "the test file is empty; it needs flow: "
                                 "(or source:) and cases:")

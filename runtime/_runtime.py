@@ -6,6 +6,7 @@ is no global state, so a service can hold several runtimes side by side.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 import uuid
@@ -22,15 +23,17 @@ from compiler import load_text
 from gml import resolve_timezone
 from stdlib.tools import ToolError, ToolProvider, Tools
 
+from . import _budget, _codec
 from ._clock import RunClock
 from ._convert import convert_inputs, shape_output
 from ._core import RunCore
 from ._driver import Driver
 from ._exec import Executor
 from ._journal import from_record
+from ._lease import DEFAULT_LEASE_SECONDS, Lease, new_lease
 from ._owner import cancel_stored, owner
-from .errors import InputError, OutputError, RunFailure
-from .store import RunRecord, RunStatus, RunStore, open_store
+from .errors import InputError, OutputError, RunFailure, internal_error
+from .store import LeaseLost, RunRecord, RunStatus, RunStore, StoreError, open_store
 
 if TYPE_CHECKING:
     from compiler import ToolCatalog
@@ -87,6 +90,7 @@ class _Live:
         self.listeners: list[trio.MemorySendChannel[dict[str, Any]]] = []
         self.driver: Driver | None = None
         self.finished = trio.Event()
+        self.lease: Lease | None = None
 
     def publish(self, event: dict[str, Any]) -> None:
         event["seq"] = self.first_seq + len(self.history)
@@ -117,6 +121,11 @@ class Runtime:
         env: the GML environment used to compile flows for `resume`.
         catalog: the tool catalog used to compile flows for `resume` (as when they were
             started, so arguments bind the same way).
+        poll_interval: how often (seconds) a stored run looks for a cancel requested
+            through the store and renews its lease.
+        lease_seconds: how long a stored run's lease lasts without renewal (it is renewed
+            every third of this while the run lives); after that, another process may
+            resume the run even when the holder's process is not provably dead.
     """
 
     def __init__(self, *, tools: ToolProvider | Mapping[str, Callable[..., Any]] | None = None,
@@ -126,9 +135,12 @@ class Runtime:
                  default_timeout_ms: float | None = None, allow_extra_inputs: bool = False,
                  seed: int | None = None, wall_clock: Callable[[], float] = time.time,
                  env: gml.Environment | None = None, catalog: ToolCatalog | None = None,
-                 poll_interval: float = 0.5) -> None:
+                 poll_interval: float = 0.5,
+                 lease_seconds: float = DEFAULT_LEASE_SECONDS) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
+        if not lease_seconds > 0:
+            raise ValueError("lease_seconds must be positive")
         provider: ToolProvider = Tools(tools) if isinstance(tools, Mapping) else (
             tools or Tools())
         self.mocks = mocks
@@ -149,6 +161,7 @@ class Runtime:
         self.env = env
         self.catalog = catalog
         self.poll_interval = poll_interval
+        self.lease_seconds = lease_seconds
         self._limiter: trio.CapacityLimiter | None = None
         self._live: dict[str, _Live] = {}
 
@@ -175,6 +188,12 @@ class Runtime:
             ValueError: ``plan`` was compiled for checking only (``codegen=False``).
         """
         _executable(plan)
+        with _budget.opened():
+            return await self._run(plan, inputs, tenant, bu, run_id, on_event)
+
+    async def _run(self, plan: Plan, inputs: Mapping[str, Any] | None, tenant: str | None,
+                   bu: str | None, run_id: str | None, on_event: EventCallback | None
+                   ) -> RunResult:
         run_id = run_id or uuid.uuid4().hex
         clock = RunClock(self.wall_clock)
         started = clock.now()
@@ -185,26 +204,57 @@ class Runtime:
         opening = {"type": "flow.started", "run_id": run_id, "node": "", "at": started,
                    "flow": plan.name, **owner()}
         live.publish(opening)
+        failure: dict[str, Any] | None = None
         try:
             converted = convert_inputs(plan.inputs, inputs or {}, ctx, builtins=builtins,
                                        allow_extra=self.allow_extra_inputs)
         except InputError as error:
             failure = {**error.to_dict(), "node": "", "type": "validation"}
-            if self.store is not None:
-                self.store.create(RunRecord(run_id, plan.name, plan.path, plan.source,
-                                            dict(inputs or {}), context, "running",
-                                            started, started))
-                self.store.append(run_id, [], [opening])
+        except Exception as error:  # a bug: recorded as a failed run, never a traceback
+            failure = internal_error(error)
+        if failure is not None:
+            self._create(live, RunRecord(run_id, plan.name, plan.path, plan.source,
+                                         _storable(inputs), context, "running", started,
+                                         started), opening)
             return self._end(live, plan, clock, started, "failed", None, failure)
         variables = {**builtins, **converted}
-        if self.store is not None:
-            self.store.create(RunRecord(run_id, plan.name, plan.path, plan.source, variables,
-                                        context, "running", started, started))
-            self.store.append(run_id, [], [opening])
-        core = RunCore(plan, variables, run_id=run_id, max_iterations=self.max_iterations)
-        core.start(started)
-        return await self._drive(core, plan, clock, live, context, started,
-                                 core.take_commands())
+        self._create(live, RunRecord(run_id, plan.name, plan.path, plan.source, variables,
+                                     context, "running", started, started), opening)
+        try:
+            core = RunCore(plan, variables, run_id=run_id, max_iterations=self.max_iterations)
+            core.start(started)
+            commands = core.take_commands()
+        except Exception as error:
+            return self._end(live, plan, clock, started, "failed", None, internal_error(error))
+        return await self._drive(core, plan, clock, live, context, started, commands)
+
+    def _create(self, live: _Live, record: RunRecord, opening: dict[str, Any]) -> None:
+        """Store a new run, held by a fresh lease of this process."""
+        if self.store is None:
+            return
+        live.lease = new_lease(time.time(), self.lease_seconds)
+        self.store.create(record, lease=live.lease)
+        self.store.append(record.run_id, [], [opening], owner=live.lease.owner)
+
+    def _take(self, run_id: str) -> Lease:
+        """Take the lease of a stored run to resume it, or refuse with F410 (another
+        process runs it); a refused resume changes nothing in the store."""
+        assert self.store is not None
+        lease = new_lease(time.time(), self.lease_seconds)
+        holder = self.store.take_lease(run_id, lease, time.time())
+        if holder is not None:
+            raise RunFailure("F410", f"run '{run_id}' is being run by process {holder.pid} "
+                             f"on {holder.host}; wait for it to end (fdl runs show {run_id}) "
+                             f"or cancel it (fdl runs cancel {run_id}); a process that died "
+                             f"without a trace loses the run {self.lease_seconds:g} s after "
+                             "its last sign of life")
+        record = self.store.get(run_id)
+        if record is None or record.status != "running":
+            self.store.release_lease(run_id, lease.owner)
+            status = "gone" if record is None else f"already {record.status}"
+            raise RunFailure("F410", f"run '{run_id}' is {status}; only interrupted runs "
+                             "can be resumed")
+        return lease
 
     async def resume(self, run_id: str, *, plan: Plan | None = None,
                      on_event: EventCallback | None = None) -> RunResult:
@@ -233,21 +283,39 @@ class Runtime:
         if plan is None:
             plan = _with_path(load_text(record.source, record.path, env=self.env,
                                         catalog=self.catalog), record.path)
-        core = RunCore(plan, record.inputs, run_id=run_id, max_iterations=self.max_iterations)
-        core.start(record.created_at)
-        core.take_commands()
-        for entry in self.store.journal(run_id):
-            core.feed(from_record(entry))
-            core.take_commands()
-        core.take_events()
+        lease = self._take(run_id)
+        with _budget.opened():
+            return await self._resume(run_id, record, plan, lease, on_event)
+
+    async def _resume(self, run_id: str, record: RunRecord, plan: Plan, lease: Lease,
+                      on_event: EventCallback | None) -> RunResult:
+        assert self.store is not None
         clock = RunClock(self.wall_clock)
-        live = _Live(run_id, on_event, first_seq=len(self.store.events(run_id)))
-        resumed = {"type": "flow.resumed", "run_id": run_id, "node": "", "at": clock.now(),
-                   "flow": plan.name, **owner()}
-        live.publish(resumed)
-        self.store.append(run_id, [], [resumed])
-        self.store.set_status(run_id, "running", clock.now())
-        commands = core.resume(clock.now())
+        live = _Live(run_id, on_event)
+        live.lease = lease
+        try:
+            live.first_seq = len(self.store.events(run_id))
+            core = RunCore(plan, record.inputs, run_id=run_id,
+                           max_iterations=self.max_iterations)
+            core.start(record.created_at)
+            core.take_commands()
+            for entry in self.store.journal(run_id):
+                core.feed(from_record(entry))
+                core.take_commands()
+            core.take_events()
+            resumed = {"type": "flow.resumed", "run_id": run_id, "node": "", "at": clock.now(),
+                       "flow": plan.name, **owner()}
+            live.publish(resumed)
+            self.store.append(run_id, [], [resumed], owner=lease.owner)
+            self.store.set_status(run_id, "running", clock.now())  # clears a stale cancel
+            commands = core.resume(clock.now())
+        except BaseException as error:
+            if not isinstance(error, Exception) or _store_failure(error):
+                self.store.release_lease(run_id, lease.owner)
+                raise
+            # a journal this version cannot replay: a bug, recorded as a failed run
+            return self._end(live, plan, clock, record.created_at, "failed", None,
+                             internal_error(error))
         return await self._drive(core, plan, clock, live, record.context, record.created_at,
                                  commands)
 
@@ -317,11 +385,21 @@ class Runtime:
                             on_nested=on_nested)
         flush = None
         poll = None
-        if store is not None:
+        lease = live.lease
+        if store is not None and lease is not None:
+            owner_id = lease.owner
+            renewed = [time.time()]
+            every = self.lease_seconds / 3
+
             def flush(journal: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
-                store.append(run_id, journal, events)
+                store.append(run_id, journal, events, owner=owner_id)
 
             def poll() -> bool:
+                now = time.time()
+                if now - renewed[0] >= every:
+                    renewed[0] = now
+                    if not store.renew_lease(run_id, lease.renewed(now, self.lease_seconds)):
+                        raise LeaseLost(run_id, store.lease(run_id))
                 return store.cancel_requested(run_id)
 
         driver = Driver(core, executor, clock, self._limiter, live.publish, flush, poll,
@@ -329,14 +407,29 @@ class Runtime:
         holder.append(driver)
         live.driver = driver
         self._live[run_id] = live
+        ended = False
         try:
             if not core.done:
-                await driver.run(commands)
-            return self._end(live, plan, clock, started, core.status, core.output, core.error)
+                try:
+                    await driver.run(commands)
+                except Exception as error:
+                    if _store_failure(error):
+                        raise  # the store is unusable or the run is another's: write nothing
+                    result = self._end(live, plan, clock, started, "failed", None,
+                                       internal_error(error))
+                    ended = True
+                    return result
+            result = self._end(live, plan, clock, started, core.status, core.output,
+                               core.error)
+            ended = True
+            return result
         finally:
             self._live.pop(run_id, None)
             for listener in live.listeners:
                 listener.close()
+            if not ended and store is not None and lease is not None:
+                with contextlib.suppress(StoreError):  # e.g. Ctrl-C: resumable at once
+                    store.release_lease(run_id, lease.owner)
 
     def _end(self, live: _Live, plan: Plan, clock: RunClock, started: float, status: str,
              output: Any, error: dict[str, Any] | None) -> RunResult:
@@ -348,6 +441,8 @@ class Runtime:
                 status, output = "failed", None
                 error = {"code": problem.code, "message": problem.message, "node": "",
                          "type": "validation", "path": problem.path}
+            except Exception as problem:  # a bug: a failed run, not a traceback
+                status, output, error = "failed", None, internal_error(problem)
         at = clock.now()
         final: dict[str, Any] = {"type": f"flow.{status}", "run_id": live.run_id, "node": "",
                                  "at": at, "duration": at - started}
@@ -355,15 +450,38 @@ class Runtime:
             final["error"] = error
         live.publish(final)
         if self.store is not None:
-            self.store.append(live.run_id, [], [final])
+            owner_id = live.lease.owner if live.lease is not None else None
+            self.store.append(live.run_id, [], [final], owner=owner_id)
             self.store.finish(live.run_id, cast(RunStatus, status), output=output, error=error,
-                              at=at)
+                              at=at, owner=owner_id)
         calls = {k: list(v) for k, v in self.mocks.calls.items()} if self.mocks else {}
         return RunResult(live.run_id, status, output if status == "completed" else None,
                          None if status == "completed" else error, live.history, calls)
 
 
 _FINAL = frozenset({"flow.completed", "flow.failed", "flow.cancelled"})
+
+
+def _store_failure(error: BaseException) -> bool:
+    """Is ``error`` (or one inside a trio exception group) a `StoreError`?"""
+    if isinstance(error, StoreError):
+        return True
+    if isinstance(error, BaseExceptionGroup):
+        return any(_store_failure(inner) for inner in error.exceptions)
+    return False
+
+
+def _storable(inputs: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The raw inputs of a run refused before it started, as far as the store can keep
+    them (values it cannot encode are kept as their type's name)."""
+    kept: dict[str, Any] = {}
+    for key, value in (inputs or {}).items():
+        try:
+            _codec.dumps(value)
+        except (ValueError, TypeError, RecursionError):
+            value = f"<{type(value).__name__}>"
+        kept[str(key)] = value
+    return kept
 
 
 def _with_path(plan: Plan, path: str) -> Plan:

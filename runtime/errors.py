@@ -7,7 +7,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["InputError", "OutputError", "Problem", "RunFailure"]
+__all__ = ["INTERNAL_ERROR", "InputError", "OutputError", "Problem", "RunFailure",
+           "internal_error"]
+
+INTERNAL_ERROR = "F499"
+"""The code of a run that failed because of a bug in fdl itself (not in the flow)."""
+
+
+def internal_error(error: BaseException) -> dict[str, Any]:
+    """The error object of a run stopped by an unexpected Python exception: code F499 and
+    the exception's type, never its text (it may hold a secret or an input's value)."""
+    kind = type(error).__name__
+    if isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+        kind = type(error.exceptions[0]).__name__
+    return {"code": INTERNAL_ERROR, "message": f"the run stopped on an internal error "
+            f"({kind}); this is a bug in fdl, not in the flow: report it with the flow and "
+            "the run id", "node": "", "type": "runtime"}
 
 
 class RunFailure(Exception):

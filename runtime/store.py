@@ -52,16 +52,19 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
 from runtime import _codec
+from runtime._lease import Lease, takeable
 from stdlib.sqlitefile import BUSY_TIMEOUT, SqliteFile, SqliteFormat
 
-__all__ = ["BUSY_TIMEOUT", "DEFAULT_FILENAME", "SCHEMA_VERSION", "MemoryStore", "RunRecord",
-           "RunStatus", "RunStore", "SqliteStore", "StoreError", "open_store"]
+__all__ = ["BUSY_TIMEOUT", "DEFAULT_FILENAME", "SCHEMA_VERSION", "Lease", "LeaseLost",
+           "MemoryStore", "RunRecord", "RunStatus", "RunStore", "SqliteStore", "StoreError",
+           "open_store"]
 
 RunStatus = Literal["running", "completed", "failed", "cancelled"]
 _STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
 
-SCHEMA_VERSION = 1
-"""The layout this module writes (``PRAGMA user_version``)."""
+SCHEMA_VERSION = 2
+"""The layout this module writes (``PRAGMA user_version``); 2 added the ``leases`` table (a
+version-1 file gets it when first opened)."""
 
 DEFAULT_FILENAME = "runs.db"
 """The file name used when ``open_store`` is given a folder (such as ``.fdl/``)."""
@@ -69,6 +72,26 @@ DEFAULT_FILENAME = "runs.db"
 
 class StoreError(Exception):
     """The run store cannot be opened or used; the message names the file and what to do."""
+
+
+class LeaseLost(StoreError):
+    """A write on behalf of a lease that another process has taken over: nothing was
+    written (the run is that process's now)."""
+
+    def __init__(self, run_id: str, holder: Lease | None) -> None:
+        who = ("nobody holds it any more" if holder is None else
+               f"process {holder.pid} on {holder.host} holds it now")
+        super().__init__(f"this process lost the ownership of run {run_id!r} ({who}); it "
+                         "stopped without writing more; see fdl runs show " + run_id)
+        self.run_id = run_id
+        self.holder = holder
+
+
+def _lease_lost(run_id: str, current: Lease | None, owner: str | None) -> LeaseLost | None:
+    """The error for a write by ``owner`` when ``current`` holds the run (None: allowed)."""
+    if owner is None or (current is not None and current.owner == owner):
+        return None
+    return LeaseLost(run_id, current)
 
 
 # ---------------------------------------------------------------- records
@@ -175,18 +198,45 @@ class RunStore(Protocol):
     False, and ``append``/``finish``/``set_status`` raise ``KeyError``.
     """
 
-    def create(self, record: RunRecord) -> None:
-        """Store a new run. Raises ValueError if ``record.run_id`` exists already."""
+    def create(self, record: RunRecord, lease: Lease | None = None) -> None:
+        """Store a new run (held by ``lease`` when given, in the same transaction). Raises
+        ValueError if ``record.run_id`` exists already."""
         ...
 
     def append(self, run_id: str, journal: Sequence[Mapping[str, Any]],
-               events: Sequence[Mapping[str, Any]]) -> None:
-        """Append journal records and events in one transaction, keeping their order."""
+               events: Sequence[Mapping[str, Any]], *, owner: str | None = None) -> None:
+        """Append journal records and events in one transaction, keeping their order.
+
+        With ``owner``, only while that lease holds the run: else `LeaseLost`, nothing
+        written."""
         ...
 
     def finish(self, run_id: str, status: RunStatus, *, output: Any = None,
-               error: Mapping[str, Any] | None = None, at: float) -> None:
-        """Record the end of a run: a final status, its output or error, the time."""
+               error: Mapping[str, Any] | None = None, at: float,
+               owner: str | None = None) -> None:
+        """Record the end of a run: a final status, its output or error, the time; the
+        lease is released. With ``owner``, only while that lease holds the run (else
+        `LeaseLost`)."""
+        ...
+
+    def take_lease(self, run_id: str, lease: Lease, now: float) -> Lease | None:
+        """Take the run's lease in one atomic step unless another holder keeps it (it has
+        not expired and its process is not provably dead, see `runtime._lease.takeable`).
+
+        Returns None when ``lease`` holds the run now, else the holder's lease (nothing
+        changed). Raises KeyError for an unknown run."""
+        ...
+
+    def renew_lease(self, run_id: str, lease: Lease) -> bool:
+        """Move the expiry of ``lease`` (same owner) forward; False if it was taken over."""
+        ...
+
+    def release_lease(self, run_id: str, owner: str) -> None:
+        """Give up the lease ``owner`` holds (nothing when another holds it)."""
+        ...
+
+    def lease(self, run_id: str) -> Lease | None:
+        """Who holds the run now (a lease may be expired), or None."""
         ...
 
     def set_status(self, run_id: str, status: RunStatus, at: float) -> None:
@@ -241,6 +291,7 @@ class _MemRun:
     error: Any
     order: int
     cancel: bool = False
+    lease: Lease | None = None
     journal: builtins.list[Any] = field(default_factory=builtins.list)
     events: builtins.list[Any] = field(default_factory=builtins.list)
 
@@ -272,8 +323,9 @@ class MemoryStore:
             raise _unknown(run_id)
         return run
 
-    def create(self, record: RunRecord) -> None:
-        """Store a new run. Raises ValueError if ``record.run_id`` exists already."""
+    def create(self, record: RunRecord, lease: Lease | None = None) -> None:
+        """Store a new run (held by ``lease`` when given). Raises ValueError if
+        ``record.run_id`` exists already."""
         _check_status(record.status)
         inputs, context = _codec.encode(record.inputs), _codec.encode(record.context)
         output, error = _codec.encode(record.output), _codec.encode(record.error)
@@ -285,27 +337,36 @@ class MemoryStore:
                 run_id=record.run_id, flow=record.flow, path=record.path,
                 source=record.source, inputs=inputs, context=context, status=record.status,
                 created_at=record.created_at, updated_at=record.updated_at, output=output,
-                error=error, order=self._counter)
+                error=error, order=self._counter, lease=lease)
 
     def append(self, run_id: str, journal: Sequence[Mapping[str, Any]],
-               events: Sequence[Mapping[str, Any]]) -> None:
-        """Append journal records and events, all or nothing, keeping their order."""
+               events: Sequence[Mapping[str, Any]], *, owner: str | None = None) -> None:
+        """Append journal records and events, all or nothing, keeping their order (with
+        ``owner``: only while that lease holds the run)."""
         if not journal and not events:
             return
         records = [_codec.encode(item) for item in journal]
         published = [_codec.encode(item) for item in events]
         with self._lock:
             run = self._run(run_id)
+            lost = _lease_lost(run_id, run.lease, owner)
+            if lost is not None:
+                raise lost
             run.journal.extend(records)
             run.events.extend(published)
 
     def finish(self, run_id: str, status: RunStatus, *, output: Any = None,
-               error: Mapping[str, Any] | None = None, at: float) -> None:
-        """Record the end of a run; clears a pending cancel request."""
+               error: Mapping[str, Any] | None = None, at: float,
+               owner: str | None = None) -> None:
+        """Record the end of a run; clears a pending cancel request and the lease."""
         _check_final(status)
         encoded_output, encoded_error = _codec.encode(output), _codec.encode(error)
         with self._lock:
             run = self._run(run_id)
+            lost = _lease_lost(run_id, run.lease, owner)
+            if lost is not None:
+                raise lost
+            run.lease = None
             run.status, run.output, run.error = status, encoded_output, encoded_error
             run.updated_at, run.cancel = at, False
 
@@ -352,6 +413,38 @@ class MemoryStore:
         with self._lock:
             run = self._runs.get(run_id)
             return run is not None and run.cancel
+
+    def take_lease(self, run_id: str, lease: Lease, now: float) -> Lease | None:
+        """Take the run's lease unless another holder keeps it; None when taken, else the
+        holder's lease."""
+        with self._lock:
+            run = self._run(run_id)
+            if not takeable(run.lease, lease, now):
+                return run.lease
+            run.lease = lease
+            return None
+
+    def renew_lease(self, run_id: str, lease: Lease) -> bool:
+        """Move the expiry of ``lease`` forward; False if another holds the run."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None or run.lease is None or run.lease.owner != lease.owner:
+                return False
+            run.lease = lease
+            return True
+
+    def release_lease(self, run_id: str, owner: str) -> None:
+        """Give up the lease ``owner`` holds."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is not None and run.lease is not None and run.lease.owner == owner:
+                run.lease = None
+
+    def lease(self, run_id: str) -> Lease | None:
+        """Who holds the run now, or None."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            return None if run is None else run.lease
 
     def close(self) -> None:
         """Nothing to release; the data stays readable until the store is dropped."""
@@ -406,6 +499,13 @@ CREATE TABLE IF NOT EXISTS events (
     event TEXT NOT NULL,
     PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS leases (
+    run_id TEXT PRIMARY KEY NOT NULL,
+    owner TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    expires REAL NOT NULL
+) WITHOUT ROWID;
 """
 
 _COLUMNS = {
@@ -413,6 +513,7 @@ _COLUMNS = {
              "updated_at", "output", "error", "cancel_requested"},
     "journal": {"run_id", "seq", "record"},
     "events": {"run_id", "seq", "event"},
+    "leases": {"run_id", "owner", "host", "pid", "expires"},
 }
 
 _SELECT_RUN = ("SELECT run_id, flow, path, source, inputs, context, status, created_at, "
@@ -463,8 +564,9 @@ class SqliteStore:
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
 
-    def create(self, record: RunRecord) -> None:
-        """Store a new run. Raises ValueError if ``record.run_id`` exists already."""
+    def create(self, record: RunRecord, lease: Lease | None = None) -> None:
+        """Store a new run (held by ``lease`` when given, in the same transaction). Raises
+        ValueError if ``record.run_id`` exists already."""
         _check_status(record.status)
         row = (record.run_id, record.flow, record.path, record.source,
                _codec.dumps(record.inputs), _codec.dumps(record.context), record.status,
@@ -477,10 +579,28 @@ class SqliteStore:
                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
             except sqlite3.IntegrityError:
                 raise ValueError(f"a run with id {record.run_id!r} exists already") from None
+            if lease is not None:
+                conn.execute("INSERT OR REPLACE INTO leases (run_id, owner, host, pid, "
+                             "expires) VALUES (?, ?, ?, ?, ?)",
+                             (record.run_id, lease.owner, lease.host, lease.pid,
+                              lease.expires))
+
+    @staticmethod
+    def _lease_in(conn: sqlite3.Connection, run_id: str) -> Lease | None:
+        row = conn.execute("SELECT owner, host, pid, expires FROM leases WHERE run_id = ?",
+                           (run_id,)).fetchone()
+        return None if row is None else Lease(row[0], row[1], row[2], row[3])
+
+    def _check_owner(self, conn: sqlite3.Connection, run_id: str, owner: str | None) -> None:
+        if owner is not None:
+            lost = _lease_lost(run_id, self._lease_in(conn, run_id), owner)
+            if lost is not None:
+                raise lost
 
     def append(self, run_id: str, journal: Sequence[Mapping[str, Any]],
-               events: Sequence[Mapping[str, Any]]) -> None:
-        """Append journal records and events in one committed transaction, in order."""
+               events: Sequence[Mapping[str, Any]], *, owner: str | None = None) -> None:
+        """Append journal records and events in one committed transaction, in order (with
+        ``owner``: only while that lease holds the run, checked in the same transaction)."""
         if not journal and not events:
             return
         records = [_codec.dumps(item) for item in journal]
@@ -492,6 +612,7 @@ class SqliteStore:
                 "FROM runs WHERE run_id = ?1", (run_id,)).fetchone()
             if row is None:
                 raise _unknown(run_id)
+            self._check_owner(conn, run_id, owner)
             if records:
                 start = (row[0] or 0) + 1
                 conn.executemany("INSERT INTO journal (run_id, seq, record) VALUES (?, ?, ?)",
@@ -503,11 +624,15 @@ class SqliteStore:
                                   for i, text in enumerate(published)])
 
     def finish(self, run_id: str, status: RunStatus, *, output: Any = None,
-               error: Mapping[str, Any] | None = None, at: float) -> None:
-        """Record the end of a run (committed on return); clears a pending cancel request."""
+               error: Mapping[str, Any] | None = None, at: float,
+               owner: str | None = None) -> None:
+        """Record the end of a run (committed on return); clears a pending cancel request
+        and the lease."""
         _check_final(status)
         values = (status, _codec.dumps(output), _codec.dumps(error), at, run_id)
         with self._file.write() as conn:
+            self._check_owner(conn, run_id, owner)
+            conn.execute("DELETE FROM leases WHERE run_id = ?", (run_id,))
             cursor = conn.execute("UPDATE runs SET status = ?, output = ?, error = ?, "
                                   "updated_at = ?, cancel_requested = 0 WHERE run_id = ?",
                                   values)
@@ -570,6 +695,38 @@ class SqliteStore:
             row = conn.execute("SELECT cancel_requested FROM runs WHERE run_id = ?",
                                (run_id,)).fetchone()
         return bool(row and row[0])
+
+    def take_lease(self, run_id: str, lease: Lease, now: float) -> Lease | None:
+        """Take the run's lease unless another holder keeps it: the check and the write are
+        one ``BEGIN IMMEDIATE`` transaction, so of two processes trying at once exactly
+        one gets it. None when taken, else the holder's lease."""
+        with self._file.write() as conn:
+            if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone() is None:
+                raise _unknown(run_id)
+            current = self._lease_in(conn, run_id)
+            if not takeable(current, lease, now):
+                return current
+            conn.execute("INSERT OR REPLACE INTO leases (run_id, owner, host, pid, expires) "
+                         "VALUES (?, ?, ?, ?, ?)",
+                         (run_id, lease.owner, lease.host, lease.pid, lease.expires))
+            return None
+
+    def renew_lease(self, run_id: str, lease: Lease) -> bool:
+        """Move the expiry of ``lease`` forward; False if another holds the run."""
+        with self._file.write() as conn:
+            cursor = conn.execute("UPDATE leases SET expires = ? WHERE run_id = ? AND owner = ?",
+                                  (lease.expires, run_id, lease.owner))
+            return cursor.rowcount > 0
+
+    def release_lease(self, run_id: str, owner: str) -> None:
+        """Give up the lease ``owner`` holds."""
+        with self._file.write() as conn:
+            conn.execute("DELETE FROM leases WHERE run_id = ? AND owner = ?", (run_id, owner))
+
+    def lease(self, run_id: str) -> Lease | None:
+        """Who holds the run now, or None."""
+        with self._file.read() as conn:
+            return self._lease_in(conn, run_id)
 
     def close(self) -> None:
         """Close the connection (SQLite checkpoints the WAL); closing twice is harmless."""

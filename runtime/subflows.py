@@ -3,13 +3,19 @@
 ``flow://<name-or-path>`` runs the flow file ``<flows>/<name>.yaml`` (or the path, relative
 to the flows folder) with the call's arguments as its inputs and returns its result. Inputs
 and outputs are validated by the callee's ``args`` (the runtime's F401–F404), the callee's
-events appear in the caller's event stream under the calling node (``sub/step``), and
-recursion deeper than ``max_depth`` (default 16) is error F412. ``flow://call?flow-id=<id>``
-names the flow by an option instead.
+events appear in the caller's event stream under the calling node (``sub/step``).
+``flow://call?flow-id=<id>`` names the flow by an option instead.
+
+Two limits make a recursion without an end fail fast with F412: the nesting depth
+(``max_depth``, default 16) and the number of ``flow://`` runs one top-level run starts in
+all, at every depth (``max_runs``, default 1000; ``flow-runs:`` in ``fdl.yaml``). Depth alone
+does not bound work: a flow calling itself twice would start 2^16 runs before reaching
+depth 16. A failure of a called flow keeps one clean message however deep it happened: the
+outermost called flow and the innermost reason, with the chain of flows in ``details``.
 
 The nesting depth travels in a context variable: trio copies the context into every task a
 run starts, so each nested run sees the depth of the run that started it, with no global
-mutable state.
+mutable state; the count of runs is the top-level run's budget (`runtime._budget`).
 """
 
 from __future__ import annotations
@@ -24,9 +30,16 @@ from compiler import CompileError, Plan, ToolCatalog, load_text
 from stdlib.flowfiles import find_flow
 from stdlib.tools import ToolCall, ToolError, ToolProvider
 
+from . import _budget
 from ._runtime import Runtime
 
-__all__ = ["FlowTools"]
+__all__ = ["DEFAULT_MAX_DEPTH", "DEFAULT_MAX_RUNS", "FlowTools"]
+
+DEFAULT_MAX_DEPTH = 16
+"""How deeply flows may call flows by default."""
+
+DEFAULT_MAX_RUNS = 1000
+"""How many ``flow://`` runs one top-level run may start in all, by default."""
 
 _DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("fdl_flow_depth", default=0)
 @dataclass(frozen=True, slots=True)
@@ -44,18 +57,22 @@ class FlowTools:
             one included; set later with `bind` when it is built after this object).
         catalog: the tool catalog the called flows are compiled with.
         max_depth: how deeply flows may call flows.
+        max_runs: how many flow runs one top-level run may start in all (every depth).
         options: further `runtime.Runtime` options for the nested runs (timezone,
             concurrency, limits); nested runs are never stored (the caller's journal holds
             their result).
     """
 
     def __init__(self, flows: str | Path, *, tools: ToolProvider | None = None,
-                 catalog: ToolCatalog | None = None, max_depth: int = 16,
-                 **options: Any) -> None:
+                 catalog: ToolCatalog | None = None, max_depth: int = DEFAULT_MAX_DEPTH,
+                 max_runs: int = DEFAULT_MAX_RUNS, **options: Any) -> None:
+        if max_depth < 1 or max_runs < 1:
+            raise ValueError("max_depth and max_runs must be at least 1")
         self.flows = Path(flows)
         self.tools = tools
         self.catalog = catalog
         self.max_depth = max_depth
+        self.max_runs = max_runs
         self.options = options
         self._plans: dict[Path, _Compiled] = {}
 
@@ -120,7 +137,14 @@ class _FlowTool:
         if depth >= owner.max_depth:
             raise ToolError("F412", f"flows call each other more than {owner.max_depth} "
                             f"levels deep (at {path.name}); check for a recursion without "
-                            "an end", type="runtime")
+                            "an end", type="runtime", details={"limit": "depth"})
+        budget = _budget.current()
+        if budget.started >= owner.max_runs:
+            raise ToolError("F412", f"the run started {owner.max_runs} flow:// runs, its "
+                            f"limit (at {path.name}); check for a recursion without an end, "
+                            "or raise flow-runs in fdl.yaml", type="runtime",
+                            details={"limit": "runs"})
+        budget.started += 1
         plan = owner.plan(path)
         token = _DEPTH.set(depth + 1)
         try:
@@ -131,9 +155,22 @@ class _FlowTool:
             _DEPTH.reset(token)
         if result.status == "completed":
             return result.output
-        error = result.error or {}
-        raise ToolError(str(error.get("code", "F406")),
-                        f"the flow {plan.name} {result.status}: {error.get('message', '')}",
-                        type=str(error.get("type", "tool")),
-                        details={"flow": plan.name, "node": error.get("node", ""),
-                                 "run_id": result.run_id})
+        raise _failure(plan.name, result.status, result.run_id, result.error or {})
+
+
+def _failure(flow: str, status: str, run_id: str, error: dict[str, Any]) -> ToolError:
+    """The error of a called flow that did not complete, as one clean sentence: a limit
+    error (F412) as it is, anything else as ``the flow X failed: <innermost reason>``; the
+    chain of called flows is in ``details.flows``."""
+    code = str(error.get("code", "F406"))
+    kind = str(error.get("type", "tool"))
+    inner = error.get("details")
+    inner = inner if isinstance(inner, dict) else {}
+    if code == "F412" and "limit" in inner:
+        return ToolError(code, str(error.get("message", "")), type=kind, details=inner)
+    nested = inner.get("flows")
+    chain = [flow, *nested] if isinstance(nested, list) and "reason" in inner else [flow]
+    reason = str(inner["reason"]) if len(chain) > 1 else str(error.get("message", ""))
+    return ToolError(code, f"the flow {flow} {status}: {reason}", type=kind,
+                     details={"flow": flow, "flows": chain, "reason": reason,
+                              "node": error.get("node", ""), "run_id": run_id})

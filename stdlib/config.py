@@ -156,6 +156,10 @@ class ProjectConfig(BaseModel):
     concurrency: Annotated[int | None, Field(ge=1), Wording(
         expect="a whole number of at least 1")] = Field(
         None, description="nodes run at once (default: the runtime's)")
+    flow_runs: Annotated[int | None, Field(ge=1), Wording(
+        expect="a whole number of at least 1")] = Field(
+        None, alias="flow-runs",
+        description="flow:// runs one top-level run may start in all (default 1000)")
     services: Annotated[dict[Annotated[str, AfterValidator(_service_name)], ServiceConfig]
                         | None, Wording(
         expect="a mapping of service names to {url: ...} entries")] = Field(
@@ -281,6 +285,9 @@ def _find(start: Path) -> tuple[Any, YNode | None, Path, Source | None] | None:
                 document = tomllib.loads(project.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
                 raise ConfigError(project, None, f"cannot be read: {error}") from None
+            except RecursionError:
+                raise ConfigError(project, None, "cannot be read: it nests too deeply; "
+                                  "flatten its arrays and tables") from None
             section = document.get("tool", {}).get("fdl")
             if isinstance(section, dict):
                 return section, None, project, None
@@ -298,7 +305,8 @@ def _read_yaml(config: Path) -> tuple[YNode | None, Source]:
     problems = [d for d in reporter.diagnostics if d.is_error]
     if problems:
         first = problems[0]
-        raise ConfigError(config, None, first.message, first.line, first.column)
+        raise ConfigError(config, None, f"{first.code}: {first.message}", first.line,
+                          first.column)
     return root, source
 
 

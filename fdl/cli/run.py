@@ -28,7 +28,6 @@ Output contract:
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 import uuid
@@ -62,6 +61,7 @@ from stdlib.config import ProjectConfig, project_config
 from stdlib.flowfiles import read_flow_text
 from stdlib.registry import RegistryError
 
+from ._inputs import NotJson, load_json, usage_problem
 from ._output import error_lines, fail, leaf, to_json_text
 from ._progress import RunDisplay, format_duration
 from .check import summary_line
@@ -79,18 +79,17 @@ def _read_data_file(path: Path, option: str) -> Any:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        raise click.BadParameter(f"{path} cannot be read: {reason}", param_hint=option
-                                 ) from None
+        raise usage_problem(option, f"{path} cannot be read: {reason}") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
+        return load_json(text, option, str(path))
+    except NotJson:
         pass
     reporter = Reporter(str(path), Source(text))
     node = load_yaml(text, reporter)
-    if reporter.diagnostics:
-        first = reporter.diagnostics[0]
-        raise click.BadParameter(f"{path}:{first.line}:{first.column}: {first.message}",
-                                 param_hint=option)
+    errors = [d for d in reporter.diagnostics if d.is_error]
+    if errors:
+        first = errors[0]
+        raise usage_problem(option, f"{path}:{first.line}:{first.column}: {first.message}")
     return {} if node is None else to_plain(node)
 
 
@@ -106,27 +105,25 @@ def parse_inputs(input_text: str | None, input_file: Path | None,
     if input_file is not None:
         data = _read_data_file(input_file, "--input-file")
         if not isinstance(data, dict):
-            raise click.BadParameter(f"{input_file} must hold an object (input name → value)",
-                                     param_hint="--input-file")
+            raise usage_problem("--input-file",
+                                f"{input_file} must hold an object (input name → value)")
         inputs.update(data)
     if input_text is not None:
         try:
-            data = json.loads(input_text)
-        except json.JSONDecodeError as error:
-            raise click.BadParameter(f"not valid JSON: {error.msg} at line {error.lineno} "
-                                     f"column {error.colno}", param_hint="--input") from None
+            data = load_json(input_text, "--input")
+        except NotJson as error:
+            raise usage_problem("--input", str(error)) from None
         if not isinstance(data, dict):
-            raise click.BadParameter('must be a JSON object such as {"customerId": "c1"}',
-                                     param_hint="--input")
+            raise usage_problem("--input", 'must be a JSON object such as {"customerId": "c1"}')
         inputs.update(data)
     for item in sets:
         name, sep, raw = item.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise click.BadParameter(f"{item!r} is not name=value", param_hint="--set")
+            raise usage_problem("--set", f"{item!r} is not name=value")
         try:
-            inputs[name] = json.loads(raw)
-        except json.JSONDecodeError:
+            inputs[name] = load_json(raw, "--set")
+        except NotJson:
             inputs[name] = raw
     return inputs
 
@@ -210,7 +207,7 @@ def _run_error(error: BaseException, job: _Job, run_id: str) -> NoReturn:
     if store_error is not None:
         fail(f"{store_error} (run {run_id})")
     if isinstance(error, RunFailure):
-        fail(error.message)
+        fail(f"{error.code}: {error.message}")
     if isinstance(error, LookupError) and job.resume is not None:
         fail(str(error))
     raise error
@@ -310,8 +307,8 @@ def _resumable(store: RunStore | None, run_id: str, spec: str) -> RunRecord:
     if record is None:
         fail(f"no run '{run_id}' in the run store {spec}")
     if record.status != "running":
-        fail(f"run '{run_id}' is already {record.status}; only interrupted runs can be "
-              "resumed")
+        fail(f"F410: run '{run_id}' is already {record.status}; only interrupted runs can "
+             "be resumed")
     return record
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "basic_credentials",
     "decode_json",
     "describe_exception",
+    "header_value_problem",
     "is_json_media_type",
     "json_body",
     "path_segment",
@@ -234,3 +235,29 @@ def query_values(value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         return [scalar_text(v) for v in value if v is not None]
     return [scalar_text(value)]
+
+
+_HEADER_BAD = re.compile(r"[^\t\x20-\x7e]")
+
+
+def header_value_problem(text: str, *, secret: bool = False) -> str | None:
+    """What keeps ``text`` from being an HTTP header value, for a message ("contains ..."),
+    or None. Header values are visible ASCII, spaces and tabs (RFC 9110 §5.5): a line break
+    would split the request (header injection), a NUL byte or another control character is
+    refused by servers, and non-ASCII text has no agreed encoding in a header. With
+    ``secret``, the message does not show the character (it is part of a credential)."""
+    found = _HEADER_BAD.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    if char in "\r\n":
+        return "a line break"
+    if char == "\x00":
+        return "a NUL byte"
+    if ord(char) < 0x20 or ord(char) == 0x7f:
+        return f"a control character (U+{ord(char):04X})"
+    if secret:
+        return "non-ASCII text"
+    return (f"non-ASCII text ({char!r} at position {found.start() + 1}); header values must "
+            "be ASCII: send the value in the query or body, or encode it (for example "
+            "percent-encoding) before")

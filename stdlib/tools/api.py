@@ -67,6 +67,7 @@ from ._http import (
     basic_credentials,
     decode_json,
     describe_exception,
+    header_value_problem,
     is_json_media_type,
     json_body,
     path_segment,
@@ -95,9 +96,6 @@ ERROR_BODY_LIMIT = 64 * 1024
 SNIPPET_LIMIT = 200
 
 _PLACEHOLDER = PLACEHOLDER
-_NEWLINE = re.compile(r"[\r\n\x00]")
-
-
 def _content_type(headers: Mapping[str, str]) -> tuple[str, str] | None:
     """The ``Content-Type`` entry of an endpoint's headers (any spelling) and its value."""
     return next(((name, value) for name, value in headers.items()
@@ -426,9 +424,10 @@ class _ApiTool:
                 consumed.add(alone.group(1))  # an optional header: left out, not sent
                 continue                      # elsewhere either
             value = fill(template, f"header {name}", scalar_text)
-            if _NEWLINE.search(value):
-                raise ToolError("API400", f"{label}: the value of header {name} contains a "
-                                "line break", type="validation")
+            problem = header_value_problem(value)
+            if problem is not None:
+                raise ToolError("API400", f"{label}: the value of header {name} contains "
+                                f"{problem}", type="validation")
             headers[name] = value
         for arg, header in BUILTIN_HEADERS.items():
             given = args.get(arg)
@@ -436,9 +435,10 @@ class _ApiTool:
                 given = call.tenant_id if arg == "tenantId" else call.bu_code
             if given is not None:
                 text = scalar_text(given)
-                if _NEWLINE.search(text):
-                    raise ToolError("API400", f"{label}: {arg} contains a line break",
-                                    type="validation")
+                problem = header_value_problem(text)
+                if problem is not None:
+                    raise ToolError("API400", f"{label}: {arg} (sent as header {header}) "
+                                    f"contains {problem}", type="validation")
                 headers[header] = text
         if call.idempotency_key:
             headers["Idempotency-Key"] = call.idempotency_key
@@ -510,9 +510,10 @@ class _ApiTool:
         if auth.header and auth.header_env:
             headers[auth.header] = values[auth.header_env]
         for name, value in headers.items():
-            if _NEWLINE.search(value):
+            problem = header_value_problem(value, secret=True)
+            if problem is not None:
                 raise ToolError("API401", f"a credential for {self.service.name} contains "
-                                f"a line break (header {name})", type="auth")
+                                f"{problem} (header {name})", type="auth")
 
     # ------------------------------------------------------------------ response
 

@@ -45,7 +45,7 @@ from compiler.validate import Invalid, Loc, Problem, Wording, validate_value
 from gml.text import suggest
 from gml.types import Type, parse_type
 
-from ._http import is_json_media_type, redact_url
+from ._http import header_value_problem, is_json_media_type, redact_url
 
 __all__ = ["BUILTIN_HEADERS", "METHODS", "QUERY_METHODS", "AdapterConfigError", "AuthConfig",
            "BodyArgument", "ConfigModel", "EndpointConfig", "ServiceConfig", "TableConfig",
@@ -63,7 +63,6 @@ BUILTIN_HEADERS: Mapping[str, str] = MappingProxyType(
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_$][A-Za-z0-9_$]*)\}")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-_NEWLINE = re.compile(r"[\r\n\x00]")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 
@@ -160,8 +159,11 @@ def _header_text(value: Any) -> Any:
 
 
 def _one_line(value: str) -> str:
-    if _NEWLINE.search(value):
+    problem = header_value_problem(value)
+    if problem == "a line break":
         raise Invalid("must not contain line breaks")
+    if problem is not None:
+        raise Invalid(f"must not contain {problem}")
     return value
 
 

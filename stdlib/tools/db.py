@@ -97,6 +97,7 @@ from stdlib.cql import (
 )
 from stdlib.tools import ToolCall, ToolError
 
+from . import _applied as applied
 from ._sqlconn import ConnectFailure, DatabaseUrl, Driver, Lease, Pool, driver_for, parse_url
 from ._sqltypes import (
     KIND_TYPES,
@@ -312,9 +313,11 @@ class DbTool:
         Raises:
             ToolError: see the module doc for the codes.
         """
+        key = call.idempotency_key if self.operation in applied.WRITE_OPERATIONS else None
         try:
             handler: Callable[[Mapping[str, Any]], Any] = getattr(self, f"_{self.operation}")
-            return await handler(call.args)
+            with applied.keyed(key):  # a write is made once per key (stdlib.tools._applied)
+                return await handler(call.args)
         except ToolError:
             raise
         except CqlError as error:
@@ -361,7 +364,7 @@ class DbTool:
         pool = self.db.pool
         lease = await pool.acquire()
         try:
-            return await lease.transaction(work)
+            return await lease.transaction(applied.guard(work, self.dialect, self.ph))
         except Exception as error:
             if self.db.driver.connection_lost(error, lease.conn):
                 lease.broken = True

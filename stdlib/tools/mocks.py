@@ -595,7 +595,8 @@ class Mocks:
         errors = [d for d in reporter.diagnostics if d.is_error]
         if errors:
             first = errors[0]
-            raise MockFileError(first.message, name, first.line, first.column)
+            raise MockFileError(f"{first.code}: {first.message}", name, first.line,
+                                first.column)
         context: dict[str, Any] = {"env": env, "programs": {}}
         if tree is None:
             return cls._of({}, False, fallback, env, name, {})

@@ -263,6 +263,38 @@ def test_bad_inputs_are_usage_errors_naming_the_option(args: list[str], option: 
     assert "Traceback" not in result.stderr
 
 
+DEEP = "[" * 5000 + "]" * 5000
+
+
+@pytest.mark.parametrize(("args", "files", "message"), [
+    (["--input", '{"x": ' + DEEP + "}"], {}, "--input: F400: line 1 column 206: the input "
+     "nests deeper than 200 levels"),
+    (["--input-file", "deep.json"], {"deep.json": '{"x":\n ' + DEEP + "}"},
+     "--input-file: F400: deep.json:2:201: the input nests deeper than 200 levels"),
+    (["--input-file", "deep.yaml"], {"deep.yaml": "x:\n  - " + DEEP},
+     "--input-file: F400: deep.yaml:2:205: the input nests deeper than 200 levels"),
+    (["--set", "x=" + DEEP], {}, "--set: F400: line 1 column 201"),
+    (["--set", "x=1", "--mock", "deep.yaml"], {"deep.yaml": "mocks:\n  x: " + DEEP},
+     "deep.yaml:2:206: E101: the YAML nests deeper than 200 levels"),
+])
+def test_deeply_nested_inputs_are_coded_usage_errors_with_a_position(
+        args: list[str], files: dict[str, str], message: str) -> None:
+    write("echo.yaml", ECHO)
+    for name, text in files.items():
+        Path(name).write_text(text, encoding="utf-8")
+    result = invoke("run", "echo.yaml", "--no-store", *args)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+
+
+def test_brackets_inside_json_strings_do_not_count_as_nesting() -> None:
+    write("echo.yaml", ECHO)
+    result = invoke("run", "echo.yaml", "--no-store", "--json", "--input",
+                    json.dumps({"a": "[" * 5000}))
+    assert result.exit_code == 0, result.stderr
+
+
 def test_an_input_file_with_a_yaml_error_names_its_position() -> None:
     write("echo.yaml", ECHO)
     write("bad.yaml", "a: 1\nb: [1, 2\n")
@@ -552,6 +584,7 @@ def test_resume_refuses_finished_and_unknown_runs() -> None:
     for command in (["run", "echo.yaml", "--resume", run_id], ["runs", "resume", run_id]):
         result = invoke(*command)
         assert result.exit_code == 1
+        assert "F410: run" in result.stderr
         assert "already completed; only interrupted runs can be resumed" in result.stderr
     result = invoke("run", "echo.yaml", "--resume", "nope", "--json")
     assert result.exit_code == 1
@@ -715,9 +748,9 @@ def test_the_example_runs_with_its_mock_file(tmp_path: Path) -> None:
 # --- real processes: crash, Ctrl-C and cancel -------------------------------------------------
 
 
-def _start(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
+def _start(tmp_path: Path, *extra: str, mocks: str = SLOW_MOCKS) -> subprocess.Popen[str]:
     (tmp_path / "flow.yaml").write_text(SLOW, encoding="utf-8")
-    (tmp_path / "m.yaml").write_text(SLOW_MOCKS, encoding="utf-8")
+    (tmp_path / "m.yaml").write_text(mocks, encoding="utf-8")
     return subprocess.Popen(
         [fdl_exe(), "run", "flow.yaml", "--mock", "m.yaml", "--store", "tmp/runs.db",
          "--set", "id=abc", *extra],
@@ -783,6 +816,41 @@ def test_a_killed_run_resumes_without_rerunning_completed_nodes(tmp_path: Path) 
     assert [e["type"] for e in after if e["node"] == "done"] == ["node.started",
                                                                   "node.completed"]
     assert after[-1]["type"] == "flow.completed"
+
+
+def test_a_run_whose_process_is_alive_cannot_be_resumed(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    process = _start(tmp_path, "--json", mocks=SLOW_MOCKS.replace("3000", "60000"))
+    run_id = _wait_for_first(tmp_path, process)
+    store = open_store(tmp_path / "tmp/runs.db")
+    try:
+        before = store.events(run_id)
+    finally:
+        store.close()
+    refused = subprocess.run(
+        [fdl_exe(), "runs", "resume", run_id, "--mock", "m.yaml", "--store", "tmp/runs.db",
+         "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=30, check=False)
+    assert refused.returncode == 1, refused.stderr
+    assert refused.stdout == ""
+    assert f"F410: run '{run_id}' is being run by process {process.pid}" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    store = open_store(tmp_path / "tmp/runs.db")
+    try:
+        assert store.events(run_id)[:len(before)] == before
+        assert "flow.resumed" not in [e["type"] for e in store.events(run_id)]
+    finally:
+        store.close()
+    monkeypatch.chdir(tmp_path)
+    assert invoke("runs", "cancel", run_id, "--store", "tmp/runs.db").exit_code == 0
+    out, _err = process.communicate(timeout=20)
+    assert json.loads(out)["status"] == "cancelled"  # the owner went on until cancelled
+    store = open_store(tmp_path / "tmp/runs.db")
+    try:
+        types = [e["type"] for e in store.events(run_id)]
+    finally:
+        store.close()
+    assert types.count("flow.cancelled") == 1 and "flow.resumed" not in types
 
 
 def test_ctrl_c_leaves_the_run_resumable(tmp_path: Path) -> None:
@@ -851,3 +919,30 @@ def test_run_a_single_quoted_text_outputs_that_string() -> None:
     result = invoke("run", "greet.yaml")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == "你好，尊敬的会员。"
+
+
+def test_a_run_that_breaks_inside_the_runtime_is_recorded_failed_with_a_code() -> None:
+    """Issue #17: an uncaught Python exception (here a decimal overflow in GML) used to leave
+    a traceback, nothing on --json and the run `running` forever."""
+    write("ov.yaml", """\
+        flow:
+            name: Ov
+            args:
+                in:
+                    d: decimal
+            node:
+                a:
+                    with: d * d
+        """)
+    result = invoke("run", "ov.yaml", "--json", "--store", "runs.db", "--input",
+                    '{"d": "1e999999"}')
+    assert result.exit_code == 1
+    body = one_object(result)
+    assert body["status"] == "failed"
+    assert body["error"]["code"] == "F499" or body["error"]["code"].startswith("G")
+    store = open_store("runs.db")
+    try:
+        record = store.get(body["run_id"])
+    finally:
+        store.close()
+    assert record is not None and record.status == "failed"

@@ -121,3 +121,82 @@ def test_paths_outside_the_flows_folder_are_not_flows(flows: Path) -> None:
     assert tools.resolve("api://child") is None
     tool = tools.resolve("flow://child")
     assert tool is not None and tuple(tool.arguments) == ("n",)
+
+
+TWICE = """\
+    flow:
+        name: Rec
+        node:
+            count:
+                exec: api://t/count
+                next: [left, right]
+            left:
+                exec: flow://rec
+            right:
+                exec: flow://rec
+"""
+
+
+def test_a_flow_calling_itself_twice_is_bounded_by_total_runs(flows: Path) -> None:
+    (flows / "rec.yaml").write_text(textwrap.dedent(TWICE), encoding="utf-8")
+    calls: list[int] = []
+    flow_tools = FlowTools(flows, max_runs=40)
+    tools = chain(flow_tools, Tools({"api://t/count": lambda args: calls.append(1)}))
+    flow_tools.bind(tools)
+
+    async def main() -> RunResult:
+        async with Runtime(tools=tools) as rt:
+            return await rt.run(fdl.load(flows / "rec.yaml"), {})
+
+    result = trio.run(main)
+    assert result.status == "failed"
+    assert result.error is not None and result.error["code"] == "F412"
+    # 40 sub-runs and the top-level run, not 2^16: the limit bounds the work.
+    assert len(calls) <= 41
+    message = result.error["message"]
+    assert message.startswith("the run started 40 flow:// runs, its limit (at rec.yaml)")
+    assert "the flow Rec" not in message and message.count(";") == 1
+
+
+def test_the_budget_is_per_top_level_run(flows: Path) -> None:
+    (flows / "twice.yaml").write_text(textwrap.dedent("""\
+        flow:
+            name: Twice
+            args:
+                in:
+                    n: int
+            node:
+                one:
+                    exec: flow://child
+                    args: n = n
+                    next: two
+                two:
+                    exec: flow://child
+                    args: n = n
+        """), encoding="utf-8")
+    assert run(flows, "twice", {"n": 1}, max_runs=2).status == "completed"
+    assert run(flows, "twice", {"n": 1}, max_runs=2).status == "completed"  # a new budget
+    assert run(flows, "twice", {"n": 1}, max_runs=1).error["code"] == "F412"  # type: ignore[index]
+
+
+def test_a_deep_recursion_has_one_clean_f412_message(flows: Path) -> None:
+    result = run(flows, "loop", {})
+    assert result.error is not None and result.error["code"] == "F412"
+    assert result.error["message"] == (
+        "flows call each other more than 16 levels deep (at loop.yaml); check for a "
+        "recursion without an end")
+
+
+def test_a_deep_failure_keeps_the_innermost_reason_once(flows: Path) -> None:
+    (flows / "middle.yaml").write_text(textwrap.dedent(PARENT).replace(
+        "name: Parent", "name: Middle").replace("flow://child", "flow://bad"))
+    (flows / "bad.yaml").write_text(textwrap.dedent(PARENT).replace(
+        "name: Parent", "name: Bad").replace("args: n = n", "args: n = 'many'"))
+    (flows / "top.yaml").write_text(textwrap.dedent(PARENT).replace(
+        "name: Parent", "name: Top").replace("flow://child", "flow://middle"))
+    result = run(flows, "top", {"n": 1})
+    assert result.error is not None and result.error["code"] == "F402"
+    message = result.error["message"]
+    assert message.startswith("the flow Middle failed: ")
+    assert message.count("the flow") == 1
+    assert result.error["details"]["flows"] == ["Middle", "Bad", "Child"]

@@ -406,6 +406,34 @@ async def test_tenant_and_bu_travel_as_headers(server: LocalServer) -> None:
 
 
 @pytest.mark.trio
+@pytest.mark.parametrize(("value", "problem"), [
+    ("a\r\nX-Evil: 1", "a line break"),
+    ("a\x00b", "a NUL byte"),
+    ("a\x07b", "a control character (U+0007)"),
+    ("caf\u00e9", "non-ASCII text ('\u00e9' at position 4); header values must be ASCII"),
+])
+async def test_a_header_value_that_http_cannot_carry_is_named_precisely(
+        server: LocalServer, value: str, problem: str) -> None:
+    endpoints = {"test/h": Endpoint(path="/echo/h", headers={"X-Trace": "{traceId}"})}
+    async with tools_for(server, endpoints) as tools:
+        in_header = await failure(tools, "api://test/h", {"traceId": value})
+        in_tenant = await failure(tools, "api://test/echo", {"tenantId": value})
+    assert in_header.code == "API400" and in_header.type == "validation"
+    assert f"the value of header X-Trace contains {problem}" in in_header.message
+    assert in_tenant.code == "API400"
+    assert f"tenantId (sent as header X-Tenant-Id) contains {problem}" in in_tenant.message
+
+
+def test_a_static_header_must_be_ascii() -> None:
+    from stdlib.tools.config import AdapterConfigError, ServiceConfig, read_config
+
+    with pytest.raises(AdapterConfigError, match="must not contain non-ASCII text"):
+        read_config(ServiceConfig, {"url": "http://x", "headers": {"X-A": "caf\u00e9"}})
+    with pytest.raises(AdapterConfigError, match="must not contain a NUL byte"):
+        read_config(ServiceConfig, {"url": "http://x", "headers": {"X-A": "a\x00"}})
+
+
+@pytest.mark.trio
 async def test_idempotency_key_and_attempt_headers(server: LocalServer) -> None:
     async with tools_for(server) as tools:
         first = await call(tools, "api://test/echo", idempotency_key="r/n/1", attempt=1)

@@ -106,3 +106,25 @@ def test_tools_must_name_folders(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         tool_folders(tmp_path)
     assert caught.value.key == "tools[1]"
+
+
+def test_deep_nesting_is_an_error_with_a_position_not_a_crash(tmp_path: Path) -> None:
+    write(tmp_path, "fdl.yaml", "services:\n  a: " + "[" * 3000 + "]" * 3000 + "\n")
+    with pytest.raises(ConfigError) as info:
+        project_config(tmp_path)
+    assert (info.value.line, info.value.column) == (2, 206)
+    assert info.value.message.startswith("E101: the YAML nests deeper than 200 levels")
+
+
+def test_a_deeply_nested_pyproject_is_a_config_error(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", "[tool.fdl]\nx = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ConfigError, match="nests too deeply"):
+        project_config(tmp_path)
+
+
+def test_a_reused_anchor_is_no_python_warning(tmp_path: Path,
+                                             recwarn: pytest.WarningsRecorder) -> None:
+    write(tmp_path, "fdl.yaml", "concurrency: &n 4\nflows: &n flows/\n")
+    config = project_config(tmp_path)
+    assert config.concurrency == 4
+    assert not [w for w in recwarn.list if "anchor" in str(w.message)]

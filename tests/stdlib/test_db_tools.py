@@ -7,12 +7,14 @@ server backends skip, naming the service, when nothing listens on 127.0.0.1:5432
 
 from __future__ import annotations
 
+import json
 import socket
 import textwrap
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -840,3 +842,131 @@ def test_dates_read_back_equal_pendulums_own_conversion(moment: datetime, zone: 
     assert got == expected
     assert (got.utcoffset(), got.tzinfo.name, got.fold) == (
         expected.utcoffset(), expected.tzinfo.name, expected.fold)
+
+
+# ---------------------------------------------------------------------------- exactly once
+
+
+async def keyed_call(db: Db, operation: str, key: str, **args: Any) -> Any:
+    base = f"db://{db.code}/{operation}"
+    tool = db.tools.resolve(base)
+    assert tool is not None
+    return await tool.call(ToolCall(uri=base, base=base, type="db",
+                                    code=f"{db.code}/{operation}", args=args,
+                                    idempotency_key=key))
+
+
+@pytest.mark.trio
+async def test_a_write_repeated_with_its_idempotency_key_is_not_made_again(shop: Db) -> None:
+    run = uuid.uuid4().hex
+    first = await keyed_call(shop, "create", f"{run}/add/1", data=order(1))
+    again = await keyed_call(shop, "create", f"{run}/add/1", data=order(1))  # a resumed run
+    assert again == first  # the recorded result, exactly (Decimal and all)
+    assert await shop("count") == 1
+    await keyed_call(shop, "create", f"{run}/add/2", data=order(2))  # another activation
+    assert await shop("count") == 2
+    done = await keyed_call(shop, "bulk", f"{run}/many/1", dataList=[order(3), order(4)])
+    assert await keyed_call(shop, "bulk", f"{run}/many/1",
+                            dataList=[order(5), order(6)]) == done
+    assert await shop("count") == 4
+    assert await keyed_call(shop, "delete", f"{run}/del/1", id=1) == {"deleted": 1}
+    await shop("create", data=order(1))
+    assert await keyed_call(shop, "delete", f"{run}/del/1", id=1) == {"deleted": 1}
+    assert await shop("take", id=1) is not None  # the repeated delete did not run
+
+
+@pytest.mark.trio
+async def test_a_failed_write_records_no_key_and_is_made_on_the_next_attempt(shop: Db
+                                                                             ) -> None:
+    key = f"{uuid.uuid4().hex}/m/1"
+    with pytest.raises(ToolError) as caught:
+        await keyed_call(shop, "modify", key, data={"id": 9, "qty": 1})
+    assert caught.value.code == "DB404"
+    await shop("create", data=order(9))
+    modified = await keyed_call(shop, "modify", key, data={"id": 9, "qty": 5})
+    assert modified["qty"] == 5
+
+
+@pytest.mark.trio
+async def test_reads_and_calls_without_a_key_are_not_recorded(shop: Db) -> None:
+    await shop("create", data=order(1))
+    await shop("create", data=order(2))  # no key: both made
+    assert await keyed_call(shop, "count", "r/c/1") == 2
+    await shop("create", data=order(3))
+    assert await keyed_call(shop, "count", "r/c/1") == 3  # a read is never answered twice
+
+
+def test_results_round_trip_exactly() -> None:
+    from stdlib.tools._applied import decode, encode
+
+    value = {"a": Decimal("1.50"),
+             "b": pendulum.datetime(2025, 1, 2, 3, 4, 5, tz="Asia/Shanghai"),
+             "c": [1, "x", None, True, 2.5, float("inf")], "d": {"m": {"l": 1}},
+             "e": date(2025, 1, 2)}
+    back = decode(json.loads(json.dumps(encode(value))))
+    assert back == value
+    assert back["b"].utcoffset() == value["b"].utcoffset()
+    assert str(back["a"]) == "1.50"
+
+
+class _CrashAfterWrite:
+    """The provider of a run that is killed right after its write committed: the write's
+    result never reaches the journal (the call is in flight when the run stops)."""
+
+    def __init__(self, tools: DbTools, committed: trio.Event) -> None:
+        self.tools = tools
+        self.committed = committed
+
+    def resolve(self, base: str) -> Any:
+        tool = self.tools.resolve(base)
+        if tool is None or not base.endswith("/create"):
+            return tool
+        committed = self.committed
+
+        class Crashing:
+            arguments = tool.arguments
+
+            async def call(self, call: ToolCall) -> Any:
+                await tool.call(call)
+                committed.set()
+                await trio.sleep_forever()
+
+        return Crashing()
+
+
+@pytest.mark.trio
+async def test_a_write_in_flight_at_a_crash_is_not_repeated_on_resume(url: str,
+                                                                      tmp_path: Path) -> None:
+    code = new_code()
+    flow = textwrap.dedent(f"""\
+        flow:
+            name: once
+            node:
+                add:
+                    exec: db://{code}/create
+                    args: "data = {{id: 7, customerId: 'c', amount: 1.5}}"
+    """)
+    result = fdl.check_text(flow, "once.yaml")
+    assert result.plan is not None, [d.headline() for d in result.diagnostics]
+    tools = DbTools({"shop": url}, [TableSpec(code, FIELDS)], tz=TZ)
+    db = Db(tools, code)
+    await db("init")
+    store = str(tmp_path / "runs.db")
+    run_id = uuid.uuid4().hex  # keys are unique per run: the databases outlive the test
+    try:
+        committed = trio.Event()
+        async with (Runtime(tools=_CrashAfterWrite(tools, committed), store=store) as first,
+                    trio.open_nursery() as nursery):
+            nursery.start_soon(partial(first.run, result.plan, run_id=run_id))
+            await committed.wait()
+            nursery.cancel_scope.cancel()  # the "crash": the completion is not journaled
+        assert await db("count") == 1
+        async with Runtime(tools=tools, store=store) as second:
+            resumed = await second.resume(run_id)
+        assert resumed.ok, resumed.error
+        assert resumed.output["id"] == 7  # the recorded result of the first attempt
+        assert await db("count") == 1  # a repeated create would have been DB409
+    finally:
+        with trio.CancelScope(shield=True):
+            await db("drop")
+            await tools.aclose()

@@ -550,10 +550,16 @@ def file_problem(tmp_path: Path, text: str) -> MockFileError:
 
 def test_yaml_syntax_error_has_its_position(tmp_path: Path) -> None:
     error = file_problem(tmp_path, "mocks:\n  api://a/x:\n    result: [1, 2\n  api://b/y: {}\n")
-    assert error.message == ("YAML syntax: expected ',' or ']', but got ':' (while parsing a "
-                             "flow sequence at line 3); fix the YAML structure")
+    assert error.message == ("E101: YAML syntax: expected ',' or ']', but got ':' (while "
+                             "parsing a flow sequence at line 3); fix the YAML structure")
     assert (error.line, error.column) == (4, 12)
-    assert str(error).startswith(f"{tmp_path / 'mocks.yaml'}:4:12: YAML syntax")
+    assert str(error).startswith(f"{tmp_path / 'mocks.yaml'}:4:12: E101: YAML syntax")
+
+
+def test_a_deeply_nested_mock_file_is_e101_at_its_position(tmp_path: Path) -> None:
+    error = file_problem(tmp_path, "mocks:\n  api://a/x:\n    result: " + "[" * 5000 + "\n")
+    assert error.message.startswith("E101: the YAML nests deeper than 200 levels")
+    assert (error.line, error.column) == (3, 213)
 
 
 def test_flow_style_uri_keys_are_yaml_1_2(tmp_path: Path) -> None:
