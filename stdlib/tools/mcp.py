@@ -50,7 +50,7 @@ from . import Tool, ToolCall, ToolError
 from ._http import basic_credentials
 from .mcp_config import McpServerConfig
 
-__all__ = ["McpServer", "McpTools", "call_result"]
+__all__ = ["McpServer", "McpTools", "call_result", "list_server_tools"]
 
 _CLIENT_INFO = mcp_types.Implementation(name="fdl", version="1")
 
@@ -134,7 +134,7 @@ class McpServer:
             params = StdioServerParameters(command=config.command[0],
                                            args=list(config.command[1:]),
                                            env=dict(config.env) or None, cwd=cwd)
-            return stdio_client(params, errlog=self.errlog or sys.stderr)
+            return stdio_client(params, errlog=self.errlog or _stderr())
         assert config.url is not None
         http = httpx2.AsyncClient(headers=self._headers(), follow_redirects=False,
                                   timeout=httpx2.Timeout(30.0, read=300.0))
@@ -261,6 +261,16 @@ class McpServer:
         return call_result(result, label)
 
 
+def _stderr() -> TextIO:
+    """This process's stderr for a server's stderr: the subprocess needs a real file, which
+    ``sys.stderr`` is not when it is captured (click's test runner), then the original."""
+    try:
+        sys.stderr.fileno()
+        return sys.stderr
+    except (AttributeError, OSError, ValueError):
+        return sys.__stderr__ or sys.stderr
+
+
 def _first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
@@ -341,3 +351,19 @@ class McpTools:
         """Stop every server's connection."""
         for server in self.servers.values():
             await server.aclose()
+
+
+async def list_server_tools(name: str, config: McpServerConfig, base: Path, *,
+                            errlog: TextIO | None = None) -> list[dict[str, Any]]:
+    """The ``tools/list`` entries of one server, in their JSON form (``name``,
+    ``inputSchema``, ...): the server is started (or reached), listed and stopped.
+
+    Raises:
+        ToolError: the server cannot be started or reached, or refuses the listing.
+    """
+    server = McpServer(name, config, base, errlog=errlog)
+    try:
+        listed = await server.list_tools()
+    finally:
+        await server.aclose()
+    return [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in listed]
