@@ -6,6 +6,8 @@ ToolSpecs, after which ``fdl check`` knows its tools' argument and result types 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -139,3 +141,19 @@ def test_mcp_calls_are_mockable() -> None:
     out = output_of(invoke("run", "flows/sum.yaml", "--set", "a=1", "--set", "b=1",
                            "--mock", "mocks.yaml", "--json"))
     assert out["output"] == {"total": 3}
+
+
+def test_the_mcp_example_project_runs(tmp_path: Path) -> None:
+    project = tmp_path / "mcp"
+    shutil.copytree(ROOT / "examples" / "mcp", project, ignore=shutil.ignore_patterns(".fdl"))
+    config = project / "fdl.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "[python,", f"[{json.dumps(sys.executable)},"), encoding="utf-8")
+    os.chdir(project)
+    assert invoke("check", "flows/order_quote.yaml").exit_code == 0
+    assert output_of(invoke("run", "flows/order_quote.yaml", "--set", "item=apple",
+                            "--set", "quantity=4", "--json"))["output"] == {
+        "item": "apple", "total": 2, "inStock": True}
+    assert output_of(invoke("run", "flows/order_quote.yaml", "--set", "item=pear",
+                            "--json"))["output"] == {
+        "item": "pear", "total": None, "inStock": False}
