@@ -36,6 +36,7 @@ from mcp.shared.exceptions import MCPError
 from compiler import Plan, ToolCatalog, check_text
 from gml.values import to_json
 from runtime import Runtime
+from runtime.agents import call_flow_text
 from stdlib.registry import ToolSpec, export_tools, to_mcp
 
 __all__ = ["ServedTool", "mcp_server", "served_tools"]
@@ -71,20 +72,6 @@ def served_tools(specs: Sequence[ToolSpec], flows: Sequence[tuple[ToolSpec, Plan
     exported = export_tools([*specs, *(spec for spec, _ in flows)])
     return [ServedTool(entry, tool.uri, plans.get(tool.uri))
             for tool, entry in zip(exported, to_mcp(exported), strict=True)]
-
-
-def call_flow_text(uri: str, arguments: Sequence[str]) -> str:
-    """The one-node flow that calls the registered tool ``uri`` with ``arguments`` (given
-    as the flow's inputs, of type ``any``: the tool's declared types convert them)."""
-    lines = ["flow:", f"    name: {json.dumps('mcp ' + uri)}"]
-    if arguments:
-        lines += ["    args:", "        in:"]
-        lines += [f"            {name}: any" for name in arguments]
-    lines += ["    node:", "        call:", f"            exec: {json.dumps(uri)}"]
-    if arguments:
-        lines += ["            args: |"]
-        lines += [f"                {name} = {name}" for name in arguments]
-    return "\n".join(lines) + "\n"
 
 
 def _text(value: Any) -> str:

@@ -12,6 +12,7 @@ adapters built from the configuration (interfaces.md §3) and the project's Tool
   command runs in), and its folder is created when missing;
 * ``mcp:`` servers become `stdlib.tools.mcp.McpTools` (started on first use, kept until
   `ProjectTools.aclose`); ``mcp`` ToolSpecs give their tools' arguments;
+* ``agents:`` become `runtime.agents.AgentTools` (their tool calls run on this provider);
 * ``flows:`` is where ``flow://name`` finds ``name.yaml``; the called flows use the same tools
   and catalog.
 
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, Protocol
 from compiler import ToolCatalog
 from gml.types import ObjectType, deref
 from runtime import Mocks, ToolProvider
+from runtime.agents import AgentTools
 from runtime.store import RunStore, open_store
 from runtime.subflows import FlowTools
 from stdlib.catalogs import project_catalog
@@ -249,9 +251,13 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
     mcp = _mcp_tools(config, specs, base)
     if mcp is not None:
         closers.append(mcp)
-    typed = chain(flows, api, db, mcp)
+    agents = AgentTools(config.agents, specs=specs, flows=config.flows_folder(base),
+                        catalog=catalog, timezone=config.timezone) if config.agents else None
+    typed = chain(flows, api, db, mcp, agents)
     provider = chain(typed, ToolCodes(code_types(specs), typed))
     flows.bind(provider)
+    if agents is not None:
+        agents.bind(provider)
     return ProjectTools(provider, closers)
 
 

@@ -128,7 +128,7 @@ async def test_fdl_mcp_over_stdio(project: Path) -> None:
     async with Client(params, mode="legacy") as client:
         await _exercise(client, project)
     flows = _journaled(project)
-    assert "Hello" in flows and "Broken" in flows and "mcp mcp://calc/add" in flows
+    assert "Hello" in flows and "Broken" in flows and "call mcp://calc/add" in flows
 
 
 def free_port() -> int:

@@ -81,9 +81,9 @@ def test_yaml_errors_have_their_position(tmp_path: Path) -> None:
 
 
 def test_sections_of_adapters_to_come_are_accepted(tmp_path: Path) -> None:
-    config = config_of(tmp_path, "agents:\n  helper: {model: m}\n"
+    config = config_of(tmp_path, "mail:\n  smtp: {host: h}\n"
                                  "triggers:\n  - {flow: a, cron: '* * * * *'}\n")
-    assert config.agents == {"helper": {"model": "m"}}
+    assert config.mail == {"smtp": {"host": "h"}}
 
 
 def test_mcp_servers_are_validated_entries(tmp_path: Path) -> None:
