@@ -1,5 +1,5 @@
-"""The real tools of a project: ``api://``, ``svc://``, ``db://`` and ``flow://`` adapters
-built from the configuration (interfaces.md §3) and the project's ToolSpecs (tools.md §6).
+"""The real tools of a project: ``api://``, ``svc://``, ``db://``, ``mcp://`` and ``flow://``
+adapters built from the configuration (interfaces.md §3) and the project's ToolSpecs (tools.md §6).
 
 `project_tools` is what ``fdl run``, ``fdl runs resume`` and ``fdl test`` (for mocks with
 ``passthrough``) run flows with:
@@ -10,6 +10,9 @@ built from the configuration (interfaces.md §3) and the project's ToolSpecs (to
   just the URL); each ``db`` ToolSpec declares a table's record type and key. A relative
   ``sqlite:///`` path is relative to the configuration file's folder (not to the folder the
   command runs in), and its folder is created when missing;
+* ``mcp:`` servers become `stdlib.tools.mcp.McpTools` (started on first use, kept until
+  `ProjectTools.aclose`); ``mcp`` ToolSpecs give their tools' arguments;
+* ``agents:`` become `runtime.agents.AgentTools` (their tool calls run on this provider);
 * ``flows:`` is where ``flow://name`` finds ``name.yaml``; the called flows use the same tools
   and catalog.
 
@@ -29,10 +32,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from compiler import ToolCatalog
 from gml.types import ObjectType, deref
 from runtime import Mocks, ToolProvider
+from runtime.agents import AgentTools
 from runtime.store import RunStore, open_store
 from runtime.subflows import DEFAULT_MAX_RUNS, FlowTools
 from stdlib.catalogs import project_catalog
@@ -47,6 +52,9 @@ from stdlib.tools import ToolCodes, chain
 from stdlib.tools.api import ApiTools, Endpoint, Service
 from stdlib.tools.config import TableConfig, TableSpec, read_config
 from stdlib.tools.db import DbTools
+
+if TYPE_CHECKING:
+    from stdlib.tools.mcp import McpTools
 
 __all__ = [
     "ProjectTools",
@@ -124,13 +132,19 @@ def load_tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | No
     return Tooling(catalog, specs, registry)
 
 
+class Closable(Protocol):
+    """An adapter holding connections (`ApiTools`, `DbTools`, `McpTools`)."""
+
+    async def aclose(self) -> None: ...
+
+
 @dataclass(slots=True)
 class ProjectTools:
     """The adapters of one command: ``provider`` answers tool calls; `aclose` (inside the
     trio run that used them) closes their connections."""
 
     provider: ToolProvider
-    closers: list[ApiTools | DbTools] = field(default_factory=list)
+    closers: list[Closable] = field(default_factory=list)
 
     async def aclose(self) -> None:
         """Close every adapter's connections (pools, HTTP clients, open streams)."""
@@ -234,10 +248,32 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
         raise ConfigError(file, "databases", str(error)) from None
     flows = FlowTools(config.flows_folder(base), catalog=catalog, timezone=config.timezone,
                       max_runs=config.flow_runs or DEFAULT_MAX_RUNS)
-    typed = chain(flows, api, db)
+    closers: list[Closable] = [api, db]
+    mcp = _mcp_tools(config, specs, base)
+    if mcp is not None:
+        closers.append(mcp)
+    agents = AgentTools(config.agents, specs=specs, flows=config.flows_folder(base),
+                        catalog=catalog, timezone=config.timezone) if config.agents else None
+    typed = chain(flows, api, db, mcp, agents)
     provider = chain(typed, ToolCodes(code_types(specs), typed))
     flows.bind(provider)
-    return ProjectTools(provider, [api, db])
+    if agents is not None:
+        agents.bind(provider)
+    return ProjectTools(provider, closers)
+
+
+def _mcp_tools(config: ProjectConfig, specs: Sequence[ToolSpec], base: Path
+               ) -> McpTools | None:
+    """The ``mcp://`` adapter of the configured servers (None without ``mcp:``); the
+    arguments of their tools come from the ``mcp`` ToolSpecs (`fdl tools import-mcp`)."""
+    if not config.mcp:
+        return None
+    # The MCP SDK (anyio, starlette, its HTTP client) is heavy: only a project that
+    # configures servers loads it.
+    from stdlib.tools.mcp import McpTools
+
+    arguments = {spec.code: tuple(spec.inputs) for spec in specs if spec.type == "mcp"}
+    return McpTools(config.mcp, base, arguments=arguments)
 
 
 def open_tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | None, *,

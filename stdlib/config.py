@@ -31,7 +31,9 @@ from compiler.diagnostics import Reporter
 from compiler.validate import Invalid, Loc, Problem, Wording, validate, validate_value
 from compiler.yamltree import YNode, load_yaml, to_plain
 from gml import Source, resolve_timezone
+from stdlib.tools.agent_config import AgentConfig
 from stdlib.tools.config import ConfigModel, ServiceConfig
+from stdlib.tools.mcp_config import McpServerConfig
 
 __all__ = ["CONFIG_FILE", "DEFAULT_STATE", "REGISTRY_FILE", "STORE_FILE", "ConfigError",
            "DatabaseConfig", "ProjectConfig", "find_config", "project_config",
@@ -168,8 +170,14 @@ class ProjectConfig(BaseModel):
         expect="a URL or a mapping such as {url: 'sqlite:///db.db'}")]] | None, Wording(
         expect="a mapping of database names to {url: ...} entries")] = Field(
         None, description="db:// databases by name")
-    mcp: Section = Field(None, description="MCP servers (tools.md §6)")
-    agents: Section = Field(None, description="AI agents (tools.md §6)")
+    mcp: Annotated[dict[Annotated[str, AfterValidator(_service_name)], McpServerConfig]
+                   | None, Wording(
+        expect="a mapping of server names to {command: [...]} or {url: ...} entries")] = Field(
+        None, description="mcp:// servers by name (tools.md §6)")
+    agents: Annotated[dict[Annotated[str, AfterValidator(_service_name)], AgentConfig]
+                      | None, Wording(
+        expect="a mapping of agent names to {url: ..., model: ...} entries")] = Field(
+        None, description="agent:// agents by name (tools.md §6)")
     mail: Section = Field(None, description="mail:// senders (tools.md §6)")
     sms: Section = Field(None, description="sms:// gateways (tools.md §6)")
     oss: Section = Field(None, description="oss:// object stores (tools.md §6)")

@@ -41,6 +41,8 @@ COMMANDS: dict[str, LazyCommand] = {
                          "Draw the flow FILE (Mermaid, DOT or SVG)."),
     "lsp": LazyCommand("fdl.cli.lsp", "lsp_command",
                        "Start the FDL language server on stdio."),
+    "mcp": LazyCommand("fdl.cli.mcp", "mcp_command",
+                       "Serve the project's tools and flows as an MCP server."),
     "run": LazyCommand("fdl.cli.run", "run_command",
                        "Run the flow FILE and print its output as JSON."),
     "runs": LazyCommand("fdl.cli.run", "runs_group",

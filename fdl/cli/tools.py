@@ -1,8 +1,9 @@
 """``fdl tools``: the tool registry on the command line (spec/interfaces.md §1, tools.md §3).
 
 Commands: ``list``, ``show``, ``search``, ``register``, ``export`` (``--format openai|mcp|
-jsonschema``), ``import-openapi`` (an OpenAPI 3.x document as ``api`` tools), plus ``pin``
-and ``remove``. ``show`` and ``list --stats`` print call statistics recorded from runs.
+jsonschema``), ``import-openapi`` (an OpenAPI 3.x document as ``api`` tools),
+``import-mcp`` (a configured MCP server's tools as ``mcp`` tools), plus ``pin`` and
+``remove``. ``show`` and ``list --stats`` print call statistics recorded from runs.
 The registry is ``<state>/registry.db`` of the project configuration (``state:``, default
 ``.fdl/``) of the working folder (these commands take no flow file to find a project
 from), or ``--registry PATH``. Every command first syncs the configured tool folders
@@ -35,6 +36,7 @@ from rich.table import Table
 
 from compiler import BUILTIN_INPUTS
 from stdlib.config import REGISTRY_FILE, project_config, tool_folders
+from stdlib.mcpimport import import_mcp_tools
 from stdlib.openapi import OpenApiError, import_openapi, load_openapi, spec_to_yaml
 from stdlib.registry import (
     CallStats,
@@ -53,6 +55,7 @@ from stdlib.registry import (
     to_openai,
     tool_files,
 )
+from stdlib.tools import ToolError
 
 from ._output import fail
 
@@ -526,6 +529,84 @@ def _write_specs(specs: Sequence[ToolSpec], folder: Path, *, force: bool, dry_ru
         shown = f"would be {status}" if dry_run and status != "unchanged" else status
         lines.append(f"{shown:<9}  {path}")
     return [str(path) for path, _, _ in plans], lines
+
+
+@tools_group.command("import-mcp")
+@click.argument("server")
+@click.option("--version", "version", metavar="V", default="1.0.0", show_default=True,
+              help="The tools' version.")
+@click.option("--tag", "tags", multiple=True, metavar="T",
+              help="Add this tag to every tool (repeatable).")
+@click.option("--tenant", metavar="T", help="Register the tools for this tenant only.")
+@click.option("--write", "write_dir", metavar="DIR", type=click.Path(path_type=Path),
+              help="Write one ToolSpec YAML file per tool into DIR instead of registering.")
+@click.option("--force", is_flag=True, help="With --write: overwrite changed files.")
+@click.option("--dry-run", is_flag=True, help="List and report, but change nothing.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"tools": [uris], "problems": [{pointer, message}]}.')
+@_registry_option
+@_no_sync_option
+def import_mcp_command(server: str, version: str, tags: tuple[str, ...], tenant: str | None,
+                       write_dir: Path | None, force: bool, dry_run: bool, as_json: bool,
+                       registry_option: str | None, no_sync: bool) -> None:
+    """Import the tools of the MCP server SERVER (mcp.SERVER of the configuration) as mcp
+    tools: the server is started (or reached), its tools/list is translated into ToolSpecs
+    (mcp://SERVER/<tool>, arguments from the input schemas, results from the output
+    schemas), registered in the project registry or written as files (--write).
+
+    What cannot be translated exactly is reported on stderr as TOOL#/pointer: message
+    (warnings, exit 0); a server that cannot be reached is an error (exit 1)."""
+    if not _is_version(version):
+        raise click.BadParameter(f"'{version}' is not a semantic version such as 1.2.0",
+                                 param_hint="--version")
+    config = project_config()
+    servers = config.mcp or {}
+    entry = servers.get(server)
+    if entry is None:
+        known = ", ".join(sorted(servers)) or "none"
+        raise click.BadParameter(f"no MCP server '{server}' in the project configuration "
+                                 f"(configured: {known}); declare it under mcp: in fdl.yaml",
+                                 param_hint="SERVER")
+    # The MCP SDK is heavy: loaded by this command only, not by every `fdl tools` command.
+    import trio
+
+    from stdlib.tools.mcp import list_server_tools
+
+    try:
+        listed = trio.run(list_server_tools, server, entry, config.base or Path.cwd())
+    except ToolError as error:
+        fail(error.message)
+    found = import_mcp_tools(server, listed, version=version, tags=tags, tenant=tenant)
+    for problem in found.problems:
+        click.echo(f"{server}/{problem.pointer}: {problem.message}", err=True)
+    lines: list[str] = []
+    files: list[str] = []
+    if write_dir is not None:
+        files, lines = _write_specs(found.tools, write_dir, force=force, dry_run=dry_run)
+    elif not dry_run:
+        with _registry(registry_option, sync=not no_sync, create=True) as registry:
+            try:
+                done = registry.register_many(found.tools, tenant=tenant,
+                                              source=f"mcp:{server}")
+            except VersionConflictError as error:
+                fail(f"{error}; nothing was registered (import with --version V to add "
+                     "the changed tools as a new version)")
+        lines = [f"{r.status:<9}  {r.spec.uri}  {r.spec.version}" for r in done]
+    else:
+        lines = [f"{'would add':<9}  {spec.uri}  {spec.version}" for spec in found.tools]
+    if as_json:
+        result: dict[str, Any] = {"tools": [spec.uri for spec in found.tools],
+                                  "problems": [p.to_dict() for p in found.problems]}
+        if write_dir is not None:
+            result["files"] = files
+        _json(result)
+    else:
+        for line in lines:
+            click.echo(line)
+    what = ("would import" if dry_run else "wrote" if write_dir is not None else "imported")
+    click.echo(f"{what} {len(found.tools)} tool{'s' if len(found.tools) != 1 else ''} from "
+               f"the MCP server {server}; {len(found.problems)} "
+               f"problem{'s' if len(found.problems) != 1 else ''}", err=True)
 
 
 @tools_group.command("export")

@@ -81,9 +81,22 @@ def test_yaml_errors_have_their_position(tmp_path: Path) -> None:
 
 
 def test_sections_of_adapters_to_come_are_accepted(tmp_path: Path) -> None:
-    config = config_of(tmp_path, "mcp:\n  calc: {command: [python, calc.py]}\n"
+    config = config_of(tmp_path, "mail:\n  smtp: {host: h}\n"
                                  "triggers:\n  - {flow: a, cron: '* * * * *'}\n")
-    assert config.mcp == {"calc": {"command": ["python", "calc.py"]}}
+    assert config.mail == {"smtp": {"host": "h"}}
+
+
+def test_mcp_servers_are_validated_entries(tmp_path: Path) -> None:
+    config = config_of(tmp_path, "mcp:\n  calc: {command: [python, calc.py]}\n"
+                                 "  search: {url: 'http://127.0.0.1:9000/mcp'}\n")
+    assert config.mcp is not None
+    assert config.mcp["calc"].command == ["python", "calc.py"]
+    assert config.mcp["search"].url == "http://127.0.0.1:9000/mcp"
+    error = problem_of(tmp_path, "mcp:\n  calc: {command: [python], url: 'http://h/mcp'}\n")
+    assert error.key == "mcp.calc" and error.line == 2
+    assert "give either 'command'" in error.message
+    error = problem_of(tmp_path, "mcp:\n  calc: {cmd: [python]}\n")
+    assert error.key is not None and error.key.startswith("mcp.calc")
 
 
 def test_tool_folders_one_or_more(tmp_path: Path) -> None:
