@@ -1,4 +1,5 @@
-"""The real tools of a project: ``api://``, ``svc://``, ``db://`` and ``flow://`` adapters
+"""The real tools of a project: ``api://``, ``svc://``, ``db://``, ``flow://``, ``py://`` and
+``shell://`` adapters
 built from the configuration (interfaces.md §3) and the project's ToolSpecs (tools.md §6).
 
 `project_tools` is what ``fdl run``, ``fdl runs resume`` and ``fdl test`` (for mocks with
@@ -11,7 +12,9 @@ built from the configuration (interfaces.md §3) and the project's ToolSpecs (to
   ``sqlite:///`` path is relative to the configuration file's folder (not to the folder the
   command runs in), and its folder is created when missing;
 * ``flows:`` is where ``flow://name`` finds ``name.yaml``; the called flows use the same tools
-  and catalog.
+  and catalog;
+* each ``py``/``shell`` ToolSpec becomes a `stdlib.tools.process.ProcessTools` tool (its
+  paths relative to the configuration file's folder).
 
 Building is cheap and opens nothing: connections are made on first use inside the run and
 closed by `ProjectTools.aclose`. The configuration was validated whole when it was read
@@ -47,6 +50,7 @@ from stdlib.tools import ToolCodes, chain
 from stdlib.tools.api import ApiTools, Endpoint, Service
 from stdlib.tools.config import TableConfig, TableSpec, read_config
 from stdlib.tools.db import DbTools
+from stdlib.tools.process import ProcessTools
 
 __all__ = [
     "ProjectTools",
@@ -130,7 +134,7 @@ class ProjectTools:
     trio run that used them) closes their connections."""
 
     provider: ToolProvider
-    closers: list[ApiTools | DbTools] = field(default_factory=list)
+    closers: list[ApiTools | DbTools | ProcessTools] = field(default_factory=list)
 
     async def aclose(self) -> None:
         """Close every adapter's connections (pools, HTTP clients, open streams)."""
@@ -233,10 +237,21 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
     except ValueError as error:
         raise ConfigError(file, "databases", str(error)) from None
     flows = FlowTools(config.flows_folder(base), catalog=catalog, timezone=config.timezone)
-    typed = chain(flows, api, db)
+    processes = _process_tools(specs, base)
+    typed = chain(flows, api, db, processes)
     provider = chain(typed, ToolCodes(code_types(specs), typed))
     flows.bind(provider)
-    return ProjectTools(provider, [api, db])
+    return ProjectTools(provider, [api, db, processes])
+
+
+def _process_tools(specs: Iterable[ToolSpec], base: Path) -> ProcessTools:
+    """``py://`` and ``shell://`` tools from their ToolSpecs (paths relative to ``base``)."""
+    chosen = [(spec.type, spec.code, spec.config, list(spec.inputs)) for spec in specs
+              if spec.type in ("py", "shell")]
+    try:
+        return ProcessTools(chosen, base)
+    except ValueError as error:
+        raise ConfigError(None, None, f"a py or shell ToolSpec: {error}") from None
 
 
 def open_tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | None, *,
