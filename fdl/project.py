@@ -13,6 +13,7 @@ built from the configuration (interfaces.md §3) and the project's ToolSpecs (to
   command runs in), and its folder is created when missing;
 * ``flows:`` is where ``flow://name`` finds ``name.yaml``; the called flows use the same tools
   and catalog;
+* ``mail:`` entries become `stdlib.tools.mail.MailTools` SMTP servers (``mail://<name>/send``);
 * each ``py``/``shell`` ToolSpec becomes a `stdlib.tools.process.ProcessTools` tool (its
   paths relative to the configuration file's folder).
 
@@ -50,6 +51,7 @@ from stdlib.tools import ToolCodes, chain
 from stdlib.tools.api import ApiTools, Endpoint, Service
 from stdlib.tools.config import TableConfig, TableSpec, read_config
 from stdlib.tools.db import DbTools
+from stdlib.tools.mail import MailTools
 from stdlib.tools.process import ProcessTools
 
 __all__ = [
@@ -134,7 +136,7 @@ class ProjectTools:
     trio run that used them) closes their connections."""
 
     provider: ToolProvider
-    closers: list[ApiTools | DbTools | ProcessTools] = field(default_factory=list)
+    closers: list[ApiTools | DbTools | ProcessTools | MailTools] = field(default_factory=list)
 
     async def aclose(self) -> None:
         """Close every adapter's connections (pools, HTTP clients, open streams)."""
@@ -238,10 +240,11 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
         raise ConfigError(file, "databases", str(error)) from None
     flows = FlowTools(config.flows_folder(base), catalog=catalog, timezone=config.timezone)
     processes = _process_tools(specs, base)
-    typed = chain(flows, api, db, processes)
+    mail = MailTools(config.mail or {}, base=base)
+    typed = chain(flows, api, db, processes, mail)
     provider = chain(typed, ToolCodes(code_types(specs), typed))
     flows.bind(provider)
-    return ProjectTools(provider, [api, db, processes])
+    return ProjectTools(provider, [api, db, processes, mail])
 
 
 def _process_tools(specs: Iterable[ToolSpec], base: Path) -> ProcessTools:

@@ -32,6 +32,7 @@ from compiler.validate import Invalid, Loc, Problem, Wording, validate, validate
 from compiler.yamltree import YNode, load_yaml, to_plain
 from gml import Source, resolve_timezone
 from stdlib.tools.config import ConfigModel, ServiceConfig
+from stdlib.tools.mail_config import MailConfig
 
 __all__ = ["CONFIG_FILE", "DEFAULT_STATE", "REGISTRY_FILE", "STORE_FILE", "ConfigError",
            "DatabaseConfig", "ProjectConfig", "find_config", "project_config",
@@ -166,7 +167,9 @@ class ProjectConfig(BaseModel):
         None, description="db:// databases by name")
     mcp: Section = Field(None, description="MCP servers (tools.md §6)")
     agents: Section = Field(None, description="AI agents (tools.md §6)")
-    mail: Section = Field(None, description="mail:// senders (tools.md §6)")
+    mail: Annotated[dict[Annotated[str, AfterValidator(_service_name)], MailConfig] | None,
+                    Wording(expect="a mapping of names to {host: ..., from: ...} entries")] = \
+        Field(None, description="mail:// SMTP servers by name (tools.md §6)")
     sms: Section = Field(None, description="sms:// gateways (tools.md §6)")
     oss: Section = Field(None, description="oss:// object stores (tools.md §6)")
     mq: Section = Field(None, description="mq:// brokers (tools.md §6)")
