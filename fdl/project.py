@@ -13,7 +13,9 @@ built from the configuration (interfaces.md §3) and the project's ToolSpecs (to
   command runs in), and its folder is created when missing;
 * ``flows:`` is where ``flow://name`` finds ``name.yaml``; the called flows use the same tools
   and catalog;
-* ``mail:`` entries become `stdlib.tools.mail.MailTools` SMTP servers (``mail://<name>/send``);
+* ``mail:`` entries become `stdlib.tools.mail.MailTools` SMTP servers (``mail://<name>/send``),
+  ``oss:`` entries `stdlib.tools.oss.OssTools` stores (a ``file://`` folder relative to the
+  configuration file's folder, or an ``s3://`` bucket), where mail attachments are read;
 * each ``py``/``shell`` ToolSpec becomes a `stdlib.tools.process.ProcessTools` tool (its
   paths relative to the configuration file's folder).
 
@@ -52,6 +54,7 @@ from stdlib.tools.api import ApiTools, Endpoint, Service
 from stdlib.tools.config import TableConfig, TableSpec, read_config
 from stdlib.tools.db import DbTools
 from stdlib.tools.mail import MailTools
+from stdlib.tools.oss import OssTools
 from stdlib.tools.process import ProcessTools
 
 __all__ = [
@@ -136,7 +139,8 @@ class ProjectTools:
     trio run that used them) closes their connections."""
 
     provider: ToolProvider
-    closers: list[ApiTools | DbTools | ProcessTools | MailTools] = field(default_factory=list)
+    closers: list[ApiTools | DbTools | ProcessTools | MailTools | OssTools] = field(
+        default_factory=list)
 
     async def aclose(self) -> None:
         """Close every adapter's connections (pools, HTTP clients, open streams)."""
@@ -240,11 +244,12 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
         raise ConfigError(file, "databases", str(error)) from None
     flows = FlowTools(config.flows_folder(base), catalog=catalog, timezone=config.timezone)
     processes = _process_tools(specs, base)
-    mail = MailTools(config.mail or {}, base=base)
-    typed = chain(flows, api, db, processes, mail)
+    oss = OssTools(config.oss or {}, base=base)
+    mail = MailTools(config.mail or {}, base=base, attachments=oss.attachment)
+    typed = chain(flows, api, db, processes, mail, oss)
     provider = chain(typed, ToolCodes(code_types(specs), typed))
     flows.bind(provider)
-    return ProjectTools(provider, [api, db, processes, mail])
+    return ProjectTools(provider, [api, db, processes, mail, oss])
 
 
 def _process_tools(specs: Iterable[ToolSpec], base: Path) -> ProcessTools:

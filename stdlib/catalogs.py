@@ -9,7 +9,7 @@ the editor) compile flows with.
 2. the project's registry (``<state>/registry.db``) when it exists: tools registered with
    ``fdl tools register`` or imported from OpenAPI, read once and closed;
 3. the tools of the configuration (`configured_signatures`: ``mail://<name>/send`` for each
-   ``mail:`` entry);
+   ``mail:`` entry, ``oss://<name>/<operation>`` for each ``oss:`` entry);
 4. the flows folder (`FlowCatalog`): ``flow://name`` is typed by the called flow's
    ``args.in``/``args.out`` (tools.md §2: a flow is a tool).
 
@@ -37,6 +37,7 @@ from .config import ConfigError, ProjectConfig, project_config
 from .flowfiles import find_flow, flow_names
 from .registry import Registry, RegistryError, ToolSpec, load_tool_dir
 from .tools.mail_config import mail_signatures
+from .tools.oss_config import oss_signatures
 
 __all__ = ["FlowCatalog", "configured_signatures", "project_catalog", "tool_catalog"]
 
@@ -174,9 +175,12 @@ def project_catalog(tools_dir: Path | None = None, *, start: Path | None = None,
 
 def configured_signatures(config: ProjectConfig) -> list[ToolSignature]:
     """The tools a project has by configuration rather than by ToolSpec: the operations of
-    every ``mail:`` entry (``mail://<name>/send``), typed for checking, completion and
+    every ``mail:`` entry (``mail://<name>/send``) and ``oss:`` entry (``oss://<name>/put``, ...),
+    typed for checking, completion and
     hover (tools.md §6)."""
     found: list[ToolSignature] = []
     for name in config.mail or {}:
         found.extend(mail_signatures(name))
+    for name in config.oss or {}:
+        found.extend(oss_signatures(name))
     return found

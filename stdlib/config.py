@@ -33,6 +33,7 @@ from compiler.yamltree import YNode, load_yaml, to_plain
 from gml import Source, resolve_timezone
 from stdlib.tools.config import ConfigModel, ServiceConfig
 from stdlib.tools.mail_config import MailConfig
+from stdlib.tools.oss_config import OssConfig
 
 __all__ = ["CONFIG_FILE", "DEFAULT_STATE", "REGISTRY_FILE", "STORE_FILE", "ConfigError",
            "DatabaseConfig", "ProjectConfig", "find_config", "project_config",
@@ -171,7 +172,9 @@ class ProjectConfig(BaseModel):
                     Wording(expect="a mapping of names to {host: ..., from: ...} entries")] = \
         Field(None, description="mail:// SMTP servers by name (tools.md §6)")
     sms: Section = Field(None, description="sms:// gateways (tools.md §6)")
-    oss: Section = Field(None, description="oss:// object stores (tools.md §6)")
+    oss: Annotated[dict[Annotated[str, AfterValidator(_service_name)], OssConfig] | None,
+                   Wording(expect="a mapping of names to {url: ...} entries")] = Field(
+        None, description="oss:// object stores by name (tools.md §6)")
     mq: Section = Field(None, description="mq:// brokers (tools.md §6)")
     triggers: list[Any] | None = Field(None, description="flows started by messages or "
                                                          "schedules (tools.md §6)")
