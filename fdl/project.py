@@ -16,6 +16,7 @@ built from the configuration (interfaces.md §3) and the project's ToolSpecs (to
 * ``mail:`` entries become `stdlib.tools.mail.MailTools` SMTP servers (``mail://<name>/send``),
   ``oss:`` entries `stdlib.tools.oss.OssTools` stores (a ``file://`` folder relative to the
   configuration file's folder, or an ``s3://`` bucket), where mail attachments are read;
+  ``sms:`` entries `stdlib.tools.sms.SmsTools` gateways (calls of the tool each one names);
 * each ``py``/``shell`` ToolSpec becomes a `stdlib.tools.process.ProcessTools` tool (its
   paths relative to the configuration file's folder).
 
@@ -56,6 +57,7 @@ from stdlib.tools.db import DbTools
 from stdlib.tools.mail import MailTools
 from stdlib.tools.oss import OssTools
 from stdlib.tools.process import ProcessTools
+from stdlib.tools.sms import SmsTools
 
 __all__ = [
     "ProjectTools",
@@ -139,7 +141,7 @@ class ProjectTools:
     trio run that used them) closes their connections."""
 
     provider: ToolProvider
-    closers: list[ApiTools | DbTools | ProcessTools | MailTools | OssTools] = field(
+    closers: list[ApiTools | DbTools | ProcessTools | MailTools | OssTools | SmsTools] = field(
         default_factory=list)
 
     async def aclose(self) -> None:
@@ -246,10 +248,12 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
     processes = _process_tools(specs, base)
     oss = OssTools(config.oss or {}, base=base)
     mail = MailTools(config.mail or {}, base=base, attachments=oss.attachment)
-    typed = chain(flows, api, db, processes, mail, oss)
+    sms = SmsTools(config.sms or {})
+    typed = chain(flows, api, db, processes, mail, oss, sms)
     provider = chain(typed, ToolCodes(code_types(specs), typed))
     flows.bind(provider)
-    return ProjectTools(provider, [api, db, processes, mail, oss])
+    sms.bind(provider)
+    return ProjectTools(provider, [api, db, processes, mail, oss, sms])
 
 
 def _process_tools(specs: Iterable[ToolSpec], base: Path) -> ProcessTools:

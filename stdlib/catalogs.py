@@ -8,8 +8,8 @@ the editor) compile flows with.
    so that their problems are reported with positions;
 2. the project's registry (``<state>/registry.db``) when it exists: tools registered with
    ``fdl tools register`` or imported from OpenAPI, read once and closed;
-3. the tools of the configuration (`configured_signatures`: ``mail://<name>/send`` for each
-   ``mail:`` entry, ``oss://<name>/<operation>`` for each ``oss:`` entry);
+3. the tools of the configuration (`configured_signatures`: the operations of each ``mail:``,
+   ``oss:`` and ``sms:`` entry, ``mail://<name>/send``, ``oss://<name>/put``, ...);
 4. the flows folder (`FlowCatalog`): ``flow://name`` is typed by the called flow's
    ``args.in``/``args.out`` (tools.md §2: a flow is a tool).
 
@@ -38,6 +38,7 @@ from .flowfiles import find_flow, flow_names
 from .registry import Registry, RegistryError, ToolSpec, load_tool_dir
 from .tools.mail_config import mail_signatures
 from .tools.oss_config import oss_signatures
+from .tools.sms_config import sms_signatures
 
 __all__ = ["FlowCatalog", "configured_signatures", "project_catalog", "tool_catalog"]
 
@@ -175,7 +176,8 @@ def project_catalog(tools_dir: Path | None = None, *, start: Path | None = None,
 
 def configured_signatures(config: ProjectConfig) -> list[ToolSignature]:
     """The tools a project has by configuration rather than by ToolSpec: the operations of
-    every ``mail:`` entry (``mail://<name>/send``) and ``oss:`` entry (``oss://<name>/put``, ...),
+    every ``mail:`` entry (``mail://<name>/send``), ``oss:`` entry (``oss://<name>/put``, ...)
+    and ``sms:`` entry (``sms://<name>/send``),
     typed for checking, completion and
     hover (tools.md §6)."""
     found: list[ToolSignature] = []
@@ -183,4 +185,6 @@ def configured_signatures(config: ProjectConfig) -> list[ToolSignature]:
         found.extend(mail_signatures(name))
     for name in config.oss or {}:
         found.extend(oss_signatures(name))
+    for name in config.sms or {}:
+        found.extend(sms_signatures(name))
     return found

@@ -34,6 +34,7 @@ from gml import Source, resolve_timezone
 from stdlib.tools.config import ConfigModel, ServiceConfig
 from stdlib.tools.mail_config import MailConfig
 from stdlib.tools.oss_config import OssConfig
+from stdlib.tools.sms_config import SmsConfig
 
 __all__ = ["CONFIG_FILE", "DEFAULT_STATE", "REGISTRY_FILE", "STORE_FILE", "ConfigError",
            "DatabaseConfig", "ProjectConfig", "find_config", "project_config",
@@ -171,7 +172,9 @@ class ProjectConfig(BaseModel):
     mail: Annotated[dict[Annotated[str, AfterValidator(_service_name)], MailConfig] | None,
                     Wording(expect="a mapping of names to {host: ..., from: ...} entries")] = \
         Field(None, description="mail:// SMTP servers by name (tools.md §6)")
-    sms: Section = Field(None, description="sms:// gateways (tools.md §6)")
+    sms: Annotated[dict[Annotated[str, AfterValidator(_service_name)], SmsConfig] | None,
+                   Wording(expect="a mapping of names to {tool: ...} entries")] = Field(
+        None, description="sms:// gateways by name: the tool that sends (tools.md §6)")
     oss: Annotated[dict[Annotated[str, AfterValidator(_service_name)], OssConfig] | None,
                    Wording(expect="a mapping of names to {url: ...} entries")] = Field(
         None, description="oss:// object stores by name (tools.md §6)")
