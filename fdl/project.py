@@ -17,6 +17,7 @@ built from the configuration (interfaces.md §3) and the project's ToolSpecs (to
   ``oss:`` entries `stdlib.tools.oss.OssTools` stores (a ``file://`` folder relative to the
   configuration file's folder, or an ``s3://`` bucket), where mail attachments are read;
   ``sms:`` entries `stdlib.tools.sms.SmsTools` gateways (calls of the tool each one names);
+  ``mq:`` entries `stdlib.tools.mq.MqTools` brokers (Redis streams so far);
 * each ``py``/``shell`` ToolSpec becomes a `stdlib.tools.process.ProcessTools` tool (its
   paths relative to the configuration file's folder).
 
@@ -55,6 +56,7 @@ from stdlib.tools.api import ApiTools, Endpoint, Service
 from stdlib.tools.config import TableConfig, TableSpec, read_config
 from stdlib.tools.db import DbTools
 from stdlib.tools.mail import MailTools
+from stdlib.tools.mq import MqTools
 from stdlib.tools.oss import OssTools
 from stdlib.tools.process import ProcessTools
 from stdlib.tools.sms import SmsTools
@@ -141,8 +143,8 @@ class ProjectTools:
     trio run that used them) closes their connections."""
 
     provider: ToolProvider
-    closers: list[ApiTools | DbTools | ProcessTools | MailTools | OssTools | SmsTools] = field(
-        default_factory=list)
+    closers: list[ApiTools | DbTools | ProcessTools | MailTools | OssTools | SmsTools
+                  | MqTools] = field(default_factory=list)
 
     async def aclose(self) -> None:
         """Close every adapter's connections (pools, HTTP clients, open streams)."""
@@ -249,11 +251,12 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
     oss = OssTools(config.oss or {}, base=base)
     mail = MailTools(config.mail or {}, base=base, attachments=oss.attachment)
     sms = SmsTools(config.sms or {})
-    typed = chain(flows, api, db, processes, mail, oss, sms)
+    mq = MqTools(config.mq or {})
+    typed = chain(flows, api, db, processes, mail, oss, sms, mq)
     provider = chain(typed, ToolCodes(code_types(specs), typed))
     flows.bind(provider)
     sms.bind(provider)
-    return ProjectTools(provider, [api, db, processes, mail, oss, sms])
+    return ProjectTools(provider, [api, db, processes, mail, oss, sms, mq])
 
 
 def _process_tools(specs: Iterable[ToolSpec], base: Path) -> ProcessTools:

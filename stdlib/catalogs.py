@@ -9,7 +9,7 @@ the editor) compile flows with.
 2. the project's registry (``<state>/registry.db``) when it exists: tools registered with
    ``fdl tools register`` or imported from OpenAPI, read once and closed;
 3. the tools of the configuration (`configured_signatures`: the operations of each ``mail:``,
-   ``oss:`` and ``sms:`` entry, ``mail://<name>/send``, ``oss://<name>/put``, ...);
+   ``oss:``, ``sms:`` and ``mq:`` entry, ``mail://<name>/send``, ``oss://<name>/put``, ...);
 4. the flows folder (`FlowCatalog`): ``flow://name`` is typed by the called flow's
    ``args.in``/``args.out`` (tools.md §2: a flow is a tool).
 
@@ -37,6 +37,7 @@ from .config import ConfigError, ProjectConfig, project_config
 from .flowfiles import find_flow, flow_names
 from .registry import Registry, RegistryError, ToolSpec, load_tool_dir
 from .tools.mail_config import mail_signatures
+from .tools.mq_config import mq_signatures
 from .tools.oss_config import oss_signatures
 from .tools.sms_config import sms_signatures
 
@@ -177,7 +178,7 @@ def project_catalog(tools_dir: Path | None = None, *, start: Path | None = None,
 def configured_signatures(config: ProjectConfig) -> list[ToolSignature]:
     """The tools a project has by configuration rather than by ToolSpec: the operations of
     every ``mail:`` entry (``mail://<name>/send``), ``oss:`` entry (``oss://<name>/put``, ...)
-    and ``sms:`` entry (``sms://<name>/send``),
+    ``sms:`` entry (``sms://<name>/send``) and ``mq:`` entry (``mq://<name>/publish``, ...),
     typed for checking, completion and
     hover (tools.md §6)."""
     found: list[ToolSignature] = []
@@ -187,4 +188,6 @@ def configured_signatures(config: ProjectConfig) -> list[ToolSignature]:
         found.extend(oss_signatures(name))
     for name in config.sms or {}:
         found.extend(sms_signatures(name))
+    for name in config.mq or {}:
+        found.extend(mq_signatures(name))
     return found

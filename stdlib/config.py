@@ -33,6 +33,7 @@ from compiler.yamltree import YNode, load_yaml, to_plain
 from gml import Source, resolve_timezone
 from stdlib.tools.config import ConfigModel, ServiceConfig
 from stdlib.tools.mail_config import MailConfig
+from stdlib.tools.mq_config import MqConfig
 from stdlib.tools.oss_config import OssConfig
 from stdlib.tools.sms_config import SmsConfig
 
@@ -178,7 +179,9 @@ class ProjectConfig(BaseModel):
     oss: Annotated[dict[Annotated[str, AfterValidator(_service_name)], OssConfig] | None,
                    Wording(expect="a mapping of names to {url: ...} entries")] = Field(
         None, description="oss:// object stores by name (tools.md §6)")
-    mq: Section = Field(None, description="mq:// brokers (tools.md §6)")
+    mq: Annotated[dict[Annotated[str, AfterValidator(_service_name)], MqConfig] | None,
+                  Wording(expect="a mapping of names to {url: ...} entries")] = Field(
+        None, description="mq:// message brokers by name (tools.md §6)")
     triggers: list[Any] | None = Field(None, description="flows started by messages or "
                                                          "schedules (tools.md §6)")
 
