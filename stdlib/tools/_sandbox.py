@@ -21,8 +21,9 @@ Confinement, in order (each step only narrows what the process can do):
    process says so on stderr (one line starting ``fdl-sandbox:``).
 
 Then a ``shell`` tool replaces this process with its command (``execvpe``: no shell), and a
-``py`` tool imports its file and calls its function with the arguments read as JSON from
-stdin. The function's prints go to stderr; the envelope goes to stdout: ``{"result": v}``,
+``py`` tool imports its file, then reads the arguments as JSON from stdin (a process started
+ahead of its call waits there, ready) and calls its function; without any input it exits
+without calling. The function's prints go to stderr; the envelope goes to stdout: ``{"result": v}``,
 ``{"error": {"type", "message"}}`` or ``{"limit": name, "message"}`` for a limit the process
 itself noticed (a `MemoryError`: ``memory``; a fork refused with EAGAIN: ``processes``; a
 write refused outside the folder: ``folder``). Limits noticed from outside (the wall clock,
@@ -224,7 +225,6 @@ def run_function(settings: dict[str, Any], out: Any) -> None:
     folder = os.getcwd()
     envelope: dict[str, Any]
     try:
-        args = json.loads(sys.stdin.buffer.read() or b"{}")
         path = settings["path"]
         sys.path.insert(0, os.path.dirname(path))
         spec = importlib.util.spec_from_file_location("fdl_tool", path)
@@ -236,7 +236,12 @@ def run_function(settings: dict[str, Any], out: Any) -> None:
         if not callable(function):
             raise LookupError(f"{os.path.basename(path)} has no function "
                               f"{settings['function']}()")
-        envelope = {"result": function(**args)}
+        # Ready: a process started ahead of its call waits here for the arguments. No
+        # input at all means the runtime went away before calling: nothing is run.
+        data = sys.stdin.buffer.read()
+        if not data:
+            os._exit(0)
+        envelope = {"result": function(**json.loads(data))}
         text = json.dumps(envelope, default=_json_default, allow_nan=False)
     except MemoryError:
         text = json.dumps({"limit": "memory", "message": "ran out of memory"})
@@ -273,6 +278,10 @@ def main() -> None:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     run_function(settings, out)
+    # The answer is out: skip the interpreter's finalization (it only costs time; the tool's
+    # atexit handlers do not run, and its process is killed with its session anyway).
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -142,14 +142,32 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-async def run_confined(settings: Mapping[str, Any], stdin: bytes, limits: ProcessLimits,
-                       env: Mapping[str, str], folder: Path) -> _Finished:
-    """Run the sandbox script with ``settings`` in ``folder``; kill its whole session when
-    done (see the module docstring)."""
+class _Scratch:
+    """A fresh working folder for one call, handed to ``nobody`` when the runtime is root
+    (the tool's process runs as ``nobody`` then), removed afterwards."""
+
+    def __init__(self) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix="fdl-tool-"))
+        if os.geteuid() == 0:
+            os.chown(self.path, NOBODY, NOBODY)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+async def _spawn(settings: Mapping[str, Any], env: Mapping[str, str], folder: Path
+                 ) -> trio.Process:
+    """Start the sandbox script with ``settings`` in ``folder``, in a session of its own."""
     argv = [sys.executable, "-I", "-B", str(SANDBOX), json.dumps(dict(settings))]
-    process = await trio.lowlevel.open_process(
+    return await trio.lowlevel.open_process(
         argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         cwd=str(folder), env=dict(env), start_new_session=True)
+
+
+async def _exchange(process: trio.Process, stdin: bytes, limits: ProcessLimits
+                    ) -> _Finished:
+    """Give ``process`` its input, collect its output within the limits, and kill its whole
+    session when done (see the module docstring)."""
     out, err = _Pipe(limits.output), _Pipe(limits.output)
     limit: str | None = None
     try:
@@ -174,6 +192,28 @@ async def run_confined(settings: Mapping[str, Any], stdin: bytes, limits: Proces
         with trio.CancelScope(shield=True):
             await process.wait()
     return _Finished(process.returncode, bytes(out.data), bytes(err.data), limit)
+
+
+async def run_confined(settings: Mapping[str, Any], stdin: bytes, limits: ProcessLimits,
+                       env: Mapping[str, str], folder: Path) -> _Finished:
+    """Run the sandbox script with ``settings`` in ``folder`` to its end."""
+    return await _exchange(await _spawn(settings, env, folder), stdin, limits)
+
+
+@dataclass(slots=True)
+class _Spare:
+    """A ``py`` tool's process started ahead of its call: confined, its module imported,
+    waiting for its arguments. Used for one call only, in the trio run that started it."""
+
+    process: trio.Process
+    scratch: _Scratch
+    token: trio.lowlevel.TrioToken
+
+    def discard(self) -> None:
+        """Kill it (it was not used) and remove its folder."""
+        _kill_group(self.process.pid)
+        self.process.kill()
+        self.scratch.remove()
 
 
 def _signal_limit(returncode: int | None, shell: bool) -> str | None:
@@ -209,19 +249,6 @@ def _environment(limits: ProcessLimits, folder: Path, environ: Mapping[str, str]
     return env
 
 
-class _Scratch:
-    """A fresh working folder for one call, handed to ``nobody`` when the runtime is root
-    (the tool's process runs as ``nobody`` then), removed afterwards."""
-
-    def __init__(self) -> None:
-        self.path = Path(tempfile.mkdtemp(prefix="fdl-tool-"))
-        if os.geteuid() == 0:
-            os.chown(self.path, NOBODY, NOBODY)
-
-    def remove(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
-
-
 def _settings(kind: str, limits: ProcessLimits) -> dict[str, Any]:
     return {"kind": kind, "cpu": limits.cpu_seconds, "memory": int(limits.memory),
             "processes": limits.processes, "network": limits.network}
@@ -251,28 +278,78 @@ def _json_input(args: Mapping[str, Any]) -> bytes:
     return json.dumps(dict(args), default=scalar_text, allow_nan=False).encode()
 
 
-@dataclass(frozen=True, slots=True)
 class PyTool:
-    """One ``py://<code>`` tool: its function runs in a confined process per call."""
+    """One ``py://<code>`` tool: its function runs in a confined process per call.
 
-    code: str
-    config: PyConfig
-    script: Path
-    arguments: Sequence[str] = ()
-    environ: Mapping[str, str] | None = None
+    Each call also starts the process of the next call (`_Spare`): confined and with the
+    module imported while nothing waits for it, so a later call only pays for sending the
+    arguments and reading the answer. The spare is used once, for the next call in the same
+    trio run (another run starts afresh), and killed by `aclose`.
+    """
+
+    def __init__(self, code: str, config: PyConfig, script: Path,
+                 arguments: Sequence[str] = (), environ: Mapping[str, str] | None = None
+                 ) -> None:
+        self.code = code
+        self.config = config
+        self.script = script
+        self.arguments = tuple(arguments)
+        self.environ = environ
+        self._spare: _Spare | None = None
+
+    def _settings(self) -> dict[str, Any]:
+        return {**_settings("py", self.config), "path": str(self.script),
+                "function": self.config.function}
+
+    async def _start(self) -> _Spare:
+        scratch = await trio.to_thread.run_sync(_Scratch)
+        environ = self.environ if self.environ is not None else os.environ
+        try:
+            process = await _spawn(self._settings(),
+                                   _environment(self.config, scratch.path, environ),
+                                   scratch.path)
+        except BaseException:
+            scratch.remove()
+            raise
+        return _Spare(process, scratch, trio.lowlevel.current_trio_token())
+
+    async def _take(self) -> _Spare:
+        """The spare when it belongs to this run, else a process started now."""
+        spare, self._spare = self._spare, None
+        if spare is not None and spare.token is trio.lowlevel.current_trio_token() and \
+                spare.process.returncode is None:
+            return spare
+        if spare is not None:
+            spare.discard()
+        return await self._start()
+
+    def aclose(self) -> None:
+        """Kill the spare process, if any."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.discard()
 
     async def call(self, call: ToolCall) -> Any:
         label = f"py://{self.code}"
-        settings = {**_settings("py", self.config), "path": str(self.script),
-                    "function": self.config.function}
         args = {name: value for name, value in call.args.items()}
         try:
             stdin = _json_input(args)
         except (TypeError, ValueError) as error:
             raise ToolError("PY400", f"{label}: the arguments cannot be sent as JSON "
                             f"({error})", type="validation") from None
-        done = await _in_scratch(settings, stdin, self.config,
-                                 self.environ if self.environ is not None else os.environ)
+        current = await self._take()
+        if self.config.warm and self._spare is None:
+            # now, so that it starts while this call runs (calls back to back gain too)
+            spare = await self._start()
+            if self._spare is None:
+                self._spare = spare
+            else:  # a concurrent call of the same tool started one meanwhile
+                spare.discard()
+        try:
+            done = await _exchange(current.process, stdin, self.config)
+        finally:
+            with trio.CancelScope(shield=True):
+                await trio.to_thread.run_sync(current.scratch.remove)
         limit = done.limit or _signal_limit(done.returncode, False)
         if limit is not None:
             raise _limit_error(label, limit, self.config)
@@ -394,4 +471,7 @@ class ProcessTools:
         return self._tools.get(base)
 
     async def aclose(self) -> None:
-        """Nothing stays open between calls."""
+        """Kill the processes started ahead of calls that did not come."""
+        for tool in self._tools.values():
+            if isinstance(tool, PyTool):
+                tool.aclose()

@@ -101,6 +101,8 @@ class PyConfig(ProcessLimits):
     function: Annotated[str, AfterValidator(_function), Wording(
         expect="a function name")] = Field("main", description="the function to call "
                                                                "(default main)")
+    warm: bool = Field(True, description="start the next call's process (confined, module "
+                                         "imported) while the current call runs")
 
 
 class ShellConfig(ProcessLimits):

@@ -30,6 +30,11 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
 FUNCTIONS = '''\
 import os, socket, time
 
+IMPORTED_AT = time.time()
+
+def age():
+    return {"age": time.time() - IMPORTED_AT, "folder": os.getcwd()}
+
 def add(a, b):
     print("a print goes to stderr, not into the result")
     return {"sum": a + b, "folder": os.getcwd(), "env": sorted(os.environ)}
@@ -110,8 +115,11 @@ def call(tools: ProcessTools, base: str, args: Mapping[str, Any] | None = None) 
     kind, _, code = base.partition("://")
 
     async def go() -> Any:
-        return await tool.call(ToolCall(uri=base, base=base, type=kind, code=code,
-                                        args=dict(args or {})))
+        try:
+            return await tool.call(ToolCall(uri=base, base=base, type=kind, code=code,
+                                            args=dict(args or {})))
+        finally:
+            await tools.aclose()
 
     return trio.run(go)
 
@@ -137,6 +145,34 @@ def test_a_py_tool_returns_its_functions_value_from_a_fresh_folder(project: Path
     folder = Path(result["folder"])
     assert folder != project and not folder.exists()   # fresh, and removed afterwards
     assert "SHOWN" in result["env"] and "HIDDEN" not in result["env"]
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_the_next_calls_process_is_started_ahead_and_used_once(project: Path,
+                                                                warm: bool) -> None:
+    tools = ProcessTools([py("age", warm=warm)], project)
+    tool = tools.resolve("py://age")
+    assert tool is not None
+
+    async def go() -> list[Any]:
+        answers = []
+        try:
+            for _ in range(3):
+                answers.append(await tool.call(ToolCall(uri="py://age", base="py://age",
+                                                        type="py", code="age", args={})))
+                await trio.sleep(1.5)
+        finally:
+            await tools.aclose()
+        return answers
+
+    first, second, third = trio.run(go)
+    assert first["age"] < 0.5
+    # warm: the module of the 2nd and 3rd calls was imported during the pause before them
+    # (which a loaded machine shortens by the interpreter's start-up)
+    assert (second["age"] >= 0.5) is warm and (third["age"] >= 0.5) is warm
+    folders = {first["folder"], second["folder"], third["folder"]}
+    assert len(folders) == 3 and not any(Path(f).exists() for f in folders)
+    assert _tool_processes(project) == []
 
 
 def test_an_exception_of_a_py_tool_is_a_tool_error_with_its_type(project: Path) -> None:
