@@ -30,6 +30,12 @@ content}``). Each call starts a fresh process, never running tool code in the ru
   messages programs print (``Cannot allocate memory``, ``MemoryError``, ``fork: ...
   Resource temporarily unavailable``); a write refused outside the folder is then an ordinary
   non-zero exit (the write still does not happen).
+* **Warm processes** (``py``, ``warm: true`` by default): each call also starts the next
+  call's process, which confines itself, imports the module and waits for its arguments, so
+  the next call does not wait for an interpreter to start. It is used for one call only (a
+  fresh process and folder each time, as without it), only in the trio run that started it,
+  and killed by `ProcessTools.aclose`; a process whose runtime went away reads no input and
+  exits without calling anything.
 * **Cleanup.** When the call ends — answered, failed, timed out or cancelled — every process
   of the tool's session is killed (SIGKILL to the process group), so a fork bomb or a
   forgotten background job does not outlive its call, and the working folder is removed.
