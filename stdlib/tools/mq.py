@@ -5,10 +5,11 @@ the URL's scheme; ``redis://`` (and ``rediss://``) brokers are served here, thro
 streams. AMQP, MQTT and NATS entries are accepted by the configuration and fail at run time
 with F406 naming the kind (not implemented yet).
 
-**Bridge to trio:** redis-py's blocking client (thread-safe, with its own connection pool,
-one per broker), every command in a worker thread (`trio.to_thread.run_sync`). A blocking read
-(``XREADGROUP ... BLOCK``) is bounded by the call's ``timeout``; on cancellation the thread is
-abandoned and finishes by itself when that bound passes.
+**Bridge to trio:** redis-py's blocking client (imported when a broker is first used;
+thread-safe, with its own connection pool, one per broker), every command in a worker thread
+(`trio.to_thread.run_sync`). A blocking read (``XREADGROUP ... BLOCK``) is bounded by the
+call's ``timeout``; on cancellation the thread is abandoned and finishes by itself when that
+bound passes.
 
 On Redis streams:
 
@@ -38,7 +39,6 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-import redis
 import trio
 
 from stdlib.tools import Tool, ToolCall, ToolError
@@ -78,6 +78,10 @@ class _Redis:
     """A Redis broker: streams."""
 
     def __init__(self, config: MqConfig) -> None:
+        # redis-py takes a good part of a second to import: only projects using it pay.
+        import redis
+
+        self.errors = redis.exceptions
         self.config = config
         seconds = config.timeout / 1000
         self.client = redis.Redis.from_url(config.url, socket_connect_timeout=seconds,
@@ -90,7 +94,7 @@ class _Redis:
     def _group(self, topic: str) -> None:
         try:
             self.client.xgroup_create(topic, self.config.group, id="0", mkstream=True)
-        except redis.ResponseError as error:
+        except self.errors.ResponseError as error:
             if "BUSYGROUP" not in str(error):
                 raise
 
@@ -165,14 +169,15 @@ class MqTools:
         password = broker.client.connection_pool.connection_kwargs.get("password")
         if password:
             secrets.add(str(password))
+        errors = broker.errors
         try:
             return await trio.to_thread.run_sync(lambda: work(broker), abandon_on_cancel=True)
-        except (redis.ConnectionError, redis.TimeoutError) as error:
+        except (errors.ConnectionError, errors.TimeoutError) as error:
             raise ToolError("MQ503", f"{label}: could not reach the broker at "
                             f"{redact_url(broker.config.url)}: "
                             f"{describe_exception(error, secrets)}",
                             type="connection") from None
-        except redis.RedisError as error:
+        except errors.RedisError as error:
             raise ToolError("MQ500", f"{label}: the broker answered: "
                             f"{describe_exception(error, secrets)}", type="tool") from None
 

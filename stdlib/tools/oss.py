@@ -10,7 +10,8 @@ Each ``oss:`` entry of ``fdl.yaml`` (`stdlib.tools.oss_config.OssConfig`) is a s
   moto and the like; path-style addressing there), credentials from the variables
   ``key_env``/``secret_env`` at first use (else boto3's own chain).
 
-**Bridge to trio:** boto3 and the file system are blocking; every operation runs in a worker
+**Bridge to trio:** boto3 (imported when an S3 store is first used: it is slow to import)
+and the file system are blocking; every operation runs in a worker
 thread (`trio.to_thread.run_sync`), the S3 client created once per store and shared (boto3
 clients are thread-safe).
 
@@ -34,6 +35,7 @@ import binascii
 import hashlib
 import mimetypes
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -41,9 +43,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import boto3
-import botocore.config
-import botocore.exceptions
 import trio
 
 from stdlib.tools import Tool, ToolCall, ToolError
@@ -159,6 +158,10 @@ class _S3:
 
     def __init__(self, config: OssConfig, environ: Mapping[str, str], secrets: Secrets,
                  label: str) -> None:
+        # boto3 takes a good part of a second to import: only projects with an S3 store pay.
+        import boto3
+        import botocore.config
+
         parts = urlsplit(config.url)
         self.bucket = parts.netloc
         self.prefix = parts.path.strip("/") + "/" if parts.path.strip("/") else ""
@@ -193,7 +196,7 @@ class _S3:
     def read(self, key: str) -> tuple[bytes, str] | None:
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=self._name(key))
-        except botocore.exceptions.ClientError as error:
+        except self.client.exceptions.ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return None
             raise
@@ -218,7 +221,7 @@ class _S3:
     def delete(self, key: str) -> dict[str, Any]:
         try:
             self.client.head_object(Bucket=self.bucket, Key=self._name(key))
-        except botocore.exceptions.ClientError as error:
+        except self.client.exceptions.ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return {"deleted": False}
             raise
@@ -233,6 +236,37 @@ class _S3:
 
 
 _Store = _Local | _S3
+
+
+def _store_error(error: Exception, label: str, config: OssConfig, secrets: Secrets
+                 ) -> ToolError | None:
+    """``error`` of a store as a `ToolError` (None: not a store's failure). botocore is only
+    looked at when an S3 store loaded it."""
+    if "botocore.exceptions" in sys.modules:
+        import botocore.exceptions as bx
+
+        if isinstance(error, bx.NoCredentialsError):
+            return ToolError("OSS401", f"{label}: no credentials for {config.url}: set "
+                             "key_env and secret_env", type="auth")
+        if isinstance(error, bx.ClientError):
+            info = error.response.get("Error", {})
+            code = str(info.get("Code") or "OSS500")
+            status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+            return ToolError(code, f"{label}: the store answered {code}: "
+                             f"{secrets.scrub(str(info.get('Message') or ''))}",
+                             type="auth" if status in (401, 403) else "tool",
+                             retryable=status >= 500 or status == 429)
+        if isinstance(error, bx.EndpointConnectionError | bx.ConnectionClosedError
+                      | bx.ReadTimeoutError | bx.ConnectTimeoutError):
+            return ToolError("OSS503", f"{label}: could not reach the store: "
+                             f"{describe_exception(error, secrets)}", type="connection")
+        if isinstance(error, bx.BotoCoreError):
+            return ToolError("OSS500", f"{label}: {describe_exception(error, secrets)}",
+                             type="tool")
+    if isinstance(error, OSError):
+        return ToolError("OSS500", f"{label}: {describe_exception(error, secrets)}",
+                         type="tool")
+    return None
 
 
 class OssTools:
@@ -295,27 +329,11 @@ class OssTools:
             return await trio.to_thread.run_sync(step, abandon_on_cancel=True)
         except ToolError:
             raise
-        except botocore.exceptions.NoCredentialsError:
-            raise ToolError("OSS401", f"{label}: no credentials for {config.url}: set key_env "
-                            "and secret_env", type="auth") from None
-        except botocore.exceptions.ClientError as error:
-            info = error.response.get("Error", {})
-            code = str(info.get("Code") or "OSS500")
-            status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-            raise ToolError(code, f"{label}: the store answered {code}: "
-                            f"{secrets.scrub(str(info.get('Message') or ''))}",
-                            type="auth" if status in (401, 403) else "tool",
-                            retryable=status >= 500 or status == 429) from None
-        except (botocore.exceptions.EndpointConnectionError,
-                botocore.exceptions.ConnectionClosedError,
-                botocore.exceptions.ReadTimeoutError,
-                botocore.exceptions.ConnectTimeoutError) as error:
-            raise ToolError("OSS503", f"{label}: could not reach the store: "
-                            f"{describe_exception(error, secrets)}",
-                            type="connection") from None
-        except (OSError, botocore.exceptions.BotoCoreError) as error:
-            raise ToolError("OSS500", f"{label}: {describe_exception(error, secrets)}",
-                            type="tool") from None
+        except Exception as error:
+            found = _store_error(error, label, config, secrets)
+            if found is None:
+                raise
+            raise found from None
 
     async def attachment(self, store: str, key: str) -> Attachment:
         """The object ``key`` of ``store`` as a mail attachment (`stdlib.tools.mail`)."""
