@@ -329,11 +329,14 @@ class PyTool:
             spare.discard()
         return await self._start()
 
-    def aclose(self) -> None:
-        """Kill the spare process, if any."""
+    async def aclose(self) -> None:
+        """Kill the spare process, if any, and reap it (in the run that started it)."""
         spare, self._spare = self._spare, None
         if spare is not None:
             spare.discard()
+            if spare.token is trio.lowlevel.current_trio_token():
+                with trio.CancelScope(shield=True):
+                    await spare.process.wait()
 
     async def call(self, call: ToolCall) -> Any:
         label = f"py://{self.code}"
@@ -480,4 +483,4 @@ class ProcessTools:
         """Kill the processes started ahead of calls that did not come."""
         for tool in self._tools.values():
             if isinstance(tool, PyTool):
-                tool.aclose()
+                await tool.aclose()
