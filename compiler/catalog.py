@@ -31,6 +31,8 @@ TYPE_OPTIONS: Mapping[str, frozenset[str]] = {
     "sms": frozenset(),
     "oss": frozenset({"bucket"}),
     "mq": frozenset({"topic", "async"}),
+    "py": frozenset(),
+    "shell": frozenset(),
     "tool": frozenset(),
 }
 """Adapter-specific options of the built-in tool types; other (plugin) types accept any.

@@ -1,5 +1,6 @@
-"""The real tools of a project: ``api://``, ``svc://``, ``db://``, ``mcp://`` and ``flow://``
-adapters built from the configuration (interfaces.md §3) and the project's ToolSpecs (tools.md §6).
+"""The real tools of a project: ``api://``, ``svc://``, ``db://``, ``mcp://``, ``agent://``,
+``flow://``, ``py://``, ``shell://``, ``mail://``, ``oss://``, ``sms://`` and ``mq://`` adapters
+built from the configuration (interfaces.md §3) and the project's ToolSpecs (tools.md §6).
 
 `project_tools` is what ``fdl run``, ``fdl runs resume`` and ``fdl test`` (for mocks with
 ``passthrough``) run flows with:
@@ -14,7 +15,14 @@ adapters built from the configuration (interfaces.md §3) and the project's Tool
   `ProjectTools.aclose`); ``mcp`` ToolSpecs give their tools' arguments;
 * ``agents:`` become `runtime.agents.AgentTools` (their tool calls run on this provider);
 * ``flows:`` is where ``flow://name`` finds ``name.yaml``; the called flows use the same tools
-  and catalog.
+  and catalog;
+* ``mail:`` entries become `stdlib.tools.mail.MailTools` SMTP servers (``mail://<name>/send``),
+  ``oss:`` entries `stdlib.tools.oss.OssTools` stores (a ``file://`` folder relative to the
+  configuration file's folder, or an ``s3://`` bucket), where mail attachments are read;
+  ``sms:`` entries `stdlib.tools.sms.SmsTools` gateways (calls of the tool each one names);
+  ``mq:`` entries `stdlib.tools.mq.MqTools` brokers (Redis streams so far);
+* each ``py``/``shell`` ToolSpec becomes a `stdlib.tools.process.ProcessTools` tool (its
+  paths relative to the configuration file's folder).
 
 Building is cheap and opens nothing: connections are made on first use inside the run and
 closed by `ProjectTools.aclose`. The configuration was validated whole when it was read
@@ -52,6 +60,11 @@ from stdlib.tools import ToolCodes, chain
 from stdlib.tools.api import ApiTools, Endpoint, Service
 from stdlib.tools.config import TableConfig, TableSpec, read_config
 from stdlib.tools.db import DbTools
+from stdlib.tools.mail import MailTools
+from stdlib.tools.mq import MqTools
+from stdlib.tools.oss import OssTools
+from stdlib.tools.process import ProcessTools
+from stdlib.tools.sms import SmsTools
 
 if TYPE_CHECKING:
     from stdlib.tools.mcp import McpTools
@@ -133,7 +146,8 @@ def load_tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | No
 
 
 class Closable(Protocol):
-    """An adapter holding connections (`ApiTools`, `DbTools`, `McpTools`)."""
+    """An adapter holding connections or processes (`ApiTools`, `DbTools`, `McpTools`,
+    `ProcessTools`, ...)."""
 
     async def aclose(self) -> None: ...
 
@@ -248,18 +262,34 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
         raise ConfigError(file, "databases", str(error)) from None
     flows = FlowTools(config.flows_folder(base), catalog=catalog, timezone=config.timezone,
                       max_runs=config.flow_runs or DEFAULT_MAX_RUNS)
-    closers: list[Closable] = [api, db]
+    processes = _process_tools(specs, base)
+    oss = OssTools(config.oss or {}, base=base)
+    mail = MailTools(config.mail or {}, base=base, attachments=oss.attachment)
+    sms = SmsTools(config.sms or {})
+    mq = MqTools(config.mq or {})
+    closers: list[Closable] = [api, db, processes, mail, oss, sms, mq]
     mcp = _mcp_tools(config, specs, base)
     if mcp is not None:
         closers.append(mcp)
     agents = AgentTools(config.agents, specs=specs, flows=config.flows_folder(base),
                         catalog=catalog, timezone=config.timezone) if config.agents else None
-    typed = chain(flows, api, db, mcp, agents)
+    typed = chain(flows, api, db, processes, mail, oss, sms, mq, mcp, agents)
     provider = chain(typed, ToolCodes(code_types(specs), typed))
     flows.bind(provider)
+    sms.bind(provider)
     if agents is not None:
         agents.bind(provider)
     return ProjectTools(provider, closers)
+
+
+def _process_tools(specs: Iterable[ToolSpec], base: Path) -> ProcessTools:
+    """``py://`` and ``shell://`` tools from their ToolSpecs (paths relative to ``base``)."""
+    chosen = [(spec.type, spec.code, spec.config, list(spec.inputs)) for spec in specs
+              if spec.type in ("py", "shell")]
+    try:
+        return ProcessTools(chosen, base)
+    except ValueError as error:
+        raise ConfigError(None, None, f"a py or shell ToolSpec: {error}") from None
 
 
 def _mcp_tools(config: ProjectConfig, specs: Sequence[ToolSpec], base: Path

@@ -8,10 +8,12 @@ the editor) compile flows with.
    so that their problems are reported with positions;
 2. the project's registry (``<state>/registry.db``) when it exists: tools registered with
    ``fdl tools register`` or imported from OpenAPI, read once and closed;
-3. the flows folder (`FlowCatalog`): ``flow://name`` is typed by the called flow's
+3. the tools of the configuration (`configured_signatures`: the operations of each ``mail:``,
+   ``oss:``, ``sms:`` and ``mq:`` entry, ``mail://<name>/send``, ``oss://<name>/put``, ...);
+4. the flows folder (`FlowCatalog`): ``flow://name`` is typed by the called flow's
    ``args.in``/``args.out`` (tools.md §2: a flow is a tool).
 
-Without tool folders and without a registry there is no catalog (None): tool calls are not
+Without tool folders, a registry or configured tools there is no catalog (None): tool calls are not
 checked and their results are ``any`` (the "no tool catalog found" note).
 """
 
@@ -31,11 +33,15 @@ from compiler import (
     parse_text,
 )
 
-from .config import ConfigError, project_config
+from .config import ConfigError, ProjectConfig, project_config
 from .flowfiles import find_flow, flow_names
 from .registry import Registry, RegistryError, ToolSpec, load_tool_dir
+from .tools.mail_config import mail_signatures
+from .tools.mq_config import mq_signatures
+from .tools.oss_config import oss_signatures
+from .tools.sms_config import sms_signatures
 
-__all__ = ["FlowCatalog", "project_catalog", "tool_catalog"]
+__all__ = ["FlowCatalog", "configured_signatures", "project_catalog", "tool_catalog"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +166,28 @@ def project_catalog(tools_dir: Path | None = None, *, start: Path | None = None,
     folders = config.existing_tool_folders(tools_dir)
     registry = config.registry_path if registered is None else registered
     tools, problems = tool_catalog(folders, registry, tenant)
-    if tools is None:
+    configured = configured_signatures(config)
+    if tools is None and not configured:
         return None, []
-    return ChainCatalog(tools, FlowCatalog(config.flows_folder(start))), problems
+    catalogs: list[ToolCatalog] = [] if tools is None else [tools]
+    if configured:
+        catalogs.append(StaticCatalog(configured))
+    return ChainCatalog(*catalogs, FlowCatalog(config.flows_folder(start))), problems
+
+
+def configured_signatures(config: ProjectConfig) -> list[ToolSignature]:
+    """The tools a project has by configuration rather than by ToolSpec: the operations of
+    every ``mail:`` entry (``mail://<name>/send``), ``oss:`` entry (``oss://<name>/put``, ...)
+    ``sms:`` entry (``sms://<name>/send``) and ``mq:`` entry (``mq://<name>/publish``, ...),
+    typed for checking, completion and
+    hover (tools.md §6)."""
+    found: list[ToolSignature] = []
+    for name in config.mail or {}:
+        found.extend(mail_signatures(name))
+    for name in config.oss or {}:
+        found.extend(oss_signatures(name))
+    for name in config.sms or {}:
+        found.extend(sms_signatures(name))
+    for name in config.mq or {}:
+        found.extend(mq_signatures(name))
+    return found

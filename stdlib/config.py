@@ -34,6 +34,10 @@ from gml import Source, resolve_timezone
 from stdlib.tools.agent_config import AgentConfig
 from stdlib.tools.config import ConfigModel, ServiceConfig
 from stdlib.tools.mcp_config import McpServerConfig
+from stdlib.tools.mail_config import MailConfig
+from stdlib.tools.mq_config import MqConfig
+from stdlib.tools.oss_config import OssConfig
+from stdlib.tools.sms_config import SmsConfig
 
 __all__ = ["CONFIG_FILE", "DEFAULT_STATE", "REGISTRY_FILE", "STORE_FILE", "ConfigError",
            "DatabaseConfig", "ProjectConfig", "find_config", "project_config",
@@ -178,10 +182,18 @@ class ProjectConfig(BaseModel):
                       | None, Wording(
         expect="a mapping of agent names to {url: ..., model: ...} entries")] = Field(
         None, description="agent:// agents by name (tools.md §6)")
-    mail: Section = Field(None, description="mail:// senders (tools.md §6)")
-    sms: Section = Field(None, description="sms:// gateways (tools.md §6)")
-    oss: Section = Field(None, description="oss:// object stores (tools.md §6)")
-    mq: Section = Field(None, description="mq:// brokers (tools.md §6)")
+    mail: Annotated[dict[Annotated[str, AfterValidator(_service_name)], MailConfig] | None,
+                    Wording(expect="a mapping of names to {host: ..., from: ...} entries")] = \
+        Field(None, description="mail:// SMTP servers by name (tools.md §6)")
+    sms: Annotated[dict[Annotated[str, AfterValidator(_service_name)], SmsConfig] | None,
+                   Wording(expect="a mapping of names to {tool: ...} entries")] = Field(
+        None, description="sms:// gateways by name: the tool that sends (tools.md §6)")
+    oss: Annotated[dict[Annotated[str, AfterValidator(_service_name)], OssConfig] | None,
+                   Wording(expect="a mapping of names to {url: ...} entries")] = Field(
+        None, description="oss:// object stores by name (tools.md §6)")
+    mq: Annotated[dict[Annotated[str, AfterValidator(_service_name)], MqConfig] | None,
+                  Wording(expect="a mapping of names to {url: ...} entries")] = Field(
+        None, description="mq:// message brokers by name (tools.md §6)")
     triggers: list[Any] | None = Field(None, description="flows started by messages or "
                                                          "schedules (tools.md §6)")
 

@@ -1,8 +1,9 @@
 """Checking a ToolSpec's adapter ``config`` and code per tool type (tools.md §6).
 
-The ``config`` of ``api``/``svc`` and ``db`` specs is validated by the models the adapters
-themselves read it with (`stdlib.tools.config`: `EndpointConfig`, `TableConfig`,
-`table_problems`), through `compiler.validate`: what registration accepts is what a run can use,
+The ``config`` of ``api``/``svc``, ``db``, ``py`` and ``shell`` specs is validated by the models
+the adapters themselves read it with (`stdlib.tools.config`: `EndpointConfig`, `TableConfig`,
+`table_problems`; `stdlib.tools.process_config`: `PyConfig`, `ShellConfig`), through
+`compiler.validate`: what registration accepts is what a run can use,
 and a spec read from a file gets each problem at the YAML position of its key. What only the
 registry can see stays here: an ``api`` code must start with its service, a ``db`` table
 declares no inputs and an object record type, an ``mcp`` code names server and tool.
@@ -20,10 +21,15 @@ from compiler.yamltree import YNode
 from gml import Span
 from gml.types import ANY, ObjectType, Type, deref, strip_null
 from stdlib.tools.config import EndpointConfig, TableConfig, table_problems
+from stdlib.tools.process_config import PyConfig, ShellConfig
 
 from ._check import ArgsAnalysis
 
 __all__ = ["Issue", "adapter_problems"]
+
+_PROCESS_CONFIGS: dict[str, type[PyConfig] | type[ShellConfig]] = {
+    "py": PyConfig, "shell": ShellConfig}
+"""The ``config`` models of the tools that run in a process of their own (tools.md §6)."""
 
 _SERVICE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 
@@ -69,6 +75,13 @@ def adapter_problems(tool_type: str, code: str, config: Mapping[str, Any],
         issues.extend(_issue(p) for p in found.problems)
     elif tool_type == "db":
         issues.extend(_db_problems(code, config, raw_args, analysis, config_node))
+    elif tool_type in _PROCESS_CONFIGS:
+        context = {"arguments": list(analysis.inputs)}
+        model = _PROCESS_CONFIGS[tool_type]
+        checked = (validate(config_node, model, at=("config",), context=context)
+                   if config_node is not None else
+                   validate_value(config, model, at=("config",), context=context))
+        issues.extend(_issue(p) for p in checked.problems)
     elif tool_type == "mcp":
         server, _, tool = code.partition("/")
         if not server or not tool:
