@@ -33,8 +33,8 @@ from compiler.yamltree import YNode, load_yaml, to_plain
 from gml import Source, resolve_timezone
 from stdlib.tools.agent_config import AgentConfig
 from stdlib.tools.config import ConfigModel, ServiceConfig
-from stdlib.tools.mcp_config import McpServerConfig
 from stdlib.tools.mail_config import MailConfig
+from stdlib.tools.mcp_config import McpServerConfig
 from stdlib.tools.mq_config import MqConfig
 from stdlib.tools.oss_config import OssConfig
 from stdlib.tools.sms_config import SmsConfig
