@@ -180,8 +180,8 @@ def _other_url(url: str) -> DatabaseUrl:
     except (exc.ArgumentError, exc.NoSuchModuleError, ValueError):
         raise ValueError(f"unsupported database URL {shown!r}: {hint}") from None
     except ImportError as error:
-        raise ValueError(f"database URL {shown!r}: its driver is not installed ({error.name}); "
-                         f"{hint}") from None
+        raise ValueError(f"unsupported database URL {shown!r} (its driver {error.name} is "
+                         f"not installed): {hint}") from None
     return DatabaseUrl(parsed.get_backend_name(), host=parsed.host or "", port=parsed.port,
                        user=parsed.username or "", password=parsed.password or "",
                        database=parsed.database or "",
