@@ -263,6 +263,10 @@ _GENERIC: Mapping[str, Callable[[], sa.types.TypeEngine[Any]]] = {
 """Column types on databases other than the tested three."""
 
 
+_NATIVE = frozenset({"int", "long", "double", "string"})
+"""Kinds whose values sqlite3, psycopg and PyMySQL return as `from_db` would."""
+
+
 class Stored(TypeDecorator[Any]):
     """A field's column type: declared per dialect as the module doc's table says, values
     read back through `from_db` (values written are converted by the adapter first, with
@@ -290,6 +294,15 @@ class Stored(TypeDecorator[Any]):
 
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> Any:
         return from_db(value, self.kind, self.tz)
+
+    def result_processor(self, dialect: sa.Dialect, coltype: Any
+                         ) -> Callable[[Any], Any] | None:
+        """None (no call per value) where the tested drivers already return the kind's
+        Python type: integers, floats and text; `from_db` for the others."""
+        if self.kind in _NATIVE and dialect.name in _COLUMN_TYPES:
+            return None
+        kind, tz = self.kind, self.tz
+        return lambda value: from_db(value, kind, tz)
 
 
 def column_type(kind: str, dialect: str, *, key: bool = False) -> str:

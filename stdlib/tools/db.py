@@ -276,6 +276,7 @@ class DbTool:
         self.operation = operation
         self.dialect = database.dialect
         self.values = database.values
+        self._by_key: tuple[sa.Table, sa.Select[Any]] | None = None
 
     @property
     def arguments(self) -> Sequence[str]:
@@ -431,9 +432,18 @@ class DbTool:
     def _fetch_one(self, conn: sa.Connection, table: sa.Table, key: Any,
                    columns: Sequence[str] | None = None) -> dict[str, Any] | None:
         """The record whose key is ``key`` (only ``columns`` when given), or None."""
-        chosen = table.c if columns is None else [table.c[n] for n in columns]
-        row = conn.execute(sa.select(*chosen).where(table.c[self.table.key] == key)).first()
+        if columns is None:  # the common case: one statement per table, built once
+            if self._by_key is None or self._by_key[0] is not table:
+                self._by_key = (table, self._select_by_key(table, table.c))
+            select = self._by_key[1]
+        else:
+            select = self._select_by_key(table, [table.c[n] for n in columns])
+        row = conn.execute(select, {"key": key}).first()
         return None if row is None else row._asdict()
+
+    def _select_by_key(self, table: sa.Table, columns: Iterable[sa.ColumnElement[Any]]
+                       ) -> sa.Select[Any]:
+        return sa.select(*columns).where(table.c[self.table.key] == sa.bindparam("key"))
 
     # ------------------------------------------------------------------ arguments
 
