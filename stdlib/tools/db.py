@@ -10,34 +10,38 @@ operations of tools.md's table. `DbTools` is the runtime's `ToolProvider` for th
 
 Design
 ------
+* **SQLAlchemy Core 2 under every operation.** A table is a `sqlalchemy.Table` built from its
+  record type (`stdlib.tools._sqltypes.Stored` column types: the DDL of each dialect, values
+  read back as the declared types), or from the columns `sqlalchemy.inspect` reflects when no
+  `TableSpec` declares it. Statements are SQLAlchemy constructs (``select``, ``insert`` with
+  ``on_conflict_do_update`` / ``on_duplicate_key_update``, ``update``, ``delete``,
+  ``Table.create``/``drop``); only ``native`` runs SQL text, and only where enabled.
 * **One path from arguments to SQL.** An operation takes exactly the arguments
   `stdlib.registry.db_operations` declares (the key's name for ``take``/``delete``, and
-  ``proj`` for ``take``). The query
-  operations (``list page stream count``) treat every other argument as a CQL ``:name`` parameter;
-  the others ignore arguments they do not declare. ``exps``, ``proj`` and ``sort`` go through
-  `stdlib.cql.compile_query`, which checks field names against the table's fields and returns a
-  WHERE clause with placeholders only; record values are converted to the declared types and bound
-  as parameters; identifiers (tables, columns) only ever reach SQL through `stdlib.cql.quote_ident`,
-  and only names of declared fields do. No argument can change a statement's structure.
+  ``proj`` for ``take``). The query operations (``list page stream count``) treat every other
+  argument as a CQL ``:name`` parameter; the others ignore arguments they do not declare.
+  ``exps`` goes through `stdlib.cql.compile_condition`, a SQLAlchemy expression whose values
+  are bound parameters and whose field names are checked against the table's fields; ``proj``
+  and ``sort`` through `stdlib.cql.parse_proj`/`parse_sort`. Record values are converted to
+  the declared types and bound as parameters. No argument can change a statement's structure.
 * **Types both ways.** Values written are first converted to the field's declared type
   (`gml.convert.convert`, as a run's inputs are, so ``"2025-01-02"`` is a date and ``"1.50"``
-  a decimal), then to the dialect's storage form; values read come back as the declared
-  types: exact `Decimal`, aware pendulum dates in the adapter's zone (default UTC), ``bool``,
-  JSON values (`stdlib.tools._sqltypes` has the table).
-* **Tables without a declared record type** get their columns from the database's own
-  metadata (``pragma_table_info`` / ``information_schema.columns``) on first use; the key is
-  ``id`` unless a `TableSpec` without fields names another.
-* **Blocking drivers in worker threads**, one hop per operation, with a small pool per
-  database (`stdlib.tools._sqlconn`). Every write operation commits; ``bulk`` is one
-  transaction; any error rolls back. ``stream`` returns a `RecordStream` that takes a
-  connection on first use and fetches ``batch_size`` rows per hop (server-side cursors on
-  PostgreSQL, unbuffered cursors on MySQL), so a large table is never loaded whole.
+  a decimal), then to the dialect's storage form (`stdlib.tools._sqltypes.to_db`, before any
+  SQL runs, so a bad value is DB400); values read come back as the declared types: exact
+  `Decimal`, aware pendulum dates in the adapter's zone (default UTC), ``bool``, JSON values.
+* **Blocking drivers in worker threads**, one hop per operation, through one engine and pool
+  per database (`stdlib.tools._sqlconn`). Every write goes through `DbTool._write`: one
+  transaction, committed at the end, rolled back on any error; ``bulk`` is one transaction.
+  ``stream`` returns a `RecordStream` that takes a connection on first use and fetches
+  ``batch_size`` rows per hop with ``stream_results`` (server-side cursors on PostgreSQL,
+  unbuffered cursors on MySQL), so a large table is never loaded whole.
 * **Errors are `ToolError` values** (tools.md §5): CQL problems keep their Q code (type
   ``validation``); ``DB400`` bad arguments or data (unknown field, wrong type); ``DB403``
   ``native`` not enabled (type ``auth``); ``DB404`` no such record (``modify``) or table;
   ``DB409`` a constraint violation (duplicate key); ``DB503`` the database cannot be
-  reached (type ``connection``, retryable); ``DB500`` any other database error. Messages
-  never show a password: URLs appear only without it and driver messages are scrubbed.
+  reached or the connection was lost (type ``connection``, retryable); ``DB500`` any other
+  database error, retryable for a deadlock or a lock timeout. Messages never show a password:
+  URLs appear only without it and driver messages are scrubbed.
 
 Decisions where the spec is silent
 ----------------------------------
@@ -57,6 +61,9 @@ Decisions where the spec is silent
   ``modify``'s job.
 * MySQL sessions run in UTC with ``STRICT_TRANS_TABLES`` (no silent truncation) and
   ``NO_AUTO_VALUE_ON_ZERO`` (a key 0 stays 0).
+* Databases other than SQLite, PostgreSQL and MySQL/MariaDB (any SQLAlchemy URL whose driver is
+  installed) get SQLAlchemy's generic column types, values in Python's own forms, and a
+  ``save`` that updates then inserts when the dialect has no upsert construct.
 * SQLite stores decimals as exact text; sorting and CQL comparisons cast them to numbers
   (``REAL``) there, so ``amount >= 100`` compares values, not characters (to within a
   double's 15–17 significant digits on SQLite; exactly on PostgreSQL and MySQL).
