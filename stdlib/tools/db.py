@@ -445,8 +445,7 @@ class DbTool:
             select = self._by_key[1]
         else:
             select = self._select_by_key(table, [table.c[n] for n in columns])
-        row = conn.execute(select, {"key": key}).first()
-        return None if row is None else row._asdict()
+        return next(iter(_records(conn.execute(select, {"key": key}))), None)
 
     def _select_by_key(self, table: sa.Table, columns: Iterable[sa.ColumnElement[Any]]
                        ) -> sa.Select[Any]:
@@ -547,7 +546,7 @@ class DbTool:
         select, _, _ = await self._select(args)
         if size is not None:
             select = select.limit(size)
-        return await self.db.run(lambda conn: [r._asdict() for r in conn.execute(select)])
+        return await self.db.run(lambda conn: _records(conn.execute(select)))
 
     async def _page(self, args: Mapping[str, Any]) -> dict[str, Any]:
         page = self._int_arg(args, "page", 0, 0)
@@ -560,8 +559,7 @@ class DbTool:
             total = int(conn.execute(counting).scalar_one())
             if page * size >= total:
                 return total, []
-            rows = conn.execute(select.limit(size).offset(page * size))
-            return total, [r._asdict() for r in rows]
+            return total, _records(conn.execute(select.limit(size).offset(page * size)))
 
         total, content = await self.db.run(work)
         return {"content": content, "page": page, "size": size, "totalElements": total,
@@ -828,7 +826,7 @@ class RecordStream:
             conn.begin()
             self._result = conn.execution_options(
                 stream_results=True, max_row_buffer=self.batch_size).execute(self._select)
-        return [row._asdict() for row in self._result.fetchmany(self.batch_size)]
+        return _records(self._result, self._result.fetchmany(self.batch_size))
 
     async def _fill(self) -> None:
         tool = self._tool
@@ -890,6 +888,14 @@ class RecordStream:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _records(result: sa.CursorResult[Any], rows: Iterable[sa.Row[Any]] | None = None
+             ) -> list[dict[str, Any]]:
+    """The records of ``result`` (or of its ``rows`` fetched already), as dicts of the
+    selected fields (``dict(zip(...))``: about twice as fast as ``Row._asdict``)."""
+    names = list(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in (result if rows is None else rows)]
 
 
 def _accepts_null(t: Type) -> bool:
