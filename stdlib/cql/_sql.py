@@ -53,7 +53,7 @@ from decimal import Decimal
 from typing import Any, Literal, NoReturn
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.dialects import registry
 from sqlalchemy.engine import Dialect as SqlDialect
 from sqlalchemy.sql import ColumnElement, operators
 from sqlalchemy.sql.elements import ClauseList, Grouping, UnaryExpression
@@ -143,11 +143,13 @@ def placeholder(dialect: Dialect) -> str:
 
 def _render_dialect(dialect: Dialect) -> SqlDialect:
     """The SQLAlchemy dialect that renders a condition with the driver's own markers."""
-    if dialect == "sqlite":
-        return sqlite.pysqlite.dialect(paramstyle="qmark")
-    if dialect == "postgresql":
-        return postgresql.psycopg.dialect(paramstyle="format")  # type: ignore[no-untyped-call]
-    return mysql.pymysql.dialect(paramstyle="format")
+    # loaded by name when first used: importing every dialect up front would slow down each
+    # command and the editor, which mostly never render SQL
+    name = {"sqlite": "sqlite.pysqlite", "postgresql": "postgresql.psycopg",
+            "mysql": "mysql.pymysql"}[dialect]
+    markers = "qmark" if dialect == "sqlite" else "format"
+    created: SqlDialect = registry.load(name)(paramstyle=markers)
+    return created
 
 
 def column(name: str) -> sa.ColumnClause[Any]:

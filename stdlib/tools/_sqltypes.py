@@ -41,7 +41,6 @@ from uuid import UUID
 
 import pendulum
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 import gml
@@ -227,7 +226,8 @@ def kind_of_column(column_type: sa.types.TypeEngine[Any], dialect: str,
     if json_checked or isinstance(column_type, sa.JSON):
         return "json"
     if isinstance(column_type, sa.Boolean) or (
-            isinstance(column_type, mysql.TINYINT) and column_type.display_width == 1):
+            type(column_type).__name__ == "TINYINT"  # MySQL's TINYINT(1)
+            and getattr(column_type, "display_width", None) == 1):
         return "bool"
     if isinstance(column_type, sa.Integer):
         return "long" if dialect == "sqlite" or isinstance(column_type, sa.BigInteger) \

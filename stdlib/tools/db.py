@@ -77,17 +77,17 @@ Decisions where the spec is silent
 
 from __future__ import annotations
 
+import importlib
 import math
 import weakref
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 import trio
-from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from gml import resolve_timezone
 from gml.convert import ConversionError, convert
@@ -616,17 +616,19 @@ class DbTool:
         (None for a database without an upsert: `_save_row` updates, then inserts)."""
         key = self.table.key
         others = [n for n in names if n != key]
-        if self.dialect == "mysql":
-            mine = mysql.insert(table)
-            return mine.on_duplicate_key_update(
-                {n: mine.inserted[n] for n in others or [key]})
-        if self.dialect not in ("sqlite", "postgresql"):
+        if self.dialect not in ("sqlite", "postgresql", "mysql"):
             return None
-        stmt = (sqlite.insert if self.dialect == "sqlite" else postgresql.insert)(table)
-        if not others:
-            return stmt.on_conflict_do_nothing(index_elements=[table.c[key]])
-        return stmt.on_conflict_do_update(index_elements=[table.c[key]],
-                                          set_={n: stmt.excluded[n] for n in others})
+        # the dialect's own insert(), from its package (loaded when a database of it is used)
+        insert = importlib.import_module(f"sqlalchemy.dialects.{self.dialect}").insert
+        stmt: Any = insert(table)
+        if self.dialect == "mysql":
+            upsert = stmt.on_duplicate_key_update({n: stmt.inserted[n] for n in others or [key]})
+        elif not others:
+            upsert = stmt.on_conflict_do_nothing(index_elements=[table.c[key]])
+        else:
+            upsert = stmt.on_conflict_do_update(index_elements=[table.c[key]],
+                                                set_={n: stmt.excluded[n] for n in others})
+        return cast(sa.Insert, upsert)
 
     def _save_row(self, conn: sa.Connection, table: sa.Table, row: Mapping[str, Any]) -> Any:
         key = self.table.key
@@ -650,8 +652,8 @@ class DbTool:
                 "int", "long"):
             return
         f = sa.func
-        seq = sa.select(sa.cast(f.pg_get_serial_sequence(f'"{self.table.name}"', key),
-                                postgresql.REGCLASS).label("seq")).subquery("s")
+        seq = sa.select(f.to_regclass(f.pg_get_serial_sequence(f'"{self.table.name}"', key))
+                        .label("seq")).subquery("s")
         largest = sa.select(f.coalesce(f.max(table.c[key]), 0)).scalar_subquery()
         conn.execute(sa.select(f.setval(seq.c.seq, f.greatest(
             largest, f.coalesce(f.pg_sequence_last_value(seq.c.seq), 0), 1)))
