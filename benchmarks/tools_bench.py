@@ -5,6 +5,14 @@ Run from the project root::
     .venv/bin/python -m benchmarks.tools_bench              # full run (about 2 min on 2 cores)
     .venv/bin/python -m benchmarks.tools_bench --quick      # fewer rows and calls, rough figures
     .venv/bin/python -m benchmarks.tools_bench --markdown   # the tables as Markdown (for the docs)
+    .venv/bin/python -m benchmarks.tools_bench --small      # db:// take/list of 100 rows only
+
+**Small reads** (``--small``): ``db://`` ``take`` of one row and ``list`` of 100 rows (the
+same six fields) on SQLite and, when it listens on 127.0.0.1:5432, PostgreSQL, against the
+same two SELECTs through the bare driver (``sqlite3``, ``psycopg``) on an open connection,
+dict rows, measured on trio's thread and in a trio worker thread (where a trio program must
+run a blocking driver, and where the adapter runs it). 200 calls per case per round, 7 rounds
+alternating, median; figures are per call.
 
 **Database** (the embedded default: a SQLite file in a temporary folder). A table
 ``shop.orders`` with six typed fields (``id long``, ``name string``, ``amount decimal``,
@@ -62,6 +70,7 @@ import gc
 import multiprocessing
 import os
 import platform
+import socket
 import sqlite3
 import statistics
 import tempfile
@@ -300,6 +309,118 @@ def measure_db(folder: Path, count: int, repeats: int, memory: bool) -> dict[str
         return {"times": times, "peaks": peaks}
 
     return trio.run(main)
+
+
+# ---------------------------------------------------------------------------- small reads
+
+SMALL_ROWS = 100
+SMALL_CALLS = 200
+"""``--small``: calls per round of each case (take of one row, list of all 100)."""
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def small_baselines(conn: Any, mark: str, table: str) -> dict[str, Callable[[], Any]]:
+    """Bare DB-API reads of the adapter's two queries: one row by key, all rows by key order,
+    one dict per row (values as the driver gives them)."""
+    columns = ", ".join(f'"{c}"' for c in COLUMNS)
+    take = f'SELECT {columns} FROM "{table}" WHERE "id" = {mark}'
+    listing = f'SELECT {columns} FROM "{table}" ORDER BY "id" ASC'
+
+    def fetch(sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    return {"take": lambda: fetch(take, (SMALL_ROWS // 2,)), "list": lambda: fetch(listing, ())}
+
+
+def measure_small(folder: Path, repeats: int) -> dict[str, dict[str, float]]:
+    """Seconds per call of ``take``/``list`` on 100 rows, adapter and bare driver, per
+    database (PostgreSQL only when it listens on 127.0.0.1:5432)."""
+    targets = {"SQLite": f"sqlite:///{folder}/small.db"}
+    with suppress(OSError), socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+        targets["PostgreSQL"] = PG_URL
+    table = f"small_{os.getpid()}"
+    code = f"shop.{table}"
+    results: dict[str, dict[str, float]] = {}
+
+    async def one(name: str, url: str) -> dict[str, float]:
+        tools = DbTools({"shop": url}, [TableSpec(code, FIELDS)])
+
+        def call(operation: str, **args: Any) -> Awaitable[Any]:
+            base = f"db://{code}/{operation}"
+            tool = tools.resolve(base)
+            assert tool is not None
+            return tool.call(ToolCall(uri=base, base=base, type="db",
+                                      code=f"{code}/{operation}", args=args))
+
+        await call("drop")
+        await call("init")
+        await call("bulk", dataList=rows_for(SMALL_ROWS))
+        if name == "SQLite":
+            conn: Any = sqlite3.connect(folder / "small.db", check_same_thread=False)
+            mark = "?"
+        else:
+            import psycopg  # the baseline's driver, only with a PostgreSQL server
+
+            conn = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test")
+            mark = "%s"
+        bare = small_baselines(conn, mark, table)
+        if len(bare["list"]()) != len(await call("list")) != SMALL_ROWS:
+            raise RuntimeError("the adapter and the baseline do not read the same rows")
+
+        def repeated(fn: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+            async def case() -> None:
+                for _ in range(SMALL_CALLS):
+                    await fn()
+            return case
+
+        def threaded(fn: Callable[[], Any]) -> Callable[[], Awaitable[Any]]:
+            return lambda: trio.to_thread.run_sync(fn)
+
+        try:
+            times = await alternate({
+                "bare take": repeated(synchronous(bare["take"])),
+                "bare take, thread": repeated(threaded(bare["take"])),
+                "tool take": repeated(lambda: call("take", id=SMALL_ROWS // 2)),
+                "bare list": repeated(synchronous(bare["list"])),
+                "bare list, thread": repeated(threaded(bare["list"])),
+                "tool list": repeated(lambda: call("list")),
+            }, repeats)
+        finally:
+            conn.close()
+            await call("drop")
+            await tools.aclose()
+        return {case: seconds / SMALL_CALLS for case, seconds in times.items()}
+
+    for name, url in targets.items():
+        results[name] = trio.run(one, name, url)
+    return results
+
+
+def report_small(results: dict[str, dict[str, float]], markdown: bool) -> None:
+    print(machine())
+    print()
+    if markdown:
+        print("| database | operation | bare driver µs | bare driver in a worker thread µs "
+              "| db:// tool µs | ratio | ratio to the threaded baseline |")
+        print("|---|---|---:|---:|---:|---:|---:|")
+    for name, t in results.items():
+        for operation in ("take", "list"):
+            bare, threaded, tool = (t[f"bare {operation}"], t[f"bare {operation}, thread"],
+                                    t[f"tool {operation}"])
+            label = "take (1 row)" if operation == "take" else f"list ({SMALL_ROWS} rows)"
+            if markdown:
+                print(f"| {name} | {label} | {bare * 1e6:,.0f} | {threaded * 1e6:,.0f} | "
+                      f"{tool * 1e6:,.0f} | {tool / bare:.2f}x | {tool / threaded:.2f}x |")
+            else:
+                print(f"  {name:10} {label:16} bare {bare * 1e6:8,.0f} µs  in a thread "
+                      f"{threaded * 1e6:8,.0f} µs  tool {tool * 1e6:8,.0f} µs  "
+                      f"ratio {tool / bare:5.2f}x ({tool / threaded:5.2f}x threaded)")
 
 
 # ---------------------------------------------------------------------------- HTTP
@@ -563,7 +684,15 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--no-memory", action="store_true",
                         help="skip the tracemalloc measurements")
+    parser.add_argument("--small", action="store_true",
+                        help=f"only db:// take/list of {SMALL_ROWS} rows against bare sqlite3 "
+                        "and psycopg")
     options = parser.parse_args()
+    if options.small:
+        with tempfile.TemporaryDirectory() as folder:
+            report_small(measure_small(Path(folder), 3 if options.quick else 7),
+                         options.markdown)
+        return
     count = 2_000 if options.quick else 10_000
     calls = (50, 200) if options.quick else (200, 300)
     db_repeats, api_repeats = (3, 3) if options.quick else (5, 7)

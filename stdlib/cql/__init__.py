@@ -8,7 +8,8 @@
     >>> q.params
     ['C1', 'paid', 'sent']
 
-Text → AST (`parse`, grammar/cql.lark) → parameterised SQL for one dialect
+Text → AST (`parse`, grammar/cql.lark) → a SQLAlchemy condition with bound parameters
+(`compile_condition`, what ``db://`` runs) or parameterised SQL text for one dialect
 (`compile_query`). Values never become SQL text and field names are checked, so no input can
 change a query's structure. A bare word on the right of a comparison that is not a field of
 the table is a string (``level = error``); `bare_words` finds them, for W215. Every problem
@@ -46,15 +47,19 @@ from ._holes import check_parts as check_parts
 from ._parser import MAX_LENGTH as MAX_LENGTH
 from ._parser import MAX_NESTING as MAX_NESTING
 from ._parser import parse as parse
+from ._sql import Condition as Condition
 from ._sql import Dialect as Dialect
 from ._sql import Query as Query
 from ._sql import adapt_value as adapt_value
+from ._sql import column as column
+from ._sql import compile_condition as compile_condition
 from ._sql import compile_query as compile_query
 from ._sql import order_by_sql as order_by_sql
 from ._sql import parse_proj as parse_proj
 from ._sql import parse_sort as parse_sort
 from ._sql import placeholder as placeholder
 from ._sql import quote_ident as quote_ident
+from ._sql import render as render
 
 __all__ = [
     "MAX_LENGTH",
@@ -63,6 +68,7 @@ __all__ = [
     "BareWord",
     "Call",
     "Compare",
+    "Condition",
     "CqlError",
     "CqlProblem",
     "Dialect",
@@ -84,6 +90,8 @@ __all__ = [
     "check_parts",
     "check_proj",
     "check_sort",
+    "column",
+    "compile_condition",
     "compile_query",
     "fields_of",
     "order_by_sql",
@@ -93,5 +101,6 @@ __all__ = [
     "parse_sort",
     "placeholder",
     "quote_ident",
+    "render",
     "to_text",
 ]

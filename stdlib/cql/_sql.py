@@ -1,15 +1,21 @@
-"""CQL AST → parameterised SQL for SQLite, PostgreSQL (psycopg) and MySQL (PyMySQL).
+"""CQL AST → a SQLAlchemy Core condition with bound parameters, for SQLite, PostgreSQL
+(psycopg) and MySQL (PyMySQL).
 
-The rules that make the translation safe, whatever the input:
+`compile_condition` builds a SQLAlchemy expression (what the ``db://`` adapter puts in its
+``select().where(...)``); `compile_query` also renders it for one dialect, as the SQL text and
+parameter list of a `Query` (diagnostics, tests, callers with a bare DB-API connection). The
+rules that make the translation safe, whatever the input:
 
-* Every value becomes a placeholder: literals, parameters and function results alike. The
-  SQL text holds only quoted column names, operators, parentheses, placeholders and the
-  constants ``(1=0)``/``(1=1)``; values travel in `Query.params`, in placeholder order.
+* Every value is a `sqlalchemy.bindparam`: literals, parameters and function results alike.
+  No value ever becomes SQL text; the rendered text holds only quoted column names,
+  operators, parentheses, placeholders and the constants ``(1=0)``/``(1=1)``, and the values
+  travel in `Query.params`, in placeholder order.
 * Every column name is checked against the declared fields (when there are any) and must be a
-  plain identifier ``[A-Za-z_][A-Za-z0-9_]*`` before `quote_ident` quotes it, so no name can
-  carry SQL either.
-* Every ``&&``/``||`` node is parenthesised and ``!`` always negates a parenthesised
-  condition, so the precedence of the output never depends on the reader's.
+  plain identifier ``[A-Za-z_][A-Za-z0-9_]*`` before it becomes an (always quoted) column,
+  so no name can carry SQL either.
+* Every ``&&``/``||`` node is an explicit `Grouping` and ``!`` always negates a grouped
+  condition (never SQLAlchemy's operator inversion), so the precedence of the output never
+  depends on the reader's and the rendered text is what the CQL says.
 
 Bare words (`stdlib.cql._bare`): where the fields are known, a name on the right of a
 comparison or in an ``IN (...)`` list that is not a field is the string it spells
@@ -38,12 +44,20 @@ for SQLite (a column with NUMERIC affinity compares them as numbers).
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any, Literal, NoReturn
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import registry
+from sqlalchemy.engine import Dialect as SqlDialect
+from sqlalchemy.sql import ColumnElement, operators
+from sqlalchemy.sql.elements import ClauseList, Grouping, UnaryExpression
+from sqlalchemy.sql.sqltypes import NullType
 
 import gml
 from gml import system_clock
@@ -60,25 +74,36 @@ __all__ = [
     "Dialect",
     "Query",
     "adapt_value",
+    "column",
+    "compile_condition",
     "compile_query",
     "order_by_sql",
     "parse_proj",
     "parse_sort",
     "placeholder",
     "quote_ident",
+    "render",
 ]
 
 Dialect = Literal["sqlite", "postgresql", "mysql"]
 _DIALECTS: tuple[Dialect, ...] = ("sqlite", "postgresql", "mysql")
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
-_SQL_OPERATORS = {"=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
+_OPERATORS: Mapping[str, Callable[[ColumnElement[Any], ColumnElement[Any]], Condition]] = {
+    "=": operator.eq, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
+    # SQL's own spelling of "not equal" (SQLAlchemy writes !=), binding as tightly as =
+    "!=": lambda left, right: left.op("<>", is_comparison=True, precedence=5)(right),
+}
 _INT64 = range(-(2**63), 2**63)
+
+
+Condition = ColumnElement[bool]
+"""A compiled CQL condition: a SQLAlchemy boolean expression whose values are bound."""
 
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """A condition (and projection and order) ready for a DB-API driver.
+    """A condition (and projection and order) rendered for one DB-API driver.
 
     Attributes:
         where: the SQL condition without ``WHERE`` (``""`` for no condition); it holds
@@ -86,12 +111,15 @@ class Query:
         params: the values, in placeholder order, already passed through `adapt_value`.
         columns: the projection (validated field names), None for all declared fields.
         order_by: ``(field, descending)`` pairs; `order_by_sql` spells them.
+        condition: the SQLAlchemy expression ``where`` was rendered from (None for no
+            condition).
     """
 
     where: str
     params: list[Any]
     columns: list[str] | None
     order_by: list[tuple[str, bool]]
+    condition: Condition | None = field(default=None, compare=False, repr=False)
 
 
 # ---------------------------------------------------------------- dialect helpers
@@ -111,6 +139,29 @@ def placeholder(dialect: Dialect) -> str:
     has one (LIKE patterns are parameters).
     """
     return "?" if _dialect(dialect) == "sqlite" else "%s"
+
+
+def _render_dialect(dialect: Dialect) -> SqlDialect:
+    """The SQLAlchemy dialect that renders a condition with the driver's own markers."""
+    # loaded by name when first used: importing every dialect up front would slow down each
+    # command and the editor, which mostly never render SQL
+    name = {"sqlite": "sqlite.pysqlite", "postgresql": "postgresql.psycopg",
+            "mysql": "mysql.pymysql"}[dialect]
+    markers = "qmark" if dialect == "sqlite" else "format"
+    created: SqlDialect = registry.load(name)(paramstyle=markers)
+    return created
+
+
+def column(name: str) -> sa.ColumnClause[Any]:
+    """The column ``name``, always quoted (``"time"``, ```time```), never attached to a table.
+
+    Raises:
+        CqlError: Q201 for anything that is not a plain identifier.
+    """
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+        fail("Q201", f"{name!r} cannot be a column name: use letters A-Z, digits and _ "
+             "(not starting with a digit)")
+    return sa.column(sa.sql.quoted_name(name, quote=True))
 
 
 def quote_ident(name: str, dialect: Dialect) -> str:
@@ -281,9 +332,9 @@ def parse_sort(text: str, fields: Mapping[str, Type] | None) -> list[tuple[str, 
 
 @dataclass(slots=True)
 class _Column:
-    """An operand that is a column: its quoted name and declared type (None: not declared)."""
+    """An operand that is a column: its expression and declared type (None: not declared)."""
 
-    sql: str
+    expr: ColumnElement[Any]
     type: Type | None
     name: str
 
@@ -317,18 +368,16 @@ def _bad(node: a.Node, message: str) -> NoReturn:
 
 
 class _Builder:
-    """Renders one condition, collecting the values of its placeholders in text order."""
+    """Builds one condition as a SQLAlchemy expression, each value a bound parameter."""
 
     def __init__(self, dialect: Dialect, fields: Mapping[str, Type] | None,
                  params: Mapping[str, Any], tz: Any,
                  clock: Callable[[], datetime] | None) -> None:
         self.dialect = dialect
-        self.mark = placeholder(dialect)
         self.fields = fields
         self.params = params
         self.tz = tz
         self.clock = clock or system_clock
-        self.values: list[Any] = []
         self._now: datetime | None = None
 
     # -- operands
@@ -361,15 +410,15 @@ class _Builder:
             fail("Q201", f"unknown field {name!r}{_did_you_mean(name, self.fields)}",
                  node.span.start, node.span.end)
         try:
-            sql = quote_ident(name, self.dialect)
+            expr: ColumnElement[Any] = column(name)
         except CqlError as error:
             raise CqlError("Q201", error.message, node.span.start, node.span.end) from None
         declared = None if self.fields is None else self.fields[name]
         if self.dialect == "sqlite" and declared is not None and strip_null(declared) == DECIMAL:
             # SQLite keeps decimals as exact text; compare them as numbers (REAL affinity
             # makes the bound value numeric too), not character by character.
-            sql = f"CAST({sql} AS REAL)"
-        return _Column(sql, declared, name)
+            expr = sa.cast(expr, sa.REAL)
+        return _Column(expr, declared, name)
 
     def call(self, node: a.Call) -> Any:
         """Evaluate ``DATE(...)``/``TIME(...)`` through GML, with the query's timezone and one
@@ -414,30 +463,35 @@ class _Builder:
             _bad(node, f"{_describe(node)} ({value!r}) cannot be compared with the field "
                  f"{column.name!r}, which is {_article(str(target))}{why}")
 
-    def bind(self, value: Any, node: a.Operand) -> str:
+    def bind(self, value: Any, node: a.Operand) -> ColumnElement[Any]:
+        """A bound parameter holding ``value`` in the driver's form (untyped: SQLAlchemy
+        passes it to the driver as it is)."""
         try:
-            self.values.append(adapt_value(value, self.dialect))
+            bound = adapt_value(value, self.dialect)
         except CqlError as error:
             _bad(node, f"{_describe(node)}: {error.message}")
-        return self.mark
+        return sa.bindparam(None, bound, type_=NullType())
 
-    def render(self, side: _Side, other: _Side | None) -> str:
-        """A side's SQL: a column's quoted name, or a placeholder (binding the value, converted
-        to the type of the column on the other side)."""
+    def render(self, side: _Side, other: _Side | None) -> ColumnElement[Any]:
+        """A side's expression: a column, or a bound parameter (the value converted to the
+        type of the column on the other side)."""
         if isinstance(side, _Column):
-            return side.sql
+            return side.expr
         column = other if isinstance(other, _Column) else None
         return self.bind(self.coerce(self.scalar(side), column, side.node), side.node)
 
     # -- conditions
 
-    def condition(self, expr: a.Expr) -> str:
+    def condition(self, expr: a.Expr) -> Condition:
         if isinstance(expr, a.And | a.Or):
-            joiner = " AND " if isinstance(expr, a.And) else " OR "
-            return "(" + joiner.join(self.condition(item) for item in expr.items) + ")"
+            # a plain clause list: SQLAlchemy's and_()/or_() would merge nested groups
+            join = operators.and_ if isinstance(expr, a.And) else operators.or_
+            return Grouping(ClauseList(*(self.condition(item) for item in expr.items),
+                                       operator=join))
         if isinstance(expr, a.Not):
             inner = self.condition(expr.operand)
-            return f"NOT {inner}" if isinstance(expr.operand, a.And | a.Or) else f"NOT ({inner})"
+            grouped = inner if isinstance(inner, Grouping) else Grouping(inner)
+            return UnaryExpression(grouped, operator=operators.inv)
         if isinstance(expr, a.Compare):
             return self.compare(expr)
         if isinstance(expr, a.In):
@@ -445,11 +499,11 @@ class _Builder:
         if isinstance(expr, a.Like):
             return self.like(expr)
         if isinstance(expr, a.IsNull):
-            side = self.side(expr.operand)
-            return f"{self.render(side, None)} IS {'NOT NULL' if expr.negated else 'NULL'}"
+            operand = self.render(self.side(expr.operand), None)
+            return operand.is_not(None) if expr.negated else operand.is_(None)
         raise TypeError(f"not a CQL condition: {expr!r}")
 
-    def compare(self, expr: a.Compare) -> str:
+    def compare(self, expr: a.Compare) -> Condition:
         left, right = self.side(expr.left), self.value_side(expr.right)
         for side in (left, right):
             null = isinstance(side, _Value) and self.scalar(side) is None
@@ -460,13 +514,11 @@ class _Builder:
         null_side = next((s for s in (right, left) if isinstance(s, _Value) and s.value is None),
                          None)
         if null_side is not None:  # x = null → x IS NULL
-            other = left if null_side is right else right
-            test = "IS NOT NULL" if expr.op == "!=" else "IS NULL"
-            return f"{self.render(other, None)} {test}"
-        return (f"{self.render(left, right)} {_SQL_OPERATORS[expr.op]} "
-                f"{self.render(right, left)}")
+            other = self.render(left if null_side is right else right, None)
+            return other.is_not(None) if expr.op == "!=" else other.is_(None)
+        return _OPERATORS[expr.op](self.render(left, right), self.render(right, left))
 
-    def in_(self, expr: a.In) -> str:
+    def in_(self, expr: a.In) -> Condition:
         left = self.side(expr.left)
         if isinstance(left, _Value) and self.scalar(left) is None:
             _bad(expr.left, f"{_describe(expr.left)} is null; test it with IS NULL, not IN")
@@ -487,29 +539,35 @@ class _Builder:
                     items.append(side)
         has_null = any(isinstance(s, _Value) and self.scalar(s) is None for s in items)
         present = [s for s in items if not (isinstance(s, _Value) and s.value is None)]
-        keyword, null_test = ("NOT IN", "IS NOT NULL") if expr.negated else ("IN", "IS NULL")
         if not present and not has_null:
-            return "(1=1)" if expr.negated else "(1=0)"
+            # a constant of this module, never input: the empty list's truth value
+            return sa.literal_column("(1=1)" if expr.negated else "(1=0)")
         if not present:  # IN (null) → IS NULL
-            return f"{self.render(left, None)} {null_test}"
+            operand = self.render(left, None)
+            return operand.is_not(None) if expr.negated else operand.is_(None)
         head = self.render(left, None)
-        core = f"{head} {keyword} ({', '.join(self.render(s, left) for s in present)})"
+        values = [self.render(s, left) for s in present]
+        # NOT IN as an operator of its own: SQLAlchemy brackets its not_in() as a whole
+        core = head.op("NOT IN", is_comparison=True, precedence=5)(
+            Grouping(ClauseList(*values))) if expr.negated else head.in_(values)
         if not has_null:
             return core
-        tail = f"{self.render(left, None)} {null_test}"
-        return f"({core} {'AND' if expr.negated else 'OR'} {tail})"
+        tail = self.render(left, None)
+        if expr.negated:
+            return Grouping(ClauseList(core, tail.is_not(None), operator=operators.and_))
+        return Grouping(ClauseList(core, tail.is_(None), operator=operators.or_))
 
-    def like(self, expr: a.Like) -> str:
+    def like(self, expr: a.Like) -> Condition:
         left, pattern = self.side(expr.left), self.side(expr.pattern)
         for side in (left, pattern):
             if isinstance(side, _Value) and not isinstance(self.scalar(side), str):
                 _bad(side.node, f"LIKE compares strings; {_describe(side.node)} is "
                      f"{_short_kind(side.value)}")
         # Patterns are passed as given: % and _ are the user's wildcards.
-        sql_left = left.sql if isinstance(left, _Column) else self.bind(left.value, left.node)
-        sql_pattern = (pattern.sql if isinstance(pattern, _Column)
+        sql_left = left.expr if isinstance(left, _Column) else self.bind(left.value, left.node)
+        sql_pattern = (pattern.expr if isinstance(pattern, _Column)
                        else self.bind(pattern.value, pattern.node))
-        return f"{sql_left} {'NOT LIKE' if expr.negated else 'LIKE'} {sql_pattern}"
+        return sql_left.not_like(sql_pattern) if expr.negated else sql_left.like(sql_pattern)
 
 
 def _short_kind(value: Any) -> str:
@@ -531,6 +589,32 @@ def _article(word: str) -> str:
 
 
 # ---------------------------------------------------------------- the façade
+
+
+def compile_condition(exps: str | None, *, dialect: Dialect,
+                      fields: Mapping[str, Type] | None, params: Mapping[str, Any],
+                      tz: Any = None, clock: Callable[[], datetime] | None = None
+                      ) -> Condition | None:
+    """Translate a CQL condition into a SQLAlchemy expression with bound parameters.
+
+    The arguments are `compile_query`'s; None for a missing or blank condition. Values are
+    bound already in ``dialect``'s driver form (`adapt_value`), as untyped parameters.
+
+    Raises:
+        CqlError: Q101 (syntax, with offsets into ``exps``), Q201 (field), Q202 (missing
+            parameter), Q203 (value).
+    """
+    kind = _dialect(dialect)
+    if exps is None or not exps.strip():
+        return None
+    return _Builder(kind, fields, params, tz, clock).condition(parse(exps))
+
+
+def render(condition: Condition, dialect: Dialect) -> tuple[str, list[Any]]:
+    """``condition`` as SQL text with the driver's markers, and its values in marker order."""
+    compiled = condition.compile(dialect=_render_dialect(dialect))
+    positions = compiled.positiontup or []
+    return str(compiled), [compiled.params[name] for name in positions]
 
 
 def compile_query(exps: str | None, *, dialect: Dialect, fields: Mapping[str, Type] | None,
@@ -558,12 +642,9 @@ def compile_query(exps: str | None, *, dialect: Dialect, fields: Mapping[str, Ty
             parameter), Q203 (value), Q204 (``proj``/``sort``, offsets into that text).
     """
     kind = _dialect(dialect)
-    where = ""
-    values: list[Any] = []
-    if exps is not None and exps.strip():
-        builder = _Builder(kind, fields, params, tz, clock)
-        where = builder.condition(parse(exps))
-        values = builder.values
+    condition = compile_condition(exps, dialect=kind, fields=fields, params=params, tz=tz,
+                                  clock=clock)
+    where, values = ("", []) if condition is None else render(condition, kind)
     columns = None if proj is None or not proj.strip() else parse_proj(proj, fields)
     order = [] if sort is None else parse_sort(sort, fields)
-    return Query(where, values, columns, order)
+    return Query(where, values, columns, order, condition)

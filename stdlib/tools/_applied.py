@@ -9,7 +9,7 @@ that committed just before a crash is not repeated when the run is resumed, and 
 that did not commit leaves no key and is made again.
 
     >>> with keyed(call.idempotency_key):          # in DbTool.call, for write operations
-    ...     work = guard(work, dialect, "?")       # in DbTool._run, around the transaction
+    ...     work = guard(work, dialect)            # in DbTool._write, around the transaction
 
 Keys are stored as their SHA-256 (fixed length, any key length); results as tagged JSON that
 keeps Decimals, dates and datetimes exact. The table is created on first use
@@ -33,6 +33,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import pendulum
+import sqlalchemy as sa
 
 __all__ = ["TABLE", "WRITE_OPERATIONS", "decode", "encode", "guard", "keyed"]
 
@@ -56,6 +57,10 @@ _DDL = {
 }
 
 
+_SELECT = sa.text(f"SELECT result FROM {TABLE} WHERE key_hash = :key")
+_INSERT = sa.text(f"INSERT INTO {TABLE} (key_hash, result) VALUES (:key, :result)")
+
+
 @contextmanager
 def keyed(key: str | None) -> Iterator[None]:
     """Within the block, transactions run by `guard` apply ``key`` exactly once (no key:
@@ -67,46 +72,30 @@ def keyed(key: str | None) -> Iterator[None]:
         _KEY.reset(token)
 
 
-def guard(work: Callable[[Any], T], dialect: str, placeholder: str) -> Callable[[Any], T]:
+def guard(work: Callable[[sa.Connection], T], dialect: str) -> Callable[[sa.Connection], T]:
     """``work(conn)`` made exactly once for the current key (see `keyed`): the returned
     function looks the key up and returns the recorded result, or runs ``work`` and records
-    its result, inside the caller's transaction. Without a current key, ``work`` itself."""
+    its result, inside the caller's transaction. Without a current key, ``work`` itself.
+    The statements are fixed texts with bound parameters (the key's digest, the result)."""
     key = _KEY.get()
     if key is None:
         return work
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
-    ddl = _DDL[dialect]
-    select = f"SELECT result FROM {TABLE} WHERE key_hash = {placeholder}"
-    insert = f"INSERT INTO {TABLE} (key_hash, result) VALUES ({placeholder}, {placeholder})"
+    ddl = _DDL.get(dialect, _DDL["postgresql"])
 
-    def once(conn: Any) -> T:
-        cursor = conn.cursor()
-        try:
-            if dialect != "mysql":  # MySQL commits before DDL: create it outside (below)
-                cursor.execute(ddl)
-            cursor.execute(select, (digest,))
-            row = cursor.fetchone()
-            if row is not None:
-                result: T = decode(json.loads(row[0]))
-                return result
-            result = work(conn)
-            cursor.execute(insert, (digest, json.dumps(encode(result))))
+    def once(conn: sa.Connection) -> T:
+        # MySQL commits before DDL: there the table is created first, an implicit commit of
+        # nothing, and the write's transaction starts with the lookup.
+        conn.exec_driver_sql(ddl)
+        row = conn.execute(_SELECT, {"key": digest}).first()
+        if row is not None:
+            result: T = decode(json.loads(row[0]))
             return result
-        finally:
-            cursor.close()
+        result = work(conn)
+        conn.execute(_INSERT, {"key": digest, "result": json.dumps(encode(result))})
+        return result
 
-    if dialect != "mysql":
-        return once
-
-    def once_mysql(conn: Any) -> T:
-        cursor = conn.cursor()
-        try:
-            cursor.execute(ddl)  # an implicit commit of nothing: the transaction starts after
-        finally:
-            cursor.close()
-        return once(conn)
-
-    return once_mysql
+    return once
 
 
 # ---------------------------------------------------------------- results as tagged JSON

@@ -1,58 +1,80 @@
-"""Connections of the ``db://`` adapter: database URLs, secret scrubbing, drivers and pools.
+"""Connections of the ``db://`` adapter: database URLs, SQLAlchemy engines, worker threads.
 
-Three blocking DB-API drivers sit behind one small interface (`Driver`): the standard
-library's ``sqlite3``, ``psycopg`` (3, sync API) and ``PyMySQL``. They never run on trio's
-thread: every call that may block goes through ``trio.to_thread.run_sync`` (design.md,
-"Blocking drivers run in trio.to_thread"), one worker-thread hop per operation, so a whole
-operation (statements, commit or rollback) runs in one hop.
+Each configured database is one SQLAlchemy `Engine` over its standard blocking driver (the
+standard library's ``sqlite3``, ``psycopg`` 3, ``PyMySQL``; any other SQLAlchemy URL with an
+installed driver works too). Its `QueuePool` keeps ``pool_size`` idle connections; how many
+are *in use* is bounded by a `trio.CapacityLimiter` of the same size, so a task waits on trio,
+never a worker thread on the pool. Every call that may block goes through
+``trio.to_thread.run_sync`` (design.md, "Blocking drivers run in trio.to_thread"): an
+operation (checkout, statements, commit or rollback, check-in) is one worker-thread hop.
 
-**Pools.** Each configured database has one `Pool`: at most ``size`` connections, idle ones
-kept for reuse. A `Lease` is one checked-out connection; the pool's capacity limiter is
-held on behalf of the lease (not the task), so a stream may take a connection in one task
-and give it back in another. A connection whose call was cancelled is *abandoned*: the
-worker thread still owns it, rolls back instead of committing, and closes it when it
-finishes; the pool forgets it. Connections that saw a connection-level failure are closed
-rather than reused.
+**Cancellation.** A `Lease` is one checked-out connection and the limiter slot held for it
+(on behalf of the lease, not the task, so a stream may take it in one task and give it back in
+another). A cancelled call is *abandoned*: `Cancelled` propagates at once and the slot is
+free; a worker thread still running rolls back instead of committing and invalidates the
+connection when it ends (SQLite's statement is interrupted first); a thread that had not
+started never touches it. The pool overflows (it never waits) so that a new call gets a
+connection while an abandoned one is still busy.
+
+**Errors.** SQLAlchemy wraps driver errors in `sqlalchemy.exc.DBAPIError` subclasses and marks
+those that mean the connection is gone (``connection_invalidated``; the pool drops it).
+`Failure` classifies them for the adapter's codes: constraint violations (IntegrityError, and
+MySQL's NOT NULL/CHECK errors), missing tables, lost connections, and transient conflicts
+(deadlocks, lock timeouts) that a retry may get past. A connection that cannot be opened is a
+`ConnectFailure`.
 
 **SQLite.** Connections are opened with ``check_same_thread=False`` (trio's worker threads
-differ from call to call); the pool's lease is the lock that lets one thread at a time use
-a connection. The file's parent folder is created. File databases switch to WAL so that an
-open stream (a reader) does not block writers. ``:memory:`` databases get a pool of one
-connection, since every connection would otherwise see its own empty database.
+differ from call to call); the lease is what lets one thread at a time use a connection. The
+file's parent folder is created on first connect. File databases switch to WAL so that an open
+stream (a reader) does not block writers. ``:memory:`` databases have one connection
+(`StaticPool`, a limiter of one), since every connection would otherwise see its own empty
+database.
+
+**MySQL/MariaDB** sessions run in UTC with ``STRICT_TRANS_TABLES`` (no silent truncation) and
+``NO_AUTO_VALUE_ON_ZERO`` (a key 0 stays 0).
 
 **Secrets.** URLs may carry passwords. `DatabaseUrl` keeps the password out of ``repr``, its
 `safe` form drops it, and `DatabaseUrl.scrub` removes it (and any ``user:password@`` or
-``password=`` text) from driver messages before they become tool errors.
+``password=`` text) from driver messages before they become tool errors. Engines are created
+with ``hide_parameters=True``, so values never appear in SQLAlchemy's own messages or logs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-import sqlite3
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+import sqlalchemy as sa
 import trio
+from sqlalchemy import event, exc
+from sqlalchemy.pool import QueuePool, StaticPool
 
-__all__ = ["ConnectFailure", "DatabaseUrl", "Driver", "Lease", "Pool", "driver_for",
-           "parse_url"]
+from stdlib.cql import Dialect
+
+__all__ = ["ConnectFailure", "Database", "DatabaseUrl", "Failure", "Lease", "parse_url"]
 
 T = TypeVar("T")
 
 SCHEMES = {"sqlite": "sqlite", "postgresql": "postgresql", "postgres": "postgresql",
            "mysql": "mysql", "mariadb": "mysql"}
-"""URL scheme → dialect."""
+"""URL scheme → dialect, for the three tested databases (plain schemes pick our drivers)."""
+
+DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
+"""Dialect → SQLAlchemy driver name of the tested databases."""
 
 CONNECT_TIMEOUT = 10
 """Seconds a driver waits for a server before giving up (bounds an uncancellable connect)."""
 
 _USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):[^@\s]*@")
 _PASSWORD_KV = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
+_MYSQL_SESSION = ("SET time_zone = '+00:00', sql_mode = CONCAT_WS(',', @@sql_mode, "
+                  "'STRICT_TRANS_TABLES', 'NO_AUTO_VALUE_ON_ZERO')")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +82,12 @@ class DatabaseUrl:
     """A parsed database URL.
 
     Attributes:
-        dialect: ``sqlite``, ``postgresql`` or ``mysql``.
+        dialect: ``sqlite``, ``postgresql``, ``mysql``, or another SQLAlchemy backend name.
         path: sqlite only: the file path (absolute) or ``:memory:``.
         host, port, user, database: the server's address and login (not sqlite).
         password: the login's password; never shown (not in ``repr``, not in `safe`).
         options: the URL's query parameters (passed to the driver).
+        driver: the SQLAlchemy driver name (``postgresql+psycopg``).
     """
 
     dialect: str
@@ -75,6 +98,13 @@ class DatabaseUrl:
     password: str = field(default="", repr=False)
     database: str = ""
     options: Mapping[str, str] = field(default_factory=dict)
+    driver: str = ""
+
+    @property
+    def values(self) -> Dialect:
+        """The dialect whose value forms bound parameters take (`stdlib.cql.adapt_value`):
+        databases other than the tested three get Python's own values, as PostgreSQL does."""
+        return cast(Dialect, self.dialect if self.dialect in DRIVERS else "postgresql")
 
     @property
     def safe(self) -> str:
@@ -94,23 +124,33 @@ class DatabaseUrl:
                 text = text.replace(secret, "***")
         return text
 
+    def sqlalchemy_url(self) -> sa.URL:
+        """The URL SQLAlchemy opens (with the password)."""
+        if self.dialect == "sqlite":
+            return sa.URL.create("sqlite", database=None if self.path == ":memory:"
+                                 else self.path, query=dict(self.options))
+        return sa.URL.create(self.driver or DRIVERS[self.dialect], username=self.user or None,
+                             password=self.password or None, host=self.host or None,
+                             port=self.port, database=self.database or None,
+                             query=dict(self.options))
+
 
 def parse_url(url: str) -> DatabaseUrl:
     """Parse ``sqlite:///rel.db``, ``sqlite:////abs.db``, ``postgresql://u:p@h:5432/db``,
-    ``mysql://`` / ``mariadb://`` URLs.
+    ``mysql://`` / ``mariadb://`` URLs, or any SQLAlchemy URL whose driver is installed
+    (``mssql+pyodbc://...``).
 
     A relative sqlite path is resolved against the current folder now, so that later
     changes of the working folder do not move the database.
 
     Raises:
-        ValueError: not a URL of a supported database (the message never shows a password).
+        ValueError: not a URL of a database SQLAlchemy can open here (the message never
+            shows a password).
     """
     scheme, sep, rest = url.partition("://")
     dialect = SCHEMES.get(scheme.lower()) if sep else None
     if dialect is None:
-        shown = _USERINFO.sub(r"\1:***@", url)
-        raise ValueError(f"unsupported database URL {shown!r}: use sqlite:///file.db, "
-                         "postgresql://user@host:5432/db or mysql://user@host:3306/db")
+        return _other_url(url)
     if dialect == "sqlite":
         path, _, query = rest.partition("?")
         path = path[1:] if path.startswith("/") else path
@@ -129,6 +169,26 @@ def parse_url(url: str) -> DatabaseUrl:
         database=unquote(parts.path.lstrip("/")), options=dict(parse_qsl(parts.query)))
 
 
+def _other_url(url: str) -> DatabaseUrl:
+    """A SQLAlchemy URL of another database, whose dialect and driver load here."""
+    shown = _USERINFO.sub(r"\1:***@", url)
+    hint = ("use sqlite:///file.db, postgresql://user@host:5432/db, "
+            "mysql://user@host:3306/db or a SQLAlchemy URL whose driver is installed")
+    try:
+        parsed = sa.make_url(url)
+        parsed.get_dialect().import_dbapi()
+    except (exc.ArgumentError, exc.NoSuchModuleError, ValueError):
+        raise ValueError(f"unsupported database URL {shown!r}: {hint}") from None
+    except ImportError as error:
+        raise ValueError(f"unsupported database URL {shown!r} (its driver {error.name} is "
+                         f"not installed): {hint}") from None
+    return DatabaseUrl(parsed.get_backend_name(), host=parsed.host or "", port=parsed.port,
+                       user=parsed.username or "", password=parsed.password or "",
+                       database=parsed.database or "",
+                       options={k: str(v) for k, v in parsed.query.items()},
+                       driver=parsed.drivername)
+
+
 class ConnectFailure(Exception):
     """Opening a connection failed; ``cause`` is the driver's exception."""
 
@@ -142,236 +202,37 @@ def _quietly(action: Callable[[], object]) -> None:
         action()
 
 
-# ---------------------------------------------------------------------------- drivers
+# ---------------------------------------------------------------------------- engines
 
 
-class Driver:
-    """What the adapter needs from one DB-API driver. Methods run in worker threads unless
-    they say otherwise."""
+def create_engine(url: DatabaseUrl, pool_size: int) -> sa.Engine:
+    """The engine of one database (see the module doc for the per-driver settings)."""
+    options: dict[str, Any] = {"hide_parameters": True}
+    connect_args: dict[str, Any] = {}
+    memory = url.dialect == "sqlite" and url.path == ":memory:"
+    if memory:
+        options["poolclass"] = StaticPool
+    else:
+        options.update(poolclass=QueuePool, pool_size=pool_size, max_overflow=-1)
+    if url.dialect == "sqlite":
+        connect_args.update(check_same_thread=False, timeout=30)
+    elif url.dialect in ("postgresql", "mysql"):
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT
+    engine = sa.create_engine(url.sqlalchemy_url(), connect_args=connect_args, **options)
+    if url.dialect == "sqlite" and not memory:
+        @event.listens_for(engine, "do_connect")
+        def make_folder(*_: Any) -> None:
+            Path(url.path).parent.mkdir(parents=True, exist_ok=True)
 
-    dialect = ""
-    pool_limit: int | None = None
-    """Largest pool this driver allows (sqlite ``:memory:``: 1)."""
-
-    def __init__(self, url: DatabaseUrl) -> None:
-        self.url = url
-
-    def connect(self) -> Any:
-        """A new connection, outside any transaction."""
-        raise NotImplementedError
-
-    def stream_cursor(self, conn: Any) -> Any:
-        """A cursor that fetches rows lazily (``fetchmany`` goes to the database)."""
-        return conn.cursor()
-
-    def end_stream(self, conn: Any, cursor: Any, complete: bool) -> bool:
-        """Close a stream's cursor; False when the connection cannot be reused."""
-        _quietly(cursor.close)
-        return True
-
-    def interrupt(self, conn: Any) -> None:
-        """Ask a running statement to stop (called from trio's thread; must not block)."""
-
-    def integrity_errors(self) -> tuple[type[BaseException], ...]:
-        """Exception classes of constraint violations."""
-        raise NotImplementedError
-
-    def constraint_violated(self, error: BaseException) -> bool:
-        """Whether ``error`` is a constraint violation (duplicate key, missing value...)."""
-        return isinstance(error, self.integrity_errors())
-
-    def driver_errors(self) -> tuple[type[BaseException], ...]:
-        """The driver's base error classes."""
-        raise NotImplementedError
-
-    def connection_lost(self, error: BaseException, conn: Any | None) -> bool:
-        """Whether ``error`` means the connection is gone (the call may be retried)."""
-        return False
-
-    def missing_table(self, error: BaseException) -> bool:
-        """Whether ``error`` says that a table does not exist."""
-        return False
-
-    def describe(self, error: BaseException) -> str:
-        """The driver's message for ``error`` (not yet scrubbed)."""
-        return str(error)
-
-
-class SqliteDriver(Driver):
-    """The standard library's ``sqlite3``."""
-
-    dialect = "sqlite"
-
-    def __init__(self, url: DatabaseUrl) -> None:
-        super().__init__(url)
-        self.pool_limit = 1 if url.path == ":memory:" else None
-
-    def connect(self) -> Any:
-        path = self.url.path
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
-        if path != ":memory:":
-            with contextlib.suppress(sqlite3.DatabaseError):
-                conn.execute("PRAGMA journal_mode=WAL")
-        return conn
-
-    def interrupt(self, conn: Any) -> None:
-        _quietly(conn.interrupt)
-
-    def integrity_errors(self) -> tuple[type[BaseException], ...]:
-        return (sqlite3.IntegrityError,)
-
-    def driver_errors(self) -> tuple[type[BaseException], ...]:
-        return (sqlite3.Error,)
-
-    def missing_table(self, error: BaseException) -> bool:
-        return isinstance(error, sqlite3.OperationalError) and "no such table" in str(error)
-
-
-class PostgresDriver(Driver):
-    """``psycopg`` 3 (sync API); streams use server-side cursors."""
-
-    dialect = "postgresql"
-
-    def __init__(self, url: DatabaseUrl) -> None:
-        super().__init__(url)
-        self._streams = 0
-        self._lock = threading.Lock()
-
-    def connect(self) -> Any:
-        import psycopg  # the PostgreSQL driver, loaded only when a PostgreSQL base is used
-
-        url = self.url
-        params: dict[str, Any] = {"host": url.host, "dbname": url.database or None,
-                                  "port": url.port, "user": url.user or None,
-                                  "password": url.password or None,
-                                  "connect_timeout": CONNECT_TIMEOUT}
-        params.update(url.options)
-        return psycopg.connect(**{k: v for k, v in params.items() if v is not None},
-                               autocommit=False)
-
-    def stream_cursor(self, conn: Any) -> Any:
-        with self._lock:
-            self._streams += 1
-            name = f"fdl_stream_{self._streams}"
-        return conn.cursor(name=name)
-
-    def integrity_errors(self) -> tuple[type[BaseException], ...]:
-        import psycopg  # the PostgreSQL driver, loaded only when a PostgreSQL base is used
-
-        return (psycopg.IntegrityError,)
-
-    def driver_errors(self) -> tuple[type[BaseException], ...]:
-        import psycopg  # the PostgreSQL driver, loaded only when a PostgreSQL base is used
-
-        return (psycopg.Error,)
-
-    def connection_lost(self, error: BaseException, conn: Any | None) -> bool:
-        import psycopg  # the PostgreSQL driver, loaded only when a PostgreSQL base is used
-
-        if not isinstance(error, psycopg.OperationalError):
-            return False
-        return conn is None or bool(conn.closed) or bool(getattr(conn, "broken", False))
-
-    def missing_table(self, error: BaseException) -> bool:
-        return getattr(error, "sqlstate", None) == "42P01"
-
-
-_MYSQL_LOST = frozenset({2002, 2003, 2006, 2013, 2055})
-_MYSQL_CONSTRAINTS = frozenset({1048, 1062, 1364, 1451, 1452, 1557, 1586, 3819, 4025})
-"""Null in a NOT NULL column, duplicate key, no value for a NOT NULL column, foreign keys,
-CHECK constraints (MySQL 3819, MariaDB 4025)."""
-
-
-def _pymysql() -> Any:
-    """PyMySQL, imported on first use (it has no type information)."""
-    # The MySQL/MariaDB driver, loaded only when such a base is used.
-    import pymysql  # type: ignore[import-untyped]
-    import pymysql.constants.CLIENT  # type: ignore[import-untyped]
-    import pymysql.cursors  # type: ignore[import-untyped]
-
-    return pymysql
-
-
-class MysqlDriver(Driver):
-    """``PyMySQL`` for MySQL and MariaDB; streams use unbuffered cursors."""
-
-    dialect = "mysql"
-
-    def connect(self) -> Any:
-        pymysql = _pymysql()
-        url = self.url
-        options: dict[str, Any] = dict(url.options)
-        conn = pymysql.connect(
-            host=url.host, port=url.port or 3306, user=url.user or None,
-            password=url.password, database=url.database or None,
-            charset=options.pop("charset", "utf8mb4"), autocommit=False,
-            client_flag=pymysql.constants.CLIENT.FOUND_ROWS, connect_timeout=CONNECT_TIMEOUT,
-            **options)
-        with conn.cursor() as cursor:
-            # UTC for DATETIME arithmetic; strict mode (no silent truncation); an explicit
-            # key 0 is stored as 0, not replaced by the next AUTO_INCREMENT value
-            cursor.execute("SET time_zone = '+00:00', sql_mode = CONCAT_WS(',', @@sql_mode, "
-                           "'STRICT_TRANS_TABLES', 'NO_AUTO_VALUE_ON_ZERO')")
-        return conn
-
-    def stream_cursor(self, conn: Any) -> Any:
-        return conn.cursor(_pymysql().cursors.SSCursor)
-
-    def end_stream(self, conn: Any, cursor: Any, complete: bool) -> bool:
-        if complete:
-            _quietly(cursor.close)
-            return True
-        # Closing an unbuffered cursor early reads every remaining row; dropping the
-        # connection is cheaper. The half-read result is detached first so that neither it
-        # nor the cursor tries to drain the closed connection when collected.
-        result = getattr(cursor, "_result", None)
-        if result is not None:
-            result.unbuffered_active = False
-        cursor.connection = None
-        _quietly(conn.close)
-        return False
-
-    def integrity_errors(self) -> tuple[type[BaseException], ...]:
-        pymysql = _pymysql()
-        return (pymysql.err.IntegrityError,)
-
-    def driver_errors(self) -> tuple[type[BaseException], ...]:
-        pymysql = _pymysql()
-        return (pymysql.err.MySQLError,)
-
-    def connection_lost(self, error: BaseException, conn: Any | None) -> bool:
-        pymysql = _pymysql()
-        if isinstance(error, pymysql.err.InterfaceError):
-            return True
-        code = error.args[0] if isinstance(error, pymysql.err.OperationalError) and \
-            error.args else None
-        return code in _MYSQL_LOST
-
-    def missing_table(self, error: BaseException) -> bool:
-        return bool(getattr(error, "args", None)) and error.args[0] == 1146
-
-    def constraint_violated(self, error: BaseException) -> bool:
-        args: tuple[Any, ...] = tuple(getattr(error, "args", ()))
-        code = args[0] if args else None
-        return super().constraint_violated(error) or code in _MYSQL_CONSTRAINTS
-
-    def describe(self, error: BaseException) -> str:
-        args: tuple[Any, ...] = tuple(getattr(error, "args", ()))
-        if len(args) == 2 and isinstance(args[0], int):
-            return f"{args[1]} (MySQL error {args[0]})"
-        return str(error)
-
-
-def driver_for(url: DatabaseUrl) -> Driver:
-    """The driver of ``url``'s dialect."""
-    drivers: dict[str, type[Driver]] = {"sqlite": SqliteDriver, "postgresql": PostgresDriver,
-                                        "mysql": MysqlDriver}
-    return drivers[url.dialect](url)
-
-
-# ---------------------------------------------------------------------------- pools
+        @event.listens_for(engine, "connect")
+        def use_wal(dbapi_connection: Any, _: Any) -> None:
+            _quietly(lambda: dbapi_connection.execute("PRAGMA journal_mode=WAL"))
+    elif url.dialect == "mysql":
+        @event.listens_for(engine, "connect")
+        def utc_and_strict(dbapi_connection: Any, _: Any) -> None:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(_MYSQL_SESSION)
+    return engine
 
 
 class _Abandoned(Exception):
@@ -379,13 +240,13 @@ class _Abandoned(Exception):
 
 
 class Lease:
-    """One connection checked out of a `Pool` (see the module doc for abandonment)."""
+    """One connection of a `Database`, checked out for one or more worker-thread hops
+    (see the module doc for abandonment). The connection is opened by the first hop."""
 
-    def __init__(self, pool: Pool, conn: Any, token: object) -> None:
-        self.pool = pool
-        self.conn = conn
+    def __init__(self, database: Database, token: object) -> None:
+        self.database = database
         self.token = token
-        self.broken = False
+        self.conn: sa.Connection | None = None
         self.released = False
         self._lock = threading.Lock()
         self._running = False
@@ -397,11 +258,13 @@ class Lease:
         with self._lock:
             return self._abandoned
 
-    async def run(self, work: Callable[[Any], T]) -> T:
-        """``work(conn)`` in a worker thread. On cancellation the thread is abandoned and
-        `Cancelled` propagates at once: a thread still running closes the connection when
-        it ends (after interrupting the statement where the driver can); a thread that had
-        not started never touches it; otherwise it is closed at once."""
+    async def run(self, work: Callable[[sa.Connection], T], *, last: bool = False) -> T:
+        """``work(conn)`` in a worker thread; with ``last`` the connection goes back to the
+        pool in the same hop and the lease is released.
+
+        Raises:
+            ConnectFailure: the connection could not be opened.
+        """
 
         def in_thread() -> T:
             with self._lock:
@@ -409,13 +272,19 @@ class Lease:
                     raise _Abandoned  # never delivered: the caller has gone
                 self._running = True
             try:
-                return work(self.conn)
+                conn = self.conn = self.conn or self.database.connect()
+                try:
+                    return work(conn)
+                finally:
+                    if last:
+                        self.conn = None
+                        _quietly(conn.close)
             finally:
                 with self._lock:
                     self._running = False
-                    close = self._abandoned
-                if close:
-                    _quietly(self.conn.close)
+                    discard = self._abandoned
+                if discard:
+                    self._discard()
 
         try:
             return await trio.to_thread.run_sync(in_thread, abandon_on_cancel=True)
@@ -424,83 +293,175 @@ class Lease:
                 self._abandoned = True
                 running = self._running
             if running:
-                self.pool.driver.interrupt(self.conn)
+                self.database.interrupt(self.conn)
             else:
-                _quietly(self.conn.close)
-            self.broken = True
+                self._discard()
+            self.release()
             raise
+        finally:
+            if last:
+                self.release()
 
-    async def transaction(self, work: Callable[[Any], T]) -> T:
-        """``work(conn)`` as one transaction: committed when it returns, rolled back when it
-        raises or when the call was cancelled before the commit."""
+    async def transaction(self, work: Callable[[sa.Connection], T]) -> T:
+        """``work(conn)`` as one transaction in one hop: committed when it returns, rolled
+        back when it raises or when the call was cancelled before the commit."""
 
-        def transact(conn: Any) -> T:
+        def transact(conn: sa.Connection) -> T:
+            trans = conn.begin()
             try:
                 result = work(conn)
             except BaseException:
-                _quietly(conn.rollback)
+                _quietly(trans.rollback)
                 raise
             if self.abandoned:
-                _quietly(conn.rollback)
+                trans.rollback()
             else:
-                conn.commit()
+                trans.commit()
             return result
 
-        return await self.run(transact)
+        return await self.run(transact, last=True)
+
+    def _discard(self) -> None:
+        """Close the connection for good (a connection of one in-memory SQLite database is
+        only rolled back: closing it would lose the database)."""
+        conn, self.conn = self.conn, None
+        if conn is None:
+            return
+        if self.database.memory:
+            _quietly(conn.rollback)
+            _quietly(conn.close)
+        else:
+            _quietly(conn.invalidate)
+
+    def release(self) -> None:
+        """Give the limiter slot back (harmless twice; the connection is the hops' job)."""
+        if not self.released:
+            self.released = True
+            self.database.limiter.release_on_behalf_of(self.token)
 
 
-class Pool:
-    """At most ``size`` connections to one database; idle ones are reused."""
+class Database:
+    """One configured database: its name, URL, engine (created on first use) and the limiter
+    of connections in use."""
 
-    def __init__(self, driver: Driver, size: int = 4) -> None:
-        if size < 1:
+    def __init__(self, name: str, url: DatabaseUrl, pool_size: int) -> None:
+        if pool_size < 1:
             raise ValueError("a pool needs at least one connection")
-        self.driver = driver
-        self.size = min(size, driver.pool_limit or size)
-        self._limiter = trio.CapacityLimiter(self.size)
-        self._idle: list[Any] = []
+        self.name = name
+        self.url = url
+        self.dialect = url.dialect
+        self.values: Dialect = url.values
+        self.memory = url.dialect == "sqlite" and url.path == ":memory:"
+        self.limiter = trio.CapacityLimiter(1 if self.memory else pool_size)
+        self.pool_size = pool_size
+        self._engine: sa.Engine | None = None
         self._closed = False
 
-    async def acquire(self) -> Lease:
-        """A connection (an idle one, else a new one), waiting while all are in use.
+    @property
+    def engine(self) -> sa.Engine:
+        """The engine (created on first use: nothing connects before a call)."""
+        if self._engine is None:
+            self._engine = create_engine(self.url, self.pool_size)
+        return self._engine
+
+    def connect(self) -> sa.Connection:
+        """A pooled connection (in a worker thread).
 
         Raises:
-            ConnectFailure: a new connection could not be opened.
+            ConnectFailure: it could not be opened.
         """
+        try:
+            return self.engine.connect()
+        except exc.DBAPIError as error:
+            raise ConnectFailure(error.orig if error.orig is not None else error) from None
+
+    def interrupt(self, conn: sa.Connection | None) -> None:
+        """Ask a running statement to stop (from trio's thread; must not block)."""
+        if conn is not None and self.dialect == "sqlite":
+            _quietly(lambda: conn.connection.dbapi_connection.interrupt())  # type: ignore[union-attr]
+
+    async def lease(self) -> Lease:
+        """A lease, waiting while ``pool_size`` connections are in use."""
         if self._closed:
-            raise RuntimeError("the database pool is closed")
+            raise RuntimeError("the database is closed")
         token = object()
-        await self._limiter.acquire_on_behalf_of(token)
-        try:
-            conn = self._idle.pop() if self._idle else await trio.to_thread.run_sync(
-                self._open)
-        except BaseException:
-            self._limiter.release_on_behalf_of(token)
-            raise
-        return Lease(self, conn, token)
+        await self.limiter.acquire_on_behalf_of(token)
+        return Lease(self, token)
 
-    def _open(self) -> Any:
-        try:
-            return self.driver.connect()
-        except Exception as error:
-            raise ConnectFailure(error) from None
-
-    def release(self, lease: Lease, *, reuse: bool = True) -> None:
-        """Give ``lease`` back: keep its connection for reuse, or close it (``reuse`` False,
-        a broken or abandoned connection, a closed pool). Releasing twice is harmless."""
-        if lease.released:
-            return
-        lease.released = True
-        if not lease.abandoned:
-            if reuse and not lease.broken and not self._closed:
-                self._idle.append(lease.conn)
-            else:
-                _quietly(lease.conn.close)
-        self._limiter.release_on_behalf_of(lease.token)
+    async def run(self, work: Callable[[sa.Connection], T]) -> T:
+        """``work(conn)`` as one transaction on a pooled connection, in one worker-thread
+        hop."""
+        lease = await self.lease()
+        return await lease.transaction(work)
 
     async def aclose(self) -> None:
         """Close the idle connections; connections in use close when they come back."""
         self._closed = True
-        idle, self._idle = self._idle, []
-        for conn in idle:
-            await trio.to_thread.run_sync(_quietly, conn.close)
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            await trio.to_thread.run_sync(engine.dispose)
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+_MYSQL_LOST = frozenset({2002, 2003, 2006, 2013, 2055})
+_MYSQL_CONSTRAINTS = frozenset({1048, 1062, 1364, 1451, 1452, 1557, 1586, 3819, 4025})
+"""Null in a NOT NULL column, duplicate key, no value for a NOT NULL column, foreign keys,
+CHECK constraints (MySQL 3819, MariaDB 4025)."""
+_MYSQL_TRANSIENT = frozenset({1205, 1213})
+"""Lock wait timeout, deadlock."""
+_PG_TRANSIENT = frozenset({"40001", "40P01", "55P03"})
+"""Serialization failure, deadlock, lock not available."""
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """What a database error means for the adapter: ``error`` is SQLAlchemy's exception (or
+    the driver's), ``driver`` the driver's own."""
+
+    error: BaseException
+
+    @property
+    def driver(self) -> BaseException:
+        orig = getattr(self.error, "orig", None)
+        return orig if isinstance(orig, BaseException) else self.error
+
+    @property
+    def _mysql_code(self) -> Any:
+        args: tuple[Any, ...] = tuple(getattr(self.driver, "args", ()))
+        return args[0] if args and isinstance(args[0], int) else None
+
+    @property
+    def _sqlstate(self) -> Any:
+        return getattr(self.driver, "sqlstate", None)
+
+    def message(self) -> str:
+        """The driver's message (not yet scrubbed)."""
+        args: tuple[Any, ...] = tuple(getattr(self.driver, "args", ()))
+        if len(args) == 2 and isinstance(args[0], int):
+            return f"{args[1]} (MySQL error {args[0]})"
+        return str(self.driver)
+
+    def constraint_violated(self) -> bool:
+        """A constraint violation (duplicate key, missing value...)."""
+        return isinstance(self.error, exc.IntegrityError) or \
+            self._mysql_code in _MYSQL_CONSTRAINTS
+
+    def missing_table(self) -> bool:
+        """A table that does not exist."""
+        return (isinstance(self.error, exc.NoSuchTableError) or self._sqlstate == "42P01"
+                or self._mysql_code == 1146
+                or (isinstance(self.error, exc.OperationalError)
+                    and "no such table" in str(self.driver)))
+
+    def connection_lost(self) -> bool:
+        """The connection is gone (the call may be retried)."""
+        return bool(getattr(self.error, "connection_invalidated", False)) or \
+            self._mysql_code in _MYSQL_LOST
+
+    def transient(self) -> bool:
+        """A deadlock or lock timeout: the same call may succeed when retried."""
+        return (self._sqlstate in _PG_TRANSIENT or self._mysql_code in _MYSQL_TRANSIENT
+                or (isinstance(self.error, exc.OperationalError)
+                    and "database is locked" in str(self.driver)))

@@ -25,20 +25,23 @@ scale), dates as aware pendulum DateTimes in the adapter's zone, JSON as values.
 stored in UTC; SQLite's text form has a fixed width (``2025-01-02T03:04:05.000000+00:00``)
 so that text order is time order.
 
-`kind_from_column` maps the columns found in a database's metadata back to kinds, for
-tables used without a declared record type.
+`Stored` is a field's SQLAlchemy column type: it declares the column as the table says and
+reads values back through `from_db`. `kind_of_column` maps the columns SQLAlchemy reflects
+(`sqlalchemy.inspect`) back to kinds, for tables used without a declared record type.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any, cast
 from uuid import UUID
 
 import pendulum
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 import gml
 from gml.types import (
@@ -57,8 +60,8 @@ from gml.types import (
 from gml.values import parse_iso
 from stdlib.cql import Dialect, adapt_value
 
-__all__ = ["KIND_TYPES", "column_type", "exact", "from_db", "json_text", "kind_from_column",
-           "kind_of", "plain", "to_db"]
+__all__ = ["KIND_TYPES", "Stored", "column_type", "exact", "from_db", "json_text",
+           "kind_of", "kind_of_column", "plain", "to_db"]
 
 KIND_TYPES: Mapping[str, Type] = {"int": INT, "long": LONG, "double": DOUBLE,
                                   "decimal": DECIMAL, "string": STRING, "bool": BOOL,
@@ -87,13 +90,6 @@ def kind_of(t: Type) -> str:
     if isinstance(t, Prim) and t.name in _PRIM_KINDS:
         return t.name
     return "json"
-
-
-def column_type(kind: str, dialect: str, *, key: bool = False) -> str:
-    """The column type ``init`` declares for ``kind`` (MySQL keys cannot be TEXT)."""
-    if key and dialect == "mysql" and kind == "string":
-        return "VARCHAR(255)"
-    return _COLUMN_TYPES[dialect]["string" if kind == "raw" else kind]
 
 
 def json_text(value: Any) -> str:
@@ -217,46 +213,100 @@ def plain(value: Any, tz: Any) -> Any:
     return value
 
 
-def kind_from_column(dialect: str, data_type: str, column_type: str = "",
-                     json_checked: bool = False) -> str:
-    """The kind of a column found in the database's metadata.
+def kind_of_column(column_type: sa.types.TypeEngine[Any], dialect: str,
+                   json_checked: bool = False) -> str:
+    """The kind of a column reflected by SQLAlchemy's `inspect` (tables used without a
+    declared record type).
 
     Args:
-        dialect: the database's dialect.
-        data_type: SQLite's declared type, or ``information_schema.columns.data_type``.
-        column_type: MySQL's full ``column_type`` (``tinyint(1)`` is a bool).
+        column_type: the reflected type.
+        dialect: the database's dialect (SQLite's integers are all 64-bit: ``long``).
         json_checked: MariaDB: the column has a ``json_valid`` check (its JSON type).
     """
-    text = data_type.strip().lower()
-    if dialect == "sqlite":
-        if "int" in text:
-            return "long"
-        if any(word in text for word in ("real", "floa", "doub")):
-            return "double"
-        if "numeric" in text or "decimal" in text:
-            return "decimal"
-        if "bool" in text:
-            return "bool"
-        if "json" in text:
-            return "json"
-        if "date" in text or "time" in text:
-            return "date"
-        if any(word in text for word in ("char", "clob", "text")):
-            return "string"
-        return "raw"
-    if dialect == "mysql" and text == "tinyint" and column_type.lower().startswith(
-            "tinyint(1)"):
-        return "bool"
-    if json_checked:
+    if json_checked or isinstance(column_type, sa.JSON):
         return "json"
-    table = {
-        "integer": "int", "int": "int", "smallint": "int", "mediumint": "int",
-        "tinyint": "int", "bigint": "long", "double precision": "double", "double": "double",
-        "real": "double", "float": "double", "numeric": "decimal", "decimal": "decimal",
-        "boolean": "bool", "text": "string", "character varying": "string",
-        "character": "string", "varchar": "string", "char": "string", "tinytext": "string",
-        "mediumtext": "string", "longtext": "string", "timestamp with time zone": "date",
-        "timestamp without time zone": "date", "timestamp": "date", "datetime": "date",
-        "date": "date", "json": "json", "jsonb": "json",
-    }
-    return table.get(text, "raw")
+    if isinstance(column_type, sa.Boolean) or (
+            type(column_type).__name__ == "TINYINT"  # MySQL's TINYINT(1)
+            and getattr(column_type, "display_width", None) == 1):
+        return "bool"
+    if isinstance(column_type, sa.Integer):
+        return "long" if dialect == "sqlite" or isinstance(column_type, sa.BigInteger) \
+            else "int"
+    if isinstance(column_type, sa.Float):
+        return "double"
+    if isinstance(column_type, sa.Numeric):
+        return "decimal"
+    if isinstance(column_type, sa.DateTime | sa.Date):
+        return "date"
+    if isinstance(column_type, sa.String):
+        return "string"
+    return "raw"
+
+
+class _Ddl(UserDefinedType[Any]):
+    """A column type spelled exactly (``NUMERIC(38,10)``), with no value processing."""
+
+    cache_ok = True
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return self.spec
+
+
+_GENERIC: Mapping[str, Callable[[], sa.types.TypeEngine[Any]]] = {
+    "int": sa.Integer, "long": sa.BigInteger, "double": lambda: sa.Double(),
+    "decimal": lambda: sa.Numeric(38, 10), "string": sa.Text, "bool": sa.Boolean,
+    "date": lambda: sa.DateTime(timezone=True), "json": sa.Text, "raw": sa.Text,
+}
+"""Column types on databases other than the tested three."""
+
+
+_NATIVE = frozenset({"int", "long", "double", "string"})
+"""Kinds whose values sqlite3, psycopg and PyMySQL return as `from_db` would."""
+
+
+class Stored(TypeDecorator[Any]):
+    """A field's column type: declared per dialect as the module doc's table says, values
+    read back through `from_db` (values written are converted by the adapter first, with
+    `to_db`, so that a bad value is a validation error before any SQL runs)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def __init__(self, kind: str, tz: Any, key: bool = False) -> None:
+        super().__init__()
+        self.kind = kind
+        self.tz = tz
+        self.key = key
+        if kind in ("int", "long"):  # SQLAlchemy sees an integer key: identity/AUTO_INCREMENT
+            self.impl = sa.Integer() if kind == "int" else sa.BigInteger()  # type: ignore[assignment]
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        name = dialect.name
+        if self.key and self.kind in ("int", "long"):
+            # SQLite: an INTEGER primary key is the rowid (generated keys)
+            return sa.Integer() if name == "sqlite" or self.kind == "int" else sa.BigInteger()
+        if name not in _COLUMN_TYPES:
+            return _GENERIC[self.kind]()
+        return _Ddl(column_type(self.kind, name, key=self.key))
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Any:
+        return from_db(value, self.kind, self.tz)
+
+    def result_processor(self, dialect: sa.Dialect, coltype: Any
+                         ) -> Callable[[Any], Any] | None:
+        """None (no call per value) where the tested drivers already return the kind's
+        Python type: integers, floats and text; `from_db` for the others."""
+        if self.kind in _NATIVE and dialect.name in _COLUMN_TYPES:
+            return None
+        kind, tz = self.kind, self.tz
+        return lambda value: from_db(value, kind, tz)
+
+
+def column_type(kind: str, dialect: str, *, key: bool = False) -> str:
+    """The column type ``init`` declares for ``kind`` (MySQL keys cannot be TEXT)."""
+    if key and dialect == "mysql" and kind == "string":
+        return "VARCHAR(255)"
+    return _COLUMN_TYPES[dialect]["string" if kind == "raw" else kind]

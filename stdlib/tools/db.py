@@ -10,34 +10,38 @@ operations of tools.md's table. `DbTools` is the runtime's `ToolProvider` for th
 
 Design
 ------
+* **SQLAlchemy Core 2 under every operation.** A table is a `sqlalchemy.Table` built from its
+  record type (`stdlib.tools._sqltypes.Stored` column types: the DDL of each dialect, values
+  read back as the declared types), or from the columns `sqlalchemy.inspect` reflects when no
+  `TableSpec` declares it. Statements are SQLAlchemy constructs (``select``, ``insert`` with
+  ``on_conflict_do_update`` / ``on_duplicate_key_update``, ``update``, ``delete``,
+  ``Table.create``/``drop``); only ``native`` runs SQL text, and only where enabled.
 * **One path from arguments to SQL.** An operation takes exactly the arguments
   `stdlib.registry.db_operations` declares (the key's name for ``take``/``delete``, and
-  ``proj`` for ``take``). The query
-  operations (``list page stream count``) treat every other argument as a CQL ``:name`` parameter;
-  the others ignore arguments they do not declare. ``exps``, ``proj`` and ``sort`` go through
-  `stdlib.cql.compile_query`, which checks field names against the table's fields and returns a
-  WHERE clause with placeholders only; record values are converted to the declared types and bound
-  as parameters; identifiers (tables, columns) only ever reach SQL through `stdlib.cql.quote_ident`,
-  and only names of declared fields do. No argument can change a statement's structure.
+  ``proj`` for ``take``). The query operations (``list page stream count``) treat every other
+  argument as a CQL ``:name`` parameter; the others ignore arguments they do not declare.
+  ``exps`` goes through `stdlib.cql.compile_condition`, a SQLAlchemy expression whose values
+  are bound parameters and whose field names are checked against the table's fields; ``proj``
+  and ``sort`` through `stdlib.cql.parse_proj`/`parse_sort`. Record values are converted to
+  the declared types and bound as parameters. No argument can change a statement's structure.
 * **Types both ways.** Values written are first converted to the field's declared type
   (`gml.convert.convert`, as a run's inputs are, so ``"2025-01-02"`` is a date and ``"1.50"``
-  a decimal), then to the dialect's storage form; values read come back as the declared
-  types: exact `Decimal`, aware pendulum dates in the adapter's zone (default UTC), ``bool``,
-  JSON values (`stdlib.tools._sqltypes` has the table).
-* **Tables without a declared record type** get their columns from the database's own
-  metadata (``pragma_table_info`` / ``information_schema.columns``) on first use; the key is
-  ``id`` unless a `TableSpec` without fields names another.
-* **Blocking drivers in worker threads**, one hop per operation, with a small pool per
-  database (`stdlib.tools._sqlconn`). Every write operation commits; ``bulk`` is one
-  transaction; any error rolls back. ``stream`` returns a `RecordStream` that takes a
-  connection on first use and fetches ``batch_size`` rows per hop (server-side cursors on
-  PostgreSQL, unbuffered cursors on MySQL), so a large table is never loaded whole.
+  a decimal), then to the dialect's storage form (`stdlib.tools._sqltypes.to_db`, before any
+  SQL runs, so a bad value is DB400); values read come back as the declared types: exact
+  `Decimal`, aware pendulum dates in the adapter's zone (default UTC), ``bool``, JSON values.
+* **Blocking drivers in worker threads**, one hop per operation, through one engine and pool
+  per database (`stdlib.tools._sqlconn`). Every write goes through `DbTool._write`: one
+  transaction, committed at the end, rolled back on any error; ``bulk`` is one transaction.
+  ``stream`` returns a `RecordStream` that takes a connection on first use and fetches
+  ``batch_size`` rows per hop with ``stream_results`` (server-side cursors on PostgreSQL,
+  unbuffered cursors on MySQL), so a large table is never loaded whole.
 * **Errors are `ToolError` values** (tools.md §5): CQL problems keep their Q code (type
   ``validation``); ``DB400`` bad arguments or data (unknown field, wrong type); ``DB403``
   ``native`` not enabled (type ``auth``); ``DB404`` no such record (``modify``) or table;
   ``DB409`` a constraint violation (duplicate key); ``DB503`` the database cannot be
-  reached (type ``connection``, retryable); ``DB500`` any other database error. Messages
-  never show a password: URLs appear only without it and driver messages are scrubbed.
+  reached or the connection was lost (type ``connection``, retryable); ``DB500`` any other
+  database error, retryable for a deadlock or a lock timeout. Messages never show a password:
+  URLs appear only without it and driver messages are scrubbed.
 
 Decisions where the spec is silent
 ----------------------------------
@@ -57,6 +61,9 @@ Decisions where the spec is silent
   ``modify``'s job.
 * MySQL sessions run in UTC with ``STRICT_TRANS_TABLES`` (no silent truncation) and
   ``NO_AUTO_VALUE_ON_ZERO`` (a key 0 stays 0).
+* Databases other than SQLite, PostgreSQL and MySQL/MariaDB (any SQLAlchemy URL whose driver is
+  installed) get SQLAlchemy's generic column types, values in Python's own forms, and a
+  ``save`` that updates then inserts when the dialect has no upsert construct.
 * SQLite stores decimals as exact text; sorting and CQL comparisons cast them to numbers
   (``REAL``) there, so ``amount >= 100`` compares values, not characters (to within a
   double's 15–17 significant digits on SQLite; exactly on PostgreSQL and MySQL).
@@ -70,8 +77,8 @@ Decisions where the spec is silent
 
 from __future__ import annotations
 
+import importlib
 import math
-import re
 import weakref
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -79,35 +86,28 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
+import sqlalchemy as sa
 import trio
 
 from gml import resolve_timezone
 from gml.convert import ConversionError, convert
 from gml.types import ANY, NULL, Nullable, Type, deref, nullable
 from stdlib.cql import (
+    Condition,
     CqlError,
-    Dialect,
-    Query,
     adapt_value,
-    compile_query,
-    order_by_sql,
+    column,
+    compile_condition,
     params_of,
     parse,
-    quote_ident,
+    parse_proj,
+    parse_sort,
 )
 from stdlib.tools import ToolCall, ToolError
 
 from . import _applied as applied
-from ._sqlconn import ConnectFailure, DatabaseUrl, Driver, Lease, Pool, driver_for, parse_url
-from ._sqltypes import (
-    KIND_TYPES,
-    column_type,
-    from_db,
-    kind_from_column,
-    kind_of,
-    plain,
-    to_db,
-)
+from ._sqlconn import ConnectFailure, Database, Failure, Lease, parse_url
+from ._sqltypes import KIND_TYPES, Stored, kind_of, kind_of_column, plain, to_db
 from .config import TableSpec
 
 __all__ = ["OPERATIONS", "DbTool", "DbTools", "RecordStream", "TableSpec",
@@ -125,8 +125,6 @@ arguments they do not declare)."""
 
 DEFAULT_PAGE_SIZE = 20
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
-
 
 def operation_arguments(operation: str, key: str = "id") -> tuple[str, ...]:
     """The arguments ``operation`` declares (as `stdlib.registry.db_operations` does)."""
@@ -140,17 +138,20 @@ def operation_arguments(operation: str, key: str = "id") -> tuple[str, ...]:
 
 
 class _Table:
-    """A table's run-time state: its fields and their storage kinds (read from the
-    metadata on first use when not declared)."""
+    """A table's run-time state: its fields, their storage kinds and its SQLAlchemy `Table`
+    (from the metadata on first use when not declared)."""
 
-    def __init__(self, spec: TableSpec) -> None:
+    def __init__(self, spec: TableSpec, database: Database, tz: Any) -> None:
         self.spec = spec
         self.code = spec.code
         self.name = spec.table
         self.key = spec.key
         self.declared = spec.fields is not None
+        self.database = database
+        self.tz = tz
         self.types: dict[str, Type] | None = None
         self.kinds: dict[str, str] | None = None
+        self.table: sa.Table | None = None
         if spec.fields is not None:
             self._set({n: t for n, t in spec.fields.items() if isinstance(t, Type)})
         self.lock = trio.Lock()
@@ -159,34 +160,27 @@ class _Table:
         self.types = dict(types)
         self.kinds = dict(kinds) if kinds is not None else {
             n: kind_of(t) for n, t in types.items()}
+        self.table = sa.Table(self.name, sa.MetaData(), *(
+            self._column(n, k) for n, k in self.kinds.items()), mysql_charset="utf8mb4")
+
+    def _column(self, name: str, kind: str) -> sa.Column[Any]:
+        """A field's column: the key is the primary key, generated by the database when it is
+        an int or long (identity, AUTO_INCREMENT, rowid); other fields are NOT NULL unless
+        their type accepts null."""
+        if name != self.key:
+            return sa.Column(column(name).name, Stored(kind, self.tz),
+                             nullable=_accepts_null((self.types or {}).get(name, ANY)))
+        generated = kind in ("int", "long")
+        extra: list[Any] = [sa.Identity()] if generated and \
+            self.database.dialect not in ("sqlite", "mysql") else []
+        return sa.Column(column(name).name, Stored(kind, self.tz, key=True), *extra,
+                         primary_key=True, autoincrement=generated)
 
     def forget(self) -> None:
         """Drop columns read from metadata (after ``drop``/``init``)."""
         if not self.declared:
             self.types = self.kinds = None
-
-
-class _Database:
-    """One configured database: its URL, driver and (lazily created) pool."""
-
-    def __init__(self, name: str, url: DatabaseUrl, pool_size: int) -> None:
-        self.name = name
-        self.url = url
-        self.driver: Driver = driver_for(url)
-        self.dialect: Dialect = cast(Dialect, url.dialect)
-        self.pool_size = pool_size
-        self._pool: Pool | None = None
-
-    @property
-    def pool(self) -> Pool:
-        if self._pool is None:
-            self._pool = Pool(self.driver, self.pool_size)
-        return self._pool
-
-    async def aclose(self) -> None:
-        if self._pool is not None:
-            await self._pool.aclose()
-            self._pool = None
+            self.table = None
 
 
 class DbTools:
@@ -195,7 +189,8 @@ class DbTools:
     Args:
         databases: database name → URL: ``sqlite:///relative.db``, ``sqlite:////abs.db``,
             ``postgresql://user@127.0.0.1:5432/test``, ``mysql://root@127.0.0.1:3306/test``
-            (also ``mariadb://``). Passwords in URLs never appear in errors.
+            (also ``mariadb://``), or any SQLAlchemy URL whose driver is installed.
+            Passwords in URLs never appear in errors.
         tables: the tables with a declared record type (others read their columns from the
             database's metadata).
         native: whether ``native`` (raw SQL) is enabled: True for every table, or a
@@ -214,16 +209,16 @@ class DbTools:
                  batch_size: int = 500) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        self._databases = {name: _Database(name, parse_url(url), pool_size)
+        self._databases = {name: Database(name, parse_url(url), pool_size)
                            for name, url in databases.items()}
+        self.tz = resolve_timezone(tz if tz is not None else "UTC")
         self._tables: dict[str, _Table] = {}
         for spec in tables:
             if spec.database not in self._databases:
                 raise ValueError(f"table {spec.code}: no database named {spec.database!r} is "
                                  f"configured (known: {', '.join(self._databases) or 'none'})")
-            self._tables[spec.code] = _Table(spec)
+            self._tables[spec.code] = _Table(spec, self._databases[spec.database], self.tz)
         self._native = native
-        self.tz = resolve_timezone(tz if tz is not None else "UTC")
         self.batch_size = batch_size
         self._tools: dict[str, DbTool] = {}
         self._streams: weakref.WeakSet[RecordStream] = weakref.WeakSet()
@@ -249,8 +244,8 @@ class DbTools:
                 return None
             if spec.database not in self._databases:
                 return None
-            table = self._tables[code] = _Table(spec)
-        tool = DbTool(self, self._databases[code.split(".")[0]], table, operation)
+            table = self._tables[code] = _Table(spec, self._databases[spec.database], self.tz)
+        tool = DbTool(self, table.database, table, operation)
         self._tools[base] = tool
         return tool
 
@@ -281,13 +276,15 @@ class _NotFound(Exception):
 class DbTool:
     """One operation on one table (a `runtime.Tool`)."""
 
-    def __init__(self, owner: DbTools, database: _Database, table: _Table,
+    def __init__(self, owner: DbTools, database: Database, table: _Table,
                  operation: str) -> None:
         self.owner = owner
         self.db = database
         self.table = table
         self.operation = operation
         self.dialect = database.dialect
+        self.values = database.values
+        self._by_key: tuple[sa.Table, sa.Select[Any]] | None = None
 
     @property
     def arguments(self) -> Sequence[str]:
@@ -331,27 +328,30 @@ class DbTool:
 
     # ------------------------------------------------------------------ errors
 
-    def error(self, error: BaseException, conn: Any | None = None) -> ToolError:
+    def error(self, error: BaseException) -> ToolError:
         """The `ToolError` for a failure (driver messages scrubbed of credentials)."""
         if isinstance(error, ToolError):
             return error
         url = self.db.url
-        driver = self.db.driver
         if isinstance(error, ConnectFailure):
             return ToolError("DB503", f"cannot connect to database '{self.db.name}' "
                              f"({url.safe}): {url.scrub(str(error.cause)).strip()}",
                              type="connection", retryable=True)
         if isinstance(error, _NotFound):
             return ToolError("DB404", str(error))
-        text = url.scrub(driver.describe(error)).strip() or type(error).__name__
-        if driver.constraint_violated(error):
+        failure = Failure(error)
+        text = url.scrub(failure.message()).strip() or type(failure.driver).__name__
+        if failure.constraint_violated():
             return ToolError("DB409", f"{self.table.code}: constraint violated: {text}")
-        if driver.missing_table(error):
+        if failure.missing_table():
             return ToolError("DB404", f"table {self.table.code} does not exist in database "
                              f"'{self.db.name}' (db://{self.table.code}/init creates it)")
-        if driver.connection_lost(error, conn):
+        if failure.connection_lost():
             return ToolError("DB503", f"lost the connection to database '{self.db.name}' "
                              f"({url.safe}): {text}", type="connection", retryable=True)
+        if failure.transient():
+            return ToolError("DB500", f"{self.table.code}/{self.operation}: {text} (a deadlock "
+                             "or lock timeout: retrying may succeed)", retryable=True)
         return ToolError("DB500", f"{self.table.code}/{self.operation}: {text}")
 
     def _bad(self, message: str, **details: Any) -> ToolError:
@@ -359,92 +359,57 @@ class DbTool:
 
     # ------------------------------------------------------------------ plumbing
 
-    async def _run(self, work: Callable[[Any], T]) -> T:
-        """``work(conn)`` as one transaction on a pooled connection, in a worker thread."""
-        pool = self.db.pool
-        lease = await pool.acquire()
-        try:
-            return await lease.transaction(applied.guard(work, self.dialect, self.ph))
-        except Exception as error:
-            if self.db.driver.connection_lost(error, lease.conn):
-                lease.broken = True
-            raise self.error(error, lease.conn) from None
-        finally:
-            pool.release(lease)
-
-    async def _fields(self) -> tuple[dict[str, Type], dict[str, str]]:
-        """The table's field types and kinds (from the metadata when not declared)."""
+    async def _fields(self) -> tuple[dict[str, Type], dict[str, str], sa.Table]:
+        """The table's field types and kinds, and its `Table` (reflected when not
+        declared)."""
         table = self.table
-        if table.types is None or table.kinds is None:
+        if table.table is None:
             async with table.lock:
-                if table.types is None:
-                    columns = await self._run(self._read_columns)
+                if table.table is None:
+                    columns = await self.db.run(self._reflect)
                     if not columns:
                         raise ToolError("DB404", f"table {table.code} does not exist in "
                                         f"database '{self.db.name}' (or has no columns)")
-                    kinds = {name: kind for name, kind in columns
-                             if _IDENTIFIER.fullmatch(name)}
-                    table._set({n: nullable(KIND_TYPES[k]) for n, k in kinds.items()}, kinds)
-        assert table.types is not None and table.kinds is not None
-        return table.types, table.kinds
+                    table._set({n: nullable(KIND_TYPES[k]) for n, k in columns.items()},
+                               columns)
+        assert table.types is not None and table.kinds is not None and table.table is not None
+        return table.types, table.kinds, table.table
 
-    def _read_columns(self, conn: Any) -> list[tuple[str, str]]:
-        """The table's columns and their kinds, from the database's metadata."""
+    def _reflect(self, conn: sa.Connection) -> dict[str, str]:
+        """The table's columns and their kinds, from the database's metadata (columns whose
+        names are not plain identifiers are left out)."""
+        inspector = sa.inspect(conn)
         name = self.table.name
-        cursor = conn.cursor()
         try:
-            if self.dialect == "sqlite":
-                cursor.execute("SELECT name, type FROM pragma_table_info(?)", (name,))
-                return [(_text(n), kind_from_column("sqlite", _text(t)))
-                        for n, t in cursor.fetchall()]
-            if self.dialect == "postgresql":
-                cursor.execute("SELECT column_name, data_type FROM information_schema.columns "
-                               "WHERE table_schema = current_schema() AND table_name = %s "
-                               "ORDER BY ordinal_position", (name,))
-                return [(_text(n), kind_from_column("postgresql", _text(t)))
-                        for n, t in cursor.fetchall()]
-            cursor.execute("SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE FROM "
-                           "information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
-                           "TABLE_NAME = %s ORDER BY ORDINAL_POSITION", (name,))
-            rows = [(_text(n), _text(d), _text(c)) for n, d, c in cursor.fetchall()]
-            checked = self._json_checked(cursor, name)
-            return [(n, kind_from_column("mysql", d, c, n in checked)) for n, d, c in rows]
-        finally:
-            cursor.close()
+            columns = inspector.get_columns(name)
+        except sa.exc.NoSuchTableError:
+            return {}
+        checked = self._json_checked(conn) if self.dialect == "mysql" else set()
+        kinds = {}
+        for info in columns:
+            try:
+                column(info["name"])
+            except CqlError:
+                continue
+            kinds[info["name"]] = kind_of_column(info["type"], self.dialect,
+                                                 info["name"] in checked)
+        return kinds
 
-    @staticmethod
-    def _json_checked(cursor: Any, name: str) -> set[str]:
-        """MariaDB's JSON columns: text columns with a ``json_valid`` check."""
+    _CHECKS = sa.text("SELECT CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema."
+                      "CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND "
+                      "TABLE_NAME = :name")
+    """MariaDB's column checks (SQLAlchemy's inspector reports table-level ones only)."""
+
+    def _json_checked(self, conn: sa.Connection) -> set[str]:
+        """MariaDB's JSON columns: text columns with a ``json_valid`` check (a JSON column
+        reflects as LONGTEXT)."""
         try:
-            cursor.execute("SELECT CONSTRAINT_NAME, CHECK_CLAUSE FROM "
-                           "information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = "
-                           "DATABASE() AND TABLE_NAME = %s", (name,))
-            return {_text(c) for c, clause in cursor.fetchall()
-                    if _text(clause).lower().replace(" ", "").startswith("json_valid(")}
-        except Exception:
+            with conn.begin_nested():
+                rows = conn.execute(self._CHECKS, {"name": self.table.name}).all()
+        except sa.exc.SQLAlchemyError:
             return set()
-
-    def q(self, name: str) -> str:
-        """A quoted identifier; only plain identifiers are accepted (`quote_ident`)."""
-        try:
-            return quote_ident(name, self.dialect)
-        except CqlError as error:
-            raise self._bad(f"{self.table.code}: {error.message}") from None
-
-    @property
-    def ph(self) -> str:
-        """The driver's placeholder."""
-        return "?" if self.dialect == "sqlite" else "%s"
-
-    @property
-    def _from(self) -> str:
-        return self.q(self.table.name)
-
-    def _record(self, names: Sequence[str], kinds: Mapping[str, str], row: Sequence[Any]
-                ) -> dict[str, Any]:
-        tz = self.owner.tz
-        return {name: from_db(value, kinds[name], tz)
-                for name, value in zip(names, row, strict=True)}
+        return {_text(c) for c, clause in rows
+                if _text(clause).lower().replace(" ", "").startswith("json_valid(")}
 
     def _key_value(self, args: Mapping[str, Any], types: Mapping[str, Type],
                    kinds: Mapping[str, str]) -> Any:
@@ -459,7 +424,7 @@ class DbTool:
             converted = convert(value, nullable(types.get(name, ANY)), self.owner.tz, path)
         except ConversionError as error:
             raise self._bad(error.message, field=name) from None
-        return to_db(converted, kinds[name], self.dialect)
+        return to_db(converted, kinds[name], self.values)
 
     def _row(self, data: Any, types: Mapping[str, Type], kinds: Mapping[str, str],
              path: str) -> dict[str, Any]:
@@ -476,19 +441,20 @@ class DbTool:
             row[name] = self._db_value(value, name, types, kinds, f"{path}.{name}")
         return row
 
-    def _select(self, columns: Sequence[str]) -> str:
-        return f"SELECT {', '.join(self.q(c) for c in columns)} FROM {self._from}"
-
-    def _take_sql(self, columns: Sequence[str]) -> str:
-        return f"{self._select(columns)} WHERE {self.q(self.table.key)} = {self.ph}"
-
-    def _fetch_one(self, cursor: Any, types: Mapping[str, Type], kinds: Mapping[str, str],
-                   key: Any, columns: Sequence[str] | None = None) -> dict[str, Any] | None:
+    def _fetch_one(self, conn: sa.Connection, table: sa.Table, key: Any,
+                   columns: Sequence[str] | None = None) -> dict[str, Any] | None:
         """The record whose key is ``key`` (only ``columns`` when given), or None."""
-        chosen = list(types) if columns is None else list(columns)
-        cursor.execute(self._take_sql(chosen), (key,))
-        row = cursor.fetchone()
-        return None if row is None else self._record(chosen, kinds, row)
+        if columns is None:  # the common case: one statement per table, built once
+            if self._by_key is None or self._by_key[0] is not table:
+                self._by_key = (table, self._select_by_key(table, table.c))
+            select = self._by_key[1]
+        else:
+            select = self._select_by_key(table, [table.c[n] for n in columns])
+        return next(iter(_records(conn.execute(select, {"key": key}))), None)
+
+    def _select_by_key(self, table: sa.Table, columns: Iterable[sa.ColumnElement[Any]]
+                       ) -> sa.Select[Any]:
+        return sa.select(*columns).where(table.c[self.table.key] == sa.bindparam("key"))
 
     # ------------------------------------------------------------------ arguments
 
@@ -513,226 +479,115 @@ class DbTool:
                             f"{value!r}")
         return number
 
-    async def _query(self, args: Mapping[str, Any], *, shape: bool = True
-                     ) -> tuple[Query, list[str], dict[str, str]]:
-        """Compile ``exps`` (and ``proj``/``sort`` when ``shape``) with the undeclared
-        arguments as CQL parameters; also the selected columns and the kinds."""
+    def _columns(self, types: Mapping[str, Type], proj: str | None) -> list[str]:
+        """The fields ``proj`` selects, in the table's order (all of them without one)."""
+        if proj is None or not proj.strip():
+            return list(types)
+        chosen = set(parse_proj(proj, types))
+        return [n for n in types if n in chosen]
+
+    async def _select(self, args: Mapping[str, Any], *, shape: bool = True
+                      ) -> tuple[sa.Select[Any], sa.Table, Condition | None]:
+        """The SELECT of a query operation: ``exps`` compiled with the undeclared arguments as
+        CQL parameters, and (when ``shape``) the ``proj`` columns and the ``sort`` order, then
+        the key (so pages are stable)."""
         assert self.operation in QUERY_OPERATIONS
-        types, kinds = await self._fields()
+        types, kinds, table = await self._fields()
         declared = set(self.arguments)
         params = {k: v for k, v in args.items() if k not in declared}
-        query = compile_query(
-            self._text_arg(args, "exps"), dialect=self.dialect,
-            fields=types, params=params,
-            proj=self._text_arg(args, "proj") if shape else None,
-            sort=self._text_arg(args, "sort") if shape else None, tz=self.owner.tz)
-        chosen = set(query.columns) if query.columns is not None else None
-        columns = [n for n in types if chosen is None or n in chosen]
-        return query, columns, kinds
-
-    def _where(self, query: Query) -> str:
-        return f" WHERE {query.where}" if query.where else ""
-
-    def _order(self, query: Query) -> str:
-        order = list(query.order_by)
-        key = self.table.key
-        if self.table.types is not None and key in self.table.types and all(
-                name != key for name, _ in order):
-            order.append((key, False))
-        if not order:
-            return ""
-        kinds = self.table.kinds or {}
-        parts = []
-        for name, desc in order:
+        condition = compile_condition(self._text_arg(args, "exps"), dialect=self.values,
+                                      fields=types, params=params, tz=self.owner.tz)
+        columns = self._columns(types, self._text_arg(args, "proj") if shape else None)
+        sort = self._text_arg(args, "sort") if shape else None
+        order = [] if sort is None else parse_sort(sort, types)
+        if self.table.key in types and all(name != self.table.key for name, _ in order):
+            order.append((self.table.key, False))
+        terms = []
+        for name, descending in order:
+            term: sa.ColumnElement[Any] = table.c[name]
             if self.dialect == "sqlite" and kinds.get(name) == "decimal":
-                # decimals are exact text in SQLite: order them as numbers
-                parts.append(f"CAST({self.q(name)} AS REAL) {'DESC' if desc else 'ASC'}")
-            else:
-                parts.append(order_by_sql([(name, desc)], self.dialect))
-        return " ORDER BY " + ", ".join(parts)
+                term = sa.cast(term, sa.REAL)  # decimals are exact text in SQLite
+            terms.append(term.desc() if descending else term.asc())
+        select = sa.select(*(table.c[n] for n in columns)).order_by(*terms)
+        return (select if condition is None else select.where(condition)), table, condition
 
     # ------------------------------------------------------------------ operations
 
     async def _init(self, args: Mapping[str, Any]) -> dict[str, Any]:
         table = self.table
-        if not table.declared or table.types is None or table.kinds is None:
+        if not table.declared or table.table is None:
             raise self._bad(f"db://{table.code}/init needs the table's declared fields "
                             "(a TableSpec with fields)")
-        kinds = table.kinds
-        columns = [self._column_sql(name, kind) for name, kind in kinds.items()]
-        tail = " DEFAULT CHARSET=utf8mb4" if self.dialect == "mysql" else ""
-        sql = f"CREATE TABLE IF NOT EXISTS {self._from} ({', '.join(columns)}){tail}"
+        schema = table.table
 
-        def work(conn: Any) -> bool:
-            cursor = conn.cursor()
-            try:
-                existed = self._exists(cursor)
-                cursor.execute(sql)
-                return not existed
-            finally:
-                cursor.close()
+        def work(conn: sa.Connection) -> bool:
+            existed = sa.inspect(conn).has_table(table.name)
+            schema.create(conn, checkfirst=True)
+            return not existed
 
-        created = await self._run(work)
-        return {"table": table.code, "created": created}
-
-    def _column_sql(self, name: str, kind: str) -> str:
-        if name != self.table.key:
-            types = self.table.types or {}
-            required = "" if _accepts_null(types.get(name, ANY)) else " NOT NULL"
-            return f"{self.q(name)} {column_type(kind, self.dialect)}{required}"
-        generated = kind in ("int", "long")
-        if self.dialect == "sqlite" and generated:
-            return f"{self.q(name)} INTEGER PRIMARY KEY"
-        sql_type = column_type(kind, self.dialect, key=True)
-        if self.dialect == "postgresql" and generated:
-            return f"{self.q(name)} {sql_type} GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
-        if self.dialect == "mysql" and generated:
-            return f"{self.q(name)} {sql_type} NOT NULL AUTO_INCREMENT PRIMARY KEY"
-        return f"{self.q(name)} {sql_type} NOT NULL PRIMARY KEY"
-
-    def _exists(self, cursor: Any) -> bool:
-        name = self.table.name
-        if self.dialect == "sqlite":
-            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                           (name,))
-        elif self.dialect == "postgresql":
-            cursor.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = "
-                           "current_schema() AND table_name = %s", (name,))
-        else:
-            cursor.execute("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
-                           "DATABASE() AND TABLE_NAME = %s", (name,))
-        return cursor.fetchone() is not None
+        return {"table": table.code, "created": await self.db.run(work)}
 
     async def _drop(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        sql = f"DROP TABLE IF EXISTS {self._from}"
+        schema = sa.Table(self.table.name, sa.MetaData())
 
-        def work(conn: Any) -> bool:
-            cursor = conn.cursor()
-            try:
-                existed = self._exists(cursor)
-                cursor.execute(sql)
-                return existed
-            finally:
-                cursor.close()
+        def work(conn: sa.Connection) -> bool:
+            existed = sa.inspect(conn).has_table(self.table.name)
+            schema.drop(conn, checkfirst=True)
+            return existed
 
-        dropped = await self._run(work)
+        dropped = await self.db.run(work)
         self.table.forget()
         return {"table": self.table.code, "dropped": dropped}
 
     async def _take(self, args: Mapping[str, Any]) -> dict[str, Any] | None:
-        types, kinds = await self._fields()
+        types, kinds, table = await self._fields()
         key = self._key_value(args, types, kinds)
-        proj = self._text_arg(args, "proj")
-        columns: list[str] | None = None
-        if proj is not None:  # take(id, proj): only the projected fields (tools.md §6)
-            query = compile_query(None, dialect=self.dialect, fields=types, params={},
-                                  proj=proj, tz=self.owner.tz)
-            chosen = set(query.columns) if query.columns is not None else None
-            columns = [n for n in types if chosen is None or n in chosen]
-
-        def work(conn: Any) -> dict[str, Any] | None:
-            cursor = conn.cursor()
-            try:
-                return self._fetch_one(cursor, types, kinds, key, columns)
-            finally:
-                cursor.close()
-
-        return await self._run(work)
-
-    def _rows_sql(self, query: Query, columns: Sequence[str], limit: int | None,
-                  offset: int | None) -> tuple[str, list[Any]]:
-        sql = f"{self._select(columns)}{self._where(query)}{self._order(query)}"
-        params = list(query.params)
-        if limit is not None:
-            sql += f" LIMIT {self.ph}"
-            params.append(limit)
-            if offset:
-                sql += f" OFFSET {self.ph}"
-                params.append(offset)
-        return sql, params
-
-    def _fetch_all(self, cursor: Any, sql: str, params: Sequence[Any], columns: Sequence[str],
-                   kinds: Mapping[str, str]) -> list[dict[str, Any]]:
-        cursor.execute(sql, params)
-        return [self._record(columns, kinds, row) for row in cursor.fetchall()]
+        proj = self._text_arg(args, "proj")  # take(id, proj): only those fields (tools.md §6)
+        columns = None if proj is None else self._columns(types, proj)
+        return await self.db.run(lambda conn: self._fetch_one(conn, table, key, columns))
 
     async def _list(self, args: Mapping[str, Any]) -> list[dict[str, Any]]:
         size = self._int_arg(args, "size", None, 0)
-        query, columns, kinds = await self._query(args)
-        sql, params = self._rows_sql(query, columns, size, None)
-
-        def work(conn: Any) -> list[dict[str, Any]]:
-            cursor = conn.cursor()
-            try:
-                return self._fetch_all(cursor, sql, params, columns, kinds)
-            finally:
-                cursor.close()
-
-        return await self._run(work)
+        select, _, _ = await self._select(args)
+        if size is not None:
+            select = select.limit(size)
+        return await self.db.run(lambda conn: _records(conn.execute(select)))
 
     async def _page(self, args: Mapping[str, Any]) -> dict[str, Any]:
         page = self._int_arg(args, "page", 0, 0)
         size = self._int_arg(args, "size", DEFAULT_PAGE_SIZE, 1)
         assert page is not None and size is not None
-        query, columns, kinds = await self._query(args)
-        sql, params = self._rows_sql(query, columns, size, page * size)
-        count_sql = f"SELECT COUNT(*) FROM {self._from}{self._where(query)}"
+        select, table, condition = await self._select(args)
+        counting = self._count_of(table, condition)
 
-        def work(conn: Any) -> tuple[int, list[dict[str, Any]]]:
-            cursor = conn.cursor()
-            try:
-                cursor.execute(count_sql, list(query.params))
-                total = int(cursor.fetchone()[0])
-                content = self._fetch_all(cursor, sql, params, columns, kinds) \
-                    if page * size < total else []
-                return total, content
-            finally:
-                cursor.close()
+        def work(conn: sa.Connection) -> tuple[int, list[dict[str, Any]]]:
+            total = int(conn.execute(counting).scalar_one())
+            if page * size >= total:
+                return total, []
+            return total, _records(conn.execute(select.limit(size).offset(page * size)))
 
-        total, content = await self._run(work)
+        total, content = await self.db.run(work)
         return {"content": content, "page": page, "size": size, "totalElements": total,
                 "totalPages": math.ceil(total / size)}
 
     async def _stream(self, args: Mapping[str, Any]) -> RecordStream:
-        query, columns, kinds = await self._query(args)
-        sql, params = self._rows_sql(query, columns, None, None)
-        stream = RecordStream(self, sql, params, columns, kinds, self.owner.batch_size)
+        select, _, _ = await self._select(args)
+        stream = RecordStream(self, select, self.owner.batch_size)
         self.owner._streams.add(stream)
         return stream
 
+    @staticmethod
+    def _count_of(table: sa.Table, condition: Condition | None) -> sa.Select[Any]:
+        counting = sa.select(sa.func.count()).select_from(table)
+        return counting if condition is None else counting.where(condition)
+
     async def _count(self, args: Mapping[str, Any]) -> int:
-        query, _, _ = await self._query(args, shape=False)
-        sql = f"SELECT COUNT(*) FROM {self._from}{self._where(query)}"
+        _, table, condition = await self._select(args, shape=False)
+        counting = self._count_of(table, condition)
+        return await self.db.run(lambda conn: int(conn.execute(counting).scalar_one()))
 
-        def work(conn: Any) -> int:
-            cursor = conn.cursor()
-            try:
-                cursor.execute(sql, list(query.params))
-                return int(cursor.fetchone()[0])
-            finally:
-                cursor.close()
-
-        return await self._run(work)
-
-    def _insert_sql(self, names: Sequence[str]) -> str:
-        if not names:
-            return (f"INSERT INTO {self._from} () VALUES ()" if self.dialect == "mysql"
-                    else f"INSERT INTO {self._from} DEFAULT VALUES")
-        holders = ", ".join(self.ph for _ in names)
-        return (f"INSERT INTO {self._from} ({', '.join(self.q(n) for n in names)}) "
-                f"VALUES ({holders})")
-
-    def _upsert_sql(self, names: Sequence[str]) -> str:
-        key = self.q(self.table.key)
-        others = [self.q(n) for n in names if n != self.table.key]
-        insert = self._insert_sql(names)
-        if self.dialect == "mysql":
-            sets = ", ".join(f"{c} = VALUES({c})" for c in others) or f"{key} = {key}"
-            return f"{insert} ON DUPLICATE KEY UPDATE {sets}"
-        if not others:
-            return f"{insert} ON CONFLICT ({key}) DO NOTHING"
-        sets = ", ".join(f"{c} = excluded.{c}" for c in others)
-        return f"{insert} ON CONFLICT ({key}) DO UPDATE SET {sets}"
+    # ------------------------------------------------------------------ writes
+    # Every write goes through `_write`: one transaction, in one worker-thread hop.
 
     def _needs_key(self, row: Mapping[str, Any], kinds: Mapping[str, str], path: str) -> bool:
         """Whether ``row`` has its key; raises when it has none and none can be generated."""
@@ -744,72 +599,57 @@ class DbTool:
         raise self._bad(f"{path} needs the key '{key}' (only int and long keys are "
                         "generated by the database)", field=key)
 
-    def _insert(self, cursor: Any, row: Mapping[str, Any]) -> Any:
+    async def _write(self, work: Callable[[sa.Connection, sa.Table], T]) -> T:
+        """``work(conn, table)`` as one transaction (the one path of every write)."""
+        _, _, table = await self._fields()
+        # made once per idempotency key (stdlib.tools._applied), in the same transaction
+        return await self.db.run(applied.guard(lambda conn: work(conn, table), self.dialect))
+
+    def _insert(self, conn: sa.Connection, table: sa.Table, row: Mapping[str, Any]) -> Any:
         """Insert ``row``; the key's value (generated when the row has none)."""
         key = self.table.key
-        names = [n for n in row if not (n == key and row[n] is None)]
-        values = [row[n] for n in names]
+        values = {n: v for n, v in row.items() if not (n == key and v is None)}
+        result = conn.execute(sa.insert(table), values) if values else \
+            conn.execute(sa.insert(table))
         if row.get(key) is not None:
-            cursor.execute(self._insert_sql(names), values)
-            self._sync_identity(cursor)
+            self._sync_identity(conn, table)
             return row[key]
-        if self.dialect == "postgresql":
-            cursor.execute(f"{self._insert_sql(names)} RETURNING {self.q(key)}", values)
-            return cursor.fetchone()[0]
-        cursor.execute(self._insert_sql(names), values)
-        return cursor.lastrowid
+        generated = result.inserted_primary_key
+        return None if generated is None else generated[0]
 
-    async def _create(self, args: Mapping[str, Any]) -> dict[str, Any] | None:
-        types, kinds = await self._fields()
-        row = self._row(args.get("data"), types, kinds, "data")
-        self._needs_key(row, kinds, "data")
+    def _upsert(self, table: sa.Table, names: Iterable[str]) -> sa.Insert | None:
+        """INSERT … ON CONFLICT DO UPDATE / ON DUPLICATE KEY UPDATE of the fields ``names``
+        (None for a database without an upsert: `_save_row` updates, then inserts)."""
+        key = self.table.key
+        others = [n for n in names if n != key]
+        if self.dialect not in ("sqlite", "postgresql", "mysql"):
+            return None
+        # the dialect's own insert(), from its package (loaded when a database of it is used)
+        insert = importlib.import_module(f"sqlalchemy.dialects.{self.dialect}").insert
+        stmt: Any = insert(table)
+        if self.dialect == "mysql":
+            upsert = stmt.on_duplicate_key_update({n: stmt.inserted[n] for n in others or [key]})
+        elif not others:
+            upsert = stmt.on_conflict_do_nothing(index_elements=[table.c[key]])
+        else:
+            upsert = stmt.on_conflict_do_update(index_elements=[table.c[key]],
+                                                set_={n: stmt.excluded[n] for n in others})
+        return cast(sa.Insert, upsert)
 
-        def work(conn: Any) -> dict[str, Any] | None:
-            cursor = conn.cursor()
-            try:
-                return self._fetch_one(cursor, types, kinds, self._insert(cursor, row))
-            finally:
-                cursor.close()
-
-        return await self._run(work)
-
-    async def _modify(self, args: Mapping[str, Any]) -> dict[str, Any] | None:
-        types, kinds = await self._fields()
-        row = self._row(args.get("data"), types, kinds, "data")
+    def _save_row(self, conn: sa.Connection, table: sa.Table, row: Mapping[str, Any]) -> Any:
         key = self.table.key
         if row.get(key) is None:
-            raise self._bad(f"data needs the key '{key}' to modify a record", field=key)
-        sets = [(n, v) for n, v in row.items() if n != key and v is not None]
-        update = (f"UPDATE {self._from} SET "
-                  + ", ".join(f"{self.q(n)} = {self.ph}" for n, _ in sets)
-                  + f" WHERE {self.q(key)} = {self.ph}")
-        missing = f"no record of {self.table.code} has {key} = {args['data'].get(key)!r}"
+            return self._insert(conn, table, row)
+        upsert = self._upsert(table, row)
+        if upsert is not None:
+            conn.execute(upsert, dict(row))
+            self._sync_identity(conn, table)
+        elif conn.execute(sa.update(table).where(table.c[key] == row[key]).values(
+                {n: v for n, v in row.items() if n != key})).rowcount == 0:
+            self._insert(conn, table, row)
+        return row[key]
 
-        def work(conn: Any) -> dict[str, Any] | None:
-            cursor = conn.cursor()
-            try:
-                if sets:
-                    cursor.execute(update, [v for _, v in sets] + [row[key]])
-                    if cursor.rowcount == 0:
-                        raise _NotFound(missing)
-                record = self._fetch_one(cursor, types, kinds, row[key])
-                if record is None:
-                    raise _NotFound(missing)
-                return record
-            finally:
-                cursor.close()
-
-        return await self._run(work)
-
-    def _save_row(self, cursor: Any, row: Mapping[str, Any]) -> Any:
-        if row.get(self.table.key) is None:
-            return self._insert(cursor, row)
-        names = list(row)
-        cursor.execute(self._upsert_sql(names), [row[n] for n in names])
-        self._sync_identity(cursor)
-        return row[self.table.key]
-
-    def _sync_identity(self, cursor: Any) -> None:
+    def _sync_identity(self, conn: sa.Connection, table: sa.Table) -> None:
         """PostgreSQL: after rows with explicit keys, move the key's identity sequence past
         the largest key, so that generated keys do not collide with them (SQLite's rowid and
         MySQL's AUTO_INCREMENT do this by themselves)."""
@@ -817,77 +657,86 @@ class DbTool:
         if self.dialect != "postgresql" or (self.table.kinds or {}).get(key) not in (
                 "int", "long"):
             return
-        cursor.execute(
-            "SELECT setval(s.seq, GREATEST(COALESCE((SELECT MAX("
-            f"{self.q(key)}) FROM {self._from}), 0), COALESCE(pg_sequence_last_value(s.seq),"
-            " 0), 1)) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) AS s "
-            "WHERE s.seq IS NOT NULL", (self._from, key))
+        f = sa.func
+        seq = sa.select(f.to_regclass(f.pg_get_serial_sequence(f'"{self.table.name}"', key))
+                        .label("seq")).subquery("s")
+        largest = sa.select(f.coalesce(f.max(table.c[key]), 0)).scalar_subquery()
+        conn.execute(sa.select(f.setval(seq.c.seq, f.greatest(
+            largest, f.coalesce(f.pg_sequence_last_value(seq.c.seq), 0), 1)))
+            .where(seq.c.seq.is_not(None)))
 
-    async def _save(self, args: Mapping[str, Any]) -> dict[str, Any] | None:
-        types, kinds = await self._fields()
+    async def _create(self, args: Mapping[str, Any]) -> dict[str, Any] | None:
+        types, kinds, _ = await self._fields()
         row = self._row(args.get("data"), types, kinds, "data")
         self._needs_key(row, kinds, "data")
+        return await self._write(lambda conn, table: self._fetch_one(
+            conn, table, self._insert(conn, table, row)))
 
-        def work(conn: Any) -> dict[str, Any] | None:
-            cursor = conn.cursor()
-            try:
-                return self._fetch_one(cursor, types, kinds, self._save_row(cursor, row))
-            finally:
-                cursor.close()
+    async def _modify(self, args: Mapping[str, Any]) -> dict[str, Any] | None:
+        types, kinds, _ = await self._fields()
+        row = self._row(args.get("data"), types, kinds, "data")
+        key = self.table.key
+        if row.get(key) is None:
+            raise self._bad(f"data needs the key '{key}' to modify a record", field=key)
+        sets = {n: v for n, v in row.items() if n != key and v is not None}
+        missing = f"no record of {self.table.code} has {key} = {args['data'].get(key)!r}"
 
-        return await self._run(work)
+        def work(conn: sa.Connection, table: sa.Table) -> dict[str, Any] | None:
+            if sets and conn.execute(sa.update(table).where(
+                    table.c[key] == row[key]).values(sets)).rowcount == 0:
+                raise _NotFound(missing)
+            record = self._fetch_one(conn, table, row[key])
+            if record is None:
+                raise _NotFound(missing)
+            return record
+
+        return await self._write(work)
+
+    async def _save(self, args: Mapping[str, Any]) -> dict[str, Any] | None:
+        types, kinds, _ = await self._fields()
+        row = self._row(args.get("data"), types, kinds, "data")
+        self._needs_key(row, kinds, "data")
+        return await self._write(lambda conn, table: self._fetch_one(
+            conn, table, self._save_row(conn, table, row)))
 
     async def _delete(self, args: Mapping[str, Any]) -> dict[str, int]:
-        types, kinds = await self._fields()
+        types, kinds, _ = await self._fields()
         key = self._key_value(args, types, kinds)
-        sql = f"DELETE FROM {self._from} WHERE {self.q(self.table.key)} = {self.ph}"
-
-        def work(conn: Any) -> int:
-            cursor = conn.cursor()
-            try:
-                cursor.execute(sql, (key,))
-                return int(cursor.rowcount)
-            finally:
-                cursor.close()
-
-        return {"deleted": await self._run(work)}
+        return {"deleted": await self._write(lambda conn, table: int(conn.execute(
+            sa.delete(table).where(table.c[self.table.key] == key)).rowcount))}
 
     async def _bulk(self, args: Mapping[str, Any]) -> dict[str, int]:
-        types, kinds = await self._fields()
+        types, kinds, _ = await self._fields()
         items = args.get("dataList")
         if not isinstance(items, list | tuple):
             raise self._bad("dataList must be an array of records")
-        rows = []
+        key = self.table.key
+        batches: list[tuple[tuple[str, ...], bool, list[dict[str, Any]]]] = []
         for i, item in enumerate(items):
             row = self._row(item, types, kinds, f"dataList[{i}]")
-            self._needs_key(row, kinds, f"dataList[{i}]")
-            rows.append(row)
-        key = self.table.key
-        batches: list[tuple[str, bool, list[list[Any]]]] = []
-        for row in rows:
-            names = [n for n in row if not (n == key and row[n] is None)]
-            explicit = row.get(key) is not None
-            sql = self._upsert_sql(names) if explicit else self._insert_sql(names)
-            if not batches or batches[-1][0] != sql or not names:
-                batches.append((sql, explicit, []))
-            batches[-1][2].append([row[n] for n in names])
+            explicit = self._needs_key(row, kinds, f"dataList[{i}]")
+            values = {n: v for n, v in row.items() if not (n == key and v is None)}
+            names = tuple(values)
+            if not batches or batches[-1][:2] != (names, explicit) or not names:
+                batches.append((names, explicit, []))
+            batches[-1][2].append(values)
 
-        def work(conn: Any) -> int:
-            cursor = conn.cursor()
-            try:
-                for sql, explicit, values in batches:
-                    if len(values) == 1 or not values[0]:
-                        for one in values:
-                            cursor.execute(sql, one)
-                    else:
-                        cursor.executemany(sql, values)
-                    if explicit:
-                        self._sync_identity(cursor)
-                return len(rows)
-            finally:
-                cursor.close()
+        def work(conn: sa.Connection, table: sa.Table) -> int:
+            for names, explicit, rows in batches:
+                upsert = self._upsert(table, names) if explicit else sa.insert(table)
+                if upsert is None:  # no upsert in this database: one by one
+                    for one in rows:
+                        self._save_row(conn, table, one)
+                elif names:
+                    conn.execute(upsert, rows)  # executemany
+                else:
+                    for _ in rows:
+                        conn.execute(upsert)
+                if explicit:
+                    self._sync_identity(conn, table)
+            return sum(len(rows) for _, _, rows in batches)
 
-        return {"saved": await self._run(work)}
+        return {"saved": await self._write(work)}
 
     async def _native(self, args: Mapping[str, Any]) -> list[dict[str, Any]]:
         table = self.table
@@ -905,34 +754,28 @@ class DbTool:
         elif isinstance(raw, Mapping):
             params = {str(k): self._native_value(v) for k, v in raw.items()}
         elif isinstance(raw, list | tuple):
-            params = [self._native_value(v) for v in raw]
+            params = tuple(self._native_value(v) for v in raw)
         else:
             raise self._bad("'params' must be an array (positional) or an object (named)")
         tz = self.owner.tz
 
-        def work(conn: Any) -> list[dict[str, Any]]:
-            cursor = conn.cursor()
-            try:
-                if params is None:
-                    cursor.execute(query)
-                else:
-                    cursor.execute(query, params)
-                if cursor.description is None:
-                    return []
-                names = [_text(d[0]) for d in cursor.description]
-                return [{n: plain(v, tz) for n, v in zip(names, row, strict=True)}
-                        for row in cursor.fetchall()]
-            finally:
-                cursor.close()
+        def work(conn: sa.Connection) -> list[dict[str, Any]]:
+            result = conn.exec_driver_sql(query) if params is None else \
+                conn.exec_driver_sql(query, params)
+            if not result.returns_rows:
+                return []
+            names = [_text(n) for n in result.keys()]  # noqa: SIM118 (a result, not a dict)
+            return [{n: plain(v, tz) for n, v in zip(names, row, strict=True)}
+                    for row in result.fetchall()]
 
-        return await self._run(work)
+        return await self.db.run(work)
 
     def _native_value(self, value: Any) -> Any:
         """A ``native`` parameter in a form the driver binds."""
         if isinstance(value, Mapping | list | tuple):
-            return to_db(value, "json", self.dialect)
+            return to_db(value, "json", self.values)
         if isinstance(value, datetime | Decimal):
-            return adapt_value(value, self.dialect)
+            return adapt_value(value, self.values)
         return value
 
 
@@ -940,7 +783,8 @@ class RecordStream:
     """The result of ``stream``: an async iterator of records, fetched in batches.
 
     Nothing runs until the first ``__anext__``; it then takes a pooled connection, runs the
-    query and fetches ``batch_size`` rows per worker-thread hop. The connection goes back
+    query with ``stream_results`` (a server-side cursor on PostgreSQL, an unbuffered one on
+    MySQL) and fetches ``batch_size`` rows per worker-thread hop. The connection goes back
     when the rows run out, on an error, or on `aclose`.
 
     Attributes:
@@ -948,19 +792,15 @@ class RecordStream:
         exhausted: whether the database has no more rows.
     """
 
-    def __init__(self, tool: DbTool, sql: str, params: Sequence[Any], columns: Sequence[str],
-                 kinds: Mapping[str, str], batch_size: int) -> None:
+    def __init__(self, tool: DbTool, select: sa.Select[Any], batch_size: int) -> None:
         self._tool = tool
-        self._sql = sql
-        self._params = list(params)
-        self._columns = list(columns)
-        self._kinds = dict(kinds)
+        self._select = select
         self.batch_size = batch_size
         self.fetched = 0
         self.exhausted = False
         self._buffer: deque[dict[str, Any]] = deque()
         self._lease: Lease | None = None
-        self._cursor: Any = None
+        self._result: sa.CursorResult[Any] | None = None
         self._closed = False
 
     def __aiter__(self) -> RecordStream:
@@ -989,67 +829,61 @@ class RecordStream:
             raise StopAsyncIteration
         raise trio.WouldBlock
 
-    def _open(self, conn: Any) -> list[Any]:
-        self._cursor = self._tool.db.driver.stream_cursor(conn)
-        self._cursor.execute(self._sql, self._params)
-        return list(self._cursor.fetchmany(self.batch_size))
-
-    def _more(self, conn: Any) -> list[Any]:
-        return list(self._cursor.fetchmany(self.batch_size))
+    def _batch(self, conn: sa.Connection) -> list[dict[str, Any]]:
+        if self._result is None:
+            conn.begin()
+            self._result = conn.execution_options(
+                stream_results=True, max_row_buffer=self.batch_size).execute(self._select)
+        return _records(self._result, self._result.fetchmany(self.batch_size))
 
     async def _fill(self) -> None:
         tool = self._tool
         try:
             if self._lease is None:
-                self._lease = await tool.db.pool.acquire()
-                rows = await self._lease.run(self._open)
-            else:
-                rows = await self._lease.run(self._more)
+                self._lease = await tool.db.lease()
+            rows = await self._lease.run(self._batch)
         except trio.Cancelled:
-            self._close_now()
+            self._lease = None
+            self._closed = True
             raise
         except Exception as error:
-            conn = self._lease.conn if self._lease is not None else None
-            if self._lease is not None and tool.db.driver.connection_lost(error, conn):
-                self._lease.broken = True
             await self._finish(complete=False)
-            raise tool.error(error, conn) from None
+            raise tool.error(error) from None
         self.fetched += len(rows)
-        kinds = self._kinds
-        self._buffer.extend(tool._record(self._columns, kinds, row) for row in rows)
+        self._buffer.extend(rows)
         if len(rows) < self.batch_size:
             self.exhausted = True
             await self._finish(complete=True)
+
+    def _end(self, conn: sa.Connection, complete: bool) -> None:
+        """Close the result and give the connection back; a MySQL result left half read is
+        not drained (closing an unbuffered cursor reads every remaining row): its connection
+        is dropped instead."""
+        result, self._result = self._result, None
+        if result is not None and not complete and self._tool.dialect == "mysql":
+            cursor: Any = result.cursor
+            unbuffered = getattr(cursor, "_result", None)
+            if unbuffered is not None:
+                unbuffered.unbuffered_active = False
+            if cursor is not None:
+                cursor.connection = None
+            conn.invalidate()
+        elif result is not None:
+            result.close()
+        conn.close()
 
     async def _finish(self, *, complete: bool) -> None:
         lease, self._lease = self._lease, None
         self._closed = True
         if lease is None or lease.released:
             return
-        cursor, self._cursor = self._cursor, None
-        driver = self._tool.db.driver
-
-        def end(conn: Any) -> bool:
-            reuse = True
-            if cursor is not None:
-                reuse = driver.end_stream(conn, cursor, complete)
-            if reuse:
-                conn.rollback()
-            return reuse
-
-        reuse = False
+        if lease.conn is None:
+            lease.release()
+            return
         try:
-            reuse = await lease.run(end)
+            await lease.run(lambda conn: self._end(conn, complete), last=True)
         except Exception:
-            reuse = False
-        finally:
-            lease.pool.release(lease, reuse=reuse)
-
-    def _close_now(self) -> None:
-        lease, self._lease = self._lease, None
-        self._closed = True
-        if lease is not None:
-            lease.pool.release(lease, reuse=False)
+            lease.release()
 
     async def aclose(self) -> None:
         """Stop early: close the cursor and give the connection back."""
@@ -1062,6 +896,14 @@ class RecordStream:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _records(result: sa.CursorResult[Any], rows: Iterable[sa.Row[Any]] | None = None
+             ) -> list[dict[str, Any]]:
+    """The records of ``result`` (or of its ``rows`` fetched already), as dicts of the
+    selected fields (``dict(zip(...))``: about twice as fast as ``Row._asdict``)."""
+    names = list(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in (result if rows is None else rows)]
 
 
 def _accepts_null(t: Type) -> bool:
