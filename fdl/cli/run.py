@@ -3,7 +3,7 @@
 ``fdl run FILE`` compiles a flow (with the tool catalog, like ``fdl check``) and runs it on
 the real clock with the project's real tools (`fdl.project`: ``services:``,
 ``databases:`` and ``flows:`` of the configuration, the ToolSpecs of the tool folders and the
-registry), or with ``--mock FILE`` (tools.md §7; unmocked tools reach the real ones only with
+registry), or with ``--mock FILE`` (docs/testing.md; unmocked tools reach the real ones only with
 ``passthrough: true``). Runs are journaled in the project's run store (``<state>/runs.db``,
 see `stdlib.config.project_config`) unless ``--no-store``, and a run killed half-way can be
 continued with ``fdl run FILE --resume RUN_ID`` or ``fdl runs resume RUN_ID``.
@@ -356,7 +356,7 @@ _STORE_HELP = "The run store: a file, sqlite:///PATH or memory (default: <state>
               help="Set one input; VALUE is JSON when it parses, else a string. Repeatable; "
                    "wins over --input, which wins over --input-file.")
 @click.option("--mock", type=click.Path(dir_okay=False, path_type=Path),
-              help="Answer tool calls from this mock file (tools.md §7).")
+              help="Answer tool calls from this mock file (docs/testing.md).")
 @click.option("--tools", "tools_dir", type=click.Path(exists=True, file_okay=False,
                                                        path_type=Path), help=_TOOLS_HELP)
 @click.option("--tenant", metavar="T", help="The run's tenant (tenantId).")
@@ -545,7 +545,7 @@ def runs_show_command(run_id: str, as_json: bool, with_events: bool,
 @runs_group.command("resume")
 @click.argument("run_id")
 @click.option("--mock", type=click.Path(dir_okay=False, path_type=Path),
-              help="Answer tool calls from this mock file (tools.md §7).")
+              help="Answer tool calls from this mock file (docs/testing.md).")
 @click.option("--tools", "tools_dir", type=click.Path(exists=True, file_okay=False,
                                                        path_type=Path), help=_TOOLS_HELP)
 @click.option("--json", "as_json", is_flag=True,
