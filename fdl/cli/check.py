@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from compiler import Diagnostic, ToolCatalog, check_text
+from compiler import CheckResult, Diagnostic, ToolCatalog, check_text
 from compiler.plan import Block, Field, Plan, PlanNode
 from fdl import graphs
 from fdl.graphs import block_label, duration_text
@@ -54,7 +54,6 @@ class _Catalogs:
         self._keys: dict[Path, Path] = {}
         self._catalogs: dict[Path, ToolCatalog | None] = {}
         self.problems: list[Diagnostic] = []
-        self.missing = False  # some file was checked without a catalog
         self._seen: set[tuple[object, ...]] = set()
 
     def for_folder(self, folder: Path) -> ToolCatalog | None:
@@ -72,9 +71,13 @@ class _Catalogs:
                 if seen not in self._seen:
                     self._seen.add(seen)
                     self.problems.append(problem)
-        catalog = self._catalogs[key]
-        self.missing = self.missing or catalog is None
-        return catalog
+        return self._catalogs[key]
+
+
+def _calls_tools(result: CheckResult) -> bool:
+    """Whether the checked flow calls a tool (the note about a missing catalog concerns only
+    those); a file that is not a flow model calls none."""
+    return result.flow is not None and result.flow.calls_tools()
 
 
 def _source_of(path: str, cache: dict[str, Source | None]) -> Source | None:
@@ -125,6 +128,7 @@ def check_command(files: tuple[Path, ...], output_format: str, tools_dir: Path |
     catalogs = _Catalogs(tools_dir)
     sources: dict[str, Source | None] = {}
     found: list[Diagnostic] = []
+    unchecked = False  # some flow calls tools and was checked without a catalog
     for path in paths:
         catalog = catalogs.for_folder(path.resolve().parent)
         text, problem = read_flow_text(path)
@@ -136,9 +140,10 @@ def check_command(files: tuple[Path, ...], output_format: str, tools_dir: Path |
         result = check_text(text, str(path), catalog=catalog, codegen=False)
         sources[result.path] = result.source
         found.extend(result.diagnostics)
-    if not paths:  # the working folder's project: its ToolSpec problems and the note
+        unchecked = unchecked or (catalog is None and _calls_tools(result))
+    if not paths:  # the working folder's project: its ToolSpec problems
         catalogs.for_folder(Path.cwd().resolve())
-    if catalogs.missing:
+    if unchecked:
         click.echo(NO_CATALOG_NOTE, err=True)
     diagnostics = [*catalogs.problems, *found]
     if output_format == "json":
@@ -159,14 +164,14 @@ def _compile_one(file: Path, tools_dir: Path | None, *, use_catalog: bool = True
     problems: list[Diagnostic] = []
     if use_catalog:
         catalog, problems = load_catalog(tools_dir, file.resolve().parent)
-        if catalog is None:
-            click.echo(NO_CATALOG_NOTE, err=True)
     text, unreadable = read_flow_text(file)
     if unreadable is not None:
         click.echo(unreadable.render(None), err=True)
         sys.exit(1)
     assert text is not None
     result = check_text(text, str(file), catalog=catalog)
+    if use_catalog and catalog is None and _calls_tools(result):
+        click.echo(NO_CATALOG_NOTE, err=True)
     sources: dict[str, Source | None] = {result.path: result.source}
     for d in [*problems, *result.diagnostics]:
         click.echo(d.render(_source_of(d.path, sources)), err=True)
