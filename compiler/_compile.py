@@ -65,6 +65,7 @@ from .catalog import (
 )
 from .plan import Block, Edge, Field, InputSpec, Plan, PlanNode, ToolRef
 from .scopes import Scope, Var
+from .toolcodes import suggest_code
 
 __all__ = ["FieldSource", "FlowCompiler"]
 
@@ -516,7 +517,7 @@ class FlowCompiler:
         if found is None and uri.type == TOOL_SCHEME:
             self.unknown_code(uri, catalog)
         elif found is None:
-            hint = suggest(uri.code, catalog.codes(uri.type))
+            hint = suggest_code(uri.code, catalog.codes(uri.type))
             self.reporter.report("E301", f"unknown tool '{uri.base}'" + (
                 f"; did you mean '{uri.type}://{hint}'?" if hint else
                 "; register it or check the --tools folder"), uri.span,
@@ -532,7 +533,7 @@ class FlowCompiler:
                                  f"'{uri.code}' is registered as {', '.join(typed[:-1])} and "
                                  f"{typed[-1]}; write the typed URI instead", uri.span)
             return
-        hint = suggest(uri.code, all_codes(catalog))
+        hint = suggest_code(uri.code, all_codes(catalog))
         self.reporter.report("E301", f"unknown tool '{uri.base}': no registered tool has "
                              f"the code '{uri.code}'" + (
                                  f"; did you mean '{TOOL_SCHEME}://{hint}'?" if hint else
