@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 import gml
-from compiler.diagnostics import Reporter
+from compiler.diagnostics import Diagnostic, Reporter
 from compiler.flow import (
     Branch,
     Delay,
@@ -79,6 +79,12 @@ ERROR_TYPE = ObjectType({"error": ObjectType({"code": STRING, "message": STRING,
 INT_OPTIONS = ("timeout", "max-attempts", "backoff")
 
 
+def is_field_error(diagnostic: Diagnostic) -> bool:
+    """An error inside a field's text (GML G…, CQL Q…, a tool call's arguments or types
+    E30…) rather than in the flow's structure (YAML, keys, nodes, targets: E1…, E2…)."""
+    return diagnostic.code.startswith(("G", "Q", "E3"))
+
+
 class FlowCompiler:
     """Compiles one `Flow`. Use once: ``FlowCompiler(...).compile()``.
 
@@ -109,7 +115,9 @@ class FlowCompiler:
 
     # ------------------------------------------------------------------ driver
 
-    def compile(self) -> Plan | None:
+    def compile(self, *, sketch: bool = False) -> Plan | None:
+        """The plan, or None when there are errors; with ``sketch``, also when the only
+        errors are inside fields (`is_field_error`), for pictures of the structure."""
         flow = self.flow
         root, inputs, out = self.flow_args()
         self.collect(flow.node, None, (), "")
@@ -121,7 +129,8 @@ class FlowCompiler:
         self.clashes()
         _checks.run_all(CompileFacts(self.info, self.state, self.cache), self.reporter)
         self.settle()
-        if any(d.is_error for d in self.reporter.diagnostics):
+        if any(d.is_error and not (sketch and is_field_error(d))
+               for d in self.reporter.diagnostics):
             return None
         return Plan(name=flow.name, path=self.path, desp=flow.desp, inputs=tuple(inputs),
                     out=out, defs=dict(self.types.types), vars=flow_vars, block=block,

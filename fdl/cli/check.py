@@ -156,10 +156,11 @@ def check_command(files: tuple[Path, ...], output_format: str, tools_dir: Path |
         sys.exit(1)
 
 
-def _compile_one(file: Path, tools_dir: Path | None, *, use_catalog: bool = True
-                 ) -> Plan:
+def _compile_one(file: Path, tools_dir: Path | None, *, use_catalog: bool = True,
+                 sketch: bool = False) -> Plan:
     """Compile one flow file for `compile`/`graph`: diagnostics go to stderr; exit 1 on
-    errors."""
+    errors (with ``sketch``, only on errors of the structure: the plan of a flow whose only
+    errors are inside fields is returned, after a note)."""
     catalog: ToolCatalog | None = None
     problems: list[Diagnostic] = []
     if use_catalog:
@@ -169,7 +170,7 @@ def _compile_one(file: Path, tools_dir: Path | None, *, use_catalog: bool = True
         click.echo(unreadable.render(None), err=True)
         sys.exit(1)
     assert text is not None
-    result = check_text(text, str(file), catalog=catalog)
+    result = check_text(text, str(file), catalog=catalog, sketch=sketch)
     if use_catalog and catalog is None and _calls_tools(result):
         click.echo(NO_CATALOG_NOTE, err=True)
     sources: dict[str, Source | None] = {result.path: result.source}
@@ -178,6 +179,10 @@ def _compile_one(file: Path, tools_dir: Path | None, *, use_catalog: bool = True
     if result.plan is None or any(d.is_error for d in problems):
         click.echo(summary_line([*problems, *result.diagnostics], 1), err=True)
         sys.exit(1)
+    if result.errors:
+        click.echo(f"note: {summary_line(result.diagnostics, 1)}, all inside fields; drawn "
+                   "from the structure only (the flow cannot run until they are fixed)",
+                   err=True)
     return result.plan
 
 
@@ -287,8 +292,13 @@ def describe_plan(plan: Plan) -> str:
               help="Write to this file instead of stdout.")
 def graph_command(file: Path, graph_format: str, output: Path | None) -> None:
     """Draw the flow FILE: node kinds, branch labels, jump and fail edges, and each/loop
-    sub-flows as subgraphs."""
-    plan = _compile_one(file, None, use_catalog=False)
+    sub-flows as subgraphs.
+
+    A flow whose only errors are inside its fields (GML, CQL, tool arguments) is drawn from
+    its structure, with the errors and a note on stderr (exit 0); errors of the structure
+    itself (YAML, keys, targets) exit 1.
+    """
+    plan = _compile_one(file, None, use_catalog=False, sketch=True)
     try:
         if graph_format == "svg":
             text = graphs.to_svg(plan)
