@@ -29,11 +29,12 @@ def init_command(folder: Path) -> None:
     except InitError as error:
         fail(f"[{error.code}] {error.message}")
     shown = folder.as_posix()
-    click.echo(f"created a project in {shown}/:")
+    here = folder.resolve() == Path.cwd().resolve()
+    click.echo(f"created a project in {'the working folder' if here else shown + '/'}:")
     for path in written:
         click.echo(f"    {path.relative_to(folder).as_posix()}")
     click.echo("next:")
-    if folder.resolve() != Path.cwd().resolve():
+    if not here:
         click.echo(f"    cd {shlex.quote(shown)}")
     for command in NEXT_COMMANDS:
         click.echo(f"    {command}")

@@ -43,6 +43,7 @@ def test_init_without_a_folder_uses_the_working_folder(
     result = fdl("init")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "fdl.yaml").is_file()
+    assert result.stdout.startswith("created a project in the working folder:\n")
     assert not any(line.strip().startswith("cd ") for line in result.stdout.splitlines())
 
 
