@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 import gml
-from compiler.diagnostics import Reporter
+from compiler.diagnostics import Diagnostic, Reporter
 from compiler.flow import (
     Branch,
     Delay,
@@ -65,6 +65,7 @@ from .catalog import (
 )
 from .plan import Block, Edge, Field, InputSpec, Plan, PlanNode, ToolRef
 from .scopes import Scope, Var
+from .toolcodes import suggest_code
 
 __all__ = ["FieldSource", "FlowCompiler"]
 
@@ -76,6 +77,12 @@ ERROR_TYPE = ObjectType({"error": ObjectType({"code": STRING, "message": STRING,
                                               "node": STRING, "type": STRING},
                                              closed=False)}, closed=False)
 INT_OPTIONS = ("timeout", "max-attempts", "backoff")
+
+
+def is_field_error(diagnostic: Diagnostic) -> bool:
+    """An error inside a field's text (GML G…, CQL Q…, a tool call's arguments or types
+    E30…) rather than in the flow's structure (YAML, keys, nodes, targets: E1…, E2…)."""
+    return diagnostic.code.startswith(("G", "Q", "E3"))
 
 
 class FlowCompiler:
@@ -108,7 +115,9 @@ class FlowCompiler:
 
     # ------------------------------------------------------------------ driver
 
-    def compile(self) -> Plan | None:
+    def compile(self, *, sketch: bool = False) -> Plan | None:
+        """The plan, or None when there are errors; with ``sketch``, also when the only
+        errors are inside fields (`is_field_error`), for pictures of the structure."""
         flow = self.flow
         root, inputs, out = self.flow_args()
         self.collect(flow.node, None, (), "")
@@ -120,7 +129,8 @@ class FlowCompiler:
         self.clashes()
         _checks.run_all(CompileFacts(self.info, self.state, self.cache), self.reporter)
         self.settle()
-        if any(d.is_error for d in self.reporter.diagnostics):
+        if any(d.is_error and not (sketch and is_field_error(d))
+               for d in self.reporter.diagnostics):
             return None
         return Plan(name=flow.name, path=self.path, desp=flow.desp, inputs=tuple(inputs),
                     out=out, defs=dict(self.types.types), vars=flow_vars, block=block,
@@ -518,7 +528,7 @@ class FlowCompiler:
         if found is None and uri.type == TOOL_SCHEME:
             self.unknown_code(uri, catalog)
         elif found is None:
-            hint = suggest(uri.code, catalog.codes(uri.type))
+            hint = suggest_code(uri.code, catalog.codes(uri.type))
             self.reporter.report("E301", f"unknown tool '{uri.base}'" + (
                 f"; did you mean '{uri.type}://{hint}'?" if hint else
                 "; register it or check the --tools folder"), uri.span,
@@ -534,7 +544,7 @@ class FlowCompiler:
                                  f"'{uri.code}' is registered as {', '.join(typed[:-1])} and "
                                  f"{typed[-1]}; write the typed URI instead", uri.span)
             return
-        hint = suggest(uri.code, all_codes(catalog))
+        hint = suggest_code(uri.code, all_codes(catalog))
         self.reporter.report("E301", f"unknown tool '{uri.base}': no registered tool has "
                              f"the code '{uri.code}'" + (
                                  f"; did you mean '{TOOL_SCHEME}://{hint}'?" if hint else

@@ -328,6 +328,18 @@ class Flow(_Model):
     vars: ProgramField | None = None
     node: dict[str, Node]
 
+    def calls_tools(self) -> bool:
+        """Whether any node, at any depth (``each`` and ``loop`` blocks), calls a tool."""
+        stack: list[Any] = list(self.node.values())
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ToolCall):
+                return True
+            inner = getattr(node, "node", None)
+            if isinstance(inner, dict):
+                stack.extend(inner.values())
+        return False
+
 
 class FlowFile(_Model):
     """A flow file: one root key, ``flow``."""

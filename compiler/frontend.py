@@ -17,7 +17,7 @@ import gml
 from gml import Source, Span
 from gml.types import Type
 
-from ._compile import FlowCompiler
+from ._compile import FlowCompiler, is_field_error
 from ._facts import FieldSource, NodeInfo
 from .catalog import ToolCatalog
 from .diagnostics import CompileError, Diagnostic, Reporter
@@ -128,7 +128,7 @@ def _parse(text: str, path: str) -> tuple[YNode | None, Flow | None, Reporter]:
 
 def check_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None = None,
                env: gml.Environment | None = None, codegen: bool = True,
-               cache: gml.CheckCache | None = None) -> CheckResult:
+               cache: gml.CheckCache | None = None, sketch: bool = False) -> CheckResult:
     """Compile a flow's text; never raises. ``path`` is only used in diagnostics.
 
     Args:
@@ -136,9 +136,12 @@ def check_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None =
             diagnostics are the same, and the plan (when there are no errors) is not
             `Plan.executable` — for tools that only look at it.
         cache: checked GML fields to re-use from earlier checks (`gml.CheckCache`).
+        sketch: keep the plan when the only errors are inside fields (GML, CQL, tool-call
+            arguments: `is_field_error`): the structure of the flow, to draw, never to
+            run (no closures are built, so the plan is not `Plan.executable`).
     """
     with gc_paused():
-        return _check(text, path, catalog, env, codegen, cache).result
+        return _check(text, path, catalog, env, codegen and not sketch, cache, sketch).result
 
 
 def inspect_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None = None,
@@ -151,7 +154,8 @@ def inspect_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None
 
 
 def _check(text: str, path: str, catalog: ToolCatalog | None, env: gml.Environment | None,
-           codegen: bool = True, cache: gml.CheckCache | None = None) -> Inspection:
+           codegen: bool = True, cache: gml.CheckCache | None = None,
+           sketch: bool = False) -> Inspection:
     root, flow, reporter = _parse(text, path)
     plan = None
     compiler = None
@@ -159,11 +163,11 @@ def _check(text: str, path: str, catalog: ToolCatalog | None, env: gml.Environme
         compiler = FlowCompiler(flow, path, reporter, env or gml.default_environment(),
                                 catalog, codegen=codegen, cache=cache)
         try:
-            plan = compiler.compile()
+            plan = compiler.compile(sketch=sketch)
         except RecursionError:
             reporter.report("E105", TOO_DEEP, Span(0, 0))
     diagnostics = tuple(reporter.sorted())
-    if any(d.is_error for d in diagnostics):
+    if any(d.is_error and not (sketch and is_field_error(d)) for d in diagnostics):
         plan = None
     elif plan is not None:
         plan = replace(plan, source=text)

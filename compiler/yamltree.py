@@ -32,6 +32,7 @@ from gml import Span
 
 from ._textmap import scalar_offsets
 from .diagnostics import Reporter
+from .yamlwords import describe
 
 __all__ = ["MAX_FILE_SIZE", "MAX_NESTING", "YMap", "YNode", "YScalar", "YSeq", "YamlText",
            "load_yaml", "to_plain"]
@@ -206,7 +207,10 @@ def _error_span(error: MarkedYAMLError, text: str) -> Span:
     return Span(index, end)
 
 
-def _error_message(error: MarkedYAMLError) -> str:
+def _error_message(error: MarkedYAMLError, text: str) -> str:
+    words = describe(error, text)
+    if words is not None:
+        return f"YAML syntax: {words}"
     problem = (error.problem or "invalid YAML").rstrip(".")
     context = error.context
     if context and error.context_mark is not None and error.problem_mark is not None:
@@ -468,7 +472,7 @@ def _compose_pure(text: str, reporter: Reporter) -> Any:
     try:
         return YAML(typ="safe", pure=True).compose(text)
     except MarkedYAMLError as error:
-        reporter.report("E101", _error_message(error), _error_span(error, text))
+        reporter.report("E101", _error_message(error, text), _error_span(error, text))
         return None
     except RecursionError:
         reporter.report("E101", "the YAML structure is nested too deeply", Span(0, 0))

@@ -29,6 +29,8 @@ from typing import Literal
 from compiler.plan import Block, Edge, Plan, PlanNode
 
 __all__ = [
+    "FONTS",
+    "FONT_LIST",
     "FORMATS",
     "GraphFormat",
     "GraphvizError",
@@ -54,6 +56,16 @@ CONDITION_WIDTH = 32
 """Conditions shown in node and edge labels are shortened to this many characters."""
 
 FAIL_COLOR = "#d33"
+
+FONTS = ("Helvetica", "Arial", "Noto Sans", "Noto Sans CJK SC", "Noto Sans CJK JP",
+         "Source Han Sans SC", "PingFang SC", "Hiragino Sans", "Microsoft YaHei",
+         "Malgun Gothic", "WenQuanYi Micro Hei", "sans-serif")
+"""The font list of both formats: a Latin face first, then faces with CJK glyphs, so that
+node names in Chinese, Japanese or Korean are drawn rather than shown as boxes; the
+renderer takes the first installed face that has a character (Pango for Graphviz SVG, the
+browser for Mermaid)."""
+
+FONT_LIST = ",".join(FONTS)
 
 
 class GraphvizMissing(RuntimeError):
@@ -234,7 +246,9 @@ def to_mermaid(plan: Plan) -> str:
     """The flow as a Mermaid ``flowchart TD``."""
     ids = _MermaidIds()
     title = json.dumps(shorten(plan.name, 80), ensure_ascii=False)
-    out = ["---", f"title: {title}", "---", "flowchart TD"]
+    fonts = json.dumps(", ".join(f'"{f}"' if " " in f else f for f in FONTS))
+    out = ["---", f"title: {title}", "config:", "    themeVariables:",
+           f"        fontFamily: {fonts}", "---", "flowchart TD"]
     link_count = 0
     fail_links: list[int] = []
     markers: list[str] = []
@@ -311,9 +325,9 @@ def to_dot(plan: Plan) -> str:
     to or from them attach to the cluster (``lhead``/``ltail``)."""
     out = [
         f"digraph {dot_string(plan.name)} {{",
-        '    graph [compound=true, rankdir=TB, fontname="Helvetica", fontsize=11];',
-        '    node [fontname="Helvetica", fontsize=11];',
-        '    edge [fontname="Helvetica", fontsize=9];',
+        f'    graph [compound=true, rankdir=TB, fontname="{FONT_LIST}", fontsize=11];',
+        f'    node [fontname="{FONT_LIST}", fontsize=11];',
+        f'    edge [fontname="{FONT_LIST}", fontsize=9];',
     ]
 
     def emit_block(block: Block, prefix: str, indent: str) -> None:

@@ -173,6 +173,33 @@ def statement_prefix(text: str) -> str | None:
     return text[start:]
 
 
+_ASSIGNED = re.compile(r"\s*([A-Za-z_][\w]*)\s*=(?!=)")
+
+
+def assigned_names(text: str, *, skip_first: bool = False) -> list[str]:
+    """The names the top-level statements of a GML text assign (``id = x, size = 20`` →
+    ``id``, ``size``): the arguments an ``args`` text already gives. Text inside strings
+    and brackets is skipped; an unfinished text is read as far as it goes. ``skip_first``
+    leaves out the first statement (the text after the cursor starts with the rest of the
+    statement being typed)."""
+    chars, _open_string = _outside_strings(text)
+    depth = 0
+    starts = [0]
+    for i, ch in chars:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif ch in ",\n" and depth == 0:
+            starts.append(i + 1)
+    names = []
+    for start in starts[1:] if skip_first else starts:
+        match = _ASSIGNED.match(text, start)
+        if match is not None:
+            names.append(match.group(1))
+    return names
+
+
 def close_statement(statement: str) -> str:
     """The statement with the brackets it leaves open closed (strings are complete)."""
     stack: list[str] = []

@@ -1,5 +1,6 @@
-"""Completion: keys valid for the node's kind, ``exec`` URIs from the catalog, tool argument
-names in ``args``, node ids in ``next``/``then``/``else``/``fail`` (same block only), types
+"""Completion: keys valid for the node's kind, ``exec`` URIs from the catalog (the flow itself
+left out), tool argument names in ``args`` (those not given yet, also at an empty value and
+after ``, ``), node ids in ``next``/``then``/``else``/``fail`` (same block only), types
 in ``args``, and in GML the names in scope, fields after ``.`` (from the inferred or
 declared type) and the built-in functions and methods of the receiver's type.
 """
@@ -47,6 +48,7 @@ from ._catalog import ToolSummary
 from ._context import (
     PLACEHOLDER,
     LineContext,
+    assigned_names,
     close_statement,
     line_context,
     map_offset,
@@ -91,7 +93,8 @@ def _complete(analysis: Analysis, text: str, offset: int, tools_listed: int
     context = line_context(text, offset)
     source = analysis.field_at(old)
     if source is not None and _inside(analysis, source, old, context):
-        return _gml(analysis, source, _gml_prefix(text, offset, context), old)
+        return _gml(analysis, source, _gml_prefix(text, offset, context), old,
+                    after=_rest_of_line(text, offset))
     if context.kind == "key":
         path = yaml_context(analysis.yaml, analysis.text, old, context.indent)
         return _keys(analysis, path) if path is not None else []
@@ -104,6 +107,11 @@ def _complete(analysis: Analysis, text: str, offset: int, tools_listed: int
             return _tools(analysis, context, text, offset, tools_listed)
         return _value(analysis, key_path, context, text, offset, old)
     return []
+
+
+def _rest_of_line(text: str, offset: int) -> str:
+    end = text.find("\n", offset)
+    return text[offset:] if end < 0 else text[offset:end]
 
 
 def _inside(analysis: Analysis, source: FieldSource, old: int, context: LineContext) -> bool:
@@ -177,11 +185,27 @@ def _value(analysis: Analysis, path: Path, context: LineContext, text: str, offs
         return _targets(analysis, path, context)
     if path[:2] == ("flow", "args") and len(path) >= 4:
         return _types(analysis, context, offset)
-    if key in _GML_KEYS or path[:3] == ("flow", "args", "in"):
-        source = analysis.field_at(old)
-        if source is not None:
-            return _gml(analysis, source, _gml_prefix(text, offset, context), old)
+    source = analysis.field_at(old) if key in _GML_KEYS or path[:3] == (
+        "flow", "args", "in") else None
+    if source is not None:
+        return _gml(analysis, source, _gml_prefix(text, offset, context), old,
+                    after=_rest_of_line(text, offset))
+    if key == "args" and len(path) >= 3 and path[-3] == "node" and isinstance(path[-2], str):
+        return _unparsed_arguments(analysis, path[-2], context.value,
+                                   _rest_of_line(text, offset))
     return []
+
+
+def _unparsed_arguments(analysis: Analysis, node_id: str, before: str, after: str
+                        ) -> list[types.CompletionItem]:
+    """The arguments of the tool a node calls, at an ``args:`` value the analysis has no
+    program for: an empty value (YAML null) or one that does not parse yet (``id = x, ``).
+    Offered where an argument name goes (not after ``name =``), without those given."""
+    statement = statement_prefix(before)
+    if statement is None or "=" in statement:
+        return []
+    given = [*assigned_names(before), *assigned_names(after, skip_first=True)]
+    return _tool_arguments(analysis, node_id, given)
 
 
 def _tools(analysis: Analysis, context: LineContext, text: str, offset: int, listed: int
@@ -193,10 +217,13 @@ def _tools(analysis: Analysis, context: LineContext, text: str, offset: int, lis
     edit_range = types.Range(start=position_in(text, context.value_start, encoding),
                              end=position_in(text, offset, encoding))
     tools = catalog.summaries()
-    flows = [f"flow://{name}" for name in catalog.codes("flow")]
+    itself = analysis.flow_code  # a flow never calls itself (F412 at run time)
+    names = [name for name in catalog.codes("flow") if name != itself]
+    tools = [t for t in tools if not (t.type == "flow" and t.code == itself)]
+    flows = [f"flow://{name}" for name in names]
     if text[context.value_start:offset].strip().lower().startswith(f"{TOOL_SCHEME}:"):
         tools = _by_code(tools)  # tool://<code>: every code, whatever its type
-        flows = [f"{TOOL_SCHEME}://{name}" for name in catalog.codes("flow")]
+        flows = [f"{TOOL_SCHEME}://{name}" for name in names]
     incomplete = len(tools) + len(flows) > listed  # a big registry: what was typed decides
     if incomplete:
         typed = text[context.value_start:offset].strip().lower()
@@ -368,7 +395,7 @@ def _walk_all(program: n.Program) -> list[n.Node]:
     return list(walk(program))
 
 
-def _gml(analysis: Analysis, source: FieldSource, before: str, old: int
+def _gml(analysis: Analysis, source: FieldSource, before: str, old: int, *, after: str = ""
          ) -> list[types.CompletionItem]:
     statement = statement_prefix(before)
     if statement is None:
@@ -392,11 +419,17 @@ def _gml(analysis: Analysis, source: FieldSource, before: str, old: int
         return _members(checked.types.get(id(node.obj), ANY))
     program = _repaired(source, earlier, head + PLACEHOLDER)
     chain = _placeholder(program)[1] if program is not None else []
-    return _names(analysis, source, program, chain, word, at_start=not head.strip())
+    given = [*assigned_names(earlier + before[:len(before) - len(statement)]),
+             *assigned_names(after, skip_first=True)]
+    return _names(analysis, source, program, chain, word, at_start=not head.strip(),
+                  given=given)
 
 
 def _names(analysis: Analysis, source: FieldSource, program: n.Program | None,
-           chain: list[n.Node], word: str, at_start: bool) -> list[types.CompletionItem]:
+           chain: list[n.Node], word: str, at_start: bool, given: list[str] | None = None
+           ) -> list[types.CompletionItem]:
+    """Names in scope, functions and keywords; at the start of a statement of a tool's
+    ``args``, first the tool's arguments not yet ``given`` (before or after the cursor)."""
     items: list[types.CompletionItem] = []
     temps: list[str] = []
     fields: list[str] = []
@@ -410,7 +443,7 @@ def _names(analysis: Analysis, source: FieldSource, program: n.Program | None,
         return [_item(f"${t}", types.CompletionItemKind.Variable, "temporary")
                 for t in dict.fromkeys(temps)]
     if at_start and source.key.endswith(".args") and source.reader is not None:
-        items += _tool_arguments(analysis, source.reader, fields)
+        items += _tool_arguments(analysis, source.reader, [*fields, *(given or ())])
     for node in chain:
         if isinstance(node, n.Lambda):
             items += [_item(p, types.CompletionItemKind.Variable, "lambda parameter",

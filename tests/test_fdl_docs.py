@@ -280,16 +280,36 @@ def _anchors(path: Path) -> set[str]:
     return {_slug(m.group(1)) for m in re.finditer(r"^#{1,6} +(.*)$", text, re.M)}
 
 
-@pytest.mark.parametrize("doc", [REFERENCE, DIAGNOSTICS], ids=lambda p: p.name)
-def test_links_between_the_docs_resolve(doc: Path) -> None:
+LINKED = [*sorted(DOCS.glob("*.md")), ROOT / "README.md"]
+"""Every Markdown file of the documentation: the docs and the README."""
+
+_LINK = re.compile(r"\]\((?P<target>[^)\s#]*)(?:#(?P<anchor>[^)\s]+))?\)")
+
+
+def relative_links(text: str) -> list[tuple[str, str]]:
+    """``(target, anchor)`` of every Markdown link that is not a web address, outside code
+    blocks."""
+    text = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
+    return [(m["target"], m["anchor"] or "") for m in _LINK.finditer(text)
+            if not re.match(r"[a-z][a-z0-9+.-]*:", m["target"])]
+
+
+@pytest.mark.parametrize("doc", LINKED, ids=lambda p: p.name)
+def test_every_relative_link_resolves_inside_the_repository(doc: Path) -> None:
     broken = []
-    for target, anchor in re.findall(r"\]\(([\w./-]*)(?:#([\w-]+))?\)", doc.read_text("utf-8")):
-        path = doc.parent / target if target else doc
-        if not path.exists():
-            broken.append(target)
+    for target, anchor in relative_links(doc.read_text("utf-8")):
+        path = (doc.parent / target).resolve() if target else doc
+        if not path.is_relative_to(ROOT) or not path.exists():
+            broken.append(target)  # a clone has nothing outside the repository
         elif anchor and path.suffix == ".md" and anchor not in _anchors(path):
             broken.append(f"{target}#{anchor}")
     assert broken == []
+
+
+def test_the_link_check_sees_links_that_leave_the_repository() -> None:
+    assert relative_links("[spec](../../shared/spec/fdl.md) [web](https://example.org) "
+                          "[here](#anchor) [code](x.md#a-b)") == [
+        ("../../shared/spec/fdl.md", ""), ("", "anchor"), ("x.md", "a-b")]
 
 
 # --------------------------------------------------------------------------- 4. schema use

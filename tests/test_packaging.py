@@ -9,7 +9,8 @@ The slow test is the proof: it builds the wheel from a copy of the checkout, ins
 without extras in a fresh virtual environment (pip resolves the main dependencies, from its
 cache or from PyPI: a failed download fails the test, it never skips), and runs the installed
 ``fdl`` script on a copy of ``examples/`` outside the checkout: check, a ``db://`` flow on
-SQLite, a mocked flow, ``eval``, and an LSP ``initialize`` over stdio.
+SQLite, a mocked flow, ``eval``, an LSP ``initialize`` over stdio, and ``fdl init`` followed by
+``check``, ``run`` and ``test`` of the new project.
 """
 
 from __future__ import annotations
@@ -318,6 +319,15 @@ def test_the_wheel_installed_without_extras_runs_the_examples(tmp_path: Path) ->
                               "level": "gold"}
 
     assert venv.run(venv.fdl, "eval", "1+1", cwd=project).stdout.strip() == "2"
+
+    # fdl init writes its templates from the installed package data, and the project works.
+    venv.run(venv.fdl, "init", "new", cwd=tmp_path)
+    new = tmp_path / "new"
+    venv.run(venv.fdl, "check", "flows", cwd=new)
+    hello = json.loads(venv.run(venv.fdl, "run", "flows/hello.yaml", "--set", "who=Ada",
+                                "--json", cwd=new).stdout)
+    assert hello["output"] == {"greeting": "Hello, Ada!", "visits": 1}, hello
+    venv.run(venv.fdl, "test", "flows", cwd=new)
 
     check_lsp(venv, project, tmp_path / "lsp.log")
     finished = time.monotonic()

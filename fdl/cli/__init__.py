@@ -1,10 +1,11 @@
 """The `fdl` command line (spec/interfaces.md §1).
 
-Commands: ``eval`` (a GML program), ``check``, ``compile`` and ``graph`` (flow files), ``run``,
-``runs`` and ``test`` (running flows), ``tools`` (the tool registry) and ``lsp`` (the language
-server). Each lives in its own module of this package, imported only when that command runs:
-``fdl --help`` reads the one-line help of every command from the table below and imports
-nothing but click, and ``fdl eval`` loads GML without the compiler or the runtime.
+Commands: ``init`` (a new project), ``eval`` (a GML program), ``check``, ``compile`` and
+``graph`` (flow files), ``run``, ``runs`` and ``test`` (running flows), ``tools`` (the tool
+registry) and ``lsp`` (the language server). Each lives in its own module of this package,
+imported only when that command runs: ``fdl --help`` reads the one-line help of every command
+from the table below and imports nothing but click, and ``fdl eval`` loads GML without the
+compiler or the runtime.
 
 Exit codes: 0 success, 1 the expression (or flow) failed or a check found errors, 2 usage
 error (a malformed project configuration included). Machine-readable output goes to stdout,
@@ -39,6 +40,8 @@ COMMANDS: dict[str, LazyCommand] = {
                         "Evaluate a GML program; print the result as JSON."),
     "graph": LazyCommand("fdl.cli.check", "graph_command",
                          "Draw the flow FILE (Mermaid, DOT or SVG)."),
+    "init": LazyCommand("fdl.cli.init", "init_command",
+                        "Create a project that works at once (flow, tool, mocks, tests)."),
     "lsp": LazyCommand("fdl.cli.lsp", "lsp_command",
                        "Start the FDL language server on stdio."),
     "mcp": LazyCommand("fdl.cli.mcp", "mcp_command",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from compiler import Diagnostic, ToolCatalog, check_text
+from compiler import CheckResult, Diagnostic, ToolCatalog, check_text
 from compiler.plan import Block, Field, Plan, PlanNode
 from fdl import graphs
 from fdl.graphs import block_label, duration_text
@@ -54,7 +54,6 @@ class _Catalogs:
         self._keys: dict[Path, Path] = {}
         self._catalogs: dict[Path, ToolCatalog | None] = {}
         self.problems: list[Diagnostic] = []
-        self.missing = False  # some file was checked without a catalog
         self._seen: set[tuple[object, ...]] = set()
 
     def for_folder(self, folder: Path) -> ToolCatalog | None:
@@ -72,9 +71,13 @@ class _Catalogs:
                 if seen not in self._seen:
                     self._seen.add(seen)
                     self.problems.append(problem)
-        catalog = self._catalogs[key]
-        self.missing = self.missing or catalog is None
-        return catalog
+        return self._catalogs[key]
+
+
+def _calls_tools(result: CheckResult) -> bool:
+    """Whether the checked flow calls a tool (the note about a missing catalog concerns only
+    those); a file that is not a flow model calls none."""
+    return result.flow is not None and result.flow.calls_tools()
 
 
 def _source_of(path: str, cache: dict[str, Source | None]) -> Source | None:
@@ -125,6 +128,7 @@ def check_command(files: tuple[Path, ...], output_format: str, tools_dir: Path |
     catalogs = _Catalogs(tools_dir)
     sources: dict[str, Source | None] = {}
     found: list[Diagnostic] = []
+    unchecked = False  # some flow calls tools and was checked without a catalog
     for path in paths:
         catalog = catalogs.for_folder(path.resolve().parent)
         text, problem = read_flow_text(path)
@@ -136,9 +140,10 @@ def check_command(files: tuple[Path, ...], output_format: str, tools_dir: Path |
         result = check_text(text, str(path), catalog=catalog, codegen=False)
         sources[result.path] = result.source
         found.extend(result.diagnostics)
-    if not paths:  # the working folder's project: its ToolSpec problems and the note
+        unchecked = unchecked or (catalog is None and _calls_tools(result))
+    if not paths:  # the working folder's project: its ToolSpec problems
         catalogs.for_folder(Path.cwd().resolve())
-    if catalogs.missing:
+    if unchecked:
         click.echo(NO_CATALOG_NOTE, err=True)
     diagnostics = [*catalogs.problems, *found]
     if output_format == "json":
@@ -151,28 +156,33 @@ def check_command(files: tuple[Path, ...], output_format: str, tools_dir: Path |
         sys.exit(1)
 
 
-def _compile_one(file: Path, tools_dir: Path | None, *, use_catalog: bool = True
-                 ) -> Plan:
+def _compile_one(file: Path, tools_dir: Path | None, *, use_catalog: bool = True,
+                 sketch: bool = False) -> Plan:
     """Compile one flow file for `compile`/`graph`: diagnostics go to stderr; exit 1 on
-    errors."""
+    errors (with ``sketch``, only on errors of the structure: the plan of a flow whose only
+    errors are inside fields is returned, after a note)."""
     catalog: ToolCatalog | None = None
     problems: list[Diagnostic] = []
     if use_catalog:
         catalog, problems = load_catalog(tools_dir, file.resolve().parent)
-        if catalog is None:
-            click.echo(NO_CATALOG_NOTE, err=True)
     text, unreadable = read_flow_text(file)
     if unreadable is not None:
         click.echo(unreadable.render(None), err=True)
         sys.exit(1)
     assert text is not None
-    result = check_text(text, str(file), catalog=catalog)
+    result = check_text(text, str(file), catalog=catalog, sketch=sketch)
+    if use_catalog and catalog is None and _calls_tools(result):
+        click.echo(NO_CATALOG_NOTE, err=True)
     sources: dict[str, Source | None] = {result.path: result.source}
     for d in [*problems, *result.diagnostics]:
         click.echo(d.render(_source_of(d.path, sources)), err=True)
     if result.plan is None or any(d.is_error for d in problems):
         click.echo(summary_line([*problems, *result.diagnostics], 1), err=True)
         sys.exit(1)
+    if result.errors:
+        click.echo(f"note: {summary_line(result.diagnostics, 1)}, all inside fields; drawn "
+                   "from the structure only (the flow cannot run until they are fixed)",
+                   err=True)
     return result.plan
 
 
@@ -282,8 +292,13 @@ def describe_plan(plan: Plan) -> str:
               help="Write to this file instead of stdout.")
 def graph_command(file: Path, graph_format: str, output: Path | None) -> None:
     """Draw the flow FILE: node kinds, branch labels, jump and fail edges, and each/loop
-    sub-flows as subgraphs."""
-    plan = _compile_one(file, None, use_catalog=False)
+    sub-flows as subgraphs.
+
+    A flow whose only errors are inside its fields (GML, CQL, tool arguments) is drawn from
+    its structure, with the errors and a note on stderr (exit 0); errors of the structure
+    itself (YAML, keys, targets) exit 1.
+    """
+    plan = _compile_one(file, None, use_catalog=False, sketch=True)
     try:
         if graph_format == "svg":
             text = graphs.to_svg(plan)

@@ -3,7 +3,7 @@
 ``fdl run FILE`` compiles a flow (with the tool catalog, like ``fdl check``) and runs it on
 the real clock with the project's real tools (`fdl.project`: ``services:``,
 ``databases:`` and ``flows:`` of the configuration, the ToolSpecs of the tool folders and the
-registry), or with ``--mock FILE`` (tools.md §7; unmocked tools reach the real ones only with
+registry), or with ``--mock FILE`` (docs/testing.md; unmocked tools reach the real ones only with
 ``passthrough: true``). Runs are journaled in the project's run store (``<state>/runs.db``,
 see `stdlib.config.project_config`) unless ``--no-store``, and a run killed half-way can be
 continued with ``fdl run FILE --resume RUN_ID`` or ``fdl runs resume RUN_ID``.
@@ -54,6 +54,7 @@ from fdl.project import (
     store_spec,
 )
 from gml import Source
+from gml.types import STRING, Type, strip_null
 from runtime import MockFileError, Mocks, RunRecord, RunResult, RunStore, Runtime, cancel_stored
 from runtime.errors import RunFailure
 from runtime.store import StoreError
@@ -66,7 +67,7 @@ from ._output import error_lines, fail, leaf, to_json_text
 from ._progress import RunDisplay, format_duration
 from .check import summary_line
 
-__all__ = ["parse_inputs", "run_command", "runs_group"]
+__all__ = ["parse_inputs", "run_command", "runs_group", "set_value"]
 
 EXIT_INTERRUPTED = 130
 # --- values ------------------------------------------------------------------------------
@@ -93,9 +94,26 @@ def _read_data_file(path: Path, option: str) -> Any:
     return {} if node is None else to_plain(node)
 
 
+def set_value(raw: str, declared: Type | None) -> Any:
+    """The value of ``--set NAME=RAW`` for an input of the ``declared`` type: a ``string``
+    (or ``string?``) input takes the text as it is (``--set task={"job": 1}`` is that text);
+    any other input takes RAW as JSON when it parses (``5``, ``true``, ``[1, 2]``,
+    ``{"k": 1}``, ``"5"``), else the text, which the input's conversion then reads
+    (``2025-01-01`` for a ``date``, ``1.50`` for a ``decimal``) or refuses with F402."""
+    if declared is not None and strip_null(declared) == STRING:
+        return raw
+    try:
+        return load_json(raw, "--set")
+    except NotJson:
+        return raw
+
+
 def parse_inputs(input_text: str | None, input_file: Path | None,
-                 sets: Sequence[str]) -> dict[str, Any]:
-    """The run's inputs: ``--input-file`` < ``--input`` < each ``--set k=v`` (later wins).
+                 sets: Sequence[str], types: Mapping[str, Type] | None = None
+                 ) -> dict[str, Any]:
+    """The run's inputs: ``--input-file`` < ``--input`` < each ``--set k=v`` (later wins);
+    ``types`` are the flow's declared inputs, which decide how a ``--set`` value is read
+    (`set_value`; without them every value is read as for an ``any`` input).
 
     Raises:
         click.BadParameter: bad JSON, not an object, or a ``--set`` without ``=`` (exit 2,
@@ -121,10 +139,7 @@ def parse_inputs(input_text: str | None, input_file: Path | None,
         name = name.strip()
         if not sep or not name:
             raise usage_problem("--set", f"{item!r} is not name=value")
-        try:
-            inputs[name] = load_json(raw, "--set")
-        except NotJson:
-            inputs[name] = raw
+        inputs[name] = set_value(raw, (types or {}).get(name))
     return inputs
 
 
@@ -350,10 +365,13 @@ _STORE_HELP = "The run store: a file, sqlite:///PATH or memory (default: <state>
 @click.option("--input-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read the inputs from a JSON or YAML file.")
 @click.option("--set", "sets", metavar="NAME=VALUE", multiple=True,
-              help="Set one input; VALUE is JSON when it parses, else a string. Repeatable; "
-                   "wins over --input, which wins over --input-file.")
+              help="Set one input, read by its declared type: a string input takes VALUE "
+                   "as it is (quotes and braces included); any other input takes VALUE as "
+                   "JSON (5, true, [1, 2], {\"k\": 1}) when it parses, else as text for the "
+                   "input's conversion (2025-01-01 for a date). Repeatable; wins over --input, "
+                   "which wins over --input-file.")
 @click.option("--mock", type=click.Path(dir_okay=False, path_type=Path),
-              help="Answer tool calls from this mock file (tools.md §7).")
+              help="Answer tool calls from this mock file (docs/testing.md).")
 @click.option("--tools", "tools_dir", type=click.Path(exists=True, file_okay=False,
                                                        path_type=Path), help=_TOOLS_HELP)
 @click.option("--tenant", metavar="T", help="The run's tenant (tenantId).")
@@ -388,12 +406,14 @@ def run_command(file: Path, input_text: str | None, input_file: Path | None,
         hint = _hint(["fdl", "run", str(file), "--resume", "{run_id}"], mock, tools_dir,
                      store_option)
         _execute(_resume_job(resume_id, store_option, mock, tools_dir, as_json, hint, file))
-    inputs = parse_inputs(input_text, input_file, sets)
+    parse_inputs(input_text, input_file, sets)  # bad options fail before anything else
     start = file.resolve().parent  # the flow's project, whatever the working folder
     config = project_config(start)
     mocks = _mocks(mock)
     tooling, tools = open_tooling(tools_dir, config, tenant, start=start)
     plan = _compile_file(file, tooling.catalog)
+    inputs = parse_inputs(input_text, input_file, sets,
+                          {spec.name: spec.type for spec in plan.inputs})
     store = None if no_store else _store(store_spec(store_option, config))
     hint = _hint(["fdl", "run", str(file), "--resume", "{run_id}"], mock, tools_dir,
                  store_option)
@@ -542,7 +562,7 @@ def runs_show_command(run_id: str, as_json: bool, with_events: bool,
 @runs_group.command("resume")
 @click.argument("run_id")
 @click.option("--mock", type=click.Path(dir_okay=False, path_type=Path),
-              help="Answer tool calls from this mock file (tools.md §7).")
+              help="Answer tool calls from this mock file (docs/testing.md).")
 @click.option("--tools", "tools_dir", type=click.Path(exists=True, file_okay=False,
                                                        path_type=Path), help=_TOOLS_HELP)
 @click.option("--json", "as_json", is_flag=True,

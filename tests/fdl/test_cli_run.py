@@ -215,6 +215,42 @@ def test_set_values_are_json_when_they_parse_else_strings() -> None:
     assert one_object(result)["output"] == {"a": "5", "b": "", "c": "a=b"}
 
 
+def test_set_values_are_read_by_the_declared_input_type() -> None:
+    write("typed.yaml", """\
+        flow:
+            name: Typed
+            args:
+                in:
+                    who: string
+                    task: string?
+                    n: int
+                    tags: string[]
+                    day: date?
+            node:
+                out:
+                    with: "{who: who, task: task, n: n, tags: tags, day: day}"
+        """)
+    result = invoke("run", "typed.yaml", "--set", "who=123", "--set", 'task={"job": 1}',
+                    "--set", "n=5", "--set", 'tags=["a", "b"]', "--set", "day=2025-01-02",
+                    "--json", "--no-store")
+    output = one_object(result)["output"]
+    assert output["who"] == "123"                  # the text, not the number 123
+    assert output["task"] == '{"job": 1}'          # refused as an object before
+    assert (output["n"], output["tags"]) == (5, ["a", "b"])
+    assert output["day"].startswith("2025-01-02T00:00:00")
+    quoted = invoke("run", "typed.yaml", "--set", 'who="Ada"', "--set", "n=1", "--set",
+                    "tags=[]", "--json", "--no-store")
+    assert one_object(quoted)["output"]["who"] == '"Ada"'  # a string input takes it as is
+    wrong = invoke("run", "typed.yaml", "--set", "who=x", "--set", "n=five", "--set",
+                   "tags=[]", "--json", "--no-store")
+    assert one_object(wrong)["error"]["code"] == "F402"
+
+
+def test_the_help_of_set_says_how_values_are_read() -> None:
+    text = " ".join(invoke("run", "--help").stdout.split())
+    assert "a string input takes VALUE as it is" in text
+
+
 def test_input_files_may_be_json_or_yaml_with_the_core_schema(tmp_path: Path) -> None:
     write("echo.yaml", ECHO)
     write("inputs.json", '{"a": 1.5, "b": null, "c": {"d": 1}}')

@@ -221,7 +221,8 @@ def test_dates_and_decimals_compare_as_json() -> None:
 
 
 def test_tools_of_the_project_are_not_used() -> None:
-    # passthrough lets unmocked calls through, but fdl test has no real tools: F406.
+    # passthrough lets unmocked calls through to the project's real tools; a folder without
+    # a project has none: F406.
     write("flow.yaml", FLOW)
     write("pass.test.yaml", case("error: {code: F406, node: count}\n",
                                  mocks="api://crm/customer: {result: {name: A}}\n"

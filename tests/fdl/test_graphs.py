@@ -86,7 +86,8 @@ def test_mermaid_is_the_default_format(monkeypatch: pytest.MonkeyPatch, review: 
 
 def test_mermaid_shapes_per_kind(review: Plan) -> None:
     lines = graphs.to_mermaid(review).splitlines()
-    assert lines[:4] == ["---", 'title: "Order review"', "---", "flowchart TD"]
+    assert lines[:2] == ["---", 'title: "Order review"']
+    assert lines[5:7] == ["---", "flowchart TD"]
     assert '    customer[["customer<br/>api://crm-service/customer?timeout=3000"]]' in lines
     assert '    check{"check<br/>customer.vip == true ?"}' in lines
     assert '    judge{"judge<br/>switch"}' in lines
@@ -262,6 +263,52 @@ def test_graph_of_a_broken_flow_shows_the_diagnostics(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.startswith("typo.yaml:6:19: error[E202]: 'b2' is not a node")
+
+
+GML_ERROR = """\
+flow:
+    name: 订单概览
+    node:
+        a:
+            with: nmae.x +
+            next: b
+        b:
+            when: a == '金牌'
+            then: c
+        c:
+            with: "'客户'"
+"""
+
+
+@pytest.mark.parametrize("graph_format", ["mermaid", "dot"])
+def test_a_flow_with_gml_errors_is_drawn_from_its_structure(tmp_path: Path,
+                                                            graph_format: str) -> None:
+    (tmp_path / "gml.yaml").write_text(GML_ERROR, encoding="utf-8")
+    result = invoke("graph", "--format", graph_format, str(tmp_path / "gml.yaml"))
+    assert result.exit_code == 0, result.stderr
+    assert "error[G101]" in result.stderr
+    assert ("note: 1 error in 1 file, all inside fields; drawn from the structure only"
+            in result.stderr)
+    assert "金牌" in result.stdout and "订单概览" in result.stdout
+    for node in ("a", "b", "c"):
+        assert re.search(rf"^\s+\"?{node}\"?[\[{{ ]", result.stdout, re.M), node
+
+
+def test_a_flow_with_gml_errors_does_not_compile_for_running() -> None:
+    assert fdl.check_text(GML_ERROR, "gml.yaml").plan is None
+    sketch = fdl.check_text(GML_ERROR, "gml.yaml", sketch=True).plan
+    assert sketch is not None and not sketch.executable
+
+
+def test_both_formats_name_fonts_with_cjk_glyphs(review: Plan) -> None:
+    assert {"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC"} <= set(graphs.FONTS)
+    assert graphs.FONTS[-1] == "sans-serif"
+    dot = graphs.to_dot(review)
+    assert dot.count(f'fontname="{graphs.FONT_LIST}"') == 3
+    mermaid = graphs.to_mermaid(review).splitlines()
+    assert mermaid[2:4] == ["config:", "    themeVariables:"]
+    assert '\\"Noto Sans CJK SC\\"' in mermaid[4] and mermaid[4].startswith(
+        "        fontFamily: ")
 
 
 def test_unknown_format_is_a_usage_error() -> None:

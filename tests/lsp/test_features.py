@@ -92,6 +92,75 @@ async def test_tool_arguments_with_types_and_whether_required(session: Session,
     await session.change(uri, view_text)
 
 
+async def _opened(session: Session, name: str) -> str:
+    uri = session.uri(name)
+    return uri if uri in session.versions else await session.open(name)
+
+
+async def _complete_checked(session: Session, uri: str, text: str, needle: str, delta: int
+                            ) -> list[types.CompletionItem]:
+    """Complete once the server has analysed ``text`` itself (as an editor does after its
+    debounce), not an earlier text."""
+    await session.change(uri, text)
+    result = await session.client.text_document_completion_async(types.CompletionParams(
+        text_document=_doc(uri), position=position_of(text, needle, delta)))
+    assert isinstance(result, types.CompletionList)
+    return result.items
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ("", ["exps", "proj", "sort", "size"]),                 # an empty value (YAML null)
+    ("exps = 'amount > 1', ", ["proj", "sort", "size"]),   # after ", ": not parsed yet
+    ("proj = 'id', s", ["exps", "sort", "size"]),          # a word typed after ", "
+    ("exps = 'a',  , size = 2", ["proj", "sort"]),          # given after the cursor too
+], ids=["empty", "after-comma", "word", "between"])
+async def test_arguments_not_yet_given_at_an_analysed_args_value(
+        session: Session, view_text: str, args: str, expected: list[str]) -> None:
+    uri = await _opened(session, "customer_view.yaml")
+    lines = view_text.split("\n")
+    at = lines.index("            args: |") if "            args: |" in lines else None
+    assert at is not None
+    # bigOrders' args, a block of two lines, become one line: args: <args>
+    text = "\n".join([*lines[:at], f"            args: {args}", *lines[at + 3:]])
+    needle = "db://ec.order/list\n            args: "  # bigOrders' own args line
+    delta = len(needle) + (len("exps = 'a', ") if "  ," in args else len(args))
+    items = await _complete_checked(session, uri, text, needle, delta)
+    arguments = [i for i in items if i.kind == types.CompletionItemKind.Property]
+    assert [i.label for i in arguments] == expected
+    by_label = {i.label: i for i in arguments}
+    if "size" in by_label:
+        assert by_label["size"].detail == "int? (optional)"
+        assert by_label["size"].insert_text == "size = "
+    await session.change(uri, view_text)
+
+
+async def test_arguments_at_an_empty_value_have_types_and_descriptions(
+        session: Session, view_text: str) -> None:
+    uri = await _opened(session, "customer_view.yaml")
+    text = view_text.replace("args: id = customerId", "args:")
+    needle = "max-attempts=3\n            args:"
+    items = await _complete_checked(session, uri, text, needle, len(needle))
+    [argument] = [i for i in items if i.kind == types.CompletionItemKind.Property]
+    assert (argument.label, argument.detail) == ("id", "string (required)")
+    assert isinstance(argument.documentation, types.MarkupContent)
+    assert argument.documentation.value == "customer id"
+    await session.change(uri, view_text)
+
+
+async def test_exec_completion_leaves_out_the_flow_itself(session: Session,
+                                                          project: Path) -> None:
+    text = (project / "flows" / "greeting.yaml").read_text(encoding="utf-8")
+    uri = await session.open("greeting.yaml")
+    edited = text.replace("            with: \"'hello ' + name\"\n",
+                          "            with: \"'hello ' + name\"\n            next: call\n"
+                          "        call:\n            exec: \n")
+    items = await _complete(session, uri, edited, "exec: \n", len("exec: "))
+    labels = _labels(items)
+    assert "flow://customer_view" in labels and "api://crm-service/customer" in labels
+    assert "flow://greeting" not in labels
+    session.close(uri)
+
+
 @pytest.mark.parametrize(("typed", "expected"), [
     # the `next` of `merge`: the flow's nodes, but `merge` and the inner block's `user`
     ("            next: proc\n", ["customer", "check", "judge", "pause", "vip", "fallback",

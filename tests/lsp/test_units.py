@@ -10,7 +10,13 @@ from lsprotocol import types
 
 import fdl
 from gml import Span
-from lsp._context import close_statement, line_context, map_offset, statement_prefix
+from lsp._context import (
+    assigned_names,
+    close_statement,
+    line_context,
+    map_offset,
+    statement_prefix,
+)
 from lsp._positions import LineIndex
 from lsp._project import Project, Projects
 from lsp.actions import replacement
@@ -271,3 +277,18 @@ def test_exec_completion_of_a_big_catalog_lists_what_matches_the_typed_text(
     assert [(i.label, i.sort_text) for i in ranked] == [
         ("api://crm-service/customer", "00000"), ("api://crm-service/user", "00001"),
         ("db://ec.order/save", "00002"), ("db://ec.order/stream", "00003")]
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("id = x, size = 20", ["id", "size"]),
+    ("exps = 'a = b, c = d', ", ["exps"]),          # inside strings: not statements
+    ("data = {who: w, n = 1}, proj", ["data"]),     # inside brackets: not statements
+    ("a == b, c >= 1, d = 2\ne = 3", ["d", "e"]),  # comparisons assign nothing
+    ("", []),
+])
+def test_assigned_names_are_the_arguments_given(text: str, names: list[str]) -> None:
+    assert assigned_names(text) == names
+
+
+def test_the_text_after_the_cursor_starts_with_the_statement_being_typed() -> None:
+    assert assigned_names("userId = x, size = 2", skip_first=True) == ["size"]
