@@ -26,11 +26,22 @@ class BodyTooLarge(Exception):
     """A request body went over ``max_body`` while it was read."""
 
 
+class _Stderr(logging.Handler):
+    """Writes each line to the ``sys.stderr`` of the moment (not the one of the handler's
+    creation, which a test harness or a daemonizer may have replaced since)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
 def access_logger() -> logging.Logger:
     """``fdl.service.access``, writing bare lines (already JSON) to stderr."""
     logger = logging.getLogger("fdl.service.access")
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _Stderr()
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
@@ -100,7 +111,7 @@ class RequestLog:
 
     def _record(self, scope: Scope, status: int, duration: float, request_id: str) -> None:
         route = scope.get("route")
-        template = getattr(route, "path", None) or "unmatched"
+        template = getattr(route, "path_format", None) or "unmatched"
         state: dict[str, Any] = scope.get("state", {})
         self.metrics.requests.labels(template, str(status)).inc()
         self.metrics.duration.labels(template).observe(duration)
