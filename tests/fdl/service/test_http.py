@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from fdl.service import ServiceDatabase
+from stdlib.config import ConfigError, project_config
+
 from ._server import Server, make_key, running, write
 from .test_tools import CUSTOMER
 
@@ -116,9 +119,6 @@ def test_over_the_rate_limit_is_429_with_retry_after(project: Path) -> None:
 
 
 def test_a_revoked_key_is_refused(project: Path) -> None:
-    from fdl.service import ServiceDatabase  # noqa: PLC0415
-    from stdlib.config import project_config  # noqa: PLC0415
-
     key = make_key(project, "acme")
     db = ServiceDatabase(project_config(project).service_path)
     key_id = db.keys()[-1].id
@@ -162,8 +162,6 @@ def test_bad_input_is_4xx_never_500(server: Server, keys: dict[str, str], method
 
 
 def test_a_malformed_service_section_is_a_configuration_error(tmp_path: Path) -> None:
-    from stdlib.config import ConfigError, project_config  # noqa: PLC0415
-
     write(tmp_path, "fdl.yaml", "service:\n    rate_limit: often\n    max_body: huge\n")
     with pytest.raises(ConfigError, match="rate_limit"):
         project_config(tmp_path)
