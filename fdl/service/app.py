@@ -18,6 +18,7 @@ import trio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -109,6 +110,7 @@ def create_app(workspace: Workspace, *, logger: logging.Logger | None = None) ->
         return Response(service_of(request).metrics.render(),
                         media_type="text/plain; version=0.0.4; charset=utf-8")
 
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.include_router(tools.router)
     app.include_router(flows.router)
     app.include_router(runs.router)
@@ -120,6 +122,36 @@ def create_app(workspace: Workspace, *, logger: logging.Logger | None = None) ->
     app.add_middleware(RequestLog, metrics=service.metrics, max_body=settings.max_body_bytes,
                        logger=logger or access_logger())
     return app
+
+
+_ERROR_SCHEMA = {
+    "type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message", "details"], "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"},
+            "details": {"type": "array"}}}}}
+_ERRORS = {"400": "malformed body", "401": "no or unknown key", "403": "missing scope",
+           "404": "not found (or another tenant's)", "409": "conflict",
+           "413": "body over max_body", "422": "invalid request", "429": "over the rate limit"}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with the service's error object as every error response."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    document = get_openapi(title=app.title, version=app.version,
+                           description=app.description, routes=app.routes)
+    document.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
+    error = {"content": {"application/json": {"schema": {
+        "$ref": "#/components/schemas/Error"}}}}
+    for path, operations in document.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            codes = _ERRORS if path.startswith("/v1/") else {
+                c: d for c, d in _ERRORS.items() if c in responses}
+            for code, description in codes.items():
+                responses[code] = {"description": description, **error}
+    app.openapi_schema = document
+    return document
 
 
 def _not_ready(service: ServiceContext) -> str | None:

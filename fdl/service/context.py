@@ -20,7 +20,7 @@ from .errors import ServiceError
 from .metrics import Metrics
 from .workspace import Workspace
 
-__all__ = ["ServiceContext", "json_response", "principal", "service_of"]
+__all__ = ["ServiceContext", "json_response", "json_text", "principal", "service_of"]
 
 
 class ServiceContext:
@@ -74,10 +74,16 @@ def principal(request: Request, scope: str) -> Principal:
     return who
 
 
-def json_response(value: Any, status: int = 200) -> Response:
-    """``value`` as JSON; GML values (dates, decimals) as `gml.values.to_json` writes them."""
+def json_text(value: Any) -> bytes:
+    """``value`` as UTF-8 JSON; GML values (dates, decimals) as `gml.values.to_json` writes
+    them. Text that is not valid Unicode (a lone surrogate sent as ``\\ud800`` and echoed
+    in a message) is written escaped rather than failing."""
     try:
-        body = to_json(value)
-    except Exception:  # a value GML cannot write (NaN, bytes): the lossy plain form
-        body = json.dumps(value, default=str, ensure_ascii=False)
-    return Response(body, status_code=status, media_type="application/json")
+        return to_json(value).encode("utf-8")
+    except Exception:  # NaN, bytes, lone surrogates: the plain, ASCII-escaped form
+        return json.dumps(value, default=str).encode("ascii")
+
+
+def json_response(value: Any, status: int = 200) -> Response:
+    """`json_text` of ``value`` as a response."""
+    return Response(json_text(value), status_code=status, media_type="application/json")

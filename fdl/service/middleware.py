@@ -22,6 +22,10 @@ from .metrics import Metrics
 __all__ = ["BodyTooLarge", "RequestLog", "access_logger"]
 
 
+_DOC_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+"""Routes FastAPI serves without a route object in the scope (logged by their path)."""
+
+
 class BodyTooLarge(Exception):
     """A request body went over ``max_body`` while it was read."""
 
@@ -111,7 +115,8 @@ class RequestLog:
 
     def _record(self, scope: Scope, status: int, duration: float, request_id: str) -> None:
         route = scope.get("route")
-        template = getattr(route, "path_format", None) or "unmatched"
+        template = getattr(route, "path_format", None) or (
+            scope.get("path") if scope.get("path") in _DOC_PATHS else "unmatched")
         state: dict[str, Any] = scope.get("state", {})
         self.metrics.requests.labels(template, str(status)).inc()
         self.metrics.duration.labels(template).observe(duration)

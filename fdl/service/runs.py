@@ -9,7 +9,6 @@ shares the run store and the tenant's tools.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -22,12 +21,11 @@ from pydantic import BaseModel, Field
 
 from compiler import check_text
 from compiler.plan import Plan
-from gml.values import to_json
 from runtime import MockFileError, Mocks, RunRecord, Runtime
 from runtime.store import RunStatus
 
 from .auth import Principal
-from .context import ServiceContext, json_response, service_of
+from .context import ServiceContext, json_response, json_text, service_of
 from .errors import ServiceError
 from .flows import compiled
 from .security import need
@@ -193,12 +191,8 @@ async def get_run(request: Request, run_id: str,
     return json_response(_view(_record(service_of(request), who.tenant, run_id)))
 
 
-def _event_line(event: dict[str, Any]) -> str:
-    try:
-        text = to_json(event)
-    except Exception:  # a value GML cannot write: the lossy plain form
-        text = json.dumps(event, default=str, ensure_ascii=False)
-    return f"data: {text}\n\n"
+def _event_line(event: dict[str, Any]) -> bytes:
+    return b"data: " + json_text(event) + b"\n\n"
 
 
 @router.get("/v1/runs/{run_id}/events", summary="A run's events (server-sent events)",
@@ -213,7 +207,7 @@ async def run_events(request: Request, run_id: str,
     _record(service, who.tenant, run_id)
     events = _runtime_of(service, run_id).events(run_id)
 
-    async def stream() -> AsyncIterator[str]:
+    async def stream() -> AsyncIterator[bytes]:
         async for event in events:
             if int(event.get("seq", 0)) > after:
                 yield _event_line(event)

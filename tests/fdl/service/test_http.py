@@ -141,6 +141,7 @@ def test_cors_allows_the_configured_origins_only(server: Server) -> None:
 
 @pytest.mark.parametrize(("method", "path", "body"), [
     ("POST", "/v1/runs", b"{"),
+    ("POST", "/v1/tools", b'{"type": "\\ud800", "code": "\\udfff"}'),
     ("POST", "/v1/runs", b'{"flow": "x", "input": [1]}'),
     ("POST", "/v1/runs", b'{"flow": "x", "wait": "soon"}'),
     ("POST", "/v1/tools/crm/customer:call", b'{"args": 5}'),
