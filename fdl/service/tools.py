@@ -117,6 +117,9 @@ def _read_spec(body: bytes, content_type: str) -> ToolSpec:
             raise ServiceError(422, "invalid_spec", "a ToolSpec is a JSON object")
     try:
         return ToolSpec.from_text(text, "<request>")
+    except UnicodeError:  # "\ud800": an escape of half a character, not text
+        raise ServiceError(400, "bad_body", "the body has an escape that is not a whole "
+                           "Unicode character (a lone surrogate such as \\ud800)") from None
     except ToolSpecError as error:
         raise ServiceError(422, "invalid_spec", str(error), details=[
             {"field": p.field, "message": p.message, "code": p.code}
