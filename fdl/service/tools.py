@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 import trio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from compiler import ToolArg, parse_text
 from gml.convert import ConversionError, convert
@@ -95,12 +95,15 @@ async def list_tools(request: Request, who: Annotated[Principal, Depends(need("r
     tool by type and code."""
     registry = service_of(request).workspace.registry
     if q:
-        hits = registry.search(q, tenant=who.tenant, type=type, tag=tag, limit=MAX_LIMIT)
-        specs = [hit.spec for hit in hits]
+        wanted = min(offset + limit, MAX_LIMIT)
+        hits = registry.search(q, tenant=who.tenant, type=type, tag=tag, limit=wanted)
+        page = [hit.spec for hit in hits][offset:]
+        total = len(hits) if len(hits) < wanted else registry.search_count(
+            q, tenant=who.tenant, type=type, tag=tag)
     else:
         specs = registry.list(tenant=who.tenant, type=type, tag=tag)
-    page = specs[offset:offset + limit]
-    return json_response({"items": [_summary(s) for s in page], "total": len(specs)})
+        page, total = specs[offset:offset + limit], len(specs)
+    return json_response({"items": [_summary(s) for s in page], "total": total})
 
 
 def _read_spec(body: bytes, content_type: str) -> ToolSpec:
@@ -115,6 +118,10 @@ def _read_spec(body: bytes, content_type: str) -> ToolSpec:
             raise ServiceError(400, "bad_json", f"the body is not JSON: {error}") from None
         if not isinstance(data, dict):
             raise ServiceError(422, "invalid_spec", "a ToolSpec is a JSON object")
+        try:  # the quick path; a spec with problems is read again for their positions
+            return ToolSpec.model_validate(data).check()
+        except (ValidationError, ToolSpecError, UnicodeError):
+            pass
     try:
         return ToolSpec.from_text(text, "<request>")
     except UnicodeError:  # "\ud800": an escape of half a character, not text

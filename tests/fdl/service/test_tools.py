@@ -89,11 +89,16 @@ def test_search_is_ranked_and_filters_by_type_and_tag(server: Server,
         tagged = client.get("/v1/tools", params={"tag": "shop"}).json()
         paged = client.get("/v1/tools", params={"limit": 1, "offset": 1}).json()
         nothing = client.get("/v1/tools", params={"q": "\"zzz\" AND ( *"}).json()
+        first = client.get("/v1/tools", params={"q": "customer", "limit": 1}).json()
+        second = client.get("/v1/tools", params={"q": "customer", "limit": 1,
+                                                  "offset": 1}).json()
     assert found["items"][0]["code"] == "shop/orders"
     assert [i["code"] for i in tagged["items"]] == ["shop/orders"]
     assert paged == {"items": [paged["items"][0]], "total": 2}
     assert paged["items"][0]["code"] == "shop/orders"
     assert nothing == {"items": [], "total": 0}
+    assert (len(first["items"]), first["total"], second["total"]) == (1, 2, 2)
+    assert first["items"][0]["code"] != second["items"][0]["code"]
 
 
 def test_versions_tags_and_delete(server: Server, keys: dict[str, str]) -> None:
