@@ -9,6 +9,7 @@ shares the run store and the tenant's tools.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -102,6 +103,10 @@ async def _execute(service: ServiceContext, runtime: Runtime, plan: Plan, tenant
             else:
                 result = await runtime.resume(run_id, plan=plan, on_event=on_event)
         status = result.status
+    except Exception as error:  # a run that cannot start or resume must not stop the app
+        logging.getLogger("fdl.service").error("run %s could not %s: %s: %s", run_id,
+                                               "start" if inputs is not None else "resume",
+                                               type(error).__name__, error)
     finally:
         metrics.active.dec()
         metrics.runs.labels(plan.name, status).inc()
