@@ -4,8 +4,14 @@ only its hash is stored."""
 from __future__ import annotations
 
 import json
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
@@ -63,3 +69,28 @@ def test_serve_and_keys_are_listed_in_help(project: Path) -> None:
     text = invoke("--help").stdout
     assert "serve" in text and "keys" in text
     assert "--port" in invoke("serve", "--help").stdout
+
+
+def test_fdl_serve_serves_until_interrupted(project: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from fdl.cli import main; main()", "serve", "--port",
+         str(port), "--project", str(project)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        answer = None
+        deadline = time.monotonic() + 60
+        while answer is None and time.monotonic() < deadline:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/healthz")
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert answer is not None and answer.json() == {"status": "ok"}
+    finally:
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert b"Traceback" not in err
+    assert (project / ".state" / "service.db").exists()

@@ -130,6 +130,9 @@ def test_a_run_waited_for_answers_its_output(server: Server, keys: dict[str, str
         assert bad.json()["status"] == "failed"
         assert bad.json()["error"]["code"] == "F403" or bad.json()["error"]["type"] == \
             "validation"
+        metrics = client.get("/metrics").text
+        assert 'fdl_runs_total{flow="greet",status="completed"} 1.0' in metrics
+        assert 'fdl_runs_total{flow="greet",status="failed"} 1.0' in metrics
         listed = client.get("/v1/runs", params={"flow": "greet"}).json()["items"]
         assert [r["run_id"] for r in listed] == [bad.json()["run_id"], run["run_id"]]
         failed = client.get("/v1/runs", params={"status": "failed"}).json()["items"]
