@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from compiler import check_text
@@ -93,7 +93,7 @@ async def list_flows(request: Request,
 @router.get("/v1/flows/{name}", summary="A deployed flow")
 async def get_flow(request: Request, name: FlowName,
                    who: Annotated[Principal, Depends(need("read"))],
-                   version: int | None = None) -> Response:
+                   version: Annotated[int | None, Query(ge=1, le=2**31)] = None) -> Response:
     service = service_of(request)
     db = service.workspace.db
     flow = db.flow(who.tenant, name, version)

@@ -150,6 +150,7 @@ def test_cors_allows_the_configured_origins_only(server: Server) -> None:
     ("PUT", "/v1/flows/x", b"flow: [unclosed"),
     ("GET", "/v1/tools?limit=abc", b""),
     ("GET", "/v1/runs?status=sleeping", b""),
+    ("GET", "/v1/flows/x?version=99999999999999999999", b""),
 ])
 def test_bad_input_is_4xx_never_500(server: Server, keys: dict[str, str], method: str,
                                     path: str, body: bytes) -> None:
