@@ -59,6 +59,20 @@ def _too_large(limit: int) -> bytes:
                                  "in fdl.yaml's service: section)", "details": []}}).encode()
 
 
+async def _drain(receive: Receive, cap: int) -> None:
+    """Read what is left of a refused body (up to ``cap`` bytes), so that a client which
+    sends its whole body before reading the answer gets the 413 instead of a closed
+    connection; a body larger than that is cut off."""
+    drained = 0
+    while drained < cap:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        drained += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
 class RequestLog:
     """ASGI middleware: request id, body limit, access log and metrics for HTTP requests."""
 
@@ -107,6 +121,7 @@ class RequestLog:
         except BodyTooLarge:
             if sent[0]:
                 raise
+            await _drain(receive, 16 * limit)
             await send_logged({"type": "http.response.start", "status": 413, "headers": [
                 (b"content-type", b"application/json")]})
             await send_logged({"type": "http.response.body", "body": _too_large(limit)})
