@@ -28,11 +28,13 @@ if TYPE_CHECKING:
     from compiler.frontend import parse_text as parse_text
     from compiler.schema import flow_json_schema as flow_json_schema
 
+    from ._asyncio import run_async as run_async
     from ._facade import load as load
     from ._facade import run as run
 
 __all__ = ["CheckResult", "CompileError", "Diagnostic", "Flow", "Inspection", "check_text",
-           "flow_json_schema", "inspect_text", "load", "load_text", "parse_text", "run"]
+           "flow_json_schema", "inspect_text", "load", "load_text", "parse_text", "run",
+           "run_async"]
 
 _HOMES = {
     "CompileError": "compiler.diagnostics", "Diagnostic": "compiler.diagnostics",
@@ -40,7 +42,7 @@ _HOMES = {
     "Inspection": "compiler.frontend", "check_text": "compiler.frontend",
     "inspect_text": "compiler.frontend", "load_text": "compiler.frontend",
     "parse_text": "compiler.frontend", "flow_json_schema": "compiler.schema",
-    "load": "fdl._facade", "run": "fdl._facade",
+    "load": "fdl._facade", "run": "fdl._facade", "run_async": "fdl._asyncio",
 }
 
 

@@ -12,6 +12,7 @@ no configuration.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,9 +40,9 @@ from stdlib.tools.mq_config import MqConfig
 from stdlib.tools.oss_config import OssConfig
 from stdlib.tools.sms_config import SmsConfig
 
-__all__ = ["CONFIG_FILE", "DEFAULT_STATE", "REGISTRY_FILE", "STORE_FILE", "ConfigError",
-           "DatabaseConfig", "ProjectConfig", "find_config", "project_config",
-           "tool_folders"]
+__all__ = ["CONFIG_FILE", "DEFAULT_STATE", "REGISTRY_FILE", "SERVICE_FILE", "STORE_FILE",
+           "ConfigError", "DatabaseConfig", "ProjectConfig", "ServeConfig", "byte_size",
+           "find_config", "project_config", "tool_folders"]
 
 CONFIG_FILE = "fdl.yaml"
 """The project configuration file's name."""
@@ -54,6 +55,9 @@ STORE_FILE = "runs.db"
 
 REGISTRY_FILE = "registry.db"
 """The tool registry's file name in the state folder."""
+
+SERVICE_FILE = "service.db"
+"""``fdl serve``'s API keys and deployed flows in the state folder."""
 
 
 class ConfigError(Exception):
@@ -104,6 +108,41 @@ def _service_name(value: str) -> str:
     return value
 
 
+_RATE = re.compile(r"^\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day)s?\s*$")
+_SIZE = re.compile(r"^\s*(\d+)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2,
+          "gb": 1000**3, "gib": 1024**3}
+
+
+def byte_size(value: str | int) -> int:
+    """``1MiB``, ``512KB`` or a number of bytes, in bytes.
+
+    Raises:
+        ValueError: not a size.
+    """
+    if isinstance(value, int):
+        return value
+    match = _SIZE.match(value)
+    if match is None:
+        raise ValueError(f"{value!r} is not a size such as 1MiB, 512KB or 65536")
+    return int(match.group(1)) * _UNITS[(match.group(2) or "").lower()]
+
+
+def _rate(value: str) -> str:
+    if not _RATE.match(value):
+        raise Invalid(f"must be a rate such as 600/minute or 10/second, not {value!r}")
+    return value
+
+
+def _size(value: str | int) -> str | int:
+    try:
+        if byte_size(value) < 1:
+            raise ValueError
+    except ValueError:
+        raise Invalid(f"must be a size such as 1MiB, 512KB or 65536, not {value!r}") from None
+    return value
+
+
 def _url(value: str) -> str:
     if not value.strip():
         raise Invalid("must be a database URL, not empty text")
@@ -130,6 +169,24 @@ class DatabaseConfig(ConfigModel):
     url: Annotated[str, AfterValidator(_url), Wording(expect=f"a database URL ({_URLS})")] = \
         Field(description="the connection URL; a password in it is never shown")
     native: bool = Field(False, description="allow db://<table>/native (raw SQL)")
+
+
+class ServeConfig(ConfigModel):
+    """``service:`` of ``fdl.yaml``: how ``fdl serve`` limits and shares the project
+    (spec/service.md §1)."""
+
+    rate_limit: Annotated[str, AfterValidator(_rate), Wording(
+        expect="a rate such as 600/minute")] = Field(
+        "600/minute", description="requests per key (a key's own --rate-limit wins)")
+    max_body: Annotated[str | int, AfterValidator(_size), Wording(
+        expect="a size such as 1MiB")] = Field("1MiB", description="largest request body")
+    cors: list[str] = Field(default_factory=list, description="allowed browser origins")
+    allow_mocks: bool = Field(False, description="whether POST /v1/runs may carry mocks")
+
+    @property
+    def max_body_bytes(self) -> int:
+        """``max_body`` in bytes."""
+        return byte_size(self.max_body)
 
 
 Database = Annotated[Annotated[str, AfterValidator(_url), Tag("url")]
@@ -196,6 +253,8 @@ class ProjectConfig(BaseModel):
         None, description="mq:// message brokers by name (tools.md §6)")
     triggers: list[Any] | None = Field(None, description="flows started by messages or "
                                                          "schedules (tools.md §6)")
+    service: ServeConfig = Field(ServeConfig.model_validate({}),
+                                 description="fdl serve: rate limit, body size, CORS")
 
     _file: Path | None = PrivateAttr(default=None)
     _data: dict[str, Any] = PrivateAttr(default_factory=dict)
@@ -227,6 +286,11 @@ class ProjectConfig(BaseModel):
     def store_path(self) -> Path:
         """The default run store, ``<state>/runs.db``."""
         return self.state / STORE_FILE
+
+    @property
+    def service_path(self) -> Path:
+        """``fdl serve``'s keys and deployed flows, ``<state>/service.db``."""
+        return self.state / SERVICE_FILE
 
     @property
     def registry_path(self) -> Path:

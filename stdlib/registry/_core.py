@@ -429,6 +429,22 @@ class Registry:
                     "ORDER BY rank, t.type, t.code LIMIT :limit", params).fetchall()
         return [SearchHit(self._spec(text), -rank) for rank, text in rows]
 
+    def search_count(self, query: str, *, tenant: str | None = None,
+                     type: str | None = None, tag: str | None = None,
+                     category: str | None = None) -> int:
+        """How many tools `search` would find for ``query`` without a limit (no spec is
+        read: for the ``total`` of a page of results)."""
+        match = fts_query(query)
+        if match is None:
+            return 0
+        where, params = self._filters("t", tenant, type, tag, category)
+        params["match"] = match
+        with self.db.read() as conn:
+            (count,) = conn.execute(
+                f"SELECT COUNT(*) FROM search JOIN tools t ON t.id = search.rowid WHERE "
+                f"search MATCH :match AND {where}", params).fetchone()
+        return int(count)
+
     @staticmethod
     def _search_top(conn: sqlite3.Connection, where: str, params: dict[str, Any],
                     limit: int) -> builtins.list[tuple[float, str]] | None:

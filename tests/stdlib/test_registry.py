@@ -716,6 +716,14 @@ def test_search_and_list_filters(corpus: Registry) -> None:
         corpus.search("x", limit=0)
 
 
+def test_search_count_is_the_number_of_matches_without_a_limit(corpus: Registry) -> None:
+    for query, tag in [("customer", None), ("customer", "crm"), ("zzz", None), ("*", None),
+                       ("mess", None)]:
+        found = corpus.search(query, tag=tag, limit=1000)
+        assert corpus.search_count(query, tag=tag) == len(found)
+    assert corpus.search_count("customer", tenant="nobody") == 3
+
+
 HOSTILE = ['"', '""', "*", "customer*", 'NEAR(customer order', "NEAR(", "-", "-customer",
            ":", "code:customer", "customer AND", "OR", "NOT customer", "(", ")", "^", "{a b}",
            "'", "customer\x00", "\\", "a" * 5000, "🙂", "", "   ", "AND OR NOT NEAR",

@@ -1,0 +1,168 @@
+"""The FastAPI app of ``fdl serve`` (spec/service.md): error handlers that always answer
+the error object, the health and metrics routes, CORS from ``fdl.yaml`` and the routers of
+tools, flows and runs.
+
+The app's lifespan holds the nursery runs started over HTTP run in; when the server stops,
+runs still going are cancelled by trio and stay ``running`` in the store, so a restarted
+service can resume them (``POST /v1/runs/<id>:resume``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import trio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import flows, runs, tools
+from .context import ServiceContext, json_response, service_of
+from .errors import ServiceError
+from .middleware import RequestLog, access_logger
+from .workspace import Workspace
+
+__all__ = ["create_app"]
+
+_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 413: "body_too_large",
+          415: "unsupported_media_type", 422: "invalid", 429: "rate_limited"}
+
+
+def _problem(error: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic error as a detail: where and what, never the value sent."""
+    return {"path": ".".join(str(p) for p in error.get("loc", ())),
+            "message": str(error.get("msg", "invalid"))}
+
+
+def create_app(workspace: Workspace, *, logger: logging.Logger | None = None) -> FastAPI:
+    """The app serving ``workspace`` (its registry, stores and runtime)."""
+    service = ServiceContext(workspace)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with trio.open_nursery() as nursery:
+            service.nursery = nursery
+            try:
+                yield
+            finally:
+                service.nursery = None
+                nursery.cancel_scope.cancel(reason="the service is stopping")
+
+    app = FastAPI(title="FDL service", version="1", lifespan=lifespan,
+                  description="The registry and the runtime of one FDL project over HTTP "
+                              "(docs/service.md).")
+    app.state.service = service
+
+    @app.exception_handler(ServiceError)
+    async def on_service_error(_request: Request, error: ServiceError) -> Response:
+        response = json_response(error.to_dict(), error.status)
+        response.headers.update(error.headers)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(_request: Request, error: RequestValidationError) -> Response:
+        details = [_problem(e) for e in error.errors()]
+        first = details[0] if details else {"path": "", "message": "invalid request"}
+        where = f"{first['path']}: " if first["path"] else ""
+        return json_response(ServiceError(422, "invalid", f"{where}{first['message']}",
+                                          details=details).to_dict(), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(_request: Request, error: StarletteHTTPException) -> Response:
+        code = _CODES.get(error.status_code, "error")
+        response = json_response(ServiceError(error.status_code, code, str(error.detail))
+                                 .to_dict(), error.status_code)
+        response.headers.update(error.headers or {})
+        return response
+
+    @app.exception_handler(Exception)
+    async def on_bug(request: Request, error: Exception) -> Response:
+        logging.getLogger("fdl.service").error(
+            "internal error in %s %s: %s", request.method,
+            getattr(request.scope.get("route"), "path", "?"), type(error).__name__)
+        return json_response(ServiceError(500, "internal", "the service failed; the "
+                                          "request id is in the X-Request-Id header").to_dict(),
+                             500)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="Readiness",
+             responses={503: {"description": "not ready, with the reason"}})
+    async def readyz(request: Request) -> Response:
+        problem = _not_ready(service_of(request))
+        if problem is not None:
+            return json_response(ServiceError(503, "not_ready", problem).to_dict(), 503)
+        return json_response({"status": "ready"})
+
+    @app.get("/metrics", tags=["health"], summary="Prometheus metrics",
+             response_class=Response,
+             responses={200: {"content": {"text/plain": {}}}})
+    async def metrics(request: Request) -> Response:
+        return Response(service_of(request).metrics.render(),
+                        media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.include_router(tools.router)
+    app.include_router(flows.router)
+    app.include_router(runs.router)
+    settings = workspace.config.service
+    if settings.cors:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors),
+                           allow_methods=["GET", "POST", "PUT", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(RequestLog, metrics=service.metrics, max_body=settings.max_body_bytes,
+                       logger=logger or access_logger())
+    return app
+
+
+_ERROR_SCHEMA = {
+    "type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message", "details"], "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"},
+            "details": {"type": "array"}}}}}
+_ERRORS = {"400": "malformed body", "401": "no or unknown key", "403": "missing scope",
+           "404": "not found (or another tenant's)", "409": "conflict",
+           "413": "body over max_body", "422": "invalid request", "429": "over the rate limit"}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with the service's error object as every error response."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    document = get_openapi(title=app.title, version=app.version,
+                           description=app.description, routes=app.routes)
+    document.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
+    error = {"content": {"application/json": {"schema": {
+        "$ref": "#/components/schemas/Error"}}}}
+    for path, operations in document.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            codes = _ERRORS if path.startswith("/v1/") else {
+                c: d for c, d in _ERRORS.items() if c in responses}
+            for code, description in codes.items():
+                responses[code] = {"description": description, **error}
+    app.openapi_schema = document
+    return document
+
+
+def _not_ready(service: ServiceContext) -> str | None:
+    """Why the service cannot serve yet, or None."""
+    if service.nursery is None:
+        return "the service is starting or stopping"
+    workspace = service.workspace
+    try:
+        workspace.store.list(limit=1)
+        workspace.registry.types()
+        workspace.db.keys()
+    except Exception as error:
+        return f"a store cannot be read: {type(error).__name__}: {error}"
+    return None

@@ -1,0 +1,116 @@
+"""``/v1/flows`` (spec/service.md §3): flows deployed by name, per tenant, compiled with the
+tenant's catalog at deploy time (errors: 422 with the diagnostics of ``fdl check --format
+json``) and again, cached, when a run starts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+
+from compiler import check_text
+from compiler.plan import Plan
+
+from .auth import Principal
+from .context import ServiceContext, json_response, service_of
+from .database import DeployedFlow
+from .errors import ServiceError
+from .security import need
+
+__all__ = ["compiled", "router"]
+
+router = APIRouter(tags=["flows"])
+
+FlowName = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$",
+                               description="letters, digits, '_', '.', '-'")]
+
+_FLOW_BODY = {"requestBody": {"required": True, "content": {
+    "application/yaml": {"schema": {"type": "string", "description": "FDL flow text"}}}}}
+
+
+def _signature(plan: Plan) -> dict[str, Any]:
+    return {"in": [i.to_dict() for i in plan.inputs],
+            "out": None if plan.out is None else str(plan.out)}
+
+
+def compiled(service: ServiceContext, flow: DeployedFlow) -> Plan:
+    """The flow's plan, compiled with its tenant's catalog (cached per version and tool
+    generation).
+
+    Raises:
+        ServiceError: 422 when the flow no longer compiles (a tool it calls changed).
+    """
+    key = (flow.tenant, flow.name, flow.version, service.workspace.generation)
+    plan = service.plans.get(key)
+    if plan is not None:
+        return plan
+    result = check_text(flow.source, f"{flow.name}.yaml",
+                        catalog=service.workspace.catalog(flow.tenant))
+    if result.plan is None:
+        raise ServiceError(422, "flow_errors", f"the flow '{flow.name}' no longer compiles; "
+                           "deploy it again", details=[d.to_dict() for d in result.errors])
+    plan = replace(result.plan, name=flow.name, path=f"{flow.name}.yaml")
+    if len(service.plans) > 1000:
+        service.plans.clear()
+    service.plans[key] = plan
+    return plan
+
+
+@router.put("/v1/flows/{name}", summary="Deploy a flow", openapi_extra=_FLOW_BODY,
+            responses={201: {"description": "a new flow"}, 422: {"description": "errors"}})
+async def deploy_flow(request: Request, name: FlowName,
+                      who: Annotated[Principal, Depends(need("admin"))]) -> Response:
+    """Body: the flow's YAML text. 201 for a new flow, 200 for a new (or the same)
+    version of a deployed one; warnings come back as ``diagnostics``."""
+    service = service_of(request)
+    try:
+        text = (await request.body()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ServiceError(400, "bad_body", "the body is not UTF-8 text") from None
+    result = check_text(text, f"{name}.yaml", catalog=service.workspace.catalog(who.tenant),
+                        codegen=False)
+    if not result.ok:
+        raise ServiceError(422, "flow_errors", f"the flow has {len(result.errors)} error(s); "
+                           "fix them and deploy again",
+                           details=[d.to_dict() for d in result.diagnostics])
+    flow, new = service.workspace.db.deploy(who.tenant, name, text)
+    return json_response({"name": name, "version": flow.version,
+                          "diagnostics": [d.to_dict() for d in result.diagnostics]},
+                         201 if new else 200)
+
+
+@router.get("/v1/flows", summary="List deployed flows")
+async def list_flows(request: Request,
+                     who: Annotated[Principal, Depends(need("read"))]) -> Response:
+    flows = service_of(request).workspace.db.flows(who.tenant)
+    return json_response({"items": [{"name": f.name, "version": f.version,
+                                     "deployed": f.created_at} for f in flows],
+                          "total": len(flows)})
+
+
+@router.get("/v1/flows/{name}", summary="A deployed flow")
+async def get_flow(request: Request, name: FlowName,
+                   who: Annotated[Principal, Depends(need("read"))],
+                   version: Annotated[int | None, Query(ge=1, le=2**31)] = None) -> Response:
+    service = service_of(request)
+    db = service.workspace.db
+    flow = db.flow(who.tenant, name, version)
+    if flow is None:
+        raise ServiceError.not_found(f"the flow '{name}'")
+    result = check_text(flow.source, f"{name}.yaml",
+                        catalog=service.workspace.catalog(who.tenant), codegen=False)
+    signature = _signature(result.plan) if result.plan is not None else None
+    return json_response({"name": name, "version": flow.version, "source": flow.source,
+                          "signature": signature, "deployed": flow.created_at,
+                          "versions": db.flow_versions(who.tenant, name)})
+
+
+@router.delete("/v1/flows/{name}", status_code=204, summary="Delete a deployed flow")
+async def delete_flow(request: Request, name: FlowName,
+                      who: Annotated[Principal, Depends(need("admin"))]) -> Response:
+    """Every version; runs keep their own copy of the source."""
+    if not service_of(request).workspace.db.delete_flow(who.tenant, name):
+        raise ServiceError.not_found(f"the flow '{name}'")
+    return Response(status_code=204)

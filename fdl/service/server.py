@@ -1,0 +1,47 @@
+"""Serving the app: Hypercorn's trio worker inside the ``fdl`` process, so requests and
+runs share one trio loop and one `runtime.Runtime` (spec/service.md §1)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+import trio
+from hypercorn.config import Config
+from hypercorn.trio import serve as hypercorn_serve
+
+from stdlib.config import ProjectConfig
+
+from .app import create_app
+from .workspace import open_workspace
+
+__all__ = ["serve", "serve_async"]
+
+
+async def serve_async(config: ProjectConfig, host: str = "127.0.0.1", port: int = 8080, *,
+                      shutdown: Callable[[], Awaitable[Any]] | None = None,
+                      task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+    """Serve the project of ``config`` until ``shutdown`` returns (default: forever, or
+    Ctrl-C). ``task_status.started`` gets the bound address list (``nursery.start``).
+
+    Raises:
+        ConfigError: a store or the registry cannot be opened.
+    """
+    workspace = open_workspace(config)
+    try:
+        app = create_app(workspace)
+        settings = Config()
+        settings.bind = [f"{host}:{port}"]
+        settings.accesslog = None
+        settings.errorlog = "-"
+        settings.graceful_timeout = 5.0
+        await hypercorn_serve(cast(Any, app), settings,
+                              shutdown_trigger=cast(Any, shutdown), task_status=task_status)
+    finally:
+        with trio.CancelScope(shield=True):
+            await workspace.aclose()
+
+
+def serve(config: ProjectConfig, host: str = "127.0.0.1", port: int = 8080) -> None:
+    """Serve from synchronous code (``fdl serve``) until interrupted."""
+    trio.run(lambda: serve_async(config, host, port))
