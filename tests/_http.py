@@ -4,13 +4,14 @@ connection, and records what the handler appends to ``log``."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["LocalServer", "serving"]
+__all__ = ["JsonHandler", "LocalServer", "serving"]
 
 
 class LocalServer(ThreadingHTTPServer):
@@ -54,3 +55,28 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[LocalServer]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet HTTP/1.1 handler that reads and answers JSON: subclasses write ``do_GET`` /
+    ``do_POST`` with `read_json` and `reply`."""
+
+    protocol_version = "HTTP/1.1"
+    server: LocalServer
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def read_json(self) -> Any:
+        """The request's JSON body (None when it has none)."""
+        length = int(self.headers.get("Content-Length") or 0)
+        return json.loads(self.rfile.read(length) or b"null")
+
+    def reply(self, status: int, data: Any) -> None:
+        """Answer ``data`` as JSON with ``status`` (bytes are sent as they are)."""
+        body = data if isinstance(data, bytes) else json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)

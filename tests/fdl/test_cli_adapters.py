@@ -10,7 +10,6 @@ import shutil
 import sqlite3
 import textwrap
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -19,18 +18,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from fdl.cli import main
-from tests._http import LocalServer, serving
+from tests._http import JsonHandler, LocalServer, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: LocalServer
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
+class _Handler(JsonHandler):
     def do_GET(self) -> None:
         self.server.log.append({"path": self.path,
                                  "authorization": self.headers.get("Authorization")})
@@ -40,11 +33,7 @@ class _Handler(BaseHTTPRequestHandler):
             status = 200
         else:
             body, status = b'{"message": "no route"}', 404
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(status, body)
 
 
 @pytest.fixture

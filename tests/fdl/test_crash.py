@@ -21,7 +21,6 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from click.testing import CliRunner
 
 from fdl.cli import main
 from runtime.store import open_store
-from tests._http import LocalServer, serving
+from tests._http import JsonHandler, LocalServer, serving
 
 TRIALS = int(os.environ.get("FDL_CRASH_TRIALS", "4"))
 SEED = int(os.environ.get("FDL_CRASH_SEED", "17"))
@@ -81,30 +80,18 @@ POST_SPEC = """\
 """
 
 
-class _Ledger(BaseHTTPRequestHandler):
+class _Ledger(JsonHandler):
     """Applies each POST once per Idempotency-Key, then answers slowly (so a kill often
     falls between the effect and the answer: the call is in flight)."""
 
-    protocol_version = "HTTP/1.1"
-    server: LocalServer
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        n = json.loads(self.rfile.read(length))["n"]
+        n = self.read_json()["n"]
         key = self.headers.get("Idempotency-Key") or ""
         with self.server.lock:
             self.server.log.append({"key": key, "n": n})
             self.server.counters.setdefault(key, n)
         time.sleep(0.15)
-        body = json.dumps({"n": n}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(200, {"n": n})
 
 
 @pytest.fixture

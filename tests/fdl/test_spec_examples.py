@@ -8,15 +8,13 @@ import json
 import shutil
 import textwrap
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
 from fdl.cli import main
-from tests._http import LocalServer, serving
+from tests._http import JsonHandler, LocalServer, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "examples" / "spec"
@@ -42,19 +40,10 @@ def test_every_example_passes_its_flow_tests() -> None:
     assert result.stdout.splitlines()[-1].startswith("14 passed")
 
 
-class _MailService(BaseHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
+class _MailService(JsonHandler):
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.log.append({"path": self.path, "body": body})  # type: ignore[attr-defined]
-        data = json.dumps({"id": f"m{len(self.server.log)}"}).encode()  # type: ignore[attr-defined]
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.server.log.append({"path": self.path, "body": self.read_json()})
+        self.reply(200, {"id": f"m{len(self.server.log)}"})
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -22,36 +21,24 @@ from runtime.agents import AgentTools, call_flow_text
 from stdlib.registry import ToolSpec
 from stdlib.tools import ToolError, Tools, chain
 from stdlib.tools.agent_config import AgentConfig
-from tests._http import LocalServer, serving
+from tests._http import JsonHandler, LocalServer, serving
 
 CUSTOMER = ToolSpec.model_validate({
     "type": "api", "code": "crm/customer", "desp": "One customer by id.",
     "args": {"in": {"id": "string"}, "out": {"id": "string", "name": "string"}}})
 
 
-class _Chat(BaseHTTPRequestHandler):
+class _Chat(JsonHandler):
     """Answers POST /v1/chat/completions with the next scripted (status, body)."""
 
-    protocol_version = "HTTP/1.1"
-    server: LocalServer
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length", "0"))
-        request = json.loads(self.rfile.read(length))
+        request = self.read_json()
         with self.server.lock:
             self.server.log.append({"path": self.path, "body": request,
                                     "authorization": self.headers.get("Authorization")})
             script: list[tuple[int, Any]] = self.server.script  # type: ignore[attr-defined]
             status, reply = script.pop(0) if len(script) > 1 else script[0]
-        body = json.dumps(reply).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(status, reply)
 
 
 @pytest.fixture

@@ -5,36 +5,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from stdlib.config import ConfigError, project_config
-from tests._http import LocalServer, serving
+from tests._http import JsonHandler, LocalServer, serving
 from tests.fdl.test_cli_adapters import invoke, output_of, write
 
 
-class _Gateway(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: LocalServer
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
+class _Gateway(JsonHandler):
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        sent = json.loads(self.rfile.read(length) or b"null")
+        sent = self.read_json()
         self.server.log.append({"path": self.path, "body": sent,
                                 "key": self.headers.get("Idempotency-Key")})
         status = 400 if sent.get("to") == "bad" else 200
-        body = json.dumps({"accepted": status == 200, "id": "sms-1"}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(status, {"accepted": status == 200, "id": "sms-1"})
 
 
 @pytest.fixture

@@ -5,26 +5,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote
 
 import pytest
 
-from tests._http import LocalServer, serving
+from tests._http import JsonHandler, LocalServer, serving
 
 from ._server import Server, make_key, running, write
 
 
-class CrmHandler(BaseHTTPRequestHandler):
+class CrmHandler(JsonHandler):
     """``GET /customers/<id>`` answers a customer; ``/customers/missing`` is a 404."""
-
-    protocol_version = "HTTP/1.1"
-    server: LocalServer
-
-    def log_message(self, *args: Any) -> None:
-        pass
 
     def do_GET(self) -> None:
         self.server.log.append({"path": self.path})
@@ -34,11 +26,7 @@ class CrmHandler(BaseHTTPRequestHandler):
             status = 200
         else:
             body, status = b'{"message": "no such customer"}', 404
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(status, body)
 
 
 @pytest.fixture
