@@ -23,6 +23,7 @@ from . import nodes as n
 from . import values as v
 from ._errors import GmlError, GmlLimitError, GmlRuntimeError
 from ._frame import Frame
+from ._like import LikePattern
 from ._limits import Limits, check_array_size, check_string_size
 from ._source import Span
 from .text import suggest
@@ -633,7 +634,7 @@ def _relation(node: n.Binary, left: Closure, right: Closure, scope: _Scope) -> C
 
 
 def _like(node: n.Binary, left: Closure, right: Closure, negate: bool, span: Span) -> Closure:
-    compiled = (v.like_pattern(node.right.value) if isinstance(node.right, n.Literal)
+    compiled = (LikePattern(node.right.value) if isinstance(node.right, n.Literal)
                 and isinstance(node.right.value, str) else None)
     like = v.like
 

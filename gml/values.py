@@ -24,6 +24,7 @@ from typing import Any
 import pendulum
 
 from ._errors import GmlLimitError, GmlRuntimeError
+from ._like import LikePattern
 from ._limits import Limits, check_array_size, check_string_size
 from .text import article as article
 
@@ -437,29 +438,15 @@ def contains(container: Any, item: Any) -> bool:
     raise GmlRuntimeError("G301", f"IN needs an array or a string, not {article(kind(container))}")
 
 
-def like_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile an SQL LIKE pattern (``%`` any run, ``_`` one character, ``\\`` escapes)."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
-        i += 1
-    return re.compile("".join(out), re.DOTALL)
-
-
-def like(value: Any, pattern: Any, compiled: re.Pattern[str] | None = None) -> bool:
-    """``s LIKE pattern``: anchored, case-sensitive; ``null LIKE p`` is false."""
+def like(value: Any, pattern: Any, compiled: LikePattern | None = None) -> bool:
+    """``s LIKE pattern``: anchored, case-sensitive; ``null LIKE p`` is false. Matched
+    without backtracking (`LikePattern`): the work is bounded by the text's length times
+    the pattern's."""
     if value is None or pattern is None:
         return False
     if not isinstance(value, str) or not isinstance(pattern, str):
         raise GmlRuntimeError("G301", f"LIKE needs strings, not {kind(value)} and {kind(pattern)}")
-    regex = compiled if compiled is not None else like_pattern(pattern)
-    return regex.fullmatch(value) is not None
+    return (compiled if compiled is not None else LikePattern(pattern)).matches(value)
 
 
 # ---------------------------------------------------------------- navigation (§5.3)
