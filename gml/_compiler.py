@@ -15,6 +15,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from decimal import Overflow
 from typing import TYPE_CHECKING, Any
 
 import pendulum
@@ -49,6 +50,9 @@ def _guard(span: Span, what: str, error: Exception) -> GmlError:
         return _stamp(error, span)
     if isinstance(error, RecursionError | MemoryError):
         return GmlLimitError(f"{what} ran out of resources", span)
+    if isinstance(error, OverflowError | Overflow):
+        return GmlLimitError(f"{what}: a number is too large (a double ends near 1.8e308, "
+                             "a decimal at 1e999999)", span)
     return GmlRuntimeError("G301", f"{what} failed: {error}", span)
 
 

@@ -18,7 +18,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException, Overflow
 from typing import Any
 
 import pendulum
@@ -333,6 +333,42 @@ def _numeric_pair(op: str, a: Any, b: Any) -> tuple[Any, Any]:
     return a, b
 
 
+def _overflow(op: str, a: Any, b: Any) -> GmlLimitError:
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        what = f"a decimal (the largest is about 1e{_MAX_DECIMAL_EXPONENT})"
+    else:
+        what = "a double (the largest is about 1.8e308)"
+    return GmlLimitError(f"the result of {kind(a)} {op} {kind(b)} is too large for {what}; "
+                         "check the operands")
+
+
+_MAX_DECIMAL_EXPONENT = 999_999
+"""The largest exponent of Python's default decimal context (beyond it: Overflow)."""
+
+
+def _finite(value: Any) -> bool:
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _arith(op: str, fn: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
+    """Apply a numeric operator to two numbers (never two plain ints: the callers handle
+    those first). A result too large for its type is G306, never an uncaught
+    ``decimal.Overflow`` or a silent infinity (which JSON would write as null)."""
+    x, y = _numeric_pair(op, a, b)
+    try:
+        result = fn(x, y)
+    except Overflow:
+        raise _overflow(op, a, b) from None
+    except OverflowError:  # an integer too large to become a double
+        raise _overflow(op, a, b) from None
+    except DecimalException as error:
+        raise GmlRuntimeError("G301", f"cannot compute {kind(a)} {op} {kind(b)}: the result "
+                              f"is not representable ({type(error).__name__})") from None
+    if type(result) is float and not math.isfinite(result) and _finite(x) and _finite(y):
+        raise _overflow(op, a, b)
+    return result
+
+
 def add(a: Any, b: Any, limits: Limits = _DEFAULT_LIMITS) -> Any:
     """``+``: numbers add, a string on either side concatenates text, arrays concatenate,
     otherwise null on either side gives null."""
@@ -348,8 +384,7 @@ def add(a: Any, b: Any, limits: Limits = _DEFAULT_LIMITS) -> Any:
         return a + b
     if a is None or b is None:
         return None
-    x, y = _numeric_pair("+", a, b)
-    return x + y
+    return _arith("+", operator.add, a, b)
 
 
 def subtract(a: Any, b: Any) -> Any:
@@ -357,8 +392,7 @@ def subtract(a: Any, b: Any) -> Any:
         return a - b
     if a is None or b is None:
         return None
-    x, y = _numeric_pair("-", a, b)
-    return x - y
+    return _arith("-", operator.sub, a, b)
 
 
 def multiply(a: Any, b: Any) -> Any:
@@ -366,31 +400,26 @@ def multiply(a: Any, b: Any) -> Any:
         return a * b
     if a is None or b is None:
         return None
-    x, y = _numeric_pair("*", a, b)
-    return x * y
+    return _arith("*", operator.mul, a, b)
+
+
+def _true_divide(x: Any, y: Any) -> Any:
+    if y == 0:
+        raise GmlRuntimeError("G302", "division by zero")
+    if type(x) is int and type(y) is int:
+        quotient, remainder = divmod(x, y)
+        return quotient if remainder == 0 else x / y
+    return x / y
 
 
 def divide(a: Any, b: Any) -> Any:
     """Exact division: int / int is an int when exact, else a float; Decimal stays Decimal."""
     if a is None or b is None:
         return None
-    x, y = _numeric_pair("/", a, b)
-    if y == 0:
-        raise GmlRuntimeError("G302", "division by zero")
-    if type(x) is int and type(y) is int:
-        quotient, remainder = divmod(x, y)
-        return quotient if remainder == 0 else x / y
-    try:
-        return x / y
-    except (InvalidOperation, OverflowError) as error:
-        raise GmlRuntimeError("G301", f"cannot divide: {error}") from None
+    return _arith("/", _true_divide, a, b)
 
 
-def modulo(a: Any, b: Any) -> Any:
-    """Remainder with the sign of the dividend (as in Java, JavaScript and SQL)."""
-    if a is None or b is None:
-        return None
-    x, y = _numeric_pair("%", a, b)
+def _remainder(x: Any, y: Any) -> Any:
     if y == 0:
         raise GmlRuntimeError("G302", "modulo by zero")
     if type(x) is int and type(y) is int:
@@ -399,6 +428,13 @@ def modulo(a: Any, b: Any) -> Any:
     if isinstance(x, Decimal):
         return x % y  # Decimal's % already keeps the dividend's sign
     return math.fmod(x, y)
+
+
+def modulo(a: Any, b: Any) -> Any:
+    """Remainder with the sign of the dividend (as in Java, JavaScript and SQL)."""
+    if a is None or b is None:
+        return None
+    return _arith("%", _remainder, a, b)
 
 
 def negate(a: Any) -> Any:
