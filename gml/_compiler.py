@@ -26,6 +26,7 @@ from ._errors import GmlError, GmlLimitError, GmlRuntimeError
 from ._frame import Frame
 from ._like import LikePattern
 from ._limits import Limits, check_array_size, check_string_size
+from ._size import expanded_size
 from ._source import Span
 from .text import suggest
 
@@ -43,6 +44,46 @@ def _stamp(error: GmlError, span: Span) -> GmlError:
     if error.span is None:
         error.span = span
     return error
+
+
+def _measure(frame: Frame, value: list[Any] | dict[str, Any], span: Span) -> None:
+    """G306 when ``value``'s expanded size (`gml._size`) exceeds the limit."""
+    memo = frame.sizes
+    if memo is None:
+        memo = frame.sizes = {}
+    try:
+        expanded_size(value, memo, frame.ctx.limits.max_total)
+    except GmlError as error:
+        raise _stamp(error, span) from None
+
+
+def _nested(values: Any) -> bool:
+    """True when one of ``values`` is an array or an object (so sizes must be counted)."""
+    for value in values:  # noqa: SIM110 - a loop is faster than any() over a generator
+        if type(value) is list or type(value) is dict:
+            return True
+    return False
+
+
+def _charge(frame: Frame, values: Any, span: Span) -> None:
+    """Spend one step, plus the length of every array and object in ``values``, of the
+    evaluation's budget (`Limits.max_steps`); G306 when it runs out."""
+    cost = 1
+    for value in values:
+        if type(value) is list or type(value) is dict:
+            cost += len(value)
+    frame.steps -= cost
+    if frame.steps < 0:
+        raise GmlLimitError(f"the evaluation did more than {frame.ctx.limits.max_steps} steps "
+                            "of work (a step is a call, plus one per element of the arrays "
+                            "it is given); simplify it or split it into several nodes", span)
+
+
+def _result(frame: Frame, value: Any, span: Span) -> Any:
+    """``value``, once an array or object built by a built-in has been measured."""
+    if type(value) is list or type(value) is dict:
+        _measure(frame, value, span)
+    return value
 
 
 def _guard(span: Span, what: str, error: Exception) -> GmlError:
@@ -181,7 +222,7 @@ class Compiler:
         return lambda frame: frame.data
 
     def visit_Member(self, node: n.Member, scope: _Scope) -> Closure:
-        name = node.name
+        name, span = node.name, node.span
         member = v.member
         if isinstance(node.obj, n.This):
             return lambda frame: frame.this.get(name)
@@ -192,6 +233,8 @@ class Compiler:
                 value = frame.slots[slot]
                 if type(value) is dict:
                     return value.get(name)
+                if type(value) is list:  # a projection walks the array
+                    _charge(frame, (value,), span)
                 return member(value, name)
 
             return param_member
@@ -201,6 +244,8 @@ class Compiler:
             value = obj(frame)
             if type(value) is dict:
                 return value.get(name)
+            if type(value) is list:  # a projection walks the array
+                _charge(frame, (value,), span)
             return member(value, name)
 
         return read_member
@@ -211,7 +256,10 @@ class Compiler:
 
         def read_index(frame: Frame) -> Any:
             try:
-                return index(obj(frame), key(frame))
+                value, at = obj(frame), key(frame)
+                if type(at) is str and type(value) is list:  # a projection
+                    _charge(frame, (value,), span)
+                return index(value, at)
             except GmlError as error:
                 raise _stamp(error, span) from None
 
@@ -308,7 +356,14 @@ class Compiler:
         span = node.span
         if not any(spread for spread, _ in items):
             closures = [c for _, c in items]
-            return lambda frame: [c(frame) for c in closures]
+
+            def plain_array(frame: Frame) -> list[Any]:
+                out = [c(frame) for c in closures]
+                if _nested(out):
+                    _measure(frame, out, span)
+                return out
+
+            return plain_array
 
         def array(frame: Frame) -> list[Any]:
             out: list[Any] = []
@@ -325,6 +380,8 @@ class Compiler:
                 check_array_size(len(out), frame.ctx.limits)
             except GmlError as error:
                 raise _stamp(error, span) from None
+            if _nested(out):
+                _measure(frame, out, span)
             return out
 
         return array
@@ -334,10 +391,14 @@ class Compiler:
         for entry in node.entries:
             steps.append(self._entry(entry, scope))
 
+        span = node.span
+
         def obj(frame: Frame) -> dict[str, Any]:
             out: dict[str, Any] = {}
             for step in steps:
                 step(frame, out)
+            if _nested(out.values()):
+                _measure(frame, out, span)
             return out
 
         return obj
@@ -421,34 +482,45 @@ class Compiler:
         impl, span, what = builtin.impl, node.span, builtin.name
         if builtin.lazy:
             def call_lazy(frame: Frame) -> Any:
+                _charge(frame, (), span)
                 try:
-                    return impl(*[(lambda a=a: a(frame)) for a in args])
+                    result = impl(*[(lambda a=a: a(frame)) for a in args])
                 except Exception as error:
                     raise _guard(span, what, error) from None
+                return _result(frame, result, span)
             return call_lazy
         if builtin.context:
             def call_ctx(frame: Frame) -> Any:
+                values = [a(frame) for a in args]
+                _charge(frame, values, span)
                 try:
-                    return impl(frame.ctx, *[a(frame) for a in args])
+                    result = impl(frame.ctx, *values)
                 except Exception as error:
                     raise _guard(span, what, error) from None
+                return _result(frame, result, span)
             return call_ctx
         if len(args) == 1:
             (a0,) = args
 
             def call1(frame: Frame) -> Any:
+                value = a0(frame)
+                _charge(frame, (value,), span)
                 try:
-                    return impl(a0(frame))
+                    result = impl(value)
                 except Exception as error:
                     raise _guard(span, what, error) from None
+                return _result(frame, result, span)
 
             return call1
 
         def call(frame: Frame) -> Any:
+            values = [a(frame) for a in args]
+            _charge(frame, values, span)
             try:
-                return impl(*[a(frame) for a in args])
+                result = impl(*values)
             except Exception as error:
                 raise _guard(span, what, error) from None
+            return _result(frame, result, span)
 
         return call
 
@@ -475,10 +547,13 @@ class Compiler:
                     receiver, bool | int | float) else None
                 if invoke is None:
                     raise GmlRuntimeError("G305", _no_method(name, receiver, methods), span)
+            values = [a(frame) for a in args]
+            _charge(frame, (receiver, *values), span)
             try:
-                return invoke(frame, receiver, [a(frame) for a in args])
+                result = invoke(frame, receiver, values)
             except Exception as error:
                 raise _guard(span, name, error) from None
+            return _result(frame, result, span)
 
         direct = _direct_method(name, args, span, call_on, methods)
         if direct is not None:
@@ -513,10 +588,12 @@ def _direct_method(name: str, args: list[Closure], span: Span,
         def call0(frame: Frame, receiver: Any) -> Any:
             if type(receiver) is not primary:
                 return general(frame, receiver)
+            _charge(frame, (receiver,), span)
             try:
-                return impl(receiver)
+                result = impl(receiver)
             except Exception as error:
                 raise _guard(span, name, error) from None
+            return _result(frame, result, span)
 
         return call0
     (arg,) = args
@@ -524,10 +601,13 @@ def _direct_method(name: str, args: list[Closure], span: Span,
     def call1(frame: Frame, receiver: Any) -> Any:
         if type(receiver) is not primary:
             return general(frame, receiver)
+        value = arg(frame)
+        _charge(frame, (receiver, value), span)
         try:
-            return impl(receiver, arg(frame))
+            result = impl(receiver, value)
         except Exception as error:
             raise _guard(span, name, error) from None
+        return _result(frame, result, span)
 
     return call1
 
@@ -581,6 +661,10 @@ def _relation(node: n.Binary, left: Closure, right: Closure, scope: _Scope) -> C
             return v.equal(a, b, limits) is not negate
         return v.compare(op, a, b)
 
+    def slow_charged(frame: Frame, a: Any, b: Any) -> bool:
+        _charge(frame, (a, b), span)  # equality walks arrays and objects
+        return slow(a, b, frame.ctx.limits)
+
     literal = node.right.value if isinstance(node.right, n.Literal) else None
     if type(literal) not in _FAST_TYPES:
         def relation(frame: Frame) -> bool:
@@ -588,7 +672,7 @@ def _relation(node: n.Binary, left: Closure, right: Closure, scope: _Scope) -> C
             if type(a) is type(b) and type(a) in _FAST_TYPES:
                 return fast(a, b)
             try:
-                return slow(a, b, frame.ctx.limits)
+                return slow_charged(frame, a, b)
             except GmlError as error:
                 raise _stamp(error, span) from None
 
@@ -673,9 +757,14 @@ def _arithmetic(op: str, left: Closure, right: Closure, span: Span) -> Closure:
             if type(a) is int and type(b) is int:
                 return a + b
             try:
-                return add(a, b, frame.ctx.limits)
+                if type(a) is not type(b) or type(a) is list:  # text of arrays, concatenation
+                    _charge(frame, (a, b), span)
+                result = add(a, b, frame.ctx.limits)
             except GmlError as error:
                 raise _stamp(error, span) from None
+            if type(result) is list and _nested(result):
+                _measure(frame, result, span)
+            return result
 
         return plus
     if op in ("in", "not in"):
@@ -684,6 +773,7 @@ def _arithmetic(op: str, left: Closure, right: Closure, span: Span) -> Closure:
         def membership(frame: Frame) -> Any:
             item, container = left(frame), right(frame)
             try:
+                _charge(frame, (container, item), span)
                 return contains(container, item) is not negate
             except GmlError as error:
                 raise _stamp(error, span) from None
