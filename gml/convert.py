@@ -80,7 +80,7 @@ from .types import (
     accepts_null,
     deref,
 )
-from .values import to_text
+from .values import to_json, to_text
 
 __all__ = ["MAX_DEPTH", "ConversionError", "Reason", "convert"]
 
@@ -361,8 +361,18 @@ def _to_bool(value: Any, tz: Zone) -> bool:
     _mismatch("bool", value)
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def _to_string(value: Any, tz: Zone) -> str:
     if isinstance(value, str):
+        if not value.isascii():
+            found = _SURROGATE.search(value)
+            if found is not None:
+                raise _Mismatch(
+                    f"expected string, got text with a lone surrogate (\\u{ord(found[0]):04x} "
+                    f"at character {found.start()}), which is not Unicode text; send the "
+                    "character itself or a valid surrogate pair", "text")
         return value
     if isinstance(value, float | Decimal) and not isinstance(value, bool):
         finite = math.isfinite(value) if isinstance(value, float) else value.is_finite()
@@ -473,7 +483,7 @@ def _brief(value: Any, depth: int) -> str:
     if isinstance(value, float | Decimal):
         return str(value)
     if isinstance(value, str):
-        return json.dumps(value[:40], ensure_ascii=False)
+        return to_json(value[:40])  # lone surrogates escaped: the message stays printable
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple | dict):

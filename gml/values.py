@@ -131,7 +131,23 @@ def to_text(value: Any, limits: Limits = _DEFAULT_LIMITS) -> str:
     return to_json(value, limits)
 
 
-_encode_string = json.encoder.py_encode_basestring
+_ESCAPE = re.compile(r'[\x00-\x1f\\"\ud800-\udfff]')
+"""What JSON text must escape, plus lone surrogates (U+D800 to U+DFFF): Python strings hold
+them (``FROMJSON('"\\ud800"')``, an input decoded from JSON), but UTF-8 cannot, so they
+are written as ``\\udXXX`` escapes, as JavaScript's ``JSON.stringify`` does, and the
+text can always be printed and stored."""
+_ESCAPES: dict[str, str] = json.encoder.ESCAPE_DCT  # type: ignore[attr-defined]
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return _ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+
+def _encode_string(text: str) -> str:
+    """``text`` as a JSON string literal; non-ASCII characters are kept as they are."""
+    return '"' + _ESCAPE.sub(_escape, text) + '"'
+
 
 
 def _dump(value: Any, limits: Limits, depth: int, indent: str | None, out: list[str]) -> None:
