@@ -136,7 +136,7 @@ _ESCAPE = re.compile(r'[\x00-\x1f\\"\ud800-\udfff]')
 them (``FROMJSON('"\\ud800"')``, an input decoded from JSON), but UTF-8 cannot, so they
 are written as ``\\udXXX`` escapes, as JavaScript's ``JSON.stringify`` does, and the
 text can always be printed and stored."""
-_ESCAPES: dict[str, str] = json.encoder.ESCAPE_DCT  # type: ignore[attr-defined]
+_ESCAPES: dict[str, str] = json.encoder.ESCAPE_DCT
 
 
 def _escape(match: re.Match[str]) -> str:
