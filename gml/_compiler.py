@@ -79,6 +79,13 @@ def _charge(frame: Frame, values: Any, span: Span) -> None:
                             "it is given); simplify it or split it into several nodes", span)
 
 
+_REPEATING = frozenset({"map", "reduce", "add", "addAll", "expand", "collap", "merge"})
+"""Built-ins whose result can hold one part at several places (``xs.map(x => a)``,
+``a.addAll(a)``): their results are measured (`_measure`). Every other built-in places
+each part of its arguments at most once, so its result is no larger than they are (host
+functions are measured too: nothing is known of them)."""
+
+
 def _result(frame: Frame, value: Any, span: Span) -> Any:
     """``value``, once an array or object built by a built-in has been measured."""
     if type(value) is list or type(value) is dict:
@@ -480,6 +487,8 @@ class Compiler:
         builtin = self.functions[node.name.upper()]  # the checker reports unknown ones (G202)
         args = [self.expr(arg, scope) for arg in node.args]
         impl, span, what = builtin.impl, node.span, builtin.name
+        measure = what in _REPEATING or not str(getattr(impl, "__module__", "")).startswith(
+            "gml.builtins")  # a host function may return anything
         if builtin.lazy:
             def call_lazy(frame: Frame) -> Any:
                 _charge(frame, (), span)
@@ -487,7 +496,7 @@ class Compiler:
                     result = impl(*[(lambda a=a: a(frame)) for a in args])
                 except Exception as error:
                     raise _guard(span, what, error) from None
-                return _result(frame, result, span)
+                return _result(frame, result, span) if measure else result
             return call_lazy
         if builtin.context:
             def call_ctx(frame: Frame) -> Any:
@@ -497,7 +506,7 @@ class Compiler:
                     result = impl(frame.ctx, *values)
                 except Exception as error:
                     raise _guard(span, what, error) from None
-                return _result(frame, result, span)
+                return _result(frame, result, span) if measure else result
             return call_ctx
         if len(args) == 1:
             (a0,) = args
@@ -509,7 +518,7 @@ class Compiler:
                     result = impl(value)
                 except Exception as error:
                     raise _guard(span, what, error) from None
-                return _result(frame, result, span)
+                return _result(frame, result, span) if measure else result
 
             return call1
 
@@ -520,7 +529,7 @@ class Compiler:
                 result = impl(*values)
             except Exception as error:
                 raise _guard(span, what, error) from None
-            return _result(frame, result, span)
+            return _result(frame, result, span) if measure else result
 
         return call
 
@@ -528,6 +537,7 @@ class Compiler:
         obj = self.expr(node.obj, scope)
         args = [self.expr(arg, scope) for arg in node.args]
         name, span, methods = node.name, node.span, self.methods
+        measure = name in _REPEATING
         dispatch: dict[type, Callable[[Frame, Any, list[Any]], Any]] = {}
         by_kind: dict[str, Callable[[Frame, Any, list[Any]], Any]] = {}
         for kind, table in self.methods.items():
@@ -553,7 +563,7 @@ class Compiler:
                 result = invoke(frame, receiver, values)
             except Exception as error:
                 raise _guard(span, name, error) from None
-            return _result(frame, result, span)
+            return _result(frame, result, span) if measure else result
 
         direct = _direct_method(name, args, span, call_on, methods)
         if direct is not None:
@@ -582,6 +592,7 @@ def _direct_method(name: str, args: list[Closure], span: Span,
         return None
     kind, builtin = owners[0]
     primary, impl = _PRIMARY_TYPES.get(kind), builtin.impl
+    measure = name in _REPEATING
     if primary is None:
         return None
     if not args:
@@ -593,7 +604,7 @@ def _direct_method(name: str, args: list[Closure], span: Span,
                 result = impl(receiver)
             except Exception as error:
                 raise _guard(span, name, error) from None
-            return _result(frame, result, span)
+            return _result(frame, result, span) if measure else result
 
         return call0
     (arg,) = args
@@ -607,7 +618,7 @@ def _direct_method(name: str, args: list[Closure], span: Span,
             result = impl(receiver, value)
         except Exception as error:
             raise _guard(span, name, error) from None
-        return _result(frame, result, span)
+        return _result(frame, result, span) if measure else result
 
     return call1
 

@@ -29,6 +29,15 @@ def _children(value: Any) -> Any:
     return value.values() if type(value) is dict else value
 
 
+def _flat(value: Any) -> bool:
+    """True when no element or field of ``value`` is an array or object: its expanded
+    size is its length, and it is not recorded (most records are flat)."""
+    for child in _children(value):  # noqa: SIM110 - a loop is faster than any()
+        if type(child) is list or type(child) is dict:
+            return False
+    return True
+
+
 def expanded_size(value: list[Any] | dict[str, Any], memo: SizeMemo, limit: int) -> int:
     """The number of elements and fields reachable in ``value`` walked as a tree.
 
@@ -51,7 +60,8 @@ def expanded_size(value: list[Any] | dict[str, Any], memo: SizeMemo, limit: int)
             size = len(node)
             for child in _children(node):
                 if type(child) is list or type(child) is dict:
-                    size += memo[id(child)][0]
+                    known = memo.get(id(child))
+                    size += len(child) if known is None else known[0]  # None: flat
             if size > limit:
                 raise GmlLimitError(
                     f"a value of {size} elements (counting a shared part every time it "
@@ -65,6 +75,7 @@ def expanded_size(value: list[Any] | dict[str, Any], memo: SizeMemo, limit: int)
         open_.add(key)
         stack.append((node, True))
         for child in _children(node):
-            if (type(child) is list or type(child) is dict) and id(child) not in memo:
+            if (type(child) is list or type(child) is dict) and id(child) not in memo \
+                    and not _flat(child):
                 stack.append((child, False))
     return memo[id(value)][0]
