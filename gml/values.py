@@ -150,10 +150,14 @@ def _encode_string(text: str) -> str:
 
 
 
-def _dump(value: Any, limits: Limits, depth: int, indent: str | None, out: list[str]) -> None:
+def _dump(value: Any, limits: Limits, depth: int, indent: str | None, out: list[str],
+          room: list[int]) -> None:
     if value is None:
         out.append("null")
     elif isinstance(value, str):
+        room[0] -= len(value)
+        if room[0] < 0:  # one string held a million times is a long text, however built
+            raise GmlLimitError(f"the JSON text would exceed {limits.max_string} characters")
         out.append(_encode_string(value))
     elif value is True:
         out.append("true")
@@ -186,7 +190,7 @@ def _dump(value: Any, limits: Limits, depth: int, indent: str | None, out: list[
                 key, item = item
                 out.append(_encode_string(str(key)))
                 out.append(":" if inner is None else ": ")
-            _dump(item, limits, depth + 1, inner, out)
+            _dump(item, limits, depth + 1, inner, out, room)
         if indent is not None:
             out.append("\n" + indent)
         out.append("}" if is_map else "]")
@@ -198,7 +202,7 @@ def to_json(value: Any, limits: Limits = _DEFAULT_LIMITS, *, pretty: bool = Fals
     """Compact JSON text (no spaces); datetimes as §5.1 ISO text, decimals with their exact
     digits, integral floats without ``.0``. ``pretty`` indents by two spaces."""
     out: list[str] = []
-    _dump(value, limits, 0, "" if pretty else None, out)
+    _dump(value, limits, 0, "" if pretty else None, out, [limits.max_string])
     return "".join(out)
 
 

@@ -144,3 +144,9 @@ def test_json_of_a_lone_surrogate_is_escaped_and_valid_utf8() -> None:
 
 def test_characters_outside_the_bmp_are_kept_in_json() -> None:
     assert gml.to_json(["é😀"]) == '["é😀"]'
+
+
+def test_json_of_one_long_string_held_many_times_is_bounded() -> None:
+    error = g306("TOJSON(xs.map(x => s))", {"xs": list(range(100)), "s": "x" * 1000},
+                 max_string=50_000)
+    assert "JSON text would exceed 50000 characters" in error.message
