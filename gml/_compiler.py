@@ -15,6 +15,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from decimal import Overflow
 from typing import TYPE_CHECKING, Any
 
 import pendulum
@@ -23,7 +24,9 @@ from . import nodes as n
 from . import values as v
 from ._errors import GmlError, GmlLimitError, GmlRuntimeError
 from ._frame import Frame
+from ._like import LikePattern
 from ._limits import Limits, check_array_size, check_string_size
+from ._size import expanded_size
 from ._source import Span
 from .text import suggest
 
@@ -43,11 +46,61 @@ def _stamp(error: GmlError, span: Span) -> GmlError:
     return error
 
 
+def _measure(frame: Frame, value: list[Any] | dict[str, Any], span: Span) -> None:
+    """G306 when ``value``'s expanded size (`gml._size`) exceeds the limit."""
+    memo = frame.sizes
+    if memo is None:
+        memo = frame.sizes = {}
+    try:
+        expanded_size(value, memo, frame.ctx.limits.max_total)
+    except GmlError as error:
+        raise _stamp(error, span) from None
+
+
+def _nested(values: Any) -> bool:
+    """True when one of ``values`` is an array or an object (so sizes must be counted)."""
+    for value in values:  # noqa: SIM110 - a loop is faster than any() over a generator
+        if type(value) is list or type(value) is dict:
+            return True
+    return False
+
+
+def _charge(frame: Frame, values: Any, span: Span) -> None:
+    """Spend one step, plus the length of every array and object in ``values``, of the
+    evaluation's budget (`Limits.max_steps`); G306 when it runs out."""
+    cost = 1
+    for value in values:
+        if type(value) is list or type(value) is dict:
+            cost += len(value)
+    frame.steps -= cost
+    if frame.steps < 0:
+        raise GmlLimitError(f"the evaluation did more than {frame.ctx.limits.max_steps} steps "
+                            "of work (a step is a call, plus one per element of the arrays "
+                            "it is given); simplify it or split it into several nodes", span)
+
+
+_REPEATING = frozenset({"map", "reduce", "add", "addAll", "expand", "collap", "merge"})
+"""Built-ins whose result can hold one part at several places (``xs.map(x => a)``,
+``a.addAll(a)``): their results are measured (`_measure`). Every other built-in places
+each part of its arguments at most once, so its result is no larger than they are (host
+functions are measured too: nothing is known of them)."""
+
+
+def _result(frame: Frame, value: Any, span: Span) -> Any:
+    """``value``, once an array or object built by a built-in has been measured."""
+    if type(value) is list or type(value) is dict:
+        _measure(frame, value, span)
+    return value
+
+
 def _guard(span: Span, what: str, error: Exception) -> GmlError:
     if isinstance(error, GmlError):
         return _stamp(error, span)
     if isinstance(error, RecursionError | MemoryError):
         return GmlLimitError(f"{what} ran out of resources", span)
+    if isinstance(error, OverflowError | Overflow):
+        return GmlLimitError(f"{what}: a number is too large (a double ends near 1.8e308, "
+                             "a decimal at 1e999999)", span)
     return GmlRuntimeError("G301", f"{what} failed: {error}", span)
 
 
@@ -176,7 +229,7 @@ class Compiler:
         return lambda frame: frame.data
 
     def visit_Member(self, node: n.Member, scope: _Scope) -> Closure:
-        name = node.name
+        name, span = node.name, node.span
         member = v.member
         if isinstance(node.obj, n.This):
             return lambda frame: frame.this.get(name)
@@ -187,6 +240,8 @@ class Compiler:
                 value = frame.slots[slot]
                 if type(value) is dict:
                     return value.get(name)
+                if type(value) is list:  # a projection walks the array
+                    _charge(frame, (value,), span)
                 return member(value, name)
 
             return param_member
@@ -196,6 +251,8 @@ class Compiler:
             value = obj(frame)
             if type(value) is dict:
                 return value.get(name)
+            if type(value) is list:  # a projection walks the array
+                _charge(frame, (value,), span)
             return member(value, name)
 
         return read_member
@@ -206,7 +263,10 @@ class Compiler:
 
         def read_index(frame: Frame) -> Any:
             try:
-                return index(obj(frame), key(frame))
+                value, at = obj(frame), key(frame)
+                if type(at) is str and type(value) is list:  # a projection
+                    _charge(frame, (value,), span)
+                return index(value, at)
             except GmlError as error:
                 raise _stamp(error, span) from None
 
@@ -303,7 +363,14 @@ class Compiler:
         span = node.span
         if not any(spread for spread, _ in items):
             closures = [c for _, c in items]
-            return lambda frame: [c(frame) for c in closures]
+
+            def plain_array(frame: Frame) -> list[Any]:
+                out = [c(frame) for c in closures]
+                if _nested(out):
+                    _measure(frame, out, span)
+                return out
+
+            return plain_array
 
         def array(frame: Frame) -> list[Any]:
             out: list[Any] = []
@@ -320,6 +387,8 @@ class Compiler:
                 check_array_size(len(out), frame.ctx.limits)
             except GmlError as error:
                 raise _stamp(error, span) from None
+            if _nested(out):
+                _measure(frame, out, span)
             return out
 
         return array
@@ -329,10 +398,14 @@ class Compiler:
         for entry in node.entries:
             steps.append(self._entry(entry, scope))
 
+        span = node.span
+
         def obj(frame: Frame) -> dict[str, Any]:
             out: dict[str, Any] = {}
             for step in steps:
                 step(frame, out)
+            if _nested(out.values()):
+                _measure(frame, out, span)
             return out
 
         return obj
@@ -414,36 +487,49 @@ class Compiler:
         builtin = self.functions[node.name.upper()]  # the checker reports unknown ones (G202)
         args = [self.expr(arg, scope) for arg in node.args]
         impl, span, what = builtin.impl, node.span, builtin.name
+        measure = what in _REPEATING or not str(getattr(impl, "__module__", "")).startswith(
+            "gml.builtins")  # a host function may return anything
         if builtin.lazy:
             def call_lazy(frame: Frame) -> Any:
+                _charge(frame, (), span)
                 try:
-                    return impl(*[(lambda a=a: a(frame)) for a in args])
+                    result = impl(*[(lambda a=a: a(frame)) for a in args])
                 except Exception as error:
                     raise _guard(span, what, error) from None
+                return _result(frame, result, span) if measure else result
             return call_lazy
         if builtin.context:
             def call_ctx(frame: Frame) -> Any:
+                values = [a(frame) for a in args]
+                _charge(frame, values, span)
                 try:
-                    return impl(frame.ctx, *[a(frame) for a in args])
+                    result = impl(frame.ctx, *values)
                 except Exception as error:
                     raise _guard(span, what, error) from None
+                return _result(frame, result, span) if measure else result
             return call_ctx
         if len(args) == 1:
             (a0,) = args
 
             def call1(frame: Frame) -> Any:
+                value = a0(frame)
+                _charge(frame, (value,), span)
                 try:
-                    return impl(a0(frame))
+                    result = impl(value)
                 except Exception as error:
                     raise _guard(span, what, error) from None
+                return _result(frame, result, span) if measure else result
 
             return call1
 
         def call(frame: Frame) -> Any:
+            values = [a(frame) for a in args]
+            _charge(frame, values, span)
             try:
-                return impl(*[a(frame) for a in args])
+                result = impl(*values)
             except Exception as error:
                 raise _guard(span, what, error) from None
+            return _result(frame, result, span) if measure else result
 
         return call
 
@@ -451,6 +537,7 @@ class Compiler:
         obj = self.expr(node.obj, scope)
         args = [self.expr(arg, scope) for arg in node.args]
         name, span, methods = node.name, node.span, self.methods
+        measure = name in _REPEATING
         dispatch: dict[type, Callable[[Frame, Any, list[Any]], Any]] = {}
         by_kind: dict[str, Callable[[Frame, Any, list[Any]], Any]] = {}
         for kind, table in self.methods.items():
@@ -470,10 +557,13 @@ class Compiler:
                     receiver, bool | int | float) else None
                 if invoke is None:
                     raise GmlRuntimeError("G305", _no_method(name, receiver, methods), span)
+            values = [a(frame) for a in args]
+            _charge(frame, (receiver, *values), span)
             try:
-                return invoke(frame, receiver, [a(frame) for a in args])
+                result = invoke(frame, receiver, values)
             except Exception as error:
                 raise _guard(span, name, error) from None
+            return _result(frame, result, span) if measure else result
 
         direct = _direct_method(name, args, span, call_on, methods)
         if direct is not None:
@@ -502,16 +592,19 @@ def _direct_method(name: str, args: list[Closure], span: Span,
         return None
     kind, builtin = owners[0]
     primary, impl = _PRIMARY_TYPES.get(kind), builtin.impl
+    measure = name in _REPEATING
     if primary is None:
         return None
     if not args:
         def call0(frame: Frame, receiver: Any) -> Any:
             if type(receiver) is not primary:
                 return general(frame, receiver)
+            _charge(frame, (receiver,), span)
             try:
-                return impl(receiver)
+                result = impl(receiver)
             except Exception as error:
                 raise _guard(span, name, error) from None
+            return _result(frame, result, span) if measure else result
 
         return call0
     (arg,) = args
@@ -519,10 +612,13 @@ def _direct_method(name: str, args: list[Closure], span: Span,
     def call1(frame: Frame, receiver: Any) -> Any:
         if type(receiver) is not primary:
             return general(frame, receiver)
+        value = arg(frame)
+        _charge(frame, (receiver, value), span)
         try:
-            return impl(receiver, arg(frame))
+            result = impl(receiver, value)
         except Exception as error:
             raise _guard(span, name, error) from None
+        return _result(frame, result, span) if measure else result
 
     return call1
 
@@ -576,6 +672,10 @@ def _relation(node: n.Binary, left: Closure, right: Closure, scope: _Scope) -> C
             return v.equal(a, b, limits) is not negate
         return v.compare(op, a, b)
 
+    def slow_charged(frame: Frame, a: Any, b: Any) -> bool:
+        _charge(frame, (a, b), span)  # equality walks arrays and objects
+        return slow(a, b, frame.ctx.limits)
+
     literal = node.right.value if isinstance(node.right, n.Literal) else None
     if type(literal) not in _FAST_TYPES:
         def relation(frame: Frame) -> bool:
@@ -583,7 +683,7 @@ def _relation(node: n.Binary, left: Closure, right: Closure, scope: _Scope) -> C
             if type(a) is type(b) and type(a) in _FAST_TYPES:
                 return fast(a, b)
             try:
-                return slow(a, b, frame.ctx.limits)
+                return slow_charged(frame, a, b)
             except GmlError as error:
                 raise _stamp(error, span) from None
 
@@ -633,7 +733,7 @@ def _relation(node: n.Binary, left: Closure, right: Closure, scope: _Scope) -> C
 
 
 def _like(node: n.Binary, left: Closure, right: Closure, negate: bool, span: Span) -> Closure:
-    compiled = (v.like_pattern(node.right.value) if isinstance(node.right, n.Literal)
+    compiled = (LikePattern(node.right.value) if isinstance(node.right, n.Literal)
                 and isinstance(node.right.value, str) else None)
     like = v.like
 
@@ -668,9 +768,14 @@ def _arithmetic(op: str, left: Closure, right: Closure, span: Span) -> Closure:
             if type(a) is int and type(b) is int:
                 return a + b
             try:
-                return add(a, b, frame.ctx.limits)
+                if type(a) is not type(b) or type(a) is list:  # text of arrays, concatenation
+                    _charge(frame, (a, b), span)
+                result = add(a, b, frame.ctx.limits)
             except GmlError as error:
                 raise _stamp(error, span) from None
+            if type(result) is list and _nested(result):
+                _measure(frame, result, span)
+            return result
 
         return plus
     if op in ("in", "not in"):
@@ -679,6 +784,7 @@ def _arithmetic(op: str, left: Closure, right: Closure, span: Span) -> Closure:
         def membership(frame: Frame) -> Any:
             item, container = left(frame), right(frame)
             try:
+                _charge(frame, (container, item), span)
                 return contains(container, item) is not negate
             except GmlError as error:
                 raise _stamp(error, span) from None

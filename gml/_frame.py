@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._context import EvalContext
+from ._size import SizeMemo
 
 __all__ = ["Frame"]
 
@@ -19,15 +20,20 @@ class Frame:
         this: the result object built so far (object mode).
         slots: temporaries and lambda parameters, at indexes fixed at compile time. Lambdas
             cannot recurse, so one flat list per evaluation is enough.
+        steps: what is left of the evaluation's work budget (`Limits.max_steps`).
+        sizes: the expanded sizes of the containers measured so far (`gml._size`), made
+            on first use.
     """
 
-    __slots__ = ("ctx", "data", "slots", "this")
+    __slots__ = ("ctx", "data", "sizes", "slots", "steps", "this")
 
     def __init__(self, ctx: EvalContext, data: Mapping[str, Any], slots: int) -> None:
         self.ctx = ctx
         self.data = data
         self.this: dict[str, Any] = {}
         self.slots: list[Any] = [None] * slots if slots else _NO_SLOTS
+        self.steps = ctx.limits.max_steps
+        self.sizes: SizeMemo | None = None
 
 
 _NO_SLOTS: list[Any] = []

@@ -18,11 +18,19 @@ class Limits:
         max_array: longest array an operation may create (elements).
         max_depth: deepest nesting of input values that recursive operations (equality,
             conversion to text or JSON) will walk.
+        max_total: largest *expanded* size of an array or object an evaluation builds: its
+            elements and fields counted through every level, a part shared by reference
+            counted every time it is reachable (``b = [a, a]`` counts ``a`` twice).
+        max_steps: the evaluation's work budget. Every function and method call costs one
+            step plus the length of the arrays and objects it is given; an evaluation that
+            spends more fails with G306 instead of running unbounded.
     """
 
     max_string: int = 10_000_000
     max_array: int = 1_000_000
     max_depth: int = 256
+    max_total: int = 10_000_000
+    max_steps: int = 10_000_000
 
 
 def check_string_size(length: int, limits: Limits) -> None:

@@ -31,6 +31,7 @@ and a flow repeats many small programs.
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -487,7 +488,12 @@ class _ToAst(Transformer[Token, Any]):
 
     def float_lit(self, c: list[Any]) -> n.Literal:
         (token,) = c
-        return n.Literal(float(token), span=Span(token.start_pos, token.end_pos))
+        span = Span(token.start_pos, token.end_pos)
+        value = float(token)
+        if math.isinf(value):
+            raise GmlLimitError(f"the number {token} is too large for a double (the largest "
+                                "is about 1.8e308); use DECIMAL('...') for larger numbers", span)
+        return n.Literal(value, span=span)
 
     def true_lit(self, c: list[Any]) -> n.Literal:
         (token,) = c

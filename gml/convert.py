@@ -18,7 +18,8 @@ type          accepts
 ``double``    int, float, Decimal, numeric text → float. NaN and ±infinity are rejected, as
               are values beyond the float range (JSON cannot carry them).
 ``decimal``   Decimal, int, float (through ``repr``, so ``0.1`` is ``Decimal('0.1')``),
-              numeric text → Decimal. NaN and infinities are rejected.
+              numeric text → Decimal. NaN, infinities and magnitudes beyond 1e±6144
+              (decimal128's range; ``"1e999999"``) are rejected.
 ``bool``      True/False; text ``"true"``/``"false"`` in any case. Not 0/1.
 ``string``    str; int, finite float and Decimal as GML writes them (``6.0`` → ``"6"``);
               a datetime as ISO 8601 text. bool, arrays and objects are problems.
@@ -79,7 +80,7 @@ from .types import (
     accepts_null,
     deref,
 )
-from .values import to_text
+from .values import to_json, to_text
 
 __all__ = ["MAX_DEPTH", "ConversionError", "Reason", "convert"]
 
@@ -338,9 +339,18 @@ def _to_double(value: Any, tz: Zone) -> float:
     return result
 
 
+MAX_DECIMAL_EXPONENT = 6144
+"""Decimals read from input are refused beyond ±1e6144 (the range of IEEE 754 decimal128):
+``1e999999`` would otherwise pass, and the first ``d * d`` overflow."""
+
+
 def _to_decimal(value: Any, tz: Zone) -> Decimal:
     number = _number(value, "decimal")
-    return Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
+    result = Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
+    if result and abs(result.adjusted()) > MAX_DECIMAL_EXPONENT:
+        raise _Mismatch(f"{_show(value)} is out of range for decimal (magnitudes from "
+                        f"1e-{MAX_DECIMAL_EXPONENT} to 1e{MAX_DECIMAL_EXPONENT})", "range")
+    return result
 
 
 def _to_bool(value: Any, tz: Zone) -> bool:
@@ -351,8 +361,18 @@ def _to_bool(value: Any, tz: Zone) -> bool:
     _mismatch("bool", value)
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def _to_string(value: Any, tz: Zone) -> str:
     if isinstance(value, str):
+        if not value.isascii():
+            found = _SURROGATE.search(value)
+            if found is not None:
+                raise _Mismatch(
+                    f"expected string, got text with a lone surrogate (\\u{ord(found[0]):04x} "
+                    f"at character {found.start()}), which is not Unicode text; send the "
+                    "character itself or a valid surrogate pair", "text")
         return value
     if isinstance(value, float | Decimal) and not isinstance(value, bool):
         finite = math.isfinite(value) if isinstance(value, float) else value.is_finite()
@@ -463,7 +483,7 @@ def _brief(value: Any, depth: int) -> str:
     if isinstance(value, float | Decimal):
         return str(value)
     if isinstance(value, str):
-        return json.dumps(value[:40], ensure_ascii=False)
+        return to_json(value[:40])  # lone surrogates escaped: the message stays printable
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple | dict):

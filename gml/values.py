@@ -18,12 +18,13 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException, Overflow
 from typing import Any
 
 import pendulum
 
 from ._errors import GmlLimitError, GmlRuntimeError
+from ._like import LikePattern
 from ._limits import Limits, check_array_size, check_string_size
 from .text import article as article
 
@@ -130,13 +131,33 @@ def to_text(value: Any, limits: Limits = _DEFAULT_LIMITS) -> str:
     return to_json(value, limits)
 
 
-_encode_string = json.encoder.py_encode_basestring
+_ESCAPE = re.compile(r'[\x00-\x1f\\"\ud800-\udfff]')
+"""What JSON text must escape, plus lone surrogates (U+D800 to U+DFFF): Python strings hold
+them (``FROMJSON('"\\ud800"')``, an input decoded from JSON), but UTF-8 cannot, so they
+are written as ``\\udXXX`` escapes, as JavaScript's ``JSON.stringify`` does, and the
+text can always be printed and stored."""
+_ESCAPES: dict[str, str] = json.encoder.ESCAPE_DCT
 
 
-def _dump(value: Any, limits: Limits, depth: int, indent: str | None, out: list[str]) -> None:
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return _ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+
+def _encode_string(text: str) -> str:
+    """``text`` as a JSON string literal; non-ASCII characters are kept as they are."""
+    return '"' + _ESCAPE.sub(_escape, text) + '"'
+
+
+
+def _dump(value: Any, limits: Limits, depth: int, indent: str | None, out: list[str],
+          room: list[int]) -> None:
     if value is None:
         out.append("null")
     elif isinstance(value, str):
+        room[0] -= len(value)
+        if room[0] < 0:  # one string held a million times is a long text, however built
+            raise GmlLimitError(f"the JSON text would exceed {limits.max_string} characters")
         out.append(_encode_string(value))
     elif value is True:
         out.append("true")
@@ -169,7 +190,7 @@ def _dump(value: Any, limits: Limits, depth: int, indent: str | None, out: list[
                 key, item = item
                 out.append(_encode_string(str(key)))
                 out.append(":" if inner is None else ": ")
-            _dump(item, limits, depth + 1, inner, out)
+            _dump(item, limits, depth + 1, inner, out, room)
         if indent is not None:
             out.append("\n" + indent)
         out.append("}" if is_map else "]")
@@ -181,7 +202,7 @@ def to_json(value: Any, limits: Limits = _DEFAULT_LIMITS, *, pretty: bool = Fals
     """Compact JSON text (no spaces); datetimes as §5.1 ISO text, decimals with their exact
     digits, integral floats without ``.0``. ``pretty`` indents by two spaces."""
     out: list[str] = []
-    _dump(value, limits, 0, "" if pretty else None, out)
+    _dump(value, limits, 0, "" if pretty else None, out, [limits.max_string])
     return "".join(out)
 
 
@@ -332,6 +353,42 @@ def _numeric_pair(op: str, a: Any, b: Any) -> tuple[Any, Any]:
     return a, b
 
 
+def _overflow(op: str, a: Any, b: Any) -> GmlLimitError:
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        what = f"a decimal (the largest is about 1e{_MAX_DECIMAL_EXPONENT})"
+    else:
+        what = "a double (the largest is about 1.8e308)"
+    return GmlLimitError(f"the result of {kind(a)} {op} {kind(b)} is too large for {what}; "
+                         "check the operands")
+
+
+_MAX_DECIMAL_EXPONENT = 999_999
+"""The largest exponent of Python's default decimal context (beyond it: Overflow)."""
+
+
+def _finite(value: Any) -> bool:
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _arith(op: str, fn: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
+    """Apply a numeric operator to two numbers (never two plain ints: the callers handle
+    those first). A result too large for its type is G306, never an uncaught
+    ``decimal.Overflow`` or a silent infinity (which JSON would write as null)."""
+    x, y = _numeric_pair(op, a, b)
+    try:
+        result = fn(x, y)
+    except Overflow:
+        raise _overflow(op, a, b) from None
+    except OverflowError:  # an integer too large to become a double
+        raise _overflow(op, a, b) from None
+    except DecimalException as error:
+        raise GmlRuntimeError("G301", f"cannot compute {kind(a)} {op} {kind(b)}: the result "
+                              f"is not representable ({type(error).__name__})") from None
+    if type(result) is float and not math.isfinite(result) and _finite(x) and _finite(y):
+        raise _overflow(op, a, b)
+    return result
+
+
 def add(a: Any, b: Any, limits: Limits = _DEFAULT_LIMITS) -> Any:
     """``+``: numbers add, a string on either side concatenates text, arrays concatenate,
     otherwise null on either side gives null."""
@@ -347,8 +404,7 @@ def add(a: Any, b: Any, limits: Limits = _DEFAULT_LIMITS) -> Any:
         return a + b
     if a is None or b is None:
         return None
-    x, y = _numeric_pair("+", a, b)
-    return x + y
+    return _arith("+", operator.add, a, b)
 
 
 def subtract(a: Any, b: Any) -> Any:
@@ -356,8 +412,7 @@ def subtract(a: Any, b: Any) -> Any:
         return a - b
     if a is None or b is None:
         return None
-    x, y = _numeric_pair("-", a, b)
-    return x - y
+    return _arith("-", operator.sub, a, b)
 
 
 def multiply(a: Any, b: Any) -> Any:
@@ -365,31 +420,26 @@ def multiply(a: Any, b: Any) -> Any:
         return a * b
     if a is None or b is None:
         return None
-    x, y = _numeric_pair("*", a, b)
-    return x * y
+    return _arith("*", operator.mul, a, b)
+
+
+def _true_divide(x: Any, y: Any) -> Any:
+    if y == 0:
+        raise GmlRuntimeError("G302", "division by zero")
+    if type(x) is int and type(y) is int:
+        quotient, remainder = divmod(x, y)
+        return quotient if remainder == 0 else x / y
+    return x / y
 
 
 def divide(a: Any, b: Any) -> Any:
     """Exact division: int / int is an int when exact, else a float; Decimal stays Decimal."""
     if a is None or b is None:
         return None
-    x, y = _numeric_pair("/", a, b)
-    if y == 0:
-        raise GmlRuntimeError("G302", "division by zero")
-    if type(x) is int and type(y) is int:
-        quotient, remainder = divmod(x, y)
-        return quotient if remainder == 0 else x / y
-    try:
-        return x / y
-    except (InvalidOperation, OverflowError) as error:
-        raise GmlRuntimeError("G301", f"cannot divide: {error}") from None
+    return _arith("/", _true_divide, a, b)
 
 
-def modulo(a: Any, b: Any) -> Any:
-    """Remainder with the sign of the dividend (as in Java, JavaScript and SQL)."""
-    if a is None or b is None:
-        return None
-    x, y = _numeric_pair("%", a, b)
+def _remainder(x: Any, y: Any) -> Any:
     if y == 0:
         raise GmlRuntimeError("G302", "modulo by zero")
     if type(x) is int and type(y) is int:
@@ -398,6 +448,13 @@ def modulo(a: Any, b: Any) -> Any:
     if isinstance(x, Decimal):
         return x % y  # Decimal's % already keeps the dividend's sign
     return math.fmod(x, y)
+
+
+def modulo(a: Any, b: Any) -> Any:
+    """Remainder with the sign of the dividend (as in Java, JavaScript and SQL)."""
+    if a is None or b is None:
+        return None
+    return _arith("%", _remainder, a, b)
 
 
 def negate(a: Any) -> Any:
@@ -437,29 +494,15 @@ def contains(container: Any, item: Any) -> bool:
     raise GmlRuntimeError("G301", f"IN needs an array or a string, not {article(kind(container))}")
 
 
-def like_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile an SQL LIKE pattern (``%`` any run, ``_`` one character, ``\\`` escapes)."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
-        i += 1
-    return re.compile("".join(out), re.DOTALL)
-
-
-def like(value: Any, pattern: Any, compiled: re.Pattern[str] | None = None) -> bool:
-    """``s LIKE pattern``: anchored, case-sensitive; ``null LIKE p`` is false."""
+def like(value: Any, pattern: Any, compiled: LikePattern | None = None) -> bool:
+    """``s LIKE pattern``: anchored, case-sensitive; ``null LIKE p`` is false. Matched
+    without backtracking (`LikePattern`): the work is bounded by the text's length times
+    the pattern's."""
     if value is None or pattern is None:
         return False
     if not isinstance(value, str) or not isinstance(pattern, str):
         raise GmlRuntimeError("G301", f"LIKE needs strings, not {kind(value)} and {kind(pattern)}")
-    regex = compiled if compiled is not None else like_pattern(pattern)
-    return regex.fullmatch(value) is not None
+    return (compiled if compiled is not None else LikePattern(pattern)).matches(value)
 
 
 # ---------------------------------------------------------------- navigation (§5.3)

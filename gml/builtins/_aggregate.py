@@ -3,11 +3,12 @@ same names (spec/gml.md §6, §7.1)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from gml._errors import GmlRuntimeError
+from gml._errors import GmlLimitError, GmlRuntimeError
 from gml.values import add, article, compare, divide, is_number, kind
 
 from ._support import apply_each
@@ -57,11 +58,20 @@ def _plain_total(values: Sequence[Any]) -> tuple[Any, int] | None:
     return acc, count
 
 
+def _finite_total(acc: Any, values: Sequence[Any]) -> Any:
+    """``acc``, unless it is a double that overflowed (G306, as ``+`` would say)."""
+    if type(acc) is float and not math.isfinite(acc) and all(
+            type(v) is not float or math.isfinite(v) for v in values):
+        raise GmlLimitError("the sum is too large for a double (the largest is about "
+                            "1.8e308); check the values")
+    return acc
+
+
 def total(values: Sequence[Any]) -> Any:
     """Sum of the numeric values (others skipped); empty → 0; int if all are ints."""
     plain = _plain_total(values)
     if plain is not None:
-        return plain[0]
+        return _finite_total(plain[0], values)
     result: Any = 0
     for value in _numbers(values):
         result = add(result, value)
@@ -73,7 +83,7 @@ def average(values: Sequence[Any]) -> Any:
     plain = _plain_total(values)
     if plain is not None:
         acc, count = plain
-        return divide(acc, count) if count else None
+        return divide(_finite_total(acc, values), count) if count else None
     numbers = _numbers(values)
     return divide(total(numbers), len(numbers))
 
