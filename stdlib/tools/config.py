@@ -26,7 +26,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -36,6 +36,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    ModelWrapValidatorHandler,
     Tag,
     ValidationInfo,
     model_validator,
@@ -403,12 +404,12 @@ class TableConfig(ConfigModel):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _record(cls, value: Any, handler: Any, info: ValidationInfo) -> TableConfig:
+    def _record(cls, value: Any, handler: ModelWrapValidatorHandler[Self],
+                info: ValidationInfo) -> Self:
         if isinstance(value, Mapping) and "key" in value and _context(info, "record") is False:
             raise Invalid(": a key needs a record type: declare args.out (or drop the key "
                           "and let the default id stand)", at=("key",))
-        found: TableConfig = handler(value)
-        return found
+        return handler(value)
 
 
 def table_problems(code: str, fields: Mapping[str, Any] | None, key: str = "id"
