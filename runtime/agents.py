@@ -247,10 +247,13 @@ class _AgentTool:
                     body["temperature"] = config.temperature
                 reply = await self._complete(client, body, headers)
                 counted = reply.get("usage") or {}
-                for key in usage:
-                    value = counted.get(key)
-                    if isinstance(value, int):
-                        usage[key] += value
+                this = {key: counted[key] for key in usage
+                        if isinstance(counted.get(key), int)}
+                for key, value in this.items():
+                    usage[key] += value
+                if call.publish is not None:  # the node's events carry the usage (§6)
+                    call.publish({"type": "agent.usage", "node": "", "step": step,
+                                  "usage": this, "total": dict(usage)})
                 message = dict(reply["choices"][0]["message"])
                 tool_calls = message.get("tool_calls") or []
                 if not tool_calls:

@@ -127,6 +127,14 @@ async def test_a_tool_call_its_result_and_the_answer(chat: LocalServer) -> None:
     assert any(e["type"] == "node.completed" and e["node"].startswith("agent/")
                for e in ran["events"])
     assert "s3cret-key" not in json.dumps(ran["events"])
+    # tools.md §6: usage is also reported in the node's events, one per model reply
+    usage = [(e["node"], e["step"], e["usage"], e["total"]) for e in ran["events"]
+             if e["type"] == "agent.usage"]
+    assert usage == [
+        ("agent", 1, {"prompt_tokens": 10, "completion_tokens": 5},
+         {"prompt_tokens": 10, "completion_tokens": 5}),
+        ("agent", 2, {"prompt_tokens": 30, "completion_tokens": 7},
+         {"prompt_tokens": 40, "completion_tokens": 12})]
 
 
 @pytest.mark.trio
