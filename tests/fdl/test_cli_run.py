@@ -961,8 +961,10 @@ def test_run_a_single_quoted_text_outputs_that_string() -> None:
 
 
 def test_a_run_that_breaks_inside_the_runtime_is_recorded_failed_with_a_code() -> None:
-    """Issue #17: an uncaught Python exception (here a decimal overflow in GML) used to leave
-    a traceback, nothing on --json and the run `running` forever."""
+    """Issue #17: a decimal input of 1e999999 and then ``d * d`` (an uncaught decimal
+    overflow) used to leave a traceback, nothing on --json and the run `running` forever; the
+    input is now refused (F402: beyond decimal128's range, gml.md §6.1) and the run recorded
+    failed."""
     write("ov.yaml", """\
         flow:
             name: Ov
@@ -978,7 +980,7 @@ def test_a_run_that_breaks_inside_the_runtime_is_recorded_failed_with_a_code() -
     assert result.exit_code == 1
     body = one_object(result)
     assert body["status"] == "failed"
-    assert body["error"]["code"] == "F499" or body["error"]["code"].startswith("G")
+    assert body["error"]["code"] == "F402"
     store = open_store("runs.db")
     try:
         record = store.get(body["run_id"])
