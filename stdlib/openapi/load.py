@@ -26,11 +26,11 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 import yaml
 
 from .problems import Problems
+from .refs import References
 
 if TYPE_CHECKING:
     import httpx
@@ -189,11 +189,12 @@ class Document:
         problems: what was not translated exactly.
     """
 
-    __slots__ = ("components", "document", "problems", "schemas")
+    __slots__ = ("components", "document", "problems", "refs", "schemas")
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    def __init__(self, document: Mapping[str, Any], base_uri: str | None = None) -> None:
         self.document = document
         self.problems = Problems()
+        self.refs = References(document, base_uri, load_openapi)
         components = document.get("components")
         self.components: Mapping[str, Any] = components if isinstance(components,
                                                                       Mapping) else {}
@@ -204,21 +205,13 @@ class Document:
         """Report a problem (each one once)."""
         self.problems.add(pointer, message)
 
-    def target(self, ref: str) -> Any:
-        """The node a local reference (``#/a/b``) points at, or None."""
-        node: Any = self.document
-        fragment = ref[1:]
-        if fragment in ("", "/"):
-            return node
-        for raw in fragment.lstrip("/").split("/"):
-            part = unescape(unquote(raw))
-            if isinstance(node, Mapping) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return None
-        return node
+    def target(self, place: str) -> Any:
+        """The node at a place (`absolute`), or None."""
+        return self.refs.lookup(place)
+
+    def absolute(self, ref: str, pointer: str) -> str:
+        """The place a ``$ref`` found at ``pointer`` leads to (`References.absolute`)."""
+        return self.refs.absolute(ref, pointer)
 
     def deref(self, node: Any, pointer: str, what: str, *, report: bool = True
               ) -> tuple[Any, str] | None:
@@ -227,11 +220,11 @@ class Document:
         or circular one."""
         seen: list[str] = []
         while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
-            if not report and (not ref.startswith("#") or ref in seen
-                               or self.target(ref) is None):
+            ref = self.absolute(node["$ref"], pointer)
+            found = self.target(ref)
+            if not report and (ref in seen or found is None):
                 return None
-            if not ref.startswith("#"):
+            if found is None and not ref.startswith("#"):
                 self.problem(pointer, f"the external $ref '{ref}' is not resolved, so this "
                              f"{what} is not translated; bundle the document into one file "
                              "first (e.g. with `redocly bundle`)")
@@ -241,7 +234,6 @@ class Document:
                              "is not translated")
                 return None
             seen.append(ref)
-            found = self.target(ref)
             if found is None:
                 self.problem(pointer, f"the $ref '{ref}' points at nothing, so this {what} is "
                              "not translated")
