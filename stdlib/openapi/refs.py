@@ -43,11 +43,11 @@ class References:
 
         def retrieve(uri: str) -> Resource[Any]:
             if self._base == _ROOT:
-                raise NoSuchResource(ref=uri)
+                raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
             try:
                 return Resource.opaque(read(uri))
             except ValueError as error:  # OpenApiError: cannot read or not a mapping
-                raise NoSuchResource(ref=uri) from error
+                raise NoSuchResource(ref=uri) from error  # type: ignore[call-arg]
 
         registry: Registry[Any] = Registry(retrieve=retrieve)  # type: ignore[call-arg]
         registry = registry.with_resource(self._base, Resource.opaque(document))
