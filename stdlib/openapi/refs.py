@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.request import url2pathname
 
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
@@ -37,6 +38,11 @@ class References:
 
     __slots__ = ("_base", "_resolver")
 
+    @property
+    def base_uri(self) -> str | None:
+        """Where the document was read from, or None."""
+        return None if self._base == _ROOT else self._base
+
     def __init__(self, document: Mapping[str, Any], base_uri: str | None,
                  read: Callable[[str], Any]) -> None:
         self._base = urldefrag(base_uri)[0] if base_uri else _ROOT
@@ -45,7 +51,8 @@ class References:
             if self._base == _ROOT:
                 raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
             try:
-                return Resource.opaque(read(uri))
+                source = url2pathname(urlsplit(uri).path) if uri.startswith("file:") else uri
+                return Resource.opaque(read(source))
             except ValueError as error:  # OpenApiError: cannot read or not a mapping
                 raise NoSuchResource(ref=uri) from error  # type: ignore[call-arg]
 

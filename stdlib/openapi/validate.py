@@ -73,7 +73,7 @@ def validate_document(doc: Document, *, strict: bool = False) -> None:
 def _errors(doc: Document, version: str) -> Iterator[tuple[str, str, str]]:
     """(place, JSON path, message) of each validation error, in document order."""
     kind = OpenAPIV31SpecValidator if version == "3.1" else OpenAPIV30SpecValidator
-    errors = kind(doc.document).iter_errors()
+    errors = kind(doc.document, base_uri=doc.refs.base_uri or "").iter_errors()
     while True:
         try:
             error: ValidationError = next(errors)
@@ -89,6 +89,6 @@ def _errors(doc: Document, version: str) -> Iterator[tuple[str, str, str]]:
 
 
 def _message(error: ValidationError) -> str:
-    """The error's message, without the instance it quotes when that is long."""
-    text = str(error.message)
+    """The error's first line (the rest quotes the schema and the instance)."""
+    text = str(error.message).split("\n", 1)[0].strip()
     return text if len(text) <= 300 else text[:297] + "..."
