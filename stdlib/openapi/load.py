@@ -13,10 +13,11 @@ The parts:
 - **Places** (`at`, `unescape`). A place in the document is a JSON pointer fragment
   (``#/paths/~1a``) built by `at`, which escapes each part as RFC 6901 says (``~`` → ``~0``,
   ``/`` → ``~1``); every problem names one.
-- **The document** (`Document`, `check_document`, `report_document`): is it OpenAPI 3.0/3.1
-  with ``paths``, what the configuration must provide that the document cannot, and where
-  references of non-schema objects (parameters, request bodies, responses, path items) lead
-  (`Document.deref`); schema references have their own rules (`stdlib.openapi.schemas`).
+- **The document** (`Document`, `report_document`): what the configuration must provide
+  that the document cannot, and where references of non-schema objects (parameters, request
+  bodies, responses, path items) lead (`Document.deref`, places found by `refs.References`);
+  schema references have their own rules (`stdlib.openapi.schemas`). Whether it is OpenAPI
+  3.0/3.1 at all, and valid, is `stdlib.openapi.validate`.
 """
 
 from __future__ import annotations
