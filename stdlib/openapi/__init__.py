@@ -42,9 +42,9 @@ Rules of the translation:
   anywhere else, and aliases that only lead back to themselves, become ``any``.
 - **Problems** (never errors): ``oneOf``/``anyOf`` of several types → ``any``; ``allOf``
   of objects → merged into one object type; cookie parameters, non-JSON request bodies,
-  HEAD/OPTIONS/TRACE operations → skipped;
-  external ``$ref``s that cannot be read, unknown formats, keywords without an FDL equivalent, security schemes,
-  servers and webhooks → reported with what to do.
+  HEAD/OPTIONS/TRACE operations → skipped; external ``$ref``s that cannot be read, unknown
+  formats, keywords without an FDL equivalent, security schemes, servers and webhooks →
+  reported with what to do.
 
 A document that cannot be read or is not OpenAPI 3.x raises `OpenApiError` (E101, E102);
 with ``strict``, so does one that is not valid (E105).
@@ -52,7 +52,8 @@ with ``strict``, so does one that is not valid (E105).
 Modules, in the order the translation uses them: `problems` (`OpenApiProblem`), `load`
 (reading files and URLs, `OpenApiError`, JSON pointers, the document, document-level
 problems), `refs` (``$ref``s resolved with ``referencing``, other documents included),
-`validate` (OpenAPI 3.0/3.1 or not, and validation with ``openapi-spec-validator``), `schemas` (names, translated types and object shapes, JSON types
+`validate` (OpenAPI 3.0/3.1 or not, and validation with ``openapi-spec-validator``),
+`schemas` (names, translated types and object shapes, JSON types
 and formats, the shared ``defs`` table, schemas as FDL types), `operations` (names of
 arguments and codes, JSON media types, ``args.in`` entries, parameters, request bodies,
 the result, an operation as a ToolSpec), `yaml` (`spec_to_yaml`).
