@@ -36,7 +36,7 @@ class References:
             the reference leads nowhere.
     """
 
-    __slots__ = ("_base", "_resolver")
+    __slots__ = ("_base", "_read", "_resolver")
 
     @property
     def base_uri(self) -> str | None:
@@ -47,18 +47,35 @@ class References:
                  read: Callable[[str], Any]) -> None:
         self._base = urldefrag(base_uri)[0] if base_uri else _ROOT
 
+        self._read = read
+
         def retrieve(uri: str) -> Resource[Any]:
-            if self._base == _ROOT:
-                raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
             try:
-                source = url2pathname(urlsplit(uri).path) if uri.startswith("file:") else uri
-                return Resource.opaque(read(source))
-            except ValueError as error:  # OpenApiError: cannot read or not a mapping
+                return Resource.opaque(self.read(uri))
+            except ValueError as error:  # OpenApiError: cannot read, refused, not a mapping
                 raise NoSuchResource(ref=uri) from error  # type: ignore[call-arg]
 
         registry: Registry[Any] = Registry(retrieve=retrieve)  # type: ignore[call-arg]
         registry = registry.with_resource(self._base, Resource.opaque(document))
         self._resolver = registry.resolver(base_uri=self._base)
+
+    def read(self, uri: str) -> Any:
+        """Another document, read from its absolute URI.
+
+        Raises:
+            ValueError: it cannot be read, or the document has no base URI, or it is a
+                local file and the document itself came from http(s) (a document on the
+                network may not read files of this machine).
+        """
+        if self._base == _ROOT:
+            raise ValueError(f"{uri}: the document has no base URI to read other documents")
+        if uri.startswith("file:"):
+            if not self._base.startswith("file:"):
+                raise ValueError(f"{uri}: a document read from a URL may not read files")
+            return self._read(url2pathname(urlsplit(uri).path))
+        if uri.startswith(("http://", "https://")):
+            return self._read(uri)
+        raise ValueError(f"{uri}: only files and http(s) URLs are read")
 
     def absolute(self, ref: str, pointer: str) -> str:
         """The place ``ref``, found at place ``pointer``, leads to."""

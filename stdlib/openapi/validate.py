@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
+from jsonschema_path import SchemaPath
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 from referencing.exceptions import Unresolvable
 
@@ -73,7 +74,10 @@ def validate_document(doc: Document, *, strict: bool = False) -> None:
 def _errors(doc: Document, version: str) -> Iterator[tuple[str, str, str]]:
     """(place, JSON path, message) of each validation error, in document order."""
     kind = OpenAPIV31SpecValidator if version == "3.1" else OpenAPIV30SpecValidator
-    errors = kind(doc.document, base_uri=doc.refs.base_uri or "").iter_errors()
+    read = doc.refs.read  # other documents are read as `refs` reads them, or not at all
+    path = SchemaPath.from_dict(doc.document, base_uri=doc.refs.base_uri or "",
+                                handlers={"file": read, "http": read, "https": read})
+    errors = kind(path).iter_errors()
     while True:
         try:
             error: ValidationError = next(errors)

@@ -163,3 +163,19 @@ def test_the_cli_reports_codes_and_validates(tmp_path: Path, monkeypatch: pytest
     assert json.loads(written.stdout)["tools"] == ["api://s/getItem"]
     assert "common.yaml#/components/schemas/Person/properties/friend: the schema is " \
            "recursive" in written.stderr
+
+
+def test_a_document_from_a_url_may_not_read_local_files(tmp_path: Path) -> None:
+    local = tmp_path / "local.yaml"
+    local.write_text("Secret: {type: object, properties: {token: {type: string}}}\n")
+    document = {"openapi": "3.1.0", "info": {"title": "t", "version": "1.0.0"}, "paths": {
+        "/a": {"get": {"operationId": "a", "responses": {"200": {
+            "description": "ok", "content": {"application/json": {
+                "schema": {"$ref": f"{local.as_uri()}#/Secret"}}}}}}}}}
+    from_file = import_openapi(document, service="s", validate=True,
+                               base_uri=(tmp_path / "api.yaml").as_uri())
+    assert from_file.tools[0].args["out"] == "AResult"           # read: a local document
+    from_url = import_openapi(document, service="s", validate=True,
+                              base_uri="https://api.example.com/openapi.yaml")
+    assert from_url.tools[0].args["out"] == "any"                 # refused
+    assert any("is not resolved: typed any" in p.message for p in from_url.problems)
