@@ -5,6 +5,7 @@ their place with their JSON path), Swagger 2.0 refused with a coded message."""
 from __future__ import annotations
 
 import json
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from fdl.cli import main
 from stdlib.openapi import OpenApiError, import_openapi, load_openapi
+from tests._http import serving
 
 COMMON = """\
 components:
@@ -179,3 +181,33 @@ def test_a_document_from_a_url_may_not_read_local_files(tmp_path: Path) -> None:
                               base_uri="https://api.example.com/openapi.yaml")
     assert from_url.tools[0].args["out"] == "any"                 # refused
     assert any("is not resolved: typed any" in p.message for p in from_url.problems)
+
+
+def _folder_handler(folder: Path) -> type[BaseHTTPRequestHandler]:
+    """A handler serving the files of ``folder`` (404 for anything else)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            file = folder / self.path.lstrip("/")
+            data = file.read_bytes() if file.is_file() else b"not here"
+            self.send_response(200 if file.is_file() else 404)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+def test_refs_of_a_document_read_from_a_url(tmp_path: Path) -> None:
+    _write(tmp_path, "3.1.0", as_json=True)
+    with serving(_folder_handler(tmp_path)) as server:
+        url = f"{server.url}/api.json"
+        result = import_openapi(load_openapi(url), service="s", base_uri=url, validate=True)
+    (tool,) = result.tools
+    assert tool.args["in"] == {"id": "int"}
+    assert tool.args["defs"]["ItemOwner"] == {"name": "string?", "friend": "any"}
+    person = f"{server.url}/common.yaml#/components/schemas/Person"
+    assert [p.pointer for p in result.problems] == [f"{person}/properties/friend"]
