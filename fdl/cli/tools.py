@@ -412,36 +412,42 @@ def register_command(paths: tuple[Path, ...], tenant: str | None, as_json: bool,
               help="Write one ToolSpec YAML file per tool into DIR instead of registering.")
 @click.option("--force", is_flag=True, help="With --write: overwrite changed files.")
 @click.option("--dry-run", is_flag=True, help="Translate and report, but change nothing.")
+@click.option("--strict", is_flag=True,
+              help="A document that is not valid OpenAPI is an error (E105), not warnings.")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"tools": [uris], "problems": [{pointer, message}]}.')
 @_registry_option
 @_no_sync_option
 def import_openapi_command(source: str, service: str, version: str | None,
                            tags: tuple[str, ...], tenant: str | None, write_dir: Path | None,
-                           force: bool, dry_run: bool, as_json: bool,
+                           force: bool, dry_run: bool, strict: bool, as_json: bool,
                            registry_option: str | None, no_sync: bool) -> None:
     """Import the operations of an OpenAPI 3.0/3.1 document (a file or an http(s) URL) as
     api tools: registered in the project registry, or written as ToolSpec files (--write).
 
     What cannot be translated exactly is reported on stderr as SOURCE#/pointer: message;
-    those are warnings (exit 0). A document that cannot be read or is not OpenAPI 3.x is
-    an error (exit 1)."""
+    those are warnings (exit 0), validation errors (openapi-spec-validator) among them
+    unless --strict. A document that cannot be read or is not OpenAPI 3.x is an error
+    (exit 1). $refs to other files or URLs are read relative to SOURCE."""
     if version is not None and not _is_version(version):
         raise click.BadParameter(f"'{version}' is not a semantic version such as 1.2.0",
                                  param_hint="--version")
     if tenant is not None and not tenant.strip():
         raise click.BadParameter("a tenant is a non-empty name", param_hint="--tenant")
+    remote = source.startswith(("http://", "https://"))
     try:
         document = load_openapi(source)
         found = import_openapi(document, service=service, version=version, tags=tags,
-                               tenant=tenant)
+                               tenant=tenant, validate=True, strict=strict,
+                               base_uri=source if remote else Path(source).resolve().as_uri())
     except OpenApiError as error:
-        fail(str(error))
+        fail(f"{error.code}: {error}")
     except ValueError as error:  # the service name (the version was checked above)
         raise click.BadParameter(str(error), param_hint="--service") from None
     shown = source if source.startswith(("http://", "https://")) else str(Path(source))
-    for problem in found.problems:
-        click.echo(f"{shown}{problem.pointer}: {problem.message}", err=True)
+    for problem in found.problems:  # a place in another document is a whole URI
+        where = shown if problem.pointer.startswith("#") else ""
+        click.echo(f"{where}{problem.pointer}: {problem.message}", err=True)
     uris = [spec.uri for spec in found.tools]
     lines: list[str] = []
     files: list[str] = []

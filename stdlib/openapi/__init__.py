@@ -42,15 +42,18 @@ Rules of the translation:
   anywhere else, and aliases that only lead back to themselves, become ``any``.
 - **Problems** (never errors): ``oneOf``/``anyOf`` of several types → ``any``; ``allOf``
   of objects → merged into one object type; cookie parameters, non-JSON request bodies,
-  HEAD/OPTIONS/TRACE operations → skipped;
-  external ``$ref``s, unknown formats, keywords without an FDL equivalent, security schemes,
-  servers and webhooks → reported with what to do.
+  HEAD/OPTIONS/TRACE operations → skipped; external ``$ref``s that cannot be read, unknown
+  formats, keywords without an FDL equivalent, security schemes, servers and webhooks →
+  reported with what to do.
 
-A document that cannot be read or is not OpenAPI 3.x raises `OpenApiError`.
+A document that cannot be read or is not OpenAPI 3.x raises `OpenApiError` (E101, E102);
+with ``strict``, so does one that is not valid (E105).
 
 Modules, in the order the translation uses them: `problems` (`OpenApiProblem`), `load`
-(reading files and URLs, `OpenApiError`, JSON pointers, the document, its references,
-document-level checks), `schemas` (names, translated types and object shapes, JSON types
+(reading files and URLs, `OpenApiError`, JSON pointers, the document, document-level
+problems), `refs` (``$ref``s resolved with ``referencing``, other documents included),
+`validate` (OpenAPI 3.0/3.1 or not, and validation with ``openapi-spec-validator``),
+`schemas` (names, translated types and object shapes, JSON types
 and formats, the shared ``defs`` table, schemas as FDL types), `operations` (names of
 arguments and codes, JSON media types, ``args.in`` entries, parameters, request bodies,
 the result, an operation as a ToolSpec), `yaml` (`spec_to_yaml`).
@@ -65,12 +68,13 @@ from typing import Any
 from stdlib.registry import DEFAULT_VERSION, ToolSpec, is_version
 
 from .load import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
-from .load import Document, at, check_document, report_document
+from .load import Document, at, report_document
 from .load import OpenApiError as OpenApiError
 from .load import load_openapi as load_openapi
 from .operations import SERVICE, Common, Operations
 from .problems import OpenApiProblem as OpenApiProblem
 from .schemas import Schemas
+from .validate import check_document, validate_document
 from .yaml import spec_to_yaml as spec_to_yaml
 
 __all__ = ["DEFAULT_TIMEOUT", "OpenApiError", "OpenApiImport", "OpenApiProblem",
@@ -100,7 +104,9 @@ class OpenApiImport:
 
 
 def import_openapi(document: Mapping[str, Any], *, service: str, version: str | None = None,
-                   tags: Sequence[str] = (), tenant: str | None = None) -> OpenApiImport:
+                   tags: Sequence[str] = (), tenant: str | None = None,
+                   base_uri: str | None = None, validate: bool = False,
+                   strict: bool = False) -> OpenApiImport:
     """Translate every operation of an OpenAPI 3.0/3.1 document into an ``api`` ToolSpec.
 
     Args:
@@ -111,12 +117,20 @@ def import_openapi(document: Mapping[str, Any], *, service: str, version: str | 
             version, padded when it is ``1`` or ``1.2``, else ``1.0.0``).
         tags: tags added to every tool (beside each operation's own tags).
         tenant: the tenant the tools belong to (None: every tenant).
+        base_uri: where the document was read from (a ``file://`` or ``http(s)://`` URI),
+            so that ``$ref``s to other documents are resolved relative to it; None: they
+            are reported, not resolved.
+        validate: check the document with ``openapi-spec-validator`` first and report each
+            error as a problem at its place (``fdl tools import-openapi`` does); off by
+            default, as the translation reports what it cannot translate either way.
+        strict: validate, and a document that is not valid is an error (E105).
 
     Returns:
         The tools (each one valid) and the problems (what was not translated exactly).
 
     Raises:
-        OpenApiError: not an OpenAPI 3.0/3.1 document, or it has no ``paths``.
+        OpenApiError: not an OpenAPI 3.0/3.1 document, or it has no ``paths`` (E102);
+            not valid when ``strict`` (E105).
         ValueError: ``service`` or ``version`` is not valid.
     """
     if not isinstance(service, str) or not SERVICE.fullmatch(service):
@@ -130,14 +144,18 @@ def import_openapi(document: Mapping[str, Any], *, service: str, version: str | 
     tags = [tag.strip() for tag in tags if tag.strip()]
     check_document(document)
     try:
-        return _import(document, service, version, tags, tenant)
+        doc = Document(document, base_uri)
+        if validate or strict:
+            validate_document(doc, strict=strict)
+        return _import(doc, service, version, tags, tenant)
     except RecursionError:
-        raise OpenApiError("the document is nested too deeply to be translated") from None
+        raise OpenApiError("the document is nested too deeply to be translated",
+                           "E105") from None
 
 
-def _import(document: Mapping[str, Any], service: str, version: str | None,
+def _import(doc: Document, service: str, version: str | None,
             tags: Sequence[str], tenant: str | None) -> OpenApiImport:
-    doc = Document(document)
+    document = doc.document
     info: Mapping[str, Any] = document["info"] if isinstance(document.get("info"),
                                                              Mapping) else {}
     chosen = version or _version(info.get("version"), doc)

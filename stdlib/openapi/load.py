@@ -13,10 +13,11 @@ The parts:
 - **Places** (`at`, `unescape`). A place in the document is a JSON pointer fragment
   (``#/paths/~1a``) built by `at`, which escapes each part as RFC 6901 says (``~`` → ``~0``,
   ``/`` → ``~1``); every problem names one.
-- **The document** (`Document`, `check_document`, `report_document`): is it OpenAPI 3.0/3.1
-  with ``paths``, what the configuration must provide that the document cannot, and where
-  references of non-schema objects (parameters, request bodies, responses, path items) lead
-  (`Document.deref`); schema references have their own rules (`stdlib.openapi.schemas`).
+- **The document** (`Document`, `report_document`): what the configuration must provide
+  that the document cannot, and where references of non-schema objects (parameters, request
+  bodies, responses, path items) lead (`Document.deref`, places found by `refs.References`);
+  schema references have their own rules (`stdlib.openapi.schemas`). Whether it is OpenAPI
+  3.0/3.1 at all, and valid, is `stdlib.openapi.validate`.
 """
 
 from __future__ import annotations
@@ -26,17 +27,17 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 import yaml
 
 from .problems import Problems
+from .refs import References
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["DEFAULT_TIMEOUT", "Document", "OpenApiError", "at", "check_document", "kind_of",
-           "load_openapi", "report_document", "unescape"]
+__all__ = ["DEFAULT_TIMEOUT", "Document", "OpenApiError", "at", "kind_of", "load_openapi",
+           "report_document", "unescape"]
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds `load_openapi` waits for a URL."""
@@ -44,7 +45,17 @@ DEFAULT_TIMEOUT = 30.0
 
 class OpenApiError(ValueError):
     """The document cannot be read, or is not an OpenAPI 3.0/3.1 document; the message says
-    which and what to do."""
+    which and what to do.
+
+    Attributes:
+        code: E101 the file or URL cannot be read as YAML or JSON; E102 it is not an
+            OpenAPI 3.0/3.1 document (Swagger 2.0, another version, no ``paths``); E105 it
+            is not valid (strict imports) or is nested too deeply.
+    """
+
+    def __init__(self, message: str, code: str = "E101") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def load_openapi(source: str | Path, *, transport: httpx.BaseTransport | None = None,
@@ -189,11 +200,12 @@ class Document:
         problems: what was not translated exactly.
     """
 
-    __slots__ = ("components", "document", "problems", "schemas")
+    __slots__ = ("components", "document", "problems", "refs", "schemas")
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    def __init__(self, document: Mapping[str, Any], base_uri: str | None = None) -> None:
         self.document = document
         self.problems = Problems()
+        self.refs = References(document, base_uri, load_openapi)
         components = document.get("components")
         self.components: Mapping[str, Any] = components if isinstance(components,
                                                                       Mapping) else {}
@@ -204,21 +216,13 @@ class Document:
         """Report a problem (each one once)."""
         self.problems.add(pointer, message)
 
-    def target(self, ref: str) -> Any:
-        """The node a local reference (``#/a/b``) points at, or None."""
-        node: Any = self.document
-        fragment = ref[1:]
-        if fragment in ("", "/"):
-            return node
-        for raw in fragment.lstrip("/").split("/"):
-            part = unescape(unquote(raw))
-            if isinstance(node, Mapping) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return None
-        return node
+    def target(self, place: str) -> Any:
+        """The node at a place (`absolute`), or None."""
+        return self.refs.lookup(place)
+
+    def absolute(self, ref: str, pointer: str) -> str:
+        """The place a ``$ref`` found at ``pointer`` leads to (`References.absolute`)."""
+        return self.refs.absolute(ref, pointer)
 
     def deref(self, node: Any, pointer: str, what: str, *, report: bool = True
               ) -> tuple[Any, str] | None:
@@ -227,11 +231,11 @@ class Document:
         or circular one."""
         seen: list[str] = []
         while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
-            if not report and (not ref.startswith("#") or ref in seen
-                               or self.target(ref) is None):
+            ref = self.absolute(node["$ref"], pointer)
+            found = self.target(ref)
+            if not report and (ref in seen or found is None):
                 return None
-            if not ref.startswith("#"):
+            if found is None and not ref.startswith("#"):
                 self.problem(pointer, f"the external $ref '{ref}' is not resolved, so this "
                              f"{what} is not translated; bundle the document into one file "
                              "first (e.g. with `redocly bundle`)")
@@ -241,37 +245,12 @@ class Document:
                              "is not translated")
                 return None
             seen.append(ref)
-            found = self.target(ref)
             if found is None:
                 self.problem(pointer, f"the $ref '{ref}' points at nothing, so this {what} is "
                              "not translated")
                 return None
             node, pointer = found, ref
         return node, pointer
-
-
-def check_document(document: Any) -> None:
-    """Raise `OpenApiError` unless ``document`` is OpenAPI 3.0/3.1 with ``paths``."""
-    if not isinstance(document, Mapping):
-        raise OpenApiError(f"an OpenAPI document is a mapping with openapi, info and paths, "
-                           f"not a {kind_of(document)}")
-    if "swagger" in document:
-        raise OpenApiError(f"this is a Swagger {document['swagger']} document; only OpenAPI "
-                           "3.0 and 3.1 are imported: convert it first (e.g. with "
-                           "swagger2openapi, or the converter at converter.swagger.io)")
-    declared = document.get("openapi")
-    if declared is None:
-        raise OpenApiError("the document has no 'openapi' field, so it is not an OpenAPI 3.x "
-                           "document (it should start with openapi: 3.0.3 or 3.1.0)")
-    if not str(declared).startswith(("3.0", "3.1")):
-        raise OpenApiError(f"openapi: {declared} is not supported: only OpenAPI 3.0 and 3.1 "
-                           "documents are imported")
-    paths = document.get("paths")
-    if not isinstance(paths, Mapping):
-        what = "has no 'paths'" if paths is None else "has 'paths' that are not a mapping"
-        extra = " (webhooks are not imported)" if "webhooks" in document else ""
-        raise OpenApiError(f"the document {what}{extra}, so there are no operations to "
-                           "import")
 
 
 def report_document(doc: Document, service: str) -> None:

@@ -149,27 +149,29 @@ class ObjectShape:
     nullable: bool = False
 
 
-def object_shape(node: Any, pointer: str, target: Callable[[str], Any]
-                 ) -> ObjectShape | None:
+def object_shape(node: Any, pointer: str, target: Callable[[str], Any],
+                 absolute: Callable[[str, str], str]) -> ObjectShape | None:
     """The properties of an object schema (following local ``$ref``s through ``target``
     and merging ``allOf`` parts), or None when the schema is not an object with
     properties."""
-    shape = _collect(node, pointer, (), target)
+    shape = _collect(node, pointer, (), target, absolute)
     if shape is None or not shape.properties:
         return None
     return shape
 
 
-def _collect(node: Any, pointer: str, seen: tuple[str, ...], target: Callable[[str], Any]
-             ) -> ObjectShape | None:
+def _collect(node: Any, pointer: str, seen: tuple[str, ...], target: Callable[[str], Any],
+             absolute: Callable[[str, str], str]) -> ObjectShape | None:
     if not isinstance(node, Mapping):
         return None
-    ref = node.get("$ref")
-    if isinstance(ref, str):
-        if not ref.startswith("#") or ref in seen:
+    raw = node.get("$ref")
+    if isinstance(raw, str):
+        ref = absolute(raw, pointer)
+        if ref in seen:
             return None
         found = target(ref)
-        return _collect(found, ref, (*seen, ref), target) if found is not None else None
+        return _collect(found, ref, (*seen, ref), target, absolute) \
+            if found is not None else None
     kind = node.get("type")
     if not (kind in ("object", None) or (isinstance(kind, list) and "object" in kind)):
         return None
@@ -179,7 +181,7 @@ def _collect(node: Any, pointer: str, seen: tuple[str, ...], target: Callable[[s
     parts = node.get("allOf")
     if isinstance(parts, list):
         for i, part in enumerate(parts):
-            sub = _collect(part, at(pointer, "allOf", i), seen, target)
+            sub = _collect(part, at(pointer, "allOf", i), seen, target, absolute)
             if sub is None:
                 return None
             shape.properties.update(sub.properties)
@@ -483,7 +485,7 @@ class Schemas:
     def object_of(self, node: Any, pointer: str) -> ObjectShape | None:
         """The properties of an object schema (following ``$ref``s and merging ``allOf``
         parts), or None when the schema is not an object with properties."""
-        return object_shape(node, pointer, self.doc.target)
+        return object_shape(node, pointer, self.doc.target, self.doc.absolute)
 
     def shape_problems(self, shape: ObjectShape, pointer: str) -> None:
         """Report what merging an object's parts left out or changed."""
@@ -595,7 +597,7 @@ class Schemas:
     def _schema(self, node: Mapping[str, Any], pointer: str, hint: str) -> Typed:
         ref = node.get("$ref")
         if isinstance(ref, str):
-            return self.reference(ref, pointer, hint)
+            return self.reference(self.doc.absolute(ref, pointer), pointer, hint)
         for keyword in _UNSUPPORTED_KEYWORDS:
             if keyword in node:
                 self.doc.problem(at(pointer, keyword), f"'{keyword}' is not translated "
@@ -627,8 +629,8 @@ class Schemas:
         return replace(typed, nullable=typed.nullable or nullable)
 
     def reference(self, ref: str, pointer: str, hint: str) -> Typed:
-        """The type a schema ``$ref`` leads to."""
-        if not ref.startswith("#"):
+        """The type a schema ``$ref`` (a place: `Document.absolute`) leads to."""
+        if not ref.startswith("#") and self.doc.target(ref) is None:
             self.doc.problem(pointer, f"the external $ref '{ref}' is not resolved: typed any "
                              "(bundle the document into one file first, e.g. with "
                              "`redocly bundle`)")

@@ -192,7 +192,7 @@ def test_import_from_a_url(project: Path, server: str) -> None:
     assert f"{server}/openapi.yaml#/paths/~1orders/get/parameters/6:" in result.stderr
     missing = invoke("import-openapi", f"{server}/nope.yaml", "--service", "shop")
     assert missing.exit_code == 1
-    assert missing.stderr == f"error: cannot read {server}/nope.yaml: HTTP 404 Not Found; " \
+    assert missing.stderr == f"error: E101: cannot read {server}/nope.yaml: HTTP 404 Not Found; " \
                              "check the URL\n"
 
 
