@@ -48,6 +48,7 @@ from compiler import inspect_text
 from . import actions, hints, hover, navigation, outline, semantic
 from ._positions import LineIndex
 from ._project import Projects
+from ._protocol import FdlProtocol
 from .analysis import Analysis, analyze
 from .completion import complete, resolve
 from .diagnostics import to_lsp_all
@@ -100,7 +101,8 @@ class FdlLanguageServer(LanguageServer):
 
     def __init__(self, *, debounce: float = DEBOUNCE_SECONDS) -> None:
         super().__init__("fdl-lsp", _version(),
-                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=FdlProtocol)
         self.analyses: dict[str, Analysis] = {}
         self.last_parsed: dict[str, Analysis] = {}
         """The last analysis of each document whose text was YAML (for completion while
