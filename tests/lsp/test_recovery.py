@@ -107,3 +107,24 @@ def test_recovery_never_raises_and_keeps_offsets(text: str) -> None:
         assert program.span.end <= len(text)
         if not [c for a, c in zip(text, blanked, strict=True) if a != c]:
             assert program == gml.parse(text)
+
+
+# ---------------------------------------------------------------------- a big document
+
+
+@_ASYNC
+async def test_opening_a_big_flow_does_not_hold_up_other_requests(session: Session,
+                                                                   view_text: str) -> None:
+    from benchmarks.compile_bench import make_flow
+
+    small = await session.open("customer_view.yaml")
+    big = session.uri("big.yaml")
+    session.client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=big, language_id="yaml", version=1,
+                                             text=make_flow(1000))))
+    hover = await _hover(session, small, view_text, "orders = orderCount", 10)
+    assert "orderCount: long" in hover
+    # Answered while the big flow was still being checked (its check takes far longer
+    # than a hover; before, the check ran on the event loop and the hover waited for it).
+    assert session.client.diagnostics.get(big) is None
+    await session.diagnostics(big, 1)
