@@ -155,7 +155,7 @@ def clear_cache() -> None:
     _parse_cached.cache_clear()
 
 
-def _parse(text: str) -> n.Program:
+def _parse(text: str, *, relocate: bool = True) -> n.Program:
     if len(text) > MAX_SOURCE_LENGTH:
         raise GmlLimitError(
             f"the program is {len(text)} characters long; the limit is {MAX_SOURCE_LENGTH}",
@@ -167,12 +167,13 @@ def _parse(text: str) -> n.Program:
         if program is NOT_PARSED:  # Lark's own loop, which raises the syntax error
             program = _lark().parse(text)
     except UnexpectedInput as error:
-        raise _on_its_line(_syntax_error(error, text), text) from None
+        error_here = _syntax_error(error, text)
+        raise (_on_its_line(error_here, text) if relocate else error_here) from None
     except Exception:
         # A callback failed (a GmlError, mostly), or the postlexer's `MaybeTooDeep`: which
         # error comes first needs the whole parse (a later syntax error wins) and the tree's
         # depth, so start again on the slow path, which reports every error as it always has.
-        program = _parse_tree(text)
+        program = _parse_tree(text, relocate=relocate)
     assert isinstance(program, n.Program)
     return program
 
@@ -182,12 +183,13 @@ _CACHED_LENGTH = 500
 _parse_cached = lru_cache(maxsize=4_096)(_parse)
 
 
-def _parse_tree(text: str) -> n.Program:
+def _parse_tree(text: str, *, relocate: bool = True) -> n.Program:
     """The slow path: parse to a tree, check its depth, then build the AST from it."""
     try:
         tree = _tree_lark().parse(text)
     except UnexpectedInput as error:
-        raise _on_its_line(_syntax_error(error, text), text) from None
+        error_here = _syntax_error(error, text)
+        raise (_on_its_line(error_here, text) if relocate else error_here) from None
     _check_depth(tree)
     try:
         program = _ToAst(visit_tokens=False).transform(tree)
@@ -296,7 +298,8 @@ def _on_its_line(error: GmlSyntaxError, text: str) -> GmlSyntaxError:
     complete by itself. Then the error is the end of the incomplete line, as the text up
     to that line's end reports it.
 
-    Only syntax errors go through here (a slower path: it parses parts of the text again).
+    Only syntax errors go through here (a slower path: it parses parts of the text again,
+    at most three times, without moving their own errors: no recursion).
     """
     if error.span is None:
         return error
@@ -319,7 +322,7 @@ def _on_its_line(error: GmlSyntaxError, text: str) -> GmlSyntaxError:
     if not _parses(line) and not _parses(text[line_start:]):
         return error  # the error's own line is wrong: it stays there
     try:
-        _parse(text[:end])
+        _parse(text[:end], relocate=False)
     except GmlSyntaxError as earlier:
         if earlier.span is not None and earlier.span.start >= len(text[:end].rstrip()):
             return GmlSyntaxError(
@@ -331,7 +334,7 @@ def _on_its_line(error: GmlSyntaxError, text: str) -> GmlSyntaxError:
 
 def _parses(text: str) -> bool:
     try:
-        _parse(text)
+        _parse(text, relocate=False)
     except GmlError:
         return False
     return True

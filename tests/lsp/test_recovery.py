@@ -128,3 +128,10 @@ async def test_opening_a_big_flow_does_not_hold_up_other_requests(session: Sessi
     # than a hover; before, the check ran on the event loop and the hover waited for it).
     assert session.client.diagnostics.get(big) is None
     await session.diagnostics(big, 1)
+
+
+def test_moving_the_error_does_not_recurse_over_many_broken_lines() -> None:
+    text = "a = customer.\n" * 3000 + "b = 1\n"
+    with pytest.raises(gml.GmlSyntaxError) as raised:
+        gml.parse(text)
+    assert raised.value.line == 2  # the second line is broken by itself
