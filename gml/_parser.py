@@ -156,7 +156,7 @@ def clear_cache() -> None:
     _parse_cached.cache_clear()
 
 
-def _parse(text: str) -> n.Program:
+def _parse(text: str, *, relocate: bool = True) -> n.Program:
     if len(text) > MAX_SOURCE_LENGTH:
         raise GmlLimitError(
             f"the program is {len(text)} characters long; the limit is {MAX_SOURCE_LENGTH}",
@@ -168,12 +168,13 @@ def _parse(text: str) -> n.Program:
         if program is NOT_PARSED:  # Lark's own loop, which raises the syntax error
             program = _lark().parse(text)
     except UnexpectedInput as error:
-        raise _syntax_error(error, text) from None
+        error_here = _syntax_error(error, text)
+        raise (_on_its_line(error_here, text) if relocate else error_here) from None
     except Exception:
         # A callback failed (a GmlError, mostly), or the postlexer's `MaybeTooDeep`: which
         # error comes first needs the whole parse (a later syntax error wins) and the tree's
         # depth, so start again on the slow path, which reports every error as it always has.
-        program = _parse_tree(text)
+        program = _parse_tree(text, relocate=relocate)
     assert isinstance(program, n.Program)
     return program
 
@@ -183,12 +184,13 @@ _CACHED_LENGTH = 500
 _parse_cached = lru_cache(maxsize=4_096)(_parse)
 
 
-def _parse_tree(text: str) -> n.Program:
+def _parse_tree(text: str, *, relocate: bool = True) -> n.Program:
     """The slow path: parse to a tree, check its depth, then build the AST from it."""
     try:
         tree = _tree_lark().parse(text)
     except UnexpectedInput as error:
-        raise _syntax_error(error, text) from None
+        error_here = _syntax_error(error, text)
+        raise (_on_its_line(error_here, text) if relocate else error_here) from None
     _check_depth(tree)
     try:
         program = _ToAst(visit_tokens=False).transform(tree)
@@ -289,6 +291,54 @@ def _syntax_error(error: UnexpectedInput, text: str) -> GmlSyntaxError:
         return GmlSyntaxError(f"unexpected end of the program{_expected(error.expected)}",
                               _end_span(text))
     return GmlSyntaxError(str(error), Span(0, 0))  # pragma: no cover - no other subclass
+
+
+def _on_its_line(error: GmlSyntaxError, text: str) -> GmlSyntaxError:
+    """The error where the problem is: when a line is left incomplete (``customer.`` or an
+    unclosed ``[`` at its end) the parser only fails on a later line, which would be
+    complete by itself. Then the error is the end of the incomplete line, as the text up
+    to that line's end reports it.
+
+    Only syntax errors go through here (a slower path: it parses parts of the text again,
+    at most three times, without moving their own errors: no recursion).
+    """
+    if error.span is None:
+        return error
+    start = error.span.start
+    line_start = text.rfind("\n", 0, start) + 1
+    closing = not text[line_start:start].strip() and text[start:start + 1] in ")]}"
+    if line_start == 0 or closing:
+        return error  # on the first line, or a closing bracket starting its line
+    # The last line before the error's that holds something other than blanks or a comment.
+    end = line_start - 1
+    while end > 0:
+        previous = text.rfind("\n", 0, end) + 1
+        if text[previous:end].strip() and not text[previous:end].lstrip().startswith("#"):
+            break
+        end = previous - 1
+    if end <= 0:
+        return error
+    line_end = text.find("\n", start)
+    line = text[line_start:len(text) if line_end < 0 else line_end]
+    if not _parses(line) and not _parses(text[line_start:]):
+        return error  # the error's own line is wrong: it stays there
+    try:
+        _parse(text[:end], relocate=False)
+    except GmlSyntaxError as earlier:
+        if earlier.span is not None and earlier.span.start >= len(text[:end].rstrip()):
+            return GmlSyntaxError(
+                earlier.message.replace("end of the program", "end of the line"), earlier.span)
+    except GmlError:
+        pass
+    return error
+
+
+def _parses(text: str) -> bool:
+    try:
+        _parse(text, relocate=False)
+    except GmlError:
+        return False
+    return True
 
 
 def _end_span(text: str) -> Span:

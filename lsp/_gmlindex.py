@@ -17,6 +17,8 @@ from compiler import FieldSource
 from gml import CheckResult, Span
 from gml import nodes as n
 
+from ._recovery import recover
+
 __all__ = [
     "NameUse",
     "chain_at",
@@ -74,11 +76,15 @@ def chain_at(program: n.Program, offset: int) -> list[n.Node]:
 
 
 def parse_field(source: FieldSource) -> n.Program | None:
-    """The field's AST (None when it does not parse)."""
+    """The field's AST; for a text that does not parse (being typed), the AST of what
+    parses with the broken parts left out (`recover`, same offsets); None when nothing
+    does."""
+    text = source.gml.text or ""
     try:
-        return gml.parse(source.gml.text or "")
+        return gml.parse(text)
     except gml.GmlError:
-        return None
+        recovered = recover(text)
+        return recovered[0] if recovered is not None else None
 
 
 def check_field(source: FieldSource, program: n.Program) -> CheckResult:

@@ -48,6 +48,7 @@ from compiler import inspect_text
 from . import actions, hints, hover, navigation, outline, semantic
 from ._positions import LineIndex
 from ._project import Projects
+from ._protocol import FdlProtocol
 from .analysis import Analysis, analyze
 from .completion import complete, resolve
 from .diagnostics import to_lsp_all
@@ -100,7 +101,8 @@ class FdlLanguageServer(LanguageServer):
 
     def __init__(self, *, debounce: float = DEBOUNCE_SECONDS) -> None:
         super().__init__("fdl-lsp", _version(),
-                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=FdlProtocol)
         self.analyses: dict[str, Analysis] = {}
         self.last_parsed: dict[str, Analysis] = {}
         """The last analysis of each document whose text was YAML (for completion while
@@ -266,8 +268,9 @@ class FdlLanguageServer(LanguageServer):
                 if again is not None:
                     self.publish(again)
 
-    def schedule(self, uri: str) -> None:
-        """Analyse and publish after the debounce delay, replacing a pending one.
+    def schedule(self, uri: str, *, delay: float | None = None) -> None:
+        """Analyse and publish after the debounce delay (or ``delay`` seconds), replacing a
+        pending one.
 
         The garbage collector stays paused from now until the task is done (see
         `collector_paused`): a newer change pauses it again before this task ends, so
@@ -278,14 +281,15 @@ class FdlLanguageServer(LanguageServer):
         if pending is not None:
             pending.cancel()
         self._hold_collector()
-        task = asyncio.get_running_loop().create_task(self._later(uri))
+        task = asyncio.get_running_loop().create_task(
+            self._later(uri, self.debounce if delay is None else delay))
         task.add_done_callback(lambda _task: self._release_collector())
         self._pending[uri] = task
 
-    async def _later(self, uri: str) -> None:
+    async def _later(self, uri: str, delay: float) -> None:
         # The check runs in a worker thread, so that requests (completion on every
         # keystroke) are answered while a big flow is being checked.
-        await asyncio.sleep(self.debounce)
+        await asyncio.sleep(delay)
         running = self._running.get(uri)
         if running is not None and not running.done():
             # A check of an older text is still running (a thread cannot be stopped): wait
@@ -428,9 +432,11 @@ class FdlLanguageServer(LanguageServer):
 # ---------------------------------------------------------------------- features
 
 
-def _on_open(ls: FdlLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+async def _on_open(ls: FdlLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+    # Checked at once, in a worker thread as after an edit: opening a big document (a
+    # 1.7 MB flow takes seconds) does not hold up the requests of other documents.
     ls.closed_published.discard(params.text_document.uri)
-    ls.check_and_publish(params.text_document.uri)
+    ls.schedule(params.text_document.uri, delay=0)
 
 
 async def _on_initialized(ls: FdlLanguageServer, _params: types.InitializedParams) -> None:
