@@ -15,9 +15,18 @@ change a query's structure. A bare word on the right of a comparison that is not
 the table is a string (``level = error``); `bare_words` finds them, for W215. Every problem
 is a `CqlError` with a code (Q1xx syntax, Q2xx meaning), a message saying what to do and a
 character range.
+
+Parsing and checking (`parse`, `check_condition`, `parse_proj`, `adapt_value`...) need no
+SQLAlchemy; the names that build SQL (`compile_condition`, `compile_query`, `render`,
+`column`, `Condition`, `Query`) live in `stdlib.cql._sql` and are imported on first use
+(PEP 562), so ``fdl check`` and the language server, which import this package through the
+registry's catalog, never load SQLAlchemy (docs/performance.md, "Start-up").
 """
 
 from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from ._ast import And as And
 from ._ast import Call as Call
@@ -42,24 +51,29 @@ from ._check import CqlProblem as CqlProblem
 from ._check import check_condition as check_condition
 from ._check import check_proj as check_proj
 from ._check import check_sort as check_sort
+from ._dialect import Dialect as Dialect
+from ._dialect import adapt_value as adapt_value
+from ._dialect import order_by_sql as order_by_sql
+from ._dialect import placeholder as placeholder
+from ._dialect import quote_ident as quote_ident
 from ._errors import CqlError as CqlError
+from ._fields import parse_proj as parse_proj
+from ._fields import parse_sort as parse_sort
 from ._holes import check_parts as check_parts
 from ._parser import MAX_LENGTH as MAX_LENGTH
 from ._parser import MAX_NESTING as MAX_NESTING
 from ._parser import parse as parse
-from ._sql import Condition as Condition
-from ._sql import Dialect as Dialect
-from ._sql import Query as Query
-from ._sql import adapt_value as adapt_value
-from ._sql import column as column
-from ._sql import compile_condition as compile_condition
-from ._sql import compile_query as compile_query
-from ._sql import order_by_sql as order_by_sql
-from ._sql import parse_proj as parse_proj
-from ._sql import parse_sort as parse_sort
-from ._sql import placeholder as placeholder
-from ._sql import quote_ident as quote_ident
-from ._sql import render as render
+
+if TYPE_CHECKING:
+    from ._sql import Condition as Condition
+    from ._sql import Query as Query
+    from ._sql import column as column
+    from ._sql import compile_condition as compile_condition
+    from ._sql import compile_query as compile_query
+    from ._sql import render as render
+
+_SQL_NAMES = frozenset({"Condition", "Query", "column", "compile_condition", "compile_query",
+                        "render"})
 
 __all__ = [
     "MAX_LENGTH",
@@ -104,3 +118,17 @@ __all__ = [
     "render",
     "to_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the SQL builder on first use of one of its names, and keep the name."""
+    if name not in _SQL_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # heavy: stdlib.cql._sql imports SQLAlchemy, which checking CQL never needs
+    value = getattr(import_module(f"{__name__}._sql"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

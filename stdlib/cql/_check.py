@@ -5,7 +5,9 @@ compile time").
 Pure, no I/O, no parameter values: a condition is parsed (Q101), its fields are checked
 against the table's (Q201, with did-you-mean; all of them, not only the first), its bare words
 are reported (W215) and, when it has no ``:name`` parameters, it is translated once so that
-values that cannot compare with a field's declared type are found too (Q203). ``proj`` and
+values that cannot compare with a field's declared type are found too (Q203), by the pass
+the SQL builder runs first (`stdlib.cql._values`), without building SQL or loading
+SQLAlchemy. ``proj`` and
 ``sort`` are checked as the adapter reads them (Q204).
 """
 
@@ -18,9 +20,11 @@ from gml.types import Type
 
 from . import _ast as a
 from ._bare import bare_word_nodes
+from ._dialect import quote_ident
 from ._errors import CqlError
+from ._fields import did_you_mean, parse_proj, parse_sort
 from ._parser import parse
-from ._sql import _did_you_mean, compile_query, parse_proj, parse_sort, quote_ident
+from ._values import resolve
 
 __all__ = ["CqlProblem", "check_condition", "check_proj", "check_sort"]
 
@@ -57,7 +61,7 @@ def check_condition(text: str, fields: Mapping[str, Type] | None) -> list[CqlPro
             continue
         if fields is not None and node.name not in fields:
             found.append(CqlProblem("Q201", "error", f"unknown field {node.name!r}"
-                                    f"{_did_you_mean(node.name, fields)}",
+                                    f"{did_you_mean(node.name, fields)}",
                                     node.span.start, node.span.end))
             continue
         try:
@@ -72,7 +76,7 @@ def check_condition(text: str, fields: Mapping[str, Type] | None) -> list[CqlPro
             f"it as a :parameter", node.span.start, node.span.end))
     if not found and not a.params_of(expr):
         try:
-            compile_query(text, dialect="sqlite", fields=fields, params={})
+            resolve(expr, dialect="sqlite", fields=fields, params={})
         except CqlError as error:
             found.append(_error(error))
     return sorted(found, key=lambda p: (p.start, p.end))
