@@ -32,6 +32,7 @@ from ._exec import Executor
 from ._journal import from_record
 from ._lease import DEFAULT_LEASE_SECONDS, Lease, new_lease
 from ._owner import cancel_stored, owner
+from ._shared import SHARED_STORES
 from .errors import InputError, OutputError, RunFailure, internal_error
 from .store import LeaseLost, RunRecord, RunStatus, RunStore, StoreError, open_store
 
@@ -491,13 +492,27 @@ def _with_path(plan: Plan, path: str) -> Plan:
 def run_sync(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
              clock: trio.abc.Clock | None = None, tenant: str | None = None,
              bu: str | None = None, **options: Any) -> RunResult:
-    """Run a flow from synchronous code (``fdl.run``): ``options`` go to `Runtime`."""
+    """Run a flow from synchronous code (``fdl.run``): ``options`` go to `Runtime`.
+
+    A ``store`` given as a path or spec is opened once per process and reused by later
+    calls (`runtime._shared`), instead of being opened and closed around every run.
+    """
+    _share_store(options)
 
     async def main() -> RunResult:
         async with Runtime(**options) as rt:
             return await rt.run(plan, inputs, tenant=tenant, bu=bu)
 
     return trio.run(main, clock=clock)
+
+
+def _share_store(options: dict[str, Any]) -> None:
+    """Replace a store spec in ``options`` by the process's shared store for that file."""
+    spec = options.get("store")
+    if isinstance(spec, str | Path):
+        shared = SHARED_STORES.get(spec)
+        if shared is not None:
+            options["store"] = shared
 
 
 def _executable(plan: Plan) -> None:

@@ -57,7 +57,7 @@ from stdlib.sqlitefile import BUSY_TIMEOUT, SqliteFile, SqliteFormat
 
 __all__ = ["BUSY_TIMEOUT", "DEFAULT_FILENAME", "SCHEMA_VERSION", "Lease", "LeaseLost",
            "MemoryStore", "RunRecord", "RunStatus", "RunStore", "SqliteStore", "StoreError",
-           "open_store"]
+           "open_store", "store_file"]
 
 RunStatus = Literal["running", "completed", "failed", "cancelled"]
 _STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
@@ -779,15 +779,26 @@ def open_store(spec: str | Path | None) -> RunStore:
         StoreError: the spec is not understood, or the file cannot be opened (the message
             names the file and what to do).
     """
+    path = store_file(spec)
+    return MemoryStore() if path is None else SqliteStore(path)
+
+
+def store_file(spec: str | Path | None) -> Path | None:
+    """The SQLite file a store spec names (as `open_store` reads it), or None for a store
+    in memory; nothing is opened.
+
+    Raises:
+        StoreError: the spec is not understood.
+    """
     if spec is None:
-        return MemoryStore()
+        return None
     if isinstance(spec, Path):
-        return SqliteStore(_file_path(str(spec), directory=spec.is_dir()))
+        return _file_path(str(spec), directory=spec.is_dir())
     text = spec.strip()
     if not text:
         raise StoreError("empty run store spec; give a file path, sqlite:///PATH or memory")
     if text.lower() in _MEMORY_SPECS:
-        return MemoryStore()
+        return None
     match = _URL.match(text)
     if match and len(match.group(1)) > 1:  # one letter: a Windows drive, C:\...
         scheme = match.group(1).lower()
@@ -802,10 +813,10 @@ def open_store(spec: str | Path | None) -> RunStore:
                              f"relative path or sqlite:////PATH for an absolute one")
         if rest in ("", ":memory:"):
             if rest == ":memory:":
-                return MemoryStore()
+                return None
             raise StoreError(f"run store URL {text!r} has no file path")
         text = rest
-    return SqliteStore(_file_path(text, directory=False))
+    return _file_path(text, directory=False)
 
 
 def _file_path(text: str, *, directory: bool) -> Path:
