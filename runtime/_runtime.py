@@ -25,6 +25,7 @@ from stdlib.tools import ToolError, ToolProvider, Tools
 
 from . import _budget, _codec
 from ._clock import RunClock
+from ._collector import Freezer
 from ._convert import convert_inputs, shape_output
 from ._core import RunCore
 from ._driver import Driver
@@ -165,6 +166,7 @@ class Runtime:
         self.lease_seconds = lease_seconds
         self._limiter: trio.CapacityLimiter | None = None
         self._live: dict[str, _Live] = {}
+        self._freezer = Freezer()
 
     async def __aenter__(self) -> Runtime:
         return self
@@ -189,7 +191,7 @@ class Runtime:
             ValueError: ``plan`` was compiled for checking only (``codegen=False``).
         """
         _executable(plan)
-        with _budget.opened():
+        with _budget.opened(), self._freezer.held():
             return await self._run(plan, inputs, tenant, bu, run_id, on_event)
 
     async def _run(self, plan: Plan, inputs: Mapping[str, Any] | None, tenant: str | None,
@@ -234,8 +236,7 @@ class Runtime:
         if self.store is None:
             return
         live.lease = new_lease(time.time(), self.lease_seconds)
-        self.store.create(record, lease=live.lease)
-        self.store.append(record.run_id, [], [opening], owner=live.lease.owner)
+        self.store.create(record, lease=live.lease, events=[opening])
 
     def _take(self, run_id: str) -> Lease:
         """Take the lease of a stored run to resume it, or refuse with F410 (another
@@ -285,7 +286,7 @@ class Runtime:
             plan = _with_path(load_text(record.source, record.path, env=self.env,
                                         catalog=self.catalog), record.path)
         lease = self._take(run_id)
-        with _budget.opened():
+        with _budget.opened(), self._freezer.held():
             return await self._resume(run_id, record, plan, lease, on_event)
 
     async def _resume(self, run_id: str, record: RunRecord, plan: Plan, lease: Lease,
@@ -452,9 +453,8 @@ class Runtime:
         live.publish(final)
         if self.store is not None:
             owner_id = live.lease.owner if live.lease is not None else None
-            self.store.append(live.run_id, [], [final], owner=owner_id)
             self.store.finish(live.run_id, cast(RunStatus, status), output=output, error=error,
-                              at=at, owner=owner_id)
+                              at=at, owner=owner_id, events=[final])
         calls = {k: list(v) for k, v in self.mocks.calls.items()} if self.mocks else {}
         return RunResult(live.run_id, status, output if status == "completed" else None,
                          None if status == "completed" else error, live.history, calls)
