@@ -25,6 +25,7 @@ from stdlib.tools import ToolError, ToolProvider, Tools
 
 from . import _budget, _codec
 from ._clock import RunClock
+from ._collector import Freezer
 from ._convert import convert_inputs, shape_output
 from ._core import RunCore
 from ._driver import Driver
@@ -32,6 +33,7 @@ from ._exec import Executor
 from ._journal import from_record
 from ._lease import DEFAULT_LEASE_SECONDS, Lease, new_lease
 from ._owner import cancel_stored, owner
+from ._shared import SHARED_STORES
 from .errors import InputError, OutputError, RunFailure, internal_error
 from .store import LeaseLost, RunRecord, RunStatus, RunStore, StoreError, open_store
 
@@ -164,6 +166,7 @@ class Runtime:
         self.lease_seconds = lease_seconds
         self._limiter: trio.CapacityLimiter | None = None
         self._live: dict[str, _Live] = {}
+        self._freezer = Freezer()
 
     async def __aenter__(self) -> Runtime:
         return self
@@ -188,7 +191,7 @@ class Runtime:
             ValueError: ``plan`` was compiled for checking only (``codegen=False``).
         """
         _executable(plan)
-        with _budget.opened():
+        with _budget.opened(), self._freezer.held():
             return await self._run(plan, inputs, tenant, bu, run_id, on_event)
 
     async def _run(self, plan: Plan, inputs: Mapping[str, Any] | None, tenant: str | None,
@@ -233,8 +236,7 @@ class Runtime:
         if self.store is None:
             return
         live.lease = new_lease(time.time(), self.lease_seconds)
-        self.store.create(record, lease=live.lease)
-        self.store.append(record.run_id, [], [opening], owner=live.lease.owner)
+        self.store.create(record, lease=live.lease, events=[opening])
 
     def _take(self, run_id: str) -> Lease:
         """Take the lease of a stored run to resume it, or refuse with F410 (another
@@ -284,7 +286,7 @@ class Runtime:
             plan = _with_path(load_text(record.source, record.path, env=self.env,
                                         catalog=self.catalog), record.path)
         lease = self._take(run_id)
-        with _budget.opened():
+        with _budget.opened(), self._freezer.held():
             return await self._resume(run_id, record, plan, lease, on_event)
 
     async def _resume(self, run_id: str, record: RunRecord, plan: Plan, lease: Lease,
@@ -451,9 +453,8 @@ class Runtime:
         live.publish(final)
         if self.store is not None:
             owner_id = live.lease.owner if live.lease is not None else None
-            self.store.append(live.run_id, [], [final], owner=owner_id)
             self.store.finish(live.run_id, cast(RunStatus, status), output=output, error=error,
-                              at=at, owner=owner_id)
+                              at=at, owner=owner_id, events=[final])
         calls = {k: list(v) for k, v in self.mocks.calls.items()} if self.mocks else {}
         return RunResult(live.run_id, status, output if status == "completed" else None,
                          None if status == "completed" else error, live.history, calls)
@@ -491,13 +492,27 @@ def _with_path(plan: Plan, path: str) -> Plan:
 def run_sync(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
              clock: trio.abc.Clock | None = None, tenant: str | None = None,
              bu: str | None = None, **options: Any) -> RunResult:
-    """Run a flow from synchronous code (``fdl.run``): ``options`` go to `Runtime`."""
+    """Run a flow from synchronous code (``fdl.run``): ``options`` go to `Runtime`.
+
+    A ``store`` given as a path or spec is opened once per process and reused by later
+    calls (`runtime._shared`), instead of being opened and closed around every run.
+    """
+    _share_store(options)
 
     async def main() -> RunResult:
         async with Runtime(**options) as rt:
             return await rt.run(plan, inputs, tenant=tenant, bu=bu)
 
     return trio.run(main, clock=clock)
+
+
+def _share_store(options: dict[str, Any]) -> None:
+    """Replace a store spec in ``options`` by the process's shared store for that file."""
+    spec = options.get("store")
+    if isinstance(spec, str | Path):
+        shared = SHARED_STORES.get(spec)
+        if shared is not None:
+            options["store"] = shared
 
 
 def _executable(plan: Plan) -> None:

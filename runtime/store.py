@@ -57,7 +57,7 @@ from stdlib.sqlitefile import BUSY_TIMEOUT, SqliteFile, SqliteFormat
 
 __all__ = ["BUSY_TIMEOUT", "DEFAULT_FILENAME", "SCHEMA_VERSION", "Lease", "LeaseLost",
            "MemoryStore", "RunRecord", "RunStatus", "RunStore", "SqliteStore", "StoreError",
-           "open_store"]
+           "open_store", "store_file"]
 
 RunStatus = Literal["running", "completed", "failed", "cancelled"]
 _STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
@@ -198,9 +198,10 @@ class RunStore(Protocol):
     False, and ``append``/``finish``/``set_status`` raise ``KeyError``.
     """
 
-    def create(self, record: RunRecord, lease: Lease | None = None) -> None:
-        """Store a new run (held by ``lease`` when given, in the same transaction). Raises
-        ValueError if ``record.run_id`` exists already."""
+    def create(self, record: RunRecord, lease: Lease | None = None, *,
+               events: Sequence[Mapping[str, Any]] = ()) -> None:
+        """Store a new run (held by ``lease`` when given) with its first ``events``, in one
+        transaction. Raises ValueError if ``record.run_id`` exists already."""
         ...
 
     def append(self, run_id: str, journal: Sequence[Mapping[str, Any]],
@@ -213,10 +214,10 @@ class RunStore(Protocol):
 
     def finish(self, run_id: str, status: RunStatus, *, output: Any = None,
                error: Mapping[str, Any] | None = None, at: float,
-               owner: str | None = None) -> None:
-        """Record the end of a run: a final status, its output or error, the time; the
-        lease is released. With ``owner``, only while that lease holds the run (else
-        `LeaseLost`)."""
+               owner: str | None = None, events: Sequence[Mapping[str, Any]] = ()) -> None:
+        """Record the end of a run: its last ``events``, a final status, its output or
+        error, the time, in one transaction; the lease is released. With ``owner``, only
+        while that lease holds the run (else `LeaseLost`, nothing written)."""
         ...
 
     def take_lease(self, run_id: str, lease: Lease, now: float) -> Lease | None:
@@ -323,12 +324,14 @@ class MemoryStore:
             raise _unknown(run_id)
         return run
 
-    def create(self, record: RunRecord, lease: Lease | None = None) -> None:
-        """Store a new run (held by ``lease`` when given). Raises ValueError if
-        ``record.run_id`` exists already."""
+    def create(self, record: RunRecord, lease: Lease | None = None, *,
+               events: Sequence[Mapping[str, Any]] = ()) -> None:
+        """Store a new run (held by ``lease`` when given) with its first ``events``. Raises
+        ValueError if ``record.run_id`` exists already."""
         _check_status(record.status)
         inputs, context = _codec.encode(record.inputs), _codec.encode(record.context)
         output, error = _codec.encode(record.output), _codec.encode(record.error)
+        published = [_codec.encode(item) for item in events]
         with self._lock:
             if record.run_id in self._runs:
                 raise ValueError(f"a run with id {record.run_id!r} exists already")
@@ -338,6 +341,7 @@ class MemoryStore:
                 source=record.source, inputs=inputs, context=context, status=record.status,
                 created_at=record.created_at, updated_at=record.updated_at, output=output,
                 error=error, order=self._counter, lease=lease)
+            self._runs[record.run_id].events.extend(published)
 
     def append(self, run_id: str, journal: Sequence[Mapping[str, Any]],
                events: Sequence[Mapping[str, Any]], *, owner: str | None = None) -> None:
@@ -357,15 +361,18 @@ class MemoryStore:
 
     def finish(self, run_id: str, status: RunStatus, *, output: Any = None,
                error: Mapping[str, Any] | None = None, at: float,
-               owner: str | None = None) -> None:
-        """Record the end of a run; clears a pending cancel request and the lease."""
+               owner: str | None = None, events: Sequence[Mapping[str, Any]] = ()) -> None:
+        """Record the end of a run (after its last ``events``); clears a pending cancel
+        request and the lease."""
         _check_final(status)
         encoded_output, encoded_error = _codec.encode(output), _codec.encode(error)
+        published = [_codec.encode(item) for item in events]
         with self._lock:
             run = self._run(run_id)
             lost = _lease_lost(run_id, run.lease, owner)
             if lost is not None:
                 raise lost
+            run.events.extend(published)
             run.lease = None
             run.status, run.output, run.error = status, encoded_output, encoded_error
             run.updated_at, run.cancel = at, False
@@ -564,10 +571,12 @@ class SqliteStore:
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
 
-    def create(self, record: RunRecord, lease: Lease | None = None) -> None:
-        """Store a new run (held by ``lease`` when given, in the same transaction). Raises
-        ValueError if ``record.run_id`` exists already."""
+    def create(self, record: RunRecord, lease: Lease | None = None, *,
+               events: Sequence[Mapping[str, Any]] = ()) -> None:
+        """Store a new run (held by ``lease`` when given) with its first ``events``, in one
+        transaction. Raises ValueError if ``record.run_id`` exists already."""
         _check_status(record.status)
+        published = [_codec.dumps(item) for item in events]
         row = (record.run_id, record.flow, record.path, record.source,
                _codec.dumps(record.inputs), _codec.dumps(record.context), record.status,
                record.created_at, record.updated_at, _codec.dumps(record.output),
@@ -584,6 +593,10 @@ class SqliteStore:
                              "expires) VALUES (?, ?, ?, ?, ?)",
                              (record.run_id, lease.owner, lease.host, lease.pid,
                               lease.expires))
+            if published:
+                conn.executemany("INSERT INTO events (run_id, seq, event) VALUES (?, ?, ?)",
+                                 [(record.run_id, 1 + i, text)
+                                  for i, text in enumerate(published)])
 
     @staticmethod
     def _lease_in(conn: sqlite3.Connection, run_id: str) -> Lease | None:
@@ -625,13 +638,21 @@ class SqliteStore:
 
     def finish(self, run_id: str, status: RunStatus, *, output: Any = None,
                error: Mapping[str, Any] | None = None, at: float,
-               owner: str | None = None) -> None:
-        """Record the end of a run (committed on return); clears a pending cancel request
-        and the lease."""
+               owner: str | None = None, events: Sequence[Mapping[str, Any]] = ()) -> None:
+        """Record the end of a run after its last ``events`` (one transaction, committed on
+        return); clears a pending cancel request and the lease."""
         _check_final(status)
         values = (status, _codec.dumps(output), _codec.dumps(error), at, run_id)
+        published = [_codec.dumps(item) for item in events]
         with self._file.write() as conn:
             self._check_owner(conn, run_id, owner)
+            if published:
+                row = conn.execute("SELECT max(seq) FROM events WHERE run_id = ?",
+                                   (run_id,)).fetchone()
+                start = (row[0] or 0) + 1
+                conn.executemany("INSERT INTO events (run_id, seq, event) VALUES (?, ?, ?)",
+                                 [(run_id, start + i, text)
+                                  for i, text in enumerate(published)])
             conn.execute("DELETE FROM leases WHERE run_id = ?", (run_id,))
             cursor = conn.execute("UPDATE runs SET status = ?, output = ?, error = ?, "
                                   "updated_at = ?, cancel_requested = 0 WHERE run_id = ?",
@@ -779,15 +800,26 @@ def open_store(spec: str | Path | None) -> RunStore:
         StoreError: the spec is not understood, or the file cannot be opened (the message
             names the file and what to do).
     """
+    path = store_file(spec)
+    return MemoryStore() if path is None else SqliteStore(path)
+
+
+def store_file(spec: str | Path | None) -> Path | None:
+    """The SQLite file a store spec names (as `open_store` reads it), or None for a store
+    in memory; nothing is opened.
+
+    Raises:
+        StoreError: the spec is not understood.
+    """
     if spec is None:
-        return MemoryStore()
+        return None
     if isinstance(spec, Path):
-        return SqliteStore(_file_path(str(spec), directory=spec.is_dir()))
+        return _file_path(str(spec), directory=spec.is_dir())
     text = spec.strip()
     if not text:
         raise StoreError("empty run store spec; give a file path, sqlite:///PATH or memory")
     if text.lower() in _MEMORY_SPECS:
-        return MemoryStore()
+        return None
     match = _URL.match(text)
     if match and len(match.group(1)) > 1:  # one letter: a Windows drive, C:\...
         scheme = match.group(1).lower()
@@ -802,10 +834,10 @@ def open_store(spec: str | Path | None) -> RunStore:
                              f"relative path or sqlite:////PATH for an absolute one")
         if rest in ("", ":memory:"):
             if rest == ":memory:":
-                return MemoryStore()
+                return None
             raise StoreError(f"run store URL {text!r} has no file path")
         text = rest
-    return SqliteStore(_file_path(text, directory=False))
+    return _file_path(text, directory=False)
 
 
 def _file_path(text: str, *, directory: bool) -> Path:

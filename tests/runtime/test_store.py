@@ -22,8 +22,10 @@ import pendulum
 import pytest
 
 from runtime import store as store_module
+from runtime._lease import new_lease
 from runtime.store import (
     SCHEMA_VERSION,
+    LeaseLost,
     MemoryStore,
     RunRecord,
     RunStore,
@@ -586,3 +588,25 @@ def test_open_store_absolute_paths(tmp_path: Path) -> None:
 def test_open_store_bad_specs(spec: str, message: str) -> None:
     with pytest.raises(StoreError, match=message):
         open_store(spec)
+
+
+def test_create_and_finish_carry_the_first_and_last_events(store: RunStore) -> None:
+    lease = new_lease(time.time())
+    store.create(record(), lease=lease, events=[{"type": "flow.started", "n": 1}])
+    store.append("r1", [{"j": 1}], [{"type": "node.completed", "n": 2}], owner=lease.owner)
+    store.finish("r1", "completed", output=1, at=2000.0, owner=lease.owner,
+                 events=[{"type": "flow.completed", "n": 3}])
+    assert [event["n"] for event in store.events("r1")] == [1, 2, 3]
+    assert store.journal("r1") == [{"j": 1}]
+    finished = store.get("r1")
+    assert finished is not None and finished.status == "completed"
+    assert store.lease("r1") is None
+
+
+def test_finish_by_a_lost_lease_writes_no_event(store: RunStore) -> None:
+    store.create(record(), lease=new_lease(time.time()), events=[{"n": 1}])
+    with pytest.raises(LeaseLost):
+        store.finish("r1", "completed", at=2000.0, owner="someone else", events=[{"n": 2}])
+    assert [event["n"] for event in store.events("r1")] == [1]
+    current = store.get("r1")
+    assert current is not None and current.status == "running"
