@@ -65,7 +65,7 @@ from .catalog import (
 )
 from .plan import Block, Edge, Field, InputSpec, Plan, PlanNode, ToolRef
 from .scopes import Scope, Var
-from .toolcodes import suggest_code
+from .toolcodes import operations_of, split_code, suggest_code
 
 __all__ = ["FieldSource", "FlowCompiler"]
 
@@ -528,10 +528,14 @@ class FlowCompiler:
         if found is None and uri.type == TOOL_SCHEME:
             self.unknown_code(uri, catalog)
         elif found is None:
-            hint = suggest_code(uri.code, catalog.codes(uri.type))
+            codes = catalog.codes(uri.type)
+            hint = suggest_code(uri.code, codes)
+            known = [] if hint else operations_of(uri.code, codes)
+            service = split_code(uri.code)[0]
             self.reporter.report("E301", f"unknown tool '{uri.base}'" + (
                 f"; did you mean '{uri.type}://{hint}'?" if hint else
-                "; register it or check the --tools folder"), uri.span,
+                f"; '{uri.type}://{service}' has the operations {', '.join(known)}" if known
+                else "; register it or check the --tools folder"), uri.span,
                 suggestion=f"{uri.type}://{hint}" if hint else None)
         return found
 

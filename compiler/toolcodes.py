@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from difflib import get_close_matches
 
-__all__ = ["split_code", "suggest_code"]
+__all__ = ["operations_of", "split_code", "suggest_code"]
 
 _CUTOFF = 0.6
 
@@ -53,3 +53,12 @@ def suggest_code(code: str, codes: Iterable[str]) -> str | None:
     if best_operation is None:
         return None
     return f"{best_service}/{best_operation}" if best_operation else best_service
+
+
+def operations_of(code: str, codes: Iterable[str]) -> list[str]:
+    """The operations of ``code``'s service when that service is known but the operation
+    is not (what E301 lists when no operation is close enough to suggest one); else []."""
+    service, operation = split_code(code)
+    if not operation:
+        return []
+    return sorted({op for part, op in map(split_code, codes) if part == service and op})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from compiler import StaticCatalog, ToolSignature
-from compiler.toolcodes import split_code, suggest_code
+from compiler.toolcodes import operations_of, split_code, suggest_code
 
 from .conftest import compile_text
 
@@ -58,3 +58,11 @@ def test_e301_does_not_suggest_an_unrelated_tool() -> None:
     assert messages == [
         "unknown tool 'api://ec-service/order_page'; register it or check the --tools folder",
         "unknown tool 'api://crm-servce/user'; did you mean 'api://crm-service/user'?"]
+
+
+def test_the_operations_of_a_known_service_are_listed_when_none_is_close() -> None:
+    codes = ["files/put", "files/get", "files/list", "crm/user"]
+    assert suggest_code("files/upload", codes) is None
+    assert operations_of("files/upload", codes) == ["get", "list", "put"]
+    assert operations_of("nothing/upload", codes) == []
+    assert operations_of("files", codes) == []

@@ -228,4 +228,7 @@ def test_fdl_check_knows_the_operations_of_a_configured_store(project: Path) -> 
                     args: key = 'a', content = 'b'
     """)
     result = invoke("check", "flows/store.yaml")
-    assert result.exit_code == 1 and "oss://files/put" in result.output
+    # no operation is close to 'upload': E301 lists the store's operations instead
+    assert result.exit_code == 1
+    assert ("unknown tool 'oss://files/upload'; 'oss://files' has the operations delete, get, "
+            "list, presign, put") in result.output
