@@ -1,35 +1,35 @@
-"""``mq://<name>/<operation>`` — message brokers (spec/tools.md §6); Redis streams so far.
+"""``mq://<name>/<operation>`` — message brokers (spec/tools.md §6).
 
-Each ``mq:`` entry of ``fdl.yaml`` (`stdlib.tools.mq_config.MqConfig`) is a broker. The kind is
-the URL's scheme; ``redis://`` (and ``rediss://``) brokers are served here, through Redis
-streams. AMQP, MQTT and NATS entries are accepted by the configuration and fail at run time
-with F406 naming the kind (not implemented yet).
+Each ``mq:`` entry of ``fdl.yaml`` (`stdlib.tools.mq_config.MqConfig`) is a broker; the kind is
+the URL's scheme, and one module per kind implements `stdlib.tools.mq_broker.Broker`:
 
-**Bridge to trio:** redis-py's blocking client (imported when a broker is first used;
-thread-safe, with its own connection pool, one per broker), every command in a worker thread
-(`trio.to_thread.run_sync`). A blocking read (``XREADGROUP ... BLOCK``) is bounded by the
-call's ``timeout``; on cancellation the thread is abandoned and finishes by itself when that
-bound passes.
+* ``redis://``, ``rediss://``: Redis streams (`stdlib.tools.mq_redis`; redis-py's blocking
+  client in worker threads);
+* ``nats://``: NATS, JetStream for publish/consume, core request-reply (`stdlib.tools.mq_nats`);
+* ``amqp://``, ``amqps://``: RabbitMQ queues (`stdlib.tools.mq_amqp`, aio-pika);
+* ``mqtt://``: MQTT 5 topics (`stdlib.tools.mq_mqtt`, aiomqtt).
 
-On Redis streams:
+**Bridge to trio:** the asyncio-only clients (nats-py, aio-pika, aiomqtt) each run on a
+dedicated thread with its own asyncio loop (`stdlib.tools._asyncio_thread`), one per broker;
+a cancelled call cancels its asyncio task and waits for it to unwind. Redis runs its blocking
+client in trio worker threads.
 
-* ``publish(topic, message, headers?)`` → ``{id}``: ``XADD topic * message <json> headers
-  <json>``; the id is the stream entry's.
-* ``consume(topic, max=1, timeout=1000)`` → ``[{message, headers, id}]``: ``XREADGROUP`` as the
-  entry's ``group`` (created at the start of the stream on first use, so nothing published
-  before the first consume is missed), waiting up to ``timeout`` ms for the first message.
-  The messages are acknowledged (``XACK``) once they are read and the call is still wanted:
-  a call cancelled while it reads leaves them pending in the group, not lost (**decision**:
-  the runtime has no "node completed" hook, so the call returning is the node completing).
-* ``request(topic, message, timeout=1000)`` → the reply: the message is published with the
-  header ``replyTo`` naming a fresh stream, and the first entry there is the reply (a
-  responder publishes its answer to ``headers.replyTo``); the reply stream is removed.
-  No reply in time is F407.
+The operations, whatever the broker:
+
+* ``publish(topic, message, headers?)`` → ``{id}``.
+* ``consume(topic, max=1, timeout=1000)`` → ``[{message, headers, id}]``, waiting up to
+  ``timeout`` ms for the first message. The messages are acknowledged once they are read and
+  the call is still wanted: a call cancelled while it reads leaves them unacknowledged, and
+  the broker delivers them again (**decision**: the runtime has no "node completed" hook, so
+  the call returning is the node completing). MQTT acknowledges on receipt (see its module).
+* ``request(topic, message, timeout=1000)`` → the reply: the message carries the header
+  ``replyTo`` (and the broker's own reply address where it has one); the first message
+  published there is the reply. No reply in time is F407.
 
 Errors are `ToolError`: MQ400 for arguments (a topic that is not text, a message that is not
 JSON), MQ503 for a broker that cannot be reached or drops the connection (type
-``connection``, retryable), F407 for no reply in time, F406 for a broker kind not served yet.
-The URL's password never appears in a message.
+``connection``, retryable), MQ500 for anything else the broker answers (not retryable), F407
+for no reply in time. The URL's password never appears in a message.
 """
 
 from __future__ import annotations

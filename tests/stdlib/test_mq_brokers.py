@@ -4,10 +4,13 @@ the broker, when nothing listens on its port. Every test uses its own topic."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import threading
 import uuid
 from typing import Any
 
+import nats
 import pytest
 import trio
 
@@ -190,3 +193,56 @@ def test_a_broker_that_is_not_there_is_a_retryable_connection_error(kind: str) -
     error = caught.value
     assert (error.code, error.type, error.retryable) == ("MQ503", "connection", True)
     assert "hunter2" not in error.message
+
+
+@pytest.mark.parametrize("kind", [_param("nats")])
+def test_a_core_nats_responder_answers_a_request_natively(kind: str) -> None:
+    subject = f"fdl-test.core.{uuid.uuid4().hex[:8]}"
+
+    async def scenario(bus: MqTools) -> Any:
+        ready, stop = threading.Event(), threading.Event()
+
+        async def serve() -> None:
+            client = await nats.connect(BROKERS["nats"][0])
+
+            async def respond(msg: Any) -> None:
+                await msg.respond(b'{"pong": true}')
+
+            await client.subscribe(subject, cb=respond)
+            await client.flush()
+            ready.set()
+            while not stop.is_set():
+                await asyncio.sleep(0.02)
+            await client.close()
+
+        thread = threading.Thread(target=lambda: asyncio.run(serve()))
+        thread.start()
+        try:
+            await trio.to_thread.run_sync(ready.wait, 5)
+            return await _call(bus, "request", {"topic": subject, "message": "ping",
+                                                "timeout": 3000})
+        finally:
+            stop.set()
+            await trio.to_thread.run_sync(thread.join)
+
+    assert _run(kind, scenario) == {"pong": True}
+
+
+@pytest.mark.parametrize("kind", [_param("amqp")])
+def test_an_amqp_request_carries_reply_to_for_amqp_responders(kind: str) -> None:
+    topic = _topic(kind)
+
+    async def scenario(bus: MqTools) -> Any:
+        await _call(bus, "consume", {"topic": topic, "timeout": 50})
+        async with trio.open_nursery() as nursery:
+            async def responder() -> None:
+                [request] = await _call(bus, "consume", {"topic": topic, "timeout": 5000})
+                assert request["headers"]["replyTo"].startswith("amq.gen-")
+                await _call(bus, "publish", {"topic": request["headers"]["replyTo"],
+                                             "message": "pong"})
+
+            nursery.start_soon(responder)
+            return await _call(bus, "request", {"topic": topic, "message": "ping",
+                                                "timeout": 5000})
+
+    assert _run(kind, scenario) == "pong"
