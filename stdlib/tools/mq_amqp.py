@@ -50,6 +50,8 @@ class AmqpBroker:
         self.thread = AsyncioThread(f"fdl-mq-amqp-{config.url.rpartition('@')[2]}")
         self._connection: Any = None
         self._channel: Any = None
+        self._queues: dict[str, Any] = {}
+        """Queues declared on the current channel, by name."""
 
     async def _run(self, work: Callable[[Any], Awaitable[T]]) -> T:
         async def connected() -> T:
@@ -59,12 +61,16 @@ class AmqpBroker:
                 self._channel = None
             if self._channel is None or self._channel.is_closed:
                 self._channel = await self._connection.channel()
+                self._queues = {}
             return await work(self._channel)
 
         return await self.thread.run(connected)
 
     async def _queue(self, channel: Any, topic: str) -> Any:
-        return await channel.declare_queue(topic, durable=True)
+        queue = self._queues.get(topic)
+        if queue is None:
+            queue = self._queues[topic] = await channel.declare_queue(topic, durable=True)
+        return queue
 
     async def _send(self, channel: Any, topic: str, body: bytes, headers: Mapping[str, str],
                     reply_to: str | None = None) -> str:
