@@ -5,11 +5,13 @@ the broker, when nothing listens on its port. Every test uses its own topic."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import uuid
 from typing import Any
 
+import aio_pika
 import nats
 import pytest
 import trio
@@ -61,7 +63,21 @@ def _topic(kind: str) -> str:
     return f"fdl/test/{token}" if kind == "mqtt" else f"fdl-test.{token}"
 
 
-def _run(kind: str, scenario: Any) -> Any:
+async def _remove(kind: str, topic: str) -> None:
+    """Delete what the broker keeps for ``topic`` (NATS stream, AMQP queue)."""
+    if kind == "nats":
+        client = await nats.connect(BROKERS["nats"][0])
+        with contextlib.suppress(nats.errors.Error):
+            await client.jetstream().delete_stream(f"FDL_{topic.replace('.', '_')}")
+        await client.close()
+    elif kind == "amqp":
+        connection = await aio_pika.connect(BROKERS["amqp"][0])
+        channel = await connection.channel()
+        await channel.queue_delete(topic)
+        await connection.close()
+
+
+def _run(kind: str, scenario: Any, topic: str | None = None) -> Any:
     bus = _tools(BROKERS[kind][0])
 
     async def go() -> Any:
@@ -70,7 +86,11 @@ def _run(kind: str, scenario: Any) -> Any:
         finally:
             await bus.aclose()
 
-    return trio.run(go)
+    try:
+        return trio.run(go)
+    finally:
+        if topic is not None:
+            asyncio.run(_remove(kind, topic))
 
 
 @pytest.mark.parametrize("kind", STORED)
@@ -83,7 +103,7 @@ def test_a_message_published_first_is_consumed_with_its_headers(kind: str) -> No
         got = await _call(bus, "consume", {"topic": topic, "max": 5, "timeout": 2000})
         return sent, got
 
-    sent, [got] = _run(kind, scenario)
+    sent, [got] = _run(kind, scenario, topic)
     assert got == {"message": {"n": 3}, "headers": {"source": "test"}, "id": sent["id"]}
 
 
@@ -102,7 +122,7 @@ def test_consume_takes_up_to_max_and_acknowledged_messages_do_not_come_back(
         third = await _call(bus, "consume", {"topic": topic, "timeout": 200})
         return first, second, third
 
-    first, second, third = _run(kind, scenario)
+    first, second, third = _run(kind, scenario, topic)
     assert [m["message"] for m in first] == [0, 1]
     assert [m["message"] for m in second] == [2] and third == []
     assert first[0]["headers"] == {"k": "v"}
@@ -124,7 +144,7 @@ def test_consume_waits_for_a_message_published_meanwhile(kind: str) -> None:
             await _call(bus, "publish", {"topic": topic, "message": "late"})
         return got
 
-    assert [m["message"] for m in _run(kind, scenario)] == ["late"]
+    assert [m["message"] for m in _run(kind, scenario, topic)] == ["late"]
 
 
 @pytest.mark.parametrize("kind", ALL)
@@ -144,7 +164,7 @@ def test_request_gets_the_reply_a_flow_publishes_to_reply_to(kind: str) -> None:
             return await _call(bus, "request", {"topic": topic, "message": "ping",
                                                 "timeout": 5000})
 
-    assert _run(kind, scenario) == {"echo": "ping"}
+    assert _run(kind, scenario, topic) == {"echo": "ping"}
 
 
 @pytest.mark.parametrize("kind", ALL)
@@ -155,7 +175,7 @@ def test_a_request_without_a_reply_is_f407(kind: str) -> None:
         await _call(bus, "request", {"topic": topic, "message": 1, "timeout": 300})
 
     with pytest.raises(ToolError) as caught:
-        _run(kind, scenario)
+        _run(kind, scenario, topic)
     assert (caught.value.code, caught.value.type) == ("F407", "timeout")
 
 
@@ -171,7 +191,7 @@ def test_a_consume_cancelled_before_it_acknowledges_leaves_the_message(kind: str
         return await _call(bus, "consume", {"topic": topic, "timeout": 40_000 if kind == "nats"
                                             else 2000})
 
-    assert [m["message"] for m in _run(kind, scenario)] == ["kept"]
+    assert [m["message"] for m in _run(kind, scenario, topic)] == ["kept"]
 
 
 @pytest.mark.parametrize("kind", list(BROKERS))
@@ -245,4 +265,4 @@ def test_an_amqp_request_carries_reply_to_for_amqp_responders(kind: str) -> None
             return await _call(bus, "request", {"topic": topic, "message": "ping",
                                                 "timeout": 5000})
 
-    assert _run(kind, scenario) == "pong"
+    assert _run(kind, scenario, topic) == "pong"
