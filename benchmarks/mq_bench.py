@@ -79,7 +79,30 @@ def fdl_trips(kind: str, trips: int) -> list[float]:
             await bus.aclose()
         return times
 
-    return trio.run(go)
+    try:
+        return trio.run(go)
+    finally:
+        asyncio.run(_remove(kind, topic))
+
+
+async def _remove(kind: str, topic: str) -> None:
+    """Delete what ``mq://`` made the broker keep for ``topic``."""
+    if kind == "redis":
+        import redis
+
+        redis.Redis.from_url(BROKERS["redis"][0]).delete(topic)
+    elif kind == "nats":
+        import nats
+
+        client = await nats.connect(BROKERS["nats"][0])
+        await client.jetstream().delete_stream(f"FDL_{topic.replace('.', '_')}")
+        await client.close()
+    elif kind == "amqp":
+        import aio_pika
+
+        connection = await aio_pika.connect(BROKERS["amqp"][0])
+        await (await connection.channel()).queue_delete(topic)
+        await connection.close()
 
 
 def _redis_bare(trips: int) -> list[float]:
