@@ -163,11 +163,6 @@ def test_arguments_are_checked_before_anything_is_sent(args: dict[str, Any],
     assert error.code == "MQ400" and message in error.message
 
 
-def test_a_broker_kind_not_served_yet_is_f406() -> None:
-    error = fails(tools("nats://127.0.0.1:4222"), "publish", topic="t", message=1)
-    assert error.code == "F406" and "nats://" in error.message
-
-
 def test_a_bad_broker_url_is_a_configuration_error(tmp_path: Path) -> None:
     (tmp_path / "fdl.yaml").write_text("mq:\n    bus: {url: 'http://127.0.0.1'}\n")
     with pytest.raises(ConfigError) as caught:

@@ -1,0 +1,48 @@
+"""What every broker of ``mq://`` offers the adapter (`stdlib.tools.mq`): one module per
+broker kind (``mq_redis``, ``mq_nats``, ``mq_amqp``, ``mq_mqtt``) implements `Broker`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+__all__ = ["Broker", "Delivery"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A message taken from a broker, not yet acknowledged."""
+
+    id: str
+    body: bytes
+    headers: dict[str, str]
+    handle: Any = field(default=None, compare=False)
+    """What the broker needs to acknowledge it."""
+
+
+class Broker(Protocol):
+    """A connected broker, called from trio.
+
+    ``connection_errors`` are the client's exceptions for a broker that cannot be reached or
+    drops the connection (MQ503, retryable); ``broker_errors`` the others it raises (MQ500).
+    """
+
+    connection_errors: tuple[type[Exception], ...]
+    broker_errors: tuple[type[Exception], ...]
+
+    async def publish(self, topic: str, body: bytes, headers: Mapping[str, str]) -> str:
+        """Send ``body``; the broker's id of the message."""
+
+    async def fetch(self, topic: str, count: int, wait_ms: int, consumer: str
+                    ) -> list[Delivery]:
+        """Up to ``count`` messages, waiting up to ``wait_ms`` for the first."""
+
+    async def ack(self, topic: str, deliveries: Sequence[Delivery]) -> None:
+        """Acknowledge what `fetch` gave."""
+
+    async def request(self, topic: str, body: bytes, wait_ms: int) -> bytes | None:
+        """Send ``body`` with a reply address; the reply's body, None if none in time."""
+
+    async def aclose(self) -> None:
+        """Close the connection."""
