@@ -3,7 +3,6 @@ its API keys (``<state>/service.db``; only a hash of each key is stored)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from pathlib import Path
@@ -37,8 +36,10 @@ def serve_command(host: str, port: int, project: Path | None) -> None:
     config = _config(project)
     click.echo(f"fdl serve: http://{host}:{port} (state in {config.state}); Ctrl-C stops",
                err=True)
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         serve(config, host, port)
+    except* KeyboardInterrupt:  # Ctrl-C before the server installed its signal handlers
+        pass
 
 
 def _db(project: Path | None) -> ServiceDatabase:

@@ -3,6 +3,7 @@ runs share one trio loop and one `runtime.Runtime` (spec/service.md §1)."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
@@ -43,5 +44,16 @@ async def serve_async(config: ProjectConfig, host: str = "127.0.0.1", port: int 
 
 
 def serve(config: ProjectConfig, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Serve from synchronous code (``fdl serve``) until interrupted."""
-    trio.run(lambda: serve_async(config, host, port))
+    """Serve from synchronous code (``fdl serve``) until SIGINT (Ctrl-C) or SIGTERM, which
+    shut the server down gracefully (requests in flight finish, stores are closed)."""
+
+    async def main() -> None:
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+
+            async def stop() -> None:
+                async for _ in signals:
+                    return
+
+            await serve_async(config, host, port, shutdown=stop)
+
+    trio.run(main)

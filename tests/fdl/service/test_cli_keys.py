@@ -71,7 +71,9 @@ def test_serve_and_keys_are_listed_in_help(project: Path) -> None:
     assert "--port" in invoke("serve", "--help").stdout
 
 
-def test_fdl_serve_serves_until_interrupted(project: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_fdl_serve_serves_until_interrupted(project: Path, stop: signal.Signals) -> None:
+    """Ctrl-C (SIGINT) and SIGTERM shut the server down gracefully: exit 0, no traceback."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -89,7 +91,7 @@ def test_fdl_serve_serves_until_interrupted(project: Path) -> None:
                 time.sleep(0.1)
         assert answer is not None and answer.json() == {"status": "ok"}
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         _out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert b"Traceback" not in err
