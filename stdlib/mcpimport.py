@@ -106,23 +106,7 @@ def _tool_args(name: str, input_schema: Any, output_schema: Any
             descriptions.update({f"out.{k}": v for k, v in notes.items()})
         else:
             out = schemas.schema(output_raw, "#/output", hint + "Result").text
-    texts = [*inputs.values(), *(out.values() if isinstance(out, dict) else
-                                 [out] if out is not None else [])]
-    schemas.drain()
-    schemas.defs.resolve_alias_cycles(doc.problem)
-    defs: dict[str, Any] = {}
-    for def_name in schemas.defs.closure(texts):
-        defs[def_name] = schemas.defs.types[def_name]
-        for field_name, text in schemas.defs.descriptions.get(def_name, {}).items():
-            descriptions[f"defs.{def_name}.{field_name}"] = text
-    args: dict[str, Any] = {}
-    if defs:
-        args["defs"] = defs
-    if inputs:
-        args["in"] = inputs
-    if out is not None:
-        args["out"] = out
-    return args, descriptions, doc
+    return schemas.args_of(inputs, out, descriptions), descriptions, doc
 
 
 def import_mcp_tools(server: str, tools: Iterable[Mapping[str, Any]], *,

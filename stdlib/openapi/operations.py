@@ -566,25 +566,7 @@ class Operations:
         inputs = {a.name: a.type for a in args}
         descriptions = {f"in.{a.name}": a.description for a in args if a.description}
         descriptions.update({f"out.{k}": v for k, v in out_descriptions.items()})
-        texts = [*inputs.values()]
-        if isinstance(out, dict):
-            texts.extend(out.values())
-        elif out is not None:
-            texts.append(out)
-        schemas.drain()
-        schemas.defs.resolve_alias_cycles(doc.problem)
-        defs = {}
-        for name in schemas.defs.closure(texts):
-            defs[name] = schemas.defs.types[name]
-            for field_name, text in schemas.defs.descriptions.get(name, {}).items():
-                descriptions[f"defs.{name}.{field_name}"] = text
-        spec_args: dict[str, Any] = {}
-        if defs:
-            spec_args["defs"] = defs
-        if inputs:
-            spec_args["in"] = inputs
-        if out is not None:
-            spec_args["out"] = out
+        spec_args = schemas.args_of(inputs, out, descriptions)
 
         config: dict[str, Any] = {"method": verb, "path": placeholders}
         query = [a.name for a in args if a.where == "query"]

@@ -579,6 +579,29 @@ class Schemas:
             if descriptions:
                 self.defs.descriptions[def_name] = descriptions
 
+    def args_of(self, inputs: Mapping[str, Any], out: Any, descriptions: dict[str, str]
+                ) -> dict[str, Any]:
+        """A ToolSpec's ``args`` for these inputs and output (type texts, or an object of
+        them): the component types they use, translated now with alias cycles resolved, as
+        ``defs``; the descriptions of those types' fields are added to ``descriptions``."""
+        texts = [*inputs.values(), *(out.values() if isinstance(out, dict) else
+                                     [out] if out is not None else [])]
+        self.drain()
+        self.defs.resolve_alias_cycles(self.doc.problem)
+        defs: dict[str, Any] = {}
+        for def_name in self.defs.closure(texts):
+            defs[def_name] = self.defs.types[def_name]
+            for field_name, text in self.defs.descriptions.get(def_name, {}).items():
+                descriptions[f"defs.{def_name}.{field_name}"] = text
+        args: dict[str, Any] = {}
+        if defs:
+            args["defs"] = defs
+        if inputs:
+            args["in"] = dict(inputs)
+        if out is not None:
+            args["out"] = out
+        return args
+
     # ------------------------------------------------------------------ schemas
 
     def schema(self, node: Any, pointer: str, hint: str) -> Typed:
