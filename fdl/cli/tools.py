@@ -398,6 +398,21 @@ def register_command(paths: tuple[Path, ...], tenant: str | None, as_json: bool,
                err=True)
 
 
+def _print_outcome(tools: Sequence[ToolSpec], problems: Sequence[Any], lines: list[str],
+                   files: list[str] | None, as_json: bool) -> None:
+    """What an import did, on stdout: a line per tool, or with --json ``{"tools": [uris],
+    "problems": [...]}`` (and ``"files"`` when files were written)."""
+    if not as_json:
+        for line in lines:
+            click.echo(line)
+        return
+    result: dict[str, Any] = {"tools": [spec.uri for spec in tools],
+                              "problems": [p.to_dict() for p in problems]}
+    if files is not None:
+        result["files"] = files
+    _json(result)
+
+
 @tools_group.command("import-openapi")
 @click.argument("source")
 @click.option("--service", required=True, metavar="NAME",
@@ -448,7 +463,6 @@ def import_openapi_command(source: str, service: str, version: str | None,
     for problem in found.problems:  # a place in another document is a whole URI
         where = shown if problem.pointer.startswith("#") else ""
         click.echo(f"{where}{problem.pointer}: {problem.message}", err=True)
-    uris = [spec.uri for spec in found.tools]
     lines: list[str] = []
     files: list[str] = []
     if write_dir is not None:
@@ -469,15 +483,8 @@ def import_openapi_command(source: str, service: str, version: str | None,
         lines = [f"{r.status:<9}  {r.spec.uri}  {r.spec.version}" for r in done]
     else:
         lines = [f"{'would add':<9}  {spec.uri}  {spec.version}" for spec in found.tools]
-    if as_json:
-        result: dict[str, Any] = {"tools": uris,
-                                  "problems": [p.to_dict() for p in found.problems]}
-        if write_dir is not None:
-            result["files"] = files
-        _json(result)
-    else:
-        for line in lines:
-            click.echo(line)
+    _print_outcome(found.tools, found.problems, lines,
+                   files if write_dir is not None else None, as_json)
     what = ("would import" if dry_run else "wrote" if write_dir is not None else "imported")
     click.echo(f"{what} {len(found.tools)} tool{'s' if len(found.tools) != 1 else ''} "
                f"(version {found.version}) from {shown}; {len(found.problems)} "
@@ -600,15 +607,8 @@ def import_mcp_command(server: str, version: str, tags: tuple[str, ...], tenant:
         lines = [f"{r.status:<9}  {r.spec.uri}  {r.spec.version}" for r in done]
     else:
         lines = [f"{'would add':<9}  {spec.uri}  {spec.version}" for spec in found.tools]
-    if as_json:
-        result: dict[str, Any] = {"tools": [spec.uri for spec in found.tools],
-                                  "problems": [p.to_dict() for p in found.problems]}
-        if write_dir is not None:
-            result["files"] = files
-        _json(result)
-    else:
-        for line in lines:
-            click.echo(line)
+    _print_outcome(found.tools, found.problems, lines,
+                   files if write_dir is not None else None, as_json)
     what = ("would import" if dry_run else "wrote" if write_dir is not None else "imported")
     click.echo(f"{what} {len(found.tools)} tool{'s' if len(found.tools) != 1 else ''} from "
                f"the MCP server {server}; {len(found.problems)} "
