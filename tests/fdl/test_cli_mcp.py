@@ -9,14 +9,11 @@ import json
 import os
 import shutil
 import sys
-import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from fdl.cli import main
+from tests.fdl.test_cli_adapters import invoke, output_of, write
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "tests" / "mcp_calc_server.py"
@@ -27,20 +24,6 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def write(name: str, text: str) -> Path:
-    path = Path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-def invoke(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def output_of(result: Result) -> Any:
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def configure() -> None:
