@@ -9,9 +9,10 @@ Codes:
           ``IN``, a string that is not a date for a date field, ...)
     Q204  a bad ``proj`` or ``sort`` text
 
-``start`` and ``end`` are 0-based character offsets into the text the error is about (the
-condition, or the ``proj``/``sort`` text), for editors; lines and columns are computed at the
-edges, as GML does.
+``start`` and ``end`` are 0-based character offsets into the text the error is about, and
+``argument`` names that text: ``exps`` (the condition), ``proj`` or ``sort``, so an adapter
+says which of its arguments is wrong without reading the message; lines and columns are
+computed at the edges, as GML does.
 """
 
 from __future__ import annotations
@@ -22,19 +23,24 @@ __all__ = ["CqlError", "fail"]
 
 
 class CqlError(Exception):
-    """A CQL problem: ``code`` (Q1xx syntax, Q2xx meaning), ``message``, ``start``, ``end``."""
+    """A CQL problem: ``code`` (Q1xx syntax, Q2xx meaning), ``message``, ``start``, ``end``,
+    and the ``argument`` whose text ``start``/``end`` point into (``exps``, ``proj``,
+    ``sort``)."""
 
     code: str
     message: str
     start: int
     end: int
+    argument: str
 
-    def __init__(self, code: str, message: str, start: int = 0, end: int | None = None) -> None:
+    def __init__(self, code: str, message: str, start: int = 0, end: int | None = None, *,
+                 argument: str = "exps") -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.start = start
         self.end = start if end is None else max(end, start)
+        self.argument = argument
 
     def to_dict(self) -> dict[str, Any]:
         """``{"code", "message", "start", "end"}``: a JSON-ready form."""
@@ -46,12 +52,18 @@ class CqlError(Exception):
 
     def __repr__(self) -> str:
         return (f"CqlError({self.code!r}, {self.message!r}, start={self.start}, "
-                f"end={self.end})")
+                f"end={self.end}, argument={self.argument!r})")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.code, self.message, self.start, self.end))
+        return (_rebuild, (self.code, self.message, self.start, self.end, self.argument))
 
 
-def fail(code: str, message: str, start: int = 0, end: int | None = None) -> NoReturn:
+def _rebuild(code: str, message: str, start: int, end: int, argument: str) -> CqlError:
+    """Unpickling: the keyword-only ``argument`` cannot travel in ``__reduce__``'s tuple."""
+    return CqlError(code, message, start, end, argument=argument)
+
+
+def fail(code: str, message: str, start: int = 0, end: int | None = None, *,
+         argument: str = "exps") -> NoReturn:
     """Raise the `CqlError` every check of this package goes through."""
-    raise CqlError(code, message, start, end)
+    raise CqlError(code, message, start, end, argument=argument)

@@ -27,10 +27,10 @@ def _field_name(word: str, fields: Mapping[str, Type] | None, what: str, start: 
     end = start + len(word)
     if not IDENTIFIER.fullmatch(word):
         fail("Q204", f"{word!r} in {what} is not a field name: use letters A-Z, digits and _",
-             start, end)
+             start, end, argument=what)
     if fields is not None and word not in fields:
         fail("Q204", f"unknown field {word!r} in {what}{did_you_mean(word, fields)}",
-             start, end)
+             start, end, argument=what)
     return word
 
 
@@ -55,16 +55,17 @@ def parse_proj(text: str, fields: Mapping[str, Type] | None) -> list[str]:
     names: list[str] = []
     if not text.strip():
         fail("Q204", "the projection is empty; list fields such as 'id, amount', or leave "
-             "proj out for all fields", 0, len(text))
+             "proj out for all fields", 0, len(text), argument="proj")
     for words, start, end in _segments(text):
         if not words:
-            fail("Q204", "empty item in proj: remove the extra comma", start, end)
+            fail("Q204", "empty item in proj: remove the extra comma", start, end,
+                 argument="proj")
         for word in words:
             offset = start + word.start()
             name = _field_name(word.group(), fields, "proj", offset)
             if name in names:
                 fail("Q204", f"the field {name!r} is listed twice in proj", offset,
-                     offset + len(name))
+                     offset + len(name), argument="proj")
             names.append(name)
     return names
 
@@ -84,7 +85,8 @@ def parse_sort(text: str, fields: Mapping[str, Type] | None) -> list[tuple[str, 
         return order
     for words, start, end in _segments(text):
         if not words:
-            fail("Q204", "empty item in sort: remove the extra comma", start, end)
+            fail("Q204", "empty item in sort: remove the extra comma", start, end,
+                 argument="sort")
         first = words[0]
         name = _field_name(first.group(), fields, "sort", start + first.start())
         descending = False
@@ -92,13 +94,14 @@ def parse_sort(text: str, fields: Mapping[str, Type] | None) -> list[tuple[str, 
             direction = words[1].group()
             if direction.upper() not in ("ASC", "DESC"):
                 fail("Q204", f"expected ASC or DESC after {name!r} in sort, not {direction!r}",
-                     start + words[1].start(), start + words[1].end())
+                     start + words[1].start(), start + words[1].end(), argument="sort")
             descending = direction.upper() == "DESC"
         if len(words) > 2:
             fail("Q204", f"unexpected {words[2].group()!r} in sort: separate items with commas,"
-                 " as in 'time DESC, id'", start + words[2].start(), start + words[-1].end())
+                 " as in 'time DESC, id'", start + words[2].start(), start + words[-1].end(),
+                 argument="sort")
         if any(name == seen for seen, _ in order):
             fail("Q204", f"the field {name!r} is sorted on twice", start + first.start(),
-                 start + first.end())
+                 start + first.end(), argument="sort")
         order.append((name, descending))
     return order

@@ -318,7 +318,7 @@ class DbTool:
         except ToolError:
             raise
         except CqlError as error:
-            argument = _cql_argument(error)
+            argument = error.argument
             raise ToolError(error.code, f"{error.message} (characters {error.start}-"
                             f"{error.end} of {argument})", type="validation",
                             details={"argument": argument, "start": error.start,
@@ -922,11 +922,3 @@ def _whole(value: Any) -> bool:
 def _text(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes | bytearray) \
         else str(value)
-
-
-def _cql_argument(error: CqlError) -> str:
-    """The argument a CQL error is about: Q204 is about ``proj`` or ``sort`` (its message
-    names which), every other code about the condition ``exps``."""
-    if error.code != "Q204":
-        return "exps"
-    return "sort" if " sort" in error.message else "proj"

@@ -300,6 +300,7 @@ def test_error_shape() -> None:
     assert str(problem).startswith("Q101: unexpected '1'")
     copy = pickle.loads(pickle.dumps(problem))
     assert copy.to_dict() == problem.to_dict()
+    assert problem.argument == copy.argument == "exps"
 
 
 # ================================================================ SQL
@@ -611,6 +612,9 @@ def test_proj_and_sort_errors(call: Any, text: str, start: int, end: int, words:
     problem = error("Q204", call, text, ORDER)
     assert words in problem.message
     assert (problem.start, problem.end) == (start, end)
+    # the error names the argument its offsets point into, whatever its message says
+    assert problem.argument == ("proj" if call is cql.parse_proj else "sort")
+    assert pickle.loads(pickle.dumps(problem)).argument == problem.argument
 
 
 def test_dialect_helpers() -> None:
