@@ -413,11 +413,14 @@ def run_case(plan: Plan, case: Case, *, timezone: str | None = None,
     """Run one case: no store, on a virtual clock, with its mocks only; when they say
     ``passthrough: true``, unmocked calls reach the real tools that ``tools`` builds (the
     project's adapters, opened for this case and closed after it), as with ``fdl run
-    --mock``."""
+    --mock``. A mock that scripts an agent's ``replies`` needs the project's agents too:
+    the real tools are built then as well (only the agent is reached through them; its
+    tool calls go through the mocks)."""
     mocks = Mocks.from_mapping(case.mocks, source=source)
 
     async def main() -> RunResult:
-        real = tools() if tools is not None and mocks.passthrough else None
+        wanted = mocks.passthrough or mocks.scripted
+        real = tools() if tools is not None and wanted else None
         try:
             async with Runtime(tools=None if real is None else real.provider, mocks=mocks,
                                timezone=timezone) as rt:

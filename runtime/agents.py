@@ -16,6 +16,11 @@ required) and ``input`` (any value, sent as JSON after the prompt). The loop:
 3. until the model answers without calling a function, or ``max_steps`` replies were not
    enough: tool error F410.
 
+A flow test scripts the model instead (the ``replies:`` of a mock, `stdlib.tools.chat`): the
+mocks ask the real agent for `_AgentTool.scripted`, the same loop with a `ChatModel` that
+answers from the script and the tool calls run on the mocks; no endpoint is reached and no
+API key is read.
+
 The result is ``{answer, steps, usage: {prompt_tokens, completion_tokens}}``. Answers 429
 and 5xx (and connection failures) are retried within the step, up to three attempts with
 doubling delays; other non-2xx answers are errors with the status as code. The API key is
@@ -41,6 +46,7 @@ from stdlib.flowfiles import flow_files
 from stdlib.registry import ToolSpec, ToolSpecError, export_tools, to_openai
 from stdlib.tools import ToolCall, ToolError, ToolProvider
 from stdlib.tools.agent_config import AgentConfig
+from stdlib.tools.chat import ChatModel
 
 from ._runtime import Runtime
 
@@ -123,10 +129,19 @@ class AgentTools:
 class _AgentTool:
     arguments: Sequence[str] = ("prompt", "input")
 
-    def __init__(self, owner: AgentTools, name: str, config: AgentConfig) -> None:
+    def __init__(self, owner: AgentTools, name: str, config: AgentConfig, *,
+                 model: ChatModel | None = None, tools: ToolProvider | None = None) -> None:
         self.owner = owner
         self.name = name
         self.config = config
+        self.model = model
+        self.tools = tools
+
+    def scripted(self, model: ChatModel, tools: ToolProvider) -> _AgentTool:
+        """This agent with ``model`` in place of its endpoint, its tool calls run on
+        ``tools`` (a flow test's mocks): the loop, the offered tools, ``system`` and
+        ``max_steps`` are the agent's own."""
+        return _AgentTool(self.owner, self.name, self.config, model=model, tools=tools)
 
     # ---------------------------------------------------------------- the model
 
@@ -187,7 +202,8 @@ class _AgentTool:
         if result.plan is None:
             problems = "; ".join(d.message for d in result.diagnostics if d.is_error)
             return {"error": {"code": "E302", "message": problems}}
-        async with Runtime(tools=self.owner.tools, **self.owner.options) as rt:
+        tools = self.tools if self.tools is not None else self.owner.tools
+        async with Runtime(tools=tools, **self.owner.options) as rt:
             run = await rt.run(result.plan, dict(arguments), tenant=call.tenant_id,
                                bu=call.bu_code, on_event=call.publish)
         if run.status == "completed":
@@ -235,7 +251,7 @@ class _AgentTool:
         names = {tool.name: tool.uri for tool in exported}
         functions = to_openai(exported)
         usage = {"prompt_tokens": 0, "completion_tokens": 0}
-        headers = self._headers()
+        headers = self._headers() if self.model is None else {}
         timeout = config.timeout / 1000 if config.timeout is not None else 120.0
         async with httpx.AsyncClient(transport=self.owner.transport, timeout=timeout,
                                      trust_env=False) as client:
@@ -245,7 +261,8 @@ class _AgentTool:
                     body["tools"] = functions
                 if config.temperature is not None:
                     body["temperature"] = config.temperature
-                reply = await self._complete(client, body, headers)
+                reply = (await self.model.complete(body, names) if self.model is not None
+                         else await self._complete(client, body, headers))
                 counted = reply.get("usage") or {}
                 this = {key: counted[key] for key in usage
                         if isinstance(counted.get(key), int)}

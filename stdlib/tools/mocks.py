@@ -14,6 +14,10 @@
                 - result: {status: processing}
                 - result: {status: done}
             delay: 50                               # ms before answering (run's clock)
+        agent://helper:
+            replies:                                # the model's replies: the agent loop
+                - calls: [{tool: 'flow://greet', args: {name: Ada}}]   # runs for real
+                - answer: I greeted Ada.
     passthrough: false                              # true: unmocked URIs reach real tools
 
 Rules and invariants:
@@ -39,6 +43,12 @@ Rules and invariants:
   recorded as well. A passed-through tool binds like the real one (its ``arguments`` and
   ``scope_names``) and hands the real tool the `ToolCall` unchanged, so the real tool sees
   exactly the call it would see without mocks.
+- ``replies`` (`stdlib.tools.chat`) scripts the model of an ``agent://`` call: the
+  project's agent (the fallback's, whatever ``passthrough`` says: its offered tools, system
+  message and ``max_steps``) runs its loop with a `ScriptedChat` as its model, and the tool
+  calls of the replies run on these mocks, so they are mocked, passed through and recorded
+  like the flow's own calls. The script restarts at every call of the agent (a ``sequence``
+  of ``replies`` steps gives each call its own).
 - A ``tool://<code>`` call (tools.md §1) matches the mock keyed by the URI as written
   (``tool://mail-service/send``), else the one keyed by the URI it resolves to
   (``api://mail-service/send``; the plan knows it, `Mocks.resolve_written`); compiled
@@ -76,11 +86,12 @@ from gml.text import suggest
 from gml.types import ANY, INT, STRING
 
 from . import TOOL_SCHEME, Tool, ToolCall, ToolError, ToolProvider
+from .chat import Replies, ScriptedChat, ScriptedReply
 
 __all__ = ["ErrorType", "MockEntries", "MockEntry", "MockError", "MockFile", "MockFileError",
            "MockStep", "Mocks", "mock_name"]
 
-_FORMS = ("result", "expr", "error", "sequence")
+_FORMS = ("result", "expr", "error", "replies", "sequence")
 _FILE_KEYS = ("mocks", "passthrough")
 _EXPR_NAMES = {"args": ANY, "call": INT, "uri": STRING}
 
@@ -151,6 +162,8 @@ def mock_name(loc: Loc, uri_at: int = 1) -> str | None:
         tail = tail[2:]
     if not tail:
         return entry
+    if tail[0] == "replies":
+        return _reply_name(tail[1:], entry)
     if tail[0] == "error":
         if len(tail) == 1:
             return f"the error of {entry}"
@@ -161,6 +174,24 @@ def mock_name(loc: Loc, uri_at: int = 1) -> str | None:
     if tail[0] in ("result", "expr", "delay") and len(tail) == 1:
         return f"the {tail[0]} of {entry}"
     return None
+
+
+def _reply_name(tail: Loc, entry: str) -> str | None:
+    """``reply 2 of the mock for agent://a``, ``the args of call 1 of reply 2 of ...``."""
+    if not tail:
+        return f"the replies of {entry}"
+    if not isinstance(tail[0], int):
+        return None
+    reply = f"reply {tail[0] + 1} of {entry}"
+    rest = tail[1:]
+    if rest[:1] == ("calls",) and len(rest) >= 2 and isinstance(rest[1], int):
+        call = f"call {rest[1] + 1} of {reply}"
+        if len(rest) == 2:
+            return call
+        return f"the {rest[2]} of {call}" if len(rest) == 3 else None
+    if not rest:
+        return reply
+    return f"the {rest[0]} of {reply}" if len(rest) == 1 else None
 
 
 def _file_name(loc: Loc) -> str | None:
@@ -233,15 +264,19 @@ def _one_of(model: BaseModel, forms: Sequence[str]) -> None:
 
 
 _NOT_NULL = {"expr": "GML text", "error": "a mapping with a code ({code: '404', message: ...})",
+             "replies": "a non-empty list of model replies (calls, then an answer)",
              "sequence": "a non-empty list of answers (one per call; the last one repeats)"}
 
 
 class MockStep(_Model):
-    """One answer: exactly one of ``result``, ``expr`` or ``error``, and a ``delay``."""
+    """One answer: exactly one of ``result``, ``expr``, ``error`` or ``replies`` (an
+    ``agent://`` call's scripted model, `stdlib.tools.chat`), and a ``delay``."""
 
     result: Any = Field(None, description="the fixed result (null is a result)")
     expr: Expr | None = Field(None, description="GML over args, call (1-based) and uri")
     error: ErrorField | None = Field(None, description="the call fails with this error")
+    replies: Replies | None = Field(None, description="agent:// only: the model's replies, "
+                                                      "the agent loop runs for real")
     delay: Delay | None = Field(None, description="ms before answering, on the run's clock")
 
     @model_validator(mode="before")
@@ -253,7 +288,7 @@ class MockStep(_Model):
 
     @model_validator(mode="after")
     def _answer(self) -> MockStep:
-        _one_of(self, _FORMS[:3])
+        _one_of(self, _FORMS[:4])
         return self
 
 
@@ -263,8 +298,11 @@ class MockEntry(_Model):
     result: Any = Field(None, description="the fixed result (null is a result)")
     expr: Expr | None = Field(None, description="GML over args, call (1-based) and uri")
     error: ErrorField | None = Field(None, description="the call fails with this error")
+    replies: Replies | None = Field(None, description="agent:// only: the model's replies, "
+                                                      "the agent loop runs for real")
     sequence: Annotated[list[Annotated[MockStep, Wording(
-        expect="a mapping with one of result, expr or error")]], Field(min_length=1), Wording(
+        expect="a mapping with one of result, expr, error or replies")]], Field(
+        min_length=1), Wording(
         expect="a non-empty list of answers (one per call; the last one repeats)")] | None = \
         Field(None, description="one answer per call; the last one repeats")
     delay: Delay | None = Field(None, description="ms before answering (each step's default)")
@@ -280,7 +318,7 @@ class MockEntry(_Model):
             return list(self.sequence)
         return [MockStep.model_construct(
             _fields_set=self.model_fields_set - {"sequence"}, result=self.result,
-            expr=self.expr, error=self.error, delay=self.delay)]
+            expr=self.expr, error=self.error, replies=self.replies, delay=self.delay)]
 
 
 def _check_uri(uri: str) -> str:
@@ -294,7 +332,7 @@ def _check_uri(uri: str) -> str:
 
 Uri = Annotated[str, AfterValidator(_check_uri)]
 Entry = Annotated[MockEntry, Wording(expect="a mapping with one of result, expr, error, "
-                                            "sequence")]
+                                            "replies, sequence")]
 
 
 class MockFile(_Model):
@@ -376,13 +414,15 @@ def _validated(data: Any, env: gml.Environment | None, source: str
 
 @dataclass(frozen=True, slots=True)
 class _Answer:
-    """One answer: exactly one of ``result`` (``has_result``), ``program`` or ``error``."""
+    """One answer: exactly one of ``result`` (``has_result``), ``program``, ``error`` or
+    ``replies``."""
 
     has_result: bool
     result: Any
     program: gml.Program | None
     error: MockError | None
     delay_ms: float
+    replies: tuple[ScriptedReply, ...] | None = None
 
     def answer(self, base: str, number: int, args: dict[str, Any]) -> Any:
         if self.error is not None:
@@ -408,7 +448,8 @@ def _answers(entry: MockEntry, programs: Mapping[str, gml.Program],
             if program is None:  # pragma: no cover - validation compiled it
                 program = env.compile_checked(step.expr, _EXPR_NAMES)[0]
         answers.append(_Answer("result" in step.model_fields_set, step.result, program,
-                               step.error, step.delay if step.delay is not None else default))
+                               step.error, step.delay if step.delay is not None else default,
+                               None if step.replies is None else tuple(step.replies)))
     return tuple(answers)
 
 
@@ -438,6 +479,8 @@ class _MockTool:
         answer = self._answers[min(number, len(self._answers)) - 1]
         if answer.delay_ms > 0:
             await trio.sleep(answer.delay_ms / 1000)
+        if answer.replies is not None:
+            return await self._mocks._scripted(self._base, answer.replies, call)
         return answer.answer(self._base, number, dict(call.args))
 
 
@@ -654,6 +697,29 @@ class Mocks:
                                                "tool")
         return _MissingTool(self, written, f"no mock for {written}; add one to the mock file "
                                            "or set passthrough: true")
+
+    @property
+    def scripted(self) -> bool:
+        """Whether a mock scripts a model's replies (``replies:``): the project's agents
+        must then be given as the fallback (`pass_to`), passthrough or not."""
+        return any(answer.replies is not None for tool in self._tools.values()
+                   for answer in tool._answers)
+
+    async def _scripted(self, base: str, replies: Sequence[ScriptedReply],
+                        call: ToolCall) -> Any:
+        """Run the real agent ``base`` with a `ScriptedChat` of ``replies`` as its model,
+        its tool calls on these mocks (mocked, or passed through)."""
+        real = self._fallback.resolve(base) if self._fallback is not None else None
+        scripted = getattr(real, "scripted", None)
+        if scripted is None:
+            scheme, _, name = base.partition("://")
+            hint = (f"configure the agent '{name}' under agents: in fdl.yaml (its tools, "
+                    "system message and max_steps are used)" if scheme == "agent"
+                    else "replies: is for agent:// tools only")
+            raise ToolError("F406", f"the mock for {base} scripts a model's replies, but "
+                            f"there is no agent to run them: {hint}", type="tool")
+        tool: Tool = scripted(ScriptedChat(replies), self)
+        return await tool.call(call)
 
     def _scope_names(self, base: str, args: Mapping[str, Any]) -> Sequence[str]:
         real = self._fallback.resolve(base) if self._fallback is not None else None
