@@ -102,19 +102,27 @@ Replies = Annotated[list[Annotated[ScriptedReply, Wording(
 
 class ScriptedChat:
     """A `ChatModel` answering with ``replies`` in order (the last repeats): one object per
-    agent call."""
+    agent call.
+
+    Attributes:
+        requests: how many requests it answered.
+        bodies: the request bodies it got, in order (what the model was sent: the messages
+            with the tools' results, the offered functions).
+    """
 
     def __init__(self, replies: Sequence[ScriptedReply]) -> None:
         if not replies:
             raise ValueError("a script needs at least one reply")
         self.replies = tuple(replies)
         self.requests = 0
+        self.bodies: list[dict[str, Any]] = []
 
     async def complete(self, body: Mapping[str, Any], functions: Mapping[str, str]
                        ) -> dict[str, Any]:
         """The next reply as a chat completion (`ChatModel.complete`)."""
         reply = self.replies[min(self.requests, len(self.replies) - 1)]
         self.requests += 1
+        self.bodies.append(json.loads(json.dumps(body, default=str)))
         by_uri = {uri: name for name, uri in functions.items()}
         message: dict[str, Any] = {"role": "assistant"}
         if reply.calls is None:

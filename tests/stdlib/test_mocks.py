@@ -406,18 +406,18 @@ def test_unknown_entry_key_with_a_suggestion() -> None:
 def test_unknown_entry_key_without_a_close_match() -> None:
     error = problem({"api://a/x": {"result": 1, "zzz": 2}})
     assert error.message == ("unknown key 'zzz' in the mock for api://a/x; expected one of "
-                             "result, expr, error, sequence, delay")
+                             "result, expr, error, replies, sequence, delay")
 
 
 def test_two_forms_at_once() -> None:
     error = problem({"api://a/x": {"result": 1, "expr": "2"}})
     assert error.message == ("the mock for api://a/x has both 'result' and 'expr'; give "
-                             "exactly one of result, expr, error, sequence")
+                             "exactly one of result, expr, error, replies, sequence")
 
 
 def test_no_form_at_all() -> None:
     assert problem({"api://a/x": {"delay": 5}}).message == (
-        "the mock for api://a/x needs one of result, expr, error, sequence")
+        "the mock for api://a/x needs one of result, expr, error, replies, sequence")
     assert "must be a mapping" in problem({"api://a/x": 5}).message
 
 
@@ -452,7 +452,7 @@ def test_no_form_at_all() -> None:
                                    "mock for api://a/x; did you mean 'result'?"),
     ({"sequence": [{"result": 1, "error": {"code": "1"}}]},
      "step 1 of the sequence of the mock for api://a/x has both 'result' and 'error'; give "
-     "exactly one of result, expr, error"),
+     "exactly one of result, expr, error, replies"),
     ({"sequence": [{"expr": "nope("}]}, "the expr of the mock for api://a/x does not compile"),
 ])
 def test_bad_entries(entry: dict[str, Any], message: str) -> None:
