@@ -62,6 +62,7 @@ from .catalog import (
     ToolSignature,
     all_codes,
     resolve_tool,
+    unknown_hint,
 )
 from .plan import Block, Edge, Field, InputSpec, Plan, PlanNode, ToolRef
 from .scopes import Scope, Var
@@ -532,9 +533,11 @@ class FlowCompiler:
             hint = suggest_code(uri.code, codes)
             known = [] if hint else operations_of(uri.code, codes)
             service = split_code(uri.code)[0]
+            advice = None if hint or known else unknown_hint(catalog, uri.type, uri.code)
             self.reporter.report("E301", f"unknown tool '{uri.base}'" + (
                 f"; did you mean '{uri.type}://{hint}'?" if hint else
                 f"; '{uri.type}://{service}' has the operations {', '.join(known)}" if known
+                else f"; {advice}" if advice
                 else "; register it or check the --tools folder"), uri.span,
                 suggestion=f"{uri.type}://{hint}" if hint else None)
         return found

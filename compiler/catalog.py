@@ -107,7 +107,12 @@ class ToolSignature:
 
 
 class ToolCatalog(Protocol):
-    """Looks tools up by URI type and code."""
+    """Looks tools up by URI type and code.
+
+    A catalog may also have ``unknown_hint(type, code) -> str | None``: what to do about a
+    tool it does not know, which ends the E301 message when there is no "did you mean"
+    (`unknown_hint`; the tools of a configured MCP server that were never imported, say).
+    """
 
     def lookup(self, type: str, code: str) -> ToolSignature | None:
         """The tool's signature, or None when the catalog does not know it."""
@@ -121,6 +126,14 @@ class ToolCatalog(Protocol):
     def by_code(self, code: str) -> list[ToolSignature]:
         """Every tool whose code is ``code``, whatever its type (``tool://<code>``,
         tools.md §1); one per type, empty when none."""
+
+
+def unknown_hint(catalog: ToolCatalog, type: str, code: str) -> str | None:
+    """The catalog's advice about the unknown tool ``type://code`` (its optional
+    ``unknown_hint``), or None."""
+    hint = getattr(catalog, "unknown_hint", None)
+    found: str | None = hint(type, code) if hint is not None else None
+    return found
 
 
 def resolve_tool(catalog: ToolCatalog, type: str, code: str) -> ToolSignature | None:
@@ -203,6 +216,14 @@ class ChainCatalog:
         for catalog in self.catalogs:
             found.update(dict.fromkeys(catalog.codes(type)))
         return list(found)
+
+    def unknown_hint(self, type: str, code: str) -> str | None:
+        """The first member's advice about an unknown tool (`unknown_hint`)."""
+        for catalog in self.catalogs:
+            hint = unknown_hint(catalog, type, code)
+            if hint is not None:
+                return hint
+        return None
 
     def by_code(self, code: str) -> list[ToolSignature]:
         """Every tool of that code, one per type (the first catalog that knows a type's tool

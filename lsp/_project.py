@@ -7,6 +7,12 @@ reloaded when a file changes. ``flow://name`` calls are resolved against the ``f
 folder (the document's own folder without a configuration): the called flow is compiled (its
 open editor text when it is open) and its ``args`` become the tool's signature, so a caller
 is checked against the flow it calls, and re-checked when that flow changes.
+
+The tools of the ``mcp:`` servers are what the registry holds: the editor never starts a
+server (it stays off trio and the MCP SDK). A call of a configured server none of whose tools
+were imported is unknown (E301) with the advice to run ``fdl tools import-mcp <server>``
+(`stdlib.catalogs.mcp_import_hint`), which ``fdl check`` also does on its own; the registry
+changes then, and the document is checked again with the imported tools.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from pathlib import Path
 from compiler import ToolCatalog, ToolSignature, check_text
 from compiler.catalog import TOOL_SCHEME, TYPE_OPTIONS
 from gml.types import ANY
-from stdlib.catalogs import tool_catalog
+from stdlib.catalogs import mcp_import_hint, tool_catalog
 from stdlib.config import ConfigError, project_config
 from stdlib.flowfiles import SUFFIXES as FLOW_SUFFIXES
 from stdlib.flowfiles import find_flow, flow_files, flow_names
@@ -44,12 +50,14 @@ class Project:
             registry).
         flows: the folder ``flow://`` names resolve in.
         registry: the project's registry file (it may not exist).
+        mcp: the MCP servers of the configuration (``mcp:``), by name.
     """
 
     root: Path
     tools: tuple[Path, ...]
     flows: Path
     registry: Path | None = None
+    mcp: frozenset[str] = frozenset()
 
     def flow_path(self, code: str) -> Path | None:
         """The flow file ``flow://code`` names, if it exists."""
@@ -86,7 +94,7 @@ def _read_project(folder: Path) -> tuple[Project, tuple[Path, ...]]:
         return Project(folder, folders, folder), candidates
     base = config.file.parent
     return Project(base, folders, config.flows_folder(base),
-                   config.registry_path), candidates
+                   config.registry_path, frozenset(config.mcp or ())), candidates
 
 
 def _config_marker(folder: Path) -> tuple[object, ...]:
@@ -238,8 +246,26 @@ class ProjectCatalog:
         if type == "flow":
             return self._flow(code)
         if self.tools is None:
+            if self._unimported(type, code):
+                return None  # E301, with the advice to import the server's tools
             return ToolSignature(type, code, {}, ANY, None, open_arguments=True)
         return self.tools.lookup(type, code)
+
+    def _unimported(self, type: str, code: str) -> bool:
+        """Whether ``type://code`` is a tool of a configured MCP server none of whose tools
+        the project knows."""
+        server = code.partition("/")[0]
+        if type != "mcp" or server not in self.project.mcp:
+            return False
+        known = self.tools.codes("mcp") if self.tools is not None else []
+        return not any(c.partition("/")[0] == server for c in known)
+
+    def unknown_hint(self, type: str, code: str) -> str | None:
+        """For an unknown tool of a configured MCP server: run ``fdl tools import-mcp``
+        (`compiler.catalog.unknown_hint`)."""
+        server = code.partition("/")[0]
+        return mcp_import_hint(server) if type == "mcp" and server in self.project.mcp \
+            else None
 
     def _flow(self, code: str) -> ToolSignature | None:
         path = self.project.flow_path(code)

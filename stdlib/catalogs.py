@@ -11,7 +11,10 @@ the editor) compile flows with.
 3. the tools of the configuration (`configured_signatures`: the operations of each ``mail:``,
    ``oss:``, ``sms:`` and ``mq:`` entry, ``mail://<name>/send``, ``oss://<name>/put``, ...);
 4. the flows folder (`FlowCatalog`): ``flow://name`` is typed by the called flow's
-   ``args.in``/``args.out`` (tools.md §2: a flow is a tool).
+   ``args.in``/``args.out`` (tools.md §2: a flow is a tool);
+5. the ``mcp:`` servers (`McpServersCatalog`): no tools of their own (those are imported into
+   the registry), but the advice for an unknown ``mcp://<server>/<tool>`` of a configured
+   server: run ``fdl tools import-mcp <server>``.
 
 Without tool folders, a registry or configured tools there is no catalog (None): tool calls are not
 checked and their results are ``any`` (the "no tool catalog found" note).
@@ -19,7 +22,7 @@ checked and their results are ``any`` (the "no tool catalog found" note).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +44,8 @@ from .tools.mq_config import mq_signatures
 from .tools.oss_config import oss_signatures
 from .tools.sms_config import sms_signatures
 
-__all__ = ["FlowCatalog", "configured_signatures", "project_catalog", "tool_catalog"]
+__all__ = ["FlowCatalog", "McpServersCatalog", "configured_signatures", "mcp_import_hint",
+           "project_catalog", "tool_catalog"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,39 @@ class FlowCatalog:
         """The flow named ``code`` (``tool://<name>``), when there is one."""
         found = self.lookup("flow", code) if code != "call" else None
         return [found] if found is not None else []
+
+
+def mcp_import_hint(server: str) -> str:
+    """What to do about an unknown tool of the configured MCP server ``server``."""
+    return (f"the MCP server '{server}' (mcp: in the configuration) has no such tool in the "
+            f"registry: run `fdl tools import-mcp {server}` to import (or refresh) its tools; "
+            "`fdl check` imports the tools of a server it has none of")
+
+
+class McpServersCatalog:
+    """The configured MCP servers as a `ToolCatalog` that knows no tool (their tools are
+    imported into the registry) but advises on an unknown ``mcp://<server>/<tool>`` of a
+    configured ``<server>`` (`compiler.catalog.unknown_hint`)."""
+
+    def __init__(self, servers: Iterable[str]) -> None:
+        self.servers = frozenset(servers)
+
+    def lookup(self, type: str, code: str) -> ToolSignature | None:
+        return None
+
+    def types(self) -> frozenset[str]:
+        return frozenset({"mcp"}) if self.servers else frozenset()
+
+    def codes(self, type: str) -> list[str]:
+        return []
+
+    def by_code(self, code: str) -> list[ToolSignature]:
+        return []
+
+    def unknown_hint(self, type: str, code: str) -> str | None:
+        """`mcp_import_hint` for a tool of a configured server, else None."""
+        server = code.partition("/")[0]
+        return mcp_import_hint(server) if type == "mcp" and server in self.servers else None
 
 
 def _flow_signature(path: Path, code: str) -> ToolSignature:
@@ -172,6 +209,8 @@ def project_catalog(tools_dir: Path | None = None, *, start: Path | None = None,
     catalogs: list[ToolCatalog] = [] if tools is None else [tools]
     if configured:
         catalogs.append(StaticCatalog(configured))
+    if config.mcp:
+        catalogs.append(McpServersCatalog(config.mcp))
     return ChainCatalog(*catalogs, FlowCatalog(config.flows_folder(start))), problems
 
 

@@ -22,6 +22,7 @@ from compiler import CheckResult, Diagnostic, ToolCatalog, check_text
 from compiler.plan import Block, Field, Plan, PlanNode
 from fdl import graphs
 from fdl.graphs import block_label, duration_text
+from fdl.mcpauto import import_unknown_servers, servers_called
 from gml import Source
 from stdlib.catalogs import project_catalog
 from stdlib.config import project_config
@@ -55,6 +56,7 @@ class _Catalogs:
         self._catalogs: dict[Path, ToolCatalog | None] = {}
         self.problems: list[Diagnostic] = []
         self._seen: set[tuple[object, ...]] = set()
+        self._tried: dict[Path, set[str]] = {}
 
     def for_folder(self, folder: Path) -> ToolCatalog | None:
         """The catalog of the project of ``folder`` (resolved)."""
@@ -72,6 +74,24 @@ class _Catalogs:
                     self._seen.add(seen)
                     self.problems.append(problem)
         return self._catalogs[key]
+
+    def import_mcp(self, folder: Path, text: str) -> bool:
+        """Import the tools of the configured MCP servers the flow ``text`` calls and its
+        project does not know yet (`fdl.mcpauto`), once per server and project, with a note
+        (or a warning) on stderr; whether any were imported (the catalog is then read
+        again)."""
+        config = project_config(folder)
+        key = config.file or folder
+        tried = self._tried.setdefault(key, set())
+        outcomes = import_unknown_servers(config, [text], tools_dir=self._tools_dir,
+                                          start=folder, skip=tried)
+        tried.update(servers_called([text]))
+        for outcome in outcomes:
+            click.echo(outcome.note(), err=True)
+        if any(outcome.error is None for outcome in outcomes):
+            self._catalogs.pop(key, None)
+            return True
+        return False
 
 
 def _calls_tools(result: CheckResult) -> bool:
@@ -137,6 +157,8 @@ def check_command(files: tuple[Path, ...], output_format: str, tools_dir: Path |
             found.append(problem)
             continue
         assert text is not None
+        if "mcp://" in text and catalogs.import_mcp(path.resolve().parent, text):
+            catalog = catalogs.for_folder(path.resolve().parent)
         result = check_text(text, str(path), catalog=catalog, codegen=False)
         sources[result.path] = result.source
         found.extend(result.diagnostics)

@@ -45,6 +45,7 @@ from rich.table import Table
 from compiler import BUILTIN_INPUTS, Plan, ToolCatalog, check_text
 from compiler.diagnostics import Reporter
 from compiler.yamltree import load_yaml, to_plain
+from fdl.mcpauto import import_unknown_servers
 from fdl.project import (
     ProjectTools,
     Tooling,
@@ -410,6 +411,8 @@ def run_command(file: Path, input_text: str | None, input_file: Path | None,
     start = file.resolve().parent  # the flow's project, whatever the working folder
     config = project_config(start)
     mocks = _mocks(mock)
+    if mocks is None or mocks.passthrough:  # a mocked run reaches no server
+        _import_mcp(file, config, tools_dir, start, tenant)
     tooling, tools = open_tooling(tools_dir, config, tenant, start=start)
     plan = _compile_file(file, tooling.catalog)
     inputs = parse_inputs(input_text, input_file, sets,
@@ -419,6 +422,20 @@ def run_command(file: Path, input_text: str | None, input_file: Path | None,
                  store_option)
     _execute(_Job(plan, config, mocks, store, as_json, hint, tooling, tools, inputs, tenant,
                   bu, store_option=store_option))
+
+
+def _import_mcp(file: Path, config: ProjectConfig, tools_dir: Path | None, start: Path,
+                tenant: str | None) -> None:
+    """The tools of the configured MCP servers the flow calls, imported when the project
+    does not know them (`fdl.mcpauto`), with a note or a warning on stderr."""
+    if not config.mcp:
+        return
+    text, _problem = read_flow_text(file)
+    if text is None or "mcp://" not in text:
+        return
+    for outcome in import_unknown_servers(config, [text], tools_dir=tools_dir, start=start,
+                                          tenant=tenant):
+        click.echo(outcome.note(), err=True)
 
 
 # --- fdl runs ----------------------------------------------------------------------------

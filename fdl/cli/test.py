@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from compiler import ToolCatalog
+from fdl.mcpauto import import_unknown_servers, servers_called
 from fdl.project import ProjectTools, Tooling, load_tooling, project_tools
 from fdl.testfiles import (
     TestFile,
@@ -57,6 +58,7 @@ class _Projects:
         self._configs: dict[Path, ProjectConfig] = {}
         self._catalogs: dict[Path, ToolCatalog | None] = {}
         self._toolings: dict[Path, Tooling] = {}
+        self._tried: dict[Path, set[str]] = {}
 
     def config(self, folder: Path) -> ProjectConfig:
         """The configuration of ``folder``'s project, read once per folder."""
@@ -94,6 +96,23 @@ class _Projects:
             self._catalogs[key] = project_catalog(start=folder)[0]
         return self._catalogs[key]
 
+    def import_mcp(self, folder: Path, text: str, echo: Callable[..., None]) -> None:
+        """Import the tools of the configured MCP servers ``text`` calls that the project
+        does not know (`fdl.mcpauto`; only for test files whose cases pass through to the
+        real tools, which start the servers anyway), once per server and project."""
+        config = self.config(folder)
+        key = config.file or folder.resolve()
+        tried = self._tried.setdefault(key, set())
+        outcomes = import_unknown_servers(config, [text], start=folder.resolve(), skip=tried)
+        tried.update(servers_called([text]))
+        for outcome in outcomes:
+            echo(outcome.note(), err=True)
+        if any(outcome.error is None for outcome in outcomes):
+            self._catalogs.pop(key, None)
+            stale = self._toolings.pop(key, None)
+            if stale is not None:
+                stale.close()
+
     def timezone(self, folder: Path) -> str | None:
         return self.config(folder).timezone
 
@@ -101,6 +120,8 @@ class _Projects:
 def _run_file(path: Path, test: TestFile, projects: _Projects, report: _Report,
               echo: Callable[..., None]) -> None:
     shown = _shown(path)
+    if any(case.mocks.get("passthrough") is True for case in test.cases):
+        projects.import_mcp(path.parent, test.flow_text, echo)
     plan, diagnostics = compile_test_flow(test, projects.catalog(path.parent))
     if plan is None:
         echo(f"{shown} " + "F" * len(test.cases))
