@@ -1,0 +1,114 @@
+"""The automatic import of a configured MCP server's tools (tools.md §6, fdl/mcpauto.py): the
+first ``fdl check`` or ``fdl run`` of a flow calling ``mcp://calc/<tool>`` starts the real
+SDK-written server (tests/mcp_calc_server.py over stdio), registers its ``tools/list`` and then
+checks the flow with the imported types; the registry is the cache afterwards. The editor
+never starts a server: it reads the registry, and before the import it reports the calls as
+unknown tools with the advice to run ``fdl tools import-mcp calc``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from lsp._project import Projects
+from lsp.analysis import analyze
+from stdlib.registry import Registry
+from tests.fdl.test_cli_adapters import invoke, output_of, write
+from tests.fdl.test_cli_mcp import SERVER, SUM_FLOW
+
+IMPORTED = "note: imported 8 tools of the MCP server 'calc' into the registry"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def configure(server: Path = SERVER) -> None:
+    write("fdl.yaml", f"""\
+        mcp:
+            calc: {{command: [{json.dumps(sys.executable)}, {json.dumps(str(server))}]}}
+    """)
+
+
+def registered() -> list[str]:
+    with Registry(Path(".fdl/registry.db")) as registry:
+        return registry.codes("mcp")
+
+
+def test_check_imports_the_tools_once_and_checks_with_their_types() -> None:
+    configure()
+    write("flows/typo.yaml", SUM_FLOW.replace("add.total", "add.totl"))
+    first = invoke("check", "flows/typo.yaml")
+    assert IMPORTED in first.stderr
+    # checked with the imported types: the misspelt result field is an error
+    assert first.exit_code == 1 and "no field 'totl'" in first.stdout
+    assert {"calc/add", "calc/shout", "calc/slow"} <= set(registered())
+    # the registry is the cache: the next check does not ask the server again
+    again = invoke("check", "flows/typo.yaml")
+    assert again.exit_code == 1 and "imported" not in again.stderr
+    write("flows/sum.yaml", SUM_FLOW)
+    assert invoke("check", "flows/sum.yaml").exit_code == 0
+    # an explicit import refreshes them (the same tools: unchanged)
+    refreshed = invoke("tools", "import-mcp", "calc")
+    assert refreshed.exit_code == 0 and "unchanged" in refreshed.stdout
+
+
+def test_run_imports_the_tools_and_binds_their_arguments() -> None:
+    configure()
+    write("flows/sum.yaml", SUM_FLOW)
+    ran = invoke("run", "flows/sum.yaml", "--set", "a=40", "--set", "b=2", "--json")
+    assert IMPORTED in ran.stderr
+    assert output_of(ran)["output"] == {"total": 42}  # a and b bound by the declared args
+    assert "calc/add" in registered()
+
+
+def test_a_mocked_run_starts_no_server() -> None:
+    configure(Path("no-such-server.py"))  # starting it would warn
+    write("flows/sum.yaml", SUM_FLOW.replace("exec: mcp://calc/add", """exec: mcp://calc/add
+                args: |
+                    a = a
+                    b = b"""))
+    write("mocks.yaml", "mocks:\n    mcp://calc/add: {expr: '{total: args.a + args.b}'}\n")
+    ran = invoke("run", "flows/sum.yaml", "--mock", "mocks.yaml", "--set", "a=1", "--set",
+                 "b=2", "--json")
+    assert output_of(ran)["output"] == {"total": 3}
+    assert "MCP server" not in ran.stderr and not Path(".fdl/registry.db").exists()
+
+
+def test_a_server_that_cannot_start_is_a_warning_and_the_advice_is_in_e301() -> None:
+    configure(Path("no-such-server.py"))
+    write("tools/other.yaml", "type: api\ncode: crm/customer\n")  # a catalog exists
+    write("flows/sum.yaml", SUM_FLOW)
+    checked = invoke("check", "flows/sum.yaml")
+    assert "warning: the tools of the MCP server 'calc' were not imported" in checked.stderr
+    assert "cannot be started" in checked.stderr and "Traceback" not in checked.output
+    assert checked.exit_code == 1
+    assert "E301" in checked.stdout
+    assert "run `fdl tools import-mcp calc` to import (or refresh) its tools" in checked.stdout
+
+
+def _editor_diagnostics(flow: Path) -> list[tuple[str, str]]:
+    """What the language server reports for ``flow`` (in process, as it checks a document)."""
+    projects = Projects()
+    project = projects.project_of(flow.resolve())
+    text = flow.read_text(encoding="utf-8")
+    analysis = analyze(flow.resolve().as_uri(), text, path=flow.resolve(), project=project,
+                       catalog=projects.catalog(project, lambda p: p.read_text("utf-8")))
+    return [(d.code, d.message) for d in analysis.diagnostics]
+
+
+def test_the_editor_advises_the_import_then_reads_what_check_imported() -> None:
+    configure()
+    flow = write("flows/typo.yaml", SUM_FLOW.replace("add.total", "add.totl"))
+    before = _editor_diagnostics(flow)
+    assert [code for code, _ in before] == ["E301"]
+    assert "run `fdl tools import-mcp calc`" in before[0][1]
+    assert not Path(".fdl/registry.db").exists()  # the editor started no server
+    assert IMPORTED in invoke("check", "flows/typo.yaml").stderr
+    after = _editor_diagnostics(flow)
+    assert [code for code, _ in after] == ["G205"]  # add.totl: typed by the import
+    assert "'totl'" in after[0][1]
