@@ -112,3 +112,30 @@ def test_the_editor_advises_the_import_then_reads_what_check_imported() -> None:
     after = _editor_diagnostics(flow)
     assert [code for code, _ in after] == ["G205"]  # add.totl: typed by the import
     assert "'totl'" in after[0][1]
+
+
+def test_fdl_test_imports_for_cases_that_pass_through_only() -> None:
+    configure()
+    write("flows/sum.yaml", SUM_FLOW)
+    write("flows/mocked.test.yaml", """\
+        flow: sum.yaml
+        cases:
+            -   name: mocked
+                input: {a: 1, b: 2}
+                mocks: {mcp://calc/add: {result: {total: 3}}}
+                expect: {output: {total: 3}}
+    """)
+    mocked = invoke("test", "flows/mocked.test.yaml")
+    assert mocked.exit_code == 0, mocked.output
+    assert "MCP server" not in mocked.output and not Path(".fdl/registry.db").exists()
+    write("flows/real.test.yaml", """\
+        flow: sum.yaml
+        cases:
+            -   name: the real server adds
+                input: {a: 40, b: 2}
+                mocks: {passthrough: true}
+                expect: {output: {total: 42}, calls: {mcp://calc/add: 1}}
+    """)
+    real = invoke("test", "flows/real.test.yaml")
+    assert real.exit_code == 0, real.output
+    assert IMPORTED in real.stderr and "1 passed" in real.output
