@@ -18,17 +18,14 @@ why, and the calls of its tools are then checked as before (unknown tools, E301,
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import trio
-
 from stdlib.catalogs import project_catalog
 from stdlib.config import ConfigError, ProjectConfig
-from stdlib.mcpimport import import_mcp_tools
 from stdlib.registry import Registry, RegistryError, ToolSpecError
-from stdlib.tools import ToolError
 
 __all__ = ["McpAutoImport", "import_unknown_servers", "servers_called"]
 
@@ -78,11 +75,40 @@ def _known_servers(config: ProjectConfig, tools_dir: Path | None, start: Path,
 
 
 def _in_trio() -> bool:
+    """Whether this runs inside a trio run (trio not even imported: it does not)."""
+    trio = sys.modules.get("trio")
+    if trio is None:
+        return False
     try:
         trio.lowlevel.current_trio_token()
     except RuntimeError:
         return False
     return True
+
+
+def _import_one(registry: Registry, name: str, config: ProjectConfig, base: Path,
+                tenant: str | None) -> McpAutoImport:
+    """List one server and register its tools."""
+    # trio, the MCP SDK and the JSON Schema translation are heavy: `fdl check` loads them
+    # only when a server is to be listed.
+    import trio
+
+    from stdlib.mcpimport import import_mcp_tools
+    from stdlib.tools import ToolError
+    from stdlib.tools.mcp import list_server_tools
+
+    servers = config.mcp or {}
+    try:
+        listed = trio.run(list_server_tools, name, servers[name], base)
+    except ToolError as error:
+        return McpAutoImport(name, error=error.message)
+    found = import_mcp_tools(name, listed, tenant=tenant)
+    try:
+        registry.register_many(found.tools, tenant=tenant, source=f"mcp:{name}")
+    except (RegistryError, ToolSpecError) as error:
+        return McpAutoImport(name, error=f"the registry refused them: {error}")
+    return McpAutoImport(name, len(found.tools), tuple(
+        f"{p.pointer}: {p.message}" for p in found.problems))
 
 
 def import_unknown_servers(config: ProjectConfig, texts: Iterable[str], *,
@@ -105,10 +131,6 @@ def import_unknown_servers(config: ProjectConfig, texts: Iterable[str], *,
     missing = [name for name in wanted if name not in known]
     if not missing:
         return []
-    # The MCP SDK is heavy: loaded only when a server is to be listed.
-    from stdlib.tools.mcp import list_server_tools
-
-    outcomes: list[McpAutoImport] = []
     path = config.registry_path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,19 +138,4 @@ def import_unknown_servers(config: ProjectConfig, texts: Iterable[str], *,
     except (OSError, RegistryError) as error:
         raise ConfigError(path, None, f"the tool registry cannot be opened: {error}") from None
     with registry:
-        for name in missing:
-            try:
-                listed = trio.run(list_server_tools, name, servers[name], base)
-            except ToolError as error:
-                outcomes.append(McpAutoImport(name, error=error.message))
-                continue
-            found = import_mcp_tools(name, listed, tenant=tenant)
-            try:
-                registry.register_many(found.tools, tenant=tenant, source=f"mcp:{name}")
-            except (RegistryError, ToolSpecError) as error:
-                outcomes.append(McpAutoImport(name, error=f"the registry refused them: "
-                                                          f"{error}"))
-                continue
-            outcomes.append(McpAutoImport(name, len(found.tools), tuple(
-                f"{p.pointer}: {p.message}" for p in found.problems)))
-    return outcomes
+        return [_import_one(registry, name, config, base, tenant) for name in missing]
