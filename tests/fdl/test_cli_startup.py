@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +64,16 @@ def test_the_fdl_package_imports_its_names_on_first_use() -> None:
     from fdl import CompileError, check_text  # noqa: F401 - `from` imports work too
     with pytest.raises(AttributeError, match="no_such_name"):
         fdl.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_check_in_a_project_with_mcp_servers_loads_no_sdk_or_trio(tmp_path: Path) -> None:
+    """fdl/mcpauto.py loads trio and the MCP SDK only when a server is to be listed: a flow
+    that calls no mcp:// tool is checked without them."""
+    (tmp_path / "fdl.yaml").write_text("mcp:\n    calc: {command: [python, calc.py]}\n",
+                                       encoding="utf-8")
+    (tmp_path / "plain.yaml").write_text("flow:\n    name: Plain\n    node:\n        a:\n"
+                                         "            with: x = 1\n", encoding="utf-8")
+    code = f"import os; os.chdir({str(tmp_path)!r})\n" + run_cli("check", "plain.yaml")
+    loaded = imported_by(code)
+    assert "compiler" in loaded
+    assert not loaded & {"trio", "mcp", "httpx", "openapi_spec_validator"}
