@@ -543,7 +543,8 @@ class Mocks:
 
     Args:
         mocks: tool URI without options (``api://crm/customer``) → entry (a mapping with one
-            of ``result``, ``expr``, ``error``, ``sequence`` and an optional ``delay``).
+            of ``result``, ``expr``, ``error``, ``replies``, ``sequence`` and an optional
+            ``delay``).
         passthrough: let URIs without a mock reach ``fallback``.
         fallback: the real tools, used only with ``passthrough``.
         env: the GML environment that compiles ``expr`` (default: `gml.default_environment`).
