@@ -546,7 +546,8 @@ class Mocks:
             of ``result``, ``expr``, ``error``, ``replies``, ``sequence`` and an optional
             ``delay``).
         passthrough: let URIs without a mock reach ``fallback``.
-        fallback: the real tools, used only with ``passthrough``.
+        fallback: the real tools, used with ``passthrough`` (and for the agents that run the
+            ``replies`` of a mock).
         env: the GML environment that compiles ``expr`` (default: `gml.default_environment`).
         source: the name used in error messages (the file's path).
 
