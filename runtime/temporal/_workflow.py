@@ -1,0 +1,330 @@
+"""The flow as a Temporal workflow: the runtime's core, driven deterministically.
+
+The workflow holds one `runtime._core.RunCore` and carries out its commands like the trio
+driver (`runtime._driver`), with Temporal's primitives in place of trio's:
+
+- mappings, branches, switches, joins, jumps, ``each``/``loop`` (``vars``, ``when``,
+  ``sets``, ``with``) and ``only``/``fail`` are evaluated inside the workflow by the same
+  executor (`runtime._exec.Executor.run_sync`), so they cost no activity and no history
+  event beyond the workflow task;
+- the run clock is ``workflow.now()`` (``NOW()``/``DATE()`` replay to the same instant), and
+  ``wait`` is a durable timer (``workflow.sleep``);
+- a tool node evaluates ``only``/``args`` in the workflow (`._prepare`), calls its tool as an
+  activity (``fdl-tool``) whose start-to-close timeout and `RetryPolicy` come from the URI
+  options, then evaluates ``sets``/``with`` in the workflow (``Executor.finish_tool``);
+- results come back through one queue, in the deterministic order Temporal resumes tasks.
+
+**Sandbox: not used (``sandboxed=False``).** The code that runs inside the workflow is the
+runtime's sans-I/O core, the journal and the GML evaluator, which import-linter keeps free of
+I/O (contract "the runtime core is sans-I/O"; GML and the compiler "do no I/O of their own");
+the only non-determinism a flow has, the clock, is injected (``workflow.now()``), and GML has
+no random or UUID function. The sandbox would re-import and re-validate every module of the
+compiler and the runtime for each workflow run (or need nearly all of them passed through,
+which gives up the isolation it is for) and would forbid reading the compiled grammar tables
+from disk. What the sandbox would catch is caught instead by the replay tests
+(`temporalio.worker.Replayer` over the histories of finished runs,
+tests/runtime/temporal/test_replay.py): a change that breaks determinism fails them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from datetime import timedelta
+from typing import Any
+
+import pendulum
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
+
+import gml
+from compiler import load_text
+from compiler.plan import Plan
+from gml import resolve_timezone
+from stdlib.tools import Tools
+
+from .. import _codec
+from .._calls import policy_for
+from .._convert import convert_inputs, shape_output
+from .._core import CANCEL, PULL, RUN, SLEEP, Command, Instance, InvariantError, RunCore
+from .._exec import Executor, Returned
+from .._journal import Cancelled, Completed, Event, Failed
+from ..errors import InputError, OutputError, internal_error
+from ._model import TOOL_ACTIVITY, WORKFLOW_NAME, FlowInput, FlowOutput, ToolRequest, ToolResult
+from ._prepare import prepare
+from ._refs import ref_from_json, static_path
+
+__all__ = ["FlowWorkflow"]
+
+BACKSTOP_SECONDS = 30.0
+"""Added to a tool's own timeout for Temporal's start-to-close timeout (a lost worker)."""
+
+NO_TIMEOUT = timedelta(minutes=10)
+"""Start-to-close timeout of an attempt of a tool whose URI sets no timeout."""
+
+NEVER_RETRIED = ["F406", "F409", "F412"]
+"""Error codes no retry can fix (an unavailable tool, a bug in an adapter, a limit)."""
+
+Item = Event | Returned | Command
+
+
+@workflow.defn(name=WORKFLOW_NAME, sandboxed=False)
+class FlowWorkflow:
+    """One run of a flow (its text, inputs and context in `FlowInput`)."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    @workflow.query(name="progress")
+    def progress(self) -> list[dict[str, Any]]:
+        """The public events so far."""
+        return list(self.events)
+
+    @workflow.run
+    async def run(self, data: FlowInput) -> FlowOutput:
+        """Run the flow to its end."""
+        return await _Run(data, self.events).run()
+
+
+def _now() -> float:
+    return workflow.now().timestamp()
+
+
+class _Run:
+    """One run inside the workflow."""
+
+    def __init__(self, data: FlowInput, events: list[dict[str, Any]]) -> None:
+        self.data = data
+        self.refs = {path: ref_from_json(ref) for path, ref in data.tools.items()}
+        self.events = events
+        self.run_id = workflow.info().workflow_id
+        self.tz = resolve_timezone(data.timezone)
+        self.limits = gml.Limits()
+        self.inbox: asyncio.Queue[Item] = asyncio.Queue()
+        self.tasks: dict[int, asyncio.Task[None]] = {}
+        self.calls: dict[str, list[dict[str, Any]]] = {}
+        self.core: RunCore | None = None
+        self.executor: Executor | None = None
+
+    # ------------------------------------------------------------------ the run
+
+    async def run(self) -> FlowOutput:
+        data = self.data
+        started = _now()
+        try:
+            plan = load_text(data.source, data.path)
+        except Exception as error:  # the caller compiled it: a different FDL version
+            self._publish({"type": "flow.started", "run_id": self.run_id, "node": "",
+                           "at": started, "flow": data.path})
+            return self._end(None, started, "failed", None, {
+                "code": "F406", "message": f"the worker cannot compile the flow "
+                f"({type(error).__name__}); its FDL version differs from the caller's",
+                "node": "", "type": "runtime"})
+        self._publish({"type": "flow.started", "run_id": self.run_id, "node": "",
+                       "at": started, "flow": plan.name})
+        builtins = {"tenantId": data.tenant, "buCode": data.bu}
+        ctx = gml.EvalContext(self.tz, lambda: pendulum.from_timestamp(started), self.limits)
+        try:
+            converted = convert_inputs(plan.inputs, _codec.loads(data.inputs), ctx,
+                                       builtins=builtins)
+        except InputError as error:
+            return self._end(plan, started, "failed", None,
+                             {**error.to_dict(), "node": "", "type": "validation"})
+        core = RunCore(plan, {**builtins, **converted}, run_id=self.run_id,
+                       max_iterations=data.max_iterations)
+        self.core = core
+        self.executor = Executor(plan, Tools(), tz=self.tz, limits=self.limits, now=_now,
+                                 flow_scope=core.flow_scope, run_id=self.run_id,
+                                 tenant=data.tenant, bu=data.bu,
+                                 default_timeout_ms=data.default_timeout_ms)
+        core.start(started)
+        try:
+            self._process(None, core.take_commands())
+            while not core.done:
+                if not self.tasks:
+                    raise InvariantError("the run stalled: no node is running and none is "
+                                         "ready")
+                item = await self.inbox.get()
+                self._process(item, [])
+                while not core.done and not self.inbox.empty():
+                    self._process(self.inbox.get_nowait(), [])
+        except asyncio.CancelledError:
+            core.feed(Cancelled(0, _now(), "cancelled through Temporal"))
+        except InvariantError as error:
+            return self._end(plan, started, "failed", None, internal_error(error))
+        finally:
+            for task in self.tasks.values():
+                task.cancel()
+            self.tasks.clear()
+        return self._end(plan, started, core.status, core.output, core.error)
+
+    def _end(self, plan: Plan | None, started: float, status: str, output: Any,
+             error: dict[str, Any] | None) -> FlowOutput:
+        if status == "completed" and plan is not None:
+            try:
+                output = shape_output(output, plan.out, self.tz)
+            except OutputError as problem:
+                status, output = "failed", None
+                error = {"code": problem.code, "message": problem.message, "node": "",
+                         "type": "validation", "path": problem.path}
+        at = _now()
+        final: dict[str, Any] = {"type": f"flow.{status}", "run_id": self.run_id, "node": "",
+                                 "at": at, "duration": at - started}
+        if error is not None and status != "completed":
+            final["error"] = error
+        self._publish(final)
+        ok = status == "completed"
+        return FlowOutput(status, _codec.dumps(output if ok else None),
+                          None if ok else error, list(self.events), _codec.dumps(self.calls))
+
+    def _publish(self, event: dict[str, Any]) -> None:
+        event["seq"] = len(self.events)
+        self.events.append(event)
+
+    # ------------------------------------------------------------------ commands
+
+    def _process(self, first: Item | None, commands: list[Command]) -> None:
+        """Feed ``first`` and everything it leads to, one item at a time (as the trio
+        driver does); tool calls are prepared once the queue is empty, in order."""
+        core = self.core
+        executor = self.executor
+        assert core is not None and executor is not None
+        instances = core.instances
+        queue: deque[Item] = deque()
+        calls: list[Instance] = []
+        if first is not None:
+            queue.append(first)
+        self._dispatch(commands, queue, calls)
+        while queue or calls:
+            if not queue:
+                inst = calls.pop(0)
+                if instances.get(inst.key) is inst:
+                    self._call(inst, queue)
+                continue
+            item = queue.popleft()
+            if isinstance(item, Command):
+                inst = item.instance
+                if instances.get(inst.key) is not inst:
+                    continue
+                event = executor.run_sync(item, _now())
+            elif isinstance(item, Returned):
+                inst = item.instance
+                if instances.get(inst.key) is not inst:
+                    continue
+                event = executor.finish_tool(item, _now())
+            else:
+                event = item
+            core.feed(event)
+            self._dispatch(core.take_commands(), queue, calls)
+        for public in core.take_events():
+            self._publish(public)
+
+    def _dispatch(self, commands: list[Command], queue: deque[Item],
+                  calls: list[Instance]) -> None:
+        for command in commands:
+            inst = command.instance
+            op = command.op
+            if op == CANCEL:
+                task = self.tasks.pop(inst.key, None)
+                if task is not None:
+                    task.cancel()
+            elif op == SLEEP:
+                self._spawn(inst, self._sleep(inst))
+            elif op == PULL:  # a tool's result crosses the activity boundary as data
+                queue.append(Failed(inst.key, _now(), {
+                    "code": "F411", "message": "streams are not supported on Temporal yet",
+                    "node": inst.path, "type": "runtime"}))
+            elif op == RUN and inst.node is not None and inst.node.kind == "tool":
+                calls.append(inst)
+            else:
+                queue.append(command)
+
+    def _spawn(self, inst: Instance, work: Any) -> None:
+        key = inst.key
+
+        async def task() -> None:
+            item = await work
+            self.tasks.pop(key, None)
+            self.inbox.put_nowait(item)
+
+        self.tasks[key] = asyncio.create_task(task())
+
+    async def _sleep(self, inst: Instance) -> Event:
+        assert inst.until is not None
+        delay = inst.until - _now()
+        if delay > 0:
+            await workflow.sleep(delay)
+        return Completed(inst.key, _now())
+
+    def _call(self, inst: Instance, queue: deque[Item]) -> None:
+        """Prepare a tool call; start its activity, or queue the event that ends it."""
+        node = inst.node
+        assert node is not None and node.tool is not None
+        data = self.data
+        at = _now()
+        assert self.executor is not None
+        ref = self.refs.get(static_path(inst.path), node.tool)
+        prepared = prepare(inst, ref, self.executor.context(at), at, data.tenant, data.bu)
+        if not isinstance(prepared, dict):
+            queue.append(prepared)
+            return
+        try:
+            policy = policy_for(ref.options, default_timeout_ms=data.default_timeout_ms)
+        except ValueError as error:
+            queue.append(Failed(inst.key, at, {"code": "F406", "message": str(error),
+                                               "node": inst.path, "type": "tool"}))
+            return
+        written = ref.written
+        before = self.calls.setdefault(written, []) if data.mocks is not None else []
+        request = ToolRequest(
+            uri=ref.uri, base=ref.base, written=written, type=ref.type, code=ref.code,
+            args=_codec.dumps(prepared), options=dict(ref.options),
+            idempotency_key=f"{self.run_id}/{inst.path}/{inst.activation}",
+            run_id=self.run_id, node=inst.path, tenant=data.tenant, bu=data.bu,
+            timeout_ms=policy.timeout_ms, max_attempts=policy.max_attempts,
+            mocks=data.mocks, mock_calls_before=len(before))
+        timeout = NO_TIMEOUT if policy.timeout_ms is None else timedelta(
+            seconds=policy.timeout_ms / 1000 + BACKSTOP_SECONDS)
+        retry = RetryPolicy(
+            initial_interval=timedelta(milliseconds=max(policy.backoff_ms, 1.0)),
+            backoff_coefficient=2.0, maximum_interval=timedelta(milliseconds=policy.cap_ms),
+            maximum_attempts=policy.max_attempts, non_retryable_error_types=NEVER_RETRIED)
+        record = before if data.mocks is not None else None
+        self._spawn(inst, self._activity(inst, request, timeout, retry, prepared, record))
+
+    async def _activity(self, inst: Instance, request: ToolRequest, timeout: timedelta,
+                        retry: RetryPolicy, args: dict[str, Any],
+                        record: list[dict[str, Any]] | None) -> Item:
+        try:
+            result: ToolResult = await workflow.execute_activity(
+                TOOL_ACTIVITY, request, result_type=ToolResult,
+                start_to_close_timeout=timeout, retry_policy=retry)
+        except ActivityError as error:
+            failure, attempts = _failure(error, request)
+            if record is not None:
+                record.extend(dict(args) for _ in range(attempts))
+            return Failed(inst.key, _now(), failure)
+        if record is not None:
+            record.extend(dict(args) for _ in range(result.attempt))
+        return Returned(inst, _codec.loads(result.value))
+
+
+def _failure(error: ActivityError, request: ToolRequest) -> tuple[dict[str, Any], int]:
+    """The error object of a failed call and how many attempts it made."""
+    cause = error.cause
+    if isinstance(cause, ApplicationError) and cause.details:
+        details = cause.details
+        failure = dict(details[0]) if isinstance(details[0], dict) else {}
+        attempts = details[1] if len(details) > 1 and isinstance(details[1], int) else 1
+        if failure:
+            failure["node"] = request.node
+            return failure, attempts
+    if isinstance(cause, TimeoutError):
+        return {"code": "F407", "message": "the worker running the call did not answer in "
+                "time (Temporal's start-to-close timeout)", "node": request.node,
+                "type": "timeout"}, request.max_attempts
+    return {"code": "F409", "message": f"the tool call failed on the worker: "
+            f"{type(cause).__name__}", "node": request.node, "type": "tool"}, 1
+
+
