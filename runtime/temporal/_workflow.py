@@ -16,14 +16,15 @@ driver (`runtime._driver`), with Temporal's primitives in place of trio's:
 
 **Sandbox: not used (``sandboxed=False``).** The code that runs inside the workflow is the
 runtime's sans-I/O core, the journal and the GML evaluator, which import-linter keeps free of
-I/O (contract "the runtime core is sans-I/O"; GML and the compiler "do no I/O of their own");
-the only non-determinism a flow has, the clock, is injected (``workflow.now()``), and GML has
-no random or UUID function. The sandbox would re-import and re-validate every module of the
-compiler and the runtime for each workflow run (or need nearly all of them passed through,
-which gives up the isolation it is for) and would forbid reading the compiled grammar tables
-from disk. What the sandbox would catch is caught instead by the replay tests
-(`temporalio.worker.Replayer` over the histories of finished runs,
-tests/runtime/temporal/test_replay.py): a change that breaks determinism fails them.
+I/O (contract "the runtime core is sans-I/O"; GML and the compiler "do no I/O of their
+own"). The only non-determinism a flow has is injected: the clock (``workflow.now()``) and
+``UUID()`` (``workflow.uuid4()``, a host function replacing the built-in). The sandbox
+would re-import the compiler, GML (its parser tables included) and the runtime for every
+workflow run, or need nearly all of them passed through
+(``workflow.unsafe.imports_passed_through``), which gives up most of the isolation it is
+for. What it would catch is caught instead by the replay tests (`temporalio.worker.Replayer`
+over the histories of finished runs, tests/runtime/temporal/test_replay.py): a change that
+breaks determinism fails them.
 """
 
 from __future__ import annotations
@@ -87,6 +88,14 @@ class FlowWorkflow:
         return await _Run(data, self.events).run()
 
 
+def _environment() -> gml.Environment:
+    """GML for the workflow: the built-ins, with ``UUID()`` drawn from the workflow's
+    deterministic random source (the same value when the history is replayed)."""
+    return gml.Environment(functions=[gml.udf(
+        "UUID", lambda: str(workflow.uuid4()), returns="string",
+        doc="A random UUID (version 4), the same when the run is replayed.")])
+
+
 def _now() -> float:
     return workflow.now().timestamp()
 
@@ -103,7 +112,7 @@ class _Run:
         self.limits = gml.Limits()
         self.inbox: asyncio.Queue[Item] = asyncio.Queue()
         self.tasks: dict[int, asyncio.Task[None]] = {}
-        self.calls: dict[str, list[dict[str, Any]]] = {}
+        self.calls: dict[str, list[dict[str, Any]]] = _declared(data.mocks)
         self.core: RunCore | None = None
         self.executor: Executor | None = None
 
@@ -113,7 +122,7 @@ class _Run:
         data = self.data
         started = _now()
         try:
-            plan = load_text(data.source, data.path)
+            plan = load_text(data.source, data.path, env=_environment())
         except Exception as error:  # the caller compiled it: a different FDL version
             self._publish({"type": "flow.started", "run_id": self.run_id, "node": "",
                            "at": started, "flow": data.path})
@@ -308,6 +317,19 @@ class _Run:
         if record is not None:
             record.extend(dict(args) for _ in range(result.attempt))
         return Returned(inst, _codec.loads(result.value))
+
+
+def _declared(mocks: str | None) -> dict[str, list[dict[str, Any]]]:
+    """The call record of a run with mocks: every declared mock, with no calls yet (as
+    `runtime.Mocks.calls` starts)."""
+    if mocks is None:
+        return {}
+    document = _codec.loads(mocks)
+    if not isinstance(document, dict):
+        return {}
+    entries = document.get("mocks") if "mocks" in document else {
+        k: v for k, v in document.items() if k != "passthrough"}
+    return {str(uri): [] for uri in entries or {}}
 
 
 def _failure(error: ActivityError, request: ToolRequest) -> tuple[dict[str, Any], int]:
