@@ -66,6 +66,7 @@ from ._inputs import NotJson, load_json, usage_problem
 from ._output import error_lines, fail, leaf, to_json_text
 from ._progress import RunDisplay, format_duration
 from .check import summary_line
+from .temporal import Target, mock_document, run_remote, target_of
 
 __all__ = ["parse_inputs", "run_command", "runs_group", "set_value"]
 
@@ -204,6 +205,8 @@ class _Job:
     bu: str | None = None
     resume: RunRecord | None = None
     store_option: str | None = None
+    temporal: Target | None = None
+    mock_file: Path | None = None
 
 
 def _run_error(error: BaseException, job: _Job, run_id: str) -> NoReturn:
@@ -245,6 +248,9 @@ def _execute(job: _Job) -> NoReturn:
             display.replay(job.store.events(run_id))
     callback = display.on_event if display is not None else None
 
+    if job.temporal is not None:
+        _report(job, _run_on_temporal(job, run_id, display, callback), run_id)
+
     async def main() -> RunResult:
         options: dict[str, Any] = {}
         if config.concurrency is not None:
@@ -272,7 +278,32 @@ def _execute(job: _Job) -> NoReturn:
         if job.store is not None:
             job.store.close()
     _record_calls(job, result)
+    _report(job, result, run_id)
 
+
+def _run_on_temporal(job: _Job, run_id: str, display: RunDisplay | None,
+                     callback: Any) -> RunResult:
+    """The run on Temporal (``--on temporal``); the progress is shown once it has ended."""
+    assert job.temporal is not None
+    mocks = None if job.mock_file is None else mock_document(job.mock_file)
+    try:
+        if display is not None:
+            with display:
+                return run_remote(job.temporal, job.plan, job.inputs, tenant=job.tenant,
+                                  bu=job.bu, mocks=mocks, timezone=job.config.timezone,
+                                  run_id=run_id, on_event=callback)
+        return run_remote(job.temporal, job.plan, job.inputs, tenant=job.tenant, bu=job.bu,
+                          mocks=mocks, timezone=job.config.timezone, run_id=run_id)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: run {run_id} goes on on Temporal (workflow id {run_id})",
+                   err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        job.tooling.close()
+
+
+def _report(job: _Job, result: RunResult, run_id: str) -> NoReturn:
+    """Print the result as the contract says and exit (0: completed, 1: not)."""
     ok = result.status == "completed"
     if job.as_json:
         click.echo(to_json_text(result.to_dict()))
@@ -382,10 +413,22 @@ _STORE_HELP = "The run store: a file, sqlite:///PATH or memory (default: <state>
 @click.option("--no-store", is_flag=True, help="Run without persistence (no resume).")
 @click.option("--resume", "resume_id", metavar="RUN_ID",
               help="Continue an interrupted run of FILE instead of starting one.")
+@click.option("--on", "engine", type=click.Choice(["local", "temporal"]), default="local",
+              show_default=True, help="Where the run executes: this process, or a Temporal "
+              "cluster's workers (docs/scale-out.md).")
+@click.option("--temporal", "temporal_address", metavar="HOST:PORT",
+              help="With --on temporal: the frontend (default: temporal.address of fdl.yaml, "
+                   "else 127.0.0.1:7233).")
+@click.option("--task-queue", metavar="Q",
+              help="With --on temporal: the task queue (default: temporal.task_queue, fdl).")
+@click.option("--namespace", metavar="N",
+              help="With --on temporal: the namespace (default: temporal.namespace, default).")
 def run_command(file: Path, input_text: str | None, input_file: Path | None,
                 sets: tuple[str, ...], mock: Path | None, tools_dir: Path | None,
                 tenant: str | None, bu: str | None, as_json: bool, store_option: str | None,
-                no_store: bool, resume_id: str | None) -> None:
+                no_store: bool, resume_id: str | None, engine: str,
+                temporal_address: str | None, task_queue: str | None,
+                namespace: str | None) -> None:
     """Run the flow FILE and print its output as JSON.
 
     Progress goes to stderr: a live tree of the nodes on a terminal, one line per finished
@@ -394,6 +437,12 @@ def run_command(file: Path, input_text: str | None, input_file: Path | None,
     """
     if no_store and store_option is not None:
         raise click.UsageError("give --store PATH or --no-store, not both")
+    remote = engine == "temporal"
+    if remote and (resume_id is not None or store_option is not None):
+        raise click.UsageError("--resume and --store are for local runs: a run on Temporal "
+                               "is durable in its history (drop them, or drop --on temporal)")
+    if not remote and (temporal_address or task_queue or namespace):
+        raise click.UsageError("--temporal, --task-queue and --namespace need --on temporal")
     if resume_id is not None:
         if no_store:
             raise click.UsageError("--resume needs the run store; drop --no-store")
@@ -414,11 +463,12 @@ def run_command(file: Path, input_text: str | None, input_file: Path | None,
     plan = _compile_file(file, tooling.catalog)
     inputs = parse_inputs(input_text, input_file, sets,
                           {spec.name: spec.type for spec in plan.inputs})
-    store = None if no_store else _store(store_spec(store_option, config))
+    store = None if no_store or remote else _store(store_spec(store_option, config))
     hint = _hint(["fdl", "run", str(file), "--resume", "{run_id}"], mock, tools_dir,
                  store_option)
+    target = target_of(config, temporal_address, namespace, task_queue) if remote else None
     _execute(_Job(plan, config, mocks, store, as_json, hint, tooling, tools, inputs, tenant,
-                  bu, store_option=store_option))
+                  bu, store_option=store_option, temporal=target, mock_file=mock))
 
 
 # --- fdl runs ----------------------------------------------------------------------------

@@ -10,7 +10,8 @@ project's ``fdl.yaml`` and tool specs, never the caller's flow files.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
@@ -32,6 +33,7 @@ DEFAULT_TASK_QUEUE = "fdl"
 @asynccontextmanager
 async def flow_worker(client: Client, *, task_queue: str = DEFAULT_TASK_QUEUE,
                       tools: ToolProvider | None = None,
+                      close: Callable[[], Awaitable[None]] | None = None,
                       max_concurrent_calls: int = 64) -> AsyncIterator[Worker]:
     """Run a worker while the block runs; on exit it stops taking work and waits for the
     activities in progress (graceful shutdown).
@@ -40,6 +42,7 @@ async def flow_worker(client: Client, *, task_queue: str = DEFAULT_TASK_QUEUE,
         client: a connected Temporal client.
         task_queue: the queue this worker serves.
         tools: the project's tools (None: no real tools; mocked runs still work).
+        close: closes the tools (their pools and clients) on their trio loop at the end.
         max_concurrent_calls: tool calls one worker runs at once (its thread pool).
     """
     host = TrioHost()
@@ -55,4 +58,8 @@ async def flow_worker(client: Client, *, task_queue: str = DEFAULT_TASK_QUEUE,
             async with worker:
                 yield worker
     finally:
-        host.stop()
+        try:
+            if close is not None:
+                await asyncio.to_thread(host.run, close)
+        finally:
+            host.stop()

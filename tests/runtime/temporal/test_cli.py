@@ -1,0 +1,142 @@
+"""``fdl run FILE --on temporal`` prints what a local run prints, and the hidden
+``fdl temporal-worker`` serves runs with the project's tools and stops on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from fdl.cli import main
+
+from ._server import free_port
+from .conftest import TASK_QUEUE, WorkerThread
+
+FLOW = """\
+    flow:
+        name: greet
+        args:
+            in:
+                name: string
+        node:
+            user:
+                exec: api://crm/user
+                args: name = name
+                next: pause
+            pause:
+                wait: '200ms'
+                next: check
+            check:
+                when: user.vip
+                then: vip
+                else: plain
+            vip:
+                with: "{text: 'Dear ' + user.name}"
+            plain:
+                with: "{text: 'Hi ' + user.name}"
+"""
+
+MOCKS = """\
+    mocks:
+        api://crm/user:
+            expr: "{name: args.name, vip: args.name == 'Ann'}"
+"""
+
+FAILING = """\
+    mocks:
+        api://crm/user:
+            error: {code: '0401', message: denied, type: auth}
+"""
+
+
+def worker_argv(address: str, task_queue: str) -> list[str]:
+    """The one place that spells the worker command (to become ``fdl worker --temporal``)."""
+    return [sys.executable, "-c", "from fdl.cli import main; main()", "temporal-worker",
+            "--temporal", address, "--task-queue", task_queue]
+
+
+def project(tmp_path: Path, mocks: str = MOCKS) -> tuple[Path, Path]:
+    (tmp_path / "fdl.yaml").write_text("flows: flows/\n", encoding="utf-8")
+    flow = tmp_path / "greet.yaml"
+    flow.write_text(textwrap.dedent(FLOW), encoding="utf-8")
+    mock = tmp_path / "mocks.yaml"
+    mock.write_text(textwrap.dedent(mocks), encoding="utf-8")
+    return flow, mock
+
+
+def fdl(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def without_run_id(text: str) -> dict[str, object]:
+    data = json.loads(text)
+    assert isinstance(data, dict) and len(str(data.pop("run_id"))) == 32
+    return data
+
+
+@pytest.mark.parametrize(("name", "mocks"), [("Ann", MOCKS), ("Bob", MOCKS), ("Ann", FAILING)])
+def test_run_on_temporal_prints_what_a_local_run_prints(
+        tmp_path: Path, name: str, mocks: str, temporal_address: str,
+        temporal_worker: WorkerThread) -> None:
+    flow, mock = project(tmp_path, mocks)
+    common = [str(flow), "--set", f"name={name}", "--mock", str(mock)]
+    local = fdl("run", *common, "--no-store", "--json")
+    remote = fdl("run", *common, "--on", "temporal", "--temporal", temporal_address,
+                 "--task-queue", TASK_QUEUE, "--json")
+    assert remote.exit_code == local.exit_code
+    assert without_run_id(remote.stdout) == without_run_id(local.stdout)
+    # Without --json: the output on stdout, the same last line on stderr (but the id).
+    local = fdl("run", *common, "--no-store")
+    remote = fdl("run", *common, "--on", "temporal", "--temporal", temporal_address,
+                 "--task-queue", TASK_QUEUE)
+    assert remote.stdout == local.stdout
+    assert remote.exit_code == local.exit_code
+
+
+def test_run_on_temporal_without_a_server_says_what_to_do(tmp_path: Path) -> None:
+    flow, mock = project(tmp_path)
+    result = fdl("run", str(flow), "--set", "name=Ann", "--mock", str(mock), "--on",
+                 "temporal", "--temporal", f"127.0.0.1:{free_port()}", "--json")
+    assert result.exit_code == 1
+    assert "cannot reach Temporal at 127.0.0.1:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_temporal_options_need_on_temporal(tmp_path: Path) -> None:
+    flow, _mock = project(tmp_path)
+    result = fdl("run", str(flow), "--set", "name=Ann", "--task-queue", "q")
+    assert result.exit_code == 2
+    assert "--on temporal" in result.stderr
+
+
+def test_the_worker_command_serves_runs_and_stops_on_sigterm(
+        tmp_path: Path, temporal_address: str) -> None:
+    flow, mock = project(tmp_path)
+    queue = "fdl-cli-worker"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    worker = subprocess.Popen(worker_argv(temporal_address, queue), cwd=tmp_path,
+                              stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert worker.stderr is not None
+        line = worker.stderr.readline()
+        assert "worker on" in line and queue in line, line
+        result = fdl("run", str(flow), "--set", "name=Ann", "--mock", str(mock), "--on",
+                     "temporal", "--temporal", temporal_address, "--task-queue", queue,
+                     "--json")
+        assert result.exit_code == 0, result.stderr
+        assert without_run_id(result.stdout) == {"status": "completed",
+                                                 "output": {"text": "Dear Ann"}}
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+        assert "stopping" in worker.stderr.read()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
