@@ -14,9 +14,10 @@ from ._model import FlowInput as FlowInput
 from ._model import FlowOutput as FlowOutput
 from .client import flow_input as flow_input
 from .client import run_flow as run_flow
+from .client import run_result as run_result
 from .worker import DEFAULT_TASK_QUEUE as DEFAULT_TASK_QUEUE
 from .worker import FlowWorkflow as FlowWorkflow
 from .worker import flow_worker as flow_worker
 
 __all__ = ["DEFAULT_TASK_QUEUE", "WORKFLOW_NAME", "FlowInput", "FlowOutput", "FlowWorkflow",
-           "flow_input", "flow_worker", "run_flow"]
+           "flow_input", "flow_worker", "run_flow", "run_result"]

@@ -59,7 +59,8 @@ from ._refs import ref_from_json, static_path
 __all__ = ["FlowWorkflow"]
 
 BACKSTOP_SECONDS = 30.0
-"""Added to a tool's own timeout for Temporal's start-to-close timeout (a lost worker)."""
+"""The most Temporal's start-to-close timeout adds to a tool's own timeout: it is twice the
+tool's timeout, at most this much more (how soon a call on a lost worker is retried)."""
 
 NO_TIMEOUT = timedelta(minutes=10)
 """Start-to-close timeout of an attempt of a tool whose URI sets no timeout."""
@@ -294,7 +295,7 @@ class _Run:
             timeout_ms=policy.timeout_ms, max_attempts=policy.max_attempts,
             mocks=data.mocks, mock_calls_before=len(before))
         timeout = NO_TIMEOUT if policy.timeout_ms is None else timedelta(
-            seconds=policy.timeout_ms / 1000 + BACKSTOP_SECONDS)
+            seconds=policy.timeout_ms / 1000 + min(policy.timeout_ms / 1000, BACKSTOP_SECONDS))
         retry = RetryPolicy(
             initial_interval=timedelta(milliseconds=max(policy.backoff_ms, 1.0)),
             backoff_coefficient=2.0, maximum_interval=timedelta(milliseconds=policy.cap_ms),

@@ -23,7 +23,7 @@ from ._model import WORKFLOW_NAME, FlowInput, FlowOutput
 from ._refs import refs_of
 from .worker import DEFAULT_TASK_QUEUE
 
-__all__ = ["flow_input", "run_flow"]
+__all__ = ["flow_input", "run_flow", "run_result"]
 
 
 def flow_input(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
@@ -61,6 +61,11 @@ async def run_flow(client: Client, data: FlowInput, *, task_queue: str = DEFAULT
         out: FlowOutput = await handle.result()
     except WorkflowFailureError as error:  # the workflow itself failed: a bug
         return RunResult(run_id, "failed", None, internal_error(error))
+    return run_result(run_id, out)
+
+
+def run_result(run_id: str, out: FlowOutput) -> RunResult:
+    """The workflow's result as the `runtime.RunResult` of a local run."""
     calls = _codec.loads(out.calls)
     if out.status == "completed":
         return RunResult(run_id, out.status, _codec.loads(out.output), None, out.events, calls)

@@ -12,13 +12,20 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["dev_server", "free_port"]
+__all__ = ["dev_server", "free_port", "worker_argv"]
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def worker_argv(address: str, task_queue: str) -> list[str]:
+    """The one place that spells the worker command line (``fdl temporal-worker`` today,
+    ``fdl worker --temporal`` once merged): every test starts workers through it."""
+    return [sys.executable, "-c", "from fdl.cli import main; main()", "temporal-worker",
+            "--temporal", address, "--task-queue", task_queue]
 
 
 def _binary() -> str | None:

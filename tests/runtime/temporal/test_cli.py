@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from click.testing import CliRunner, Result
 
 from fdl.cli import main
 
-from ._server import free_port
+from ._server import free_port, worker_argv
 from .conftest import TASK_QUEUE, WorkerThread
 
 FLOW = """\
@@ -56,12 +55,6 @@ FAILING = """\
 """
 
 
-def worker_argv(address: str, task_queue: str) -> list[str]:
-    """The one place that spells the worker command (to become ``fdl worker --temporal``)."""
-    return [sys.executable, "-c", "from fdl.cli import main; main()", "temporal-worker",
-            "--temporal", address, "--task-queue", task_queue]
-
-
 def project(tmp_path: Path, mocks: str = MOCKS) -> tuple[Path, Path]:
     (tmp_path / "fdl.yaml").write_text("flows: flows/\n", encoding="utf-8")
     flow = tmp_path / "greet.yaml"
@@ -81,7 +74,8 @@ def without_run_id(text: str) -> dict[str, object]:
     return data
 
 
-@pytest.mark.parametrize(("name", "mocks"), [("Ann", MOCKS), ("Bob", MOCKS), ("Ann", FAILING)])
+@pytest.mark.parametrize(("name", "mocks"), [("Ann", MOCKS), ("Bob", MOCKS), ("Ann", FAILING)],
+                         ids=["then", "else", "the tool fails"])
 def test_run_on_temporal_prints_what_a_local_run_prints(
         tmp_path: Path, name: str, mocks: str, temporal_address: str,
         temporal_worker: WorkerThread) -> None:
