@@ -286,14 +286,16 @@ def _run_on_temporal(job: _Job, run_id: str, display: RunDisplay | None,
     """The run on Temporal (``--on temporal``); the progress is shown once it has ended."""
     assert job.temporal is not None
     mocks = None if job.mock_file is None else mock_document(job.mock_file)
+    flows = job.config.flows_folder(Path(job.plan.path).resolve().parent)
+    options: dict[str, Any] = {"tenant": job.tenant, "bu": job.bu, "mocks": mocks,
+                               "timezone": job.config.timezone, "run_id": run_id,
+                               "flows": flows, "catalog": job.tooling.catalog}
     try:
         if display is not None:
             with display:
-                return run_remote(job.temporal, job.plan, job.inputs, tenant=job.tenant,
-                                  bu=job.bu, mocks=mocks, timezone=job.config.timezone,
-                                  run_id=run_id, on_event=callback)
-        return run_remote(job.temporal, job.plan, job.inputs, tenant=job.tenant, bu=job.bu,
-                          mocks=mocks, timezone=job.config.timezone, run_id=run_id)
+                return run_remote(job.temporal, job.plan, job.inputs, on_event=callback,
+                                  **options)
+        return run_remote(job.temporal, job.plan, job.inputs, **options)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: run {run_id} goes on on Temporal (workflow id {run_id})",
                    err=True)

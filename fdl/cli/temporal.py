@@ -22,6 +22,7 @@ import click
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from compiler import ToolCatalog
 from compiler.diagnostics import Reporter
 from compiler.plan import Plan
 from compiler.yamltree import load_yaml, to_plain
@@ -77,14 +78,16 @@ async def _connect(target: Target) -> Client:
 
 def run_remote(target: Target, plan: Plan, inputs: Mapping[str, Any] | None, *,
                tenant: str | None, bu: str | None, mocks: Any, timezone: str | None,
-               run_id: str, on_event: Callable[[dict[str, Any]], None] | None = None
-               ) -> RunResult:
+               run_id: str, flows: Path | None = None, catalog: ToolCatalog | None = None,
+               on_event: Callable[[dict[str, Any]], None] | None = None) -> RunResult:
     """Run ``plan`` on Temporal and wait for its end; ``on_event`` gets the run's events
-    once it has ended (in order)."""
+    once it has ended (in order). The flows its ``flow://`` calls name are read from
+    ``flows`` (compiled with ``catalog``) and travel with the run."""
 
     async def main() -> RunResult:
         client = await _connect(target)
-        data = flow_input(plan, inputs, tenant=tenant, bu=bu, mocks=mocks, timezone=timezone)
+        data = flow_input(plan, inputs, tenant=tenant, bu=bu, mocks=mocks, timezone=timezone,
+                          flows=flows, catalog=catalog)
         try:
             return await run_flow(client, data, task_queue=target.task_queue, run_id=run_id)
         except RPCError as error:

@@ -38,6 +38,10 @@ class FlowInput:
             the caller's catalog resolved it (`compiler.plan.ToolRef` as JSON): the worker
             compiles the text without a catalog and binds arguments by these, so a run
             keeps the tool signatures it started with.
+        subflows: the flows its ``flow://`` calls name, resolved by the caller when the run
+            starts (``code`` → ``{name, source, path, tools}``), at every depth: they run as
+            child workflows, and a run keeps the versions it started with.
+        depth: how deeply this run is nested in ``flow://`` calls (0: a top-level run).
     """
 
     source: str
@@ -50,6 +54,8 @@ class FlowInput:
     max_iterations: int = 10_000
     default_timeout_ms: float | None = None
     tools: dict[str, dict[str, Any]] = field(default_factory=dict)
+    subflows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    depth: int = 0
 
 
 @dataclass(slots=True)

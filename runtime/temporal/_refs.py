@@ -14,7 +14,7 @@ from typing import Any
 
 from compiler.plan import Block, Plan, ToolRef
 
-__all__ = ["ref_from_json", "refs_of", "static_path"]
+__all__ = ["ref_from_json", "refs_of", "static_path", "tool_refs"]
 
 _INDEX = re.compile(r"\[[0-9]+\]")
 
@@ -31,6 +31,11 @@ def _walk(block: Block, prefix: str) -> Iterator[tuple[str, ToolRef]]:
             yield path, node.tool
         if node.block is not None:
             yield from _walk(node.block, path + "/")
+
+
+def tool_refs(plan: Plan) -> list[tuple[str, ToolRef]]:
+    """Every tool node's static path and reference, in declaration order."""
+    return list(_walk(plan.block, ""))
 
 
 def refs_of(plan: Plan) -> dict[str, dict[str, Any]]:

@@ -41,7 +41,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
 
 import gml
 from compiler import load_text
-from compiler.plan import Plan
+from compiler.plan import Plan, ToolRef
 from gml import resolve_timezone
 from stdlib.tools import Tools
 
@@ -55,6 +55,7 @@ from ..errors import InputError, OutputError, internal_error
 from ._model import TOOL_ACTIVITY, WORKFLOW_NAME, FlowInput, FlowOutput, ToolRequest, ToolResult
 from ._prepare import prepare
 from ._refs import ref_from_json, static_path
+from ._subflows import child_input, depth_error, flow_code, subflow_error
 
 __all__ = ["FlowWorkflow"]
 
@@ -114,6 +115,8 @@ class _Run:
         self.inbox: asyncio.Queue[Item] = asyncio.Queue()
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self.calls: dict[str, list[dict[str, Any]]] = _declared(data.mocks)
+        self.mocked = frozenset(self.calls)
+        self.passthrough = _passthrough(data.mocks)
         self.core: RunCore | None = None
         self.executor: Executor | None = None
 
@@ -279,6 +282,9 @@ class _Run:
         if not isinstance(prepared, dict):
             queue.append(prepared)
             return
+        if ref.type == "flow" and self._runs_as_child(ref):
+            self._call_flow(inst, ref, prepared, queue)
+            return
         try:
             policy = policy_for(ref.options, default_timeout_ms=data.default_timeout_ms)
         except ValueError as error:
@@ -302,6 +308,54 @@ class _Run:
             maximum_attempts=policy.max_attempts, non_retryable_error_types=NEVER_RETRIED)
         record = before if data.mocks is not None else None
         self._spawn(inst, self._activity(inst, request, timeout, retry, prepared, record))
+
+    def _runs_as_child(self, ref: ToolRef) -> bool:
+        """A ``flow://`` call runs as a child workflow unless a mock answers it (with
+        mocks, only when they pass unmocked calls through, as a local run does)."""
+        if self.data.mocks is None:
+            return True
+        return self.passthrough and ref.written not in self.mocked \
+            and ref.base not in self.mocked
+
+    def _call_flow(self, inst: Instance, ref: ToolRef, args: dict[str, Any],
+                   queue: deque[Item]) -> None:
+        at = _now()
+        mocked = self.data.mocks is not None
+        if mocked:  # a passed-through call is recorded like a mock's, first
+            self.calls.setdefault(ref.written, []).append(dict(args))
+        called = self.data.subflows.get(flow_code(ref))
+        if called is None:
+            message = (f"no mock for {ref.written} and no real tool to pass through to; add "
+                       "a mock or register the tool") if mocked else (
+                f"the tool {ref.base} is not available: no adapter or mock provides it")
+            queue.append(Failed(inst.key, at, {"code": "F406", "message": message,
+                                               "node": inst.path, "type": "tool"}))
+            return
+        error = depth_error(self.data, called)
+        if error is not None:
+            queue.append(Failed(inst.key, at, {**error, "node": inst.path}))
+            return
+        child_id = f"{self.run_id}/{inst.path}/{inst.activation}"
+        self._spawn(inst, self._child(inst, child_id, child_input(self.data, called, args),
+                                      str(called["name"])))
+
+    async def _child(self, inst: Instance, child_id: str, data: FlowInput, name: str) -> Item:
+        out: FlowOutput = await workflow.execute_child_workflow(
+            WORKFLOW_NAME, data, id=child_id, result_type=FlowOutput)
+        for event in out.events:  # the called run's events, under the calling node
+            inner = dict(event)
+            inner.pop("seq", None)
+            inner["run_id"] = self.run_id
+            inner["node"] = f"{inst.path}/{event.get('node') or ''}".rstrip("/")
+            inner["nested"] = event.get("run_id")
+            self._publish(inner)
+        for uri, calls in _codec.loads(out.calls).items():
+            self.calls.setdefault(uri, []).extend(calls)
+        if out.status == "completed":
+            return Returned(inst, _codec.loads(out.output))
+        failure = subflow_error(name, out.status, child_id, out.error or {})
+        failure["node"] = inst.path
+        return Failed(inst.key, _now(), failure)
 
     async def _activity(self, inst: Instance, request: ToolRequest, timeout: timedelta,
                         retry: RetryPolicy, args: dict[str, Any],
@@ -331,6 +385,11 @@ def _declared(mocks: str | None) -> dict[str, list[dict[str, Any]]]:
     entries = document.get("mocks") if "mocks" in document else {
         k: v for k, v in document.items() if k != "passthrough"}
     return {str(uri): [] for uri in entries or {}}
+
+
+def _passthrough(mocks: str | None) -> bool:
+    document = None if mocks is None else _codec.loads(mocks)
+    return isinstance(document, dict) and document.get("passthrough") is True
 
 
 def _failure(error: ActivityError, request: ToolRequest) -> tuple[dict[str, Any], int]:

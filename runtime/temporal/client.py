@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client, WorkflowFailureError
 
+from compiler import ToolCatalog, load_text
 from compiler.plan import Plan
 from gml import resolve_timezone
 
@@ -21,6 +23,7 @@ from .._runtime import RunResult
 from ..errors import internal_error
 from ._model import WORKFLOW_NAME, FlowInput, FlowOutput
 from ._refs import refs_of
+from ._subflows import collect
 from .worker import DEFAULT_TASK_QUEUE
 
 __all__ = ["flow_input", "run_flow", "run_result"]
@@ -29,14 +32,16 @@ __all__ = ["flow_input", "run_flow", "run_result"]
 def flow_input(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
                tenant: str | None = None, bu: str | None = None,
                mocks: Mapping[str, Any] | None = None, timezone: str | None = None,
-               max_iterations: int = 10_000,
-               default_timeout_ms: float | None = None) -> FlowInput:
+               max_iterations: int = 10_000, default_timeout_ms: float | None = None,
+               flows: Path | None = None, catalog: ToolCatalog | None = None) -> FlowInput:
     """The workflow input of one run of ``plan``.
 
     Args:
         mocks: a mock document as `runtime.Mocks.from_mapping` takes it (validated by the
             caller first, so a bad one fails before the run starts).
         timezone: the zone of dates (None: this machine's, by name, so the worker agrees).
+        flows: the folder ``flow://`` names resolve in; the flows the run may call are read
+            and compiled (with ``catalog``) now, and travel with the run.
     """
     zone = resolve_timezone(timezone)
     return FlowInput(source=plan.source, path=plan.path or f"{plan.name}.yaml",
@@ -44,7 +49,10 @@ def flow_input(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
                      mocks=None if mocks is None else _codec.dumps(dict(mocks)),
                      timezone=getattr(zone, "name", None) or str(zone),
                      max_iterations=max_iterations, default_timeout_ms=default_timeout_ms,
-                     tools=refs_of(plan))
+                     tools=refs_of(plan),
+                     subflows={} if flows is None else collect(
+                         plan, flows, lambda text, path: load_text(text, path,
+                                                                   catalog=catalog)))
 
 
 async def run_flow(client: Client, data: FlowInput, *, task_queue: str = DEFAULT_TASK_QUEUE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import textwrap
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import trio
@@ -13,6 +14,7 @@ from temporalio.client import Client
 import fdl
 from compiler.plan import Plan
 from runtime import Mocks, RunResult, Runtime
+from runtime.subflows import FlowTools
 from runtime.temporal import flow_input, run_flow
 
 TIMEZONE = "Asia/Shanghai"
@@ -25,13 +27,18 @@ def plan_of(text: str) -> Plan:
 
 
 def run_local(text: str, inputs: Mapping[str, Any] | None, mocks: Mapping[str, Any],
-              **options: Any) -> RunResult:
-    """The flow on the trio runtime, its tools answered by ``mocks``."""
+              flows: Path | None = None, **options: Any) -> RunResult:
+    """The flow on the trio runtime, its tools answered by ``mocks`` (``flow://`` names
+    resolved in ``flows``)."""
     plan = plan_of(text)
     tenant = options.pop("tenant", None)
+    tools = None
+    if flows is not None:
+        tools = FlowTools(flows, timezone=TIMEZONE)
+        tools.bind(tools)
 
     async def main() -> RunResult:
-        async with Runtime(mocks=Mocks.from_mapping(mocks), timezone=TIMEZONE,
+        async with Runtime(tools=tools, mocks=Mocks.from_mapping(mocks), timezone=TIMEZONE,
                            **options) as rt:
             return await rt.run(plan, inputs or {}, tenant=tenant)
 
@@ -39,13 +46,15 @@ def run_local(text: str, inputs: Mapping[str, Any] | None, mocks: Mapping[str, A
 
 
 def run_temporal(address: str, task_queue: str, text: str, inputs: Mapping[str, Any] | None,
-                 mocks: Mapping[str, Any], **options: Any) -> RunResult:
+                 mocks: Mapping[str, Any], flows: Path | None = None, **options: Any
+                 ) -> RunResult:
     """The same flow on Temporal (the workflow and its activities on ``task_queue``)."""
     plan = plan_of(text)
 
     async def main() -> RunResult:
         client = await Client.connect(address)
-        data = flow_input(plan, inputs, mocks=mocks, timezone=TIMEZONE, **options)
+        data = flow_input(plan, inputs, mocks=mocks, timezone=TIMEZONE, flows=flows,
+                          **options)
         return await run_flow(client, data, task_queue=task_queue)
 
     return asyncio.run(main())
