@@ -1,6 +1,7 @@
-"""A worker killed with SIGKILL during a tool call: a second worker finishes the run, the
-tool calls that had completed are not made again, and the call in flight is retried per its
-retry policy (calls counted on a local HTTP server)."""
+"""Workers killed with SIGKILL mid-run, during a tool call inside an ``each`` and then
+during a ``wait``: the next worker finishes the run, the tool calls that had completed are
+not made again, and the call in flight is retried per its retry policy (calls counted on a
+local HTTP server)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from ._engines import plan_of
 from ._server import worker_argv
 
 SLOW_SECONDS = 20.0
-"""How long the first call of 'slow' hangs (the worker is killed long before)."""
+"""How long the first call of 'i2' hangs (the worker is killed long before)."""
 
 
 class _Steps(JsonHandler):
@@ -31,7 +32,7 @@ class _Steps(JsonHandler):
         name = self.path.rsplit("/", 1)[-1]
         with self.server.lock:
             count = self.server.counters[name] = self.server.counters.get(name, 0) + 1
-        if name == "slow" and count == 1:
+        if name == "i2" and count == 1:
             time.sleep(SLOW_SECONDS)
         self.reply(200, {"name": name, "count": count})
 
@@ -47,15 +48,24 @@ FLOW = """\
             b:
                 exec: api://svc/step
                 args: name = 'b'
-                next: slow
-            slow:
-                exec: api://svc/step?timeout=2000&max-attempts=3&backoff=100
-                args: name = 'slow'
+                next: proc
+            proc:
+                each: '[1, 2, 3] => x'
+                vars: counts = []
+                node:
+                    s:
+                        exec: api://svc/step?timeout=2000&max-attempts=3&backoff=100
+                        args: name = 'i' + x
+                        sets: counts = counts.add(s.count)
+                with: counts
+                next: pause
+            pause:
+                wait: '3s'
                 next: c
             c:
                 exec: api://svc/step
                 args: name = 'c'
-                with: "{a: a.count, b: b.count, slow: slow.count, c: c.count}"
+                with: "{a: a.count, b: b.count, each: proc, c: c.count}"
 """
 
 SPEC = """\
@@ -115,21 +125,37 @@ def test_a_killed_worker_s_run_is_finished_by_another_without_repeating_calls(
             handle = client.get_workflow_handle(run_id, result_type=FlowOutput)
             return await asyncio.wait_for(handle.result(), 120)
 
-        first = _worker(tmp_path, temporal_address, queue)
-        second: subprocess.Popen[str] | None = None
+        async def waiting() -> None:  # until the run sleeps in 'pause'
+            client = await Client.connect(temporal_address)
+            handle = client.get_workflow_handle(run_id)
+            for _ in range(1200):
+                events = await handle.query("progress", result_type=list)
+                if any(e["type"] == "node.started" and e["node"] == "pause" for e in events):
+                    return
+                await asyncio.sleep(0.05)
+            raise AssertionError("the run never reached 'pause'")
+
+        workers = [_worker(tmp_path, temporal_address, queue)]
         try:
             asyncio.run(start())
-            _wait_for(server, "slow", 1)           # the call is in flight on the first worker
-            first.send_signal(signal.SIGKILL)
-            first.wait(10)
-            second = _worker(tmp_path, temporal_address, queue)
+            _wait_for(server, "i2", 1)      # proc[1]/s is in flight on the first worker
+            _kill(workers[-1])
+            workers.append(_worker(tmp_path, temporal_address, queue))
+            asyncio.run(waiting())          # the second worker went on to the wait
+            _kill(workers[-1])
+            workers.append(_worker(tmp_path, temporal_address, queue))
             out = asyncio.run(result())
         finally:
-            for process in (first, second):
-                if process is not None and process.poll() is None:
+            for process in workers:
+                if process.poll() is None:
                     process.kill()
                     process.wait()
         result = run_result(run_id, out)
         assert result.status == "completed", result.error
-        assert result.output == {"a": 1, "b": 1, "slow": 2, "c": 1}
-        assert server.counters == {"a": 1, "b": 1, "slow": 2, "c": 1}
+        assert result.output == {"a": 1, "b": 1, "each": [1, 2, 1], "c": 1}
+        assert server.counters == {"a": 1, "b": 1, "i1": 1, "i2": 2, "i3": 1, "c": 1}
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
