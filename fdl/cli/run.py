@@ -283,7 +283,7 @@ def _execute(job: _Job) -> NoReturn:
 
 def _run_on_temporal(job: _Job, run_id: str, display: RunDisplay | None,
                      callback: Any) -> RunResult:
-    """The run on Temporal (``--on temporal``); the progress is shown once it has ended."""
+    """The run on Temporal (``--on temporal``), its progress shown as it goes."""
     assert job.temporal is not None
     mocks = None if job.mock_file is None else mock_document(job.mock_file)
     flows = job.config.flows_folder(Path(job.plan.path).resolve().parent)

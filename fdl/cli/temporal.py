@@ -81,23 +81,20 @@ def run_remote(target: Target, plan: Plan, inputs: Mapping[str, Any] | None, *,
                run_id: str, flows: Path | None = None, catalog: ToolCatalog | None = None,
                on_event: Callable[[dict[str, Any]], None] | None = None) -> RunResult:
     """Run ``plan`` on Temporal and wait for its end; ``on_event`` gets the run's events
-    once it has ended (in order). The flows its ``flow://`` calls name are read from
-    ``flows`` (compiled with ``catalog``) and travel with the run."""
+    in order while it runs. The flows its ``flow://`` calls name are read from ``flows``
+    (compiled with ``catalog``) and travel with the run."""
 
     async def main() -> RunResult:
         client = await _connect(target)
         data = flow_input(plan, inputs, tenant=tenant, bu=bu, mocks=mocks, timezone=timezone,
                           flows=flows, catalog=catalog)
         try:
-            return await run_flow(client, data, task_queue=target.task_queue, run_id=run_id)
+            return await run_flow(client, data, task_queue=target.task_queue, run_id=run_id,
+                                  on_event=on_event)
         except RPCError as error:
             fail(f"Temporal refused the run: {error.message}")
 
-    result = asyncio.run(main())
-    if on_event is not None:
-        for event in result.events:
-            on_event(event)
-    return result
+    return asyncio.run(main())
 
 
 @click.command("temporal-worker", hidden=True)

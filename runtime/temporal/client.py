@@ -7,12 +7,15 @@ id is the workflow id. `run_flow` returns the same `runtime.RunResult` a local r
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client, WorkflowFailureError
+from temporalio.client import Client, WorkflowFailureError, WorkflowQueryFailedError
+from temporalio.service import RPCError
 
 from compiler import ToolCatalog, load_text
 from compiler.plan import Plan
@@ -56,8 +59,15 @@ def flow_input(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
 
 
 async def run_flow(client: Client, data: FlowInput, *, task_queue: str = DEFAULT_TASK_QUEUE,
-                   run_id: str | None = None) -> RunResult:
+                   run_id: str | None = None,
+                   on_event: Callable[[dict[str, Any]], None] | None = None,
+                   poll_interval: float = 0.5) -> RunResult:
     """Start the run and wait for its end.
+
+    Args:
+        on_event: receives the run's public events in order while it runs (read from the
+            workflow's ``progress`` query every ``poll_interval`` seconds), the last ones
+            when it has ended.
 
     Raises:
         temporalio.service.RPCError: the Temporal server refused the start.
@@ -65,11 +75,30 @@ async def run_flow(client: Client, data: FlowInput, *, task_queue: str = DEFAULT
     run_id = run_id or uuid.uuid4().hex
     handle = await client.start_workflow(WORKFLOW_NAME, data, id=run_id,
                                          task_queue=task_queue, result_type=FlowOutput)
+    seen = 0
+
+    def emit(events: list[dict[str, Any]]) -> None:
+        nonlocal seen
+        if on_event is not None:
+            for event in events[seen:]:
+                on_event(event)
+            seen = max(seen, len(events))
+
+    ending = asyncio.ensure_future(handle.result())
     try:
-        out: FlowOutput = await handle.result()
+        while on_event is not None and not ending.done():
+            await asyncio.wait({ending}, timeout=poll_interval)
+            if not ending.done():
+                with contextlib.suppress(RPCError, WorkflowQueryFailedError):
+                    emit(await handle.query("progress", result_type=list))
+        out: FlowOutput = await ending
     except WorkflowFailureError as error:  # the workflow itself failed: a bug
         return RunResult(run_id, "failed", None, internal_error(error))
-    return run_result(run_id, out)
+    finally:
+        ending.cancel()
+    result = run_result(run_id, out)
+    emit(result.events)
+    return result
 
 
 def run_result(run_id: str, out: FlowOutput) -> RunResult:

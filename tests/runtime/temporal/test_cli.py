@@ -92,6 +92,13 @@ def test_run_on_temporal_prints_what_a_local_run_prints(
                  "--task-queue", TASK_QUEUE)
     assert remote.stdout == local.stdout
     assert remote.exit_code == local.exit_code
+    assert progress(remote.stderr) == progress(local.stderr)
+
+
+def progress(stderr: str) -> list[str]:
+    """The node lines of the progress on stderr, without their timings."""
+    return sorted(" ".join(line.split()[:2]) for line in stderr.splitlines()
+                  if line.startswith(("completed ", "failed ", "skipped ")))
 
 
 def test_run_on_temporal_without_a_server_says_what_to_do(tmp_path: Path) -> None:
