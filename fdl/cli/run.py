@@ -66,7 +66,14 @@ from ._inputs import NotJson, load_json, usage_problem
 from ._output import error_lines, fail, leaf, to_json_text
 from ._progress import RunDisplay, format_duration
 from .check import summary_line
-from .temporal import Target, mock_document, run_remote, target_of
+from .temporal import (
+    Target,
+    cancel_remote,
+    mock_document,
+    run_remote,
+    show_remote,
+    target_of,
+)
 
 __all__ = ["parse_inputs", "run_command", "runs_group", "set_value"]
 
@@ -563,14 +570,64 @@ def _events_text(events: Sequence[Mapping[str, Any]], start: float) -> list[str]
     return lines
 
 
+def _temporal_options(command: Any) -> Any:
+    """``--on``, ``--temporal`` and ``--namespace`` of ``fdl runs show/cancel``."""
+    for option in reversed((
+            click.option("--on", "engine", type=click.Choice(["local", "temporal"]),
+                         default="local", show_default=True,
+                         help="Where the run is: the run store, or a Temporal cluster."),
+            click.option("--temporal", "temporal_address", metavar="HOST:PORT",
+                         help="With --on temporal: the frontend (default: temporal.address "
+                              "of fdl.yaml, else 127.0.0.1:7233)."),
+            click.option("--namespace", metavar="N",
+                         help="With --on temporal: the namespace (default: default)."))):
+        command = option(command)
+    return command
+
+
+def _remote_target(address: str | None, namespace: str | None) -> Target:
+    return target_of(project_config(Path.cwd()), address, namespace, None)
+
+
+def _show_remote(target: Target, run_id: str, as_json: bool, with_events: bool) -> None:
+    run = show_remote(target, run_id)
+    if as_json:
+        click.echo(to_json_text(run.to_dict(with_events), pretty=True))
+        return
+    took = format_duration(run.updated - run.started)
+    rows = [("run", run.run_id), ("flow", run.flow), ("status", run.status),
+            ("started", _when(run.started)),
+            ("updated", f"{_when(run.updated)}  (took {took})"),
+            ("where", f"Temporal {target.address}, namespace {target.namespace}")]
+    for label, value in rows:
+        click.echo(f"{label:<8} {value}")
+    if run.status == "completed":
+        click.echo("output")
+        click.echo(to_json_text(run.output, pretty=True))
+    elif run.error is not None:
+        for line in error_lines(run.error):
+            click.echo(line)
+    if with_events:
+        events = run.events or []
+        click.echo(f"events ({len(events)})")
+        for line in _events_text(events, run.started):
+            click.echo(line)
+
+
 @runs_group.command("show")
 @click.argument("run_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the run as a JSON object.")
 @click.option("--events", "with_events", is_flag=True, help="Include the run's events.")
 @click.option("--store", "store_option", metavar="PATH", help=_STORE_HELP)
+@_temporal_options
 def runs_show_command(run_id: str, as_json: bool, with_events: bool,
-                      store_option: str | None) -> None:
+                      store_option: str | None, engine: str, temporal_address: str | None,
+                      namespace: str | None) -> None:
     """Show one run: status, inputs, output or error (and its events)."""
+    if engine == "temporal":
+        _show_remote(_remote_target(temporal_address, namespace), run_id, as_json,
+                     with_events)
+        return
     store, spec = _store_for_reading(store_option)
     if store is None:
         fail(f"no run '{run_id}' (no run store at {spec})")
@@ -633,11 +690,19 @@ def runs_resume_command(run_id: str, mock: Path | None, tools_dir: Path | None, 
 @runs_group.command("cancel")
 @click.argument("run_id")
 @click.option("--store", "store_option", metavar="PATH", help=_STORE_HELP)
-def runs_cancel_command(run_id: str, store_option: str | None) -> None:
+@_temporal_options
+def runs_cancel_command(run_id: str, store_option: str | None, engine: str,
+                        temporal_address: str | None, namespace: str | None) -> None:
     """Ask the process running RUN_ID to cancel it (it notices within half a second).
 
     Exit 0 when a cancel was requested or the run had already ended, 1 for an unknown run.
     """
+    if engine == "temporal":
+        if cancel_remote(_remote_target(temporal_address, namespace), run_id) == "requested":
+            click.echo(f"cancel requested for run {run_id} on Temporal", err=True)
+        else:
+            click.echo(f"run {run_id} has already ended; nothing to cancel", err=True)
+        return
 
     store, spec = _store_for_reading(store_option)
     if store is None:

@@ -6,11 +6,13 @@
   SIGTERM or Ctrl-C stops it gracefully (no new work, the activities in progress finish).
 * `run_remote`: what ``fdl run FILE --on temporal`` does once the flow is compiled: start the
   run on the cluster and wait for its `runtime.RunResult` (the run id is the workflow id).
+* `show_remote`, `cancel_remote`: ``fdl runs show/cancel ID --on temporal``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 from collections.abc import Callable, Mapping
@@ -19,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from temporalio.client import Client
-from temporalio.service import RPCError
+from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from compiler import ToolCatalog
 from compiler.diagnostics import Reporter
@@ -29,12 +31,20 @@ from compiler.yamltree import load_yaml, to_plain
 from fdl.project import open_tooling
 from gml import Source
 from runtime import RunResult
-from runtime.temporal import flow_input, flow_worker, run_flow
+from runtime.temporal import (
+    WORKFLOW_NAME,
+    FlowOutput,
+    flow_input,
+    flow_worker,
+    run_flow,
+    run_result,
+)
 from stdlib.config import ProjectConfig, TemporalConfig, project_config
 
 from ._output import fail
 
-__all__ = ["Target", "mock_document", "run_remote", "target_of", "temporal_worker_command"]
+__all__ = ["RemoteRun", "Target", "cancel_remote", "mock_document", "run_remote", "show_remote",
+           "target_of", "temporal_worker_command"]
 
 CONNECT_SECONDS = 10.0
 """How long connecting to the Temporal frontend may take before the command gives up."""
@@ -132,3 +142,101 @@ def temporal_worker_command(address: str | None, namespace: str | None,
     finally:
         tooling.close()
     sys.exit(0)
+
+
+# --- fdl runs show/cancel ID --on temporal -----------------------------------------------
+
+_ENDED = {"FAILED": "failed", "CANCELED": "cancelled", "TERMINATED": "cancelled",
+          "TIMED_OUT": "failed"}
+
+
+@dataclass(slots=True)
+class RemoteRun:
+    """What the cluster knows of one run: its state, result and events so far."""
+
+    run_id: str
+    flow: str
+    status: str
+    started: float
+    updated: float
+    output: Any = None
+    error: dict[str, Any] | None = None
+    events: list[dict[str, Any]] | None = None
+
+    def to_dict(self, with_events: bool) -> dict[str, Any]:
+        data: dict[str, Any] = {"run_id": self.run_id, "flow": self.flow,
+                                "status": self.status, "created_at": self.started,
+                                "updated_at": self.updated}
+        if self.status == "completed":
+            data["output"] = self.output
+        elif self.error is not None:
+            data["error"] = self.error
+        if with_events:
+            data["events"] = self.events or []
+        return data
+
+
+def _not_found(error: RPCError) -> bool:
+    return error.status == RPCStatusCode.NOT_FOUND
+
+
+def show_remote(target: Target, run_id: str) -> RemoteRun:
+    """The run ``run_id`` (the workflow id) as the cluster has it; a run still going
+    reports its events through the workflow's ``progress`` query (a worker must run)."""
+
+    async def main() -> RemoteRun:
+        client = await _connect(target)
+        handle = client.get_workflow_handle(run_id, result_type=FlowOutput)
+        try:
+            description = await handle.describe()
+        except RPCError as error:
+            if _not_found(error):
+                fail(f"no run '{run_id}' on Temporal at {target.address} (namespace "
+                     f"{target.namespace})")
+            raise
+        if description.workflow_type != WORKFLOW_NAME:
+            fail(f"'{run_id}' is a {description.workflow_type} workflow, not a flow run")
+        started = description.start_time.timestamp()
+        closed = description.close_time.timestamp() if description.close_time else None
+        name = description.status.name if description.status is not None else "RUNNING"
+        if name == "COMPLETED":
+            result = run_result(run_id, await handle.result())
+            return RemoteRun(run_id, _flow_name(result.events), result.status, started,
+                             closed or started, result.output, result.error, result.events)
+        events: list[dict[str, Any]] = []
+        if name == "RUNNING":
+            with contextlib.suppress(RPCError, WorkflowQueryFailedError):
+                events = await handle.query("progress", result_type=list)
+            return RemoteRun(run_id, _flow_name(events), "running", started,
+                             events[-1]["at"] if events else started, events=events)
+        return RemoteRun(run_id, "", _ENDED.get(name, "failed"), started, closed or started,
+                         error={"code": "F409", "message": f"the workflow ended {name} "
+                                "outside the runtime (terminated, timed out or failed)",
+                                "node": "", "type": "runtime"}, events=events)
+
+    return asyncio.run(main())
+
+
+def _flow_name(events: list[dict[str, Any]]) -> str:
+    return str(events[0].get("flow", "")) if events else ""
+
+
+def cancel_remote(target: Target, run_id: str) -> str:
+    """Cancel the run: ``requested``, or the status it has already ended with."""
+
+    async def main() -> str:
+        client = await _connect(target)
+        handle = client.get_workflow_handle(run_id)
+        try:
+            description = await handle.describe()
+            if description.status is not None and description.status.name != "RUNNING":
+                return "ended"
+            await handle.cancel()
+        except RPCError as error:
+            if _not_found(error):
+                fail(f"no run '{run_id}' on Temporal at {target.address} (namespace "
+                     f"{target.namespace})")
+            raise
+        return "requested"
+
+    return asyncio.run(main())

@@ -3,18 +3,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import subprocess
 import textwrap
+import time
+import uuid
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from temporalio.client import Client
 
 from fdl.cli import main
+from runtime.temporal import WORKFLOW_NAME, flow_input
 
+from ._engines import plan_of
 from ._server import free_port, worker_argv
 from .conftest import TASK_QUEUE, WorkerThread
 
@@ -141,3 +147,51 @@ def test_the_worker_command_serves_runs_and_stops_on_sigterm(
         if worker.poll() is None:
             worker.kill()
             worker.wait()
+
+
+SLEEPY = """\
+    flow:
+        name: sleepy
+        node:
+            nap:
+                wait: '1h'
+"""
+
+
+def test_runs_show_and_cancel_on_temporal(tmp_path: Path, temporal_address: str,
+                                          temporal_worker: WorkerThread) -> None:
+    flow, mock = project(tmp_path)
+    done = fdl("run", str(flow), "--set", "name=Bob", "--mock", str(mock), "--on", "temporal",
+               "--temporal", temporal_address, "--task-queue", TASK_QUEUE, "--json")
+    run_id = json.loads(done.stdout)["run_id"]
+    on = ["--on", "temporal", "--temporal", temporal_address]
+    shown = json.loads(fdl("runs", "show", run_id, *on, "--json", "--events").stdout)
+    assert (shown["status"], shown["flow"], shown["output"]) == (
+        "completed", "greet", {"text": "Hi Bob"})
+    assert shown["events"][-1]["type"] == "flow.completed"
+    text = fdl("runs", "show", run_id, *on).stdout
+    assert "status   completed" in text and '"text": "Hi Bob"' in text
+    assert fdl("runs", "cancel", run_id, *on).stderr.startswith(f"run {run_id} has already")
+    missing = fdl("runs", "show", "no-such-run", *on)
+    assert missing.exit_code == 1 and "no run 'no-such-run' on Temporal" in missing.stderr
+
+    sleepy = tmp_path / "sleepy.yaml"
+    sleepy.write_text(textwrap.dedent(SLEEPY), encoding="utf-8")
+    long_id = uuid.uuid4().hex
+    plan = plan_of(SLEEPY)
+
+    async def start() -> None:
+        client = await Client.connect(temporal_address)
+        await client.start_workflow(WORKFLOW_NAME, flow_input(plan), id=long_id,
+                                    task_queue=TASK_QUEUE)
+
+    asyncio.run(start())
+    assert json.loads(fdl("runs", "show", long_id, *on, "--json").stdout)["status"] == "running"
+    cancelled = fdl("runs", "cancel", long_id, *on)
+    assert cancelled.exit_code == 0 and "cancel requested" in cancelled.stderr
+    for _ in range(100):
+        shown = json.loads(fdl("runs", "show", long_id, *on, "--json").stdout)
+        if shown["status"] != "running":
+            break
+        time.sleep(0.1)
+    assert shown["status"] == "cancelled" and shown["error"]["code"] == "F408"
