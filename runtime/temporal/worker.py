@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -34,7 +35,8 @@ DEFAULT_TASK_QUEUE = "fdl"
 async def flow_worker(client: Client, *, task_queue: str = DEFAULT_TASK_QUEUE,
                       tools: ToolProvider | None = None,
                       close: Callable[[], Awaitable[None]] | None = None,
-                      max_concurrent_calls: int = 64) -> AsyncIterator[Worker]:
+                      max_concurrent_calls: int = 64,
+                      graceful_seconds: float = 30.0) -> AsyncIterator[Worker]:
     """Run a worker while the block runs; on exit it stops taking work and waits for the
     activities in progress (graceful shutdown).
 
@@ -44,6 +46,7 @@ async def flow_worker(client: Client, *, task_queue: str = DEFAULT_TASK_QUEUE,
         tools: the project's tools (None: no real tools; mocked runs still work).
         close: closes the tools (their pools and clients) on their trio loop at the end.
         max_concurrent_calls: tool calls one worker runs at once (its thread pool).
+        graceful_seconds: how long the shutdown waits for the tool calls in progress.
     """
     host = TrioHost()
     host.start()
@@ -54,7 +57,8 @@ async def flow_worker(client: Client, *, task_queue: str = DEFAULT_TASK_QUEUE,
             worker = Worker(client, task_queue=task_queue,
                             workflows=[FlowWorkflow],
                             activities=activities.definitions(), activity_executor=pool,
-                            max_concurrent_activities=max_concurrent_calls)
+                            max_concurrent_activities=max_concurrent_calls,
+                            graceful_shutdown_timeout=timedelta(seconds=graceful_seconds))
             async with worker:
                 yield worker
     finally:

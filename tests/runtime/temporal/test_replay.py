@@ -5,11 +5,15 @@ would make a running flow take another path fails here."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from temporalio.client import Client
+import pytest
+from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Replayer
 
+from runtime._journal import Skipped
 from runtime.temporal import WORKFLOW_NAME, FlowWorkflow
+from runtime.temporal import _workflow as workflow_module
 
 from ._engines import run_temporal
 from .conftest import TASK_QUEUE, WorkerThread
@@ -40,3 +44,33 @@ def test_every_finished_run_replays_with_the_current_code(
         return len(histories)
 
     assert asyncio.run(replay()) >= 5
+
+
+def test_a_change_that_takes_another_path_fails_the_replay(
+        temporal_address: str, temporal_worker: WorkerThread,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The replay has teeth: code that skips the tool calls the history holds (here every
+    ``only`` made false) is reported as non-deterministic."""
+    case = next(c for c in CASES if c.name == "each with sets")
+    result = run_temporal(temporal_address, TASK_QUEUE, case.flow, case.inputs, case.mocks)
+    assert result.status == "completed"
+
+    async def history() -> WorkflowHistory:
+        client = await Client.connect(temporal_address)
+        return await client.get_workflow_handle(result.run_id).fetch_history()
+
+    recorded = asyncio.run(history())
+
+    def skipped(inst: Any, ref: Any, ctx: Any, at: float, tenant: Any, bu: Any) -> Any:
+        return Skipped(inst.key, at)
+
+    monkeypatch.setattr(workflow_module, "prepare", skipped)
+
+    async def replay() -> Exception | None:
+        replayed = await Replayer(workflows=[FlowWorkflow]).replay_workflow(
+            recorded, raise_on_replay_failure=False)
+        return replayed.replay_failure
+
+    failure = asyncio.run(replay())
+    assert failure is not None
+    assert "nondetermin" in str(failure).lower()
