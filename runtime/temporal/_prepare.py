@@ -4,7 +4,9 @@ The same steps, in the same order and with the same error objects, as the trio e
 `runtime._exec.Executor.run_tool` before it calls the tool (fdl.md §4.1). The difference: the
 workflow does not hold the tool (the worker's project does), so auto-binding uses the names
 the caller's tool catalog gave the compiled URI (``ToolRef.arguments``, `._refs`), not the
-live tool's.
+live tool's, and the further names a ``db`` query binds from the visible variables (its CQL
+``:name`` parameters, tools.md §6) are read from its ``exps`` here, as the ``db`` adapter's
+``scope_names`` reads them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 import gml
 from compiler.plan import Field, ToolRef
 from gml import GmlError
+from stdlib.cql import CqlError, params_of, parse
+from stdlib.tools.db import QUERY_OPERATIONS
 
 from .._core import Instance
 from .._journal import Event, Failed, Skipped
@@ -39,6 +43,19 @@ def _eval(field: Field, data: Mapping[str, Any], ctx: gml.EvalContext, key: str,
                           "node": path, "type": "gml"}) from None
 
 
+def _query_params(ref: ToolRef, args: Mapping[str, Any]) -> list[str]:
+    """The CQL ``:name`` parameters of a ``db`` query's ``exps`` that ``args`` does not
+    give (text that is not CQL names none: the call reports it)."""
+    exps = args.get("exps")
+    if ref.type != "db" or ref.code.rpartition("/")[2] not in QUERY_OPERATIONS \
+            or not isinstance(exps, str) or ":" not in exps:
+        return []
+    try:
+        return [name for name in params_of(parse(exps)) if name not in args]
+    except CqlError:
+        return []
+
+
 def prepare(inst: Instance, ref: ToolRef, ctx: gml.EvalContext, at: float,
             tenant: str | None, bu: str | None) -> Event | dict[str, Any]:
     """The bound arguments of the call to ``ref``, or the event that ends the node
@@ -61,6 +78,9 @@ def prepare(inst: Instance, ref: ToolRef, ctx: gml.EvalContext, at: float,
             elif name == "buCode":
                 args[name] = bu
             elif name in data:
+                args[name] = data[name]
+        for name in _query_params(ref, args):
+            if name in data:
                 args[name] = data[name]
         for name, source in (ref.defaults or {}).items():
             if name in args:
