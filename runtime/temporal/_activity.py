@@ -11,7 +11,10 @@ the error code, marked non-retryable when the tool said it is not retryable (tim
 connection failures always are retryable), with the error object and the attempt number as
 details. Anything else escaping a tool is F409 without the exception's text (it may hold a
 secret). The per-attempt ``timeout`` is enforced here on the tool's own loop (F407, as in a
-local run); Temporal's start-to-close timeout is only the backstop for a lost worker.
+local run); Temporal's start-to-close timeout is only the backstop for a lost worker, whose
+calls are noticed sooner by their missing heartbeats. A call heartbeats while it runs, and
+a cancel from the workflow (the node's iteration failed, the run was cancelled) cancels it
+on the tools' loop.
 
 Mocks run here too, never in the workflow: the run's mock document travels in the request;
 the mock's call number (``sequence`` steps, ``call`` in ``expr``) is the number of calls the
@@ -21,6 +24,7 @@ attempt is a recorded call.
 
 from __future__ import annotations
 
+import concurrent.futures
 import copy
 import threading
 from collections.abc import Callable
@@ -28,7 +32,7 @@ from typing import Any
 
 import trio
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError
 
 from stdlib.tools import Tool, ToolCall, ToolError, ToolProvider, resolve_written
 from stdlib.tools.mocks import MockFileError, Mocks
@@ -41,6 +45,9 @@ __all__ = ["ToolActivities"]
 
 _MOCK_CACHE = 64
 """How many validated mock documents a worker keeps."""
+
+HEARTBEAT_SECONDS = 1.0
+"""How often a running call heartbeats (Temporal throttles what it sends on)."""
 
 
 class ToolActivities:
@@ -73,8 +80,8 @@ class ToolActivities:
                             idempotency_key=request.idempotency_key, run_id=request.run_id,
                             node=request.node, attempt=attempt, tenant_id=request.tenant,
                             bu_code=request.bu)
-            raw = self.host.run(_attempt, tool, call, request.timeout_ms,
-                               request.max_attempts)
+            raw = self._wait(self.host.submit(_attempt, tool, call, request.timeout_ms,
+                                              request.max_attempts))
             return ToolResult(_codec.dumps(raw), attempt)
         except ToolError as error:
             raise ApplicationError(error.message, error.to_dict(), attempt, type=error.code,
@@ -84,6 +91,25 @@ class ToolActivities:
                                 "run codec cannot carry it)")
             raise ApplicationError(failure.message, failure.to_dict(), attempt,
                                    type=failure.code, non_retryable=True) from None
+
+    @staticmethod
+    def _wait(started: tuple[concurrent.futures.Future[Any], Callable[[], None]]) -> Any:
+        """The call's result, heartbeating while it runs; a cancel from the workflow (or
+        the worker's shutdown) cancels the call on the tools' loop."""
+        future, cancel = started
+        try:
+            while True:
+                try:
+                    return future.result(timeout=HEARTBEAT_SECONDS)
+                except concurrent.futures.TimeoutError:
+                    if activity.is_cancelled():
+                        raise CancelledError("the run cancelled the tool call") from None
+                    activity.heartbeat()
+                except concurrent.futures.CancelledError:
+                    raise CancelledError("the tool call was cancelled") from None
+        except CancelledError:  # ours, or raised into this thread by the SDK
+            cancel()
+            raise
 
     def _tool(self, request: ToolRequest, attempt: int) -> Tool:
         if request.mocks is None:

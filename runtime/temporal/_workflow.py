@@ -66,6 +66,10 @@ tool's timeout, at most this much more (how soon a call on a lost worker is retr
 NO_TIMEOUT = timedelta(minutes=10)
 """Start-to-close timeout of an attempt of a tool whose URI sets no timeout."""
 
+HEARTBEAT_TIMEOUT = timedelta(seconds=20)
+"""A call whose worker sent no heartbeat for this long is retried elsewhere (a lost
+worker); a running call heartbeats every second."""
+
 NEVER_RETRIED = ["F406", "F409", "F412"]
 """Error codes no retry can fix (an unavailable tool, a bug in an adapter, a limit)."""
 
@@ -363,7 +367,8 @@ class _Run:
         try:
             result: ToolResult = await workflow.execute_activity(
                 TOOL_ACTIVITY, request, result_type=ToolResult,
-                start_to_close_timeout=timeout, retry_policy=retry)
+                start_to_close_timeout=timeout, heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                retry_policy=retry)
         except ActivityError as error:
             failure, attempts = _failure(error, request)
             if record is not None:

@@ -46,7 +46,7 @@ def run_local(text: str, inputs: Mapping[str, Any] | None, mocks: Mapping[str, A
 
 
 def run_temporal(address: str, task_queue: str, text: str, inputs: Mapping[str, Any] | None,
-                 mocks: Mapping[str, Any], flows: Path | None = None, **options: Any
+                 mocks: Mapping[str, Any] | None, flows: Path | None = None, **options: Any
                  ) -> RunResult:
     """The same flow on Temporal (the workflow and its activities on ``task_queue``)."""
     plan = plan_of(text)

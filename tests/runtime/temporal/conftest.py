@@ -16,6 +16,7 @@ import pytest
 from temporalio.client import Client
 
 from runtime.temporal import flow_worker
+from stdlib.tools import ToolProvider
 
 from ._server import dev_server
 
@@ -36,9 +37,11 @@ def temporal_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 class WorkerThread:
     """A flow worker on its own thread and asyncio loop, until `stop`."""
 
-    def __init__(self, address: str, task_queue: str) -> None:
+    def __init__(self, address: str, task_queue: str, tools: ToolProvider | None = None
+                 ) -> None:
         self.address = address
         self.task_queue = task_queue
+        self.tools = tools
         self.ready = threading.Event()
         self.error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -63,7 +66,7 @@ class WorkerThread:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         client = await Client.connect(self.address)
-        async with flow_worker(client, task_queue=self.task_queue):
+        async with flow_worker(client, task_queue=self.task_queue, tools=self.tools):
             self.ready.set()
             await self._stop.wait()
 
