@@ -195,3 +195,24 @@ def test_runs_show_and_cancel_on_temporal(tmp_path: Path, temporal_address: str,
             break
         time.sleep(0.1)
     assert shown["status"] == "cancelled" and shown["error"]["code"] == "F408"
+
+
+def test_the_cluster_comes_from_fdl_yaml(tmp_path: Path, temporal_address: str,
+                                         temporal_worker: WorkerThread) -> None:
+    flow, mock = project(tmp_path)
+    (tmp_path / "fdl.yaml").write_text(textwrap.dedent(f"""\
+        flows: flows/
+        temporal:
+            address: '{temporal_address}'
+            namespace: default
+            task_queue: {TASK_QUEUE}
+    """), encoding="utf-8")
+    result = fdl("run", str(flow), "--set", "name=Ann", "--mock", str(mock), "--on",
+                 "temporal", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert without_run_id(result.stdout) == {"status": "completed",
+                                             "output": {"text": "Dear Ann"}}
+    wrong = tmp_path / "fdl.yaml"
+    wrong.write_text("temporal:\n    adress: x\n", encoding="utf-8")
+    refused = fdl("run", str(flow), "--set", "name=Ann", "--on", "temporal", "--json")
+    assert refused.exit_code == 2 and "adress" in refused.stderr
