@@ -250,6 +250,8 @@ def _execute(job: _Job) -> NoReturn:
         verb = "resuming" if job.resume is not None else "run"
         where = "" if job.store_option is None else f" --store {shlex.quote(job.store_option)}"
         see = f"  (fdl runs show {run_id}{where})" if job.store is not None else ""
+        if job.temporal is not None:
+            see = f"  (fdl runs show {run_id} --on temporal --temporal {job.temporal.address})"
         click.echo(f"{verb} {run_id}: {job.plan.name}{see}", err=True)
         if job.resume is not None and job.store is not None:
             display.replay(job.store.events(run_id))
