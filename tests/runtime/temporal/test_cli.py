@@ -216,3 +216,12 @@ def test_the_cluster_comes_from_fdl_yaml(tmp_path: Path, temporal_address: str,
     wrong.write_text("temporal:\n    adress: x\n", encoding="utf-8")
     refused = fdl("run", str(flow), "--set", "name=Ann", "--on", "temporal", "--json")
     assert refused.exit_code == 2 and "adress" in refused.stderr
+
+
+def test_the_worker_command_without_a_server_says_what_to_do(tmp_path: Path) -> None:
+    project(tmp_path)
+    done = subprocess.run(worker_argv(f"127.0.0.1:{free_port()}", "q"), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "cannot reach Temporal at 127.0.0.1:" in done.stderr
+    assert "Traceback" not in done.stderr
