@@ -189,6 +189,16 @@ class ServeConfig(ConfigModel):
         return byte_size(self.max_body)
 
 
+class TemporalConfig(ConfigModel):
+    """``temporal:`` of ``fdl.yaml``: the Temporal cluster that ``fdl run --on temporal``
+    starts runs on and a worker serves (docs/scale-out.md)."""
+
+    address: str = Field("127.0.0.1:7233", description="the frontend, host:port")
+    namespace: str = Field("default", description="the Temporal namespace")
+    task_queue: str = Field("fdl",
+                            description="the task queue runs go to and workers serve")
+
+
 Database = Annotated[Annotated[str, AfterValidator(_url), Tag("url")]
                      | Annotated[DatabaseConfig, Tag("entry")], Discriminator(_form)]
 Folders = Annotated[Annotated[Folder, Tag("one")] | Annotated[list[Folder], Tag("more")],
@@ -253,6 +263,8 @@ class ProjectConfig(BaseModel):
         None, description="mq:// message brokers by name (tools.md §6)")
     triggers: list[Any] | None = Field(None, description="flows started by messages or "
                                                          "schedules (tools.md §6)")
+    temporal: TemporalConfig | None = Field(
+        None, description="the Temporal cluster of fdl run --on temporal (scale-out.md)")
     service: ServeConfig = Field(ServeConfig.model_validate({}),
                                  description="fdl serve: rate limit, body size, CORS")
 

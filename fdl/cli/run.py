@@ -67,6 +67,14 @@ from ._inputs import NotJson, load_json, usage_problem
 from ._output import error_lines, fail, leaf, to_json_text
 from ._progress import RunDisplay, format_duration
 from .check import summary_line
+from .temporal import (
+    Target,
+    cancel_remote,
+    mock_document,
+    run_remote,
+    show_remote,
+    target_of,
+)
 
 __all__ = ["parse_inputs", "run_command", "runs_group", "set_value"]
 
@@ -205,6 +213,8 @@ class _Job:
     bu: str | None = None
     resume: RunRecord | None = None
     store_option: str | None = None
+    temporal: Target | None = None
+    mock_file: Path | None = None
 
 
 def _run_error(error: BaseException, job: _Job, run_id: str) -> NoReturn:
@@ -241,10 +251,15 @@ def _execute(job: _Job) -> NoReturn:
         verb = "resuming" if job.resume is not None else "run"
         where = "" if job.store_option is None else f" --store {shlex.quote(job.store_option)}"
         see = f"  (fdl runs show {run_id}{where})" if job.store is not None else ""
+        if job.temporal is not None:
+            see = f"  (fdl runs show {run_id} --on temporal --temporal {job.temporal.address})"
         click.echo(f"{verb} {run_id}: {job.plan.name}{see}", err=True)
         if job.resume is not None and job.store is not None:
             display.replay(job.store.events(run_id))
     callback = display.on_event if display is not None else None
+
+    if job.temporal is not None:
+        _report(job, _run_on_temporal(job, run_id, display, callback), run_id)
 
     async def main() -> RunResult:
         options: dict[str, Any] = {}
@@ -273,7 +288,34 @@ def _execute(job: _Job) -> NoReturn:
         if job.store is not None:
             job.store.close()
     _record_calls(job, result)
+    _report(job, result, run_id)
 
+
+def _run_on_temporal(job: _Job, run_id: str, display: RunDisplay | None,
+                     callback: Any) -> RunResult:
+    """The run on Temporal (``--on temporal``), its progress shown as it goes."""
+    assert job.temporal is not None
+    mocks = None if job.mock_file is None else mock_document(job.mock_file)
+    flows = job.config.flows_folder(Path(job.plan.path).resolve().parent)
+    options: dict[str, Any] = {"tenant": job.tenant, "bu": job.bu, "mocks": mocks,
+                               "timezone": job.config.timezone, "run_id": run_id,
+                               "flows": flows, "catalog": job.tooling.catalog}
+    try:
+        if display is not None:
+            with display:
+                return run_remote(job.temporal, job.plan, job.inputs, on_event=callback,
+                                  **options)
+        return run_remote(job.temporal, job.plan, job.inputs, **options)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: run {run_id} goes on on Temporal (workflow id {run_id})",
+                   err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        job.tooling.close()
+
+
+def _report(job: _Job, result: RunResult, run_id: str) -> NoReturn:
+    """Print the result as the contract says and exit (0: completed, 1: not)."""
     ok = result.status == "completed"
     if job.as_json:
         click.echo(to_json_text(result.to_dict()))
@@ -383,10 +425,22 @@ _STORE_HELP = "The run store: a file, sqlite:///PATH or memory (default: <state>
 @click.option("--no-store", is_flag=True, help="Run without persistence (no resume).")
 @click.option("--resume", "resume_id", metavar="RUN_ID",
               help="Continue an interrupted run of FILE instead of starting one.")
+@click.option("--on", "engine", type=click.Choice(["local", "temporal"]), default="local",
+              show_default=True, help="Where the run executes: this process, or a Temporal "
+              "cluster's workers (docs/scale-out.md).")
+@click.option("--temporal", "temporal_address", metavar="HOST:PORT",
+              help="With --on temporal: the frontend (default: temporal.address of fdl.yaml, "
+                   "else 127.0.0.1:7233).")
+@click.option("--task-queue", metavar="Q",
+              help="With --on temporal: the task queue (default: temporal.task_queue, fdl).")
+@click.option("--namespace", metavar="N",
+              help="With --on temporal: the namespace (default: temporal.namespace, default).")
 def run_command(file: Path, input_text: str | None, input_file: Path | None,
                 sets: tuple[str, ...], mock: Path | None, tools_dir: Path | None,
                 tenant: str | None, bu: str | None, as_json: bool, store_option: str | None,
-                no_store: bool, resume_id: str | None) -> None:
+                no_store: bool, resume_id: str | None, engine: str,
+                temporal_address: str | None, task_queue: str | None,
+                namespace: str | None) -> None:
     """Run the flow FILE and print its output as JSON.
 
     Progress goes to stderr: a live tree of the nodes on a terminal, one line per finished
@@ -395,6 +449,12 @@ def run_command(file: Path, input_text: str | None, input_file: Path | None,
     """
     if no_store and store_option is not None:
         raise click.UsageError("give --store PATH or --no-store, not both")
+    remote = engine == "temporal"
+    if remote and (resume_id is not None or store_option is not None):
+        raise click.UsageError("--resume and --store are for local runs: a run on Temporal "
+                               "is durable in its history (drop them, or drop --on temporal)")
+    if not remote and (temporal_address or task_queue or namespace):
+        raise click.UsageError("--temporal, --task-queue and --namespace need --on temporal")
     if resume_id is not None:
         if no_store:
             raise click.UsageError("--resume needs the run store; drop --no-store")
@@ -417,11 +477,12 @@ def run_command(file: Path, input_text: str | None, input_file: Path | None,
     plan = _compile_file(file, tooling.catalog)
     inputs = parse_inputs(input_text, input_file, sets,
                           {spec.name: spec.type for spec in plan.inputs})
-    store = None if no_store else _store(store_spec(store_option, config))
+    store = None if no_store or remote else _store(store_spec(store_option, config))
     hint = _hint(["fdl", "run", str(file), "--resume", "{run_id}"], mock, tools_dir,
                  store_option)
+    target = target_of(config, temporal_address, namespace, task_queue) if remote else None
     _execute(_Job(plan, config, mocks, store, as_json, hint, tooling, tools, inputs, tenant,
-                  bu, store_option=store_option))
+                  bu, store_option=store_option, temporal=target, mock_file=mock))
 
 
 def _import_mcp(file: Path, config: ProjectConfig, tools_dir: Path | None, start: Path,
@@ -528,14 +589,64 @@ def _events_text(events: Sequence[Mapping[str, Any]], start: float) -> list[str]
     return lines
 
 
+def _temporal_options(command: Any) -> Any:
+    """``--on``, ``--temporal`` and ``--namespace`` of ``fdl runs show/cancel``."""
+    for option in reversed((
+            click.option("--on", "engine", type=click.Choice(["local", "temporal"]),
+                         default="local", show_default=True,
+                         help="Where the run is: the run store, or a Temporal cluster."),
+            click.option("--temporal", "temporal_address", metavar="HOST:PORT",
+                         help="With --on temporal: the frontend (default: temporal.address "
+                              "of fdl.yaml, else 127.0.0.1:7233)."),
+            click.option("--namespace", metavar="N",
+                         help="With --on temporal: the namespace (default: default)."))):
+        command = option(command)
+    return command
+
+
+def _remote_target(address: str | None, namespace: str | None) -> Target:
+    return target_of(project_config(Path.cwd()), address, namespace, None)
+
+
+def _show_remote(target: Target, run_id: str, as_json: bool, with_events: bool) -> None:
+    run = show_remote(target, run_id)
+    if as_json:
+        click.echo(to_json_text(run.to_dict(with_events), pretty=True))
+        return
+    took = format_duration(run.updated - run.started)
+    rows = [("run", run.run_id), ("flow", run.flow), ("status", run.status),
+            ("started", _when(run.started)),
+            ("updated", f"{_when(run.updated)}  (took {took})"),
+            ("where", f"Temporal {target.address}, namespace {target.namespace}")]
+    for label, value in rows:
+        click.echo(f"{label:<8} {value}")
+    if run.status == "completed":
+        click.echo("output")
+        click.echo(to_json_text(run.output, pretty=True))
+    elif run.error is not None:
+        for line in error_lines(run.error):
+            click.echo(line)
+    if with_events:
+        events = run.events or []
+        click.echo(f"events ({len(events)})")
+        for line in _events_text(events, run.started):
+            click.echo(line)
+
+
 @runs_group.command("show")
 @click.argument("run_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the run as a JSON object.")
 @click.option("--events", "with_events", is_flag=True, help="Include the run's events.")
 @click.option("--store", "store_option", metavar="PATH", help=_STORE_HELP)
+@_temporal_options
 def runs_show_command(run_id: str, as_json: bool, with_events: bool,
-                      store_option: str | None) -> None:
+                      store_option: str | None, engine: str, temporal_address: str | None,
+                      namespace: str | None) -> None:
     """Show one run: status, inputs, output or error (and its events)."""
+    if engine == "temporal":
+        _show_remote(_remote_target(temporal_address, namespace), run_id, as_json,
+                     with_events)
+        return
     store, spec = _store_for_reading(store_option)
     if store is None:
         fail(f"no run '{run_id}' (no run store at {spec})")
@@ -598,11 +709,19 @@ def runs_resume_command(run_id: str, mock: Path | None, tools_dir: Path | None, 
 @runs_group.command("cancel")
 @click.argument("run_id")
 @click.option("--store", "store_option", metavar="PATH", help=_STORE_HELP)
-def runs_cancel_command(run_id: str, store_option: str | None) -> None:
+@_temporal_options
+def runs_cancel_command(run_id: str, store_option: str | None, engine: str,
+                        temporal_address: str | None, namespace: str | None) -> None:
     """Ask the process running RUN_ID to cancel it (it notices within half a second).
 
     Exit 0 when a cancel was requested or the run had already ended, 1 for an unknown run.
     """
+    if engine == "temporal":
+        if cancel_remote(_remote_target(temporal_address, namespace), run_id) == "requested":
+            click.echo(f"cancel requested for run {run_id} on Temporal", err=True)
+        else:
+            click.echo(f"run {run_id} has already ended; nothing to cancel", err=True)
+        return
 
     store, spec = _store_for_reading(store_option)
     if store is None:
