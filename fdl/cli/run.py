@@ -66,15 +66,8 @@ from stdlib.registry import RegistryError
 from ._inputs import NotJson, load_json, usage_problem
 from ._output import error_lines, fail, leaf, to_json_text
 from ._progress import RunDisplay, format_duration
+from ._target import Target, mock_document, target_of
 from .check import summary_line
-from .temporal import (
-    Target,
-    cancel_remote,
-    mock_document,
-    run_remote,
-    show_remote,
-    target_of,
-)
 
 __all__ = ["parse_inputs", "run_command", "runs_group", "set_value"]
 
@@ -295,6 +288,8 @@ def _run_on_temporal(job: _Job, run_id: str, display: RunDisplay | None,
                      callback: Any) -> RunResult:
     """The run on Temporal (``--on temporal``), its progress shown as it goes."""
     assert job.temporal is not None
+    from . import temporal  # temporalio (~170 ms) is loaded only when a run goes to Temporal
+
     mocks = None if job.mock_file is None else mock_document(job.mock_file)
     flows = job.config.flows_folder(Path(job.plan.path).resolve().parent)
     options: dict[str, Any] = {"tenant": job.tenant, "bu": job.bu, "mocks": mocks,
@@ -303,9 +298,9 @@ def _run_on_temporal(job: _Job, run_id: str, display: RunDisplay | None,
     try:
         if display is not None:
             with display:
-                return run_remote(job.temporal, job.plan, job.inputs, on_event=callback,
+                return temporal.run_remote(job.temporal, job.plan, job.inputs, on_event=callback,
                                   **options)
-        return run_remote(job.temporal, job.plan, job.inputs, **options)
+        return temporal.run_remote(job.temporal, job.plan, job.inputs, **options)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: run {run_id} goes on on Temporal (workflow id {run_id})",
                    err=True)
@@ -609,7 +604,9 @@ def _remote_target(address: str | None, namespace: str | None) -> Target:
 
 
 def _show_remote(target: Target, run_id: str, as_json: bool, with_events: bool) -> None:
-    run = show_remote(target, run_id)
+    from . import temporal  # temporalio (~170 ms) is loaded only when a run goes to Temporal
+
+    run = temporal.show_remote(target, run_id)
     if as_json:
         click.echo(to_json_text(run.to_dict(with_events), pretty=True))
         return
@@ -717,7 +714,10 @@ def runs_cancel_command(run_id: str, store_option: str | None, engine: str,
     Exit 0 when a cancel was requested or the run had already ended, 1 for an unknown run.
     """
     if engine == "temporal":
-        if cancel_remote(_remote_target(temporal_address, namespace), run_id) == "requested":
+        from . import temporal  # temporalio (~170 ms) is loaded only when a run goes to Temporal
+
+        target = _remote_target(temporal_address, namespace)
+        if temporal.cancel_remote(target, run_id) == "requested":
             click.echo(f"cancel requested for run {run_id} on Temporal", err=True)
         else:
             click.echo(f"run {run_id} has already ended; nothing to cancel", err=True)

@@ -25,11 +25,8 @@ from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from compiler import ToolCatalog
-from compiler.diagnostics import Reporter
 from compiler.plan import Plan
-from compiler.yamltree import load_yaml, to_plain
 from fdl.project import open_tooling
-from gml import Source
 from runtime import RunResult
 from runtime.temporal import (
     WORKFLOW_NAME,
@@ -39,40 +36,16 @@ from runtime.temporal import (
     run_flow,
     run_result,
 )
-from stdlib.config import ProjectConfig, TemporalConfig, project_config
+from stdlib.config import project_config
 
 from ._output import fail
+from ._target import Target, mock_document, target_of
 
 __all__ = ["RemoteRun", "Target", "cancel_remote", "mock_document", "run_remote", "show_remote",
            "target_of", "temporal_worker_command"]
 
 CONNECT_SECONDS = 10.0
 """How long connecting to the Temporal frontend may take before the command gives up."""
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """Where runs go: the frontend, the namespace and the task queue."""
-
-    address: str
-    namespace: str
-    task_queue: str
-
-
-def target_of(config: ProjectConfig, address: str | None, namespace: str | None,
-              task_queue: str | None) -> Target:
-    """The command line's choices, else ``temporal:`` of ``fdl.yaml``, else the defaults."""
-    section = config.temporal or TemporalConfig.model_validate({})
-    return Target(address or section.address, namespace or section.namespace,
-                  task_queue or section.task_queue)
-
-
-def mock_document(path: Path) -> Any:
-    """The mock file as plain data, to travel with the run (`runtime.Mocks.load` has
-    validated it already, so it is read here without reporting again)."""
-    text = path.read_text(encoding="utf-8")
-    tree = load_yaml(text, Reporter(str(path), Source(text)))
-    return {} if tree is None else to_plain(tree)
 
 
 async def _connect(target: Target) -> Client:

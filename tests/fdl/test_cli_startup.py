@@ -77,3 +77,12 @@ def test_check_in_a_project_with_mcp_servers_loads_no_sdk_or_trio(tmp_path: Path
     loaded = imported_by(code)
     assert "compiler" in loaded
     assert not loaded & {"trio", "mcp", "httpx", "openapi_spec_validator"}
+
+
+def test_run_and_runs_load_temporalio_only_for_temporal() -> None:
+    """``fdl run`` and ``fdl runs`` read their ``--on temporal`` options from fdl.cli._target;
+    the Temporal client (about 170 ms of imports) loads only when a run goes to Temporal."""
+    loaded = imported_by(run_cli("run", "--help")) | imported_by(run_cli("runs", "--help"))
+    assert "click" in loaded
+    assert "temporalio" not in loaded
+    assert "temporalio" in imported_by("import fdl.cli.temporal")
