@@ -1,5 +1,6 @@
 """API keys on requests: who is asking (401), whether the key may (403), and how often
-(429 with ``Retry-After``; the ``limits`` library's moving window, per key)."""
+(429 with ``Retry-After``; the ``limits`` library's moving window, per key, on
+`ratelimit.WindowStorage`, which starts no thread)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from .database import ApiKey, ServiceDatabase
 from .errors import ServiceError
+from .ratelimit import WindowStorage
 
 __all__ = ["Gate", "Principal"]
 
@@ -33,7 +34,7 @@ class Gate:
     def __init__(self, db: ServiceDatabase, default_rate: str) -> None:
         self.db = db
         self.default_rate = parse(default_rate)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(WindowStorage())
         self._rates: dict[str, RateLimitItem] = {}
 
     def _rate(self, key: ApiKey) -> RateLimitItem:
