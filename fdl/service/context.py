@@ -27,6 +27,7 @@ from runtime import Runtime
 from .auth import Gate, Principal
 from .errors import ServiceError
 from .metrics import Metrics
+from .searchcache import AnswerCache
 from .workspace import Workspace
 
 __all__ = ["WORKER_THREADS", "ServiceContext", "json_response", "json_text", "plain_response",
@@ -48,6 +49,7 @@ class ServiceContext:
         nursery: where runs started over HTTP run (open while the app runs).
         runtimes: the runtimes of runs with mocks, while they run.
         threads: the bound on worker threads of `blocking`.
+        answers: listings and searches of the registry, while it does not change.
         finished: per run started by this process, an event set when it ends.
     """
 
@@ -60,6 +62,7 @@ class ServiceContext:
         self.finished: dict[str, trio.Event] = {}
         self.runtimes: dict[str, Runtime] = {}
         self.threads = trio.CapacityLimiter(WORKER_THREADS)
+        self.answers = AnswerCache()
 
     async def blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(*args, **kwargs)`` in a worker thread (the trio thread goes on answering

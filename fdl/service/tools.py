@@ -110,8 +110,14 @@ async def list_tools(request: Request, who: Annotated[Principal, Depends(need("r
 
 def _listing(service: ServiceContext, tenant: str, q: str | None, type: str | None,
              tag: str | None, limit: int, offset: int) -> dict[str, Any]:
-    """The answer of ``GET /v1/tools`` (in a worker thread)."""
+    """The answer of ``GET /v1/tools`` (in a worker thread; reused while the registry does
+    not change: `searchcache`)."""
     registry = service.workspace.registry
+    stamp = (service.workspace.generation, registry.data_version())
+    key = (tenant, q, type, tag, limit, offset)
+    answer: dict[str, Any] | None = service.answers.get(stamp, key)
+    if answer is not None:
+        return answer
     if q:
         wanted = min(offset + limit, MAX_LIMIT)
         hits = registry.search(q, tenant=tenant, type=type, tag=tag, limit=wanted)
@@ -121,7 +127,9 @@ def _listing(service: ServiceContext, tenant: str, q: str | None, type: str | No
     else:
         specs = registry.list(tenant=tenant, type=type, tag=tag)
         page, total = specs[offset:offset + limit], len(specs)
-    return {"items": [_summary(s) for s in page], "total": total}
+    answer = {"items": [_summary(s) for s in page], "total": total}
+    service.answers.put(stamp, key, answer)
+    return answer
 
 
 def _read_spec(body: bytes, content_type: str) -> ToolSpec:
