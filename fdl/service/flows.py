@@ -19,7 +19,7 @@ from .errors import ServiceError
 from .security import need
 from .workspace import FlowCompileError
 
-__all__ = ["compiled", "router"]
+__all__ = ["compiled_now", "router"]
 
 router = APIRouter(tags=["flows"])
 
@@ -35,15 +35,15 @@ def _signature(plan: Plan) -> dict[str, Any]:
             "out": None if plan.out is None else str(plan.out)}
 
 
-async def compiled(service: ServiceContext, flow: DeployedFlow) -> Plan:
+def compiled_now(service: ServiceContext, flow: DeployedFlow) -> Plan:
     """The flow's plan, compiled with its tenant's catalog (cached per version and tool
-    generation: `Workspace.plan`; compiled in a worker thread).
+    generation: `Workspace.plan`); blocking, for a worker thread.
 
     Raises:
         ServiceError: 422 when the flow no longer compiles (a tool it calls changed).
     """
     try:
-        return await service.blocking(service.workspace.plan, flow)
+        return service.workspace.plan(flow)
     except FlowCompileError as error:
         raise ServiceError(422, "flow_errors", str(error), details=error.errors) from None
 

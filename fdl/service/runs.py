@@ -28,7 +28,7 @@ from runtime.store import RunStatus
 from .auth import Principal
 from .context import ServiceContext, json_response, json_text, service_of
 from .errors import ServiceError
-from .flows import compiled
+from .flows import compiled_now
 from .security import need
 
 __all__ = ["router"]
@@ -121,16 +121,25 @@ async def _execute(service: ServiceContext, runtime: Runtime, plan: Plan, tenant
         done.set()
 
 
+def _plan_of(service: ServiceContext, tenant: str, name: str) -> Plan:
+    """The plan of the newest version of the deployed flow ``name`` (in a worker thread).
+
+    Raises:
+        ServiceError: 404 without such a flow, 422 when it no longer compiles.
+    """
+    flow = service.workspace.db.flow(tenant, name)
+    if flow is None:
+        raise ServiceError.not_found(f"the flow '{name}'")
+    return compiled_now(service, flow)
+
+
 @router.post("/v1/runs", status_code=201, summary="Start a run")
 async def start_run(request: Request, body: RunBody,
                     who: Annotated[Principal, Depends(need("run"))]) -> Response:
     """Start the newest version of a deployed flow; with ``wait`` the answer comes when the
     run ends or the wait is over (then ``status`` is ``running``)."""
     service = service_of(request)
-    flow = await service.blocking(service.workspace.db.flow, who.tenant, body.flow)
-    if flow is None:
-        raise ServiceError.not_found(f"the flow '{body.flow}'")
-    plan = await compiled(service, flow)
+    plan = await service.blocking(_plan_of, service, who.tenant, body.flow)
     runtime = service.workspace.runtime if body.mocks is None else _mocked(service, body.mocks)
     run_id = uuid.uuid4().hex
     started, done = trio.Event(), trio.Event()

@@ -20,13 +20,14 @@ _BEARER = HTTPBearer(auto_error=False, description="an API key from fdl keys cre
 def need(scope: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency answering the `Principal` of a request whose key has ``scope``.
 
-    The key check itself (one indexed SQLite read and the rate limit) runs in one of the
-    service's worker threads (`ServiceContext.blocking`)."""
+    It is ``async`` although it does no I/O of its own: FastAPI runs a plain function
+    dependency in a worker thread, and the key check (keys are remembered while the
+    service database does not change, `auth.Gate`) is cheaper than the hop."""
 
     async def dependency(request: Request,
                          _credentials: Annotated[HTTPAuthorizationCredentials | None,
                                                  Security(_BEARER)]) -> Principal:
-        return await principal(request, scope)
+        return principal(request, scope)
 
     dependency.__name__ = f"need_{scope}"
     return dependency

@@ -16,7 +16,7 @@ import pytest
 import trio
 
 import fdl
-from fdl.service import open_workspace
+from fdl.service import ServiceDatabase, open_workspace
 from fdl.service.middleware import ACCESS_LOGGER
 from runtime import Runtime, ToolCall
 from runtime.store import open_store
@@ -131,3 +131,22 @@ def test_the_access_log_goes_through_logging(server: Server, keys: dict[str, str
     assert [(line["method"], line["route"]) for line in lines] == [
         ("POST", "/v1/tools"), ("PUT", "/v1/flows/{name}"), ("POST", "/v1/runs")]
     assert '"request_id"' not in capfd.readouterr().err  # nothing on the real stderr
+
+
+def test_a_key_revoked_beside_the_running_service_is_refused_at_once(
+        project: Path, server: Server, keys: dict[str, str]) -> None:
+    with server.client(keys["a"]) as client:
+        assert client.get("/v1/tools").status_code == 200
+        assert client.get("/v1/tools").status_code == 200  # the remembered key
+        db = ServiceDatabase(project_config(project).service_path)
+        try:
+            stored = db.keys()
+            key_id = next(k.id for k in stored if k.tenant == "acme" and
+                          k.scopes == ("read", "run", "admin"))
+            assert db.revoke_key(key_id)
+        finally:
+            db.close()
+        refused = client.get("/v1/tools")
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "unauthenticated"
+        assert server.client(keys["b"]).get("/v1/tools").status_code == 200
