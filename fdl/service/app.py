@@ -103,7 +103,9 @@ def create_app(workspace: Workspace, *, logger: logging.Logger | None = None) ->
     @app.get("/readyz", tags=["health"], summary="Readiness",
              responses={503: {"description": "not ready, with the reason"}})
     async def readyz(request: Request) -> Response:
-        problem = _not_ready(service_of(request))
+        service = service_of(request)
+        problem = ("the service is starting or stopping" if service.nursery is None
+                   else await service.blocking(_not_ready, service))
         if problem is not None:
             return json_response(ServiceError(503, "not_ready", problem).to_dict(), 503)
         return json_response({"status": "ready"})
@@ -176,9 +178,7 @@ async def stop_runs(service: ServiceContext, grace: float = STOP_GRACE) -> None:
 
 
 def _not_ready(service: ServiceContext) -> str | None:
-    """Why the service cannot serve yet, or None."""
-    if service.nursery is None:
-        return "the service is starting or stopping"
+    """Why the stores cannot serve, or None (reads each store: in a worker thread)."""
     workspace = service.workspace
     try:
         workspace.store.list(limit=1)
