@@ -64,6 +64,14 @@ class ServiceContext:
         self.threads = trio.CapacityLimiter(WORKER_THREADS)
         self.answers = AnswerCache()
 
+    def tools_changed(self) -> None:
+        """The registry or the deployed flows changed (`Workspace.retire`): the next
+        request sees the change; idle old adapters are closed in the app's nursery, so the
+        request that changed them does not wait for their connections to close."""
+        idle = self.workspace.retire()
+        if idle and self.nursery is not None:  # else the workspace closes them at its end
+            self.nursery.start_soon(self.workspace.close_builds, idle)
+
     async def blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(*args, **kwargs)`` in a worker thread (the trio thread goes on answering
         other requests); if the request is cancelled meanwhile, the call still ends in its

@@ -60,7 +60,7 @@ async def deploy_flow(request: Request, name: FlowName,
     except UnicodeDecodeError:
         raise ServiceError(400, "bad_body", "the body is not UTF-8 text") from None
     flow, new, diagnostics = await service.blocking(_deploy, service, who.tenant, name, text)
-    await service.workspace.tools_changed()  # flow://<name> of the tenant's flows changed
+    service.tools_changed()  # flow://<name> of the tenant's flows changed
     return json_response({"name": name, "version": flow.version, "diagnostics": diagnostics},
                          201 if new else 200)
 
@@ -123,5 +123,5 @@ async def delete_flow(request: Request, name: FlowName,
     service = service_of(request)
     if not await service.blocking(service.workspace.db.delete_flow, who.tenant, name):
         raise ServiceError.not_found(f"the flow '{name}'")
-    await service.workspace.tools_changed()
+    service.tools_changed()
     return Response(status_code=204)

@@ -2,7 +2,7 @@
 
 A listing or a search depends only on the registry's content and on the request (tenant,
 query, filters, page). The content is stamped by two numbers: the workspace's generation,
-bumped by every change made through the service (`Workspace.tools_changed`), and the
+bumped by every change made through the service (`Workspace.retire`), and the
 registry file's ``data_version``, which changes when another process (``fdl tools
 register`` on the same file) commits. An answer is reused while the stamp is the one it was
 computed under; a new stamp empties the cache. Most-recently-used answers are kept, up to

@@ -168,7 +168,7 @@ async def register_tool(request: Request, who: Annotated[Principal, Depends(need
     body = await request.body()
     done = await service.blocking(_register, service, body,
                                   request.headers.get("content-type", ""), who.tenant)
-    await service.workspace.tools_changed()
+    service.tools_changed()
     return json_response({"code": done.spec.code, "type": done.spec.type,
                           "version": done.spec.version, "status": done.status},
                          201 if done.status != "unchanged" else 200)
@@ -223,7 +223,7 @@ async def set_tags(request: Request, code: str, body: TagsBody,
         return json_response({"code": spec.code, "version": spec.version,
                               "tags": list(spec.tags)})
     done = await service.blocking(_retag, service, spec, body.tags, who.tenant)
-    await service.workspace.tools_changed()
+    service.tools_changed()
     return json_response({"code": spec.code, "version": done.spec.version,
                           "tags": list(done.spec.tags)})
 
@@ -329,7 +329,7 @@ async def delete_tool(request: Request, code: str,
                                version, tenant=who.tenant)
     except (KeyError, RegistryError) as error:
         raise ServiceError(409, "cannot_delete", str(error)) from None
-    await service.workspace.tools_changed()
+    service.tools_changed()
     return Response(status_code=204)
 
 

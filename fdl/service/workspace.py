@@ -13,7 +13,7 @@ catalog knows the deployed flows' signatures the same way (`DeployedCatalog`).
 
 The adapters of a tenant are built on first use (building opens no connection:
 `fdl.project.project_tools`). When the tools or the deployed flows change
-(`Workspace.tools_changed`) the builds are retired: each is closed as soon as no tool call
+(`Workspace.retire`) the builds are retired: each is closed as soon as no tool call
 through it is in progress (a call is counted from `TenantTools.resolve` to its end), so
 connections of replaced adapters do not pile up until shutdown.
 
@@ -72,12 +72,16 @@ class _Built:
 class _Counted:
     """A tool of one build, counting the calls through it in progress (so that a retired
     build is closed only once no call uses it); other attributes (``scope_names``) are
-    the tool's."""
+    the tool's. A call made after its build was closed (a retry, after a change of the
+    tools between two attempts) goes to the tenant's current build."""
 
-    def __init__(self, tool: Tool, built: _Built, workspace: Workspace) -> None:
+    def __init__(self, tool: Tool, built: _Built, workspace: Workspace, tenant: str,
+                 base: str) -> None:
         self._tool = tool
         self._built = built
         self._workspace = workspace
+        self._tenant = tenant
+        self._base = base
 
     @property
     def arguments(self) -> Any:
@@ -87,6 +91,13 @@ class _Counted:
         return getattr(self._tool, name)
 
     async def call(self, call: ToolCall) -> Any:
+        if self._built.closed:
+            built = self._workspace._tenant(self._tenant)
+            tool = built.tools.provider.resolve(self._base)
+            if tool is None:
+                raise ToolError("F406", f"the tool {self._base} is no longer available (the "
+                                "tools changed during the call)", type="tool")
+            self._tool, self._built = tool, built
         built = self._built
         built.calls += 1
         try:
@@ -151,7 +162,7 @@ class Workspace:
     def _resolve(self, tenant: str, base: str) -> Tool | None:
         built = self._tenant(tenant)
         tool = built.tools.provider.resolve(base)
-        return None if tool is None else _Counted(tool, built, self)
+        return None if tool is None else _Counted(tool, built, self, tenant, base)
 
     def _tenant(self, tenant: str) -> _Built:
         with self._lock:
@@ -181,7 +192,7 @@ class Workspace:
 
     @property
     def generation(self) -> int:
-        """Bumped by `tools_changed`: what cached compilations depend on."""
+        """Bumped by `retire`: what cached compilations depend on."""
         return self._generation
 
     def catalog(self, tenant: str) -> ToolCatalog | None:
@@ -212,18 +223,26 @@ class Workspace:
         return plan
 
     async def tools_changed(self) -> None:
+        """`retire` the adapters, and close the idle ones now."""
+        await self.close_builds(self.retire())
+
+    def retire(self) -> list[_Built]:
         """The registry or the deployed flows changed: adapters, catalogs and plans are
-        built again on next use; the old adapters are closed once no call uses them."""
+        built again on next use. Returns the old builds no call uses, to close (with
+        `close_builds`; until then, or if nobody does, `aclose` closes them); the others
+        are closed by their last call."""
         with self._lock:
             self._generation += 1
             self._retired.extend(self._built.values())
             self._built.clear()
             self._plans.clear()
-            idle = [built for built in self._retired if built.calls == 0]
             for built in self._retired:
                 built.retired = True
-            self._retired = [built for built in self._retired if built.calls > 0]
-        for built in idle:
+            return [built for built in self._retired if built.calls == 0]
+
+    async def close_builds(self, builds: list[_Built]) -> None:
+        """Close the adapters of retired builds."""
+        for built in builds:
             await self.close_build(built)
 
     async def close_build(self, built: _Built) -> None:

@@ -84,12 +84,19 @@ def test_replaced_adapters_are_closed_once_no_call_uses_them(project: Path) -> N
         workspace = open_workspace(project_config(project))
         try:
             workspace.db.deploy("acme", "slow", SLOW)
+            workspace.db.deploy("acme", "greet", GREET)
             tools = workspace.tools
             with tools.using("acme"):
-                idle = tools.resolve("flow://slow")
+                idle = tools.resolve("flow://greet")
             assert idle is not None and workspace.open_builds() == 1
             await workspace.tools_changed()
             assert workspace.open_builds() == 0  # nothing used them: closed at once
+            # a call after its build was closed (a retry) goes to the current build
+            greeted = await idle.call(ToolCall("flow://greet", "flow://greet", "flow",
+                                               "greet", {"who": "Ann"}, tenant_id="acme"))
+            assert greeted == {"greeting": "hi Ann"}
+            assert workspace.open_builds() == 1
+            await workspace.tools_changed()
 
             with tools.using("acme"):
                 busy = tools.resolve("flow://slow")
