@@ -245,10 +245,11 @@ class Workspace:
         for built in builds:
             await self.close_build(built)
 
-    async def close_build(self, built: _Built) -> None:
-        """Close the adapters of a retired build (once)."""
+    async def close_build(self, built: _Built, *, force: bool = False) -> None:
+        """Close the adapters of a retired build (once), unless a call uses it again (a
+        retry that started meanwhile: its end closes it) and ``force`` is off."""
         with self._lock:
-            if built.closed:
+            if built.closed or (built.calls > 0 and not force):
                 return
             built.closed = True
             if built in self._retired:
@@ -267,7 +268,7 @@ class Workspace:
             self._built.clear()
             self._retired.clear()
         for built in builds:
-            await self.close_build(built)
+            await self.close_build(built, force=True)
         self.close()
 
     def close(self) -> None:
