@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from compiler import ToolCatalog
+from compiler import Plan, ToolCatalog
 from gml.types import ObjectType, deref
 from runtime import Mocks, ToolProvider
 from runtime.agents import AgentTools
@@ -241,9 +241,11 @@ def code_types(specs: Iterable[ToolSpec]) -> Callable[[str], Sequence[str]]:
 
 
 def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
-                  catalog: ToolCatalog | None = None) -> ProjectTools:
+                  catalog: ToolCatalog | None = None,
+                  named_flows: Callable[[str], Plan | None] | None = None) -> ProjectTools:
     """The adapters for a project's configuration (validated already: `services`,
-    `databases`, `flows`) and its ToolSpecs.
+    `databases`, `flows`) and its ToolSpecs; ``named_flows`` answers ``flow://`` names
+    before the flows folder (`runtime.subflows.FlowTools`'s ``named``).
 
     Raises:
         ConfigError: a ToolSpec whose adapter configuration cannot be used, or a database
@@ -261,7 +263,7 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
     except ValueError as error:
         raise ConfigError(file, "databases", str(error)) from None
     flows = FlowTools(config.flows_folder(base), catalog=catalog, timezone=config.timezone,
-                      max_runs=config.flow_runs or DEFAULT_MAX_RUNS)
+                      max_runs=config.flow_runs or DEFAULT_MAX_RUNS, named=named_flows)
     processes = _process_tools(specs, base)
     oss = OssTools(config.oss or {}, base=base)
     mail = MailTools(config.mail or {}, base=base, attachments=oss.attachment)

@@ -4,7 +4,9 @@
 to the flows folder) with the call's arguments as its inputs and returns its result. Inputs
 and outputs are validated by the callee's ``args`` (the runtime's F401–F404), the callee's
 events appear in the caller's event stream under the calling node (``sub/step``).
-``flow://call?flow-id=<id>`` names the flow by an option instead.
+``flow://call?flow-id=<id>`` names the flow by an option instead. A host that keeps flows
+elsewhere (``fdl serve``'s deployed flows) passes ``named``: a name it knows is run from the
+plan it answers, before the folder is looked at.
 
 Two limits make a recursion without an end fail fast with F412: the nesting depth
 (``max_depth``, default 16) and the number of ``flow://`` runs one top-level run starts in
@@ -21,7 +23,7 @@ mutable state; the count of runs is the top-level run's budget (`runtime._budget
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,9 @@ class FlowTools:
         catalog: the tool catalog the called flows are compiled with.
         max_depth: how deeply flows may call flows.
         max_runs: how many flow runs one top-level run may start in all (every depth).
+        named: flows found by name before the folder: a name → its compiled plan, or None
+            when it does not know the name (it may raise `ToolError` for a flow it knows
+            that cannot be compiled).
         options: further `runtime.Runtime` options for the nested runs (timezone,
             concurrency, limits); nested runs are never stored (the caller's journal holds
             their result).
@@ -65,7 +70,8 @@ class FlowTools:
 
     def __init__(self, flows: str | Path, *, tools: ToolProvider | None = None,
                  catalog: ToolCatalog | None = None, max_depth: int = DEFAULT_MAX_DEPTH,
-                 max_runs: int = DEFAULT_MAX_RUNS, **options: Any) -> None:
+                 max_runs: int = DEFAULT_MAX_RUNS,
+                 named: Callable[[str], Plan | None] | None = None, **options: Any) -> None:
         if max_depth < 1 or max_runs < 1:
             raise ValueError("max_depth and max_runs must be at least 1")
         self.flows = Path(flows)
@@ -74,6 +80,7 @@ class FlowTools:
         self.max_depth = max_depth
         self.max_runs = max_runs
         self.options = options
+        self.named = named
         self._plans: dict[Path, _Compiled] = {}
 
     def bind(self, tools: ToolProvider) -> None:
@@ -86,6 +93,10 @@ class FlowTools:
         code = base[len("flow://"):]
         if code == "call":
             return _FlowTool(self, None)
+        if self.named is not None:
+            plan = self.named(code)
+            if plan is not None:
+                return _FlowTool(self, None, plan)
         path = self.path_of(code)
         return None if path is None else _FlowTool(self, path)
 
@@ -112,12 +123,16 @@ class FlowTools:
 
 
 class _FlowTool:
-    def __init__(self, owner: FlowTools, path: Path | None) -> None:
+    def __init__(self, owner: FlowTools, path: Path | None, plan: Plan | None = None
+                 ) -> None:
         self.owner = owner
         self.path = path
+        self.named_plan = plan
 
     @property
     def arguments(self) -> Sequence[str]:
+        if self.named_plan is not None:
+            return tuple(i.name for i in self.named_plan.inputs)
         if self.path is None:
             return ()
         try:
@@ -125,27 +140,40 @@ class _FlowTool:
         except (ToolError, OSError):
             return ()
 
+    def _chosen(self, call: ToolCall) -> tuple[str, Plan | None, Path | None]:
+        """What to run: its name in messages, and its plan (a named flow) or file."""
+        if self.named_plan is not None:
+            return self.named_plan.name, self.named_plan, None
+        if self.path is not None:
+            return self.path.name, None, self.path
+        owner = self.owner
+        name = call.options.get("flow-id", "")
+        plan = owner.named(name) if owner.named is not None and name else None
+        if plan is not None:
+            return name, plan, None
+        path = owner.path_of(name)
+        if path is None:
+            raise ToolError("F406", f"no flow '{name}' in {owner.flows}", type="tool")
+        return path.name, None, path
+
     async def call(self, call: ToolCall) -> Any:
         owner = self.owner
-        path = self.path
-        if path is None:
-            name = call.options.get("flow-id", "")
-            path = owner.path_of(name)
-            if path is None:
-                raise ToolError("F406", f"no flow '{name}' in {owner.flows}", type="tool")
+        where, plan, path = self._chosen(call)
         depth = _DEPTH.get()
         if depth >= owner.max_depth:
             raise ToolError("F412", f"flows call each other more than {owner.max_depth} "
-                            f"levels deep (at {path.name}); check for a recursion without "
+                            f"levels deep (at {where}); check for a recursion without "
                             "an end", type="runtime", details={"limit": "depth"})
         budget = _budget.current()
         if budget.started >= owner.max_runs:
             raise ToolError("F412", f"the run started {owner.max_runs} flow:// runs, its "
-                            f"limit (at {path.name}); check for a recursion without an end, "
+                            f"limit (at {where}); check for a recursion without an end, "
                             "or raise flow-runs in fdl.yaml", type="runtime",
                             details={"limit": "runs"})
         budget.started += 1
-        plan = owner.plan(path)
+        if plan is None:
+            assert path is not None
+            plan = owner.plan(path)
         token = _DEPTH.set(depth + 1)
         try:
             async with Runtime(tools=owner.tools, **owner.options) as rt:

@@ -2,9 +2,12 @@
 the error object, the health and metrics routes, CORS from ``fdl.yaml`` and the routers of
 tools, flows and runs.
 
-The app's lifespan holds the nursery runs started over HTTP run in; when the server stops,
-runs still going are cancelled by trio and stay ``running`` in the store, so a restarted
-service can resume them (``POST /v1/runs/<id>:resume``).
+The app's lifespan holds the nursery runs started over HTTP run in. When the server stops
+gracefully, runs still going are cancelled through the runtime (`stop_runs`): each ends
+``cancelled`` in the store, with its ``flow.cancelled`` event, as a run cancelled over HTTP
+does, so no run is left ``running`` with no process behind it. Only a run whose process
+died (a crash, ``kill -9``) stays ``running``; a restarted service resumes it with
+``POST /v1/runs/<id>:resume`` (completed nodes are not run again).
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ def create_app(workspace: Workspace, *, logger: logging.Logger | None = None) ->
                 yield
             finally:
                 service.nursery = None
+                with trio.CancelScope(shield=True):
+                    await stop_runs(service)
                 nursery.cancel_scope.cancel(reason="the service is stopping")
 
     app = FastAPI(title="FDL service", version="1", lifespan=lifespan,
@@ -98,7 +103,9 @@ def create_app(workspace: Workspace, *, logger: logging.Logger | None = None) ->
     @app.get("/readyz", tags=["health"], summary="Readiness",
              responses={503: {"description": "not ready, with the reason"}})
     async def readyz(request: Request) -> Response:
-        problem = _not_ready(service_of(request))
+        service = service_of(request)
+        problem = ("the service is starting or stopping" if service.nursery is None
+                   else await service.blocking(_not_ready, service))
         if problem is not None:
             return json_response(ServiceError(503, "not_ready", problem).to_dict(), 503)
         return json_response({"status": "ready"})
@@ -154,10 +161,24 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return document
 
 
+STOP_GRACE = 10.0
+"""Seconds a graceful stop waits for cancelled runs to record their end."""
+
+
+async def stop_runs(service: ServiceContext, grace: float = STOP_GRACE) -> None:
+    """Cancel every run this service is running, through its runtime, and wait (up to
+    ``grace`` seconds) until each has recorded its end (``cancelled``)."""
+    waiting = list(service.finished.items())
+    for run_id, _done in waiting:
+        runtime = service.runtimes.get(run_id, service.workspace.runtime)
+        runtime.cancel(run_id)
+    with trio.move_on_after(grace):
+        for _run_id, done in waiting:
+            await done.wait()
+
+
 def _not_ready(service: ServiceContext) -> str | None:
-    """Why the service cannot serve yet, or None."""
-    if service.nursery is None:
-        return "the service is starting or stopping"
+    """Why the stores cannot serve, or None (reads each store: in a worker thread)."""
     workspace = service.workspace
     try:
         workspace.store.list(limit=1)

@@ -1,20 +1,26 @@
 """API keys on requests: who is asking (401), whether the key may (403), and how often
-(429 with ``Retry-After``; the ``limits`` library's moving window, per key)."""
+(429 with ``Retry-After``; the ``limits`` library's moving window, per key, on
+`ratelimit.WindowStorage`, which starts no thread)."""
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from .database import ApiKey, ServiceDatabase
+from .database import ApiKey, ServiceDatabase, hash_key
 from .errors import ServiceError
+from .ratelimit import WindowStorage
 
-__all__ = ["Gate", "Principal"]
+__all__ = ["MAX_KEYS", "Gate", "Principal"]
+
+MAX_KEYS = 10_000
+"""Key lookups remembered at most (unknown keys included; the memory is emptied when
+full)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +39,32 @@ class Gate:
     def __init__(self, db: ServiceDatabase, default_rate: str) -> None:
         self.db = db
         self.default_rate = parse(default_rate)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(WindowStorage())
         self._rates: dict[str, RateLimitItem] = {}
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._keys: dict[str, ApiKey | None] = {}
+
+    def _key(self, text: str) -> ApiKey | None:
+        """The live key of ``text``: looked up once, then remembered until the service
+        database changes (keys are created and revoked by ``fdl keys`` in another process,
+        which changes its ``data_version``), so a revoked key is refused from the next
+        request on."""
+        version = self.db.data_version()
+        digest = hash_key(text)
+        with self._lock:
+            if version != self._version:
+                self._version = version
+                self._keys.clear()
+            elif digest in self._keys:
+                return self._keys[digest]
+        key = self.db.authenticate(text)
+        with self._lock:
+            if self._version == version:
+                if len(self._keys) >= MAX_KEYS:
+                    self._keys.clear()
+                self._keys[digest] = key
+        return key
 
     def _rate(self, key: ApiKey) -> RateLimitItem:
         if key.rate_limit is None:
@@ -56,7 +86,7 @@ class Gate:
             raise ServiceError(401, "unauthenticated", "send an API key as 'Authorization: "
                                "Bearer <key>' (create one with fdl keys create)",
                                headers={"WWW-Authenticate": "Bearer"})
-        key = self.db.authenticate(text.strip())
+        key = self._key(text.strip())
         if key is None:
             raise ServiceError(401, "unauthenticated", "the API key is unknown or revoked",
                                headers={"WWW-Authenticate": "Bearer"})

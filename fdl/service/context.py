@@ -1,26 +1,42 @@
 """The state one app serves from: the workspace, the key gate, the metrics, the runs in
 progress and the nursery they run in. Route handlers reach it as
-``request.app.state.service`` (`service_of`)."""
+``request.app.state.service`` (`service_of`).
+
+Blocking work (the registry and the stores are SQLite files; compiling a flow is CPU work)
+runs in worker threads through `ServiceContext.blocking`, never on the
+trio thread that answers every request: a search must not hold up a health check. The
+threads are bounded by a `trio.CapacityLimiter`; each SQLite file has one connection used
+under its own lock (`stdlib.sqlitefile.SqliteFile`), so concurrent requests are serialized
+per file, in WAL mode, while other files and the event loop go on.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
 import trio
 from fastapi import Request
 from fastapi.responses import Response
 
-from compiler.plan import Plan
 from gml.values import to_json
 from runtime import Runtime
 
 from .auth import Gate, Principal
 from .errors import ServiceError
 from .metrics import Metrics
+from .searchcache import AnswerCache
 from .workspace import Workspace
 
-__all__ = ["ServiceContext", "json_response", "json_text", "principal", "service_of"]
+__all__ = ["WORKER_THREADS", "ServiceContext", "json_response", "json_text", "plain_response",
+           "principal", "service_of"]
+
+T = TypeVar("T")
+
+WORKER_THREADS = 8
+"""How many worker threads run blocking work of requests at once."""
 
 
 class ServiceContext:
@@ -32,7 +48,8 @@ class ServiceContext:
         metrics: the Prometheus metrics.
         nursery: where runs started over HTTP run (open while the app runs).
         runtimes: the runtimes of runs with mocks, while they run.
-        plans: compiled deployed flows by (tenant, name, version, tool generation).
+        threads: the bound on worker threads of `blocking`.
+        answers: listings and searches of the registry, while it does not change.
         finished: per run started by this process, an event set when it ends.
     """
 
@@ -44,7 +61,23 @@ class ServiceContext:
         self.nursery: trio.Nursery | None = None
         self.finished: dict[str, trio.Event] = {}
         self.runtimes: dict[str, Runtime] = {}
-        self.plans: dict[tuple[str, str, int, int], Plan] = {}
+        self.threads = trio.CapacityLimiter(WORKER_THREADS)
+        self.answers = AnswerCache()
+
+    def tools_changed(self) -> None:
+        """The registry or the deployed flows changed (`Workspace.retire`): the next
+        request sees the change; idle old adapters are closed in the app's nursery, so the
+        request that changed them does not wait for their connections to close."""
+        idle = self.workspace.retire()
+        if idle and self.nursery is not None:  # else the workspace closes them at its end
+            self.nursery.start_soon(self.workspace.close_builds, idle)
+
+    async def blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)`` in a worker thread (the trio thread goes on answering
+        other requests); if the request is cancelled meanwhile, the call still ends in its
+        thread (a transaction is never cut short) and its result is dropped."""
+        return await trio.to_thread.run_sync(partial(fn, *args, **kwargs),
+                                             limiter=self.threads)
 
     def start_soon(self, fn: Any, *args: Any) -> None:
         """Run ``fn`` in the app's nursery.
@@ -66,10 +99,16 @@ def service_of(request: Request) -> ServiceContext:
 def principal(request: Request, scope: str) -> Principal:
     """Check the request's key for ``scope``; the key's tenant goes to the access log.
 
+    This runs on the trio thread: the gate remembers keys it looked up while the service
+    database's ``data_version`` (a counter read from shared memory) stays the same, so a
+    request costs no table read and no hop to a worker thread, which on a loaded machine
+    costs more than the check (a key seen for the first time is one indexed read).
+
     Raises:
         ServiceError: 401, 403 or 429.
     """
-    who = service_of(request).gate.check(request.headers.get("authorization"), scope)
+    service = service_of(request)
+    who = service.gate.check(request.headers.get("authorization"), scope)
     request.scope.setdefault("state", {})["tenant"] = who.tenant
     return who
 
@@ -87,3 +126,16 @@ def json_text(value: Any) -> bytes:
 def json_response(value: Any, status: int = 200) -> Response:
     """`json_text` of ``value`` as a response."""
     return Response(json_text(value), status_code=status, media_type="application/json")
+
+
+def plain_response(value: Any, status: int = 200) -> Response:
+    """``value`` made of JSON's own types only (text, numbers, lists, objects: a ToolSpec
+    dumped in JSON mode, a listing) as a response, written by the standard library's
+    encoder (C code, several times faster than `json_text`'s writer of GML values); text
+    that is not valid Unicode goes through `json_text`."""
+    try:
+        body = json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                          allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError, UnicodeError):
+        body = json_text(value)
+    return Response(body, status_code=status, media_type="application/json")

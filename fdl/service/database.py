@@ -160,6 +160,13 @@ class ServiceDatabase:
                                 "revoked_at FROM api_keys ORDER BY created_at, id").fetchall()
         return [self._key(row) for row in rows]
 
+    def data_version(self) -> int:
+        """A number that changes whenever another connection (``fdl keys create`` or
+        ``revoke`` in another process) commits to the file (``PRAGMA data_version``: a
+        counter SQLite keeps in the WAL index, no table is read)."""
+        with self._file.read() as conn:
+            return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
     def authenticate(self, text: str) -> ApiKey | None:
         """The live key whose text is ``text``, else None."""
         with self._file.read() as conn:

@@ -4,7 +4,6 @@ json``) and again, cached, when a run starts."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -18,8 +17,9 @@ from .context import ServiceContext, json_response, service_of
 from .database import DeployedFlow
 from .errors import ServiceError
 from .security import need
+from .workspace import FlowCompileError
 
-__all__ = ["compiled", "router"]
+__all__ = ["compiled_now", "router"]
 
 router = APIRouter(tags=["flows"])
 
@@ -35,27 +35,17 @@ def _signature(plan: Plan) -> dict[str, Any]:
             "out": None if plan.out is None else str(plan.out)}
 
 
-def compiled(service: ServiceContext, flow: DeployedFlow) -> Plan:
+def compiled_now(service: ServiceContext, flow: DeployedFlow) -> Plan:
     """The flow's plan, compiled with its tenant's catalog (cached per version and tool
-    generation).
+    generation: `Workspace.plan`); blocking, for a worker thread.
 
     Raises:
         ServiceError: 422 when the flow no longer compiles (a tool it calls changed).
     """
-    key = (flow.tenant, flow.name, flow.version, service.workspace.generation)
-    plan = service.plans.get(key)
-    if plan is not None:
-        return plan
-    result = check_text(flow.source, f"{flow.name}.yaml",
-                        catalog=service.workspace.catalog(flow.tenant))
-    if result.plan is None:
-        raise ServiceError(422, "flow_errors", f"the flow '{flow.name}' no longer compiles; "
-                           "deploy it again", details=[d.to_dict() for d in result.errors])
-    plan = replace(result.plan, name=flow.name, path=f"{flow.name}.yaml")
-    if len(service.plans) > 1000:
-        service.plans.clear()
-    service.plans[key] = plan
-    return plan
+    try:
+        return service.workspace.plan(flow)
+    except FlowCompileError as error:
+        raise ServiceError(422, "flow_errors", str(error), details=error.errors) from None
 
 
 @router.put("/v1/flows/{name}", summary="Deploy a flow", openapi_extra=_FLOW_BODY,
@@ -69,22 +59,35 @@ async def deploy_flow(request: Request, name: FlowName,
         text = (await request.body()).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ServiceError(400, "bad_body", "the body is not UTF-8 text") from None
-    result = check_text(text, f"{name}.yaml", catalog=service.workspace.catalog(who.tenant),
+    flow, new, diagnostics = await service.blocking(_deploy, service, who.tenant, name, text)
+    service.tools_changed()  # flow://<name> of the tenant's flows changed
+    return json_response({"name": name, "version": flow.version, "diagnostics": diagnostics},
+                         201 if new else 200)
+
+
+def _deploy(service: ServiceContext, tenant: str, name: str, text: str
+            ) -> tuple[DeployedFlow, bool, list[dict[str, Any]]]:
+    """Check and store a flow (in a worker thread): the flow, whether it is new, and the
+    diagnostics.
+
+    Raises:
+        ServiceError: 422 with the diagnostics when the flow has errors.
+    """
+    result = check_text(text, f"{name}.yaml", catalog=service.workspace.catalog(tenant),
                         codegen=False)
     if not result.ok:
         raise ServiceError(422, "flow_errors", f"the flow has {len(result.errors)} error(s); "
                            "fix them and deploy again",
                            details=[d.to_dict() for d in result.diagnostics])
-    flow, new = service.workspace.db.deploy(who.tenant, name, text)
-    return json_response({"name": name, "version": flow.version,
-                          "diagnostics": [d.to_dict() for d in result.diagnostics]},
-                         201 if new else 200)
+    flow, new = service.workspace.db.deploy(tenant, name, text)
+    return flow, new, [d.to_dict() for d in result.diagnostics]
 
 
 @router.get("/v1/flows", summary="List deployed flows")
 async def list_flows(request: Request,
                      who: Annotated[Principal, Depends(need("read"))]) -> Response:
-    flows = service_of(request).workspace.db.flows(who.tenant)
+    service = service_of(request)
+    flows = await service.blocking(service.workspace.db.flows, who.tenant)
     return json_response({"items": [{"name": f.name, "version": f.version,
                                      "deployed": f.created_at} for f in flows],
                           "total": len(flows)})
@@ -95,22 +98,30 @@ async def get_flow(request: Request, name: FlowName,
                    who: Annotated[Principal, Depends(need("read"))],
                    version: Annotated[int | None, Query(ge=1, le=2**31)] = None) -> Response:
     service = service_of(request)
+    return json_response(await service.blocking(_shown, service, who.tenant, name, version))
+
+
+def _shown(service: ServiceContext, tenant: str, name: str, version: int | None
+           ) -> dict[str, Any]:
+    """The answer of ``GET /v1/flows/<name>`` (in a worker thread)."""
     db = service.workspace.db
-    flow = db.flow(who.tenant, name, version)
+    flow = db.flow(tenant, name, version)
     if flow is None:
         raise ServiceError.not_found(f"the flow '{name}'")
     result = check_text(flow.source, f"{name}.yaml",
-                        catalog=service.workspace.catalog(who.tenant), codegen=False)
+                        catalog=service.workspace.catalog(tenant), codegen=False)
     signature = _signature(result.plan) if result.plan is not None else None
-    return json_response({"name": name, "version": flow.version, "source": flow.source,
-                          "signature": signature, "deployed": flow.created_at,
-                          "versions": db.flow_versions(who.tenant, name)})
+    return {"name": name, "version": flow.version, "source": flow.source,
+            "signature": signature, "deployed": flow.created_at,
+            "versions": db.flow_versions(tenant, name)}
 
 
 @router.delete("/v1/flows/{name}", status_code=204, summary="Delete a deployed flow")
 async def delete_flow(request: Request, name: FlowName,
                       who: Annotated[Principal, Depends(need("admin"))]) -> Response:
     """Every version; runs keep their own copy of the source."""
-    if not service_of(request).workspace.db.delete_flow(who.tenant, name):
+    service = service_of(request)
+    if not await service.blocking(service.workspace.db.delete_flow, who.tenant, name):
         raise ServiceError.not_found(f"the flow '{name}'")
+    service.tools_changed()
     return Response(status_code=204)

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .metrics import Metrics
 
-__all__ = ["BodyTooLarge", "RequestLog", "access_logger"]
+__all__ = ["ACCESS_LOGGER", "BodyTooLarge", "RequestLog", "access_logger", "log_access_to_stderr"]
 
 
 _DOC_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
@@ -32,7 +32,7 @@ class BodyTooLarge(Exception):
 
 class _Stderr(logging.Handler):
     """Writes each line to the ``sys.stderr`` of the moment (not the one of the handler's
-    creation, which a test harness or a daemonizer may have replaced since)."""
+    creation, which a daemonizer may have replaced since)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -41,16 +41,30 @@ class _Stderr(logging.Handler):
             self.handleError(record)
 
 
+ACCESS_LOGGER = "fdl.service.access"
+"""The logger of the access log: one JSON line per request, at level INFO."""
+
+
 def access_logger() -> logging.Logger:
-    """``fdl.service.access``, writing bare lines (already JSON) to stderr."""
-    logger = logging.getLogger("fdl.service.access")
-    if not logger.handlers:
+    """``fdl.service.access``, at level INFO and with no handler of its own: its lines go
+    through logging's handlers (a test harness captures them; an embedding program routes
+    them as it routes its own logs). ``fdl serve`` writes them to stderr
+    (`log_access_to_stderr`)."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+    return logger
+
+
+def log_access_to_stderr() -> None:
+    """Write the access log's lines, bare (they are JSON already), to stderr and nowhere
+    else (the ``fdl serve`` command)."""
+    logger = access_logger()
+    if not any(isinstance(handler, _Stderr) for handler in logger.handlers):
         handler = _Stderr()
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
-    return logger
+    logger.propagate = False
 
 
 def _too_large(limit: int) -> bytes:

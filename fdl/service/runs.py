@@ -28,7 +28,7 @@ from runtime.store import RunStatus
 from .auth import Principal
 from .context import ServiceContext, json_response, json_text, service_of
 from .errors import ServiceError
-from .flows import compiled
+from .flows import compiled_now
 from .security import need
 
 __all__ = ["router"]
@@ -60,8 +60,13 @@ def _view(record: RunRecord) -> dict[str, Any]:
     return out
 
 
-def _record(service: ServiceContext, tenant: str, run_id: str) -> RunRecord:
-    record = service.workspace.store.get(run_id)
+async def _record(service: ServiceContext, tenant: str, run_id: str) -> RunRecord:
+    """The run ``run_id`` of ``tenant`` (read in a worker thread).
+
+    Raises:
+        ServiceError: 404 when there is none (or it is another tenant's).
+    """
+    record = await service.blocking(service.workspace.store.get, run_id)
     if record is None or record.context.get("tenantId") != tenant:
         raise ServiceError.not_found(f"the run '{run_id}'")
     return record
@@ -116,16 +121,25 @@ async def _execute(service: ServiceContext, runtime: Runtime, plan: Plan, tenant
         done.set()
 
 
+def _plan_of(service: ServiceContext, tenant: str, name: str) -> Plan:
+    """The plan of the newest version of the deployed flow ``name`` (in a worker thread).
+
+    Raises:
+        ServiceError: 404 without such a flow, 422 when it no longer compiles.
+    """
+    flow = service.workspace.db.flow(tenant, name)
+    if flow is None:
+        raise ServiceError.not_found(f"the flow '{name}'")
+    return compiled_now(service, flow)
+
+
 @router.post("/v1/runs", status_code=201, summary="Start a run")
 async def start_run(request: Request, body: RunBody,
                     who: Annotated[Principal, Depends(need("run"))]) -> Response:
     """Start the newest version of a deployed flow; with ``wait`` the answer comes when the
     run ends or the wait is over (then ``status`` is ``running``)."""
     service = service_of(request)
-    flow = service.workspace.db.flow(who.tenant, body.flow)
-    if flow is None:
-        raise ServiceError.not_found(f"the flow '{body.flow}'")
-    plan = compiled(service, flow)
+    plan = await service.blocking(_plan_of, service, who.tenant, body.flow)
     runtime = service.workspace.runtime if body.mocks is None else _mocked(service, body.mocks)
     run_id = uuid.uuid4().hex
     started, done = trio.Event(), trio.Event()
@@ -139,7 +153,7 @@ async def start_run(request: Request, body: RunBody,
     if body.wait > 0:
         with trio.move_on_after(body.wait):
             await done.wait()
-    record = service.workspace.store.get(run_id)
+    record = await service.blocking(service.workspace.store.get, run_id)
     if record is None:
         raise ServiceError(503, "not_started", "the run could not be started; retry")
     return json_response(_view(record), 201)
@@ -149,7 +163,9 @@ async def start_run(request: Request, body: RunBody,
 async def list_runs(request: Request, who: Annotated[Principal, Depends(need("read"))],
                     flow: str | None = None, status: RunStatus | None = None,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> Response:
-    records = service_of(request).workspace.store.list(status=status, flow=flow, limit=None)
+    service = service_of(request)
+    records = await service.blocking(service.workspace.store.list, status=status, flow=flow,
+                                     limit=None)
     mine = [r for r in records if r.context.get("tenantId") == who.tenant][:limit]
     return json_response({"items": [_view(r) for r in mine], "total": len(mine)})
 
@@ -158,7 +174,7 @@ async def list_runs(request: Request, who: Annotated[Principal, Depends(need("re
 async def cancel_run(request: Request, run_id: str,
                      who: Annotated[Principal, Depends(need("run"))]) -> Response:
     service = service_of(request)
-    record = _record(service, who.tenant, run_id)
+    record = await _record(service, who.tenant, run_id)
     if record.status != "running" or not _runtime_of(service, run_id).cancel(run_id):
         raise ServiceError(409, "not_running", f"the run '{run_id}' is {record.status}; only "
                            "running runs can be cancelled")
@@ -171,13 +187,14 @@ async def resume_run(request: Request, run_id: str,
     """Continue a run this service was running when it stopped (completed nodes are not
     run again)."""
     service = service_of(request)
-    record = _record(service, who.tenant, run_id)
+    record = await _record(service, who.tenant, run_id)
     if record.status != "running" or run_id in service.finished:
         raise ServiceError(409, "not_resumable", f"the run '{run_id}' is "
                            f"{'running' if run_id in service.finished else record.status}; "
                            "only interrupted runs can be resumed")
-    result = check_text(record.source, record.path or f"{record.flow}.yaml",
-                        catalog=service.workspace.catalog(who.tenant))
+    result = await service.blocking(check_text, record.source,
+                                    record.path or f"{record.flow}.yaml",
+                                    catalog=service.workspace.catalog(who.tenant))
     if result.plan is None:
         raise ServiceError(422, "flow_errors", "the run's flow no longer compiles",
                            details=[d.to_dict() for d in result.errors])
@@ -193,7 +210,7 @@ async def resume_run(request: Request, run_id: str,
 @router.get("/v1/runs/{run_id}", summary="A run's status")
 async def get_run(request: Request, run_id: str,
                   who: Annotated[Principal, Depends(need("read"))]) -> Response:
-    return json_response(_view(_record(service_of(request), who.tenant, run_id)))
+    return json_response(_view(await _record(service_of(request), who.tenant, run_id)))
 
 
 def _event_line(event: dict[str, Any]) -> bytes:
@@ -209,7 +226,7 @@ async def run_events(request: Request, run_id: str,
     """One ``data:`` line per event (runtime.md's events) from ``after`` on, live while the
     run goes on; the stream ends after the run's final event."""
     service = service_of(request)
-    _record(service, who.tenant, run_id)
+    await _record(service, who.tenant, run_id)
     events = _runtime_of(service, run_id).events(run_id)
 
     async def stream() -> AsyncIterator[bytes]:

@@ -21,8 +21,8 @@ def need(scope: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency answering the `Principal` of a request whose key has ``scope``.
 
     It is ``async`` although it does no I/O of its own: FastAPI runs a plain function
-    dependency in a worker thread, and the key check (one indexed SQLite read) is cheaper
-    than the hop."""
+    dependency in a worker thread, and the key check (keys are remembered while the
+    service database does not change, `auth.Gate`) is cheaper than the hop."""
 
     async def dependency(request: Request,
                          _credentials: Annotated[HTTPAuthorizationCredentials | None,

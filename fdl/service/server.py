@@ -14,6 +14,7 @@ from hypercorn.trio import serve as hypercorn_serve
 from stdlib.config import ProjectConfig
 
 from .app import create_app
+from .middleware import log_access_to_stderr
 from .workspace import open_workspace
 
 __all__ = ["serve", "serve_async"]
@@ -45,7 +46,9 @@ async def serve_async(config: ProjectConfig, host: str = "127.0.0.1", port: int 
 
 def serve(config: ProjectConfig, host: str = "127.0.0.1", port: int = 8080) -> None:
     """Serve from synchronous code (``fdl serve``) until SIGINT (Ctrl-C) or SIGTERM, which
-    shut the server down gracefully (requests in flight finish, stores are closed)."""
+    shut the server down gracefully (requests in flight finish, runs in progress are
+    cancelled, stores are closed). The access log goes to stderr."""
+    log_access_to_stderr()
 
     async def main() -> None:
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:

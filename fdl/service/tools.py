@@ -12,7 +12,6 @@ import json
 import time
 from typing import Annotated, Any, Literal
 
-import trio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
@@ -21,6 +20,7 @@ from compiler import ToolArg, parse_text
 from gml.convert import ConversionError, convert
 from runtime import ToolCall, ToolError
 from stdlib.registry import (
+    Registration,
     RegistryError,
     ToolSpec,
     ToolSpecError,
@@ -32,7 +32,7 @@ from stdlib.registry import (
 )
 
 from .auth import Principal
-from .context import ServiceContext, json_response, service_of
+from .context import ServiceContext, json_response, plain_response, service_of
 from .errors import ServiceError
 from .security import need
 
@@ -65,8 +65,18 @@ def _summary(spec: ToolSpec) -> dict[str, Any]:
             "desp": spec.desp, "tags": list(spec.tags)}
 
 
-def _find(service: ServiceContext, tenant: str, code: str, tool_type: str | None,
-          version: str | None = None) -> ToolSpec:
+async def _find(service: ServiceContext, tenant: str, code: str, tool_type: str | None,
+                version: str | None = None) -> ToolSpec:
+    """The tool ``code`` as ``tenant`` sees it (looked up in a worker thread).
+
+    Raises:
+        ServiceError: 404 when unknown, 409 when the code has several types.
+    """
+    return await service.blocking(_find_now, service, tenant, code, tool_type, version)
+
+
+def _find_now(service: ServiceContext, tenant: str, code: str, tool_type: str | None,
+              version: str | None) -> ToolSpec:
     registry = service.workspace.registry
     types = [tool_type] if tool_type else sorted(registry.types(tenant=tenant))
     found = [spec for t in types
@@ -93,17 +103,33 @@ async def list_tools(request: Request, who: Annotated[Principal, Depends(need("r
                      offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> Response:
     """``q`` is the registry's ranked full-text search (best first); without it, every
     tool by type and code."""
-    registry = service_of(request).workspace.registry
+    service = service_of(request)
+    return plain_response(await service.blocking(_listing, service, who.tenant, q, type, tag,
+                                                 limit, offset))
+
+
+def _listing(service: ServiceContext, tenant: str, q: str | None, type: str | None,
+             tag: str | None, limit: int, offset: int) -> dict[str, Any]:
+    """The answer of ``GET /v1/tools`` (in a worker thread; reused while the registry does
+    not change: `searchcache`)."""
+    registry = service.workspace.registry
+    stamp = (service.workspace.generation, registry.data_version())
+    key = (tenant, q, type, tag, limit, offset)
+    answer: dict[str, Any] | None = service.answers.get(stamp, key)
+    if answer is not None:
+        return answer
     if q:
         wanted = min(offset + limit, MAX_LIMIT)
-        hits = registry.search(q, tenant=who.tenant, type=type, tag=tag, limit=wanted)
+        hits = registry.search(q, tenant=tenant, type=type, tag=tag, limit=wanted)
         page = [hit.spec for hit in hits][offset:]
         total = len(hits) if len(hits) < wanted else registry.search_count(
-            q, tenant=who.tenant, type=type, tag=tag)
+            q, tenant=tenant, type=type, tag=tag)
     else:
-        specs = registry.list(tenant=who.tenant, type=type, tag=tag)
+        specs = registry.list(tenant=tenant, type=type, tag=tag)
         page, total = specs[offset:offset + limit], len(specs)
-    return json_response({"items": [_summary(s) for s in page], "total": total})
+    answer = {"items": [_summary(s) for s in page], "total": total}
+    service.answers.put(stamp, key, answer)
+    return answer
 
 
 def _read_spec(body: bytes, content_type: str) -> ToolSpec:
@@ -139,22 +165,35 @@ async def register_tool(request: Request, who: Annotated[Principal, Depends(need
                         ) -> Response:
     """Body: a ToolSpec as JSON, or YAML with ``Content-Type: application/yaml``."""
     service = service_of(request)
-    spec = _read_spec(await request.body(), request.headers.get("content-type", ""))
-    if spec.tenant is not None and spec.tenant != who.tenant:
+    body = await request.body()
+    done = await service.blocking(_register, service, body,
+                                  request.headers.get("content-type", ""), who.tenant)
+    service.tools_changed()
+    return json_response({"code": done.spec.code, "type": done.spec.type,
+                          "version": done.spec.version, "status": done.status},
+                         201 if done.status != "unchanged" else 200)
+
+
+def _register(service: ServiceContext, body: bytes, content_type: str, tenant: str
+              ) -> Registration:
+    """Read and register a ToolSpec (in a worker thread).
+
+    Raises:
+        ServiceError: 400 for a body that is not text or JSON, 409 for a version
+            registered with other content, 422 for a spec with problems.
+    """
+    spec = _read_spec(body, content_type)
+    if spec.tenant is not None and spec.tenant != tenant:
         raise ServiceError(422, "invalid_spec", "the spec's tenant is not this key's tenant",
                            details=[{"field": "tenant", "message": "leave it out"}])
     try:
-        done = service.workspace.registry.register(spec, tenant=who.tenant)
+        return service.workspace.registry.register(spec, tenant=tenant)
     except VersionConflictError as error:
         raise ServiceError(409, "version_conflict", str(error)) from None
     except ToolSpecError as error:
         raise ServiceError(422, "invalid_spec", str(error), details=[
             {"field": p.field, "message": p.message, "code": p.code}
             for p in error.problems]) from None
-    service.workspace.tools_changed()
-    return json_response({"code": done.spec.code, "type": done.spec.type,
-                          "version": done.spec.version, "status": done.status},
-                         201 if done.status != "unchanged" else 200)
 
 
 @router.get("/v1/tools/{code:path}:versions", summary="A tool's versions")
@@ -162,8 +201,9 @@ async def tool_versions(request: Request, code: str,
                         who: Annotated[Principal, Depends(need("read"))],
                         type: str | None = None) -> Response:
     service = service_of(request)
-    spec = _find(service, who.tenant, code, type)
-    versions = service.workspace.registry.versions(spec.type, spec.code, tenant=who.tenant)
+    spec = await _find(service, who.tenant, code, type)
+    versions = await service.blocking(service.workspace.registry.versions, spec.type,
+                                      spec.code, tenant=who.tenant)
     default = next((v.version for v in versions if v.default), None)
     return json_response({"code": spec.code, "type": spec.type, "default": default,
                           "tags": list(spec.tags),
@@ -177,24 +217,32 @@ async def set_tags(request: Request, code: str, body: TagsBody,
     """Tags are part of a version's content: the default version is registered again as
     the next patch version with the new tags (history is kept)."""
     service = service_of(request)
-    spec = _find(service, who.tenant, code, type)
+    spec = await _find(service, who.tenant, code, type)
     _own(spec, who.tenant)
     if list(spec.tags) == body.tags:
         return json_response({"code": spec.code, "version": spec.version,
                               "tags": list(spec.tags)})
-    registry = service.workspace.registry
-    taken = {v.version for v in registry.versions(spec.type, spec.code, tenant=who.tenant)}
-    version = _next_free(spec.version, taken)
-    try:
-        done = registry.register(spec.model_copy(update={"tags": tuple(body.tags),
-                                                         "version": version}).check(),
-                                 tenant=who.tenant)
-        registry.set_default(spec.type, spec.code, version, tenant=who.tenant)
-    except (ToolSpecError, ValueError) as error:
-        raise ServiceError(422, "invalid_tags", str(error)) from None
-    service.workspace.tools_changed()
+    done = await service.blocking(_retag, service, spec, body.tags, who.tenant)
+    service.tools_changed()
     return json_response({"code": spec.code, "version": done.spec.version,
                           "tags": list(done.spec.tags)})
+
+
+def _retag(service: ServiceContext, spec: ToolSpec, tags: list[str], tenant: str
+           ) -> Registration:
+    """Register ``spec`` again as its next free patch version with ``tags``, as the default
+    (in a worker thread)."""
+    registry = service.workspace.registry
+    taken = {v.version for v in registry.versions(spec.type, spec.code, tenant=tenant)}
+    version = _next_free(spec.version, taken)
+    try:
+        done = registry.register(spec.model_copy(update={"tags": tuple(tags),
+                                                         "version": version}).check(),
+                                 tenant=tenant)
+        registry.set_default(spec.type, spec.code, version, tenant=tenant)
+    except (ToolSpecError, ValueError) as error:
+        raise ServiceError(422, "invalid_tags", str(error)) from None
+    return done
 
 
 def _next_free(version: str, taken: set[str]) -> str:
@@ -214,7 +262,7 @@ async def call_tool(request: Request, code: str, body: CallBody,
     """Arguments are checked against the ToolSpec (422 with each problem's path) before
     the tool is called; a tool's own failure is ``{"error": ...}`` with status 502."""
     service = service_of(request)
-    spec = _find(service, who.tenant, code, type)
+    spec = await _find(service, who.tenant, code, type)
     args = _checked_args(spec, body.args, service.workspace.config.timezone)
     tools = service.workspace.tools
     metrics = service.metrics
@@ -265,8 +313,8 @@ def _checked_args(spec: ToolSpec, args: dict[str, Any], tz: str | None) -> dict[
 @router.get("/v1/tools/{code:path}", summary="A tool's ToolSpec")
 async def get_tool(request: Request, code: str, who: Annotated[Principal, Depends(need("read"))],
                    version: str | None = None, type: str | None = None) -> Response:
-    spec = _find(service_of(request), who.tenant, code, type, version)
-    return json_response(spec.model_dump(mode="json"))
+    spec = await _find(service_of(request), who.tenant, code, type, version)
+    return plain_response(spec.model_dump(mode="json"))
 
 
 @router.delete("/v1/tools/{code:path}", status_code=204, summary="Delete a tool (version)")
@@ -274,13 +322,14 @@ async def delete_tool(request: Request, code: str,
                       who: Annotated[Principal, Depends(need("admin"))],
                       version: str | None = None, type: str | None = None) -> Response:
     service = service_of(request)
-    spec = _find(service, who.tenant, code, type, version)
+    spec = await _find(service, who.tenant, code, type, version)
     _own(spec, who.tenant)
     try:
-        service.workspace.registry.remove(spec.type, spec.code, version, tenant=who.tenant)
+        await service.blocking(service.workspace.registry.remove, spec.type, spec.code,
+                               version, tenant=who.tenant)
     except (KeyError, RegistryError) as error:
         raise ServiceError(409, "cannot_delete", str(error)) from None
-    service.workspace.tools_changed()
+    service.tools_changed()
     return Response(status_code=204)
 
 
@@ -290,15 +339,21 @@ async def ai_tools(request: Request, who: Annotated[Principal, Depends(need("rea
                    q: str | None = None) -> Response:
     """The registry's exports (tools.md §3), the tenant's deployed flows included."""
     service = service_of(request)
+    return json_response(await service.blocking(_ai_tools, service, who.tenant, format, q))
+
+
+def _ai_tools(service: ServiceContext, tenant: str, format: str, q: str | None
+              ) -> dict[str, Any]:
+    """The answer of ``GET /v1/ai-tools`` (in a worker thread)."""
     registry = service.workspace.registry
     if q:
-        specs = [hit.spec for hit in registry.search(q, tenant=who.tenant, limit=MAX_LIMIT)]
+        specs = [hit.spec for hit in registry.search(q, tenant=tenant, limit=MAX_LIMIT)]
     else:
-        specs = registry.list(tenant=who.tenant)
-    specs += await trio.to_thread.run_sync(_flow_specs, service, who.tenant, q)
+        specs = registry.list(tenant=tenant)
+    specs += _flow_specs(service, tenant, q)
     exported = export_tools(specs)
     writer = {"openai": to_openai, "mcp": to_mcp, "jsonschema": to_jsonschema}[format]
-    return json_response({"tools": writer(exported)})
+    return {"tools": writer(exported)}
 
 
 def _flow_specs(service: ServiceContext, tenant: str, q: str | None) -> list[ToolSpec]:

@@ -7,33 +7,56 @@ ToolSpecs and the global ones). The tenant of the current run is a context varia
 `TenantTools.using`: trio hands a copy of the context to every task a run spawns, so the
 calls a run makes find their tenant without the runtime knowing about tenants at all.
 
-The adapters of a tenant are built on first use and rebuilt after the tenant's tools change
-(`Workspace.tools_changed`); building opens no connection (`fdl.project.project_tools`).
+``flow://<name>`` finds the tenant's deployed flows first (compiled with the tenant's
+catalog, cached like the flows runs start), then the project's flows folder; the tenant's
+catalog knows the deployed flows' signatures the same way (`DeployedCatalog`).
+
+The adapters of a tenant are built on first use (building opens no connection:
+`fdl.project.project_tools`). When the tools or the deployed flows change
+(`Workspace.retire`) the builds are retired: each is closed as soon as no tool call
+through it is in progress (a call is counted from `TenantTools.resolve` to its end), so
+connections of replaced adapters do not pile up until shutdown.
+
+A workspace is used from the trio thread and from the service's worker threads: its
+caches are guarded by one lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-from compiler import ToolCatalog
+import trio
+
+from compiler import ChainCatalog, ToolCatalog, check_text
+from compiler.plan import Plan
 from fdl.project import ProjectTools, load_tooling, project_tools
-from runtime import Runtime, Tool
+from runtime import Runtime, Tool, ToolCall, ToolError
 from runtime.store import RunStore, open_store
 from stdlib.catalogs import project_catalog
 from stdlib.config import ConfigError, ProjectConfig
 from stdlib.registry import Registry
 
-from .database import ServiceDatabase
+from .database import DeployedFlow, ServiceDatabase
+from .deployed import DeployedCatalog
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
+__all__ = ["FlowCompileError", "TenantTools", "Workspace", "open_workspace"]
 
-__all__ = ["TenantTools", "Workspace", "open_workspace"]
+MAX_PLANS = 1000
+"""Compiled deployed flows kept (the cache is emptied when it grows past this)."""
+
+
+class FlowCompileError(Exception):
+    """A deployed flow no longer compiles (a tool it calls changed): its errors."""
+
+    def __init__(self, flow: DeployedFlow, errors: list[dict[str, Any]]) -> None:
+        super().__init__(f"the flow '{flow.name}' no longer compiles; deploy it again")
+        self.errors = errors
 
 
 @dataclass(slots=True)
@@ -41,13 +64,56 @@ class _Built:
     generation: int
     catalog: ToolCatalog | None
     tools: ProjectTools
+    calls: int = 0
+    retired: bool = False
+    closed: bool = field(default=False)
+
+
+class _Counted:
+    """A tool of one build, counting the calls through it in progress (so that a retired
+    build is closed only once no call uses it); other attributes (``scope_names``) are
+    the tool's. A call made after its build was closed (a retry, after a change of the
+    tools between two attempts) goes to the tenant's current build."""
+
+    def __init__(self, tool: Tool, built: _Built, workspace: Workspace, tenant: str,
+                 base: str) -> None:
+        self._tool = tool
+        self._built = built
+        self._workspace = workspace
+        self._tenant = tenant
+        self._base = base
+
+    @property
+    def arguments(self) -> Any:
+        return self._tool.arguments
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tool, name)
+
+    async def call(self, call: ToolCall) -> Any:
+        if self._built.closed:
+            built = self._workspace._tenant(self._tenant)
+            tool = built.tools.provider.resolve(self._base)
+            if tool is None:
+                raise ToolError("F406", f"the tool {self._base} is no longer available (the "
+                                "tools changed during the call)", type="tool")
+            self._tool, self._built = tool, built
+        built = self._built
+        built.calls += 1
+        try:
+            return await self._tool.call(call)
+        finally:
+            built.calls -= 1
+            if built.retired and built.calls == 0:
+                with trio.CancelScope(shield=True):
+                    await self._workspace.close_build(built)
 
 
 class TenantTools:
     """A `ToolProvider` that answers with the tools of the current run's tenant."""
 
-    def __init__(self, build: Callable[[str], ProjectTools]) -> None:
-        self._build = build
+    def __init__(self, resolve: Callable[[str, str], Tool | None]) -> None:
+        self._resolve = resolve
         self._tenant: ContextVar[str | None] = ContextVar("fdl_service_tenant", default=None)
 
     @contextmanager
@@ -63,7 +129,7 @@ class TenantTools:
         tenant = self._tenant.get()
         if tenant is None:
             return None
-        return self._build(tenant).provider.resolve(base)
+        return self._resolve(tenant, base)
 
 
 class Workspace:
@@ -84,48 +150,125 @@ class Workspace:
         self.registry = registry
         self.store = store
         self.db = db
+        self._lock = threading.RLock()
         self._generation = 0
         self._built: dict[str, _Built] = {}
-        self._retired: list[ProjectTools] = []
-        self.tools = TenantTools(lambda tenant: self._tenant(tenant).tools)
+        self._retired: list[_Built] = []
+        self._plans: dict[tuple[str, str, int, int], Plan] = {}
+        self.tools = TenantTools(self._resolve)
         self.runtime = Runtime(tools=self.tools, store=store, timezone=config.timezone,
                                concurrency=config.concurrency or 64)
 
+    def _resolve(self, tenant: str, base: str) -> Tool | None:
+        built = self._tenant(tenant)
+        tool = built.tools.provider.resolve(base)
+        return None if tool is None else _Counted(tool, built, self, tenant, base)
+
     def _tenant(self, tenant: str) -> _Built:
-        built = self._built.get(tenant)
-        if built is not None and built.generation == self._generation:
+        with self._lock:
+            built = self._built.get(tenant)
+            if built is not None and built.generation == self._generation:
+                return built
+            generation = self._generation
+            specs = self.registry.list(tenant=tenant)
+            catalog, _problems = project_catalog(None, start=self.config.base, tenant=tenant,
+                                                 registered=specs)
+            both = ChainCatalog(DeployedCatalog(self.db, tenant), catalog)
+            tools = project_tools(self.config, specs, catalog=both,
+                                  named_flows=lambda name: self._named(tenant, name))
+            built = _Built(generation, both, tools)
+            self._built[tenant] = built
             return built
-        if built is not None:
-            self._retired.append(built.tools)
-        specs = self.registry.list(tenant=tenant)
-        catalog, _problems = project_catalog(None, start=self.config.base, tenant=tenant,
-                                             registered=specs)
-        tools = project_tools(self.config, specs, catalog=catalog)
-        built = _Built(self._generation, catalog, tools)
-        self._built[tenant] = built
-        return built
+
+    def _named(self, tenant: str, name: str) -> Plan | None:
+        """``flow://name`` of a run of ``tenant``: its deployed flow's plan, or None."""
+        flow = self.db.flow(tenant, name)
+        if flow is None:
+            return None
+        try:
+            return self.plan(flow)
+        except FlowCompileError as error:
+            raise ToolError("F406", str(error), type="validation") from None
 
     @property
     def generation(self) -> int:
-        """Bumped by `tools_changed`: what cached compilations depend on."""
+        """Bumped by `retire`: what cached compilations depend on."""
         return self._generation
 
     def catalog(self, tenant: str) -> ToolCatalog | None:
-        """What ``tenant``'s flows are compiled with."""
+        """What ``tenant``'s flows are compiled with: its deployed flows, then the
+        project's catalog (its registry and configuration)."""
         return self._tenant(tenant).catalog
 
-    def tools_changed(self) -> None:
-        """The registry changed: adapters and catalogs are built again on next use."""
-        self._generation += 1
+    def plan(self, flow: DeployedFlow) -> Plan:
+        """The deployed flow's plan, compiled with its tenant's catalog (cached per version
+        and generation).
+
+        Raises:
+            FlowCompileError: the flow no longer compiles.
+        """
+        key = (flow.tenant, flow.name, flow.version, self._generation)
+        with self._lock:
+            plan = self._plans.get(key)
+        if plan is not None:
+            return plan
+        result = check_text(flow.source, f"{flow.name}.yaml", catalog=self.catalog(flow.tenant))
+        if result.plan is None:
+            raise FlowCompileError(flow, [d.to_dict() for d in result.errors])
+        plan = replace(result.plan, name=flow.name, path=f"{flow.name}.yaml")
+        with self._lock:
+            if len(self._plans) > MAX_PLANS:
+                self._plans.clear()
+            self._plans[key] = plan
+        return plan
+
+    async def tools_changed(self) -> None:
+        """`retire` the adapters, and close the idle ones now."""
+        await self.close_builds(self.retire())
+
+    def retire(self) -> list[_Built]:
+        """The registry or the deployed flows changed: adapters, catalogs and plans are
+        built again on next use. Returns the old builds no call uses, to close (with
+        `close_builds`; until then, or if nobody does, `aclose` closes them); the others
+        are closed by their last call."""
+        with self._lock:
+            self._generation += 1
+            self._retired.extend(self._built.values())
+            self._built.clear()
+            self._plans.clear()
+            for built in self._retired:
+                built.retired = True
+            return [built for built in self._retired if built.calls == 0]
+
+    async def close_builds(self, builds: list[_Built]) -> None:
+        """Close the adapters of retired builds."""
+        for built in builds:
+            await self.close_build(built)
+
+    async def close_build(self, built: _Built, *, force: bool = False) -> None:
+        """Close the adapters of a retired build (once), unless a call uses it again (a
+        retry that started meanwhile: its end closes it) and ``force`` is off."""
+        with self._lock:
+            if built.closed or (built.calls > 0 and not force):
+                return
+            built.closed = True
+            if built in self._retired:
+                self._retired.remove(built)
+        await built.tools.aclose()
+
+    def open_builds(self) -> int:
+        """How many builds of adapters are open (current and retired, not closed yet)."""
+        with self._lock:
+            return len(self._built) + len(self._retired)
 
     async def aclose(self) -> None:
         """Close every adapter's connections and the files."""
-        for built in self._built.values():
-            self._retired.append(built.tools)
-        self._built.clear()
-        for tools in self._retired:
-            await tools.aclose()
-        self._retired.clear()
+        with self._lock:
+            builds = [*self._built.values(), *self._retired]
+            self._built.clear()
+            self._retired.clear()
+        for built in builds:
+            await self.close_build(built, force=True)
         self.close()
 
     def close(self) -> None:

@@ -469,6 +469,14 @@ class Registry:
             return None
         return [(row[0], row[3]) for row in hits[:limit]]
 
+    def data_version(self) -> int:
+        """A number that changes whenever another connection (another process: ``fdl tools``
+        while ``fdl serve`` runs) commits to the registry file; writes through this object
+        do not change it. With a generation of one's own writes, it tells a cache of search
+        results when to forget them (SQLite's ``PRAGMA data_version``)."""
+        with self.db.read() as conn:
+            return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
     def summaries(self, *, tenant: str | None = None
                   ) -> builtins.list[tuple[str, str, str | None]]:
         """``(type, code, description)`` of the default version of every tool visible to

@@ -200,3 +200,27 @@ def test_a_deep_failure_keeps_the_innermost_reason_once(flows: Path) -> None:
     assert message.startswith("the flow Middle failed: ")
     assert message.count("the flow") == 1
     assert result.error["details"]["flows"] == ["Middle", "Bad", "Child"]
+
+
+def test_named_flows_are_found_before_the_folder(flows: Path) -> None:
+    """``named`` (what ``fdl serve`` passes for deployed flows) answers a name before the
+    folder, by ``flow://name`` and by ``flow://call?flow-id=name``; other names still come
+    from the folder, and a name it does not know is F406 as before."""
+    tripled = fdl.load_text(textwrap.dedent(CHILD).replace(
+        "{doubled: step, secret: 'trimmed'}", "{doubled: step + n}"))
+    asked: list[str] = []
+
+    def named(name: str) -> Any:
+        asked.append(name)
+        return tripled if name == "child" else None
+
+    assert run(flows, "parent", {"n": 5}, named=named).output == {"result": 15}
+    (flows / "by_id.yaml").write_text(textwrap.dedent(PARENT).replace(
+        "exec: flow://child", "exec: flow://call?flow-id=child"))
+    assert run(flows, "by_id", {"n": 5}, named=named).output == {"result": 15}
+    assert run(flows, "parent", {"n": 5}).output == {"result": 10}  # without: the file
+    (flows / "missing.yaml").write_text(textwrap.dedent(PARENT).replace(
+        "flow://child", "flow://nobody"))
+    result = run(flows, "missing", {"n": 2}, named=named)
+    assert result.error is not None and result.error["code"] == "F406"
+    assert "child" in asked and "nobody" in asked

@@ -1251,3 +1251,15 @@ def test_take_accepts_proj_as_the_languages_own_examples_write_it() -> None:
     assert [d.code for d in fdl.check_text(flow, catalog=catalog).diagnostics] == []
     typed = flow.replace("proj = 'mobile, email'", "proj = 3")
     assert "E304" in [d.code for d in fdl.check_text(typed, catalog=catalog).diagnostics]
+
+
+def test_data_version_changes_when_another_connection_commits(tmp_path: Path) -> None:
+    spec = ToolSpec.model_validate({"type": "api", "code": "crm/customer",
+                                    "config": {"method": "GET", "path": "/c"}})
+    with Registry(tmp_path / "registry.db") as mine, \
+            Registry(tmp_path / "registry.db") as other:
+        before = mine.data_version()
+        mine.register(spec)
+        assert mine.data_version() == before  # its own writes do not count
+        other.register(spec.model_copy(update={"version": "1.0.1"}))
+        assert mine.data_version() != before

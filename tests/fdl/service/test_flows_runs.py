@@ -238,8 +238,6 @@ def test_a_restarted_server_keeps_tools_flows_and_runs(project: Path,
         again = client.get(f"/v1/runs/{done['run_id']}").json()
         assert again["output"] == {"greeting": "hi Ann"}
         assert events(client, done["run_id"])[-1]["type"] == "flow.completed"
-        assert client.get(f"/v1/runs/{interrupted}").json()["status"] == "running"
-        resumed = client.post(f"/v1/runs/{interrupted}:resume")
-        assert resumed.status_code == 202
-        assert client.post(f"/v1/runs/{interrupted}:cancel").status_code == 202
-        wait_for(client, interrupted, "cancelled")
+        stopped = client.get(f"/v1/runs/{interrupted}").json()
+        assert stopped["status"] == "cancelled"  # by the graceful stop (test_lifecycle)
+        assert client.post(f"/v1/runs/{interrupted}:resume").status_code == 409

@@ -6,12 +6,14 @@ reaches a traceback."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
 import pytest
 
 from fdl.service import ServiceDatabase
+from fdl.service.middleware import ACCESS_LOGGER
 from stdlib.config import ConfigError, project_config
 
 from ._server import Server, make_key, running, write
@@ -49,16 +51,15 @@ def test_metrics_count_requests_runs_and_tool_calls(server: Server,
 
 
 def test_one_access_log_line_per_request_without_keys_or_values(
-        server: Server, keys: dict[str, str], capfd: pytest.CaptureFixture[str]) -> None:
-    capfd.readouterr()
+        server: Server, keys: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger=ACCESS_LOGGER)
     with server.client(keys["a"]) as client:
         client.post("/v1/tools", json=CUSTOMER)
         client.post("/v1/tools/crm/customer:call", json={"args": {"id": "secret-id-42"}})
         client.get("/v1/tools", params={"q": "private-words"})
-    err = ""
     for _ in range(100):  # the line is written just after the response is sent
-        err += capfd.readouterr().err
-        lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+        err = "\n".join(r.getMessage() for r in caplog.records if r.name == ACCESS_LOGGER)
+        lines = [json.loads(line) for line in err.splitlines()]
         if len(lines) >= 3:
             break
         time.sleep(0.02)
