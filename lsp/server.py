@@ -1,9 +1,10 @@
 """The FDL language server: pygls 2 on asyncio, over the front end only.
 
 The server keeps one `Analysis` per open document (``analyses``). Opening a document
-analyses it and publishes its diagnostics at once; a change is analysed after a quiet
-period (``debounce``, 200 ms), so typing does not start a check per keystroke; closing it
-clears its diagnostics. Requests (hover, definition, ...) read the analysis of the current
+analyses it and publishes its diagnostics at once; so is a change when no check of the
+document is running, and changes that arrive while one runs are coalesced: when it ends,
+the latest text is checked once (``debounce``, 0 by default, adds a wait after each change
+for clients that want one); closing it clears its diagnostics. Requests (hover, definition, ...) read the analysis of the current
 text, analysing first when the last one is stale; completion may answer from the last
 analysis, since it only needs scopes and structure, and runs on every keystroke.
 
@@ -55,9 +56,14 @@ from .diagnostics import to_lsp_all
 from .watching import Change, affected, registration, supports_watching
 from .workspace import FlowFiles
 
-__all__ = ["DEBOUNCE_SECONDS", "FdlLanguageServer", "create_server"]
+__all__ = ["DEBOUNCE_SECONDS", "QUIET_SECONDS", "FdlLanguageServer", "create_server"]
 
-DEBOUNCE_SECONDS = 0.2
+DEBOUNCE_SECONDS = 0.0
+"""Seconds to wait after a change before checking (none: changes made while a check runs
+are coalesced into the next one instead)."""
+QUIET_SECONDS = 0.2
+"""How long a document stays unchanged before the work that can wait is done (the
+symbol index, closed callers, freeing replaced analyses, the garbage collector)."""
 GML_CACHE_SIZE = 8192
 """Checked GML texts kept between analyses (a 1,000-node flow has about 1,600; about 4 KB
 each)."""
@@ -96,7 +102,8 @@ class FdlLanguageServer(LanguageServer):
     """A `LanguageServer` holding the analysis of every open flow.
 
     Args:
-        debounce: seconds to wait after a change before analysing (and publishing).
+        debounce: seconds to wait after a change before analysing (and publishing);
+            changes that arrive while a check runs are coalesced in any case.
     """
 
     def __init__(self, *, debounce: float = DEBOUNCE_SECONDS) -> None:
@@ -269,8 +276,9 @@ class FdlLanguageServer(LanguageServer):
                     self.publish(again)
 
     def schedule(self, uri: str, *, delay: float | None = None) -> None:
-        """Analyse and publish after the debounce delay (or ``delay`` seconds), replacing a
-        pending one.
+        """Analyse and publish after the debounce delay (or ``delay`` seconds; none by
+        default), replacing a pending one. A check of the document that is still running
+        is waited for first: changes made meanwhile are coalesced into one check.
 
         The garbage collector stays paused from now until the task is done (see
         `collector_paused`): a newer change pauses it again before this task ends, so
@@ -289,7 +297,7 @@ class FdlLanguageServer(LanguageServer):
     async def _later(self, uri: str, delay: float) -> None:
         # The check runs in a worker thread, so that requests (completion on every
         # keystroke) are answered while a big flow is being checked.
-        await asyncio.sleep(delay)
+        await asyncio.sleep(delay)  # 0: one turn of the loop, for changes already read
         running = self._running.get(uri)
         if running is not None and not running.done():
             # A check of an older text is still running (a thread cannot be stopped): wait
@@ -319,14 +327,14 @@ class FdlLanguageServer(LanguageServer):
         self.check_and_publish(uri)
         # Freeing the analyses this one replaced takes 10 ms on a 500-node flow: not before
         # the diagnostics are out, nor when the next check may be starting, but in between.
-        await asyncio.sleep(self.debounce / 4)
+        await asyncio.sleep(QUIET_SECONDS / 4)
         replaced.clear()
         fresh = self.analyses.get(uri)
         # The symbol index (hover, navigation) is built once the document has been quiet
-        # for another debounce period: an index of a text that is edited again at once
+        # for a while (`QUIET_SECONDS`): an index of a text that is edited again at once
         # would only delay the next check. A request that needs it first builds it. The
         # collector resumes after it (when this task ends), in that quiet time.
-        await asyncio.sleep(self.debounce * 3 / 4)
+        await asyncio.sleep(QUIET_SECONDS * 3 / 4)
         if fresh is not None and uri not in self._pending and self.analyses.get(uri) is fresh:
             await asyncio.to_thread(lambda: fresh.symbols)
             if uri not in self._pending and self.analyses.get(uri) is fresh:
@@ -395,7 +403,7 @@ class FdlLanguageServer(LanguageServer):
         (`compiler.inspect_text`); the first collection after it walks all of them (20–40 ms on a
         500-node flow), and a full one everything the server holds. Holding the pause
         until the diagnostics are out (and, after an edit, until the document has been
-        quiet for a debounce period: `schedule`) moves those walks into the quiet time
+        quiet for `QUIET_SECONDS`: `schedule`) moves those walks into the quiet time
         after them. Without reference cycles in an analysis (`FlowCompiler.settle`), the
         analyses an edit replaces are freed at once all the same. Holds nest (several
         documents, overlapping edits) and are taken on the event loop's thread only.
