@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any, cast
 
@@ -22,7 +22,7 @@ from gml import parse as gml_parse
 from gml.text import suggest
 from gml.types import ANY, TypeSyntaxError, parse_type
 
-from .diagnostics import Reporter
+from .diagnostics import Diagnostic, Reporter
 from .flow import (
     ArgDecl,
     Args,
@@ -47,7 +47,7 @@ from .flow import (
 from .kinds import ARGS_KEYS, CASE_KEYS, COMMON_KEYS, FLOW_KEYS, KIND_KEYS, KIND_LABELS, NODE_KEYS
 from .yamltree import YamlText, YMap, YNode, YScalar, YSeq
 
-__all__ = ["MAX_BLOCK_DEPTH", "double_quoted", "looks_like_prose", "quote_hint",
+__all__ = ["MAX_BLOCK_DEPTH", "NodeMemo", "double_quoted", "looks_like_prose", "quote_hint",
            "read_flow", "reads_as_expression", "suggest"]
 
 MAX_BLOCK_DEPTH = 32
@@ -217,12 +217,44 @@ class _Offsets:
         return lambda: self()[start: end + 1]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _Read:
+    """One node read from one YAML subtree: the model and what reading it reported."""
+
+    body: YMap
+    key: YScalar
+    depth: int
+    model: Node | None
+    diagnostics: tuple[Diagnostic, ...]
+    blocks: tuple[int, ...]
+
+
+class NodeMemo:
+    """The nodes read by the last `read_flow`, by the YAML subtree they were read from.
+
+    A subtree the next YAML tree shares (the same object: `compiler.reuse` keeps the
+    unchanged entries of a document's node block) gives the same model and diagnostics, so
+    they are taken over instead of read again. Only the last read's nodes are kept.
+    """
+
+    def __init__(self) -> None:
+        self.last: dict[int, _Read] = {}
+        self.now: dict[int, _Read] = {}
+
+    def done(self) -> None:
+        """A read ended: its nodes are the ones the next read may take over."""
+        self.last, self.now = self.now, {}
+
+
 class _Reader:
-    def __init__(self, yaml: YamlText, reporter: Reporter) -> None:
+    def __init__(self, yaml: YamlText, reporter: Reporter, memo: NodeMemo | None = None
+                 ) -> None:
         self.yaml = yaml
         self.reporter = reporter
         self.depth = 0
         self.blocks: set[int] = set()
+        self.memo = memo
+        self.block_log: list[int] = []
 
     def report(self, code: str, message: str, span: Span, suggestion: str | None = None
                ) -> None:
@@ -487,6 +519,7 @@ class _Reader:
                         node.span)
             return None
         self.blocks.add(id(mapping))
+        self.block_log.append(id(mapping))
         if self.depth >= MAX_BLOCK_DEPTH:
             self.report("E105", f"node blocks are nested more than {MAX_BLOCK_DEPTH} deep; "
                         "move the inner part into a sub-flow (flow://)", node.span)
@@ -508,10 +541,29 @@ class _Reader:
             body = self.expect_map(v, f"node '{node_id}'")
             if body is None:
                 continue
-            built = self.node(node_id, k, body)
+            built = (self.node(node_id, k, body) if self.memo is None
+                     else self.memo_node(self.memo, node_id, k, body))
             if built is not None:
                 nodes[node_id] = built
         return nodes
+
+    def memo_node(self, memo: NodeMemo, node_id: str, key: YScalar, body: YMap
+                  ) -> Node | None:
+        """`node`, or what the last read found for the same subtree (`NodeMemo`)."""
+        read = memo.last.get(id(body))
+        if (read is not None and read.body is body and read.key is key
+                and read.depth == self.depth and self.blocks.isdisjoint(read.blocks)):
+            self.reporter.diagnostics.extend(read.diagnostics)
+            self.blocks.update(read.blocks)
+            self.block_log.extend(read.blocks)
+        else:
+            reported, logged = len(self.reporter.diagnostics), len(self.block_log)
+            model = self.node(node_id, key, body)
+            read = _Read(body, key, self.depth, model,
+                         tuple(self.reporter.diagnostics[reported:]),
+                         tuple(self.block_log[logged:]))
+        memo.now[id(body)] = read
+        return read.model
 
     def kind(self, node_id: str, key: YScalar, body: YMap) -> NodeKind | None:
         keys = set(body.keys())
@@ -697,6 +749,14 @@ class _Reader:
             alias.group(1), alias.group(2), span(1), span(2) if alias.group(2) else Span(0, 0))
 
 
-def read_flow(root: YNode | None, yaml: YamlText, reporter: Reporter) -> Flow | None:
-    """Build the `Flow` model from a loaded YAML tree, reporting structural problems."""
-    return _Reader(yaml, reporter).root(root)
+def read_flow(root: YNode | None, yaml: YamlText, reporter: Reporter,
+              memo: NodeMemo | None = None) -> Flow | None:
+    """Build the `Flow` model from a loaded YAML tree, reporting structural problems.
+
+    With a ``memo``, the nodes read from subtrees the last read's tree shares are taken
+    over from it (`NodeMemo`)."""
+    try:
+        return _Reader(yaml, reporter, memo).root(root)
+    finally:
+        if memo is not None:
+            memo.done()

@@ -4,9 +4,10 @@ The server keeps one `Analysis` per open document (``analyses``). Opening a docu
 analyses it and publishes its diagnostics at once; so is a change when no check of the
 document is running, and changes that arrive while one runs are coalesced: when it ends,
 the latest text is checked once (``debounce``, 0 by default, adds a wait after each change
-for clients that want one); closing it clears its diagnostics. Requests (hover, definition, ...) read the analysis of the current
-text, analysing first when the last one is stale; completion may answer from the last
-analysis, since it only needs scopes and structure, and runs on every keystroke.
+for clients that want one); closing it clears its diagnostics. Requests (hover,
+definition, ...) read the analysis of the current text, analysing first when the last one
+is stale; completion may answer from the last analysis, since it only needs scopes and
+structure, and runs on every keystroke.
 
 Diagnostics after an edit are what an editor waits for, so everything else keeps out of
 their way: analyses only check GML (no closures) and reuse the fields checked by earlier
@@ -44,7 +45,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 import gml
-from compiler import inspect_text
+from compiler import ReuseCache, inspect_text
 
 from . import actions, hints, hover, navigation, outline, semantic
 from ._positions import LineIndex
@@ -116,6 +117,8 @@ class FdlLanguageServer(LanguageServer):
         the current text is not)."""
         self.debounce = debounce
         self.gml_cache = gml.CheckCache(GML_CACHE_SIZE)
+        self.reuse: dict[str, ReuseCache] = {}
+        """Each open document's last check, for the next (`compiler.ReuseCache`)."""
         self.projects = Projects()
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._running: dict[str, asyncio.Future[Analysis]] = {}
@@ -229,8 +232,11 @@ class FdlLanguageServer(LanguageServer):
         if path is not None:
             project = self.projects.project_of(path)
             catalog = self.projects.catalog(project, self.text_of)
+        reuse = None
+        if uri in self.workspace.text_documents:
+            reuse = self.reuse.get(uri) or self.reuse.setdefault(uri, ReuseCache())
         return analyze(uri, text, version, path=path, project=project, catalog=catalog,
-                       encoding=self._encoding(), cache=self.gml_cache)
+                       encoding=self._encoding(), cache=self.gml_cache, reuse=reuse)
 
     def _store(self, analysis: Analysis) -> Analysis:
         self.analyses[analysis.uri] = analysis
@@ -432,6 +438,7 @@ class FdlLanguageServer(LanguageServer):
             pending.cancel()
         self.analyses.pop(uri, None)
         self.last_parsed.pop(uri, None)
+        self.reuse.pop(uri, None)
         self._running.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, diagnostics=[]))
