@@ -8,7 +8,7 @@ the compiler (and the editor) can go on checking the rest of the file.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any, cast
@@ -22,6 +22,7 @@ from gml import parse as gml_parse
 from gml.text import suggest
 from gml.types import ANY, TypeSyntaxError, parse_type
 
+from ._moved import CannotMove, Offsets, moved
 from .diagnostics import Diagnostic, Reporter
 from .flow import (
     ArgDecl,
@@ -197,26 +198,6 @@ def _a(noun: str) -> str:
     return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
-class _Offsets:
-    """Lazily computed file offsets of a scalar, cached (most are never needed)."""
-
-    __slots__ = ("_scalar", "_table", "_yaml")
-
-    def __init__(self, yaml: YamlText, scalar: YScalar) -> None:
-        self._yaml = yaml
-        self._scalar = scalar
-        self._table: list[int] | None = None
-
-    def __call__(self) -> list[int]:
-        if self._table is None:
-            self._table = self._yaml.offsets(self._scalar)
-        return self._table
-
-    def part(self, start: int, end: int) -> Callable[[], list[int]]:
-        """Offsets of ``value[start:end]``."""
-        return lambda: self()[start: end + 1]
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class _Read:
     """One node read from one YAML subtree: the model and what reading it reported."""
@@ -234,16 +215,20 @@ class NodeMemo:
 
     A subtree the next YAML tree shares (the same object: `compiler.reuse` keeps the
     unchanged entries of a document's node block) gives the same model and diagnostics, so
-    they are taken over instead of read again. Only the last read's nodes are kept.
+    they are taken over instead of read again; a subtree that only moved (``moved``: the
+    same text further on or back, `yamltree.shifted`) gives them with their positions
+    moved. Only the last read's nodes are kept.
     """
 
     def __init__(self) -> None:
         self.last: dict[int, _Read] = {}
         self.now: dict[int, _Read] = {}
+        self.moved: dict[int, tuple[YMap, YScalar, int]] = {}
+        """A new subtree's id → the last tree's subtree, key and how far it moved."""
 
     def done(self) -> None:
         """A read ended: its nodes are the ones the next read may take over."""
-        self.last, self.now = self.now, {}
+        self.last, self.now, self.moved = self.now, {}, {}
 
 
 class _Reader:
@@ -295,7 +280,7 @@ class _Reader:
             if node.kind == "str" and node.style == "'" and not program:
                 return self.quoted_text(node, what)
             if node.kind == "str":
-                return Gml(str(node.value), None, node.span, _Offsets(self.yaml, node),
+                return Gml(str(node.value), None, node.span, Offsets(self.yaml, node),
                            plain=node.style is None and not program)
             if not program:
                 return Gml(None, node.value, node.span)
@@ -334,7 +319,7 @@ class _Reader:
 
     def _split_targets(self, scalar: YScalar, what: str) -> list[Target]:
         text = str(scalar.value)
-        offsets = _Offsets(self.yaml, scalar)
+        offsets = Offsets(self.yaml, scalar)
         found: list[Target] = []
         start = 0
         for part in text.split(","):
@@ -441,7 +426,7 @@ class _Reader:
         text = str(scalar.value)[start:end]
         lead = len(text) - len(text.lstrip())
         body = text.strip()
-        table = _Offsets(self.yaml, scalar)()
+        table = Offsets(self.yaml, scalar)()
         s = table[start + lead]
         return TypeText(body, Span(s, table[start + lead + len(body) - 1] + 1 if body else s))
 
@@ -490,7 +475,7 @@ class _Reader:
         if not defaults:
             self.report("E107", f"{what}: '{text}' is not a type", node.span)
             return None
-        offsets = _Offsets(self.yaml, node)
+        offsets = Offsets(self.yaml, node)
         if eq is None:
             return ArgDecl.model_construct(name=name, type=None, description=description,
                                            default=Gml(text, None, node.span, offsets),
@@ -556,6 +541,8 @@ class _Reader:
             self.reporter.diagnostics.extend(read.diagnostics)
             self.blocks.update(read.blocks)
             self.block_log.extend(read.blocks)
+        elif (again := self.moved_node(memo, key, body)) is not None:
+            read = again
         else:
             reported, logged = len(self.reporter.diagnostics), len(self.block_log)
             model = self.node(node_id, key, body)
@@ -564,6 +551,30 @@ class _Reader:
                          tuple(self.block_log[logged:]))
         memo.now[id(body)] = read
         return read.model
+
+    def moved_node(self, memo: NodeMemo, key: YScalar, body: YMap) -> _Read | None:
+        """The last read of a subtree that only moved, moved along (None when there is
+        none, or it cannot be moved: then the node is read again)."""
+        source = memo.moved.get(id(body))
+        if source is None or body.span.start != source[0].span.start + source[2]:
+            return None
+        old_body, old_key, delta = source
+        read = memo.last.get(id(old_body))
+        if (read is None or read.body is not old_body or read.key is not old_key
+                or read.depth != self.depth
+                or any("line" in d.message for d in read.diagnostics)):
+            return None  # a position written in words would not move
+        # Its nested blocks are new objects, as in a read from scratch: none is in `blocks`.
+        try:
+            model = moved(read.model, delta, self.yaml)
+        except CannotMove:  # pragma: no cover - every model value is known
+            return None
+        diagnostics = tuple(
+            self.reporter.report(d.code, d.message, Span(d.span.start + delta,
+                                                         d.span.end + delta),
+                                 d.severity, d.suggestion)
+            for d in read.diagnostics)
+        return _Read(body, key, self.depth, model, diagnostics, ())
 
     def kind(self, node_id: str, key: YScalar, body: YMap) -> NodeKind | None:
         keys = set(body.keys())
@@ -665,7 +676,7 @@ class _Reader:
             self.report("E105", f"{what}: '{text}' is not a tool URI; write "
                         "type://code[?option=value], e.g. db://shop.order/list", node.span)
             return None
-        offsets = _Offsets(self.yaml, node)
+        offsets = Offsets(self.yaml, node)
         lead = len(str(node.value)) - len(str(node.value).lstrip())
         options: list[tuple[str, str, Span]] = []
         if match.group(3):
@@ -735,7 +746,7 @@ class _Reader:
             self.report("E108", f"{what}: '{text}' is not 'source => item[, index]' (e.g. "
                         "orders => order, i)", node.span)
             return None
-        offsets = _Offsets(self.yaml, node)
+        offsets = Offsets(self.yaml, node)
         lead = len(source) - len(source.lstrip())
         body = source.strip()
         table = offsets()

@@ -55,7 +55,8 @@ class ReuseCache:
     def load(self, text: str, reporter: Reporter) -> YNode | None:
         """`yamltree.load_yaml`, re-reading only the changed node entry when it can."""
         layout = self._layout
-        root = layout.reload(text, reporter) if layout is not None else None
+        self.memo.moved.clear()
+        root = layout.reload(text, reporter, self.memo) if layout is not None else None
         if root is None:
             reported = len(reporter.diagnostics)
             root = load_yaml(text, reporter)
@@ -111,9 +112,10 @@ class _Layout:
         last = root.entries[-1][1] is flow and flow.entries[-1][1] is block
         return cls(text, root, flow, block, indent, tuple(starts), len(text) if last else None)
 
-    def reload(self, text: str, reporter: Reporter) -> YNode | None:
+    def reload(self, text: str, reporter: Reporter, memo: NodeMemo) -> YNode | None:
         """The tree of ``text`` from this one and its changed entry loaded alone; None
-        when the change is not inside one entry or the entry does not load alone."""
+        when the change is not inside one entry or the entry does not load alone. The
+        entries that moved are told to ``memo`` (`NodeMemo.moved`)."""
         old = self.text
         if len(text) > MAX_FILE_SIZE:
             return None
@@ -146,8 +148,11 @@ class _Layout:
         entries = list(self.block.entries)
         entries[k] = (key, value)
         if delta_lines:
-            entries[k + 1:] = [(_shift_key(e_key, delta), shifted(e_value, delta))
-                               for e_key, e_value in entries[k + 1:]]
+            for i in range(k + 1, len(entries)):
+                old_key, old_value = entries[i]
+                entries[i] = (_shift_key(old_key, delta), shifted(old_value, delta))
+                if isinstance(old_value, YMap):
+                    memo.moved[id(entries[i][1])] = (old_value, old_key, delta)
         block = YMap(tuple(entries), _moved_end(self.block.span, delta))
         flow = _replaced(self.flow, self.block, block, delta, delta_lines)
         return _replaced(self.root, self.flow, flow, delta, delta_lines)
