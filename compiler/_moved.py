@@ -48,8 +48,12 @@ class Offsets:
     def moved(self, yaml: YamlText, delta: int) -> Offsets:
         """The same scalar ``delta`` further on in ``yaml`` (with the same text there)."""
         scalar = self._scalar
-        return Offsets(yaml, YScalar(scalar.value, scalar.kind, scalar.style,
-                                     Span(scalar.span.start + delta, scalar.span.end + delta)))
+        offsets = Offsets(yaml, YScalar(scalar.value, scalar.kind, scalar.style,
+                                        Span(scalar.span.start + delta,
+                                             scalar.span.end + delta)))
+        if self._table is not None:
+            offsets._table = [offset + delta for offset in self._table]
+        return offsets
 
 
 class OffsetsPart:
