@@ -24,7 +24,17 @@ from gml import Span
 
 from .diagnostics import Reporter
 from .reader import NodeMemo
-from .yamltree import MAX_FILE_SIZE, YMap, YNode, YScalar, load_entry, load_yaml, shifted
+from .yamltree import (
+    MAX_FILE_SIZE,
+    MAX_NESTING,
+    YMap,
+    YNode,
+    YScalar,
+    bracket_depth,
+    load_entry,
+    load_yaml,
+    shifted,
+)
 
 __all__ = ["ReuseCache"]
 
@@ -56,16 +66,17 @@ class ReuseCache:
         """`yamltree.load_yaml`, re-reading only the changed node entry when it can."""
         layout = self._layout
         self.memo.moved.clear()
-        root = layout.reload(text, reporter, self.memo) if layout is not None else None
-        if root is None:
+        found = layout.reload(text, reporter, self.memo) if layout is not None else None
+        if found is None:
             reported = len(reporter.diagnostics)
             root = load_yaml(text, reporter)
             clean = len(reporter.diagnostics) == reported
             self._layout = _Layout.of(text, root) if clean else None
-        else:
-            self.loaded_alone += 1
-            # The old text and the new part are free of `_UNSAFE` text, so is the new text.
-            self._layout = _Layout.of(text, root, checked=True)
+            return root
+        root, depth = found
+        self.loaded_alone += 1
+        # The old text and the new part are free of `_UNSAFE` text, so is the new text.
+        self._layout = _Layout.of(text, root, depth=depth)
         return root
 
 
@@ -84,13 +95,22 @@ class _Layout:
     end: int | None
     """Where the last entry's lines end: the end of the text, or None when something
     follows the block (then the last entry is never loaded alone)."""
+    depth: int
+    """At least `yamltree.bracket_depth` of the text (`load_yaml` reports E101 beyond
+    `MAX_NESTING`, and beyond 400 reads with the pure parser)."""
 
     @classmethod
-    def of(cls, text: str, root: YNode | None, *, checked: bool = False) -> _Layout | None:
+    def of(cls, text: str, root: YNode | None, *, depth: int | None = None
+           ) -> _Layout | None:
+        """The layout of a text loaded without problems (``depth``: a bound of its
+        brackets' depth, for a text the layout of another one re-read, which also tells
+        that it holds no `_UNSAFE` text)."""
         if not isinstance(root, YMap) or len(text) > MAX_FILE_SIZE:
             return None
-        if not checked and _UNSAFE.search(text):
-            return None
+        if depth is None:
+            if _UNSAFE.search(text):
+                return None
+            depth = bracket_depth(text)
         flow = root.get("flow")
         block = flow.get("node") if isinstance(flow, YMap) else None
         if not isinstance(flow, YMap) or not isinstance(block, YMap) or not block.entries:
@@ -110,18 +130,21 @@ class _Layout:
             indent = column
             starts.append(line)
         last = root.entries[-1][1] is flow and flow.entries[-1][1] is block
-        return cls(text, root, flow, block, indent, tuple(starts), len(text) if last else None)
+        return cls(text, root, flow, block, indent, tuple(starts), len(text) if last else None,
+                   depth)
 
-    def reload(self, text: str, reporter: Reporter, memo: NodeMemo) -> YNode | None:
-        """The tree of ``text`` from this one and its changed entry loaded alone; None
-        when the change is not inside one entry or the entry does not load alone. The
-        entries that moved are told to ``memo`` (`NodeMemo.moved`)."""
+    def reload(self, text: str, reporter: Reporter, memo: NodeMemo
+               ) -> tuple[YNode, int] | None:
+        """The tree of ``text`` from this one and its changed entry loaded alone, with a
+        bound of its brackets' depth; None when the change is not inside one entry or the
+        entry does not load alone. The entries that moved are told to ``memo``
+        (`NodeMemo.moved`)."""
         old = self.text
         if len(text) > MAX_FILE_SIZE:
             return None
         same = _common_prefix(old, text)
         if same == len(old) == len(text):
-            return self.root
+            return self.root, self.depth
         tail = _common_suffix(old, text, min(len(old), len(text)) - same)
         k = bisect.bisect_right(self.starts, same) - 1
         if k < 0:
@@ -135,6 +158,11 @@ class _Layout:
         if (not self._one_entry(part) or _UNSAFE.search(part)
                 or not (part.endswith("\n") or end + delta == len(text))):
             return None
+        depth = self.depth + _brackets(old[start:end]) + _brackets(part)
+        if depth > MAX_NESTING:  # the bound is not enough: measure
+            depth = bracket_depth(text)
+            if depth > MAX_NESTING:
+                return None
         entry = load_entry(text, start, end + delta, self.indent, 2, reporter)
         if entry is None:
             return None
@@ -155,7 +183,7 @@ class _Layout:
                     memo.moved[id(entries[i][1])] = (old_value, old_key, delta)
         block = YMap(tuple(entries), _moved_end(self.block.span, delta))
         flow = _replaced(self.flow, self.block, block, delta, delta_lines)
-        return _replaced(self.root, self.flow, flow, delta, delta_lines)
+        return _replaced(self.root, self.flow, flow, delta, delta_lines), depth
 
     def _one_entry(self, part: str) -> bool:
         """Whether every line of ``part`` after its first is blank, a comment or indented
@@ -169,6 +197,10 @@ class _Layout:
             if body and not body.startswith("#") and len(line) - len(body) <= self.indent:
                 return False
         return True
+
+
+def _brackets(text: str) -> int:
+    return text.count("[") + text.count("]") + text.count("{") + text.count("}")
 
 
 def _shift_key(key: YScalar, delta: int) -> YScalar:

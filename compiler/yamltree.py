@@ -35,7 +35,7 @@ from .diagnostics import Reporter
 from .yamlwords import describe
 
 __all__ = ["MAX_FILE_SIZE", "MAX_NESTING", "YMap", "YNode", "YScalar", "YSeq", "YamlText",
-           "load_entry", "load_yaml", "shifted", "to_plain"]
+           "bracket_depth", "load_entry", "load_yaml", "shifted", "to_plain"]
 
 try:  # the C scanner/parser of ruamel.yaml.clib: ten times faster than the pure one
     import _ruamel_yaml  # type: ignore[import-not-found] # noqa: F401
@@ -523,11 +523,19 @@ def _may_nest_deeply(text: str) -> bool:
     turns too much nesting into a RecursionError (reported as E101)."""
     if max(map(len, _LINE_PREFIX.findall(text)), default=0) > _SAFE_DEPTH:
         return True
+    return bracket_depth(text) > _SAFE_DEPTH
+
+
+def bracket_depth(text: str) -> int:
+    """How deep the brackets of ``text`` nest, counting brackets only (quoted ones too) and
+    never below zero: what `load_yaml` compares with `MAX_NESTING` and the C parser's
+    limit. Changing a part of the text changes it by at most the brackets in the old and
+    the new part."""
     depth = deepest = 0
     for ch in _BRACKETS.sub("", text):
         depth = depth + 1 if ch in "[{" else max(0, depth - 1)
         deepest = max(deepest, depth)
-    return deepest > _SAFE_DEPTH
+    return deepest
 
 
 def _compose_pure(text: str, reporter: Reporter) -> Any:

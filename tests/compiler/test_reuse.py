@@ -115,3 +115,16 @@ def test_a_renamed_node_id_that_is_already_used_is_reported_as_from_scratch() ->
     renamed = base.replace(f"\n        {ids[1]}:\n", f"\n        {ids[0]}:\n", 1)
     _same_as_from_scratch(renamed, reuse)
     assert reuse.loaded_alone == 0
+
+
+def test_brackets_counted_over_the_whole_text_still_reach_the_nesting_limit() -> None:
+    """`load_yaml` counts brackets over the whole text (quoted ones too): an edit of one
+    node that takes the count past `MAX_NESTING` is reported as from scratch."""
+    nodes = "".join(f"        n{i}:\n            with: \"'['\"\n" for i in range(200))
+    base = f"flow:\n    name: brackets\n    node:\n{nodes}"
+    reuse = ReuseCache()
+    _same_as_from_scratch(base, reuse)
+    deeper = base.replace("n7:\n            with: \"'['\"", "n7:\n            with: \"'[['\"")
+    _same_as_from_scratch(deeper, reuse)
+    assert reuse.loaded_alone == 0
+    assert any(d.code == "E101" for d in inspect_text(deeper).result.diagnostics)
