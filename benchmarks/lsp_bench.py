@@ -28,6 +28,9 @@ Measured:
 * ``diagnostics after an insert``: the same with an edit in the middle of the flow that
   types one character into a name read in GML and deletes it again (the text after the
   edit moves by one character);
+* ``diagnostics with requests``: the first edit case, with a semantic tokens and an inlay
+  hints request sent right after each change (as VS Code does), until the diagnostics
+  arrive; ``answers with requests``: until the diagnostics and both answers have arrived;
 * ``open``: opening the document until its first diagnostics (a cold check).
 
 Figures are medians (and 90th percentiles) in milliseconds. Measured, never asserted.
@@ -182,6 +185,27 @@ async def run(nodes: int = 500, repeat: int = 25) -> dict[str, Any]:
 
         results["diagnostics_after_insert"] = _summary(
             await _timed(max(15, repeat // 2), insert))
+        whole = types.Range(start=types.Position(line=0, character=0),
+                            end=_position(text, len(text)))
+
+        until_published: list[float] = []
+
+        async def edit_with_requests(i: int) -> object:
+            # As VS Code does: semantic tokens and inlay hints asked right after the change.
+            start = time.perf_counter()
+            version = bench.change(broken if i % 2 == 0 else text)
+            tokens = asyncio.ensure_future(client.text_document_semantic_tokens_full_async(
+                types.SemanticTokensParams(text_document=doc)))
+            hints = asyncio.ensure_future(client.text_document_inlay_hint_async(
+                types.InlayHintParams(text_document=doc, range=whole)))
+            problems = await bench.wait_published(version)
+            until_published.append((time.perf_counter() - start) * 1000)
+            await asyncio.gather(tokens, hints)
+            return problems
+
+        results["answers_with_requests"] = _summary(
+            await _timed(max(15, repeat // 2), edit_with_requests))
+        results["diagnostics_with_requests"] = _summary(until_published)
     finally:
         await client.shutdown_async(None)
         client.exit(None)
@@ -226,7 +250,8 @@ def main() -> None:
           f"({results['machine']})")
     print(f"open (first diagnostics): {results['open']} ms")
     for key in ("completion", "completion_names", "hover", "diagnostics_after_edit",
-                "diagnostics_after_insert"):
+                "diagnostics_after_insert", "diagnostics_with_requests",
+                "answers_with_requests"):
         figures = results[key]
         print(f"{key:24} median {figures['median']:7.1f} ms   p90 {figures['p90']:7.1f} ms   "
               f"p95 {figures['p95']:7.1f} ms   max {figures['max']:7.1f} ms   "

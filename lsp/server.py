@@ -4,10 +4,13 @@ The server keeps one `Analysis` per open document (``analyses``). Opening a docu
 analyses it and publishes its diagnostics at once; so is a change when no check of the
 document is running, and changes that arrive while one runs are coalesced: when it ends,
 the latest text is checked once (``debounce``, 0 by default, adds a wait after each change
-for clients that want one); closing it clears its diagnostics. Requests (hover,
-definition, ...) read the analysis of the current text, analysing first when the last one
-is stale; completion may answer from the last analysis, since it only needs scopes and
-structure, and runs on every keystroke.
+for clients that want one); closing it clears its diagnostics. Each open document has a
+`compiler.ReuseCache`: a check after an edit inside one node re-reads only that node's YAML
+and model. Requests (hover, inlay hints, semantic tokens, definition, ...) read the
+analysis of the current text: they wait until the check scheduled after the last change
+has published its diagnostics (`checked`), so that they never delay them; completion may
+answer from the last analysis, since it only needs scopes and structure, and runs on every
+keystroke.
 
 Diagnostics after an edit are what an editor waits for, so everything else keeps out of
 their way: analyses only check GML (no closures) and reuse the fields checked by earlier
@@ -297,8 +300,26 @@ class FdlLanguageServer(LanguageServer):
         self._hold_collector()
         task = asyncio.get_running_loop().create_task(
             self._later(uri, self.debounce if delay is None else delay))
-        task.add_done_callback(lambda _task: self._release_collector())
+        task.add_done_callback(lambda done: self._task_done(uri, done))
         self._pending[uri] = task
+
+    def _task_done(self, uri: str, task: asyncio.Task[None]) -> None:
+        self._release_collector()
+        if self._pending.get(uri) is task:  # ended before publishing (closed, failed)
+            del self._pending[uri]
+
+    async def checked(self, uri: str, *, limit: float = 5.0) -> None:
+        """Wait until the check scheduled after the last change of a document has
+        published its diagnostics (at most ``limit`` seconds).
+
+        Requests that need the analysis of the current text (hover, inlay hints, semantic
+        tokens, code actions, navigation: editors send some after every change) wait for
+        it rather than analyse the same text again on the event loop, beside the check
+        and ahead of its diagnostics.
+        """
+        deadline = asyncio.get_running_loop().time() + limit
+        while uri in self._pending and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.005)
 
     async def _later(self, uri: str, delay: float) -> None:
         # The check runs in a worker thread, so that requests (completion on every
@@ -482,13 +503,16 @@ def _on_close(ls: FdlLanguageServer, params: types.DidCloseTextDocumentParams) -
     ls.forget(params.text_document.uri)
 
 
-def _with_analysis(handler: Callable[[Analysis, Any], Any], *, fresh: bool = True
-                   ) -> Callable[[FdlLanguageServer, Any], Any]:
-    """Wrap a pure feature function ``(analysis, params) -> result`` as a handler."""
+def _with_analysis(handler: Callable[[Analysis, Any], Any]
+                   ) -> Callable[[FdlLanguageServer, Any], Awaitable[Any]]:
+    """Wrap a pure feature function ``(analysis, params) -> result`` as a handler that
+    answers from the analysis of the current text, once its diagnostics are out
+    (`FdlLanguageServer.checked`)."""
 
-    def run(ls: FdlLanguageServer, params: Any) -> Any:
+    async def run(ls: FdlLanguageServer, params: Any) -> Any:
         uri = params.text_document.uri
-        analysis = ls.analyse(uri) if fresh else ls.latest(uri)
+        await ls.checked(uri)
+        analysis = ls.analyse(uri)
         if analysis is None:
             return None
         return handler(analysis, params)
@@ -504,6 +528,7 @@ def _in_thread(handler: Callable[[Analysis, Any], Any]
     in a worker thread, so completion and diagnostics are not held up meanwhile."""
 
     async def run(ls: FdlLanguageServer, params: Any) -> Any:
+        await ls.checked(params.text_document.uri)
         analysis = ls.analyse(params.text_document.uri)
         if analysis is None:
             return None
