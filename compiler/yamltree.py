@@ -11,6 +11,9 @@ Resource limits, for every YAML file the toolchain reads (flows, ToolSpecs, mock
 files, ``fdl.yaml``, input files): at most `MAX_FILE_SIZE` characters and `MAX_NESTING` levels
 of nesting, each reported as E101 at its position, never a crash. An anchor defined twice
 (legal YAML, which ruamel.yaml reports with a Python warning) is warning W101 instead.
+
+For the editor, `load_entry` loads one entry of a block mapping alone, with the positions
+it has in the whole text, and `shifted` moves a tree's positions (`compiler.reuse`).
 """
 
 from __future__ import annotations
