@@ -14,8 +14,9 @@ edited text and then the original one, from scratch and with the document's
 compare the two within one run (the ratio), not figures of runs made at other times. The
 CPU time of each check (`time.thread_time`) depends less on the load than the wall time.
 
-Also the split of a check from scratch into its phases (the same calls `inspect_text`
-makes): the YAML tree (`yamltree.load_yaml`), the flow model (`reader.read_flow`), the
+Also the split of a check into its phases, from scratch (wall time) and with a
+`ReuseCache` (CPU time; the same calls `inspect_text` makes): the YAML tree
+(`yamltree.load_yaml`, or `ReuseCache.load`), the flow model (`reader.read_flow`), the
 compilation (scopes, GML checks from the cache, flow-wide rules: `FlowCompiler.compile`)
 and turning the diagnostics into LSP ones (`lsp.diagnostics.to_lsp_all`).
 
@@ -29,6 +30,7 @@ import json
 import platform
 import statistics
 import time
+from collections.abc import Callable
 from typing import Any
 
 import gml
@@ -63,23 +65,32 @@ def _figures(times: list[float]) -> dict[str, float]:
             "p95": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000, 1)}
 
 
-def _split(text: str, cache: gml.CheckCache, rounds: int) -> dict[str, dict[str, float]]:
+def _split(texts: tuple[str, str], cache: gml.CheckCache, rounds: int,
+           reuse: ReuseCache | None = None, clock: Callable[[], float] = time.perf_counter
+           ) -> dict[str, dict[str, float]]:
+    """The phases of checks of the two texts in turn (with ``reuse``: as `inspect_text`
+    does with it), timed by ``clock``."""
     phases: dict[str, list[float]] = {"yaml": [], "model": [], "compile": [], "lsp": []}
     env = gml.default_environment()
-    for _ in range(rounds):
+    kept: list[object] = []
+    for i in range(rounds):
+        text = texts[i % 2]
         with gc_paused():
             reporter = Reporter("big.yaml", gml.Source(text))
-            start = time.perf_counter()
-            root = load_yaml(text, reporter)
-            loaded = time.perf_counter()
-            flow = read_flow(root, YamlText(text), reporter)
-            read = time.perf_counter()
+            start = clock()
+            root = load_yaml(text, reporter) if reuse is None else reuse.load(text, reporter)
+            loaded = clock()
+            flow = read_flow(root, YamlText(text), reporter,
+                             None if reuse is None else reuse.memo)
+            read = clock()
             assert flow is not None
             FlowCompiler(flow, "big.yaml", reporter, env, None, codegen=False,
                          cache=cache).compile()
-            compiled = time.perf_counter()
+            compiled = clock()
             to_lsp_all(tuple(reporter.sorted()), LineIndex(text, "utf-16"))
-            done = time.perf_counter()
+            done = clock()
+        kept.append((root, flow))
+        del kept[:-2]
         phases["yaml"].append(loaded - start)
         phases["model"].append(read - loaded)
         phases["compile"].append(compiled - read)
@@ -131,7 +142,12 @@ def run(nodes: int = 500, rounds: int = 20) -> dict[str, Any]:
                          "ratio": round(statistics.median(scratch)
                                         / statistics.median(reused), 2),
                          "loaded_alone": checker.reuse.loaded_alone}
-        results[f"{name}_split"] = _split(edited, checker.cache, max(5, rounds // 2))
+        results[f"{name}_split"] = _split((edited, edited), checker.cache,
+                                          max(5, rounds // 2))
+        reuse = ReuseCache()
+        _split((text, edited), checker.cache, 3, reuse)  # warm
+        results[f"{name}_split_reuse_cpu"] = _split((edited, text), checker.cache,
+                                                    max(6, rounds), reuse, time.thread_time)
     return results
 
 
@@ -157,6 +173,9 @@ def main() -> None:
               f"{figures['reuse_cpu']['median']:6.1f} ms p95 {figures['reuse_cpu']['p95']:6.1f}")
         split = results[f"{name}_split"]
         print("        from scratch: " + ", ".join(
+            f"{phase} {split[phase]['median']:.1f} ms" for phase in split))
+        split = results[f"{name}_split_reuse_cpu"]
+        print("        with ReuseCache, CPU time: " + ", ".join(
             f"{phase} {split[phase]['median']:.1f} ms" for phase in split))
 
 
