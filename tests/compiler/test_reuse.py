@@ -45,10 +45,11 @@ def _facts(inspection: Inspection) -> Any:
             sorted(inspection.nodes), sorted(inspection.fields))
 
 
-def _same_as_from_scratch(text: str, reuse: ReuseCache) -> None:
+def _same_as_from_scratch(text: str, reuse: ReuseCache) -> Inspection:
     reused = inspect_text(text, "flow.yaml", codegen=False, reuse=reuse)
     scratch = inspect_text(text, "flow.yaml", codegen=False)
     assert _facts(reused) == _facts(scratch)
+    return reused
 
 
 edits = st.lists(st.tuples(st.floats(0, 1), st.integers(0, 6), st.sampled_from(PIECES),
@@ -81,12 +82,18 @@ def _line_end(text: str) -> int:
 def test_an_edit_inside_one_node_reads_only_that_node() -> None:
     base = make_flow(60)
     reuse = ReuseCache()
-    _same_as_from_scratch(base, reuse)
+    before = _same_as_from_scratch(base, reuse)
     assert reuse.loaded_alone == 0
     at = _line_end(base)
     typed = base[:at] + " + 1" + base[at:]  # the text after it moves by four
-    _same_as_from_scratch(typed, reuse)
+    after = _same_as_from_scratch(typed, reuse)
     assert reuse.loaded_alone == 1
+    assert before.result.flow is not None and after.result.flow is not None
+    old_nodes, new_nodes = before.result.flow.node, after.result.flow.node
+    first, last = next(iter(old_nodes)), list(old_nodes)[-1]
+    assert new_nodes[first] is old_nodes[first]  # before the edit: taken over as it was
+    assert new_nodes[last] is not old_nodes[last]  # after it: moved
+    assert new_nodes[last].span.start == old_nodes[last].span.start + 4
     broken = typed[:at] + " +" + typed[at + 4:]
     _same_as_from_scratch(broken, reuse)  # a GML error, found in the node read again
     assert reuse.loaded_alone == 2
