@@ -35,6 +35,7 @@ from .plan import InputSpec as InputSpec
 from .plan import Plan as Plan
 from .plan import PlanNode as PlanNode
 from .plan import ToolRef as ToolRef
+from .reuse import ReuseCache as ReuseCache
 
 __all__ = [
     "BUILTIN_INPUTS",
@@ -52,6 +53,7 @@ __all__ = [
     "NodeInfo",
     "Plan",
     "PlanNode",
+    "ReuseCache",
     "StaticCatalog",
     "ToolArg",
     "ToolCatalog",

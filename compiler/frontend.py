@@ -24,6 +24,7 @@ from .diagnostics import CompileError, Diagnostic, Reporter
 from .flow import Flow
 from .plan import Plan
 from .reader import read_flow
+from .reuse import ReuseCache
 from .scopes import Scope
 from .yamltree import YamlText, YNode, load_yaml
 
@@ -113,13 +114,15 @@ def parse_text(text: str, path: str = "<flow>") -> tuple[Flow | None, Reporter]:
     return flow, reporter
 
 
-def _parse(text: str, path: str) -> tuple[YNode | None, Flow | None, Reporter]:
+def _parse(text: str, path: str, reuse: ReuseCache | None = None
+           ) -> tuple[YNode | None, Flow | None, Reporter]:
     source = Source(text)
     reporter = Reporter(path, source)
-    root = load_yaml(text, reporter)
+    root = load_yaml(text, reporter) if reuse is None else reuse.load(text, reporter)
     failed = any(d.code == "E101" for d in reporter.diagnostics)
     try:
-        flow = None if failed else read_flow(root, YamlText(text), reporter)
+        flow = None if failed else read_flow(root, YamlText(text), reporter,
+                                             None if reuse is None else reuse.memo)
     except RecursionError:
         reporter.report("E105", TOO_DEEP, Span(0, 0))
         flow = None
@@ -146,17 +149,25 @@ def check_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None =
 
 def inspect_text(text: str, path: str = "<flow>", *, catalog: ToolCatalog | None = None,
                  env: gml.Environment | None = None, codegen: bool = True,
-                 cache: gml.CheckCache | None = None) -> Inspection:
+                 cache: gml.CheckCache | None = None, reuse: ReuseCache | None = None
+                 ) -> Inspection:
     """`check_text`, keeping the YAML tree and what the compiler found (see `Inspection`);
-    never raises. An editor passes ``codegen=False`` and a ``cache`` kept between checks."""
+    never raises. An editor passes ``codegen=False``, a ``cache`` kept between checks and
+    a ``reuse`` cache per document (`compiler.reuse`: the unchanged nodes' YAML and
+    models; the result is the same as without it)."""
     with gc_paused():
-        return _check(text, path, catalog, env, codegen, cache)
+        if reuse is None or not reuse.acquire():
+            return _check(text, path, catalog, env, codegen, cache)
+        try:
+            return _check(text, path, catalog, env, codegen, cache, reuse=reuse)
+        finally:
+            reuse.release()
 
 
 def _check(text: str, path: str, catalog: ToolCatalog | None, env: gml.Environment | None,
            codegen: bool = True, cache: gml.CheckCache | None = None,
-           sketch: bool = False) -> Inspection:
-    root, flow, reporter = _parse(text, path)
+           sketch: bool = False, reuse: ReuseCache | None = None) -> Inspection:
+    root, flow, reporter = _parse(text, path, reuse)
     plan = None
     compiler = None
     if flow is not None:

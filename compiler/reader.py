@@ -2,14 +2,16 @@
 
 The reader checks shapes, keys and kinds, never GML or types (that is the compiler's job);
 it reports every problem it finds and still builds as much of the model as it can, so that
-the compiler (and the editor) can go on checking the rest of the file.
+the compiler (and the editor) can go on checking the rest of the file. With a `NodeMemo`
+(the editor's, through `compiler.ReuseCache`) the nodes of YAML subtrees read last time are
+taken over instead of read again.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import fields
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any, cast
 
@@ -22,7 +24,8 @@ from gml import parse as gml_parse
 from gml.text import suggest
 from gml.types import ANY, TypeSyntaxError, parse_type
 
-from .diagnostics import Reporter
+from ._moved import CannotMove, Offsets, moved
+from .diagnostics import Diagnostic, Reporter
 from .flow import (
     ArgDecl,
     Args,
@@ -47,7 +50,7 @@ from .flow import (
 from .kinds import ARGS_KEYS, CASE_KEYS, COMMON_KEYS, FLOW_KEYS, KIND_KEYS, KIND_LABELS, NODE_KEYS
 from .yamltree import YamlText, YMap, YNode, YScalar, YSeq
 
-__all__ = ["MAX_BLOCK_DEPTH", "double_quoted", "looks_like_prose", "quote_hint",
+__all__ = ["MAX_BLOCK_DEPTH", "NodeMemo", "double_quoted", "looks_like_prose", "quote_hint",
            "read_flow", "reads_as_expression", "suggest"]
 
 MAX_BLOCK_DEPTH = 32
@@ -197,32 +200,48 @@ def _a(noun: str) -> str:
     return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
-class _Offsets:
-    """Lazily computed file offsets of a scalar, cached (most are never needed)."""
+@dataclass(frozen=True, slots=True, eq=False)
+class _Read:
+    """One node read from one YAML subtree: the model and what reading it reported."""
 
-    __slots__ = ("_scalar", "_table", "_yaml")
+    body: YMap
+    key: YScalar
+    depth: int
+    model: Node | None
+    diagnostics: tuple[Diagnostic, ...]
+    blocks: tuple[int, ...]
 
-    def __init__(self, yaml: YamlText, scalar: YScalar) -> None:
-        self._yaml = yaml
-        self._scalar = scalar
-        self._table: list[int] | None = None
 
-    def __call__(self) -> list[int]:
-        if self._table is None:
-            self._table = self._yaml.offsets(self._scalar)
-        return self._table
+class NodeMemo:
+    """The nodes read by the last `read_flow`, by the YAML subtree they were read from.
 
-    def part(self, start: int, end: int) -> Callable[[], list[int]]:
-        """Offsets of ``value[start:end]``."""
-        return lambda: self()[start: end + 1]
+    A subtree the next YAML tree shares (the same object: `compiler.reuse` keeps the
+    unchanged entries of a document's node block) gives the same model and diagnostics, so
+    they are taken over instead of read again; a subtree that only moved (``moved``: the
+    same text further on or back, `yamltree.shifted`) gives them with their positions
+    moved. Only the last read's nodes are kept.
+    """
+
+    def __init__(self) -> None:
+        self.last: dict[int, _Read] = {}
+        self.now: dict[int, _Read] = {}
+        self.moved: dict[int, tuple[YMap, YScalar, int]] = {}
+        """A new subtree's id → the last tree's subtree, key and how far it moved."""
+
+    def done(self) -> None:
+        """A read ended: its nodes are the ones the next read may take over."""
+        self.last, self.now, self.moved = self.now, {}, {}
 
 
 class _Reader:
-    def __init__(self, yaml: YamlText, reporter: Reporter) -> None:
+    def __init__(self, yaml: YamlText, reporter: Reporter, memo: NodeMemo | None = None
+                 ) -> None:
         self.yaml = yaml
         self.reporter = reporter
         self.depth = 0
         self.blocks: set[int] = set()
+        self.memo = memo
+        self.block_log: list[int] = []
 
     def report(self, code: str, message: str, span: Span, suggestion: str | None = None
                ) -> None:
@@ -263,7 +282,7 @@ class _Reader:
             if node.kind == "str" and node.style == "'" and not program:
                 return self.quoted_text(node, what)
             if node.kind == "str":
-                return Gml(str(node.value), None, node.span, _Offsets(self.yaml, node),
+                return Gml(str(node.value), None, node.span, Offsets(self.yaml, node),
                            plain=node.style is None and not program)
             if not program:
                 return Gml(None, node.value, node.span)
@@ -302,7 +321,7 @@ class _Reader:
 
     def _split_targets(self, scalar: YScalar, what: str) -> list[Target]:
         text = str(scalar.value)
-        offsets = _Offsets(self.yaml, scalar)
+        offsets = Offsets(self.yaml, scalar)
         found: list[Target] = []
         start = 0
         for part in text.split(","):
@@ -409,7 +428,7 @@ class _Reader:
         text = str(scalar.value)[start:end]
         lead = len(text) - len(text.lstrip())
         body = text.strip()
-        table = _Offsets(self.yaml, scalar)()
+        table = Offsets(self.yaml, scalar)()
         s = table[start + lead]
         return TypeText(body, Span(s, table[start + lead + len(body) - 1] + 1 if body else s))
 
@@ -458,7 +477,7 @@ class _Reader:
         if not defaults:
             self.report("E107", f"{what}: '{text}' is not a type", node.span)
             return None
-        offsets = _Offsets(self.yaml, node)
+        offsets = Offsets(self.yaml, node)
         if eq is None:
             return ArgDecl.model_construct(name=name, type=None, description=description,
                                            default=Gml(text, None, node.span, offsets),
@@ -487,6 +506,7 @@ class _Reader:
                         node.span)
             return None
         self.blocks.add(id(mapping))
+        self.block_log.append(id(mapping))
         if self.depth >= MAX_BLOCK_DEPTH:
             self.report("E105", f"node blocks are nested more than {MAX_BLOCK_DEPTH} deep; "
                         "move the inner part into a sub-flow (flow://)", node.span)
@@ -508,10 +528,55 @@ class _Reader:
             body = self.expect_map(v, f"node '{node_id}'")
             if body is None:
                 continue
-            built = self.node(node_id, k, body)
+            built = (self.node(node_id, k, body) if self.memo is None
+                     else self.memo_node(self.memo, node_id, k, body))
             if built is not None:
                 nodes[node_id] = built
         return nodes
+
+    def memo_node(self, memo: NodeMemo, node_id: str, key: YScalar, body: YMap
+                  ) -> Node | None:
+        """`node`, or what the last read found for the same subtree (`NodeMemo`)."""
+        read = memo.last.get(id(body))
+        if (read is not None and read.body is body and read.key is key
+                and read.depth == self.depth and self.blocks.isdisjoint(read.blocks)):
+            self.reporter.diagnostics.extend(read.diagnostics)
+            self.blocks.update(read.blocks)
+            self.block_log.extend(read.blocks)
+        elif (again := self.moved_node(memo, key, body)) is not None:
+            read = again
+        else:
+            reported, logged = len(self.reporter.diagnostics), len(self.block_log)
+            model = self.node(node_id, key, body)
+            read = _Read(body, key, self.depth, model,
+                         tuple(self.reporter.diagnostics[reported:]),
+                         tuple(self.block_log[logged:]))
+        memo.now[id(body)] = read
+        return read.model
+
+    def moved_node(self, memo: NodeMemo, key: YScalar, body: YMap) -> _Read | None:
+        """The last read of a subtree that only moved, moved along (None when there is
+        none, or it cannot be moved: then the node is read again)."""
+        source = memo.moved.get(id(body))
+        if source is None or body.span.start != source[0].span.start + source[2]:
+            return None
+        old_body, old_key, delta = source
+        read = memo.last.get(id(old_body))
+        if (read is None or read.body is not old_body or read.key is not old_key
+                or read.depth != self.depth
+                or any("line" in d.message for d in read.diagnostics)):
+            return None  # a position written in words would not move
+        # Its nested blocks are new objects, as in a read from scratch: none is in `blocks`.
+        try:
+            model = moved(read.model, delta, self.yaml)
+        except CannotMove:  # pragma: no cover - every model value is known
+            return None
+        diagnostics = tuple(
+            self.reporter.report(d.code, d.message, Span(d.span.start + delta,
+                                                         d.span.end + delta),
+                                 d.severity, d.suggestion)
+            for d in read.diagnostics)
+        return _Read(body, key, self.depth, model, diagnostics, ())
 
     def kind(self, node_id: str, key: YScalar, body: YMap) -> NodeKind | None:
         keys = set(body.keys())
@@ -613,7 +678,7 @@ class _Reader:
             self.report("E105", f"{what}: '{text}' is not a tool URI; write "
                         "type://code[?option=value], e.g. db://shop.order/list", node.span)
             return None
-        offsets = _Offsets(self.yaml, node)
+        offsets = Offsets(self.yaml, node)
         lead = len(str(node.value)) - len(str(node.value).lstrip())
         options: list[tuple[str, str, Span]] = []
         if match.group(3):
@@ -683,7 +748,7 @@ class _Reader:
             self.report("E108", f"{what}: '{text}' is not 'source => item[, index]' (e.g. "
                         "orders => order, i)", node.span)
             return None
-        offsets = _Offsets(self.yaml, node)
+        offsets = Offsets(self.yaml, node)
         lead = len(source) - len(source.lstrip())
         body = source.strip()
         table = offsets()
@@ -697,6 +762,14 @@ class _Reader:
             alias.group(1), alias.group(2), span(1), span(2) if alias.group(2) else Span(0, 0))
 
 
-def read_flow(root: YNode | None, yaml: YamlText, reporter: Reporter) -> Flow | None:
-    """Build the `Flow` model from a loaded YAML tree, reporting structural problems."""
-    return _Reader(yaml, reporter).root(root)
+def read_flow(root: YNode | None, yaml: YamlText, reporter: Reporter,
+              memo: NodeMemo | None = None) -> Flow | None:
+    """Build the `Flow` model from a loaded YAML tree, reporting structural problems.
+
+    With a ``memo``, the nodes read from subtrees the last read's tree shares are taken
+    over from it (`NodeMemo`)."""
+    try:
+        return _Reader(yaml, reporter, memo).root(root)
+    finally:
+        if memo is not None:
+            memo.done()

@@ -11,6 +11,9 @@ Resource limits, for every YAML file the toolchain reads (flows, ToolSpecs, mock
 files, ``fdl.yaml``, input files): at most `MAX_FILE_SIZE` characters and `MAX_NESTING` levels
 of nesting, each reported as E101 at its position, never a crash. An anchor defined twice
 (legal YAML, which ruamel.yaml reports with a Python warning) is warning W101 instead.
+
+For the editor, `load_entry` loads one entry of a block mapping alone, with the positions
+it has in the whole text, and `shifted` moves a tree's positions (`compiler.reuse`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
@@ -35,7 +38,7 @@ from .diagnostics import Reporter
 from .yamlwords import describe
 
 __all__ = ["MAX_FILE_SIZE", "MAX_NESTING", "YMap", "YNode", "YScalar", "YSeq", "YamlText",
-           "load_yaml", "to_plain"]
+           "bracket_depth", "load_entry", "load_yaml", "shifted", "to_plain"]
 
 try:  # the C scanner/parser of ruamel.yaml.clib: ten times faster than the pure one
     import _ruamel_yaml  # type: ignore[import-not-found] # noqa: F401
@@ -222,16 +225,19 @@ def _error_message(error: MarkedYAMLError, text: str) -> str:
 
 
 class _Reader:
-    def __init__(self, text: str, reporter: Reporter) -> None:
+    def __init__(self, text: str, reporter: Reporter, *, shift: int = 0, depth: int = 0
+                 ) -> None:
         self.text = text
         self.reporter = reporter
         self.done: dict[int, YNode] = {}
         self.active: set[int] = set()
-        self.depth = 0
+        self.depth = depth
         self.too_deep = False
+        self.shift = shift
+        """Added to ruamel's offsets (a part of the file loaded alone: `load_entry`)."""
 
     def span(self, node: Node) -> Span:
-        return Span(node.start_mark.index, node.end_mark.index)
+        return Span(node.start_mark.index + self.shift, node.end_mark.index + self.shift)
 
     def read(self, node: Node) -> YNode:
         key = id(node)
@@ -270,7 +276,7 @@ class _Reader:
         return YScalar(None, "null", None, self.span(node))  # pragma: no cover - no such node
 
     def scalar(self, node: ScalarNode) -> YScalar:
-        span = Span(node.start_mark.index, node.end_mark.index)
+        span = Span(node.start_mark.index + self.shift, node.end_mark.index + self.shift)
         text = node.value
         style = node.style or None  # the C parser says '' for plain scalars
         if style is None:  # only a plain scalar's tag matters
@@ -388,10 +394,7 @@ def load_yaml(text: str, reporter: Reporter) -> YNode | None:
     if deep is not None:
         reporter.report("E101", _TOO_DEEP, Span(deep, deep + 1))
         return None
-    pure = not _HAS_CLIB or _may_nest_deeply(text)
-    yaml = YAML(typ="safe", pure=pure)
-    if not pure:
-        yaml.Resolver = _CResolver
+    yaml = _yaml(pure=not _HAS_CLIB or _may_nest_deeply(text))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReusedAnchorWarning)
         try:
@@ -413,6 +416,69 @@ def load_yaml(text: str, reporter: Reporter) -> YNode | None:
     except RecursionError:
         reporter.report("E101", "the YAML structure is nested too deeply", Span(0, 0))
         return None
+
+
+def _yaml(*, pure: bool) -> YAML:
+    yaml = YAML(typ="safe", pure=pure)
+    if not pure:
+        yaml.Resolver = _CResolver
+    return yaml
+
+
+_NEXT_KEY = "__fdl_next_entry__"
+"""A key placed after a part loaded alone, where the next entry's key is (`load_entry`)."""
+
+
+def load_entry(text: str, start: int, end: int, indent: int, depth: int, reporter: Reporter,
+               ) -> tuple[YScalar, YNode] | None:
+    """Load one entry of a block mapping alone, as `load_yaml` would read it in the whole
+    text: the entry's key is at ``start + indent``, the next entry's key (at the same
+    indentation) at ``end + indent`` (or ``end`` is the end of the text), and the mapping
+    is ``depth`` levels deep. Positions are file offsets.
+
+    Returns None when the part is not one plain entry that loads without any problem (the
+    caller then loads the whole text): problems are reported only by `load_yaml`.
+    """
+    part = text[start:end]
+    if _may_nest_deeply(part) or _bracket_beyond(part, MAX_NESTING) is not None:
+        return None
+    last = end == len(text)
+    lines_before = text.count("\n", 0, start)
+    padded = "\n" * lines_before + part + ("" if last else " " * indent + _NEXT_KEY + ": 0\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ReusedAnchorWarning)
+        try:
+            node = _yaml(pure=not _HAS_CLIB).compose(padded)
+        except (YAMLError, ValueError, OverflowError, RecursionError):
+            return None
+    if caught or not isinstance(node, MappingNode):
+        return None
+    probe = Reporter(reporter.path, reporter.source)
+    try:
+        tree = _Reader(text, probe, shift=start - lines_before, depth=depth).read(node)
+    except RecursionError:  # pragma: no cover - the depth is checked above
+        return None
+    if probe.diagnostics or not isinstance(tree, YMap) or len(tree.entries) != 2 - last:
+        return None
+    key, value = tree.entries[0]
+    if key.span.start != start + indent or key.style is not None:
+        return None
+    if not last:
+        following = tree.entries[1][0]
+        if following.value != _NEXT_KEY or following.span.start != end + indent:
+            return None
+    return key, value
+
+
+def shifted(node: YNode, delta: int) -> YNode:
+    """A copy of a tree (without shared parts) whose positions are ``delta`` further on."""
+    span = Span(node.span.start + delta, node.span.end + delta)
+    if isinstance(node, YScalar):
+        return YScalar(node.value, node.kind, node.style, span)
+    if isinstance(node, YSeq):
+        return YSeq(tuple(shifted(item, delta) for item in node.items), span)
+    return YMap(tuple((cast(YScalar, shifted(k, delta)), shifted(v, delta))
+                      for k, v in node.entries), span)
 
 
 _BRACKETS = re.compile(r"[^\[\]{}]+")
@@ -460,11 +526,19 @@ def _may_nest_deeply(text: str) -> bool:
     turns too much nesting into a RecursionError (reported as E101)."""
     if max(map(len, _LINE_PREFIX.findall(text)), default=0) > _SAFE_DEPTH:
         return True
+    return bracket_depth(text) > _SAFE_DEPTH
+
+
+def bracket_depth(text: str) -> int:
+    """How deep the brackets of ``text`` nest, counting brackets only (quoted ones too) and
+    never below zero: what `load_yaml` compares with `MAX_NESTING` and the C parser's
+    limit. Changing a part of the text changes it by at most the brackets in the old and
+    the new part."""
     depth = deepest = 0
     for ch in _BRACKETS.sub("", text):
         depth = depth + 1 if ch in "[{" else max(0, depth - 1)
         deepest = max(deepest, depth)
-    return deepest > _SAFE_DEPTH
+    return deepest
 
 
 def _compose_pure(text: str, reporter: Reporter) -> Any:

@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 
 import gml
-from compiler import Diagnostic, FieldSource, Inspection, Plan, inspect_text
+from compiler import Diagnostic, FieldSource, Inspection, Plan, ReuseCache, inspect_text
 from compiler.flow import Flow, Iteration, Loop, Node
 from gml import CheckResult
 from gml import nodes as n
@@ -183,13 +183,16 @@ def _collect_nodes(block: dict[str, Node], found: dict[str, Node]) -> None:
 
 def analyze(uri: str, text: str, version: int | None = None, *, path: Path | None = None,
             project: Project | None = None, catalog: ProjectCatalog | None = None,
-            encoding: str = "utf-16", cache: gml.CheckCache | None = None) -> Analysis:
+            encoding: str = "utf-16", cache: gml.CheckCache | None = None,
+            reuse: ReuseCache | None = None) -> Analysis:
     """Analyse a document's text with the project's catalog; never raises.
 
     Args:
         cache: GML fields checked by earlier analyses (the server keeps one).
+        reuse: the document's last check (`compiler.ReuseCache`: the server keeps one per
+            open document), whose unchanged nodes' YAML and models are taken over.
     """
     inspection = inspect_text(text, str(path) if path is not None else uri,
-                                  catalog=catalog, codegen=False, cache=cache)
+                              catalog=catalog, codegen=False, cache=cache, reuse=reuse)
     return Analysis(uri, version, text, inspection, LineIndex(text, encoding), project,
                     catalog, path)

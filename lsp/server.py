@@ -1,11 +1,16 @@
 """The FDL language server: pygls 2 on asyncio, over the front end only.
 
 The server keeps one `Analysis` per open document (``analyses``). Opening a document
-analyses it and publishes its diagnostics at once; a change is analysed after a quiet
-period (``debounce``, 200 ms), so typing does not start a check per keystroke; closing it
-clears its diagnostics. Requests (hover, definition, ...) read the analysis of the current
-text, analysing first when the last one is stale; completion may answer from the last
-analysis, since it only needs scopes and structure, and runs on every keystroke.
+analyses it and publishes its diagnostics at once; so is a change when no check of the
+document is running, and changes that arrive while one runs are coalesced: when it ends,
+the latest text is checked once (``debounce``, 0 by default, adds a wait after each change
+for clients that want one); closing it clears its diagnostics. Each open document has a
+`compiler.ReuseCache`: a check after an edit inside one node re-reads only that node's YAML
+and model. Requests (hover, inlay hints, semantic tokens, definition, ...) read the
+analysis of the current text: they wait until the check scheduled after the last change
+has published its diagnostics (`checked`), so that they never delay them; completion may
+answer from the last analysis, since it only needs scopes and structure, and runs on every
+keystroke.
 
 Diagnostics after an edit are what an editor waits for, so everything else keeps out of
 their way: analyses only check GML (no closures) and reuse the fields checked by earlier
@@ -43,7 +48,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 import gml
-from compiler import inspect_text
+from compiler import ReuseCache, inspect_text
 
 from . import actions, hints, hover, navigation, outline, semantic
 from ._positions import LineIndex
@@ -55,9 +60,14 @@ from .diagnostics import to_lsp_all
 from .watching import Change, affected, registration, supports_watching
 from .workspace import FlowFiles
 
-__all__ = ["DEBOUNCE_SECONDS", "FdlLanguageServer", "create_server"]
+__all__ = ["DEBOUNCE_SECONDS", "QUIET_SECONDS", "FdlLanguageServer", "create_server"]
 
-DEBOUNCE_SECONDS = 0.2
+DEBOUNCE_SECONDS = 0.0
+"""Seconds to wait after a change before checking (none: changes made while a check runs
+are coalesced into the next one instead)."""
+QUIET_SECONDS = 0.2
+"""How long a document stays unchanged before the work that can wait is done (the
+symbol index, closed callers, freeing replaced analyses, the garbage collector)."""
 GML_CACHE_SIZE = 8192
 """Checked GML texts kept between analyses (a 1,000-node flow has about 1,600; about 4 KB
 each)."""
@@ -96,7 +106,8 @@ class FdlLanguageServer(LanguageServer):
     """A `LanguageServer` holding the analysis of every open flow.
 
     Args:
-        debounce: seconds to wait after a change before analysing (and publishing).
+        debounce: seconds to wait after a change before analysing (and publishing);
+            changes that arrive while a check runs are coalesced in any case.
     """
 
     def __init__(self, *, debounce: float = DEBOUNCE_SECONDS) -> None:
@@ -109,6 +120,8 @@ class FdlLanguageServer(LanguageServer):
         the current text is not)."""
         self.debounce = debounce
         self.gml_cache = gml.CheckCache(GML_CACHE_SIZE)
+        self.reuse: dict[str, ReuseCache] = {}
+        """Each open document's last check, for the next (`compiler.ReuseCache`)."""
         self.projects = Projects()
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._running: dict[str, asyncio.Future[Analysis]] = {}
@@ -222,8 +235,11 @@ class FdlLanguageServer(LanguageServer):
         if path is not None:
             project = self.projects.project_of(path)
             catalog = self.projects.catalog(project, self.text_of)
+        reuse = None
+        if uri in self.workspace.text_documents:
+            reuse = self.reuse.get(uri) or self.reuse.setdefault(uri, ReuseCache())
         return analyze(uri, text, version, path=path, project=project, catalog=catalog,
-                       encoding=self._encoding(), cache=self.gml_cache)
+                       encoding=self._encoding(), cache=self.gml_cache, reuse=reuse)
 
     def _store(self, analysis: Analysis) -> Analysis:
         self.analyses[analysis.uri] = analysis
@@ -269,8 +285,9 @@ class FdlLanguageServer(LanguageServer):
                     self.publish(again)
 
     def schedule(self, uri: str, *, delay: float | None = None) -> None:
-        """Analyse and publish after the debounce delay (or ``delay`` seconds), replacing a
-        pending one.
+        """Analyse and publish after the debounce delay (or ``delay`` seconds; none by
+        default), replacing a pending one. A check of the document that is still running
+        is waited for first: changes made meanwhile are coalesced into one check.
 
         The garbage collector stays paused from now until the task is done (see
         `collector_paused`): a newer change pauses it again before this task ends, so
@@ -283,13 +300,31 @@ class FdlLanguageServer(LanguageServer):
         self._hold_collector()
         task = asyncio.get_running_loop().create_task(
             self._later(uri, self.debounce if delay is None else delay))
-        task.add_done_callback(lambda _task: self._release_collector())
+        task.add_done_callback(lambda done: self._task_done(uri, done))
         self._pending[uri] = task
+
+    def _task_done(self, uri: str, task: asyncio.Task[None]) -> None:
+        self._release_collector()
+        if self._pending.get(uri) is task:  # ended before publishing (closed, failed)
+            del self._pending[uri]
+
+    async def checked(self, uri: str, *, limit: float = 5.0) -> None:
+        """Wait until the check scheduled after the last change of a document has
+        published its diagnostics (at most ``limit`` seconds).
+
+        Requests that need the analysis of the current text (hover, inlay hints, semantic
+        tokens, code actions, navigation: editors send some after every change) wait for
+        it rather than analyse the same text again on the event loop, beside the check
+        and ahead of its diagnostics.
+        """
+        deadline = asyncio.get_running_loop().time() + limit
+        while uri in self._pending and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.005)
 
     async def _later(self, uri: str, delay: float) -> None:
         # The check runs in a worker thread, so that requests (completion on every
         # keystroke) are answered while a big flow is being checked.
-        await asyncio.sleep(delay)
+        await asyncio.sleep(delay)  # 0: one turn of the loop, for changes already read
         running = self._running.get(uri)
         if running is not None and not running.done():
             # A check of an older text is still running (a thread cannot be stopped): wait
@@ -319,14 +354,14 @@ class FdlLanguageServer(LanguageServer):
         self.check_and_publish(uri)
         # Freeing the analyses this one replaced takes 10 ms on a 500-node flow: not before
         # the diagnostics are out, nor when the next check may be starting, but in between.
-        await asyncio.sleep(self.debounce / 4)
+        await asyncio.sleep(QUIET_SECONDS / 4)
         replaced.clear()
         fresh = self.analyses.get(uri)
         # The symbol index (hover, navigation) is built once the document has been quiet
-        # for another debounce period: an index of a text that is edited again at once
+        # for a while (`QUIET_SECONDS`): an index of a text that is edited again at once
         # would only delay the next check. A request that needs it first builds it. The
         # collector resumes after it (when this task ends), in that quiet time.
-        await asyncio.sleep(self.debounce * 3 / 4)
+        await asyncio.sleep(QUIET_SECONDS * 3 / 4)
         if fresh is not None and uri not in self._pending and self.analyses.get(uri) is fresh:
             await asyncio.to_thread(lambda: fresh.symbols)
             if uri not in self._pending and self.analyses.get(uri) is fresh:
@@ -395,7 +430,7 @@ class FdlLanguageServer(LanguageServer):
         (`compiler.inspect_text`); the first collection after it walks all of them (20–40 ms on a
         500-node flow), and a full one everything the server holds. Holding the pause
         until the diagnostics are out (and, after an edit, until the document has been
-        quiet for a debounce period: `schedule`) moves those walks into the quiet time
+        quiet for `QUIET_SECONDS`: `schedule`) moves those walks into the quiet time
         after them. Without reference cycles in an analysis (`FlowCompiler.settle`), the
         analyses an edit replaces are freed at once all the same. Holds nest (several
         documents, overlapping edits) and are taken on the event loop's thread only.
@@ -424,6 +459,7 @@ class FdlLanguageServer(LanguageServer):
             pending.cancel()
         self.analyses.pop(uri, None)
         self.last_parsed.pop(uri, None)
+        self.reuse.pop(uri, None)
         self._running.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, diagnostics=[]))
@@ -467,13 +503,16 @@ def _on_close(ls: FdlLanguageServer, params: types.DidCloseTextDocumentParams) -
     ls.forget(params.text_document.uri)
 
 
-def _with_analysis(handler: Callable[[Analysis, Any], Any], *, fresh: bool = True
-                   ) -> Callable[[FdlLanguageServer, Any], Any]:
-    """Wrap a pure feature function ``(analysis, params) -> result`` as a handler."""
+def _with_analysis(handler: Callable[[Analysis, Any], Any]
+                   ) -> Callable[[FdlLanguageServer, Any], Awaitable[Any]]:
+    """Wrap a pure feature function ``(analysis, params) -> result`` as a handler that
+    answers from the analysis of the current text, once its diagnostics are out
+    (`FdlLanguageServer.checked`)."""
 
-    def run(ls: FdlLanguageServer, params: Any) -> Any:
+    async def run(ls: FdlLanguageServer, params: Any) -> Any:
         uri = params.text_document.uri
-        analysis = ls.analyse(uri) if fresh else ls.latest(uri)
+        await ls.checked(uri)
+        analysis = ls.analyse(uri)
         if analysis is None:
             return None
         return handler(analysis, params)
@@ -489,6 +528,7 @@ def _in_thread(handler: Callable[[Analysis, Any], Any]
     in a worker thread, so completion and diagnostics are not held up meanwhile."""
 
     async def run(ls: FdlLanguageServer, params: Any) -> Any:
+        await ls.checked(params.text_document.uri)
         analysis = ls.analyse(params.text_document.uri)
         if analysis is None:
             return None

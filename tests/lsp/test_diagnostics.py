@@ -206,3 +206,26 @@ async def test_literal_cql_is_checked_in_the_editor(session: Session) -> None:
     ]
     assert "did you mean 'amount'" in diagnostics[0].message
     session.close(uri)
+
+
+async def test_requests_right_after_a_change_wait_for_its_diagnostics(
+        session: Session) -> None:
+    """Editors ask for semantic tokens and inlay hints after every change: the server
+    answers them from the analysis of the new text once its diagnostics are out, instead
+    of analysing the text a second time ahead of them."""
+    text = flow_text("""
+        flow:
+            name: Waiting
+            node:
+                a:
+                    with: 1
+    """)
+    uri = await session.open("waiting.yaml", text)
+    version = await session.change(uri, text.replace("with: 1", "with: zz"), wait=False)
+    tokens = await session.client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert tokens is not None
+    # The diagnostics of the new version were published before the answer arrived.
+    assert session._version(uri) == version
+    assert [d.code for d in session.client.diagnostics[uri]] == ["G204"]
+    session.close(uri)
