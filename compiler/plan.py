@@ -114,15 +114,15 @@ class ToolRef:
     scheme: str = ""
     """The scheme as written when it is not ``type`` (``tool``); empty otherwise."""
 
-    @property
-    def base(self) -> str:
-        """The tool it runs, without options: ``api://mail-service/send``."""
-        return f"{self.type}://{self.code}"
+    base: str = field(init=False, repr=False, compare=False)
+    """The tool it runs, without options: ``api://mail-service/send`` (computed once, read
+    on every call)."""
+    written: str = field(init=False, repr=False, compare=False)
+    """The URI as written, without options: ``tool://mail-service/send``."""
 
-    @property
-    def written(self) -> str:
-        """The URI as written, without options: ``tool://mail-service/send``."""
-        return f"{self.scheme or self.type}://{self.code}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base", f"{self.type}://{self.code}")
+        object.__setattr__(self, "written", f"{self.scheme or self.type}://{self.code}")
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"uri": self.uri, "type": self.type, "code": self.code}

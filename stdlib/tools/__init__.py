@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import CoroutineType
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["TOOL_SCHEME", "Tool", "ToolCall", "ToolCodes", "ToolError", "ToolProvider", "Tools",
@@ -171,7 +172,7 @@ class _FunctionTool:
 
     async def call(self, call: ToolCall) -> Any:
         result = self.fn(call) if self.wants_call else self.fn(dict(call.args))
-        if inspect.isawaitable(result):
+        if type(result) is CoroutineType or inspect.isawaitable(result):  # the usual first
             result = await result
         return result
 
