@@ -137,7 +137,8 @@ class Driver:
                 event = item
             if core.feed(event) and journal is not None:
                 journal.append(to_record(event))
-            self._dispatch(core.take_commands(), queue)
+            if core.commands:
+                self._dispatch(core.take_commands(), queue)
         for public in core.take_events():
             self._publish(public)
 
