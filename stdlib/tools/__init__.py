@@ -132,10 +132,11 @@ def resolve_written(provider: ToolProvider, written: str, base: str) -> Tool | N
     ``tool://`` the compiler could not resolve). A provider that cares about the URI as
     written (the mocks, tools.md §7) has ``resolve_written``; the others are asked for
     ``base``."""
-    both = getattr(provider, "resolve_written", None)
-    if written != base and both is not None:
-        found: Tool | None = both(written, base)
-        return found
+    if written != base:
+        both = getattr(provider, "resolve_written", None)
+        if both is not None:
+            found: Tool | None = both(written, base)
+            return found
     return provider.resolve(base)
 
 
