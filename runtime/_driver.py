@@ -4,9 +4,10 @@ One nursery per run; one child task per running tool call or ``wait``; results c
 through a memory channel. Only tasks inside a sub-flow (an ``each``/``loop`` iteration) get a
 cancel scope of their own, so the core can cancel single instances when an iteration fails:
 the top block's instances are only cancelled when the run ends, which cancelling the run's
-nursery does, and a scope per task would cost about as much as the task itself. Nodes without waiting (mappings, branches, the
-``vars``/``when``/``with`` of sub-flows) are executed inline, in the order the core asked,
-without a task: that keeps the per-node overhead low and the run deterministic.
+nursery does, and a scope per task would cost about as much as the task itself. Nodes
+without waiting (mappings, branches, the ``vars``/``when``/``with`` of sub-flows) are
+executed inline, in the order the core asked, without a task: that keeps the per-node
+overhead low and the run deterministic.
 
 After each *wave* (everything that was ready when the driver woke up), the journal records
 and public events of that wave are written to the store in one transaction.
