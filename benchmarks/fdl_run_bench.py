@@ -14,15 +14,20 @@ table shows the best (least disturbed by other load) and the median, in millisec
   nursery and awaits each (the floor);
 * ``memory``: ``fdl.run(plan, tools=...)`` (no store);
 * ``durable``: ``fdl.run(plan, tools=..., store=PATH)``, a file in a temporary folder; since
-  issue #18 the file is opened on the first run and reused by the later ones.
+  issue #18 the file is opened on the first run and reused by the later ones;
+* ``run_async memory`` / ``run_async durable``: the same two through ``await fdl.run_async``
+  inside one asyncio loop (a trio loop on a worker thread per run, as a service does), each
+  timed around the ``await``; since issue #18 its store too is opened once per path.
 
-Ratios divide the best times: ``memory`` by ``bare trio``, ``durable`` by ``memory``. Figures
-are measured, never asserted: this module is not a test.
+Ratios divide the best times: ``memory`` by ``bare trio``, ``durable`` by ``memory`` (and
+``run_async durable`` by ``run_async memory``). Figures are measured, never asserted: this
+module is not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import tempfile
 import time
 from collections.abc import Callable
@@ -72,6 +77,26 @@ def times(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
     return taken[0] * 1e3, taken[len(taken) // 2] * 1e3
 
 
+def async_times(plan: Any, tools: dict[str, Any], store: str | None, runs: int
+                ) -> tuple[float, float]:
+    """Best and median milliseconds of ``runs`` awaits of ``fdl.run_async`` in one loop."""
+    taken: list[float] = []
+    options: dict[str, Any] = {"tools": tools} if store is None else {"tools": tools,
+                                                                      "store": store}
+
+    async def loop() -> None:
+        for _ in range(runs):
+            start = time.perf_counter()
+            result = await fdl.run_async(plan, **options)
+            taken.append(time.perf_counter() - start)
+            if not result.ok:
+                raise RuntimeError(f"benchmark flow failed: {result.error}")
+
+    asyncio.run(loop())
+    taken.sort()
+    return taken[0] * 1e3, taken[len(taken) // 2] * 1e3
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=300)
@@ -85,6 +110,8 @@ def main() -> None:
         floor = times(lambda: trio.run(bare, options.nodes), options.runs)
         memory = times(lambda: fdl.run(plan, tools=tools), options.runs)
         durable = times(lambda: fdl.run(plan, tools=tools, store=store), options.runs)
+        amemory = async_times(plan, tools, None, options.runs)
+        adurable = async_times(plan, tools, str(Path(folder) / "async.db"), options.runs)
     print("| case | best ms | median ms | ratio (best) |")
     print("|---|---:|---:|---:|")
     print(f"| bare trio | {floor[0]:.3f} | {floor[1]:.3f} | |")
@@ -92,6 +119,10 @@ def main() -> None:
           f"{memory[0] / floor[0]:.2f}x bare trio |")
     print(f"| fdl.run, durable | {durable[0]:.3f} | {durable[1]:.3f} | "
           f"{durable[0] / memory[0]:.2f}x memory |")
+    print(f"| run_async, memory | {amemory[0]:.3f} | {amemory[1]:.3f} | "
+          f"{amemory[0] / floor[0]:.2f}x bare trio |")
+    print(f"| run_async, durable | {adurable[0]:.3f} | {adurable[1]:.3f} | "
+          f"{adurable[0] / amemory[0]:.2f}x run_async memory |")
 
 
 if __name__ == "__main__":

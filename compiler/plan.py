@@ -9,6 +9,7 @@ set of nodes each jump target resets (spec/fdl.md §6).
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -91,6 +92,9 @@ class Edge:
         return {"from": self.source, "to": self.target, "label": self.label}
 
 
+_NO_OPTIONS: Mapping[str, str] = MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class ToolRef:
     """A tool call's target: the URI, its options and (when a catalog knows the tool) its
@@ -114,15 +118,24 @@ class ToolRef:
     scheme: str = ""
     """The scheme as written when it is not ``type`` (``tool``); empty otherwise."""
 
-    @property
-    def base(self) -> str:
-        """The tool it runs, without options: ``api://mail-service/send``."""
-        return f"{self.type}://{self.code}"
+    base: str = field(init=False, repr=False, compare=False)
+    """The tool it runs, without options: ``api://mail-service/send`` (computed once, read
+    on every call)."""
+    written: str = field(init=False, repr=False, compare=False)
+    """The URI as written, without options: ``tool://mail-service/send``."""
 
-    @property
-    def written(self) -> str:
-        """The URI as written, without options: ``tool://mail-service/send``."""
-        return f"{self.scheme or self.type}://{self.code}"
+    def __post_init__(self) -> None:
+        # Interned, and one shared empty mapping: the nodes that call one tool share these
+        # instead of holding a copy each (a plan keeps them for as long as the flow lives).
+        for name in ("uri", "type", "code", "scheme"):
+            object.__setattr__(self, name, sys.intern(getattr(self, name)))
+        if not self.options:
+            object.__setattr__(self, "options", _NO_OPTIONS)
+        if not self.defaults:
+            object.__setattr__(self, "defaults", _NO_OPTIONS)
+        object.__setattr__(self, "base", sys.intern(f"{self.type}://{self.code}"))
+        object.__setattr__(self, "written", sys.intern(f"{self.scheme or self.type}://"
+                                                       f"{self.code}"))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"uri": self.uri, "type": self.type, "code": self.code}

@@ -26,7 +26,7 @@ from typing import Any
 import trio
 
 from compiler.plan import Plan
-from runtime import RunResult, Runtime
+from runtime import RunResult, Runtime, shared_options
 
 __all__ = ["run_async"]
 
@@ -60,6 +60,9 @@ async def run_async(flow: Plan, inputs: Mapping[str, Any] | None = None, *,
                     run_id: str | None = None, **options: Any) -> RunResult:
     """Run ``flow`` from asyncio code; ``options`` are those of `runtime.Runtime`.
 
+    A ``store`` given as a path or spec is opened by the first run in the process and reused
+    by the later ones (`runtime.shared_options`), as ``fdl.run`` does.
+
         >>> result = await fdl.run_async(plan, {"customerId": "c1"}, tools=...)  # doctest: +SKIP
 
     Raises:
@@ -73,7 +76,7 @@ async def run_async(flow: Plan, inputs: Mapping[str, Any] | None = None, *,
     async def main() -> RunResult | None:
         bridge.token = trio.lowlevel.current_trio_token()
         with trio.CancelScope() as scope:
-            async with Runtime(**options) as runtime:
+            async with Runtime(**shared_options(options)) as runtime:
                 bridge.runtime, bridge.scope = runtime, scope
                 bridge.ready.set()
                 return await runtime.run(flow, inputs, tenant=tenant, bu=bu, run_id=run_id)

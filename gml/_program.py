@@ -50,7 +50,7 @@ class Program:
         result_type: the static type of the result, as inferred without a typed context.
     """
 
-    __slots__ = ("_env", "_run", "_slots", "_source", "ast", "diagnostics", "result_type",
+    __slots__ = ("_env", "_run", "_slots", "ast", "diagnostics", "result_type",
                  "single_value", "source")
 
     @property
@@ -63,13 +63,12 @@ class Program:
                  run: Callable[[Frame], Any], slots: int, checked: CheckResult,
                  object_mode: bool = False) -> None:
         self._env = env
-        self.source = source
-        self._source = Source(source)
+        self.source = source  # its line index (`Source`) is built on an error only
         self.ast = ast
         self._run = run
         self._slots = slots
         self.single_value = ast.single_value and not object_mode
-        self.diagnostics = tuple(checked.diagnostics)
+        self.diagnostics = tuple(checked.diagnostics) if checked.diagnostics else ()
         self.result_type = checked.result
 
     def __repr__(self) -> str:
@@ -95,20 +94,20 @@ class Program:
         try:
             return self._run(Frame(ctx, {} if data is None else data, self._slots))
         except GmlError as error:
-            raise error.with_source(self._source) from None
+            raise error.with_source(Source(self.source)) from None
         except RecursionError:
             raise GmlLimitError("the evaluation nested too deeply").with_source(
-                self._source) from None
+                Source(self.source)) from None
 
     def evaluate(self, data: Mapping[str, Any], ctx: EvalContext) -> Any:
         """Evaluate with a prepared context (what the runtime does for every node)."""
         try:
             return self._run(Frame(ctx, data, self._slots))
         except GmlError as error:
-            raise error.with_source(self._source) from None
+            raise error.with_source(Source(self.source)) from None
         except RecursionError:
             raise GmlLimitError("the evaluation nested too deeply").with_source(
-                self._source) from None
+                Source(self.source)) from None
 
 
 def not_compiled(frame: Frame) -> Any:

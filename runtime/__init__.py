@@ -26,6 +26,7 @@ from ._owner import cancel_stored as cancel_stored
 from ._runtime import RunResult as RunResult
 from ._runtime import Runtime as Runtime
 from ._runtime import run_sync as run_sync
+from ._runtime import shared_options as shared_options
 from .errors import InputError as InputError
 from .errors import OutputError as OutputError
 from .errors import Problem as Problem
@@ -54,4 +55,5 @@ __all__ = [
     "chain",
     "open_store",
     "run_sync",
+    "shared_options",
 ]

@@ -155,6 +155,15 @@ async def call_tool(tool: Tool, call: ToolCall, policy: CallPolicy, *, rng: rand
         trio.Cancelled: when cancelled from outside (never converted to an error).
     """
     attempts = policy.max_attempts
+    if attempts == 1 and policy.timeout_ms is None and call.attempt == 1:
+        # The common case, without the frames of the retry loop: every level of ``await``
+        # is walked again each time the call resumes.
+        try:
+            return await tool.call(call)
+        except ToolError:
+            raise
+        except Exception as error:  # BaseException (Cancelled, KeyboardInterrupt) passes
+            raise _converted(error) from None
     attempt = 1
     while True:
         try:
@@ -191,15 +200,19 @@ async def _invoke(tool: Tool, call: ToolCall) -> Any:
         return await tool.call(call)
     except ToolError:
         raise
-    except ExceptionGroup as group:
+    except Exception as error:  # BaseException (Cancelled, KeyboardInterrupt) passes through
+        raise _converted(error) from None
+
+
+def _converted(error: Exception) -> ToolError:
+    """What a tool's exception other than `ToolError` becomes."""
+    if isinstance(error, ExceptionGroup):
         # A tool that runs a nursery reports its ToolError inside a group (strict exception
         # groups); one ToolError alone is still that tool's answer.
-        only = _single_tool_error(group)
+        only = _single_tool_error(error)
         if only is not None:
-            raise only from None
-        raise _unexpected(group) from None
-    except Exception as error:  # BaseException (Cancelled, KeyboardInterrupt) passes through
-        raise _unexpected(error) from None
+            return only
+    return _unexpected(error)
 
 
 def _single_tool_error(group: ExceptionGroup[Exception]) -> ToolError | None:

@@ -308,13 +308,14 @@ class RunCore:
         self.commands.append(Command(op, inst))
 
     def _emit(self, type: str, inst: Instance, **extra: Any) -> None:
-        event: dict[str, Any] = {"type": type, "run_id": self.run_id, "node": inst.path,
-                                 "at": self.now}
         node = inst.node
-        if node is not None and node.tool is not None:
-            event["tool"] = node.tool.base  # for call statistics (tools issue)
-        event.update(extra)
-        self.events.append(event)
+        tool = None if node is None else node.tool
+        if tool is None:
+            self.events.append({"type": type, "run_id": self.run_id, "node": inst.path,
+                                "at": self.now, **extra})
+        else:  # the tool for call statistics (tools issue)
+            self.events.append({"type": type, "run_id": self.run_id, "node": inst.path,
+                                "at": self.now, "tool": tool.base, **extra})
 
     def _shape(self, block: Block) -> _Shape:
         shape = self._shapes.get(id(block))

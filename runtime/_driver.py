@@ -1,10 +1,13 @@
 """The trio driver: carries out what the core asks, feeds back what happened.
 
-One nursery per run; one child task per running tool call or ``wait`` (each with its own
-cancel scope, so the core can cancel single instances when an iteration fails); results
-come back through a memory channel. Nodes without waiting (mappings, branches, the
-``vars``/``when``/``with`` of sub-flows) are executed inline, in the order the core asked,
-without a task: that keeps the per-node overhead low and the run deterministic.
+One nursery per run; one child task per running tool call or ``wait``; results come back
+through a memory channel. Only tasks inside a sub-flow (an ``each``/``loop`` iteration) get a
+cancel scope of their own, so the core can cancel single instances when an iteration fails:
+the top block's instances are only cancelled when the run ends, which cancelling the run's
+nursery does, and a scope per task would cost about as much as the task itself. Nodes
+without waiting (mappings, branches, the ``vars``/``when``/``with`` of sub-flows) are
+executed inline, in the order the core asked, without a task: that keeps the per-node
+overhead low and the run deterministic.
 
 After each *wave* (everything that was ready when the driver woke up), the journal records
 and public events of that wave are written to the store in one transaction.
@@ -56,7 +59,7 @@ class Driver:
         self.flush = flush
         self.cancel_poll = cancel_poll
         self.poll_interval = poll_interval
-        self._tasks: dict[int, trio.CancelScope] = {}
+        self._tasks: dict[int, trio.CancelScope | None] = {}
         self._journal: list[dict[str, Any]] = []
         self._events: list[dict[str, Any]] = []
         self._send, self._receive = trio.open_memory_channel[Event | Returned](math.inf)
@@ -137,7 +140,8 @@ class Driver:
                 event = item
             if core.feed(event) and journal is not None:
                 journal.append(to_record(event))
-            self._dispatch(core.take_commands(), queue)
+            if core.commands:
+                self._dispatch(core.take_commands(), queue)
         for public in core.take_events():
             self._publish(public)
 
@@ -148,6 +152,8 @@ class Driver:
             inst = command.instance
             op = command.op
             if op == CANCEL:
+                # A task without a scope (top block) is stopped with the run's nursery;
+                # its result, if it comes first, is stale and dropped by `_process`.
                 scope = self._tasks.pop(inst.key, None)
                 if scope is not None:
                     scope.cancel(reason="cancelled by the run")
@@ -160,21 +166,59 @@ class Driver:
                 else:  # an element at hand: no task, no trip through the scheduler
                     queue.append(pulled)
             elif op == RUN and inst.node is not None and inst.node.kind == "tool":
-                self._spawn(inst, self._call)
+                if self._scoped(inst):
+                    self._spawn(inst, self._call)
+                else:
+                    self._tasks[inst.key] = None
+                    nursery = self._nursery
+                    assert nursery is not None
+                    nursery.start_soon(self._call_task, inst)
             else:
                 queue.append(command)
 
     def _spawn(self, inst: Instance, work: Callable[[Instance], Any]) -> None:
-        scope = trio.CancelScope()
-        self._tasks[inst.key] = scope
         assert self._nursery is not None
-        self._nursery.start_soon(self._task, inst, scope, work)
+        if self._scoped(inst):
+            scope = trio.CancelScope()
+            self._tasks[inst.key] = scope
+            self._nursery.start_soon(self._task, inst, scope, work)
+        else:
+            self._tasks[inst.key] = None
+            self._nursery.start_soon(self._bare, inst, work)
+
+    @staticmethod
+    def _scoped(inst: Instance) -> bool:
+        """Does the task of ``inst`` need a cancel scope of its own? Only inside a sub-flow:
+        the core cancels single instances when an iteration fails; instances of the top
+        block are only cancelled when the run ends, and the run's nursery does that (a
+        cancel scope per task costs about as much as the task itself)."""
+        block_run = inst.block_run
+        return block_run is not None and block_run.owner is not None
 
     async def _task(self, inst: Instance, scope: trio.CancelScope,
                     work: Callable[[Instance], Any]) -> None:
         with scope:
             event = await work(inst)
             self._send.send_nowait(event)
+        self._tasks.pop(inst.key, None)
+
+    async def _bare(self, inst: Instance, work: Callable[[Instance], Any]) -> None:
+        self._send.send_nowait(await work(inst))
+        self._tasks.pop(inst.key, None)
+
+    async def _call_task(self, inst: Instance) -> None:
+        """A tool call of the top block: the whole task in one coroutine (every level of
+        ``await`` is walked again each time the call resumes)."""
+        limiter = self.limiter
+        try:  # a free token costs no trip through the scheduler
+            limiter.acquire_nowait()
+        except trio.WouldBlock:
+            await limiter.acquire()
+        try:
+            event = await self.executor.run_tool(inst)
+        finally:
+            limiter.release()
+        self._send.send_nowait(event)
         self._tasks.pop(inst.key, None)
 
     async def _call(self, inst: Instance) -> Event | Returned:

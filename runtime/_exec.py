@@ -220,10 +220,10 @@ class Executor:
         ref = node.tool
         key = inst.key
         path = inst.path
-        at = self.now()
         data = inst.scope
         args: dict[str, Any] = {}
         if node.only is not None or node.args is not None:
+            at = self.now()
             ctx = self.context(at)
             try:
                 if self._skip(node, data, ctx, path):
@@ -265,11 +265,7 @@ class Executor:
                         bu_code=self.bu,
                         publish=None if nested is None else partial(nested, inst))
         hook = self.on_retry
-
-        def retrying(attempt: int, error: ToolError, delay: float) -> None:
-            if hook is not None:
-                hook(inst, attempt, error, delay)
-
+        retrying = None if hook is None else partial(hook, inst)
         try:
             options = ref.options
             policy_key = tuple(options.items()) if options else ()
@@ -314,6 +310,8 @@ class Executor:
         raw = returned.raw
         if is_stream(raw) and not isinstance(raw, Stream):
             raw = Stream(raw, inst.path)
+        if node.sets is None and node.with_ is None:  # nothing to evaluate: no context
+            return Completed(inst.key, at, raw)
         try:
             output, writes = self._finish(node, inst.scope, self.context(at), inst.path,
                                           {node.id: raw}, raw)

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from ._core import Instance
 
-__all__ = ["RunResult", "Runtime", "run_sync"]
+__all__ = ["RunResult", "Runtime", "run_sync", "shared_options"]
 
 EventCallback = Callable[[dict[str, Any]], None]
 
@@ -513,6 +513,21 @@ def _share_store(options: dict[str, Any]) -> None:
         shared = SHARED_STORES.get(spec)
         if shared is not None:
             options["store"] = shared
+
+
+def shared_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` of `Runtime` with a ``store`` given as a path or spec replaced by the
+    process's shared store for that file (opened by the first caller, reused by the later
+    ones, closed at exit), as `run_sync` does: for callers that build a `Runtime` per run,
+    such as ``fdl.run_async``. A store in memory (``memory``) stays a spec: each run gets
+    its own.
+
+    Raises:
+        StoreError: the spec is not understood or the file cannot be opened.
+    """
+    shared = dict(options)
+    _share_store(shared)
+    return shared
 
 
 def _executable(plan: Plan) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import CoroutineType
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["TOOL_SCHEME", "Tool", "ToolCall", "ToolCodes", "ToolError", "ToolProvider", "Tools",
@@ -131,10 +132,11 @@ def resolve_written(provider: ToolProvider, written: str, base: str) -> Tool | N
     ``tool://`` the compiler could not resolve). A provider that cares about the URI as
     written (the mocks, tools.md §7) has ``resolve_written``; the others are asked for
     ``base``."""
-    both = getattr(provider, "resolve_written", None)
-    if written != base and both is not None:
-        found: Tool | None = both(written, base)
-        return found
+    if written != base:
+        both = getattr(provider, "resolve_written", None)
+        if both is not None:
+            found: Tool | None = both(written, base)
+            return found
     return provider.resolve(base)
 
 
@@ -171,7 +173,7 @@ class _FunctionTool:
 
     async def call(self, call: ToolCall) -> Any:
         result = self.fn(call) if self.wants_call else self.fn(dict(call.args))
-        if inspect.isawaitable(result):
+        if type(result) is CoroutineType or inspect.isawaitable(result):  # the usual first
             result = await result
         return result
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import fdl
-from runtime import cancel_stored, open_store
+from runtime import Runtime, cancel_stored, open_store, shared_options
 
 GREET = """\
 flow:
@@ -99,3 +100,28 @@ async def test_errors_of_the_trio_side_reach_the_awaiting_task() -> None:
     plan = fdl.load_text(GREET)
     with pytest.raises(ValueError, match="concurrency"):
         await fdl.run_async(plan, {"who": "x"}, concurrency=0)
+
+
+@pytest.mark.asyncio
+async def test_runs_with_a_store_path_share_one_open_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "runs.db"
+    plan = fdl.check_text(GREET).plan
+    assert plan is not None
+    given: list[Any] = []
+
+    class Recording(Runtime):
+        def __init__(self, **options: Any) -> None:
+            given.append(options.get("store"))
+            super().__init__(**options)
+
+    monkeypatch.setattr("fdl._asyncio.Runtime", Recording)
+    results = [await fdl.run_async(plan, {"who": who}, store=str(path))
+               for who in ("ann", "bob")]
+    assert [r.output for r in results] == [{"greeting": "hi ann"}, {"greeting": "hi bob"}]
+    store = shared_options({"store": str(path)})["store"]
+    assert given == [store, store]  # one store object, opened once, for both runs
+    records = {record.run_id: record for record in store.list()}
+    assert set(records) == {r.run_id for r in results}
+    assert all(record.status == "completed" for record in records.values())
+    assert all(store.lease(r.run_id) is None for r in results)

@@ -601,6 +601,48 @@ async def test_an_unhandled_failure_aborts_the_run_and_cancels_what_runs(
     assert result.events[-1]["type"] == "flow.failed"
 
 
+async def test_a_failing_iteration_cancels_its_own_calls_but_not_the_top_blocks(
+        autojump_clock: Any) -> None:
+    # Calls inside an iteration have cancel scopes of their own; calls of the top block
+    # have none (issue #18) and must run on when an iteration fails and is caught.
+    cancelled: list[str] = []
+
+    async def long(args: dict[str, Any]) -> Any:
+        try:
+            await trio.sleep(100)
+        except trio.Cancelled:
+            cancelled.append("long")
+            raise
+        return 1
+
+    async def broken(args: dict[str, Any]) -> Any:
+        await trio.sleep(1)
+        raise ToolError("500", "server error")
+
+    async def other(args: dict[str, Any]) -> Any:
+        await trio.sleep(5)
+        return {"other": "done"}
+
+    result = await run_flow("""\
+        flow:
+            name: iteration-cancel
+            node:
+                proc:
+                    each: '[1] => x'
+                    node:
+                        long: {exec: 'api://t/long'}
+                        broken: {exec: 'api://t/broken'}
+                    fail: report
+                report:
+                    with: "{failed = proc.error.node}"
+                side: {exec: 'api://t/other'}
+    """, tools={"api://t/long": long, "api://t/broken": broken, "api://t/other": other})
+    assert result.status == "completed"
+    assert result.output == {"failed": "proc[0]/broken", "other": "done"}
+    assert cancelled == ["long"]
+    assert trio.current_time() == pytest.approx(5)
+
+
 async def test_a_failure_inside_each_fails_the_each_node_with_the_inner_path() -> None:
     def call(args: dict[str, Any]) -> Any:
         if args["v"] == 2:

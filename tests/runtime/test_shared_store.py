@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from runtime import open_store, run_sync
+from runtime import open_store, run_sync, shared_options
 from runtime._shared import SharedStores
 from runtime.store import SqliteStore, StoreError
 
@@ -73,3 +73,16 @@ def test_runs_through_run_sync_share_the_file_and_are_all_stored(tmp_path: Path)
         assert all(reader.lease(run_id) is None for run_id in ids)
     finally:
         reader.close()
+
+
+def test_shared_options_replace_a_path_by_the_one_open_store(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    options = {"store": str(path), "concurrency": 3}
+    first = shared_options(options)
+    second = shared_options({"store": f"sqlite:///{path}"})
+    assert isinstance(first["store"], SqliteStore)
+    assert second["store"] is first["store"]
+    assert first["concurrency"] == 3
+    assert options["store"] == str(path)  # the caller's mapping is left as it was
+    assert shared_options({"store": "memory"})["store"] == "memory"
+    assert "store" not in shared_options({})
