@@ -21,12 +21,15 @@ from typing import Any
 import pendulum
 import pytest
 
+from tests._postgres import fresh_schema
+
 from runtime import store as store_module
 from runtime._lease import new_lease
 from runtime.store import (
     SCHEMA_VERSION,
     LeaseLost,
     MemoryStore,
+    PgStore,
     RunRecord,
     RunStore,
     SqliteStore,
@@ -51,9 +54,15 @@ def record(run_id: str = "r1", *, flow: str = "orders", status: str = "running",
     return RunRecord(**values)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunStore]:
-    opened: RunStore = MemoryStore() if request.param == "memory" else SqliteStore(
+    if request.param == "postgresql":
+        with fresh_schema() as url:
+            opened: RunStore = PgStore(url)
+            yield opened
+            opened.close()
+        return
+    opened = MemoryStore() if request.param == "memory" else SqliteStore(
         tmp_path / "state" / "runs.db")
     yield opened
     opened.close()
@@ -580,7 +589,7 @@ def test_open_store_absolute_paths(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("spec", "message"), [
-    ("postgresql://localhost/runs", "unsupported run store"),
+    ("redis://localhost/runs", "unsupported run store"),
     ("sqlite://host/runs.db", "names a host"),
     ("sqlite:///", "no file path"),
     ("  ", "empty"),
