@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg
 import pytest
 from psycopg import sql
+
+from stdlib.registry import Registry
 
 SERVER = os.environ.get("FDL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 """The server and database the tests use (trust auth on loopback by default)."""
@@ -48,3 +50,28 @@ def pg_url() -> Iterator[str]:
     """A ``postgresql://`` URL with a schema of this test's own."""
     with fresh_schema() as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_registry(request: pytest.FixtureRequest) -> Iterator[Callable[[], Registry]]:
+    """Makes empty registries: in memory (SQLite), or each in a schema of its own in the
+    local PostgreSQL (the schemas are dropped afterwards)."""
+    if request.param == "sqlite":
+        yield Registry
+        return
+    _skip_unless_reachable()
+    made: list[tuple[Registry, str]] = []
+
+    def make() -> Registry:
+        schema = f"t_{uuid.uuid4().hex[:16]}"
+        separator = "&" if "?" in SERVER else "?"
+        registry = Registry(f"{SERVER}{separator}schema={schema}")
+        made.append((registry, schema))
+        return registry
+
+    try:
+        yield make
+    finally:
+        for registry, schema in made:
+            registry.close()
+            drop_schema(schema)

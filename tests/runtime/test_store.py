@@ -21,8 +21,6 @@ from typing import Any
 import pendulum
 import pytest
 
-from tests._postgres import fresh_schema
-
 from runtime import store as store_module
 from runtime._lease import new_lease
 from runtime.store import (
@@ -36,6 +34,7 @@ from runtime.store import (
     StoreError,
     open_store,
 )
+from tests._postgres import fresh_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 SHANGHAI_TIME = pendulum.datetime(2025, 1, 1, 10, 30, tz="Asia/Shanghai")
