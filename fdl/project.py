@@ -139,6 +139,9 @@ def load_tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | No
         for folder in folders:
             registry.sync_folder(folder)
         specs = registry.list(tenant=tenant)
+        if not folders and not specs:  # an empty PostgreSQL registry: as no registry file
+            registry.close()
+            return Tooling(None, [])
         catalog, _problems = project_catalog(tools_dir, start=start or config.base,
                                              tenant=tenant, registered=specs)
     except RegistryError as error:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     import psycopg
 
 __all__ = ["DEFAULT_SCHEMA", "SCHEMES", "PgDatabase", "PgFormat", "PgUrl", "is_pg_url",
-           "parse_pg_url", "sqlite_style"]
+           "parse_pg_url", "shown_spec", "sqlite_style"]
 
 SCHEMES = ("postgresql", "postgres")
 """URL schemes that name a PostgreSQL database."""
@@ -56,6 +56,17 @@ def is_pg_url(text: str) -> bool:
     """Does ``text`` name a PostgreSQL database (``postgresql://`` or ``postgres://``)?"""
     scheme, sep, _ = text.strip().partition("://")
     return bool(sep) and scheme.lower() in SCHEMES
+
+
+def shown_spec(text: str) -> str:
+    """A store or registry spec as messages may show it: a ``postgresql://`` URL without
+    its password (`PgUrl.shown`), anything else as it is."""
+    if not is_pg_url(text):
+        return text
+    try:
+        return parse_pg_url(text).shown
+    except ValueError:
+        return "postgresql://..."
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,6 +87,8 @@ def _registry(option: str | None, *, sync: bool, create: bool = False
     try:
         registry = Registry(spec)
     except RegistryError as error:
+        if option is None:  # the project's registry: state: in fdl.yaml is at fault
+            fail(str(error))
         raise click.BadParameter(str(error), param_hint="--registry") from None
     try:
         for folder in folders:
