@@ -3,14 +3,19 @@
 Same behaviour as ``SqliteStore`` (see `runtime.store`), on the tables ``runs``, ``journal``,
 ``events`` and ``leases`` in our schema of the database (`stdlib.pgdb`):
 
-* **One transaction per call.** ``append`` writes a whole batch of journal records and
-  events in one transaction; ``finish`` its last events, the status and the lease's release
-  in one.
-* **Ownership in the same transaction.** Every write on behalf of a lease (``append``,
-  ``finish`` with ``owner``) and every ``take_lease`` first locks the run's row
-  (``SELECT ... FOR UPDATE``): the lease check, the sequence numbers and the writes happen
-  under that lock, so of two processes resuming a run at once exactly one takes it (the
-  other gets F410) and a process that lost its lease writes nothing.
+* **One transaction per call, one round trip.** ``append`` writes a whole batch of journal
+  records and events, ``finish`` its last events, the status and the lease's release: each
+  is one call of the server-side function ``fdl_write`` (created with the tables), so one
+  statement, one transaction and one round trip per wave of the runtime's work.
+* **Ownership in the same transaction.** ``fdl_write`` and ``take_lease`` first lock the
+  run's row (``SELECT ... FOR UPDATE``): the lease check, the sequence numbers and the
+  writes happen under that lock, so of two processes resuming a run at once exactly one
+  takes it (the other gets F410) and a process that lost its lease writes nothing.
+* **Durability** as SQLite's ``synchronous=NORMAL``: ``synchronous_commit = off`` for this
+  connection (unless the URL sets it, e.g. ``?options=-csynchronous_commit%3Don``). A
+  commit survives the fdl process being killed at any moment; a crash of the PostgreSQL
+  server itself may lose the last fraction of a second of commits, never corrupting
+  anything. Waiting for the flush costs a disk sync per wave.
 * **Values** are the same JSON text (`runtime._codec`) as in SQLite, so both stores accept
   and return exactly the same values.
 * **Errors** are `StoreError` naming the database as ``postgresql://user@host/db?schema=S``
@@ -28,13 +33,13 @@ from stdlib.pgdb import PgDatabase, PgFormat
 from . import _codec
 from ._lease import Lease, takeable
 from ._records import (
+    LeaseLost,
     RunRecord,
     RunStatus,
     StoreError,
     check_final,
     check_limit,
     check_status,
-    lease_lost,
     unknown,
 )
 
@@ -61,21 +66,26 @@ CREATE TABLE IF NOT EXISTS runs (
     output TEXT NOT NULL DEFAULT 'null',
     error TEXT NOT NULL DEFAULT 'null',
     cancel_requested BOOLEAN NOT NULL DEFAULT FALSE
-);
-CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at DESC, ord DESC);
-CREATE INDEX IF NOT EXISTS runs_by_flow ON runs (flow, created_at DESC);
+)
+;;
+CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at DESC, ord DESC)
+;;
+CREATE INDEX IF NOT EXISTS runs_by_flow ON runs (flow, created_at DESC)
+;;
 CREATE TABLE IF NOT EXISTS journal (
     run_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
     record TEXT NOT NULL,
     PRIMARY KEY (run_id, seq)
-);
+)
+;;
 CREATE TABLE IF NOT EXISTS events (
     run_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
     event TEXT NOT NULL,
     PRIMARY KEY (run_id, seq)
-);
+)
+;;
 CREATE TABLE IF NOT EXISTS leases (
     run_id TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
@@ -83,6 +93,50 @@ CREATE TABLE IF NOT EXISTS leases (
     pid BIGINT NOT NULL,
     expires DOUBLE PRECISION NOT NULL
 )
+;;
+CREATE OR REPLACE FUNCTION fdl_write(p_run TEXT, p_owner TEXT, p_records TEXT[],
+                                     p_events TEXT[], p_status TEXT, p_output TEXT,
+                                     p_error TEXT, p_at DOUBLE PRECISION)
+RETURNS TABLE (outcome INTEGER, owner TEXT, host TEXT, pid BIGINT,
+               expires DOUBLE PRECISION)
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    held leases%ROWTYPE;
+BEGIN
+    -- The run's row lock orders every writer of this run (and every lease taker).
+    PERFORM 1 FROM runs WHERE run_id = p_run FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 1, NULL::TEXT, NULL::TEXT, NULL::BIGINT, NULL::DOUBLE PRECISION;
+        RETURN;
+    END IF;
+    IF p_owner IS NOT NULL THEN
+        SELECT * INTO held FROM leases WHERE leases.run_id = p_run;
+        IF held.owner IS DISTINCT FROM p_owner THEN
+            RETURN QUERY SELECT 2, held.owner, held.host, held.pid, held.expires;
+            RETURN;
+        END IF;
+    END IF;
+    IF cardinality(p_records) > 0 THEN
+        INSERT INTO journal (run_id, seq, record)
+        SELECT p_run, coalesce((SELECT max(seq) FROM journal WHERE run_id = p_run), 0)
+               + s.n, s.text
+        FROM unnest(p_records) WITH ORDINALITY AS s(text, n);
+    END IF;
+    IF cardinality(p_events) > 0 THEN
+        INSERT INTO events (run_id, seq, event)
+        SELECT p_run, coalesce((SELECT max(seq) FROM events WHERE run_id = p_run), 0)
+               + s.n, s.text
+        FROM unnest(p_events) WITH ORDINALITY AS s(text, n);
+    END IF;
+    IF p_status IS NOT NULL THEN
+        DELETE FROM leases WHERE leases.run_id = p_run;
+        UPDATE runs SET status = p_status, output = p_output, error = p_error,
+                        updated_at = p_at, cancel_requested = FALSE
+        WHERE run_id = p_run;
+    END IF;
+    RETURN QUERY SELECT 0, NULL::TEXT, NULL::TEXT, NULL::BIGINT, NULL::DOUBLE PRECISION;
+END
+$$
 """
 
 _SELECT_RUN = ("SELECT run_id, flow, path, source, inputs, context, status, created_at, "
@@ -92,7 +146,8 @@ _WHAT_TO_DO = ("check that the database is reachable and this user may create ta
                "schema; or choose another store with --store PATH, or run without one "
                "(--no-store)")
 
-_FORMAT = PgFormat("run store", "runs", StoreError, _SCHEMA, PG_SCHEMA_VERSION, _WHAT_TO_DO)
+_FORMAT = PgFormat("run store", "runs", StoreError, _SCHEMA, PG_SCHEMA_VERSION, _WHAT_TO_DO,
+                   quick_commit=True)
 
 _UPSERT_LEASE = ("INSERT INTO leases (run_id, owner, host, pid, expires) VALUES "
                  "(%s, %s, %s, %s, %s) ON CONFLICT (run_id) DO UPDATE SET owner = "
@@ -164,18 +219,24 @@ class PgStore:
                            (run_id,)).fetchone()
         return None if row is None else Lease(row[0], row[1], int(row[2]), float(row[3]))
 
-    def _check_owner(self, conn: psycopg.Connection[Any], run_id: str,
-                     owner: str | None) -> None:
-        if owner is not None:
-            lost = lease_lost(run_id, self._lease_in(conn, run_id), owner)
-            if lost is not None:
-                raise lost
-
-    @staticmethod
-    def _next(conn: psycopg.Connection[Any], table: str, run_id: str) -> int:
-        row = conn.execute(f"SELECT coalesce(max(seq), 0) FROM {table} WHERE run_id = %s",
-                           (run_id,)).fetchone()
-        return 1 + int(row[0] if row else 0)
+    def _write(self, run_id: str, owner: str | None, records: Sequence[str],
+               events: Sequence[str], final: tuple[str, str, str, float] | None = None
+               ) -> None:
+        """Journal records, events and (``final``: status, output, error, time) the end of
+        a run, in one statement (`fdl_write`: one round trip, one transaction)."""
+        status, output, error, at = final if final is not None else (None, None, None, None)
+        with self._db.read() as conn:
+            row = conn.execute("SELECT * FROM fdl_write(%s, %s, %s::text[], %s::text[], %s, "
+                               "%s, %s, %s)", (run_id, owner, builtins.list(records),
+                                               builtins.list(events), status, output, error,
+                                               at)).fetchone()
+        if row is None or row[0] == 0:
+            return
+        if row[0] == 1:
+            raise unknown(run_id)
+        holder = None if row[1] is None else Lease(row[1], row[2], int(row[3]),
+                                                    float(row[4]))
+        raise LeaseLost(run_id, holder)
 
     def append(self, run_id: str, journal: Sequence[Mapping[str, Any]],
                events: Sequence[Mapping[str, Any]], *, owner: str | None = None) -> None:
@@ -183,17 +244,8 @@ class PgStore:
         only while that lease holds the run, checked under the run's row lock)."""
         if not journal and not events:
             return
-        records = [_codec.dumps(item) for item in journal]
-        published = [_codec.dumps(item) for item in events]
-        with self._db.write() as conn:
-            self._locked(conn, run_id)
-            self._check_owner(conn, run_id, owner)
-            if records:
-                _insert(conn, "journal", "record", run_id, self._next(conn, "journal", run_id),
-                        records)
-            if published:
-                _insert(conn, "events", "event", run_id, self._next(conn, "events", run_id),
-                        published)
+        self._write(run_id, owner, [_codec.dumps(item) for item in journal],
+                    [_codec.dumps(item) for item in events])
 
     def finish(self, run_id: str, status: RunStatus, *, output: Any = None,
                error: Mapping[str, Any] | None = None, at: float,
@@ -201,22 +253,13 @@ class PgStore:
         """Record the end of a run after its last ``events`` (one transaction); clears a
         pending cancel request and the lease."""
         check_final(status)
-        published = [_codec.dumps(item) for item in events]
-        with self._db.write() as conn:
-            self._locked(conn, run_id)
-            self._check_owner(conn, run_id, owner)
-            if published:
-                _insert(conn, "events", "event", run_id, self._next(conn, "events", run_id),
-                        published)
-            conn.execute("DELETE FROM leases WHERE run_id = %s", (run_id,))
-            conn.execute("UPDATE runs SET status = %s, output = %s, error = %s, "
-                         "updated_at = %s, cancel_requested = FALSE WHERE run_id = %s",
-                         (status, _codec.dumps(output), _codec.dumps(error), at, run_id))
+        self._write(run_id, owner, [], [_codec.dumps(item) for item in events],
+                    (status, _codec.dumps(output), _codec.dumps(error), at))
 
     def set_status(self, run_id: str, status: RunStatus, at: float) -> None:
         """Change a run's status; going back to ``running`` clears a pending cancel request."""
         check_status(status)
-        with self._db.write() as conn:
+        with self._db.read() as conn:  # one statement: its own transaction
             cursor = conn.execute(
                 "UPDATE runs SET status = %(s)s, updated_at = %(at)s, cancel_requested = "
                 "CASE WHEN %(s)s = 'running' THEN FALSE ELSE cancel_requested END "
@@ -260,7 +303,7 @@ class PgStore:
 
     def request_cancel(self, run_id: str) -> bool:
         """Mark a running run for cancellation; False if unknown or not running."""
-        with self._db.write() as conn:
+        with self._db.read() as conn:
             cursor = conn.execute("UPDATE runs SET cancel_requested = TRUE "
                                   "WHERE run_id = %s AND status = 'running'", (run_id,))
             return cursor.rowcount > 0
@@ -287,14 +330,14 @@ class PgStore:
 
     def renew_lease(self, run_id: str, lease: Lease) -> bool:
         """Move the expiry of ``lease`` forward; False if another holds the run."""
-        with self._db.write() as conn:
+        with self._db.read() as conn:
             cursor = conn.execute("UPDATE leases SET expires = %s WHERE run_id = %s AND "
                                   "owner = %s", (lease.expires, run_id, lease.owner))
             return cursor.rowcount > 0
 
     def release_lease(self, run_id: str, owner: str) -> None:
         """Give up the lease ``owner`` holds."""
-        with self._db.write() as conn:
+        with self._db.read() as conn:
             conn.execute("DELETE FROM leases WHERE run_id = %s AND owner = %s",
                          (run_id, owner))
 

@@ -131,10 +131,17 @@ class PgFormat:
         name: how messages name it (``run store``, ``registry``).
         component: its row in ``fdl_schema`` (``runs``, ``registry``).
         error: the exception raised (its message names the database and what to do).
-        schema: the statements creating its tables (``;``-separated, ``IF NOT EXISTS``).
+        schema: the statements creating its tables and functions (separated by lines
+            holding only ``;;``, so a function body may hold ``;``; ``IF NOT EXISTS`` or
+            ``OR REPLACE``).
         version: the schema version written.
         what_to_do: the advice ending messages about an unusable database.
         serialize: whether `PgDatabase.write` transactions run one at a time.
+        quick_commit: commit without waiting for the server's WAL flush
+            (``synchronous_commit = off``, unless the URL sets it): a commit survives the
+            client being killed at any moment, a crash of the server may lose its last
+            fraction of a second of commits, never corrupting anything (as SQLite's
+            ``synchronous=NORMAL``).
     """
 
     name: str
@@ -144,6 +151,7 @@ class PgFormat:
     version: int
     what_to_do: str
     serialize: bool = False
+    quick_commit: bool = False
 
 
 class PgDatabase:
@@ -218,13 +226,15 @@ class PgDatabase:
                     f"(schema {version}; this version reads up to {fmt.version}); upgrade fdl "
                     "or give another schema (postgresql://.../db?schema=NAME)")
             if version < fmt.version:
-                for statement in fmt.schema.split(";"):
+                for statement in re.split(r"^;;$", fmt.schema, flags=re.MULTILINE):
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute("INSERT INTO fdl_schema (component, version) VALUES (%s, %s) "
                              "ON CONFLICT (component) DO UPDATE SET version = excluded.version",
                              (fmt.component, fmt.version))
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        if fmt.quick_commit and "synchronous_commit" not in self.url.conninfo:
+            conn.execute("SET synchronous_commit TO off")
 
     def _connection(self) -> psycopg.Connection[Any]:
         fmt = self.format

@@ -42,8 +42,10 @@ CREATE TABLE IF NOT EXISTS tools (
     source TEXT,
     registered_at DOUBLE PRECISION NOT NULL,
     UNIQUE (tenant, type, code, version)
-);
-CREATE INDEX IF NOT EXISTS tools_by_source ON tools (source);
+)
+;;
+CREATE INDEX IF NOT EXISTS tools_by_source ON tools (source)
+;;
 CREATE TABLE IF NOT EXISTS defaults (
     tenant TEXT NOT NULL,
     type TEXT NOT NULL,
@@ -51,13 +53,16 @@ CREATE TABLE IF NOT EXISTS defaults (
     tool_id BIGINT NOT NULL,
     pinned INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (tenant, type, code)
-);
+)
+;;
 CREATE TABLE IF NOT EXISTS tags (
     tag TEXT NOT NULL,
     tool_id BIGINT NOT NULL,
     PRIMARY KEY (tag, tool_id)
-);
-CREATE INDEX IF NOT EXISTS tags_by_tool ON tags (tool_id);
+)
+;;
+CREATE INDEX IF NOT EXISTS tags_by_tool ON tags (tool_id)
+;;
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
     folder TEXT NOT NULL,
@@ -65,7 +70,8 @@ CREATE TABLE IF NOT EXISTS files (
     size BIGINT NOT NULL,
     mtime BIGINT NOT NULL,
     digest TEXT NOT NULL
-);
+)
+;;
 CREATE TABLE IF NOT EXISTS calls (
     tenant TEXT NOT NULL,
     type TEXT NOT NULL,
@@ -78,13 +84,15 @@ CREATE TABLE IF NOT EXISTS calls (
     last_call DOUBLE PRECISION,
     histogram TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (tenant, type, code)
-);
+)
+;;
 CREATE TABLE IF NOT EXISTS recorded_runs (
     run_id TEXT PRIMARY KEY,
     tenant TEXT NOT NULL,
     last_seq BIGINT,
     recorded_at DOUBLE PRECISION NOT NULL
-);
+)
+;;
 CREATE TABLE IF NOT EXISTS search (
     rowid BIGINT PRIMARY KEY,
     code TEXT NOT NULL,
@@ -98,10 +106,13 @@ CREATE TABLE IF NOT EXISTS search (
         setweight(to_tsvector('simple', tags), 'B') ||
         setweight(to_tsvector('simple', args), 'C') ||
         setweight(to_tsvector('simple', desp), 'D')) STORED
-);
-CREATE INDEX IF NOT EXISTS search_doc ON search USING GIN (doc);
+)
+;;
+CREATE INDEX IF NOT EXISTS search_doc ON search USING GIN (doc)
+;;
 CREATE OR REPLACE FUNCTION json_extract(doc TEXT, path TEXT) RETURNS TEXT
-    LANGUAGE sql IMMUTABLE AS $$ SELECT (doc::jsonb) ->> substr(path, 3) $$;
+    LANGUAGE sql IMMUTABLE AS $$ SELECT (doc::jsonb) ->> substr(path, 3) $$
+;;
 CREATE OR REPLACE FUNCTION instr(haystack TEXT, needle TEXT) RETURNS INTEGER
     LANGUAGE sql IMMUTABLE AS $$ SELECT strpos(haystack, needle) $$
 """

@@ -140,3 +140,13 @@ def test_two_stores_on_one_schema_share_runs(url: str) -> None:
         second.append("r1", [{"k": 2}], [])
         assert first.journal("r1") == [{"k": 1}, {"k": 2}]
         assert second.request_cancel("r1") and first.cancel_requested("r1")
+
+
+def test_commits_do_not_wait_for_the_flush_unless_the_url_asks(url: str) -> None:
+    with PgStore(url) as store, store._db.read() as conn:
+        assert conn.execute("SHOW synchronous_commit").fetchone() == ("off",)
+    asked = f"{url}&options=-csynchronous_commit%3Don"
+    with PgStore(asked) as store, store._db.read() as conn:
+        assert conn.execute("SHOW synchronous_commit").fetchone() == ("on",)
+    with Registry(url) as registry, registry.db.read() as regconn:  # the registry waits
+        assert regconn.execute("SHOW synchronous_commit").fetchone() == ("on",)
