@@ -17,7 +17,8 @@ Same behaviour as ``SqliteStore`` (see `runtime.store`), on the tables ``runs``,
   server itself may lose the last fraction of a second of commits, never corrupting
   anything. Waiting for the flush costs a disk sync per wave.
 * **Values** are the same JSON text (`runtime._codec`) as in SQLite, so both stores accept
-  and return exactly the same values.
+  and return exactly the same values; a batch of journal records or events is one row, as
+  in SQLite (`runtime._packing`).
 * **Errors** are `StoreError` naming the database as ``postgresql://user@host/db?schema=S``
   (never the password) and what to do.
 """
@@ -32,6 +33,7 @@ from stdlib.pgdb import PgDatabase, PgFormat
 
 from . import _codec
 from ._lease import Lease, takeable
+from ._packing import pack, unpack
 from ._records import (
     LeaseLost,
     RunRecord,
@@ -189,7 +191,7 @@ class PgStore:
         """Store a new run (held by ``lease`` when given) with its first ``events``, in one
         transaction. Raises ValueError if ``record.run_id`` exists already."""
         check_status(record.status)
-        published = [_codec.dumps(item) for item in events]
+        published = [pack(record.run_id, events)] if events else []
         row = (record.run_id, record.flow, record.path, record.source,
                _codec.dumps(record.inputs), _codec.dumps(record.context), record.status,
                record.created_at, record.updated_at, _codec.dumps(record.output),
@@ -244,8 +246,8 @@ class PgStore:
         only while that lease holds the run, checked under the run's row lock)."""
         if not journal and not events:
             return
-        self._write(run_id, owner, [_codec.dumps(item) for item in journal],
-                    [_codec.dumps(item) for item in events])
+        self._write(run_id, owner, [pack(run_id, journal)] if journal else [],
+                    [pack(run_id, events)] if events else [])
 
     def finish(self, run_id: str, status: RunStatus, *, output: Any = None,
                error: Mapping[str, Any] | None = None, at: float,
@@ -253,7 +255,7 @@ class PgStore:
         """Record the end of a run after its last ``events`` (one transaction); clears a
         pending cancel request and the lease."""
         check_final(status)
-        self._write(run_id, owner, [], [_codec.dumps(item) for item in events],
+        self._write(run_id, owner, [], [pack(run_id, events)] if events else [],
                     (status, _codec.dumps(output), _codec.dumps(error), at))
 
     def set_status(self, run_id: str, status: RunStatus, at: float) -> None:
@@ -287,7 +289,7 @@ class PgStore:
         with self._db.read() as conn:
             texts = conn.execute(sql, (run_id,)).fetchall()
         try:
-            return [_codec.loads(text) for (text,) in texts]
+            return [item for (text,) in texts for item in unpack(run_id, text)]
         except (ValueError, TypeError) as exc:
             raise StoreError(f"run {run_id!r} in {self._db.shown} cannot be read: {exc}"
                              ) from None

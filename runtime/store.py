@@ -50,6 +50,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from runtime import _codec
 from runtime._lease import Lease, takeable
+from runtime._packing import pack, unpack
 from runtime._pgstore import PgStore
 from runtime._records import LeaseLost, RunRecord, RunStatus, StoreError
 from runtime._records import check_final as _check_final
@@ -66,9 +67,11 @@ __all__ = ["BUSY_TIMEOUT", "DEFAULT_FILENAME", "SCHEMA_VERSION", "Lease", "Lease
            "open_store", "store_file"]
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The layout this module writes (``PRAGMA user_version``); 2 added the ``leases`` table (a
-version-1 file gets it when first opened)."""
+version-1 file gets it when first opened); 3 writes a batch of journal records or events as
+one row (`runtime._packing`; rows of older versions are still read, and an older fdl refuses
+a file of version 3 instead of misreading it)."""
 
 DEFAULT_FILENAME = "runs.db"
 """The file name used when ``open_store`` is given a folder (such as ``.fdl/``)."""
@@ -459,7 +462,7 @@ class SqliteStore:
         """Store a new run (held by ``lease`` when given) with its first ``events``, in one
         transaction. Raises ValueError if ``record.run_id`` exists already."""
         _check_status(record.status)
-        published = [_codec.dumps(item) for item in events]
+        published = [pack(record.run_id, events)] if events else []
         row = (record.run_id, record.flow, record.path, record.source,
                _codec.dumps(record.inputs), _codec.dumps(record.context), record.status,
                record.created_at, record.updated_at, _codec.dumps(record.output),
@@ -499,8 +502,8 @@ class SqliteStore:
         ``owner``: only while that lease holds the run, checked in the same transaction)."""
         if not journal and not events:
             return
-        records = [_codec.dumps(item) for item in journal]
-        published = [_codec.dumps(item) for item in events]
+        records = [pack(run_id, journal)] if journal else []
+        published = [pack(run_id, events)] if events else []
         with self._file.write() as conn:
             row = conn.execute(
                 "SELECT (SELECT max(seq) FROM journal WHERE run_id = ?1), "
@@ -526,7 +529,7 @@ class SqliteStore:
         return); clears a pending cancel request and the lease."""
         _check_final(status)
         values = (status, _codec.dumps(output), _codec.dumps(error), at, run_id)
-        published = [_codec.dumps(item) for item in events]
+        published = [pack(run_id, events)] if events else []
         with self._file.write() as conn:
             self._check_owner(conn, run_id, owner)
             if published:
@@ -573,7 +576,7 @@ class SqliteStore:
         with self._file.read() as conn:
             texts = conn.execute(sql, (run_id,)).fetchall()
         try:
-            return [_codec.loads(text) for (text,) in texts]
+            return [item for (text,) in texts for item in unpack(run_id, text)]
         except (ValueError, TypeError) as exc:
             raise StoreError(f"run {run_id!r} in {self.path} cannot be read: {exc}") from None
 
