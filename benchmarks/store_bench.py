@@ -9,14 +9,15 @@ Run from the project root::
 
 Shapes: ``chain`` (tool nodes one after another: one transaction per node) and ``each`` (one
 ``each`` whose block is one tool node). For each store: the median µs per node (per
-iteration for ``each``), and the journal records, events and bytes (codec JSON text) the run
-left behind, per node. On PostgreSQL the benchmark uses a schema of its own and drops it.
-Figures are measured, never asserted: this module is not a test.
+iteration for ``each``), and what the run left behind per node: rows of the ``journal`` and
+``events`` tables and the bytes of their text, as stored. On PostgreSQL the benchmark uses a
+schema of its own and drops it. Figures are measured, never asserted: this module is not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -31,8 +32,8 @@ from psycopg import sql
 
 import fdl
 from compiler.plan import Plan
-from runtime import Runtime, open_store
-from runtime._codec import dumps
+from runtime import Runtime
+from stdlib.pgdb import is_pg_url, parse_pg_url
 
 WORK = "api://bench/work"
 
@@ -83,15 +84,24 @@ def run_once(plan: Plan, inputs: dict[str, Any], store: str) -> tuple[float, str
 
 
 def footprint(store_spec: str, run_id: str) -> tuple[int, int, int]:
-    """Journal records, events and their bytes (codec JSON) of one stored run."""
-    store = open_store(store_spec)
-    try:
-        journal, events = store.journal(run_id), store.events(run_id)
-    finally:
-        store.close()
-    size = sum(len(dumps(r).encode()) for r in journal) + sum(
-        len(dumps(e).encode()) for e in events)
-    return len(journal), len(events), size
+    """Journal rows, event rows and the bytes of their text, as stored for one run."""
+    query = ("SELECT (SELECT count(*) FROM journal WHERE run_id = {p}), "
+             "(SELECT count(*) FROM events WHERE run_id = {p}), "
+             "(SELECT coalesce(sum(length(record)), 0) FROM journal WHERE run_id = {p}) + "
+             "(SELECT coalesce(sum(length(event)), 0) FROM events WHERE run_id = {p})")
+    if is_pg_url(store_spec):
+        url = parse_pg_url(store_spec)
+        with psycopg.connect(url.conninfo) as conn:
+            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(url.schema)))
+            row = conn.execute(query.format(p="%(r)s"), {"r": run_id}).fetchone()
+    else:
+        raw = sqlite3.connect(store_spec)
+        try:
+            row = raw.execute(query.format(p=":r"), {"r": run_id}).fetchone()
+        finally:
+            raw.close()
+    assert row is not None
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def measure(stores: dict[str, str], quick: bool) -> list[dict[str, Any]]:
@@ -136,7 +146,8 @@ def main() -> None:
                     conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
                         sql.Identifier(schema)))
     if options.markdown:
-        print("| shape | store | nodes | µs/node | journal rows/node | events/node | bytes/node |")
+        print("| shape | store | nodes | µs/node | journal rows/node | event rows/node | "
+              "bytes/node |")
         print("|---|---|---:|---:|---:|---:|---:|")
         for r in rows:
             print(f"| {r['shape']} | {r['store']} | {r['nodes']:,} | {r['us_per_node']:.0f} | "
@@ -144,7 +155,7 @@ def main() -> None:
         return
     for r in rows:
         print(f"{r['shape']:6} {r['store']:10} {r['nodes']:>6} nodes {r['us_per_node']:8.0f} "
-              f"µs/node  journal {r['journal']:.2f}  events {r['events']:.2f}  "
+              f"µs/node  journal rows {r['journal']:.2f}  event rows {r['events']:.2f}  "
               f"{r['bytes']:.0f} B/node")
 
 
