@@ -148,8 +148,17 @@ _WHAT_TO_DO = ("check that the database is reachable and this user may create ta
                "schema; or choose another store with --store PATH, or run without one "
                "(--no-store)")
 
+_COLUMNS = {
+    "runs": frozenset({"run_id", "ord", "flow", "path", "source", "inputs", "context",
+                       "status", "created_at", "updated_at", "output", "error",
+                       "cancel_requested"}),
+    "journal": frozenset({"run_id", "seq", "record"}),
+    "events": frozenset({"run_id", "seq", "event"}),
+    "leases": frozenset({"run_id", "owner", "host", "pid", "expires"}),
+}
+
 _FORMAT = PgFormat("run store", "runs", StoreError, _SCHEMA, PG_SCHEMA_VERSION, _WHAT_TO_DO,
-                   quick_commit=True)
+                   quick_commit=True, columns=_COLUMNS)
 
 _UPSERT_LEASE = ("INSERT INTO leases (run_id, owner, host, pid, expires) VALUES "
                  "(%s, %s, %s, %s, %s) ON CONFLICT (run_id) DO UPDATE SET owner = "

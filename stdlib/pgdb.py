@@ -29,7 +29,7 @@ import threading
 import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
@@ -137,6 +137,8 @@ class PgFormat:
         version: the schema version written.
         what_to_do: the advice ending messages about an unusable database.
         serialize: whether `PgDatabase.write` transactions run one at a time.
+        columns: per table, the columns a table of ours has: a schema holding a table by
+            one of our names without them (another program's) is refused.
         quick_commit: commit without waiting for the server's WAL flush
             (``synchronous_commit = off``, unless the URL sets it): a commit survives the
             client being killed at any moment, a crash of the server may lose its last
@@ -152,6 +154,7 @@ class PgFormat:
     what_to_do: str
     serialize: bool = False
     quick_commit: bool = False
+    columns: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 class PgDatabase:
@@ -225,6 +228,7 @@ class PgDatabase:
                     f"the {fmt.name} {self.url.shown} was written by a newer version of fdl "
                     f"(schema {version}; this version reads up to {fmt.version}); upgrade fdl "
                     "or give another schema (postgresql://.../db?schema=NAME)")
+            self._check_tables(conn)
             if version < fmt.version:
                 for statement in re.split(r"^;;$", fmt.schema, flags=re.MULTILINE):
                     if statement.strip():
@@ -235,6 +239,25 @@ class PgDatabase:
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         if fmt.quick_commit and "synchronous_commit" not in self.url.conninfo:
             conn.execute("SET synchronous_commit TO off")
+
+    def _check_tables(self, conn: psycopg.Connection[Any]) -> None:
+        """Refuse a schema whose tables by our names are not ours."""
+        fmt = self.format
+        if not fmt.columns:
+            return
+        found: dict[str, set[str]] = {}
+        for table, column in conn.execute(
+                "SELECT table_name, column_name FROM information_schema.columns WHERE "
+                "table_schema = %s AND table_name = ANY(%s)",
+                (self.url.schema, list(fmt.columns))).fetchall():
+            found.setdefault(table, set()).add(column)
+        for table, columns in found.items():
+            missing = fmt.columns[table] - columns
+            if missing:
+                raise fmt.error(
+                    f"the schema {self.url.schema!r} of {self.url.shown} holds a table "
+                    f"{table!r} that is not the {fmt.name}'s (it lacks {sorted(missing)}); "
+                    "give fdl a schema of its own (postgresql://.../db?schema=NAME)")
 
     def _connection(self) -> psycopg.Connection[Any]:
         fmt = self.format

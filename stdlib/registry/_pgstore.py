@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from stdlib.pgdb import PgDatabase, PgFormat, sqlite_style
 
 from ._search import POSTGRES
-from ._store import Conn, RegistryError
+from ._store import COLUMNS, Conn, RegistryError
 
 __all__ = ["PG_SCHEMA_VERSION", "PgRegistryDatabase"]
 
@@ -120,8 +120,11 @@ CREATE OR REPLACE FUNCTION instr(haystack TEXT, needle TEXT) RETURNS INTEGER
 _WHAT_TO_DO = ("check that the database is reachable and this user may create tables in its "
                "schema, or choose another registry (state: in fdl.yaml, --registry)")
 
+_COLUMNS = {table: frozenset(columns) for table, columns in {**COLUMNS, "search": {
+    "rowid", "code", "name", "desp", "tags", "args", "doc"}}.items()}
+
 _FORMAT = PgFormat("registry", "registry", RegistryError, _SCHEMA, PG_SCHEMA_VERSION,
-                   _WHAT_TO_DO, serialize=True)
+                   _WHAT_TO_DO, serialize=True, columns=_COLUMNS)
 
 
 class PgRegistryDatabase:

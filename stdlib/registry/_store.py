@@ -39,7 +39,8 @@ from stdlib.sqlitefile import BUSY_TIMEOUT, SqliteFile, SqliteFormat
 
 from ._search import SQLITE, Dialect
 
-__all__ = ["BUSY_TIMEOUT", "DEFAULT_FILENAME", "SCHEMA_VERSION", "Backend", "Conn", "Cursor",
+__all__ = ["BUSY_TIMEOUT", "COLUMNS", "DEFAULT_FILENAME", "SCHEMA_VERSION", "Backend", "Conn",
+           "Cursor",
            "Database", "RegistryError", "VersionConflictError"]
 
 SCHEMA_VERSION = 2
@@ -150,7 +151,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
 );
 """
 
-_COLUMNS = {
+COLUMNS = {  # the columns of each table: a file whose tables lack them is not a registry
     "tools": {"id", "tenant", "type", "code", "version", "category", "spec", "digest",
               "source", "registered_at"},
     "defaults": {"tenant", "type", "code", "tool_id", "pinned"},
@@ -175,7 +176,7 @@ class VersionConflictError(RegistryError, ValueError):
 
 
 _FORMAT = SqliteFormat(
-    "registry", "FDL tool registry", RegistryError, _SCHEMA, SCHEMA_VERSION, _COLUMNS,
+    "registry", "FDL tool registry", RegistryError, _SCHEMA, SCHEMA_VERSION, COLUMNS,
     _WHAT_TO_DO, newer_hint="choose another file with --registry PATH",
     other_hint="choose another file with --registry PATH")
 

@@ -150,3 +150,16 @@ def test_commits_do_not_wait_for_the_flush_unless_the_url_asks(url: str) -> None
         assert conn.execute("SHOW synchronous_commit").fetchone() == ("on",)
     with Registry(url) as registry, registry.db.read() as regconn:  # the registry waits
         assert regconn.execute("SHOW synchronous_commit").fetchone() == ("on",)
+
+
+def test_a_schema_with_another_programs_tables_is_refused(url: str) -> None:
+    parsed = parse_pg_url(url)
+    with psycopg.connect(parsed.conninfo, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {parsed.schema}")
+        admin.execute(f"CREATE TABLE {parsed.schema}.runs (id INTEGER)")
+        admin.execute(f"CREATE TABLE {parsed.schema}.tools (id INTEGER)")
+    with pytest.raises(StoreError, match=r"table 'runs' that is not the run store's .*"
+                                         r"schema of its own"):
+        PgStore(url)
+    with pytest.raises(RegistryError, match=r"table 'tools' that is not the registry's"):
+        Registry(url)
