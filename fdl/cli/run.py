@@ -361,7 +361,8 @@ def _resume_job(run_id: str, store_option: str | None, mock: Path | None,
 # --- fdl run -----------------------------------------------------------------------------
 
 _TOOLS_HELP = "Folder of ToolSpec files (default: tools: in fdl.yaml or pyproject.toml)."
-_STORE_HELP = "The run store: a file, sqlite:///PATH or memory (default: <state>/runs.db)."
+_STORE_HELP = ("The run store: a file, sqlite:///PATH, postgresql://user@host/db or memory "
+               "(default: the project's state:, <state>/runs.db).")
 
 
 @click.command("run")
