@@ -270,19 +270,17 @@ class PgStore:
     def set_status(self, run_id: str, status: RunStatus, at: float) -> None:
         """Change a run's status; going back to ``running`` clears a pending cancel request."""
         check_status(status)
-        with self._db.read() as conn:  # one statement: its own transaction
-            cursor = conn.execute(
-                "UPDATE runs SET status = %(s)s, updated_at = %(at)s, cancel_requested = "
-                "CASE WHEN %(s)s = 'running' THEN FALSE ELSE cancel_requested END "
-                "WHERE run_id = %(id)s", {"s": status, "at": at, "id": run_id})
-            if cursor.rowcount == 0:
-                raise unknown(run_id)
+        _rows, count = self._db.idempotent(  # one statement: its own transaction
+            "UPDATE runs SET status = %(s)s, updated_at = %(at)s, cancel_requested = "
+            "CASE WHEN %(s)s = 'running' THEN FALSE ELSE cancel_requested END "
+            "WHERE run_id = %(id)s", {"s": status, "at": at, "id": run_id})
+        if count == 0:
+            raise unknown(run_id)
 
     def get(self, run_id: str) -> RunRecord | None:
         """The run, or None."""
-        with self._db.read() as conn:
-            row = conn.execute(f"{_SELECT_RUN} WHERE run_id = %s", (run_id,)).fetchone()
-        return None if row is None else self._record(row)
+        rows, _count = self._db.idempotent(f"{_SELECT_RUN} WHERE run_id = %s", (run_id,))
+        return self._record(rows[0]) if rows else None
 
     def _record(self, row: Sequence[Any]) -> RunRecord:
         try:
@@ -295,8 +293,7 @@ class PgStore:
                              ) from None
 
     def _values(self, sql: str, run_id: str) -> builtins.list[dict[str, Any]]:
-        with self._db.read() as conn:
-            texts = conn.execute(sql, (run_id,)).fetchall()
+        texts, _count = self._db.idempotent(sql, (run_id,))
         try:
             return [item for (text,) in texts for item in unpack(run_id, text)]
         except (ValueError, TypeError) as exc:
@@ -314,17 +311,16 @@ class PgStore:
 
     def request_cancel(self, run_id: str) -> bool:
         """Mark a running run for cancellation; False if unknown or not running."""
-        with self._db.read() as conn:
-            cursor = conn.execute("UPDATE runs SET cancel_requested = TRUE "
-                                  "WHERE run_id = %s AND status = 'running'", (run_id,))
-            return cursor.rowcount > 0
+        _rows, count = self._db.idempotent("UPDATE runs SET cancel_requested = TRUE "
+                                           "WHERE run_id = %s AND status = 'running'",
+                                           (run_id,))
+        return count > 0
 
     def cancel_requested(self, run_id: str) -> bool:
         """True if a cancel was requested and the run has not finished since."""
-        with self._db.read() as conn:
-            row = conn.execute("SELECT cancel_requested FROM runs WHERE run_id = %s",
-                               (run_id,)).fetchone()
-        return bool(row and row[0])
+        rows, _count = self._db.idempotent("SELECT cancel_requested FROM runs WHERE "
+                                           "run_id = %s", (run_id,))
+        return bool(rows and rows[0][0])
 
     def take_lease(self, run_id: str, lease: Lease, now: float) -> Lease | None:
         """Take the run's lease unless another holder keeps it: the check and the write
@@ -341,21 +337,22 @@ class PgStore:
 
     def renew_lease(self, run_id: str, lease: Lease) -> bool:
         """Move the expiry of ``lease`` forward; False if another holds the run."""
-        with self._db.read() as conn:
-            cursor = conn.execute("UPDATE leases SET expires = %s WHERE run_id = %s AND "
-                                  "owner = %s", (lease.expires, run_id, lease.owner))
-            return cursor.rowcount > 0
+        _rows, count = self._db.idempotent("UPDATE leases SET expires = %s WHERE run_id = %s "
+                                           "AND owner = %s", (lease.expires, run_id,
+                                                              lease.owner))
+        return count > 0
 
     def release_lease(self, run_id: str, owner: str) -> None:
         """Give up the lease ``owner`` holds."""
-        with self._db.read() as conn:
-            conn.execute("DELETE FROM leases WHERE run_id = %s AND owner = %s",
-                         (run_id, owner))
+        self._db.idempotent("DELETE FROM leases WHERE run_id = %s AND owner = %s",
+                            (run_id, owner))
 
     def lease(self, run_id: str) -> Lease | None:
         """Who holds the run now, or None."""
-        with self._db.read() as conn:
-            return self._lease_in(conn, run_id)
+        rows, _count = self._db.idempotent("SELECT owner, host, pid, expires FROM leases "
+                                           "WHERE run_id = %s", (run_id,))
+        return Lease(rows[0][0], rows[0][1], int(rows[0][2]), float(rows[0][3])) if rows \
+            else None
 
     def close(self) -> None:
         """Close the connection; closing twice is harmless."""
@@ -381,8 +378,7 @@ class PgStore:
         if limit is not None:
             sql += " LIMIT %s"
             params.append(limit)
-        with self._db.read() as conn:
-            rows = conn.execute(sql, params).fetchall()
+        rows, _count = self._db.idempotent(sql, params)
         return [self._record(row) for row in rows]
 
 

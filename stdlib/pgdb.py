@@ -16,7 +16,8 @@ what to do. The run store (`runtime.store.PgStore`) and the tool registry
   with SQLite); reads run in autocommit, `PgDatabase.write` is one transaction, and with
   ``serialize`` it first takes a transaction-scoped advisory lock, so writers run one at a
   time like SQLite's ``BEGIN IMMEDIATE`` (the registry's read-modify-write logic relies on
-  it). A connection found broken is opened again on the next call.
+  it). A connection found broken is opened again on the next call, and a statement that
+  may safely run twice (`PgDatabase.idempotent`: reads, lease renewals) is retried at once.
 
 psycopg is imported when a database is opened, not with this module, so the language
 server and ``fdl --help`` never load it.
@@ -27,7 +28,7 @@ from __future__ import annotations
 import re
 import threading
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -280,6 +281,29 @@ class PgDatabase:
                 yield conn
             except psycopg.Error as exc:
                 raise self._fail(exc) from None
+
+    def idempotent(self, statement: str, params: Sequence[Any] | Mapping[str, Any] = ()
+                   ) -> tuple[list[tuple[Any, ...]], int]:
+        """Run one statement that may safely run twice (a read, or a write whose repetition
+        changes nothing) in autocommit: its rows (none for a write) and its row count. A
+        connection found broken by it (the server restarted, an idle connection dropped)
+        is opened again and the statement retried once."""
+        import psycopg
+
+        with self._lock:
+            for attempt in (1, 2):
+                conn = self._connection()
+                try:
+                    cursor = conn.execute(statement, params or None)
+                    rows = cursor.fetchall() if cursor.description is not None else []
+                    return rows, cursor.rowcount
+                except psycopg.OperationalError as exc:
+                    if attempt == 1 and conn.broken:
+                        continue
+                    raise self._fail(exc) from None
+                except psycopg.Error as exc:
+                    raise self._fail(exc) from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @contextmanager
     def write(self) -> Iterator[psycopg.Connection[Any]]:

@@ -125,12 +125,18 @@ def test_a_lost_connection_is_opened_again(url: str) -> None:
         backend = store._db._conn.info.backend_pid  # type: ignore[union-attr]
         with psycopg.connect(SERVER, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
-        # The call that meets the cut connection fails with a StoreError (not a raw
-        # psycopg error); the next one works on a new connection.
-        with pytest.raises(StoreError, match=r"terminat|closed|connection"):
-            store.get("r1")
+        # A read meets the cut connection, connects again and is retried.
         got = store.get("r1")
         assert got is not None and got.run_id == "r1"
+        backend = store._db._conn.info.backend_pid  # type: ignore[union-attr]
+        with psycopg.connect(SERVER, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+        # A write that may not run twice fails with a StoreError (not a raw psycopg
+        # error); the next call works on a new connection.
+        with pytest.raises(StoreError, match=r"terminat|closed|connection"):
+            store.append("r1", [{"k": 1}], [])
+        store.append("r1", [{"k": 2}], [])
+        assert store.journal("r1") == [{"k": 2}]
 
 
 def test_two_stores_on_one_schema_share_runs(url: str) -> None:
