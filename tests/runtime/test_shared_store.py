@@ -10,7 +10,8 @@ import pytest
 
 from runtime import open_store, run_sync
 from runtime._shared import SharedStores
-from runtime.store import SqliteStore, StoreError
+from runtime.store import PgStore, SqliteStore, StoreError
+from tests._postgres import fresh_schema
 
 from .conftest import plan_of
 
@@ -73,3 +74,16 @@ def test_runs_through_run_sync_share_the_file_and_are_all_stored(tmp_path: Path)
         assert all(reader.lease(run_id) is None for run_id in ids)
     finally:
         reader.close()
+
+
+def test_a_postgresql_store_is_shared_per_url_and_runs_through_run_sync() -> None:
+    with fresh_schema() as url:
+        shared = SharedStores()
+        first = shared.get(url)
+        assert isinstance(first, PgStore) and shared.get(f" {url} ") is first
+        shared.close()
+        plan = plan_of(FLOW)
+        ids = [run_sync(plan, tools={"api://t/echo": echo}, store=url).run_id
+               for _ in range(2)]
+        with PgStore(url) as reader:
+            assert {r.run_id for r in reader.list() if r.status == "completed"} == set(ids)
