@@ -111,7 +111,8 @@ def load_tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | No
                  start: Path | None = None) -> Tooling:
     """The project's tools for running flows: the ToolSpec folders (``--tools DIR``, else
     ``tools:`` of ``config``) synced into the registry ``<state>/registry.db``, which is only
-    created when there are folders to sync. ToolSpec problems are not repeated here:
+    created when there are folders to sync (or into the PostgreSQL database ``state:``
+    names, always opened). ToolSpec problems are not repeated here:
     ``fdl check`` and ``fdl tools`` report them (an invalid file is left out).
 
     ``config`` is the project of the flow being run (`stdlib.config.project_config` from the
@@ -122,23 +123,30 @@ def load_tooling(tools_dir: Path | None, config: ProjectConfig, tenant: str | No
         ConfigError: the configuration is malformed or the registry cannot be opened.
     """
     folders = config.existing_tool_folders(tools_dir)
-    path = config.registry_path
-    if not folders and not path.exists():
+    spec = config.registry_spec
+    # A registry on PostgreSQL (state: postgresql://...) is the configuration's business.
+    path, key = ((spec, None) if isinstance(spec, Path)
+                 else (config.file or config.state, "state"))
+    if isinstance(spec, Path) and not folders and not spec.exists():
         return Tooling(None, [])
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        registry = Registry(path)
+        if isinstance(spec, Path):
+            spec.parent.mkdir(parents=True, exist_ok=True)
+        registry = Registry(spec)
     except (OSError, RegistryError) as error:
-        raise ConfigError(path, None, f"the tool registry cannot be opened: {error}") from None
+        raise ConfigError(path, key, f"the tool registry cannot be opened: {error}") from None
     try:
         for folder in folders:
             registry.sync_folder(folder)
         specs = registry.list(tenant=tenant)
+        if not folders and not specs:  # an empty PostgreSQL registry: as no registry file
+            registry.close()
+            return Tooling(None, [])
         catalog, _problems = project_catalog(tools_dir, start=start or config.base,
                                              tenant=tenant, registered=specs)
     except RegistryError as error:
         registry.close()
-        raise ConfigError(path, None, f"the tool registry: {error}") from None
+        raise ConfigError(path, key, f"the tool registry: {error}") from None
     except BaseException:
         registry.close()
         raise
@@ -338,14 +346,15 @@ def load_mocks(path: Path | None) -> Mocks | None:
 
 
 def store_spec(store: str | None, config: ProjectConfig) -> str:
-    """The run store to use: the one given, else the project's ``<state>/runs.db``."""
-    return store if store is not None else str(config.store_path)
+    """The run store to use: the one given, else the project's: ``<state>/runs.db``, or
+    the PostgreSQL database ``state:`` names."""
+    return store if store is not None else config.store_spec
 
 
 def open_run_store(spec: str, *, create: bool = True) -> RunStore | None:
-    """Open the run store ``spec`` (a file, ``sqlite:///PATH`` or ``memory``); None when
-    ``create`` is false and it is a file that does not exist (read-only commands do not
-    create stores).
+    """Open the run store ``spec`` (a file, ``sqlite:///PATH``, ``postgresql://...`` or
+    ``memory``); None when ``create`` is false and it is a file that does not exist
+    (read-only commands do not create files; a PostgreSQL store gets its tables).
 
     Raises:
         StoreError: the store cannot be opened.

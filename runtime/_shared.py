@@ -10,6 +10,9 @@ A cached store is used only while it is still the file the path names: a file de
 replaced since (another inode), or a connection inherited over ``fork``, is not reused.
 `runtime.Runtime` itself never caches: a service or the CLI that runs many flows keeps one
 `Runtime` (and so one store) for its lifetime.
+
+A PostgreSQL store (``postgresql://...``) is kept open per URL the same way (one connection
+per process, not inherited over ``fork``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .store import RunStore, SqliteStore, store_file
+from stdlib.pgdb import is_pg_url
+
+from .store import PgStore, RunStore, SqliteStore, store_file
 
 __all__ = ["SHARED_STORES", "SharedStores"]
 
@@ -39,6 +44,7 @@ class SharedStores:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._open: dict[Path, _Opened] = {}
+        self._pg: dict[str, tuple[PgStore, int]] = {}
 
     def get(self, spec: str | Path) -> RunStore | None:
         """The open store for the file ``spec`` names (opened now if need be), or None when
@@ -47,6 +53,8 @@ class SharedStores:
         Raises:
             StoreError: the spec is not understood or the file cannot be opened.
         """
+        if isinstance(spec, str) and is_pg_url(spec):
+            return self._postgres(spec.strip())
         path = store_file(spec)
         if path is None:
             return None
@@ -60,6 +68,15 @@ class SharedStores:
             store = SqliteStore(key)
             stat = key.stat()
             self._open[key] = _Opened(store, os.getpid(), stat.st_dev, stat.st_ino)
+            return store
+
+    def _postgres(self, url: str) -> RunStore:
+        with self._lock:
+            found = self._pg.get(url)
+            if found is not None and found[1] == os.getpid():
+                return found[0]
+            store = PgStore(url)
+            self._pg[url] = (store, os.getpid())
             return store
 
     @staticmethod
@@ -76,9 +93,13 @@ class SharedStores:
         """Close every store this process opened (at exit; harmless twice)."""
         with self._lock:
             opened, self._open = list(self._open.values()), {}
+            postgres, self._pg = list(self._pg.values()), {}
         for entry in opened:
             if entry.pid == os.getpid():
                 entry.store.close()
+        for store, pid in postgres:
+            if pid == os.getpid():
+                store.close()
 
 
 SHARED_STORES = SharedStores()

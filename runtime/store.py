@@ -40,150 +40,41 @@ what to do, never as a raw ``sqlite3`` error.
 from __future__ import annotations
 
 import builtins
-import math
 import re
 import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, Protocol, get_args, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from runtime import _codec
 from runtime._lease import Lease, takeable
+from runtime._packing import pack, unpack
+from runtime._pgstore import PgStore
+from runtime._records import LeaseLost, RunRecord, RunStatus, StoreError
+from runtime._records import check_final as _check_final
+from runtime._records import check_limit as _check_limit
+from runtime._records import check_status as _check_status
+from runtime._records import lease_lost as _lease_lost
+from runtime._records import unknown as _unknown
+from stdlib.pgdb import is_pg_url
 from stdlib.sqlitefile import BUSY_TIMEOUT, SqliteFile, SqliteFormat
 
 __all__ = ["BUSY_TIMEOUT", "DEFAULT_FILENAME", "SCHEMA_VERSION", "Lease", "LeaseLost",
-           "MemoryStore", "RunRecord", "RunStatus", "RunStore", "SqliteStore", "StoreError",
+           "MemoryStore", "PgStore", "RunRecord", "RunStatus", "RunStore", "SqliteStore",
+           "StoreError",
            "open_store", "store_file"]
 
-RunStatus = Literal["running", "completed", "failed", "cancelled"]
-_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The layout this module writes (``PRAGMA user_version``); 2 added the ``leases`` table (a
-version-1 file gets it when first opened)."""
+version-1 file gets it when first opened); 3 writes a batch of journal records or events as
+one row (`runtime._packing`; rows of older versions are still read, and an older fdl refuses
+a file of version 3 instead of misreading it)."""
 
 DEFAULT_FILENAME = "runs.db"
 """The file name used when ``open_store`` is given a folder (such as ``.fdl/``)."""
-
-
-class StoreError(Exception):
-    """The run store cannot be opened or used; the message names the file and what to do."""
-
-
-class LeaseLost(StoreError):
-    """A write on behalf of a lease that another process has taken over: nothing was
-    written (the run is that process's now)."""
-
-    def __init__(self, run_id: str, holder: Lease | None) -> None:
-        who = ("nobody holds it any more" if holder is None else
-               f"process {holder.pid} on {holder.host} holds it now")
-        super().__init__(f"this process lost the ownership of run {run_id!r} ({who}); it "
-                         "stopped without writing more; see fdl runs show " + run_id)
-        self.run_id = run_id
-        self.holder = holder
-
-
-def _lease_lost(run_id: str, current: Lease | None, owner: str | None) -> LeaseLost | None:
-    """The error for a write by ``owner`` when ``current`` holds the run (None: allowed)."""
-    if owner is None or (current is not None and current.owner == owner):
-        return None
-    return LeaseLost(run_id, current)
-
-
-# ---------------------------------------------------------------- records
-
-
-@dataclass(frozen=True, slots=True)
-class RunRecord:
-    """One run as the store knows it.
-
-    Attributes:
-        run_id: the run's id.
-        flow: the flow's name.
-        path: the flow file's path as given ("" for a flow not read from a file).
-        source: the flow's YAML text; a resume compiles this text, not the file.
-        inputs: the run's inputs.
-        context: what the run was started with besides inputs (tenantId, buCode, options).
-        status: ``running``, ``completed``, ``failed`` or ``cancelled``.
-        created_at: when the run was created (epoch seconds).
-        updated_at: the last status change (epoch seconds).
-        output: the flow result of a completed run.
-        error: the error object of a failed run.
-    """
-
-    run_id: str
-    flow: str
-    path: str
-    source: str
-    inputs: dict[str, Any]
-    context: dict[str, Any]
-    status: RunStatus
-    created_at: float
-    updated_at: float
-    output: Any = None
-    error: dict[str, Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able summary without the source text.
-
-        Values are made plain JSON for display: datetimes and dates become ISO 8601 text,
-        Decimals become numbers, non-finite numbers become ``None`` and tuples lists. Use the
-        store itself, not this summary, when the exact values matter.
-        """
-        return {
-            "run_id": self.run_id,
-            "flow": self.flow,
-            "path": self.path,
-            "status": self.status,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "inputs": _plain(self.inputs),
-            "context": _plain(self.context),
-            "output": _plain(self.output),
-            "error": _plain(self.error),
-        }
-
-
-def _plain(value: Any) -> Any:
-    """A value as plain JSON (lossy where JSON has no word for it)."""
-    if value is None or isinstance(value, str | bool | int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            return None
-        if value == value.to_integral_value() and abs(value.adjusted()) < 30:
-            return int(value)
-        number = float(value)
-        return number if math.isfinite(number) else str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return str(value)
-
-
-def _check_status(status: str) -> None:
-    if status not in _STATUSES:
-        raise ValueError(f"unknown run status {status!r}; expected one of "
-                         f"{', '.join(sorted(_STATUSES))}")
-
-
-def _check_final(status: str) -> None:
-    _check_status(status)
-    if status == "running":
-        raise ValueError("finish() needs a final status: completed, failed or cancelled")
-
-
-def _unknown(run_id: str) -> KeyError:
-    return KeyError(f"unknown run {run_id!r}")
 
 
 # ---------------------------------------------------------------- the protocol
@@ -470,11 +361,6 @@ class MemoryStore:
             return [run.record() for run in runs[:limit]]
 
 
-def _check_limit(limit: int | None) -> None:
-    if limit is not None and limit < 1:
-        raise ValueError(f"limit must be at least 1 (or None for all runs), not {limit}")
-
-
 # ---------------------------------------------------------------- SQLite
 
 
@@ -576,7 +462,7 @@ class SqliteStore:
         """Store a new run (held by ``lease`` when given) with its first ``events``, in one
         transaction. Raises ValueError if ``record.run_id`` exists already."""
         _check_status(record.status)
-        published = [_codec.dumps(item) for item in events]
+        published = [pack(record.run_id, events)] if events else []
         row = (record.run_id, record.flow, record.path, record.source,
                _codec.dumps(record.inputs), _codec.dumps(record.context), record.status,
                record.created_at, record.updated_at, _codec.dumps(record.output),
@@ -616,8 +502,8 @@ class SqliteStore:
         ``owner``: only while that lease holds the run, checked in the same transaction)."""
         if not journal and not events:
             return
-        records = [_codec.dumps(item) for item in journal]
-        published = [_codec.dumps(item) for item in events]
+        records = [pack(run_id, journal)] if journal else []
+        published = [pack(run_id, events)] if events else []
         with self._file.write() as conn:
             row = conn.execute(
                 "SELECT (SELECT max(seq) FROM journal WHERE run_id = ?1), "
@@ -643,7 +529,7 @@ class SqliteStore:
         return); clears a pending cancel request and the lease."""
         _check_final(status)
         values = (status, _codec.dumps(output), _codec.dumps(error), at, run_id)
-        published = [_codec.dumps(item) for item in events]
+        published = [pack(run_id, events)] if events else []
         with self._file.write() as conn:
             self._check_owner(conn, run_id, owner)
             if published:
@@ -690,7 +576,7 @@ class SqliteStore:
         with self._file.read() as conn:
             texts = conn.execute(sql, (run_id,)).fetchall()
         try:
-            return [_codec.loads(text) for (text,) in texts]
+            return [item for (text,) in texts for item in unpack(run_id, text)]
         except (ValueError, TypeError) as exc:
             raise StoreError(f"run {run_id!r} in {self.path} cannot be read: {exc}") from None
 
@@ -793,13 +679,17 @@ def open_store(spec: str | Path | None) -> RunStore:
       ``"sqlite:////var/fdl/runs.db"`` → ``/var/fdl/runs.db``: the path is what follows
       ``sqlite:///``, as in SQLAlchemy URLs (the spec's ``sqlite:///.fdl/ec.db``);
     * ``"sqlite:runs.db"`` → ``runs.db``;
+    * ``"postgresql://user@host/db"`` (or ``postgres://``, optionally ``?schema=NAME``) → a
+      `PgStore` in that database, shared by every process that opens it;
     * any other string or a ``Path`` → that file; ``~`` is expanded; an existing folder (or a
       path ending in a slash) means ``DEFAULT_FILENAME`` inside it, so ``.fdl/`` works.
 
     Raises:
-        StoreError: the spec is not understood, or the file cannot be opened (the message
-            names the file and what to do).
+        StoreError: the spec is not understood, or the store cannot be opened (the message
+            names the file or the database, never a password, and what to do).
     """
+    if isinstance(spec, str) and is_pg_url(spec):
+        return PgStore(spec)
     path = store_file(spec)
     return MemoryStore() if path is None else SqliteStore(path)
 
@@ -809,10 +699,13 @@ def store_file(spec: str | Path | None) -> Path | None:
     in memory; nothing is opened.
 
     Raises:
-        StoreError: the spec is not understood.
+        StoreError: the spec is not understood, or names a PostgreSQL database.
     """
     if spec is None:
         return None
+    if isinstance(spec, str) and is_pg_url(spec):
+        raise StoreError("this run store is a PostgreSQL database, not a file; open it with "
+                         "open_store")
     if isinstance(spec, Path):
         return _file_path(str(spec), directory=spec.is_dir())
     text = spec.strip()
@@ -825,8 +718,8 @@ def store_file(spec: str | Path | None) -> Path | None:
         scheme = match.group(1).lower()
         rest = text[match.end():]
         if scheme != "sqlite":
-            raise StoreError(f"unsupported run store {text!r}; use a file path, "
-                             f"sqlite:///PATH or memory")
+            raise StoreError(f"unsupported run store {scheme}://...; use a file path, "
+                             f"sqlite:///PATH, postgresql://user@host/db or memory")
         if rest.startswith("///"):
             rest = rest[3:]
         elif rest.startswith("//"):

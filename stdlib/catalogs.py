@@ -145,20 +145,24 @@ def _flow_signature(path: Path, code: str) -> ToolSignature:
     return flow_signature(model, code)
 
 
-def _registry_signatures(path: Path, tenant: str | None) -> list[ToolSignature] | None:
+def _registry_signatures(path: Path | str, tenant: str | None
+                         ) -> list[ToolSignature] | None:
     """The signatures of the registry's tools (default versions), read once (the file is
-    closed); None when there is no registry file."""
-    if not path.is_file():
+    closed); None when there is no registry file. ``path`` may be a ``postgresql://`` URL
+    (``state:`` of the project)."""
+    if isinstance(path, Path) and not path.is_file():
         return None
     try:
         with Registry(path) as registry:
             specs = registry.list(tenant=tenant)
     except RegistryError as error:
-        raise ConfigError(path, None, f"the tool registry cannot be read: {error}") from None
+        raise ConfigError(path if isinstance(path, Path) else None,
+                          None if isinstance(path, Path) else "state",
+                          f"the tool registry cannot be read: {error}") from None
     return [s for spec in specs for s in spec.signatures()]
 
 
-def tool_catalog(folders: Sequence[Path], registry: Path | Sequence[ToolSpec] | None,
+def tool_catalog(folders: Sequence[Path], registry: Path | str | Sequence[ToolSpec] | None,
                  tenant: str | None = None
                  ) -> tuple[StaticCatalog | None, list[Diagnostic]]:
     """The tools of ToolSpec folders, then those of the registry, as one catalog, with the
@@ -168,7 +172,7 @@ def tool_catalog(folders: Sequence[Path], registry: Path | Sequence[ToolSpec] | 
     Raises:
         ConfigError: the registry cannot be read.
     """
-    if isinstance(registry, Path):
+    if isinstance(registry, Path | str):
         registered = _registry_signatures(registry, tenant)
     else:
         registered = None if registry is None else [
@@ -201,7 +205,7 @@ def project_catalog(tools_dir: Path | None = None, *, start: Path | None = None,
     start = (start or Path.cwd()).resolve()
     config = project_config(start)
     folders = config.existing_tool_folders(tools_dir)
-    registry = config.registry_path if registered is None else registered
+    registry = config.registry_spec if registered is None else registered
     tools, problems = tool_catalog(folders, registry, tenant)
     configured = configured_signatures(config)
     if tools is None and not configured:

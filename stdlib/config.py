@@ -32,6 +32,7 @@ from compiler.diagnostics import Reporter
 from compiler.validate import Invalid, Loc, Problem, Wording, validate, validate_value
 from compiler.yamltree import YNode, load_yaml, to_plain
 from gml import Source, resolve_timezone
+from stdlib.pgdb import is_pg_url, parse_pg_url
 from stdlib.tools.agent_config import AgentConfig
 from stdlib.tools.config import ConfigModel, ServiceConfig
 from stdlib.tools.mail_config import MailConfig
@@ -41,7 +42,8 @@ from stdlib.tools.oss_config import OssConfig
 from stdlib.tools.sms_config import SmsConfig
 
 __all__ = ["CONFIG_FILE", "DEFAULT_STATE", "REGISTRY_FILE", "SERVICE_FILE", "STORE_FILE",
-           "ConfigError", "DatabaseConfig", "ProjectConfig", "ServeConfig", "byte_size",
+           "ConfigError", "DatabaseConfig", "ProjectConfig", "ServeConfig", "StateConfig",
+           "byte_size",
            "find_config", "project_config", "tool_folders"]
 
 CONFIG_FILE = "fdl.yaml"
@@ -91,6 +93,28 @@ def _folder(value: str) -> str:
     if not value.strip():
         raise Invalid("must be a folder name, not empty text")
     return value
+
+
+def _state(value: str) -> str:
+    if not value.strip():
+        raise Invalid("must be a folder name or a postgresql://user@host/db URL, not empty "
+                      "text")
+    if "://" in value:
+        _state_url(value)
+    return value
+
+
+def _state_url(value: str) -> str:
+    if not is_pg_url(value):
+        scheme = value.partition("://")[0]
+        raise Invalid(f"must be a folder name or a postgresql://user@host/db URL; {scheme}:// "
+                      "is not a database the run store and the registry can live in")
+    parse_pg_url(value, Invalid)
+    return value
+
+
+def _optional_state_url(value: str | None) -> str | None:
+    return None if value is None else _state_url(value)
 
 
 def _zone(value: str) -> str:
@@ -171,6 +195,18 @@ class DatabaseConfig(ConfigModel):
     native: bool = Field(False, description="allow db://<table>/native (raw SQL)")
 
 
+class StateConfig(ConfigModel):
+    """``state:`` written as a mapping: the run store and the registry in a PostgreSQL
+    database (``url``), and the folder for the rest (``fdl serve``'s keys and flows,
+    SQLite ``db://`` databases). ``state: postgresql://...`` is ``{url: ...}``."""
+
+    url: Annotated[str | None, AfterValidator(_optional_state_url), Wording(
+        expect="a postgresql://user@host/db URL")] = Field(
+        None, description="run store and registry on PostgreSQL; a password is never shown")
+    folder: Annotated[str, AfterValidator(_folder), Wording(expect="a folder name")] = Field(
+        DEFAULT_STATE + "/", description="service.db and SQLite databases")
+
+
 class ServeConfig(ConfigModel):
     """``service:`` of ``fdl.yaml``: how ``fdl serve`` limits and shares the project
     (spec/service.md §1)."""
@@ -199,6 +235,8 @@ class TemporalConfig(ConfigModel):
                             description="the task queue runs go to and workers serve")
 
 
+State = Annotated[Annotated[str, AfterValidator(_state), Tag("url")]
+                  | Annotated[StateConfig, Tag("entry")], Discriminator(_form)]
 Database = Annotated[Annotated[str, AfterValidator(_url), Tag("url")]
                      | Annotated[DatabaseConfig, Tag("entry")], Discriminator(_form)]
 Folders = Annotated[Annotated[Folder, Tag("one")] | Annotated[list[Folder], Tag("more")],
@@ -221,8 +259,11 @@ class ProjectConfig(BaseModel):
     tools: Annotated[Folders | None, Wording(
         expect="a folder name or a list of them")] = Field(
         None, description="ToolSpec folders (default: tools/ beside the file, if any)")
-    state_folder: Folder = Field(DEFAULT_STATE + "/", alias="state",
-                                 description="registry.db, runs.db and SQLite databases")
+    state_folder: Annotated[State, Wording(
+        expect="a folder name, a postgresql://user@host/db URL or {url: ..., folder: ...}"
+    )] = Field(DEFAULT_STATE + "/", alias="state",
+               description="registry.db, runs.db and SQLite databases, or the PostgreSQL "
+                           "database of the run store and the registry")
     timezone: Annotated[str | None, AfterValidator(_zone), Wording(
         expect="a zone name such as Asia/Shanghai")] = Field(
         None, description="default: the machine's zone")
@@ -289,10 +330,36 @@ class ProjectConfig(BaseModel):
     @property
     def state(self) -> Path:
         """The state folder: ``state:`` relative to the configuration file (default
-        ``.fdl/`` beside it), or ``.fdl/`` in the working folder without configuration."""
+        ``.fdl/`` beside it; with a PostgreSQL ``state:``, its ``folder``, default ``.fdl/``),
+        or ``.fdl/`` in the working folder without configuration."""
         if self._file is None:
             return Path(DEFAULT_STATE)
-        return self._file.parent / self.state_folder
+        state = self.state_folder
+        if isinstance(state, StateConfig):
+            return self._file.parent / state.folder
+        return self._file.parent / (DEFAULT_STATE if is_pg_url(state) else state)
+
+    @property
+    def state_url(self) -> str | None:
+        """The PostgreSQL database of the run store and the registry (``state:`` as a
+        ``postgresql://`` URL or ``{url: ...}``), or None: both are SQLite files in
+        `state`."""
+        state = self.state_folder
+        if isinstance(state, StateConfig):
+            return state.url
+        return state if self._file is not None and is_pg_url(state) else None
+
+    @property
+    def store_spec(self) -> str:
+        """The run store to open (`runtime.store.open_store`): `state_url`, else the file
+        `store_path`."""
+        return self.state_url or str(self.store_path)
+
+    @property
+    def registry_spec(self) -> str | Path:
+        """The registry to open (`stdlib.registry.Registry`): `state_url`, else the file
+        `registry_path`."""
+        return self.state_url or self.registry_path
 
     @property
     def store_path(self) -> Path:

@@ -61,6 +61,7 @@ from runtime.errors import RunFailure
 from runtime.store import StoreError
 from stdlib.config import ProjectConfig, project_config
 from stdlib.flowfiles import read_flow_text
+from stdlib.pgdb import shown_spec
 from stdlib.registry import RegistryError
 
 from ._inputs import NotJson, load_json, usage_problem
@@ -155,10 +156,13 @@ def _mocks(path: Path | None) -> Mocks | None:
         raise click.BadParameter(str(error), param_hint="--mock") from None
 
 
-def _store(spec: str, *, create: bool = True) -> RunStore | None:
+def _store(spec: str, *, create: bool = True, given: bool = True) -> RunStore | None:
+    """Open the run store ``spec``; ``given``: named by ``--store`` (else by the project)."""
     try:
         return open_run_store(spec, create=create)
     except StoreError as error:
+        if not given:  # the project's store: state: in fdl.yaml is at fault
+            fail(str(error), 2)
         raise click.BadParameter(str(error), param_hint="--store") from None
 
 
@@ -242,7 +246,8 @@ def _execute(job: _Job) -> NoReturn:
     display = None if job.as_json else RunDisplay(job.plan)
     if display is not None:
         verb = "resuming" if job.resume is not None else "run"
-        where = "" if job.store_option is None else f" --store {shlex.quote(job.store_option)}"
+        where = "" if job.store_option is None else (
+            f" --store {shlex.quote(shown_spec(job.store_option))}")
         see = f"  (fdl runs show {run_id}{where})" if job.store is not None else ""
         if job.temporal is not None:
             see = f"  (fdl runs show {run_id} --on temporal --temporal {job.temporal.address})"
@@ -350,7 +355,7 @@ def _hint(parts: Sequence[str], mock: Path | None, tools_dir: Path | None,
     if tools_dir is not None:
         words += ["--tools", str(tools_dir)]
     if store is not None:
-        words += ["--store", store]
+        words += ["--store", shown_spec(store)]
     return " ".join("{run_id}" if w == "{run_id}" else shlex.quote(w) for w in words)
 
 
@@ -358,7 +363,7 @@ def _resumable(store: RunStore | None, run_id: str, spec: str) -> RunRecord:
     """The stored run to resume, or exit 1 saying why it cannot be resumed."""
     record = store.get(run_id) if store is not None else None
     if record is None:
-        fail(f"no run '{run_id}' in the run store {spec}")
+        fail(f"no run '{run_id}' in the run store {shown_spec(spec)}")
     if record.status != "running":
         fail(f"F410: run '{run_id}' is already {record.status}; only interrupted runs can "
              "be resumed")
@@ -374,7 +379,7 @@ def _resume_job(run_id: str, store_option: str | None, mock: Path | None,
     config = project_config(start)
     spec = store_spec(store_option, config)
     mocks = _mocks(mock)
-    store = _store(spec, create=False)
+    store = _store(spec, create=False, given=store_option is not None)
     record = _resumable(store, run_id, spec)
     assert store is not None
     if file is not None and not as_json:
@@ -394,7 +399,8 @@ def _resume_job(run_id: str, store_option: str | None, mock: Path | None,
 # --- fdl run -----------------------------------------------------------------------------
 
 _TOOLS_HELP = "Folder of ToolSpec files (default: tools: in fdl.yaml or pyproject.toml)."
-_STORE_HELP = "The run store: a file, sqlite:///PATH or memory (default: <state>/runs.db)."
+_STORE_HELP = ("The run store: a file, sqlite:///PATH, postgresql://user@host/db or memory "
+               "(default: the project's state:, <state>/runs.db).")
 
 
 @click.command("run")
@@ -472,7 +478,8 @@ def run_command(file: Path, input_text: str | None, input_file: Path | None,
     plan = _compile_file(file, tooling.catalog)
     inputs = parse_inputs(input_text, input_file, sets,
                           {spec.name: spec.type for spec in plan.inputs})
-    store = None if no_store or remote else _store(store_spec(store_option, config))
+    store = None if no_store or remote else _store(store_spec(store_option, config),
+                                                   given=store_option is not None)
     hint = _hint(["fdl", "run", str(file), "--resume", "{run_id}"], mock, tools_dir,
                  store_option)
     target = target_of(config, temporal_address, namespace, task_queue) if remote else None
@@ -518,7 +525,7 @@ def _store_for_reading(store_option: str | None) -> tuple[RunStore | None, str]:
     """The run store of ``fdl runs``: ``--store``, else that of the working folder's project
     (these commands have no flow file to find a project from)."""
     spec = store_spec(store_option, project_config())
-    return _store(spec, create=False), spec
+    return _store(spec, create=False, given=store_option is not None), spec
 
 
 @runs_group.command("list")
@@ -542,8 +549,8 @@ def runs_list_command(status: str | None, flow_name: str | None, limit: int, as_
         click.echo(to_json_text([r.to_dict() for r in records], pretty=True))
         return
     if not records:
-        click.echo(f"no runs in {spec}" if store is not None else
-                   f"no runs yet (no run store at {spec})", err=True)
+        click.echo(f"no runs in {shown_spec(spec)}" if store is not None else
+                   f"no runs yet (no run store at {shown_spec(spec)})", err=True)
         return
 
     console = Console(soft_wrap=False)
@@ -646,14 +653,14 @@ def runs_show_command(run_id: str, as_json: bool, with_events: bool,
         return
     store, spec = _store_for_reading(store_option)
     if store is None:
-        fail(f"no run '{run_id}' (no run store at {spec})")
+        fail(f"no run '{run_id}' (no run store at {shown_spec(spec)})")
     try:
         record = store.get(run_id)
         events = store.events(run_id) if with_events and record is not None else []
     finally:
         store.close()
     if record is None:
-        fail(f"no run '{run_id}' in the run store {spec}")
+        fail(f"no run '{run_id}' in the run store {shown_spec(spec)}")
     if as_json:
         data = record.to_dict()
         if with_events:
@@ -725,14 +732,14 @@ def runs_cancel_command(run_id: str, store_option: str | None, engine: str,
 
     store, spec = _store_for_reading(store_option)
     if store is None:
-        fail(f"no run '{run_id}' (no run store at {spec})")
+        fail(f"no run '{run_id}' (no run store at {shown_spec(spec)})")
     try:
         outcome = cancel_stored(store, run_id)
         record = store.get(run_id)
     finally:
         store.close()
     if outcome == "unknown" or record is None:
-        fail(f"no run '{run_id}' in the run store {spec}")
+        fail(f"no run '{run_id}' in the run store {shown_spec(spec)}")
     if outcome == "requested":
         click.echo(f"cancel requested for run {run_id}; the process running it stops it "
                    "within half a second", err=True)

@@ -38,6 +38,7 @@ from compiler import BUILTIN_INPUTS
 from stdlib.config import REGISTRY_FILE, project_config, tool_folders
 from stdlib.mcpimport import import_mcp_tools
 from stdlib.openapi import OpenApiError, import_openapi, load_openapi, spec_to_yaml
+from stdlib.pgdb import is_pg_url
 from stdlib.registry import (
     CallStats,
     Registry,
@@ -61,7 +62,8 @@ from ._output import fail
 
 __all__ = ["tools_group"]
 
-_REGISTRY_HELP = "The registry file (default: <state>/registry.db of the project)."
+_REGISTRY_HELP = ("The registry file, or a postgresql://user@host/db URL (default: the "
+                  "project's, <state>/registry.db or its PostgreSQL state:).")
 
 
 def _print_problems(problems: Sequence[SpecProblem]) -> None:
@@ -76,12 +78,17 @@ def _registry(option: str | None, *, sync: bool, create: bool = False
     folders and without a registry file, a read-only command gets an empty registry in
     memory instead of creating a file."""
     folders = tool_folders() if sync else []
-    path = Path(option) if option is not None else project_config().state / REGISTRY_FILE
-    if path.is_dir():
-        path = path / REGISTRY_FILE
+    spec: str | Path = option if option is not None and is_pg_url(option) else (
+        Path(option) if option is not None else project_config().registry_spec)
+    if isinstance(spec, Path) and spec.is_dir():
+        spec = spec / REGISTRY_FILE
+    if isinstance(spec, Path) and not (create or folders or spec.exists()):
+        spec = ":memory:"
     try:
-        registry = Registry(path if (create or folders or path.exists()) else ":memory:")
+        registry = Registry(spec)
     except RegistryError as error:
+        if option is None:  # the project's registry: state: in fdl.yaml is at fault
+            fail(str(error))
         raise click.BadParameter(str(error), param_hint="--registry") from None
     try:
         for folder in folders:

@@ -288,11 +288,12 @@ def open_workspace(config: ProjectConfig) -> Workspace:
     tooling = load_tooling(None, config, None)
     registry = tooling.registry
     if registry is None:
-        path = config.registry_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        registry = Registry(path)
+        spec = config.registry_spec
+        if isinstance(spec, Path):
+            spec.parent.mkdir(parents=True, exist_ok=True)
+        registry = Registry(spec)
     try:
-        store = open_store(str(config.store_path))
+        store = open_store(config.store_spec)
         db = ServiceDatabase(config.service_path)
     except Exception as error:
         registry.close()

@@ -7,7 +7,6 @@ The rules (versions, defaults, tenants) and the storage choices are described in
 from __future__ import annotations
 
 import builtins
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,15 +17,17 @@ from typing import Any
 from pydantic import ValidationError
 
 from compiler.frontend import gc_paused
+from stdlib.pgdb import is_pg_url
 
+from ._pgstore import PgRegistryDatabase
 from ._problems import SpecProblem, ToolSpecError
 from ._registration import Registration, Status
-from ._search import fts_query, index_row
+from ._search import Dialect, index_row
 from ._spec import ToolSpec, version_key
 from ._stats import CallStats
 from ._stats import read as read_calls
 from ._stats import record as record_calls
-from ._store import BM25, Database, RegistryError, VersionConflictError
+from ._store import Backend, Conn, Database, RegistryError, VersionConflictError
 from ._sync import SyncReport, sync_folder
 
 __all__ = ["Registry", "SearchHit", "VersionInfo", "split_uri"]
@@ -92,22 +93,32 @@ _VISIBLE = ("({t}.tenant = :tenant OR ({t}.tenant = '' AND NOT EXISTS (SELECT 1 
 
 
 class Registry:
-    """The tool registry on an embedded SQLite database.
+    """The tool registry on an embedded SQLite database, or on PostgreSQL.
 
     Args:
         path: the database file (e.g. ``.fdl/registry.db``), a folder (``registry.db``
-            inside it), or ``":memory:"`` (the default) for a registry in memory.
+            inside it), ``":memory:"`` (the default) for a registry in memory, or a
+            ``postgresql://user@host/db[?schema=NAME]`` URL (`_pgstore`) for a registry
+            shared by several processes.
 
     Raises:
-        RegistryError: the file cannot be opened (see `_store.Database`).
+        RegistryError: the database cannot be opened (see `_store.Database`).
     """
 
     def __init__(self, path: str | Path = ":memory:") -> None:
-        self.db = Database(path)
+        self.db: Backend
+        self._where: Path | str
+        if isinstance(path, str) and is_pg_url(path):
+            self.db = pg = PgRegistryDatabase(path)
+            self._where = pg.path
+        else:
+            self.db = sqlite = Database(path)
+            self._where = sqlite.path
 
     @property
-    def path(self) -> Path:
-        return self.db.path
+    def path(self) -> Path | str:
+        """The SQLite file, or the PostgreSQL database as messages show it (no password)."""
+        return self._where
 
     def __enter__(self) -> Registry:
         return self
@@ -116,7 +127,7 @@ class Registry:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Registry({str(self.db.path)!r})"
+        return f"Registry({str(self._where)!r})"
 
     def close(self) -> None:
         """Close the database; closing twice is harmless."""
@@ -158,7 +169,7 @@ class Registry:
             spec = spec.with_tenant(tenant)
         return spec.check()
 
-    def _insert_many(self, conn: sqlite3.Connection, specs: Sequence[ToolSpec],
+    def _insert_many(self, conn: Conn, specs: Sequence[ToolSpec],
                      source: str | None, now: float) -> builtins.list[Registration]:
         """`_insert` for a batch, with the same outcome: the specs of tools the registry
         does not know yet, each the only version of its tool in the batch (the common
@@ -204,7 +215,7 @@ class Registry:
                 else self._insert(conn, spec, source, now, replace_own=False)
                 for spec, registration in zip(specs, done, strict=True)]
 
-    def _insert(self, conn: sqlite3.Connection, spec: ToolSpec, source: str | None,
+    def _insert(self, conn: Conn, spec: ToolSpec, source: str | None,
                 now: float, *, replace_own: bool) -> Registration:
         tenant = spec.tenant or ""
         text, digest = spec.stored()
@@ -227,10 +238,11 @@ class Registry:
             conn.execute("DELETE FROM tags WHERE tool_id = ?", (tool_id,))
             status: Status = "replaced"
         else:
-            tool_id = conn.execute(
-                "INSERT INTO tools (tenant, type, code, version, category, spec, digest, "
-                "source, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*key, spec.category, text, digest, source, now)).lastrowid
+            (tool_id,) = conn.execute(
+                "INSERT INTO tools (id, tenant, type, code, version, category, spec, digest, "
+                "source, registered_at) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM tools), "
+                "?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (*key, spec.category, text, digest, source, now)).fetchone()
             status = "added"
         conn.executemany("INSERT INTO tags (tag, tool_id) VALUES (?, ?)",
                          [(tag, tool_id) for tag in spec.tags])
@@ -252,11 +264,11 @@ class Registry:
         return Registration(spec, status)
 
     @staticmethod
-    def _index(conn: sqlite3.Connection, tool_id: int, spec: ToolSpec) -> None:
+    def _index(conn: Conn, tool_id: int, spec: ToolSpec) -> None:
         conn.execute("INSERT INTO search (rowid, code, name, desp, tags, args) "
                      "VALUES (?, ?, ?, ?, ?, ?)", (tool_id, *index_row(spec)))
 
-    def _refresh(self, conn: sqlite3.Connection, tenant: str, tool_type: str, code: str
+    def _refresh(self, conn: Conn, tenant: str, tool_type: str, code: str
                  ) -> None:
         """Recompute the default version of one tool after versions were removed."""
         rows = conn.execute("SELECT id, version FROM tools WHERE tenant = ? AND type = ? AND "
@@ -276,7 +288,7 @@ class Registry:
                          (tenant, tool_type, code, best))
             self._index(conn, best, self._load(conn, best))
 
-    def _load(self, conn: sqlite3.Connection, tool_id: int) -> ToolSpec:
+    def _load(self, conn: Conn, tool_id: int) -> ToolSpec:
         (text,) = conn.execute("SELECT spec FROM tools WHERE id = ?", (tool_id,)).fetchone()
         return self._spec(text)
 
@@ -284,7 +296,7 @@ class Registry:
         try:
             return ToolSpec.model_validate_json(text)
         except ValidationError as exc:
-            raise RegistryError(f"a tool in the registry {self.db.path} cannot be read "
+            raise RegistryError(f"a tool in the registry {self._where} cannot be read "
                                 f"({exc.errors()[0]['msg']}); register it again") from None
 
     # ----------------------------------------------------------------- versions
@@ -330,7 +342,7 @@ class Registry:
             owner = self._owner(conn, tenant, tool_type, code)
             return [] if owner is None else self._versions(conn, owner, tool_type, code)
 
-    def _versions(self, conn: sqlite3.Connection, tenant: str, tool_type: str, code: str
+    def _versions(self, conn: Conn, tenant: str, tool_type: str, code: str
                   ) -> builtins.list[VersionInfo]:
         rows = conn.execute(
             "SELECT t.version, t.registered_at, d.tool_id = t.id, coalesce(d.pinned, 0), "
@@ -348,7 +360,7 @@ class Registry:
                      if v.default), None)
 
     @staticmethod
-    def _owner(conn: sqlite3.Connection, tenant: str | None, tool_type: str, code: str
+    def _owner(conn: Conn, tenant: str | None, tool_type: str, code: str
                ) -> str | None:
         """Whose tool ``tenant`` sees under (type, code): its own, else the global one."""
         for owner in ([_tenant_key(tenant)] if tenant is None else [tenant, ""]):
@@ -412,7 +424,8 @@ class Registry:
         never read as FTS5 syntax (see `_search.fts_query`)."""
         if not 1 <= limit <= MAX_LIMIT:
             raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
-        match = fts_query(query)
+        dialect = self.db.dialect
+        match = dialect.query(query)
         if match is None:
             return []
         where, params = self._filters("t", tenant, type, tag, category)
@@ -420,12 +433,12 @@ class Registry:
         with self.db.read() as conn:
             rows = None
             if type is None and tag is None and category is None:
-                rows = self._search_top(conn, where, params, limit)
+                rows = self._search_top(conn, dialect, where, params, limit)
             if rows is None:
                 params["limit"] = limit
                 rows = conn.execute(
-                    f"SELECT {BM25} AS rank, t.spec FROM search JOIN tools t ON "
-                    f"t.id = search.rowid WHERE search MATCH :match AND {where} "
+                    f"SELECT {dialect.rank} AS rank, t.spec FROM search JOIN tools t ON "
+                    f"t.id = search.rowid WHERE {dialect.match} AND {where} "
                     "ORDER BY rank, t.type, t.code LIMIT :limit", params).fetchall()
         return [SearchHit(self._spec(text), -rank) for rank, text in rows]
 
@@ -434,7 +447,8 @@ class Registry:
                      category: str | None = None) -> int:
         """How many tools `search` would find for ``query`` without a limit (no spec is
         read: for the ``total`` of a page of results)."""
-        match = fts_query(query)
+        dialect = self.db.dialect
+        match = dialect.query(query)
         if match is None:
             return 0
         where, params = self._filters("t", tenant, type, tag, category)
@@ -442,11 +456,11 @@ class Registry:
         with self.db.read() as conn:
             (count,) = conn.execute(
                 f"SELECT COUNT(*) FROM search JOIN tools t ON t.id = search.rowid WHERE "
-                f"search MATCH :match AND {where}", params).fetchone()
+                f"{dialect.match} AND {where}", params).fetchone()
         return int(count)
 
     @staticmethod
-    def _search_top(conn: sqlite3.Connection, where: str, params: dict[str, Any],
+    def _search_top(conn: Conn, dialect: Dialect, where: str, params: dict[str, Any],
                     limit: int) -> builtins.list[tuple[float, str]] | None:
         """`search` from the best-ranked matches only, or None when they do not settle it.
 
@@ -461,7 +475,7 @@ class Registry:
         k = 2 * limit + 32
         rows = conn.execute(
             f"SELECT r.rank, t.type, t.code, CASE WHEN {where} THEN t.spec END FROM (SELECT "
-            f"rowid AS id, {BM25} AS rank FROM search WHERE search MATCH :match ORDER BY rank "
+            f"rowid AS id, {dialect.rank} AS rank FROM search WHERE {dialect.match} ORDER BY rank "
             "LIMIT :k) AS r LEFT JOIN tools t ON t.id = r.id", {**params, "k": k}).fetchall()
         hits = sorted((row for row in rows if row[3] is not None), key=lambda row: row[:3])
         if len(rows) == k and (len(hits) < limit
@@ -533,7 +547,7 @@ class Registry:
         with self.db.write() as conn:
             return self._remove(conn, key, version)
 
-    def _remove(self, conn: sqlite3.Connection, key: tuple[str, str, str],
+    def _remove(self, conn: Conn, key: tuple[str, str, str],
                 version: str | None) -> int:
         sql = "SELECT id FROM tools WHERE tenant = ? AND type = ? AND code = ?"
         params: Sequence[str] = key
@@ -583,7 +597,7 @@ class Registry:
         """Register every ToolSpec file (``*.yaml``, ``*.yml``, ``*.json``) under
         ``folder`` (see `_sync.sync_folder`); cheap when nothing changed."""
 
-        def register(conn: sqlite3.Connection, spec: ToolSpec, source: str, now: float
+        def register(conn: Conn, spec: ToolSpec, source: str, now: float
                      ) -> Registration:
             return self._insert(conn, self._prepare(spec, tenant), source, now,
                                 replace_own=True)

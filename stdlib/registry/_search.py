@@ -15,12 +15,14 @@ ranks tools matching more (and rarer) words first.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from ._spec import ToolSpec
 
-__all__ = ["COLUMNS", "WEIGHTS", "fts_query", "index_row", "words"]
+__all__ = ["BM25", "COLUMNS", "POSTGRES", "SQLITE", "WEIGHTS", "Dialect", "fts_query",
+           "index_row", "ts_query", "words"]
 
 COLUMNS = ("code", "name", "desp", "tags", "args")
 """The indexed columns, in table order."""
@@ -76,3 +78,43 @@ def fts_query(text: str) -> str | None:
     if not terms:
         return None
     return " OR ".join(f'"{term}" OR "{term}"*' for term in terms)
+
+
+def ts_query(text: str) -> str | None:
+    """`fts_query` for PostgreSQL: a ``tsquery`` (``'cust' | 'cust':*``), each word quoted
+    as a literal so no text is read as an operator; None when the text has no words."""
+    terms = list(dict.fromkeys(w.lower() for w in _WORD.findall(text)))[:MAX_WORDS]
+    if not terms:
+        return None
+    return " | ".join(f"'{term}' | '{term}':*" for term in terms)
+
+
+BM25 = f"bm25(search, {', '.join(str(w) for w in WEIGHTS)})"
+"""SQLite's rank of a match (lower is better) with the column `WEIGHTS`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """How a registry database matches and ranks its search index.
+
+    Attributes:
+        match: the condition a row of ``search`` meets for the query ``:match``.
+        rank: a row's rank for ``:match`` (lower is better).
+        query: user text → the value of ``:match`` (None: the text has no words).
+    """
+
+    match: str
+    rank: str
+    query: Callable[[str], str | None]
+
+
+SQLITE = Dialect("search MATCH :match", BM25, fts_query)
+"""SQLite: an FTS5 table ranked with bm25."""
+
+_PG_WEIGHTS = "'{" + ", ".join(  # D, C, B, A: description, arguments, tags, code and name
+    f"{w / max(WEIGHTS):.3f}" for w in (WEIGHTS[2], WEIGHTS[4], WEIGHTS[3], WEIGHTS[0])) + "}'"
+
+POSTGRES = Dialect("search.doc @@ to_tsquery('simple', :match)",
+                   f"-ts_rank({_PG_WEIGHTS}, search.doc, to_tsquery('simple', :match))",
+                   ts_query)
+"""PostgreSQL: a weighted ``tsvector`` column ranked with ``ts_rank``."""

@@ -30,12 +30,13 @@ from __future__ import annotations
 
 import json
 import math
-import sqlite3
 import time
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from ._store import Conn
 
 __all__ = ["BUCKETS", "CallStats", "RunCalls", "aggregate", "read", "record"]
 
@@ -205,7 +206,7 @@ def _one(key: tuple[str, str], kind: str, event: Mapping[str, Any]) -> CallStats
 # --------------------------------------------------------------------------- storage
 
 
-def record(conn: sqlite3.Connection, events: Iterable[Mapping[str, Any]],
+def record(conn: Conn, events: Iterable[Mapping[str, Any]],
            tenant_key: str) -> int:
     """Add the events' calls to the ``calls`` table inside the caller's transaction;
     returns how many calls were added."""
@@ -246,7 +247,7 @@ def record(conn: sqlite3.Connection, events: Iterable[Mapping[str, Any]],
     return added
 
 
-def _row(conn: sqlite3.Connection, tenant_key: str, tool_type: str, code: str
+def _row(conn: Conn, tenant_key: str, tool_type: str, code: str
          ) -> CallStats | None:
     row = conn.execute("SELECT calls, failures, retries, total_duration, max_duration, "
                        "last_call, histogram FROM calls WHERE tenant = ? AND type = ? AND "
@@ -269,7 +270,7 @@ def _stats(tenant_key: str, tool_type: str, code: str, row: Sequence[Any]) -> Ca
                      None if row[5] is None else float(row[5]), tuple(histogram))
 
 
-def read(conn: sqlite3.Connection, tenant_key: str, tool_type: str | None,
+def read(conn: Conn, tenant_key: str, tool_type: str | None,
          code: str | None) -> list[CallStats]:
     """The statistics of ``tenant_key`` for one tool (a ``db`` table: each of its
     operations), one type, or all, ordered by type and code."""

@@ -30,14 +30,18 @@ and every SQLite failure raised as `RegistryError` naming the file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any, Protocol
 
 from stdlib.sqlitefile import BUSY_TIMEOUT, SqliteFile, SqliteFormat
 
-from ._search import WEIGHTS
+from ._search import SQLITE, Dialect
 
-__all__ = ["BUSY_TIMEOUT", "DEFAULT_FILENAME", "SCHEMA_VERSION", "Database", "RegistryError",
-           "VersionConflictError"]
+__all__ = ["BUSY_TIMEOUT", "COLUMNS", "DEFAULT_FILENAME", "SCHEMA_VERSION", "Backend", "Conn",
+           "Cursor",
+           "Database", "RegistryError", "VersionConflictError"]
 
 SCHEMA_VERSION = 2
 """The layout this module writes (``PRAGMA user_version``). Version 2 added the call
@@ -47,7 +51,42 @@ opened (every table is created ``IF NOT EXISTS``, so an upgrade only adds what i
 DEFAULT_FILENAME = "registry.db"
 """The file name used when the registry is given a folder (such as ``.fdl/``)."""
 
-BM25 = f"bm25(search, {', '.join(str(w) for w in WEIGHTS)})"
+
+
+class Cursor(Protocol):
+    """The result of a statement, as both SQLite and psycopg give it."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Conn(Protocol):
+    """A connection taking SQLite-style statements (``?`` and ``:name`` parameters): an
+    ``sqlite3.Connection``, or a PostgreSQL one through `stdlib.pgdb.sqlite_style`."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any: ...
+
+
+class Backend(Protocol):
+    """Where a `Registry` keeps its tables: `Database` (SQLite) or
+    `_pgstore.PgRegistryDatabase` (PostgreSQL)."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    def read(self) -> AbstractContextManager[Conn]: ...
+
+    def write(self) -> AbstractContextManager[Conn]: ...
+
+    def close(self) -> None: ...
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tools (
@@ -112,7 +151,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
 );
 """
 
-_COLUMNS = {
+COLUMNS = {  # the columns of each table: a file whose tables lack them is not a registry
     "tools": {"id", "tenant", "type", "code", "version", "category", "spec", "digest",
               "source", "registered_at"},
     "defaults": {"tenant", "type", "code", "tool_id", "pinned"},
@@ -137,7 +176,7 @@ class VersionConflictError(RegistryError, ValueError):
 
 
 _FORMAT = SqliteFormat(
-    "registry", "FDL tool registry", RegistryError, _SCHEMA, SCHEMA_VERSION, _COLUMNS,
+    "registry", "FDL tool registry", RegistryError, _SCHEMA, SCHEMA_VERSION, COLUMNS,
     _WHAT_TO_DO, newer_hint="choose another file with --registry PATH",
     other_hint="choose another file with --registry PATH")
 
@@ -153,6 +192,8 @@ class Database(SqliteFile):
         RegistryError: the file cannot be created or opened, is not an SQLite database or
             not a registry, or was written by a newer version.
     """
+
+    dialect = SQLITE
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         memory = str(path) in ("", ":memory:")

@@ -22,7 +22,6 @@ to `sync_folder` as two functions (`Register`, `Remove`) with the registry's dat
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,16 +31,16 @@ from ._folders import tool_files
 from ._problems import SpecProblem, ToolSpecError
 from ._registration import Registration
 from ._spec import ToolSpec, parse_spec_text
-from ._store import Database, RegistryError, VersionConflictError
+from ._store import Backend, Conn, RegistryError, VersionConflictError
 
 __all__ = ["Register", "Remove", "SyncReport", "sync_folder"]
 
-Register = Callable[[sqlite3.Connection, ToolSpec, str, float], Registration]
+Register = Callable[[Conn, ToolSpec, str, float], Registration]
 """Registers ``spec`` read from the file ``source`` at time ``now``, in the sync's
 transaction ``conn``; the file owns the versions it registered (changed content replaces
 them). Raises `ToolSpecError` or `VersionConflictError`."""
 
-Remove = Callable[[sqlite3.Connection, tuple[str, str, str], str | None], int]
+Remove = Callable[[Conn, tuple[str, str, str], str | None], int]
 """Removes a version (or, with None, every version) of the tool ``(tenant, type, code)`` in
 the sync's transaction, and returns how many were removed."""
 
@@ -89,7 +88,7 @@ class _File:
     spec: ToolSpec | None = None
 
 
-def sync_folder(db: Database, folder: Path, tenant: str | None, register: Register,
+def sync_folder(db: Backend, folder: Path, tenant: str | None, register: Register,
                 remove: Remove) -> SyncReport:
     """Bring the registry in line with the ToolSpec files of ``folder``.
 
@@ -153,7 +152,7 @@ def sync_folder(db: Database, folder: Path, tenant: str | None, register: Regist
     return report
 
 
-def _apply(db: Database, register: Register, remove: Remove, report: SyncReport,
+def _apply(db: Backend, register: Register, remove: Remove, report: SyncReport,
            folder_key: str, tenant: str | None, changed: list[_File], touched: list[_File],
            gone: list[str]) -> None:
     now = time.time()

@@ -24,7 +24,8 @@ import trio
 
 from runtime import RunFailure, RunRecord, Runtime, Tools, open_store
 from runtime._lease import Lease, new_lease, takeable
-from runtime.store import LeaseLost, MemoryStore, RunStore, SqliteStore
+from runtime.store import LeaseLost, MemoryStore, PgStore, RunStore, SqliteStore
+from tests._postgres import fresh_schema
 
 from .conftest import plan_of
 from .test_resume import dead_pid
@@ -32,13 +33,30 @@ from .test_resume import dead_pid
 HOST = socket.gethostname()
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunStore]:
-    opened: RunStore = MemoryStore() if request.param == "memory" else SqliteStore(
-        tmp_path / "runs.db")
+    if request.param == "postgresql":
+        with fresh_schema() as url:
+            opened: RunStore = PgStore(url)
+            opened.create(RunRecord("r1", "f", "", "", {}, {}, "running", 1.0, 1.0))
+            yield opened
+            opened.close()
+        return
+    opened = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "runs.db")
     opened.create(RunRecord("r1", "f", "", "", {}, {}, "running", 1.0, 1.0))
     yield opened
     opened.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def spec(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A run store every runtime of a test opens with a connection of its own: an SQLite
+    file, or a schema of its own in the local PostgreSQL."""
+    if request.param == "postgresql":
+        with fresh_schema() as url:
+            yield url
+        return
+    yield str(tmp_path / "runs.db")
 
 
 def lease(owner: str, *, pid: int | None = None, host: str = HOST,
@@ -168,13 +186,13 @@ class Work:
         return {"id": call.args["id"]}
 
 
-def runtime(work: Work, path: Path, **options: Any) -> Runtime:
+def runtime(work: Work, path: Path | str, **options: Any) -> Runtime:
     tools = Tools()
     tools.add("api://t/work", work, pass_call=True)
     return Runtime(tools=tools, store=str(path), **options)
 
 
-def interrupted_run(path: Path) -> None:
+def interrupted_run(path: Path | str) -> None:
     """Leave run r1 interrupted in ``second`` (its process stopped it)."""
     work = Work()
 
@@ -189,8 +207,8 @@ def interrupted_run(path: Path) -> None:
     trio.run(main)
 
 
-def test_of_concurrent_resumes_exactly_one_proceeds(tmp_path: Path) -> None:
-    path = tmp_path / "runs.db"
+def test_of_concurrent_resumes_exactly_one_proceeds(spec: str) -> None:
+    path = spec
     interrupted_run(path)
     work = Work()
     count = 6
@@ -224,17 +242,17 @@ def test_of_concurrent_resumes_exactly_one_proceeds(tmp_path: Path) -> None:
     assert all(r.code == "F410" and "is being run by process" in r.message for r in refused)
     assert done[0].status == "completed"
     assert work.calls == ["second"]  # one resumer repeated the interrupted call, once
-    store = open_store(str(path))
+    store = open_store(path)
     types = [e["type"] for e in store.events("r1")]
     assert types.count("flow.resumed") == 1 and types.count("flow.completed") == 1
     assert store.lease("r1") is None
     store.close()
 
 
-def test_a_refused_resume_changes_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "runs.db"
+def test_a_refused_resume_changes_nothing(spec: str) -> None:
+    path = spec
     interrupted_run(path)
-    store = open_store(str(path))
+    store = open_store(path)
     store.take_lease("r1", new_lease(time.time()), time.time())  # someone alive holds it
     before = (store.events("r1"), store.journal("r1"), store.get("r1"), store.lease("r1"))
 

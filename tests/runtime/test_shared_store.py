@@ -10,7 +10,8 @@ import pytest
 
 from runtime import open_store, run_sync, shared_options
 from runtime._shared import SharedStores
-from runtime.store import SqliteStore, StoreError
+from runtime.store import PgStore, SqliteStore, StoreError
+from tests._postgres import fresh_schema
 
 from .conftest import plan_of
 
@@ -86,3 +87,16 @@ def test_shared_options_replace_a_path_by_the_one_open_store(tmp_path: Path) -> 
     assert options["store"] == str(path)  # the caller's mapping is left as it was
     assert shared_options({"store": "memory"})["store"] == "memory"
     assert "store" not in shared_options({})
+
+
+def test_a_postgresql_store_is_shared_per_url_and_runs_through_run_sync() -> None:
+    with fresh_schema() as url:
+        shared = SharedStores()
+        first = shared.get(url)
+        assert isinstance(first, PgStore) and shared.get(f" {url} ") is first
+        shared.close()
+        plan = plan_of(FLOW)
+        ids = [run_sync(plan, tools={"api://t/echo": echo}, store=url).run_id
+               for _ in range(2)]
+        with PgStore(url) as reader:
+            assert {r.run_id for r in reader.list() if r.status == "completed"} == set(ids)

@@ -27,12 +27,14 @@ from runtime.store import (
     SCHEMA_VERSION,
     LeaseLost,
     MemoryStore,
+    PgStore,
     RunRecord,
     RunStore,
     SqliteStore,
     StoreError,
     open_store,
 )
+from tests._postgres import fresh_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 SHANGHAI_TIME = pendulum.datetime(2025, 1, 1, 10, 30, tz="Asia/Shanghai")
@@ -51,9 +53,15 @@ def record(run_id: str = "r1", *, flow: str = "orders", status: str = "running",
     return RunRecord(**values)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunStore]:
-    opened: RunStore = MemoryStore() if request.param == "memory" else SqliteStore(
+    if request.param == "postgresql":
+        with fresh_schema() as url:
+            opened: RunStore = PgStore(url)
+            yield opened
+            opened.close()
+        return
+    opened = MemoryStore() if request.param == "memory" else SqliteStore(
         tmp_path / "state" / "runs.db")
     yield opened
     opened.close()
@@ -580,7 +588,7 @@ def test_open_store_absolute_paths(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("spec", "message"), [
-    ("postgresql://localhost/runs", "unsupported run store"),
+    ("redis://localhost/runs", "unsupported run store"),
     ("sqlite://host/runs.db", "names a host"),
     ("sqlite:///", "no file path"),
     ("  ", "empty"),

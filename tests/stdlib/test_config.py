@@ -35,6 +35,25 @@ def test_the_example_configuration(tmp_path: Path) -> None:
     assert config.data["flows"] == "flows/"
 
 
+def test_state_may_be_a_postgresql_database(tmp_path: Path) -> None:
+    url = "postgresql://fdl:pw@db.example/fdl?schema=team_a"
+    config = config_of(tmp_path, f"state: '{url}'\n")
+    assert config.state_url == url and config.store_spec == url
+    assert config.registry_spec == url
+    assert config.state == tmp_path / ".fdl"  # service.db and SQLite databases stay here
+    mapped = config_of(tmp_path, f"state: {{url: '{url}', folder: var/}}\n")
+    assert mapped.state_url == url and mapped.state == tmp_path / "var/"
+    assert mapped.service_path == tmp_path / "var" / "service.db"
+    files = config_of(tmp_path, "state: {folder: var/}\n")
+    assert files.state_url is None and files.store_spec == str(tmp_path / "var" / "runs.db")
+    assert files.registry_spec == tmp_path / "var" / "registry.db"
+
+
+def test_a_bad_state_url_never_shows_its_password(tmp_path: Path) -> None:
+    error = problem_of(tmp_path, "state: 'postgresql://u:S3cr3t@h/d?schema=Bad-Name'\n")
+    assert "plain name" in str(error) and "S3cr3t" not in str(error)
+
+
 def test_no_configuration(tmp_path: Path) -> None:
     config = project_config(tmp_path)
     if config.file is not None:  # pragma: no cover - a configuration above tmp_path
@@ -44,7 +63,14 @@ def test_no_configuration(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "key", "position", "message"), [
-    ("state: [1]\n", "state", (1, 8), "'state' must be a folder name, not a list"),
+    ("state: [1]\n", "state", (1, 8), "'state' must be a folder name, a "
+                                      "postgresql://user@host/db URL or {url: ..., "
+                                      "folder: ...}, not a list"),
+    ("state: 'mysql://root:pw@h/db'\n", "state", (1, 8), "'state' must be a folder name or "
+                                                         "a postgresql://user@host/db URL; "
+                                                         "mysql:// is not"),
+    ("state: {url: 'redis://h'}\n", "state.url", (1, 14), "state.url must be a folder name "
+                                                          "or a postgresql://user@host/db"),
     ("timezone: 8\n", "timezone", (1, 11), "'timezone' must be a zone name such as "
                                            "Asia/Shanghai, not an integer"),
     ("timezone: Mars/Olympus\n", "timezone", (1, 11), "'timezone' must be a known zone name "

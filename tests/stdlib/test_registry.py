@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,6 @@ from stdlib.registry import (
     version_key,
 )
 from stdlib.registry._check import ArgsAnalysis, _analyse_shortcut, _NotPlain, analyse_plain
-from stdlib.registry._search import fts_query
-from stdlib.registry._store import BM25
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -516,8 +515,9 @@ def test_stored_text_and_digest() -> None:
 
 
 @pytest.fixture
-def registry() -> Registry:
-    return Registry(":memory:")
+def registry(new_registry: Callable[[], Registry]) -> Registry:
+    """An empty registry: in memory, or in a schema of its own on PostgreSQL."""
+    return new_registry()
 
 
 def test_register_get_list(registry: Registry) -> None:
@@ -807,19 +807,21 @@ def _reference_search(registry: Registry, text: str, tenant: str | None, limit: 
     """A search that ranks and looks up every match (what `search` does when the best
     matches do not settle it)."""
     where, params = registry._filters("t", tenant, None, None, None)
-    params.update(match=fts_query(text), limit=limit)
+    dialect = registry.db.dialect
+    params.update(match=dialect.query(text), limit=limit)
     with registry.db.read() as conn:
         rows = conn.execute(
-            f"SELECT t.spec, {BM25} AS rank FROM search JOIN tools t ON t.id = search.rowid "
-            f"WHERE search MATCH :match AND {where} ORDER BY rank, t.type, t.code "
-            "LIMIT :limit", params).fetchall()
+            f"SELECT t.spec, {dialect.rank} AS rank FROM search JOIN tools t ON "
+            f"t.id = search.rowid WHERE {dialect.match} AND {where} ORDER BY rank, t.type, "
+            "t.code LIMIT :limit", params).fetchall()
     return [(ToolSpec.model_validate_json(spec).uri, -rank) for spec, rank in rows]
 
 
-def test_search_from_the_best_matches_equals_ranking_every_match() -> None:
+def test_search_from_the_best_matches_equals_ranking_every_match(
+        new_registry: Callable[[], Registry]) -> None:
     """Ties beyond the best matches, tools hidden by a tenant's own and other tenants'
     tools: `search` answers what ranking every match answers."""
-    with Registry() as registry:
+    with new_registry() as registry:
         registry.register_many(
             [api(f"same/t{i:03}", desp="identical words here") for i in range(100)]
             + [api(f"mixed/m{i:03}", desp="words " * (i % 7 + 1) + "here")
@@ -993,8 +995,9 @@ def test_an_unreadable_tool_file_is_an_e101_diagnostic(tmp_path: Path) -> None:
     assert catalog.tools() == []
 
 
-def test_sync_example_tools() -> None:
-    with Registry() as registry:
+def test_sync_example_tools(
+        new_registry: Callable[[], Registry]) -> None:
+    with new_registry() as registry:
         report = registry.sync_folder(EXAMPLES / "tools")
         assert report.ok and report.files == 2
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,9 @@ def a_run(run: str = "r1", start: int = 0) -> list[dict[str, Any]]:
     ]
 
 
-def test_calls_failures_retries_and_durations() -> None:
-    with Registry() as registry:
+def test_calls_failures_retries_and_durations(
+        new_registry: Callable[[], Registry]) -> None:
+    with new_registry() as registry:
         assert registry.record_calls(a_run()) == 4
         (customer,) = registry.call_stats("api", "crm/customer")
     assert (customer.calls, customer.failures, customer.retries) == (2, 1, 2)
@@ -69,8 +71,9 @@ def test_calls_failures_retries_and_durations() -> None:
     assert customer.uri == CUSTOMER
 
 
-def test_recording_a_run_twice_counts_it_once() -> None:
-    with Registry() as registry:
+def test_recording_a_run_twice_counts_it_once(
+        new_registry: Callable[[], Registry]) -> None:
+    with new_registry() as registry:
         assert registry.record_calls(a_run()) == 4
         assert registry.record_calls(a_run()) == 0
         assert registry.record_calls(list(reversed(a_run()))) == 0
@@ -79,10 +82,11 @@ def test_recording_a_run_twice_counts_it_once() -> None:
         assert registry.call_stats("api", "crm/customer")[0].calls == 4
 
 
-def test_a_resumed_run_adds_only_its_new_events() -> None:
+def test_a_resumed_run_adds_only_its_new_events(
+        new_registry: Callable[[], Registry]) -> None:
     first = a_run()[:5]  # the run stopped after the first call
     rest = a_run()[5:]   # the resumed execution: later seqs
-    with Registry() as registry:
+    with new_registry() as registry:
         assert registry.record_calls(first) == 1
         assert registry.record_calls(rest) == 3
         assert registry.record_calls(a_run()) == 0  # everything at once: all seen
@@ -90,15 +94,17 @@ def test_a_resumed_run_adds_only_its_new_events() -> None:
     assert (customer.calls, customer.failures, customer.retries) == (2, 1, 2)
 
 
-def test_events_without_seq_count_only_the_first_time() -> None:
+def test_events_without_seq_count_only_the_first_time(
+        new_registry: Callable[[], Registry]) -> None:
     events = [{k: v for k, v in e.items() if k != "seq"} for e in a_run()]
-    with Registry() as registry:
+    with new_registry() as registry:
         assert registry.record_calls(events) == 4
         assert registry.record_calls(events) == 0
         assert registry.record_calls(a_run()) == 0
 
 
-def test_retries_find_their_tool_through_the_started_node() -> None:
+def test_retries_find_their_tool_through_the_started_node(
+        new_registry: Callable[[], Registry]) -> None:
     events = [event("node.started", "x", 1, CUSTOMER),
               event("node.retrying", "x", 2, attempt=1),
               event("node.retrying", "y", 3, attempt=1),  # no node.started: unknown tool
@@ -111,8 +117,9 @@ def test_retries_find_their_tool_through_the_started_node() -> None:
     assert runs["r1"].last_seq == 4
 
 
-def test_db_statistics_are_per_operation_and_summed_per_table() -> None:
-    with Registry() as registry:
+def test_db_statistics_are_per_operation_and_summed_per_table(
+        new_registry: Callable[[], Registry]) -> None:
+    with new_registry() as registry:
         registry.record_calls(a_run())
         table = registry.call_stats("db", "shop.order")
         assert [s.code for s in table] == ["shop.order/list", "shop.order/take"]
@@ -125,8 +132,9 @@ def test_db_statistics_are_per_operation_and_summed_per_table() -> None:
     assert total.calls == 2 and total.max_duration == 0.02 and total.last_call == T0 + 10
 
 
-def test_tenants_see_their_own_statistics() -> None:
-    with Registry() as registry:
+def test_tenants_see_their_own_statistics(
+        new_registry: Callable[[], Registry]) -> None:
+    with new_registry() as registry:
         registry.record_calls(a_run("r1"), tenant="acme")
         registry.record_calls(a_run("r2"))
         assert registry.call_stats("api", "crm/customer", tenant="acme")[0].calls == 2
@@ -137,12 +145,13 @@ def test_tenants_see_their_own_statistics() -> None:
             registry.record_calls(a_run("r3"), tenant=" ")
 
 
-def test_percentiles_come_from_the_histogram() -> None:
+def test_percentiles_come_from_the_histogram(
+        new_registry: Callable[[], Registry]) -> None:
     durations = [0.003] * 90 + [0.2] * 9 + [45.0]
     events = []
     for i, d in enumerate(durations):
         events.append(event("node.completed", f"n{i}", i, CUSTOMER, duration=d))
-    with Registry() as registry:
+    with new_registry() as registry:
         registry.record_calls(events)
         (stats,) = registry.call_stats("api", "crm/customer")
     assert sum(stats.histogram) == 100 and len(stats.histogram) == len(BUCKETS) + 1
@@ -155,7 +164,8 @@ def test_percentiles_come_from_the_histogram() -> None:
         stats.percentile(101)
 
 
-def test_odd_events_are_ignored() -> None:
+def test_odd_events_are_ignored(
+        new_registry: Callable[[], Registry]) -> None:
     events: list[dict[str, Any]] = [
         {"type": "node.completed", "tool": CUSTOMER},                 # no run id
         event("node.completed", "a", 1, "not a uri", duration=1),
@@ -163,7 +173,7 @@ def test_odd_events_are_ignored() -> None:
         event("node.completed", "c", 3, CUSTOMER, duration=True),
         event("node.completed", "d", 4, CUSTOMER + "?timeout=5", duration=float("nan")),
     ]
-    with Registry() as registry:
+    with new_registry() as registry:
         assert registry.record_calls(events) == 3
         (stats,) = registry.call_stats("api", "crm/customer")
     assert stats.calls == 3 and stats.total_duration == 0.0
