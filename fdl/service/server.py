@@ -1,5 +1,6 @@
 """Serving the app: Hypercorn's trio worker inside the ``fdl`` process, so requests and
-runs share one trio loop and one `runtime.Runtime` (spec/service.md §1)."""
+runs share one trio loop and one `runtime.Runtime` (spec/service.md §1). The project's
+``triggers:`` run beside the server (`fdl.triggers`), their runs in the same run store."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import trio
 from hypercorn.config import Config
 from hypercorn.trio import serve as hypercorn_serve
 
+from fdl.triggers import DEFAULT_GRACE, TriggerEngine, open_engine
 from stdlib.config import ProjectConfig
 
 from .app import create_app
@@ -36,11 +38,27 @@ async def serve_async(config: ProjectConfig, host: str = "127.0.0.1", port: int 
         settings.accesslog = None
         settings.errorlog = "-"
         settings.graceful_timeout = 5.0
-        await hypercorn_serve(cast(Any, app), settings,
-                              shutdown_trigger=cast(Any, shutdown), task_status=task_status)
+        if not config.triggers:
+            await hypercorn_serve(cast(Any, app), settings,
+                                  shutdown_trigger=cast(Any, shutdown), task_status=task_status)
+            return
+        async with open_engine(config, store=workspace.store) as engine, \
+                trio.open_nursery() as nursery:
+            nursery.start_soon(engine.run)
+            await hypercorn_serve(cast(Any, app), settings,
+                                  shutdown_trigger=cast(Any, shutdown), task_status=task_status)
+            engine.stop()
+            nursery.start_soon(_deadline, engine)
     finally:
         with trio.CancelScope(shield=True):
             await workspace.aclose()
+
+
+async def _deadline(engine: TriggerEngine) -> None:
+    """The runs of triggers in progress when the server stops get ``DEFAULT_GRACE`` seconds
+    to end; then they are interrupted (they stay resumable)."""
+    await trio.sleep(DEFAULT_GRACE)
+    engine.cancel()
 
 
 def serve(config: ProjectConfig, host: str = "127.0.0.1", port: int = 8080) -> None:

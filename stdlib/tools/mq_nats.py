@@ -128,6 +128,11 @@ class NatsBroker:
         if deliveries:
             await self._run(go)
 
+    async def reclaim(self, topic: str, consumer: str, idle_ms: int, count: int
+                      ) -> list[Delivery]:
+        """None: the broker delivers a dead consumer's messages again by itself."""
+        return []
+
     async def request(self, topic: str, body: bytes, wait_ms: int) -> bytes | None:
         """Send with a fresh inbox as the reply address; the first message there."""
         async def go(client: Any) -> bytes | None:
