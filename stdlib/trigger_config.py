@@ -18,7 +18,8 @@ finds carry a code in their message:
   `stdlib.config.project_config`);
 * T103: an ``mq`` naming a broker that is not an ``mq:`` entry (idem), or not
   ``<broker>/<topic>``;
-* T104: neither or both of ``cron`` and ``mq``.
+* T104: neither or both of ``cron`` and ``mq``;
+* T105 (when the triggers start, `fdl.triggers.open_engine`): a flow that does not compile.
 """
 
 from __future__ import annotations

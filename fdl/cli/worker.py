@@ -28,6 +28,7 @@ def worker_command(project: Path | None, grace: float) -> None:
     config = project_config(project)
     triggers = config.triggers or []
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per tool call otherwise
     click.echo(f"fdl worker: {len(triggers)} trigger(s) of {config.file or 'no fdl.yaml'} "
                f"(runs in {config.store_path}); Ctrl-C stops", err=True)
     try:

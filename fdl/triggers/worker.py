@@ -19,11 +19,11 @@ import trio
 from fdl.project import open_tooling
 from runtime import Runtime
 from runtime.store import RunStore, open_store
-from stdlib.config import ProjectConfig
+from stdlib.config import ConfigError, ProjectConfig
 from stdlib.tools.mq import MqTools
 
 from .engine import TriggerEngine
-from .runner import FlowRunner
+from .runner import FlowRunner, TriggerRunError
 from .state import STATE_FILE, ScheduleState
 
 __all__ = ["DEFAULT_GRACE", "open_engine", "run_worker", "serve_triggers"]
@@ -38,8 +38,11 @@ async def open_engine(config: ProjectConfig, *, store: RunStore | None = None,
     """The engine of ``config``'s triggers (none: an engine that runs nothing), its tools,
     store and state closed when the block ends.
 
+    Every trigger's flow is compiled first: one that does not compile is T105, before
+    anything runs.
+
     Raises:
-        ConfigError: the tools or the registry cannot be loaded.
+        ConfigError: the tools or the registry cannot be loaded, or a flow does not compile.
         StoreError: the run store cannot be opened.
     """
     tooling, tools = open_tooling(None, config, None)
@@ -53,6 +56,11 @@ async def open_engine(config: ProjectConfig, *, store: RunStore | None = None,
                               concurrency=config.concurrency or 64)
             base = config.base or config.state.parent
             runner = FlowRunner(runtime, config.flows_folder(base), tooling.catalog)
+            for trigger in config.triggers or ():
+                try:
+                    runner.plan(trigger.flow)
+                except TriggerRunError as error:
+                    raise ConfigError(config.file, "triggers", f"T105: {error}") from None
             yield TriggerEngine(config.triggers or [], runner, MqTools(config.mq or {}),
                                 state, clock=clock)
         finally:
