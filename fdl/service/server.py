@@ -44,21 +44,26 @@ async def serve_async(config: ProjectConfig, host: str = "127.0.0.1", port: int 
             return
         async with open_engine(config, store=workspace.store) as engine, \
                 trio.open_nursery() as nursery:
-            nursery.start_soon(engine.run)
+            ended = trio.Event()
+            nursery.start_soon(_run_engine, engine, ended)
             await hypercorn_serve(cast(Any, app), settings,
                                   shutdown_trigger=cast(Any, shutdown), task_status=task_status)
             engine.stop()
-            nursery.start_soon(_deadline, engine)
+            with trio.move_on_after(DEFAULT_GRACE):
+                await ended.wait()
+            engine.cancel()
     finally:
         with trio.CancelScope(shield=True):
             await workspace.aclose()
 
 
-async def _deadline(engine: TriggerEngine) -> None:
-    """The runs of triggers in progress when the server stops get ``DEFAULT_GRACE`` seconds
-    to end; then they are interrupted (they stay resumable)."""
-    await trio.sleep(DEFAULT_GRACE)
-    engine.cancel()
+async def _run_engine(engine: TriggerEngine, ended: trio.Event) -> None:
+    """Run the triggers until the server stops; the runs in progress then get
+    ``DEFAULT_GRACE`` seconds to end before they are interrupted (they stay resumable)."""
+    try:
+        await engine.run()
+    finally:
+        ended.set()
 
 
 def serve(config: ProjectConfig, host: str = "127.0.0.1", port: int = 8080) -> None:

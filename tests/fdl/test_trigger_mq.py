@@ -262,3 +262,23 @@ def test_fdl_worker_runs_messages_until_sigint_and_fdl_runs_lists_them(
                             text=True, timeout=60, check=True)
     [row] = json.loads(listed.stdout)
     assert (row["flow"], row["status"]) == ("on_order", "completed")
+
+
+@pytest.mark.parametrize("kind", [broker_param("redis")])
+def test_fdl_serve_runs_the_triggers_and_shows_their_runs_to_their_tenant(
+        tmp_path: Path, server: LocalServer, queue: str, kind: str) -> None:
+    from tests.fdl.service._server import make_key, running
+
+    make_project(tmp_path, server.url, [_trigger(queue, tenant="acme")],
+                 {"bus": BROKERS[kind][0]})
+    key = make_key(tmp_path, "acme")
+    with running(tmp_path) as service:
+        publish(kind, queue, {"id": 4})
+        wait_for(lambda: server.counters.get("/done:4"), 60, "the run")
+        with service.client(key) as client:
+            listed = wait_for(lambda: [r for r in client.get("/v1/runs").json()["items"]
+                                       if r["status"] == "completed"], 30, "the run's end")
+    [run] = listed
+    assert (run["flow"], run["output"]) == ("on_order", {"id": 4})
+    assert run["run_id"].startswith("trg-")
+    assert unacknowledged(kind, queue) == 0
