@@ -282,3 +282,24 @@ def test_fdl_serve_runs_the_triggers_and_shows_their_runs_to_their_tenant(
     assert (run["flow"], run["output"]) == ("on_order", {"id": 4})
     assert run["run_id"].startswith("trg-")
     assert unacknowledged(kind, queue) == 0
+
+
+@pytest.mark.parametrize("kind", [broker_param("redis")])
+def test_the_example_project_runs_its_subscription(tmp_path: Path, queue: str,
+                                                   kind: str) -> None:
+    """docs/triggers.md's example: examples/triggers with its topic renamed (tests use
+    their own topics), a message as redis-cli would send it."""
+    folder = tmp_path / "triggers"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "triggers", folder,
+                    ignore=shutil.ignore_patterns(".fdl"))
+    config = folder / "fdl.yaml"
+    config.write_text(config.read_text("utf-8").replace("bus/orders", f"bus/{queue}"), "utf-8")
+    process = worker(folder)
+    try:
+        publish(kind, queue, {"id": 7, "lines": [{"amount": 20}, {"amount": 2.5}]})
+        done = wait_for(lambda: [r for r in runs_of(folder) if r.flow == "order_total"
+                                 and r.status == "completed"], 60, "the example's run")
+    finally:
+        stop(process)
+    [run] = done
+    assert json.loads(json.dumps(run.output, default=str)) == {"id": 7, "total": "22.5"}
