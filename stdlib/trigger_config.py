@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from croniter import croniter
 from pydantic import AfterValidator, Field, model_validator
 
 from compiler.validate import Invalid, Wording
@@ -38,6 +37,10 @@ __all__ = ["TriggerConfig", "cron_problem"]
 
 def cron_problem(expression: str) -> str | None:
     """Why croniter refuses ``expression``; None when it is a valid cron expression."""
+    # croniter (and dateutil under it) takes a good part of a second to import on a loaded
+    # machine: only a configuration with a schedule pays, not every `fdl check` or the editor.
+    from croniter import croniter
+
     fields = expression.split()
     if len(fields) not in (5, 6):
         return f"has {len(fields)} fields; a cron expression has 5 (minute hour day month " \
