@@ -26,7 +26,11 @@ __all__ = ["FlowRunner", "TriggerRunError", "run_id_for"]
 
 class TriggerRunError(Exception):
     """A trigger's flow cannot be run: it does not compile, or its run is held by a live
-    process (F410). The message says which and what to do."""
+    process (F410: ``busy``). The message says which and what to do."""
+
+    def __init__(self, message: str, *, busy: bool = False) -> None:
+        super().__init__(message)
+        self.busy = busy
 
 
 def run_id_for(key: str, *parts: str) -> str:
@@ -95,5 +99,6 @@ class FlowRunner:
             else:
                 result = await self.runtime.resume(run_id, plan=plan)
         except RunFailure as error:
-            raise TriggerRunError(f"{error.code}: {error.message}") from None
+            raise TriggerRunError(f"{error.code}: {error.message}",
+                                  busy=error.code == "F410") from None
         return result.status

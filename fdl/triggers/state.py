@@ -20,8 +20,9 @@ class TriggerStateError(Exception):
 
 _FORMAT = SqliteFormat(
     "trigger state", "FDL trigger state", TriggerStateError,
-    "CREATE TABLE IF NOT EXISTS schedules (key TEXT PRIMARY KEY, last_fired REAL NOT NULL)",
-    1, {"schedules": frozenset({"key", "last_fired"})},
+    "CREATE TABLE IF NOT EXISTS schedules (key TEXT PRIMARY KEY, last_fired REAL NOT NULL, "
+    "run_id TEXT)",
+    1, {"schedules": frozenset({"key", "last_fired", "run_id"})},
     "remove the file to forget when the schedules last ran",
     newer_hint="remove the file", other_hint="remove the file or choose another state folder")
 
@@ -45,11 +46,21 @@ class ScheduleState:
                                (key,)).fetchone()
         return None if row is None else float(row[0])
 
-    def fired(self, key: str, at: float) -> None:
-        """Record that the schedule ``key`` fired at ``at``."""
+    def last_run(self, key: str) -> str | None:
+        """The id of the run the schedule ``key`` last started; None if none."""
+        with self._file.read() as conn:
+            row = conn.execute("SELECT run_id FROM schedules WHERE key = ?",
+                               (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def fired(self, key: str, at: float, run_id: str | None = None) -> None:
+        """Record that the schedule ``key`` fired at ``at`` (starting the run ``run_id``;
+        None keeps the run recorded before)."""
         with self._file.write() as conn:
-            conn.execute("INSERT INTO schedules (key, last_fired) VALUES (?, ?) ON CONFLICT "
-                         "(key) DO UPDATE SET last_fired = excluded.last_fired", (key, at))
+            conn.execute("INSERT INTO schedules (key, last_fired, run_id) VALUES (?, ?, ?) "
+                         "ON CONFLICT (key) DO UPDATE SET last_fired = excluded.last_fired, "
+                         "run_id = COALESCE(excluded.run_id, schedules.run_id)",
+                         (key, at, run_id))
 
     def close(self) -> None:
         """Close the file."""

@@ -11,7 +11,9 @@ back the message of a dead process:
 * RabbitMQ (``amqp://``): unacknowledged messages return to the queue when the connection
   closes;
 * Redis streams: the entry stays pending in the group; the next process takes it over with
-  ``XAUTOCLAIM`` once it has been idle ``reclaim_after`` ms (default 30000);
+  ``XAUTOCLAIM`` once it has been idle ``reclaim_after`` ms (default 30000). A message taken
+  over from a process that is still running it (a run longer than ``reclaim_after``) finds
+  its run held (F410) and is left alone: the process running it acknowledges it;
 * NATS JetStream: redelivered after the consumer's ack wait;
 * MQTT acknowledges on receipt: a message whose process dies mid-run is lost (use another
   broker for triggers that must not lose messages).
@@ -128,6 +130,10 @@ class Subscription:
         try:
             status = await self.runner.run(trigger.flow, run_id, inputs, trigger.tenant)
         except TriggerRunError as error:
+            if error.busy:  # another live process runs it and will acknowledge it
+                log.info("%s: message %s is being run by another process: %s", self.label,
+                         origin, error)
+                return
             status, problem = "failed", str(error)
         else:
             problem = f"run {run_id} {status}"

@@ -9,7 +9,9 @@ never seen before starts from now (nothing is missed).
 
 Each firing's run id is derived from the trigger and the time it fired for
 (`fdl.triggers.runner.run_id_for`): two processes running the same project fire the same
-run, which runs once (the second finds it in the run store).
+run, which runs once (the second finds it in the run store). The state also keeps the id of
+the last run started: a process that starts and finds that run interrupted (its process
+died) resumes it.
 """
 
 from __future__ import annotations
@@ -59,34 +61,44 @@ class Timer:
         key = self.trigger.key
         now = self.clock()
         last = self.state.last_fired(key)
+        interrupted = self.state.last_run(key)
+        if interrupted is not None and self._running(interrupted):
+            log.info("trigger %s: resuming run %s (its process stopped)", key, interrupted)
+            runs.start_soon(self._run, interrupted)
         if last is None:
             self.state.fired(key, now)
         elif missed(self.cron, last, now, self.tz):
             if self.trigger.catch_up:
                 slot = next_fire(self.cron, last, self.tz)
                 log.info("trigger %s: missed since %s, running once now", key, slot)
-                self._fire(runs, slot)
+                self.state.fired(key, now, self._fire(runs, slot))
             else:
                 log.info("trigger %s: missed runs skipped (catch_up: false)", key)
-            self.state.fired(key, now)
+                self.state.fired(key, now)
         last = max(last or now, now)
         while not intake.stopping:
             slot = next_fire(self.cron, last, self.tz)
             reached = await intake.wait(partial(self._sleep_until, slot))
             if reached is None:
                 return
-            self.state.fired(key, slot)
+            self.state.fired(key, slot, run_id_for(key, repr(slot)))
             self._fire(runs, slot)
             last = slot
+
+    def _running(self, run_id: str) -> bool:
+        store = self.runner.runtime.store
+        record = store.get(run_id) if store is not None else None
+        return record is not None and record.status == "running"
 
     async def _sleep_until(self, at: float) -> bool:
         while (left := at - self.clock()) > 0:
             await trio.sleep(left)
         return True
 
-    def _fire(self, runs: trio.Nursery, slot: float) -> None:
+    def _fire(self, runs: trio.Nursery, slot: float) -> str:
         run_id = run_id_for(self.trigger.key, repr(slot))
         runs.start_soon(self._run, run_id)
+        return run_id
 
     async def _run(self, run_id: str) -> None:
         trigger = self.trigger

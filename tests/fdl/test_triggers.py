@@ -6,6 +6,7 @@ completion is polled), and ``catch_up`` both ways across a restart."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from fdl.triggers import ScheduleState, open_engine, run_id_for
 from fdl.triggers.schedule import missed, next_fire
 from runtime.store import RunRecord, open_store
 from stdlib.config import ConfigError, project_config
-from tests.fdl._triggers import make_project
+from tests.fdl._triggers import hold_server, make_project
 
 NOWHERE = "http://127.0.0.1:9"
 EPOCH = pendulum.datetime(2026, 3, 2, 9, 2, 0, tz="UTC").timestamp()
@@ -196,3 +197,47 @@ def test_a_trigger_flow_that_does_not_compile_stops_the_engine_with_t105(
     with pytest.raises(ConfigError) as caught:
         trio.run(main)
     assert "T105" in str(caught.value) and "tick" in str(caught.value)
+
+
+def test_a_scheduled_run_interrupted_by_a_stop_is_resumed_by_the_next_process(
+        tmp_path: Path) -> None:
+    server = hold_server()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    gate: threading.Event = server.gate  # type: ignore[attr-defined]
+    try:
+        make_project(tmp_path, server.url, [{"flow": "on_order", "cron": "*/5 * * * *",
+                                             "input": {"id": 11}}])
+        config = project_config(tmp_path)
+
+        async def first() -> None:
+            clock = trio.lowlevel.current_clock()
+            assert isinstance(clock, trio.testing.MockClock)
+            async with open_engine(config, clock=lambda: EPOCH + trio.current_time()) as \
+                    engine, trio.open_nursery() as nursery:
+                await nursery.start(engine.run)
+                await trio.testing.wait_all_tasks_blocked()
+                clock.jump(3 * 60)                                 # 09:05: fires
+                await _until(lambda: server.counters.get("/block:11"), "the call")
+                engine.cancel()                                    # interrupted mid-run
+
+        async def second() -> None:
+            async with open_engine(config, clock=lambda: EPOCH + 200 + trio.current_time()) \
+                    as engine, trio.open_nursery() as nursery:
+                await nursery.start(engine.run)
+                await _until(lambda: server.counters.get("/done:11"), "the resumed run")
+                engine.stop()
+
+        gate.clear()
+        trio.run(first, clock=trio.testing.MockClock())
+        [interrupted] = _runs(tmp_path)
+        assert interrupted.status == "running"
+        gate.set()
+        trio.run(second, clock=trio.testing.MockClock())
+    finally:
+        gate.set()
+        server.shutdown()
+        server.server_close()
+    [run] = _runs(tmp_path)
+    assert (run.run_id, run.status, run.output) == (interrupted.run_id, "completed", {"id": 11})
+    assert server.counters["/done:11"] == 1
