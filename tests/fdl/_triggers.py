@@ -121,7 +121,9 @@ def listening(port: int) -> bool:
 
 REDIS = "redis://127.0.0.1:6379/0"
 AMQP = "amqp://guest:guest@127.0.0.1:5672/"
-BROKERS = {"redis": (REDIS, 6379, "Redis"), "amqp": (AMQP, 5672, "RabbitMQ")}
+NATS = "nats://127.0.0.1:4222"
+BROKERS = {"redis": (REDIS, 6379, "Redis"), "amqp": (AMQP, 5672, "RabbitMQ"),
+           "nats": (NATS, 4222, "NATS")}
 
 
 def broker_param(kind: str) -> Any:

@@ -6,6 +6,7 @@ resumes the run to completion exactly once; ``fdl worker`` and ``fdl serve`` end
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -36,6 +37,7 @@ from tests.fdl._triggers import (
 )
 
 KINDS = [broker_param("redis"), broker_param("amqp")]
+WITH_NATS = [*KINDS, broker_param("nats")]
 
 
 @pytest.fixture
@@ -72,6 +74,14 @@ async def _remove(kind: str, names: list[str]) -> None:
             if kind == "redis":
                 await bus.run("bus", "cleanup", lambda b, n=name: b._run(  # type: ignore[misc]
                     lambda: b.client.delete(n)))
+            elif kind == "nats":
+                async def drop_stream(b: Any, n: str = name) -> None:
+                    async def go(client: Any) -> None:
+                        with contextlib.suppress(Exception):
+                            await client.jetstream().delete_stream(
+                                f"FDL_{n.replace('.', '_')}")
+                    await b._run(go)
+                await bus.run("bus", "cleanup", drop_stream)
             else:
                 async def drop(b: Any, n: str = name) -> None:
                     async def go(channel: Any) -> None:
@@ -113,6 +123,8 @@ def take(kind: str, name: str) -> list[tuple[Any, dict[str, str]]]:
 def unacknowledged(kind: str, name: str) -> int:
     """Messages taken and not acknowledged (Redis: pending in the group), or back in the
     queue (RabbitMQ, once their consumer's connection closed)."""
+    if kind == "nats":
+        return trio.run(_nats_unacknowledged, name)
     if kind == "redis":
         import redis
 
@@ -122,6 +134,24 @@ def unacknowledged(kind: str, name: str) -> int:
         finally:
             client.close()
     return len(take(kind, name))
+
+
+async def _nats_unacknowledged(name: str) -> int:
+    bus = _bus("nats")
+
+    async def info(b: Any) -> int:
+        async def go(client: Any) -> int:
+            js = client.jetstream()
+            stream = await js.find_stream_name_by_subject(name)
+            consumer = await js.consumer_info(stream, f"fdl_{name.replace('.', '_')}")
+            return int(consumer.num_ack_pending) + int(consumer.num_pending)
+        result: int = await b._run(go)
+        return result
+
+    try:
+        return await bus.run("bus", "test", info)
+    finally:
+        await bus.aclose()
 
 
 def runs_of(folder: Path) -> list[RunRecord]:
@@ -151,7 +181,7 @@ def run_engine_until(folder: Path, done: Any) -> None:
     trio.run(main)
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", WITH_NATS)
 def test_a_message_becomes_a_run_and_is_acknowledged_after_it(
         tmp_path: Path, server: LocalServer, queue: str, kind: str) -> None:
     make_project(tmp_path, server.url, [_trigger(queue)], {"bus": BROKERS[kind][0]})
@@ -166,7 +196,7 @@ def test_a_message_becomes_a_run_and_is_acknowledged_after_it(
     assert unacknowledged(kind, queue) == 0
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", WITH_NATS)
 def test_a_failing_run_is_retried_then_dead_lettered(
         tmp_path: Path, server: LocalServer, queue: str, kind: str) -> None:
     make_project(tmp_path, server.url, [_trigger(queue, max_deliveries=3)],
