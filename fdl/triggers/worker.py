@@ -9,6 +9,7 @@ schedules' state is ``<state>/triggers.db``.
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 from collections.abc import AsyncIterator, Callable
@@ -27,6 +28,8 @@ from .runner import FlowRunner, TriggerRunError
 from .state import STATE_FILE, ScheduleState
 
 __all__ = ["DEFAULT_GRACE", "open_engine", "run_worker", "serve_triggers"]
+
+log = logging.getLogger("fdl.triggers")
 
 DEFAULT_GRACE = 30.0
 """Seconds a stopping worker lets the runs in progress go on before interrupting them."""
@@ -86,9 +89,12 @@ async def serve_triggers(engine: TriggerEngine, grace: float = DEFAULT_GRACE) ->
                 async for _ in signals:
                     count += 1
                     if count == 1:
+                        log.info("stopping: no new work is taken; the runs in progress have "
+                                 "%g s to end (a second signal interrupts them)", grace)
                         engine.stop()
                         nursery.start_soon(_deadline, engine, grace)
                     else:
+                        log.info("interrupting the runs in progress (they stay resumable)")
                         engine.cancel()
 
             nursery.start_soon(watch)

@@ -333,3 +333,36 @@ def test_the_example_project_runs_its_subscription(tmp_path: Path, queue: str,
         stop(process)
     [run] = done
     assert json.loads(json.dumps(run.output, default=str)) == {"id": 7, "total": "22.5"}
+
+
+@pytest.mark.parametrize("kind", [broker_param("amqp")])
+def test_sigterm_stops_taking_messages_and_lets_the_run_in_progress_finish(
+        tmp_path: Path, server: LocalServer, queue: str, kind: str) -> None:
+    make_project(tmp_path, server.url, [_trigger(queue)], {"bus": BROKERS[kind][0]})
+    gate: threading.Event = server.gate  # type: ignore[attr-defined]
+    gate.clear()
+    process = worker(tmp_path)
+    lines: list[str] = []
+    assert process.stderr is not None
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, "")),
+                              daemon=True)
+    reader.start()
+    try:
+        publish(kind, queue, {"id": 21})
+        wait_for(lambda: server.counters.get("/block:21"), 60, "the run's call")
+        process.send_signal(signal.SIGTERM)           # graceful: the run goes on
+        wait_for(lambda: any("stopping" in line for line in lines), 60, "the stop")
+        publish(kind, queue, {"id": 22})               # not taken any more
+        gate.set()
+        process.wait(60)
+        reader.join(10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    err = "".join(lines)
+    assert process.returncode == 0 and "Traceback" not in err, err
+    [run] = runs_of(tmp_path)
+    assert (run.status, run.output) == ("completed", {"id": 21})
+    assert "/block:22" not in server.counters
+    assert [body for body, _headers in take(kind, queue)] == [{"id": 22}]
