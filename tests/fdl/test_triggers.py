@@ -241,3 +241,22 @@ def test_a_scheduled_run_interrupted_by_a_stop_is_resumed_by_the_next_process(
     [run] = _runs(tmp_path)
     assert (run.run_id, run.status, run.output) == (interrupted.run_id, "completed", {"id": 11})
     assert server.counters["/done:11"] == 1
+
+
+@pytest.mark.parametrize(("cron", "flow_text", "expected"), [
+    ("* * * * * * *", "flow: {name: t}\n", "fdl.yaml:2:21: triggers[0].cron: T101"),
+    ("* * * * *", 'flow:\n  name: t\n  node:\n    a:\n      with: "x = nope("\n', "T105"),
+])
+def test_fdl_worker_refuses_a_bad_trigger_with_exit_2(tmp_path: Path, cron: str,
+                                                      flow_text: str, expected: str) -> None:
+    from click.testing import CliRunner
+
+    from fdl.cli import main
+
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "t.yaml").write_text(flow_text, "utf-8")
+    (tmp_path / "fdl.yaml").write_text(f"triggers:\n  - {{flow: t, cron: '{cron}'}}\n",
+                                       "utf-8")
+    result = CliRunner().invoke(main, ["worker", "--project", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert expected in result.output and "Traceback" not in result.output
