@@ -108,7 +108,7 @@ def make_project(folder: Path, server_url: str, triggers: list[dict[str, Any]],
     config: dict[str, Any] = {"tools": "tools/", "services": {"hold": {"url": server_url}},
                               "triggers": triggers}
     if mq:
-        config["mq"] = {name: {"url": url, "timeout": 3000} for name, url in mq.items()}
+        config["mq"] = {name: {"url": url, "timeout": 15_000} for name, url in mq.items()}
     (folder / "fdl.yaml").write_text(json.dumps(config, indent=2), "utf-8")
     return folder
 

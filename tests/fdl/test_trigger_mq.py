@@ -64,7 +64,8 @@ def queue(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def _bus(kind: str) -> MqTools:
-    return MqTools({"bus": MqConfig.model_validate({"url": BROKERS[kind][0], "timeout": 3000})})
+    return MqTools({"bus": MqConfig.model_validate({"url": BROKERS[kind][0],
+                                                    "timeout": 15_000})})
 
 
 async def _remove(kind: str, names: list[str]) -> None:
@@ -111,7 +112,7 @@ def take(kind: str, name: str) -> list[tuple[Any, dict[str, str]]]:
     async def go() -> list[tuple[Any, dict[str, str]]]:
         bus = _bus(kind)
         try:
-            found = await bus.run("bus", "test", lambda b: b.fetch(name, 10, 500, "test"))
+            found = await bus.run("bus", "test", lambda b: b.fetch(name, 10, 2000, "test"))
             await bus.run("bus", "test", lambda b: b.ack(name, found))
             return [(json.loads(d.body), d.headers) for d in found]
         finally:
