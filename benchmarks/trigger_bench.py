@@ -28,6 +28,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import aio_pika
+import nats
+import redis
 import trio
 
 from compiler import load_text
@@ -118,8 +121,6 @@ def _remove(kind: str, topic: str) -> None:
     """Delete the benchmark's stream, queue or JetStream stream."""
     url = BROKERS[kind][0]
     if kind == "redis":
-        import redis
-
         client = redis.Redis.from_url(url)
         client.delete(topic)
         client.close()
@@ -127,15 +128,11 @@ def _remove(kind: str, topic: str) -> None:
 
     async def go() -> None:
         if kind == "amqp":
-            import aio_pika
-
             connection = await aio_pika.connect(url)
             channel = await connection.channel()
             await channel.queue_delete(topic)
             await connection.close()
         else:
-            import nats
-
             client = await nats.connect(url)
             await client.jetstream().delete_stream(f"FDL_{topic}")
             await client.close()

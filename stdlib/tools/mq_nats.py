@@ -110,7 +110,7 @@ class NatsBroker:
                 self._subscriptions[key] = subscription
             try:
                 messages = await subscription.fetch(count, timeout=wait_ms / 1000)
-            except self._nats.errors.TimeoutError:
+            except (TimeoutError, self._nats.errors.TimeoutError):  # batch > 1: asyncio's
                 return []
             return [Delivery(str(m.metadata.sequence.stream), m.data,
                              {k: v for k, v in (m.headers or {}).items()

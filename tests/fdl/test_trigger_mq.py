@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import trio
 
 from fdl.triggers import open_engine
@@ -127,8 +128,6 @@ def unacknowledged(kind: str, name: str) -> int:
     if kind == "nats":
         return trio.run(_nats_unacknowledged, name)
     if kind == "redis":
-        import redis
-
         client = redis.Redis.from_url(BROKERS["redis"][0])
         try:
             return int(client.xpending(name, "fdl")["pending"])
