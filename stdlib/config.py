@@ -26,6 +26,8 @@ from pydantic import (
     Field,
     PrivateAttr,
     Tag,
+    ValidationInfo,
+    model_validator,
 )
 
 from compiler.diagnostics import Reporter
@@ -40,6 +42,7 @@ from stdlib.tools.mcp_config import McpServerConfig
 from stdlib.tools.mq_config import MqConfig
 from stdlib.tools.oss_config import OssConfig
 from stdlib.tools.sms_config import SmsConfig
+from stdlib.trigger_config import TriggerConfig
 
 __all__ = ["CONFIG_FILE", "DEFAULT_STATE", "REGISTRY_FILE", "SERVICE_FILE", "STORE_FILE",
            "ConfigError", "DatabaseConfig", "ProjectConfig", "ServeConfig", "StateConfig",
@@ -302,14 +305,37 @@ class ProjectConfig(BaseModel):
     mq: Annotated[dict[Annotated[str, AfterValidator(_service_name)], MqConfig] | None,
                   Wording(expect="a mapping of names to {url: ...} entries")] = Field(
         None, description="mq:// message brokers by name (tools.md §6)")
-    triggers: list[Any] | None = Field(None, description="flows started by messages or "
-                                                         "schedules (tools.md §6)")
+    triggers: Annotated[list[TriggerConfig] | None, Wording(
+        expect="a list of {flow: ..., cron: ...} or {flow: ..., mq: broker/topic} entries")] = \
+        Field(None, description="flows started by messages or schedules (tools.md §6)")
     temporal: TemporalConfig | None = Field(
         None, description="the Temporal cluster of fdl run --on temporal (scale-out.md)")
     service: ServeConfig = Field(ServeConfig.model_validate({}),
                                  description="fdl serve: rate limit, body size, CORS")
 
     _file: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _triggers_refer(self, info: ValidationInfo) -> ProjectConfig:
+        """Each trigger's broker is an ``mq:`` entry (T103) and, when the validation
+        context has the configuration's folder (``base``), its flow a file of the flows
+        folder (T102)."""
+        base = (info.context or {}).get("base")
+        for index, trigger in enumerate(self.triggers or ()):
+            broker = trigger.broker
+            if broker is not None and broker not in (self.mq or {}):
+                known = ", ".join(sorted(self.mq or {})) or "none"
+                raise Invalid(f"T103: triggers[{index}].mq names the broker {broker!r}, which "
+                              f"is not an mq: entry (known: {known}); add it under mq:",
+                              at=("triggers", index, "mq"), whole=True)
+            if isinstance(base, Path):
+                folder = base / self.flows
+                if not (folder / f"{trigger.flow}.yaml").is_file():
+                    raise Invalid(f"T102: triggers[{index}].flow: there is no flow "
+                                  f"{trigger.flow!r} ({folder / trigger.flow}.yaml); name a "
+                                  "flow of the flows: folder", at=("triggers", index, "flow"),
+                                  whole=True)
+        return self
     _data: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @property
@@ -494,9 +520,11 @@ def project_config(start: Path | None = None) -> ProjectConfig:
         return ProjectConfig.model_validate({})
     data, tree, file, source = found
     if source is not None:
-        checked = validate(tree, ProjectConfig, name=_name, root=file.name)
+        checked = validate(tree, ProjectConfig, name=_name, root=file.name,
+                           context={"base": file.parent})
     else:
-        checked = validate_value(data, ProjectConfig, name=_name, root="[tool.fdl]")
+        checked = validate_value(data, ProjectConfig, name=_name, root="[tool.fdl]",
+                                 context={"base": file.parent})
     if checked.value is None:
         raise _error(file, checked.problems[0], source)
     config = checked.value

@@ -58,6 +58,8 @@ COMMANDS: dict[str, LazyCommand] = {
                         "Run flow test files (*.test.yaml) with mocks."),
     "tools": LazyCommand("fdl.cli.tools", "tools_group",
                          "The tool registry: list, show, search, register and export tools."),
+    "worker": LazyCommand("fdl.cli.worker", "worker_command",
+                          "Run the project's triggers (schedules, topics) until stopped."),
 }
 """Every command: its module, the click command's name there, and its help line."""
 

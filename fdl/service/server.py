@@ -1,5 +1,6 @@
 """Serving the app: Hypercorn's trio worker inside the ``fdl`` process, so requests and
-runs share one trio loop and one `runtime.Runtime` (spec/service.md §1)."""
+runs share one trio loop and one `runtime.Runtime` (spec/service.md §1). The project's
+``triggers:`` run beside the server (`fdl.triggers`), their runs in the same run store."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import trio
 from hypercorn.config import Config
 from hypercorn.trio import serve as hypercorn_serve
 
+from fdl.triggers import DEFAULT_GRACE, TriggerEngine, open_engine
 from stdlib.config import ProjectConfig
 
 from .app import create_app
@@ -37,11 +39,32 @@ async def serve_async(config: ProjectConfig, host: str = "127.0.0.1", port: int 
         settings.accesslog = None
         settings.errorlog = "-"
         settings.graceful_timeout = 5.0
-        await hypercorn_serve(cast(Any, app), settings,
-                              shutdown_trigger=cast(Any, shutdown), task_status=task_status)
+        if not config.triggers:
+            await hypercorn_serve(cast(Any, app), settings,
+                                  shutdown_trigger=cast(Any, shutdown), task_status=task_status)
+            return
+        async with open_engine(config, store=workspace.store) as engine, \
+                trio.open_nursery() as nursery:
+            ended = trio.Event()
+            nursery.start_soon(_run_engine, engine, ended)
+            await hypercorn_serve(cast(Any, app), settings,
+                                  shutdown_trigger=cast(Any, shutdown), task_status=task_status)
+            engine.stop()
+            with trio.move_on_after(DEFAULT_GRACE):
+                await ended.wait()
+            engine.cancel()
     finally:
         with trio.CancelScope(shield=True):
             await workspace.aclose()
+
+
+async def _run_engine(engine: TriggerEngine, ended: trio.Event) -> None:
+    """Run the triggers until the server stops; the runs in progress then get
+    ``DEFAULT_GRACE`` seconds to end before they are interrupted (they stay resumable)."""
+    try:
+        await engine.run()
+    finally:
+        ended.set()
 
 
 def serve(config: ProjectConfig, host: str = "127.0.0.1", port: int = 8080) -> None:

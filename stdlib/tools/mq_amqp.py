@@ -123,6 +123,11 @@ class AmqpBroker:
         if deliveries:
             await self._run(go)
 
+    async def reclaim(self, topic: str, consumer: str, idle_ms: int, count: int
+                      ) -> list[Delivery]:
+        """None: the broker delivers a dead consumer's messages again by itself."""
+        return []
+
     async def request(self, topic: str, body: bytes, wait_ms: int) -> bytes | None:
         """Publish with a fresh reply queue, take the first message there."""
         async def go(channel: Any) -> bytes | None:

@@ -41,6 +41,13 @@ class Broker(Protocol):
     async def ack(self, topic: str, deliveries: Sequence[Delivery]) -> None:
         """Acknowledge what `fetch` gave."""
 
+    async def reclaim(self, topic: str, consumer: str, idle_ms: int, count: int
+                      ) -> list[Delivery]:
+        """Messages taken by another consumer of the group and left unacknowledged for
+        ``idle_ms`` (its process died), now ``consumer``'s. Only Redis streams keep such
+        messages pending; the other brokers deliver them again by themselves (AMQP when the
+        channel closes, JetStream after its ack wait) and answer none."""
+
     async def request(self, topic: str, body: bytes, wait_ms: int) -> bytes | None:
         """Send ``body`` with a reply address; the reply's body, None if none in time."""
 

@@ -132,6 +132,11 @@ class MqttBroker:
     async def ack(self, topic: str, deliveries: Sequence[Delivery]) -> None:
         """Nothing: QoS 1 messages are acknowledged on receipt."""
 
+    async def reclaim(self, topic: str, consumer: str, idle_ms: int, count: int
+                      ) -> list[Delivery]:
+        """None: the broker delivers a dead consumer's messages again by itself."""
+        return []
+
     async def request(self, topic: str, body: bytes, wait_ms: int) -> bytes | None:
         """Publish with a fresh response topic, take the first message there."""
         async def go(client: Any) -> bytes | None:

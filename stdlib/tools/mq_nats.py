@@ -110,7 +110,7 @@ class NatsBroker:
                 self._subscriptions[key] = subscription
             try:
                 messages = await subscription.fetch(count, timeout=wait_ms / 1000)
-            except self._nats.errors.TimeoutError:
+            except (TimeoutError, self._nats.errors.TimeoutError):  # batch > 1: asyncio's
                 return []
             return [Delivery(str(m.metadata.sequence.stream), m.data,
                              {k: v for k, v in (m.headers or {}).items()
@@ -127,6 +127,11 @@ class NatsBroker:
 
         if deliveries:
             await self._run(go)
+
+    async def reclaim(self, topic: str, consumer: str, idle_ms: int, count: int
+                      ) -> list[Delivery]:
+        """None: the broker delivers a dead consumer's messages again by itself."""
+        return []
 
     async def request(self, topic: str, body: bytes, wait_ms: int) -> bytes | None:
         """Send with a fresh inbox as the reply address; the first message there."""

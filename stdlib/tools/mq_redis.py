@@ -9,6 +9,8 @@ bound passes.
 * publish: ``XADD topic * message <json> headers <json>``; the id is the stream entry's.
 * fetch: ``XREADGROUP`` as the entry's ``group`` (created at the start of the stream on first
   use, so nothing published before the first consume is missed); ack: ``XACK``.
+* reclaim: ``XAUTOCLAIM`` of the group's entries left pending (taken, never acknowledged)
+  longer than a bound: how a trigger takes over the message of a process that died.
 * request: the message is published with the header ``replyTo`` naming a fresh stream; the
   first entry there is the reply; the reply stream is removed.
 """
@@ -82,6 +84,22 @@ class RedisBroker:
         if deliveries:
             ids = [d.id for d in deliveries]
             await self._run(lambda: self.client.xack(topic, self.config.group, *ids))
+
+    def _reclaim(self, topic: str, consumer: str, idle_ms: int, count: int
+                 ) -> list[Delivery]:
+        self._group(topic)
+        answer: Any = self.client.xautoclaim(topic, self.config.group, consumer, idle_ms,
+                                             start_id="0-0", count=count)
+        entries = answer[1] if answer else []
+        return [Delivery(entry_id.decode(), fields.get(b"message", b"null"),
+                         _headers(fields.get(b"headers", b"{}")))
+                for entry_id, fields in entries if fields]
+
+    async def reclaim(self, topic: str, consumer: str, idle_ms: int, count: int
+                      ) -> list[Delivery]:
+        """``XAUTOCLAIM``: the group's entries pending for ``idle_ms`` become ``consumer``'s
+        (a consumer that died holding them never acknowledges them)."""
+        return await self._run(lambda: self._reclaim(topic, consumer, idle_ms, count))
 
     def _request(self, topic: str, body: bytes, wait_ms: int) -> bytes | None:
         key = f"fdl:reply:{uuid.uuid4().hex}"

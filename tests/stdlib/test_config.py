@@ -106,9 +106,15 @@ def test_yaml_errors_have_their_position(tmp_path: Path) -> None:
     assert (error.line, error.column) == (2, 1) and "duplicate key 'flows'" in error.message
 
 
-def test_sections_of_what_is_to_come_are_accepted(tmp_path: Path) -> None:
+def test_triggers_are_validated_entries(tmp_path: Path) -> None:
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "a.yaml").write_text("flow: {name: a}\n", "utf-8")
     config = config_of(tmp_path, "triggers:\n  - {flow: a, cron: '* * * * *'}\n")
-    assert config.triggers == [{"flow": "a", "cron": "* * * * *"}]
+    [trigger] = config.triggers or []
+    assert (trigger.flow, trigger.cron, trigger.mq, trigger.catch_up) == (
+        "a", "* * * * *", None, True)
+    error = problem_of(tmp_path, "triggers:\n  - {flow: a, cron: 'every minute'}\n")
+    assert error.line == 2 and "T101" in error.message
 
 
 def test_mcp_servers_are_validated_entries(tmp_path: Path) -> None:
