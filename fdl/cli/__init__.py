@@ -63,12 +63,6 @@ COMMANDS: dict[str, LazyCommand] = {
 }
 """Every command: its module, the click command's name there, and its help line."""
 
-HIDDEN: dict[str, LazyCommand] = {
-    "temporal-worker": LazyCommand("fdl.cli.temporal", "temporal_worker_command",
-                                   "Serve flows on Temporal (to become fdl worker --temporal)."),
-}
-"""Commands that work but are not listed in ``fdl --help`` yet."""
-
 
 class _Main(click.Group):
     """The ``fdl`` group: commands load on first use, and a malformed project configuration
@@ -79,7 +73,7 @@ class _Main(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = COMMANDS.get(cmd_name) or HIDDEN.get(cmd_name)
+        entry = COMMANDS.get(cmd_name)
         if entry is None:
             return None
         command = getattr(import_module(entry.module), entry.name)

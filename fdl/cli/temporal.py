@@ -1,7 +1,7 @@
 """Flows on Temporal from the command line (docs/scale-out.md).
 
-* ``fdl temporal-worker --temporal HOST:PORT [--namespace N] [--task-queue Q]`` (hidden; to
-  become ``fdl worker --temporal``): one worker process serving the workflow and the tool
+* `serve_temporal`: ``fdl worker --temporal HOST:PORT [--namespace N] [--task-queue Q]``, one
+  worker process serving the workflow and the tool
   activities with the project's tools (the ``fdl.yaml`` found from the working folder);
   SIGTERM or Ctrl-C stops it gracefully (no new work, the activities in progress finish).
 * `run_remote`: what ``fdl run FILE --on temporal`` does once the flow is compiled: start the
@@ -41,8 +41,8 @@ from stdlib.config import project_config
 from ._output import fail
 from ._target import Target, mock_document, target_of
 
-__all__ = ["RemoteRun", "Target", "cancel_remote", "mock_document", "run_remote", "show_remote",
-           "target_of", "temporal_worker_command"]
+__all__ = ["RemoteRun", "Target", "cancel_remote", "mock_document", "run_remote", "serve_temporal",
+           "show_remote", "target_of"]
 
 CONNECT_SECONDS = 10.0
 """How long connecting to the Temporal frontend may take before the command gives up."""
@@ -80,17 +80,8 @@ def run_remote(target: Target, plan: Plan, inputs: Mapping[str, Any] | None, *,
     return asyncio.run(main())
 
 
-@click.command("temporal-worker", hidden=True)
-@click.option("--temporal", "address", metavar="HOST:PORT",
-              help="The Temporal frontend (default: temporal.address of fdl.yaml, else "
-                   "127.0.0.1:7233).")
-@click.option("--namespace", metavar="N", help="The namespace (default: default).")
-@click.option("--task-queue", metavar="Q", help="The task queue to serve (default: fdl).")
-@click.option("--tools", "tools_dir", type=click.Path(exists=True, file_okay=False,
-                                                       path_type=Path),
-              help="Folder of ToolSpec files (default: tools: in fdl.yaml).")
-def temporal_worker_command(address: str | None, namespace: str | None,
-                            task_queue: str | None, tools_dir: Path | None) -> None:
+def serve_temporal(address: str | None, namespace: str | None, task_queue: str | None,
+                   tools_dir: Path | None) -> None:
     """Serve flows on Temporal: workflows and tool calls, with this project's tools."""
     start = Path.cwd()
     config = project_config(start)

@@ -22,9 +22,9 @@ def free_port() -> int:
 
 
 def worker_argv(address: str, task_queue: str) -> list[str]:
-    """The one place that spells the worker command line (``fdl temporal-worker`` today,
-    ``fdl worker --temporal`` once merged): every test starts workers through it."""
-    return [sys.executable, "-c", "from fdl.cli import main; main()", "temporal-worker",
+    """The one place that spells the worker command line (``fdl worker --temporal``): every
+    test starts workers through it."""
+    return [sys.executable, "-c", "from fdl.cli import main; main()", "worker",
             "--temporal", address, "--task-queue", task_queue]
 
 

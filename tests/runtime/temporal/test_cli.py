@@ -1,5 +1,5 @@
 """``fdl run FILE --on temporal`` prints what a local run prints, and the hidden
-``fdl temporal-worker`` serves runs with the project's tools and stops on SIGTERM."""
+``fdl worker --temporal`` serves runs with the project's tools and stops on SIGTERM."""
 
 from __future__ import annotations
 
@@ -222,6 +222,6 @@ def test_the_worker_command_without_a_server_says_what_to_do(tmp_path: Path) -> 
     project(tmp_path)
     done = subprocess.run(worker_argv(f"127.0.0.1:{free_port()}", "q"), cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
-    assert done.returncode == 1
+    assert done.returncode == 1, done.stderr[-2000:]
     assert "cannot reach Temporal at 127.0.0.1:" in done.stderr
     assert "Traceback" not in done.stderr
