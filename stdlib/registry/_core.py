@@ -487,9 +487,10 @@ class Registry:
         """A number that changes whenever another connection (another process: ``fdl tools``
         while ``fdl serve`` runs) commits to the registry file; writes through this object
         do not change it. With a generation of one's own writes, it tells a cache of search
-        results when to forget them (SQLite's ``PRAGMA data_version``)."""
+        results when to forget them (SQLite's ``PRAGMA data_version``; on PostgreSQL the WAL
+        insert position, which every commit on the server moves)."""
         with self.db.read() as conn:
-            return int(conn.execute("PRAGMA data_version").fetchone()[0])
+            return int(conn.execute(self.db.dialect.version).fetchone()[0])
 
     def summaries(self, *, tenant: str | None = None
                   ) -> builtins.list[tuple[str, str, str | None]]:

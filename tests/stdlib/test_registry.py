@@ -1266,3 +1266,15 @@ def test_data_version_changes_when_another_connection_commits(tmp_path: Path) ->
         assert mine.data_version() == before  # its own writes do not count
         other.register(spec.model_copy(update={"version": "1.0.1"}))
         assert mine.data_version() != before
+
+
+def test_data_version_on_postgresql_changes_when_another_process_commits(pg_url: str) -> None:
+    """The service's search cache (fdl/service/searchcache.py) forgets its answers when this
+    number moves; on PostgreSQL it is the WAL insert position, which any commit moves."""
+    spec = ToolSpec.model_validate({"type": "api", "code": "crm/customer",
+                                    "config": {"method": "GET", "path": "/c"}})
+    with Registry(pg_url) as mine, Registry(pg_url) as other:
+        before = mine.data_version()
+        other.register(spec)
+        assert mine.data_version() != before
+        assert "crm/customer" in [hit.spec.code for hit in mine.search("customer")]
