@@ -14,6 +14,11 @@ dedicated thread with its own asyncio loop (`stdlib.tools._asyncio_thread`), one
 a cancelled call cancels its asyncio task and waits for it to unwind. Redis runs its blocking
 client in trio worker threads.
 
+An ``mq`` ToolSpec (``fdl tools import-asyncapi`` writes them; `MqToolConfig`) is one operation on
+one topic: ``mq://<name>/<tool>`` runs ``config.operation`` on ``config.topic``, its
+``{placeholders}`` filled from the arguments of those names; the other arguments are the
+operation's own.
+
 The operations, whatever the broker:
 
 * ``publish(topic, message, headers?)`` → ``{id}``.
@@ -36,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -43,9 +49,10 @@ from urllib.parse import unquote, urlsplit
 from stdlib.tools import Tool, ToolCall, ToolError
 
 from ._http import Secrets, describe_exception, redact_url
+from .config import PLACEHOLDER
 from .mq_amqp import AmqpBroker
 from .mq_broker import Broker
-from .mq_config import MQ_OPERATIONS, MqConfig
+from .mq_config import MQ_OPERATIONS, MqConfig, MqToolConfig
 from .mq_mqtt import MqttBroker
 from .mq_nats import NatsBroker
 from .mq_redis import RedisBroker
@@ -84,23 +91,36 @@ def _connect(config: MqConfig) -> Broker:
 
 
 class MqTools:
-    """A runtime `ToolProvider` for ``mq://<name>/<operation>``.
+    """A runtime `ToolProvider` for ``mq://<name>/<operation>`` and for the ``mq`` ToolSpecs
+    ``mq://<name>/<tool>`` (one operation on one topic, `MqToolConfig`).
 
     Args:
         brokers: the ``mq:`` entries by name.
+        tools: the ``mq`` ToolSpecs by code: their config and declared arguments.
     """
 
-    def __init__(self, brokers: Mapping[str, MqConfig]) -> None:
+    def __init__(self, brokers: Mapping[str, MqConfig],
+                 tools: Mapping[str, tuple[MqToolConfig, Sequence[str]]] | None = None
+                 ) -> None:
         self.configs = dict(brokers)
+        self.tools = dict(tools or {})
         self._brokers: dict[str, Broker] = {}
 
     def resolve(self, base: str) -> Tool | None:
-        """The tool of ``mq://<name>/<operation>``; None for others."""
+        """The tool of ``mq://<name>/<operation>`` or of an ``mq`` ToolSpec; None for
+        others."""
         scheme, _, code = base.partition("://")
         name, _, operation = code.partition("/")
-        if scheme != "mq" or operation not in MQ_OPERATIONS or name not in self.configs:
+        if scheme != "mq" or name not in self.configs:
             return None
-        return _MqTool(self, name, operation)
+        if operation in MQ_OPERATIONS:
+            return _MqTool(self, name, operation)
+        found = self.tools.get(code)
+        if found is None:
+            return None
+        config, arguments = found
+        return _MqTool(self, name, config.operation, topic=config.topic, label=f"mq://{code}",
+                       arguments=arguments)
 
     async def aclose(self) -> None:
         """Close the brokers' connections."""
@@ -164,21 +184,41 @@ def _headers(args: Mapping[str, Any], label: str) -> dict[str, str]:
     return dict(headers)
 
 
+def _filled(template: str, args: Mapping[str, Any], label: str) -> str:
+    """A ToolSpec's topic with its ``{placeholders}`` replaced by the arguments."""
+    def value(match: re.Match[str]) -> str:
+        found = args.get(match.group(1))
+        if found is None or isinstance(found, Mapping | list):
+            raise ToolError("MQ400", f"{label}: the topic needs {match.group(1)} as text or a "
+                            "number", type="validation")
+        text = str(found).lower() if isinstance(found, bool) else str(found)
+        if not text:
+            raise ToolError("MQ400", f"{label}: {match.group(1)} is empty", type="validation")
+        return text
+
+    return PLACEHOLDER.sub(value, template)
+
+
 class _MqTool:
     arguments: Sequence[str]
 
-    def __init__(self, owner: MqTools, name: str, operation: str) -> None:
+    def __init__(self, owner: MqTools, name: str, operation: str, *,
+                 topic: str | None = None, label: str | None = None,
+                 arguments: Sequence[str] | None = None) -> None:
         self.owner = owner
         self.name = name
         self.operation = operation
-        self.label = f"mq://{name}/{operation}"
-        self.arguments = {"publish": ("topic", "message", "headers"),
-                          "consume": ("topic", "max", "timeout"),
-                          "request": ("topic", "message", "timeout")}[operation]
+        self.topic = topic
+        self.label = label or f"mq://{name}/{operation}"
+        self.arguments = tuple(arguments) if arguments is not None else {
+            "publish": ("topic", "message", "headers"),
+            "consume": ("topic", "max", "timeout"),
+            "request": ("topic", "message", "timeout")}[operation]
 
     async def call(self, call: ToolCall) -> Any:
         args, label = call.args, self.label
-        topic = _topic(args, label)
+        topic = (_topic(args, label) if self.topic is None
+                 else _filled(self.topic, args, label))
         run = self.owner.run
         if self.operation == "publish":
             body, headers = _json(args.get("message"), label), _headers(args, label)
