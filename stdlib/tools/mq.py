@@ -35,6 +35,11 @@ Errors are `ToolError`: MQ400 for arguments (a topic that is not text, a message
 JSON), MQ503 for a broker that cannot be reached or drops the connection (type
 ``connection``, retryable), MQ500 for anything else the broker answers (not retryable), F407
 for no reply in time. The URL's password never appears in a message.
+
+**Connection loss:** a call that fails with MQ503 also drops the broker's connection (closed
+within `DISCARD` seconds), so the node's next attempt (``max-attempts``, ``retry``) connects
+afresh: a broker that restarts, or a network that comes back, within the retry budget is
+reached again; one that does not is MQ503 after the last attempt.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
+
+import trio
 
 from stdlib.tools import Tool, ToolCall, ToolError
 
@@ -62,6 +69,8 @@ __all__ = ["MqTools"]
 T = TypeVar("T")
 DEFAULT_WAIT = 1000
 """ms ``consume`` and ``request`` wait when the call gives no ``timeout``."""
+DISCARD = 2.0
+"""Seconds closing a broker whose connection failed may take."""
 
 
 def _json(value: Any, label: str) -> bytes:
@@ -130,6 +139,16 @@ class MqTools:
             with contextlib.suppress(Exception):
                 await broker.aclose()
 
+    async def _discard(self, name: str, broker: Broker) -> None:
+        """Forget a broker whose connection failed, so the next call (the node's next
+        attempt) connects afresh; its own close is bounded and its failures ignored."""
+        if self._brokers.get(name) is broker:
+            del self._brokers[name]
+        with trio.CancelScope(shield=True) as scope:
+            scope.deadline = trio.current_time() + DISCARD
+            with contextlib.suppress(Exception):
+                await broker.aclose()
+
     async def run(self, name: str, label: str, work: Callable[[Broker], Awaitable[T]]) -> T:
         """``await work(broker)``, its failures as `ToolError`."""
         config = self.configs[name]
@@ -149,6 +168,7 @@ class MqTools:
         except ToolError:
             raise
         except unreachable as error:
+            await self._discard(name, broker)
             raise ToolError("MQ503", f"{label}: could not reach the broker at "
                             f"{redact_url(config.url)}: "
                             f"{describe_exception(error, secrets)}",

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ._asyncio_thread import AsyncioThread
-from .mq_broker import Delivery
+from .mq_broker import Delivery, quiet_library_logs
 from .mq_config import MqConfig
 
 __all__ = ["AmqpBroker"]
@@ -35,10 +35,20 @@ POLL = 0.02
 """Seconds between two ``basic.get`` of a waiting fetch."""
 
 
+def _alive(connection: Any) -> bool:
+    """Whether an aio-pika connection is still usable: aio-pika marks it closed only some
+    time after its reader saw the socket reset, aiormq's own connection knows at once."""
+    if connection is None or connection.is_closed:
+        return False
+    transport = connection.transport
+    return transport is not None and not transport.connection.is_closed
+
+
 class AmqpBroker:
     """A RabbitMQ (AMQP 0-9-1) broker."""
 
     def __init__(self, config: MqConfig) -> None:
+        quiet_library_logs("aiormq", "aio_pika")
         import aio_pika
         import aiormq.exceptions
 
@@ -55,7 +65,7 @@ class AmqpBroker:
 
     async def _run(self, work: Callable[[Any], Awaitable[T]]) -> T:
         async def connected() -> T:
-            if self._connection is None or self._connection.is_closed:
+            if not _alive(self._connection):
                 self._connection = await self._pika.connect(
                     self.config.url, timeout=self.config.timeout / 1000)
                 self._channel = None

@@ -3,11 +3,24 @@ broker kind (``mq_redis``, ``mq_nats``, ``mq_amqp``, ``mq_mqtt``) implements `Br
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["Broker", "Delivery"]
+__all__ = ["Broker", "Delivery", "quiet_library_logs"]
+
+
+def quiet_library_logs(*names: str) -> None:
+    """Give the loggers of a broker client a `logging.NullHandler`, so that what they log
+    when a connection drops (aiormq logs the reset with its traceback) does not reach
+    Python's last-resort handler and the terminal of ``fdl run``: the failure reaches the
+    flow as an MQ503 error instead. A program that configures logging still gets the records
+    (they propagate as before). Idempotent."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True)

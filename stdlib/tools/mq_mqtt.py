@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from ._asyncio_thread import AsyncioThread
-from .mq_broker import Delivery
+from .mq_broker import Delivery, quiet_library_logs
 from .mq_config import MqConfig
 
 __all__ = ["MqttBroker"]
@@ -43,6 +43,7 @@ class MqttBroker:
     """An MQTT 5 broker."""
 
     def __init__(self, config: MqConfig) -> None:
+        quiet_library_logs("mqtt", "aiomqtt")
         import aiomqtt
         from paho.mqtt.packettypes import PacketTypes
         from paho.mqtt.properties import Properties

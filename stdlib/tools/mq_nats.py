@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ._asyncio_thread import AsyncioThread
-from .mq_broker import Delivery
+from .mq_broker import Delivery, quiet_library_logs
 from .mq_config import MqConfig
 
 __all__ = ["NatsBroker"]
@@ -43,6 +43,7 @@ class NatsBroker:
     """A NATS server with JetStream."""
 
     def __init__(self, config: MqConfig) -> None:
+        quiet_library_logs("nats")
         import nats
         import nats.errors
 

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import trio
 
-from .mq_broker import Delivery
+from .mq_broker import Delivery, quiet_library_logs
 from .mq_config import MqConfig
 
 __all__ = ["RedisBroker"]
@@ -34,6 +34,7 @@ class RedisBroker:
     """A Redis broker: streams."""
 
     def __init__(self, config: MqConfig) -> None:
+        quiet_library_logs("redis")
         # redis-py takes a good part of a second to import: only projects using it pay.
         import redis
 
