@@ -251,8 +251,7 @@ class _MqTool:
                 raise ToolError("MQ400", f"{label}: max is a whole number of at least 1",
                                 type="validation")
             consumer = call.node or "fdl"
-            taken = await run(self.name, label, lambda b: b.fetch(topic, count, wait, consumer))
-            await run(self.name, label, lambda b: b.ack(topic, taken))
+            taken = await run(self.name, label, lambda b: b.take(topic, count, wait, consumer))
             return [{"message": _decode(d.body), "headers": d.headers, "id": d.id}
                     for d in taken]
         body = _json(args.get("message"), label)

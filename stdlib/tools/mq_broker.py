@@ -54,6 +54,12 @@ class Broker(Protocol):
     async def ack(self, topic: str, deliveries: Sequence[Delivery]) -> None:
         """Acknowledge what `fetch` gave."""
 
+    async def take(self, topic: str, count: int, wait_ms: int, consumer: str
+                   ) -> list[Delivery]:
+        """`fetch` then `ack`, in one crossing to the client's thread (what ``consume``
+        does): the messages are acknowledged only if the call is still wanted after they
+        were read."""
+
     async def request(self, topic: str, body: bytes, wait_ms: int) -> bytes | None:
         """Send ``body`` with a reply address; the reply's body, None if none in time."""
 

@@ -133,6 +133,11 @@ class MqttBroker:
     async def ack(self, topic: str, deliveries: Sequence[Delivery]) -> None:
         """Nothing: QoS 1 messages are acknowledged on receipt."""
 
+    async def take(self, topic: str, count: int, wait_ms: int, consumer: str
+                   ) -> list[Delivery]:
+        """`fetch` (acknowledged on receipt already)."""
+        return await self.fetch(topic, count, wait_ms, consumer)
+
     async def request(self, topic: str, body: bytes, wait_ms: int) -> bytes | None:
         """Publish with a fresh response topic, take the first message there."""
         async def go(client: Any) -> bytes | None:

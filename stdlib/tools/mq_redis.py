@@ -8,7 +8,9 @@ bound passes.
 
 * publish: ``XADD topic * message <json> headers <json>``; the id is the stream entry's.
 * fetch: ``XREADGROUP`` as the entry's ``group`` (created at the start of the stream on first
-  use, so nothing published before the first consume is missed); ack: ``XACK``.
+  use, so nothing published before the first consume is missed; made again when the stream
+  was deleted since); ack: ``XACK``; take (what ``consume`` does): both in one worker thread,
+  the ``XACK`` left out when the call was cancelled during the read.
 * request: the message is published with the header ``replyTo`` naming a fresh stream; the
   first entry there is the reply; the reply stream is removed.
 """
@@ -43,6 +45,8 @@ class RedisBroker:
                                   redis.exceptions.TimeoutError)
         self.broker_errors: tuple[type[Exception], ...] = (redis.exceptions.RedisError,)
         self.config = config
+        self._groups: set[str] = set()
+        """Streams whose consumer group this broker made (or found) already."""
         seconds = config.timeout / 1000
         self.client = redis.Redis.from_url(config.url, socket_connect_timeout=seconds,
                                            socket_timeout=seconds)
@@ -64,11 +68,20 @@ class RedisBroker:
         except self.errors.ResponseError as error:
             if "BUSYGROUP" not in str(error):
                 raise
+        self._groups.add(topic)
 
     def _read(self, topic: str, count: int, wait_ms: int, consumer: str) -> list[Delivery]:
-        self._group(topic)
-        answer: Any = self.client.xreadgroup(self.config.group, consumer, {topic: ">"},
-                                             count=count, block=wait_ms)
+        if topic not in self._groups:
+            self._group(topic)
+        try:
+            answer: Any = self.client.xreadgroup(self.config.group, consumer, {topic: ">"},
+                                                 count=count, block=wait_ms)
+        except self.errors.ResponseError as error:
+            if "NOGROUP" not in str(error):
+                raise
+            self._group(topic)  # the stream was deleted since: make it again
+            answer = self.client.xreadgroup(self.config.group, consumer, {topic: ">"},
+                                            count=count, block=wait_ms)
         return [Delivery(entry_id.decode(), fields.get(b"message", b"null"),
                          _headers(fields.get(b"headers", b"{}")))
                 for _stream, entries in answer or [] for entry_id, fields in entries]
@@ -83,6 +96,19 @@ class RedisBroker:
         if deliveries:
             ids = [d.id for d in deliveries]
             await self._run(lambda: self.client.xack(topic, self.config.group, *ids))
+
+    def _take(self, topic: str, count: int, wait_ms: int, consumer: str) -> list[Delivery]:
+        taken = self._read(topic, count, wait_ms, consumer)
+        if taken:
+            trio.from_thread.check_cancelled()  # a call no longer wanted leaves them pending
+            self.client.xack(topic, self.config.group, *[d.id for d in taken])
+        return taken
+
+    async def take(self, topic: str, count: int, wait_ms: int, consumer: str
+                   ) -> list[Delivery]:
+        """``XREADGROUP`` then ``XACK`` in one worker thread (unless the call was cancelled
+        meanwhile)."""
+        return await self._run(lambda: self._take(topic, count, wait_ms, consumer))
 
     def _request(self, topic: str, body: bytes, wait_ms: int) -> bytes | None:
         key = f"fdl:reply:{uuid.uuid4().hex}"
