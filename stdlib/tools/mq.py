@@ -24,9 +24,11 @@ The operations, whatever the broker:
 * ``publish(topic, message, headers?)`` → ``{id}``.
 * ``consume(topic, max=1, timeout=1000)`` → ``[{message, headers, id}]``, waiting up to
   ``timeout`` ms for the first message. The messages are acknowledged once they are read and
-  the call is still wanted: a call cancelled while it reads leaves them unacknowledged, and
-  the broker delivers them again (**decision**: the runtime has no "node completed" hook, so
-  the call returning is the node completing). MQTT acknowledges on receipt (see its module).
+  the call is still wanted, in the same crossing to the client's thread (`Broker.take`): a
+  call cancelled while it reads leaves them unacknowledged, and the broker delivers them
+  again; an acknowledgement that has begun is finished and the messages returned, never lost
+  (**decision**: the runtime has no "node completed" hook, so the call returning is the node
+  completing). MQTT acknowledges on receipt (see its module).
 * ``request(topic, message, timeout=1000)`` → the reply: the message carries the header
   ``replyTo`` (and the broker's own reply address where it has one); the first message
   published there is the reply. No reply in time is F407.
