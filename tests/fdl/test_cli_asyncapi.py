@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests._http import JsonHandler, serving
 from tests.fdl.test_cli_adapters import invoke, output_of, write
 
 DATA = Path(__file__).resolve().parents[1] / "stdlib" / "data" / "asyncapi"
@@ -53,6 +54,32 @@ def test_json_output_and_written_files() -> None:
     again = invoke("tools", "import-asyncapi", str(DATA / "pricing-3.0.yaml"), "--broker",
                    "prices", "--write", "tools")
     assert again.stdout.count("unchanged") == 2
+
+
+class _Documents(JsonHandler):
+    """Serves the AsyncAPI documents of tests/stdlib/data/asyncapi as YAML."""
+
+    def do_GET(self) -> None:
+        path = DATA / self.path.lstrip("/")
+        if not path.is_file():
+            self.reply(404, {"message": "no such document"})
+            return
+        body = path.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/yaml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_a_document_is_read_from_a_url() -> None:
+    with serving(_Documents) as server:
+        found = output_of(invoke("tools", "import-asyncapi", f"{server.url}/pricing-3.0.yaml",
+                                 "--broker", "prices", "--dry-run", "--json"))
+        missing = invoke("tools", "import-asyncapi", f"{server.url}/nope.yaml", "--broker",
+                         "prices")
+    assert found["tools"] == ["mq://prices/getQuote", "mq://prices/onPriceChanged"]
+    assert missing.exit_code == 1 and "E101" in missing.stderr and "404" in missing.stderr
 
 
 def test_registered_tools_are_shown_by_fdl_tools() -> None:
