@@ -110,8 +110,8 @@ def import_asyncapi(document: Mapping[str, Any], *, broker: str, version: str | 
         raise ValueError("a tenant is a non-empty name (None means every tenant)")
     major = check_document(document)
     doc = Document(document, base_uri)
-    info = document.get("info") if isinstance(document.get("info"), Mapping) else {}
-    assert isinstance(info, Mapping)
+    raw_info = document.get("info")
+    info: Mapping[str, Any] = raw_info if isinstance(raw_info, Mapping) else {}
     chosen = version or _version(info.get("version"), doc)
     tools = Tools(Schemas(doc), broker, Common(chosen, tuple(t.strip() for t in tags
                                                              if t.strip()), tenant))
