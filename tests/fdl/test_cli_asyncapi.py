@@ -234,3 +234,54 @@ def test_imported_tools_are_checked_and_run_on_the_broker(kind: str, prefix: str
         assert output_of(result)["output"] == 9.5
     finally:
         _cleanup(kind, f"{prefix}.o1")
+
+
+@pytest.mark.parametrize("kind", [_broker("redis")])
+def test_imported_request_and_consume_tools_fill_their_topics_from_arguments(
+        kind: str) -> None:
+    """The 3.0 document's request (getQuote) answered by a responder, and its consume
+    (onPriceChanged, topic prices.{sku}.changed) reading what was published there."""
+    import trio
+
+    from stdlib.asyncapi import import_asyncapi, load_asyncapi
+    from stdlib.tools import ToolCall
+    from stdlib.tools.mq import MqTools
+    from stdlib.tools.mq_config import MqConfig, MqToolConfig
+
+    token = uuid.uuid4().hex[:8]
+    document = load_asyncapi(DATA / "pricing-3.0.yaml")
+    document["channels"]["quote"]["address"] = f"pricing.{token}.quote"
+    specs = import_asyncapi(document, broker="bus").tools
+    bus = MqTools({"bus": MqConfig.model_validate({"url": BROKERS[kind][0]})},
+                  {s.code: (MqToolConfig.model_validate(s.config), list(s.inputs))
+                   for s in specs})
+
+    async def call(code: str, **args: object) -> object:
+        base = f"mq://bus/{code}"
+        tool = bus.resolve(base)
+        assert tool is not None
+        return await tool.call(ToolCall(uri=base, base=base, type="mq", code=f"bus/{code}",
+                                        args=args, node="n"))
+
+    async def go() -> tuple[object, object]:
+        async with trio.open_nursery() as nursery:
+            async def responder() -> None:
+                [asked] = await call("consume", topic=f"pricing.{token}.quote",
+                                     timeout=5000)  # type: ignore[misc]
+                await call("publish", topic=asked["headers"]["replyTo"],
+                           message={"sku": asked["message"]["sku"], "price": 12.5})
+
+            nursery.start_soon(responder)
+            quote = await call("getQuote", message={"sku": "a1", "qty": 2}, timeout=5000)
+        await call("publish", topic=f"prices.a1-{token}.changed", message={"price": 3})
+        changed = await call("onPriceChanged", sku=f"a1-{token}", timeout=3000)
+        await bus.aclose()
+        return quote, changed
+
+    try:
+        quote, changed = trio.run(go)
+    finally:
+        _cleanup(kind, f"pricing.{token}.quote")
+        _cleanup(kind, f"prices.a1-{token}.changed")
+    assert quote == {"sku": "a1", "price": 12.5}
+    assert isinstance(changed, list) and [m["message"] for m in changed] == [{"price": 3}]
