@@ -186,6 +186,9 @@ def _v3(doc: Document, view: View) -> Iterator[Operation]:
         messages = (_listed_messages(doc, node["messages"], at(pointer, "messages"))
                     if "messages" in node else
                     _channel_messages(doc, item, item_pointer))
+        if not messages:
+            doc.problem(pointer, "neither the operation nor its channel names a message: the "
+                        "message is typed any")
         replies: tuple[Node, ...] = ()
         reply = node.get("reply")
         outgoing = (action == "receive") == (view == "client")

@@ -213,3 +213,17 @@ def test_the_input_document_is_not_changed() -> None:
     before = copy.deepcopy(document)
     import_asyncapi(document, broker="bus")
     assert document == before
+
+
+def test_a_3_0_operation_without_messages_is_typed_any_and_reported() -> None:
+    found = import_asyncapi({
+        "asyncapi": "3.0.0", "info": {"title": "t", "version": "1.0.0"},
+        "channels": {"c": {"address": "c"}},
+        "operations": {"go": {"action": "receive", "channel": {"$ref": "#/channels/c"}},
+                       "bad": {"action": "publish", "channel": {"$ref": "#/channels/c"}}}},
+        broker="bus")
+    [spec] = found.tools
+    assert spec.args["in"]["message"] == "any"
+    found_problems = problems(found)
+    assert "names a message" in found_problems["#/operations/go"]
+    assert "neither send nor receive" in found_problems["#/operations/bad/action"]
