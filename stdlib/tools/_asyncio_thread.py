@@ -100,15 +100,29 @@ class AsyncioThread:
             raise
         if "error" in box:
             raise box["error"]
+        if "result" not in box:  # cancelled on the loop's side: `close` while it ran
+            raise ConnectionError("the connection was closed while the call was running")
         result: T = box["result"]
         return result
 
     async def close(self) -> None:
-        """Stop the loop and join its thread (after the caller closed its clients)."""
+        """Cancel what still runs on the loop (its callers get a `ConnectionError`), stop
+        the loop and join its thread (after the caller closed its clients)."""
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
         self._loop = self._thread = None
+
+        async def cancel_the_rest() -> None:
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            if others:
+                await asyncio.wait(others, timeout=UNWIND)
+
+        stopping = asyncio.run_coroutine_threadsafe(cancel_the_rest(), loop)
+        with contextlib.suppress(Exception):
+            await trio.to_thread.run_sync(stopping.result, UNWIND)
         loop.call_soon_threadsafe(loop.stop)
         await trio.to_thread.run_sync(thread.join, UNWIND)
         if not thread.is_alive():

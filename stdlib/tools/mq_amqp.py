@@ -56,7 +56,8 @@ class AmqpBroker:
         self._pika = aio_pika
         self.config = config
         self.connection_errors: tuple[type[Exception], ...] = (
-            aiormq.exceptions.AMQPConnectionError, ConnectionError)
+            aiormq.exceptions.AMQPConnectionError, ConnectionError,
+            aiormq.exceptions.ChannelInvalidStateError)  # a channel whose connection closed
         self.broker_errors: tuple[type[Exception], ...] = (aiormq.exceptions.AMQPError,)
         self.thread = AsyncioThread(f"fdl-mq-amqp-{config.url.rpartition('@')[2]}")
         self._connection: Any = None

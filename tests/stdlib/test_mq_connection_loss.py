@@ -19,7 +19,7 @@ import pytest
 import trio
 
 from runtime import Runtime, Tools
-from stdlib.tools import ToolError, chain
+from stdlib.tools import ToolCall, ToolError, chain
 from stdlib.tools.mq import MqTools
 from stdlib.tools.mq_config import MqConfig
 from tests._proxy import TcpProxy
@@ -213,3 +213,45 @@ def test_fdl_run_on_a_broker_that_is_down_prints_a_coded_error_and_no_traceback(
     assert "MQ503" in result.output and "could not reach the broker" in result.output
     assert "Traceback" not in result.output
     assert proxy.refused >= 2
+
+
+ASYNCIO_KINDS = [_param(kind) for kind in ("amqp", "nats", "mqtt")]
+
+
+@pytest.mark.parametrize("kind", ASYNCIO_KINDS)
+def test_closing_the_adapter_ends_a_waiting_consume_with_mq503(kind: str) -> None:
+    """A broker dropped (after a connection error of another call, or at the end of a run)
+    while a consume still waits on its loop: the consume ends at once, retryable, instead
+    of waiting on a loop that no longer runs."""
+    topic = _topic(kind)
+    bus = MqTools({"bus": MqConfig.model_validate({"url": BROKERS[kind][0].format(
+        port=BROKERS[kind][1]), "timeout": 3000})})
+
+    async def consume() -> Any:
+        base = "mq://bus/consume"
+        tool = bus.resolve(base)
+        assert tool is not None
+        return await tool.call(ToolCall(uri=base, base=base, type="mq", code="bus/consume",
+                                        args={"topic": topic, "timeout": 20_000}, node="n"))
+
+    async def go() -> ToolError:
+        result: dict[str, Any] = {}
+
+        async def waiting() -> None:
+            with pytest.raises(ToolError) as caught:
+                await consume()
+            result["error"] = caught.value
+
+        with trio.fail_after(15):
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(waiting)
+                await trio.sleep(1)  # the consume is waiting for a message
+                await bus.aclose()
+        error: ToolError = result["error"]
+        return error
+
+    try:
+        error = trio.run(go)
+    finally:
+        _cleanup(kind, topic)
+    assert (error.code, error.type, error.retryable) == ("MQ503", "connection", True)
