@@ -20,7 +20,8 @@ built from the configuration (interfaces.md §3) and the project's ToolSpecs (to
   ``oss:`` entries `stdlib.tools.oss.OssTools` stores (a ``file://`` folder relative to the
   configuration file's folder, or an ``s3://`` bucket), where mail attachments are read;
   ``sms:`` entries `stdlib.tools.sms.SmsTools` gateways (calls of the tool each one names);
-  ``mq:`` entries `stdlib.tools.mq.MqTools` brokers (Redis streams so far);
+  ``mq:`` entries `stdlib.tools.mq.MqTools` brokers (Redis streams, NATS, AMQP, MQTT), with
+  the ``mq`` ToolSpecs (one operation on one topic; `fdl tools import-asyncapi`);
 * each ``py``/``shell`` ToolSpec becomes a `stdlib.tools.process.ProcessTools` tool (its
   paths relative to the configuration file's folder).
 
@@ -62,6 +63,7 @@ from stdlib.tools.config import TableConfig, TableSpec, read_config
 from stdlib.tools.db import DbTools
 from stdlib.tools.mail import MailTools
 from stdlib.tools.mq import MqTools
+from stdlib.tools.mq_config import MqToolConfig
 from stdlib.tools.oss import OssTools
 from stdlib.tools.process import ProcessTools
 from stdlib.tools.sms import SmsTools
@@ -276,7 +278,7 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
     oss = OssTools(config.oss or {}, base=base)
     mail = MailTools(config.mail or {}, base=base, attachments=oss.attachment)
     sms = SmsTools(config.sms or {})
-    mq = MqTools(config.mq or {})
+    mq = MqTools(config.mq or {}, _mq_tools(specs))
     closers: list[Closable] = [api, db, processes, mail, oss, sms, mq]
     mcp = _mcp_tools(config, specs, base)
     if mcp is not None:
@@ -290,6 +292,21 @@ def project_tools(config: ProjectConfig, specs: Iterable[ToolSpec], *,
     if agents is not None:
         agents.bind(provider)
     return ProjectTools(provider, closers)
+
+
+def _mq_tools(specs: Iterable[ToolSpec]) -> dict[str, tuple[MqToolConfig, list[str]]]:
+    """The ``mq`` ToolSpecs (`fdl tools import-asyncapi`) by code: their checked config and
+    declared arguments."""
+    found: dict[str, tuple[MqToolConfig, list[str]]] = {}
+    for spec in specs:
+        if spec.type == "mq":
+            try:
+                checked = read_config(MqToolConfig, spec.config, at=("config",),
+                                      context={"arguments": list(spec.inputs)})
+            except ValueError as error:
+                raise ConfigError(None, None, f"the ToolSpec {spec.uri}: {error}") from None
+            found[spec.code] = (checked, list(spec.inputs))
+    return found
 
 
 def _process_tools(specs: Iterable[ToolSpec], base: Path) -> ProcessTools:

@@ -2,8 +2,9 @@
 
 Commands: ``list``, ``show``, ``search``, ``register``, ``export`` (``--format openai|mcp|
 jsonschema``), ``import-openapi`` (an OpenAPI 3.x document as ``api`` tools),
-``import-mcp`` (a configured MCP server's tools as ``mcp`` tools), plus ``pin`` and
-``remove``. ``show`` and ``list --stats`` print call statistics recorded from runs.
+``import-asyncapi`` (an AsyncAPI 2.x/3.0 document as ``mq`` tools), ``import-mcp`` (a
+configured MCP server's tools as ``mcp`` tools), plus ``pin`` and ``remove``. ``show`` and
+``list --stats`` print call statistics recorded from runs.
 The registry is ``<state>/registry.db`` of the project configuration (``state:``, default
 ``.fdl/``) of the working folder (these commands take no flow file to find a project
 from), or ``--registry PATH``. Every command first syncs the configured tool folders
@@ -13,8 +14,9 @@ their files. Problems of ToolSpec files are printed on stderr as
 ``path:line:col: error[CODE]: field: message``.
 
 Exit codes: 0 success, 1 a ToolSpec has errors, a version conflicts, a tool is unknown, or
-an OpenAPI document cannot be read or is not OpenAPI 3.x (parts it cannot translate are
-warnings: exit 0), 2 usage error (including a registry file that cannot be opened).
+an OpenAPI/AsyncAPI document cannot be read or is not OpenAPI 3.x/AsyncAPI 2.x-3.0 (parts it
+cannot translate are warnings: exit 0), 2 usage error (including a registry file that cannot
+be opened).
 Machine-readable output (``--json``, ``export``) goes to stdout.
 
 This module imports `fdl.cli` lazily: `fdl.cli` registers the group at its end.
@@ -24,10 +26,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -35,6 +38,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from compiler import BUILTIN_INPUTS
+from stdlib.asyncapi import AsyncApiError, import_asyncapi, load_asyncapi
 from stdlib.config import REGISTRY_FILE, project_config, tool_folders
 from stdlib.mcpimport import import_mcp_tools
 from stdlib.openapi import OpenApiError, import_openapi, load_openapi, spec_to_yaml
@@ -149,6 +153,31 @@ _tenant_option = click.option("--tenant", metavar="T",
                               help="See the registry as this tenant (default: global tools).")
 _no_sync_option = click.option("--no-sync", is_flag=True,
                                help="Do not sync the configured tool folders first.")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _import_options(command: F) -> F:
+    """The options every ``import-*`` command shares: tags, tenant, where the tools go
+    (--write/--force, --dry-run, the registry), --json."""
+    for option in reversed((
+            click.option("--tag", "tags", multiple=True, metavar="T",
+                         help="Add this tag to every tool (repeatable)."),
+            click.option("--tenant", metavar="T",
+                         help="Register the tools for this tenant only."),
+            click.option("--write", "write_dir", metavar="DIR",
+                         type=click.Path(path_type=Path),
+                         help="Write one ToolSpec YAML file per tool into DIR instead of "
+                              "registering."),
+            click.option("--force", is_flag=True, help="With --write: overwrite changed files."),
+            click.option("--dry-run", is_flag=True,
+                         help="Translate and report, but change nothing."),
+            click.option("--json", "as_json", is_flag=True,
+                         help='Print {"tools": [uris], "problems": [{pointer, message}]}.'),
+            _registry_option, _no_sync_option)):
+        command = option(command)
+    return command
 
 
 @click.group("tools")
@@ -405,6 +434,47 @@ def register_command(paths: tuple[Path, ...], tenant: str | None, as_json: bool,
                err=True)
 
 
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """Where an import's tools go: files (``write_dir``), nowhere (``dry_run``), or the
+    registry (as ``source``; ``changed`` names what a version conflict is about)."""
+
+    write_dir: Path | None
+    force: bool
+    dry_run: bool
+    registry_option: str | None
+    no_sync: bool
+    tenant: str | None
+    source: str
+    changed: str
+
+
+def _deliver(tools: Sequence[ToolSpec], problems: Sequence[Any], target: _Target,
+             as_json: bool) -> None:
+    """Write, register or only list an import's tools (the shared end of every
+    ``import-*`` command), then print what was done (`_print_outcome`)."""
+    files: list[str] | None = None
+    if target.write_dir is not None:
+        files, lines = _write_specs(tools, target.write_dir, force=target.force,
+                                    dry_run=target.dry_run)
+    elif not target.dry_run:
+        with _registry(target.registry_option, sync=not target.no_sync,
+                       create=True) as registry:
+            try:
+                done = registry.register_many(tools, tenant=target.tenant,
+                                              source=target.source)
+            except ToolSpecError as error:  # pragma: no cover - the importers check specs
+                _print_problems(error.problems)
+                fail("nothing was registered; fix the problems above")
+            except VersionConflictError as error:
+                fail(f"{error}; nothing was registered (import with --version V to add "
+                     f"{target.changed} as a new version)")
+        lines = [f"{r.status:<9}  {r.spec.uri}  {r.spec.version}" for r in done]
+    else:
+        lines = [f"{'would add':<9}  {spec.uri}  {spec.version}" for spec in tools]
+    _print_outcome(tools, problems, lines, files, as_json)
+
+
 def _print_outcome(tools: Sequence[ToolSpec], problems: Sequence[Any], lines: list[str],
                    files: list[str] | None, as_json: bool) -> None:
     """What an import did, on stdout: a line per tool, or with --json ``{"tools": [uris],
@@ -427,19 +497,9 @@ def _print_outcome(tools: Sequence[ToolSpec], problems: Sequence[Any], lines: li
                    "services.NAME of the configuration.")
 @click.option("--version", "version", metavar="V",
               help="The tools' version (default: info.version of the document).")
-@click.option("--tag", "tags", multiple=True, metavar="T",
-              help="Add this tag to every tool (repeatable).")
-@click.option("--tenant", metavar="T", help="Register the tools for this tenant only.")
-@click.option("--write", "write_dir", metavar="DIR", type=click.Path(path_type=Path),
-              help="Write one ToolSpec YAML file per tool into DIR instead of registering.")
-@click.option("--force", is_flag=True, help="With --write: overwrite changed files.")
-@click.option("--dry-run", is_flag=True, help="Translate and report, but change nothing.")
 @click.option("--strict", is_flag=True,
               help="A document that is not valid OpenAPI is an error (E105), not warnings.")
-@click.option("--json", "as_json", is_flag=True,
-              help='Print {"tools": [uris], "problems": [{pointer, message}]}.')
-@_registry_option
-@_no_sync_option
+@_import_options
 def import_openapi_command(source: str, service: str, version: str | None,
                            tags: tuple[str, ...], tenant: str | None, write_dir: Path | None,
                            force: bool, dry_run: bool, strict: bool, as_json: bool,
@@ -470,28 +530,10 @@ def import_openapi_command(source: str, service: str, version: str | None,
     for problem in found.problems:  # a place in another document is a whole URI
         where = shown if problem.pointer.startswith("#") else ""
         click.echo(f"{where}{problem.pointer}: {problem.message}", err=True)
-    lines: list[str] = []
-    files: list[str] = []
-    if write_dir is not None:
-        files, lines = _write_specs(found.tools, write_dir, force=force, dry_run=dry_run)
-    elif not dry_run:
-        origin = source if source.startswith(("http://", "https://")) else str(
-            Path(source).resolve())
-        with _registry(registry_option, sync=not no_sync, create=True) as registry:
-            try:
-                done = registry.register_many(found.tools, tenant=tenant,
-                                              source=f"openapi:{origin}")
-            except ToolSpecError as error:  # pragma: no cover - the importer checks specs
-                _print_problems(error.problems)
-                fail("nothing was registered; fix the problems above")
-            except VersionConflictError as error:
-                fail(f"{error}; nothing was registered (import with --version V to add "
-                      "the changed document as a new version)")
-        lines = [f"{r.status:<9}  {r.spec.uri}  {r.spec.version}" for r in done]
-    else:
-        lines = [f"{'would add':<9}  {spec.uri}  {spec.version}" for spec in found.tools]
-    _print_outcome(found.tools, found.problems, lines,
-                   files if write_dir is not None else None, as_json)
+    origin = source if remote else str(Path(source).resolve())
+    _deliver(found.tools, found.problems, _Target(
+        write_dir, force, dry_run, registry_option, no_sync, tenant, f"openapi:{origin}",
+        "the changed document"), as_json)
     what = ("would import" if dry_run else "wrote" if write_dir is not None else "imported")
     click.echo(f"{what} {len(found.tools)} tool{'s' if len(found.tools) != 1 else ''} "
                f"(version {found.version}) from {shown}; {len(found.problems)} "
@@ -499,6 +541,67 @@ def import_openapi_command(source: str, service: str, version: str | None,
     if found.servers:
         click.echo(f"hint: configure the service in fdl.yaml: services: {{{service}: {{url: "
                    f"{found.servers[0]}}}}}", err=True)
+
+
+@tools_group.command("import-asyncapi")
+@click.argument("source")
+@click.option("--broker", required=True, metavar="NAME",
+              help="The broker: tools are mq://NAME/<operation>; its URL comes from mq.NAME "
+                   "of the configuration.")
+@click.option("--version", "version", metavar="V",
+              help="The tools' version (default: info.version of the document).")
+@click.option("--view", type=click.Choice(["client", "application"]), default="client",
+              show_default=True,
+              help="client: the flow talks to the application the document describes (it "
+                   "publishes what that application receives); application: the flow is it.")
+@_import_options
+def import_asyncapi_command(source: str, broker: str, version: str | None, view: str,
+                            tags: tuple[str, ...], tenant: str | None,
+                            write_dir: Path | None, force: bool, dry_run: bool,
+                            as_json: bool, registry_option: str | None,
+                            no_sync: bool) -> None:
+    """Import the operations of an AsyncAPI 2.x/3.0 document (a file or an http(s) URL) as
+    mq tools (publish, consume or request on one topic): registered in the project registry,
+    or written as ToolSpec files (--write).
+
+    What cannot be translated exactly is reported on stderr as SOURCE#/pointer: message
+    (warnings, exit 0). A document that cannot be read or is not AsyncAPI 2.x/3.0 is an
+    error (exit 1) naming the place. $refs to other files or URLs are read relative to
+    SOURCE."""
+    if version is not None and not _is_version(version):
+        raise click.BadParameter(f"'{version}' is not a semantic version such as 1.2.0",
+                                 param_hint="--version")
+    if tenant is not None and not tenant.strip():
+        raise click.BadParameter("a tenant is a non-empty name", param_hint="--tenant")
+    remote = source.startswith(("http://", "https://"))
+    shown = source if remote else str(Path(source))
+    try:
+        document = load_asyncapi(source)
+        found = import_asyncapi(document, broker=broker, version=version, tags=tags,
+                                tenant=tenant, view="client" if view == "client"
+                                else "application",
+                                base_uri=source if remote else Path(source).resolve().as_uri())
+    except AsyncApiError as error:
+        fail(f"{error.code}: {shown}{error.pointer}: {error}" if error.code != "E101"
+             else f"{error.code}: {error}")
+    except ValueError as error:  # the broker name (the version was checked above)
+        raise click.BadParameter(str(error), param_hint="--broker") from None
+    for problem in found.problems:  # a place in another document is a whole URI
+        where = shown if problem.pointer.startswith("#") else ""
+        click.echo(f"{where}{problem.pointer}: {problem.message}", err=True)
+    origin = source if remote else str(Path(source).resolve())
+    _deliver(found.tools, found.problems, _Target(
+        write_dir, force, dry_run, registry_option, no_sync, tenant, f"asyncapi:{origin}",
+        "the changed document"), as_json)
+    what = ("would import" if dry_run else "wrote" if write_dir is not None else "imported")
+    click.echo(f"{what} {len(found.tools)} tool{'s' if len(found.tools) != 1 else ''} "
+               f"(version {found.version}) from {shown}; {len(found.problems)} "
+               f"problem{'s' if len(found.problems) != 1 else ''}", err=True)
+    configured = project_config().mq or {}
+    if broker not in configured:
+        url = found.servers[0] if found.servers else "redis://127.0.0.1:6379/0"
+        click.echo(f"hint: configure the broker in fdl.yaml: mq: {{{broker}: {{url: "
+                   f"'{url}'}}}}", err=True)
 
 
 def _is_version(text: str) -> bool:
@@ -555,17 +658,7 @@ def _write_specs(specs: Sequence[ToolSpec], folder: Path, *, force: bool, dry_ru
 @click.argument("server")
 @click.option("--version", "version", metavar="V", default="1.0.0", show_default=True,
               help="The tools' version.")
-@click.option("--tag", "tags", multiple=True, metavar="T",
-              help="Add this tag to every tool (repeatable).")
-@click.option("--tenant", metavar="T", help="Register the tools for this tenant only.")
-@click.option("--write", "write_dir", metavar="DIR", type=click.Path(path_type=Path),
-              help="Write one ToolSpec YAML file per tool into DIR instead of registering.")
-@click.option("--force", is_flag=True, help="With --write: overwrite changed files.")
-@click.option("--dry-run", is_flag=True, help="List and report, but change nothing.")
-@click.option("--json", "as_json", is_flag=True,
-              help='Print {"tools": [uris], "problems": [{pointer, message}]}.')
-@_registry_option
-@_no_sync_option
+@_import_options
 def import_mcp_command(server: str, version: str, tags: tuple[str, ...], tenant: str | None,
                        write_dir: Path | None, force: bool, dry_run: bool, as_json: bool,
                        registry_option: str | None, no_sync: bool) -> None:
@@ -599,23 +692,9 @@ def import_mcp_command(server: str, version: str, tags: tuple[str, ...], tenant:
     found = import_mcp_tools(server, listed, version=version, tags=tags, tenant=tenant)
     for problem in found.problems:
         click.echo(f"{server}/{problem.pointer}: {problem.message}", err=True)
-    lines: list[str] = []
-    files: list[str] = []
-    if write_dir is not None:
-        files, lines = _write_specs(found.tools, write_dir, force=force, dry_run=dry_run)
-    elif not dry_run:
-        with _registry(registry_option, sync=not no_sync, create=True) as registry:
-            try:
-                done = registry.register_many(found.tools, tenant=tenant,
-                                              source=f"mcp:{server}")
-            except VersionConflictError as error:
-                fail(f"{error}; nothing was registered (import with --version V to add "
-                     "the changed tools as a new version)")
-        lines = [f"{r.status:<9}  {r.spec.uri}  {r.spec.version}" for r in done]
-    else:
-        lines = [f"{'would add':<9}  {spec.uri}  {spec.version}" for spec in found.tools]
-    _print_outcome(found.tools, found.problems, lines,
-                   files if write_dir is not None else None, as_json)
+    _deliver(found.tools, found.problems, _Target(
+        write_dir, force, dry_run, registry_option, no_sync, tenant, f"mcp:{server}",
+        "the changed tools"), as_json)
     what = ("would import" if dry_run else "wrote" if write_dir is not None else "imported")
     click.echo(f"{what} {len(found.tools)} tool{'s' if len(found.tools) != 1 else ''} from "
                f"the MCP server {server}; {len(found.problems)} "

@@ -59,7 +59,9 @@ class OpenApiError(ValueError):
 
 
 def load_openapi(source: str | Path, *, transport: httpx.BaseTransport | None = None,
-                 timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+                 timeout: float = DEFAULT_TIMEOUT,
+                 expected: str = "an OpenAPI document (a mapping with openapi, info and "
+                                 "paths)") -> dict[str, Any]:
     """Read an OpenAPI document from a file or an ``http(s)://`` URL (YAML or JSON).
 
     Args:
@@ -67,6 +69,8 @@ def load_openapi(source: str | Path, *, transport: httpx.BaseTransport | None = 
         transport: the httpx transport for a URL (tests, proxies); default: httpx's own.
             Proxy settings of the environment are not read.
         timeout: seconds to wait for a URL.
+        expected: what the document should be, for the message when it is not a mapping
+            (the AsyncAPI import reads its documents here too).
 
     Returns:
         The document as plain JSON-like values (YAML dates stay text).
@@ -96,8 +100,7 @@ def load_openapi(source: str | Path, *, transport: httpx.BaseTransport | None = 
     document = _parse(body, text, content_type)
     if not isinstance(document, dict):
         kind = "empty" if document is None else f"a {kind_of(document)}"
-        raise OpenApiError(f"{text} is {kind}, not an OpenAPI document (a mapping with "
-                           "openapi, info and paths)")
+        raise OpenApiError(f"{text} is {kind}, not {expected}")
     return document
 
 

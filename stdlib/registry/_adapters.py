@@ -1,12 +1,14 @@
 """Checking a ToolSpec's adapter ``config`` and code per tool type (tools.md §6).
 
-The ``config`` of ``api``/``svc``, ``db``, ``py`` and ``shell`` specs is validated by the models
-the adapters themselves read it with (`stdlib.tools.config`: `EndpointConfig`, `TableConfig`,
-`table_problems`; `stdlib.tools.process_config`: `PyConfig`, `ShellConfig`), through
+The ``config`` of ``api``/``svc``, ``db``, ``py``, ``shell`` and ``mq`` specs is validated by the
+models the adapters themselves read it with (`stdlib.tools.config`: `EndpointConfig`,
+`TableConfig`, `table_problems`; `stdlib.tools.process_config`: `PyConfig`, `ShellConfig`;
+`stdlib.tools.mq_config`: `MqToolConfig`), through
 `compiler.validate`: what registration accepts is what a run can use,
 and a spec read from a file gets each problem at the YAML position of its key. What only the
 registry can see stays here: an ``api`` code must start with its service, a ``db`` table
-declares no inputs and an object record type, an ``mcp`` code names server and tool.
+declares no inputs and an object record type, an ``mcp`` code names server and tool, an
+``mq`` code names its broker and is not one of the broker's own operations.
 """
 
 from __future__ import annotations
@@ -21,15 +23,17 @@ from compiler.yamltree import YNode
 from gml import Span
 from gml.types import ANY, ObjectType, Type, deref, strip_null
 from stdlib.tools.config import EndpointConfig, TableConfig, table_problems
+from stdlib.tools.mq_config import MQ_OPERATIONS, MqToolConfig
 from stdlib.tools.process_config import PyConfig, ShellConfig
 
 from ._check import ArgsAnalysis
 
 __all__ = ["Issue", "adapter_problems"]
 
-_PROCESS_CONFIGS: dict[str, type[PyConfig] | type[ShellConfig]] = {
-    "py": PyConfig, "shell": ShellConfig}
-"""The ``config`` models of the tools that run in a process of their own (tools.md §6)."""
+_CONFIG_MODELS: dict[str, type[PyConfig] | type[ShellConfig] | type[MqToolConfig]] = {
+    "py": PyConfig, "shell": ShellConfig, "mq": MqToolConfig}
+"""The ``config`` models of ``py`` and ``shell`` tools (a process of their own) and of ``mq``
+tools (tools.md §6)."""
 
 _SERVICE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 
@@ -75,9 +79,11 @@ def adapter_problems(tool_type: str, code: str, config: Mapping[str, Any],
         issues.extend(_issue(p) for p in found.problems)
     elif tool_type == "db":
         issues.extend(_db_problems(code, config, raw_args, analysis, config_node))
-    elif tool_type in _PROCESS_CONFIGS:
+    elif tool_type in _CONFIG_MODELS:
+        if tool_type == "mq":
+            issues.extend(_mq_code(code))
         context = {"arguments": list(analysis.inputs)}
-        model = _PROCESS_CONFIGS[tool_type]
+        model = _CONFIG_MODELS[tool_type]
         checked = (validate(config_node, model, at=("config",), context=context)
                    if config_node is not None else
                    validate_value(config, model, at=("config",), context=context))
@@ -87,6 +93,17 @@ def adapter_problems(tool_type: str, code: str, config: Mapping[str, Any],
         if not server or not tool:
             issues.append(Issue("code", f"an mcp tool's code is <server>/<tool>, not '{code}'"))
     return issues
+
+
+def _mq_code(code: str) -> list[Issue]:
+    broker, _, name = code.partition("/")
+    if not _SERVICE.fullmatch(broker) or not name:
+        return [Issue("code", f"an mq tool's code is <broker>/<name> (the broker of mq: in "
+                      f"fdl.yaml), not '{code}'")]
+    if name in MQ_OPERATIONS:
+        return [Issue("code", f"mq://{broker}/{name} is the broker's own {name} operation: "
+                      "give the tool another name")]
+    return []
 
 
 def _issue(problem: Problem) -> Issue:

@@ -48,9 +48,9 @@ from gml.types import Type, parse_type
 
 from ._http import header_value_problem, is_json_media_type, redact_url
 
-__all__ = ["BUILTIN_HEADERS", "METHODS", "QUERY_METHODS", "AdapterConfigError", "AuthConfig",
-           "BodyArgument", "ConfigModel", "EndpointConfig", "ServiceConfig", "TableConfig",
-           "TableSpec", "placeholders", "read_config", "table_problems"]
+__all__ = ["BUILTIN_HEADERS", "METHODS", "PLACEHOLDER", "QUERY_METHODS", "AdapterConfigError",
+           "AuthConfig", "BodyArgument", "ConfigModel", "EndpointConfig", "ServiceConfig",
+           "TableConfig", "TableSpec", "placeholders", "read_config", "table_problems"]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 """The ``config.method`` values of ``api`` and ``svc`` tools (upper case, as HTTP writes them)."""

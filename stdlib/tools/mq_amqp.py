@@ -20,12 +20,13 @@ The topic is a queue, reached through the default exchange (routing key = queue 
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from ._asyncio_thread import AsyncioThread
-from .mq_broker import Delivery
+from ._asyncio_thread import AsyncioThread, to_completion
+from .mq_broker import Delivery, quiet_library_logs
 from .mq_config import MqConfig
 
 __all__ = ["AmqpBroker"]
@@ -35,17 +36,28 @@ POLL = 0.02
 """Seconds between two ``basic.get`` of a waiting fetch."""
 
 
+def _alive(connection: Any) -> bool:
+    """Whether an aio-pika connection is still usable: aio-pika marks it closed only some
+    time after its reader saw the socket reset, aiormq's own connection knows at once."""
+    if connection is None or connection.is_closed:
+        return False
+    transport = connection.transport
+    return transport is not None and not transport.connection.is_closed
+
+
 class AmqpBroker:
     """A RabbitMQ (AMQP 0-9-1) broker."""
 
     def __init__(self, config: MqConfig) -> None:
+        quiet_library_logs("aiormq", "aio_pika")
         import aio_pika
         import aiormq.exceptions
 
         self._pika = aio_pika
         self.config = config
         self.connection_errors: tuple[type[Exception], ...] = (
-            aiormq.exceptions.AMQPConnectionError, ConnectionError)
+            aiormq.exceptions.AMQPConnectionError, ConnectionError,
+            aiormq.exceptions.ChannelInvalidStateError)  # a channel whose connection closed
         self.broker_errors: tuple[type[Exception], ...] = (aiormq.exceptions.AMQPError,)
         self.thread = AsyncioThread(f"fdl-mq-amqp-{config.url.rpartition('@')[2]}")
         self._connection: Any = None
@@ -53,9 +65,10 @@ class AmqpBroker:
         self._queues: dict[str, Any] = {}
         """Queues declared on the current channel, by name."""
 
-    async def _run(self, work: Callable[[Any], Awaitable[T]]) -> T:
+    async def _run(self, work: Callable[[Any], Awaitable[T]], *,
+                   abandoned: threading.Event | None = None) -> T:
         async def connected() -> T:
-            if self._connection is None or self._connection.is_closed:
+            if not _alive(self._connection):
                 self._connection = await self._pika.connect(
                     self.config.url, timeout=self.config.timeout / 1000)
                 self._channel = None
@@ -64,7 +77,7 @@ class AmqpBroker:
                 self._queues = {}
             return await work(self._channel)
 
-        return await self.thread.run(connected)
+        return await self.thread.run(connected, abandoned=abandoned)
 
     async def _queue(self, channel: Any, topic: str) -> Any:
         queue = self._queues.get(topic)
@@ -106,13 +119,32 @@ class AmqpBroker:
     async def fetch(self, topic: str, count: int, wait_ms: int, consumer: str
                     ) -> list[Delivery]:
         """``basic.get`` up to ``count`` messages."""
-        async def go(channel: Any) -> list[Delivery]:
+        return await self._fetch(topic, count, wait_ms, acknowledge=False)
+
+    async def take(self, topic: str, count: int, wait_ms: int, consumer: str
+                   ) -> list[Delivery]:
+        """`fetch` and `ack` in one call on the broker's loop."""
+        return await self._fetch(topic, count, wait_ms, acknowledge=True)
+
+    async def _fetch(self, topic: str, count: int, wait_ms: int, *, acknowledge: bool
+                     ) -> list[Delivery]:
+        async def fetched(channel: Any) -> list[Delivery]:
             queue = await self._queue(channel, topic)
             return [Delivery(m.message_id or str(m.delivery_tag), m.body,
                              {str(k): str(v) for k, v in (m.headers or {}).items()}, m)
                     for m in await self._take(queue, count, wait_ms)]
 
-        return await self._run(go)
+        abandoned = threading.Event()
+
+        async def go(connection: Any) -> list[Delivery]:
+            taken = await fetched(connection)
+            if acknowledge and taken:
+                if abandoned.is_set():  # cancelled while reading: leave them unacknowledged
+                    raise asyncio.CancelledError
+                await to_completion(_ack_all(taken))  # then the call returns them
+            return taken
+
+        return await self._run(go, abandoned=abandoned)
 
     async def ack(self, topic: str, deliveries: Sequence[Delivery]) -> None:
         """``basic.ack`` each message."""
@@ -155,3 +187,8 @@ class AmqpBroker:
             await self.thread.run(go)
         finally:
             await self.thread.close()
+
+
+async def _ack_all(deliveries: Sequence[Delivery]) -> None:
+    for delivery in deliveries:
+        await delivery.handle.ack()

@@ -3,11 +3,24 @@ broker kind (``mq_redis``, ``mq_nats``, ``mq_amqp``, ``mq_mqtt``) implements `Br
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["Broker", "Delivery"]
+__all__ = ["Broker", "Delivery", "quiet_library_logs"]
+
+
+def quiet_library_logs(*names: str) -> None:
+    """Give the loggers of a broker client a `logging.NullHandler`, so that what they log
+    when a connection drops (aiormq logs the reset with its traceback) does not reach
+    Python's last-resort handler and the terminal of ``fdl run``: the failure reaches the
+    flow as an MQ503 error instead. A program that configures logging still gets the records
+    (they propagate as before). Idempotent."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,12 @@ class Broker(Protocol):
         ``idle_ms`` (its process died), now ``consumer``'s. Only Redis streams keep such
         messages pending; the other brokers deliver them again by themselves (AMQP when the
         channel closes, JetStream after its ack wait) and answer none."""
+
+    async def take(self, topic: str, count: int, wait_ms: int, consumer: str
+                   ) -> list[Delivery]:
+        """`fetch` then `ack`, in one crossing to the client's thread (what ``consume``
+        does): the messages are acknowledged only if the call is still wanted after they
+        were read."""
 
     async def request(self, topic: str, body: bytes, wait_ms: int) -> bytes | None:
         """Send ``body`` with a reply address; the reply's body, None if none in time."""

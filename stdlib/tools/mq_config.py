@@ -15,19 +15,21 @@ imports no broker client.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, ValidationInfo
 
 from compiler.catalog import ToolArg, ToolSignature
 from compiler.validate import Invalid, Wording
+from gml.text import suggest
 from gml.types import ANY, INT, STRING, ArrayType, MapType, ObjectType, nullable
 
 from ._http import redact_url
-from .config import ConfigModel
+from .config import ConfigModel, placeholders
 
-__all__ = ["MQ_OPERATIONS", "MQ_SCHEMES", "MqConfig", "mq_signatures"]
+__all__ = ["MQ_OPERATIONS", "MQ_SCHEMES", "MqConfig", "MqToolConfig", "mq_signatures"]
 
 MQ_OPERATIONS = ("publish", "consume", "request")
 """The operations of an ``mq`` entry (``mq://<name>/<operation>``)."""
@@ -96,3 +98,42 @@ def mq_signatures(name: str) -> list[ToolSignature]:
             "topic": topic, "message": message, "timeout": timeout}, ANY,
             f"send a request and wait for its reply ({name})"),
     ]
+
+
+def _topic_template(value: str, info: ValidationInfo) -> str:
+    if not value.strip():
+        raise Invalid("must be a non-empty topic (a queue, routing key, subject or stream)")
+    names = placeholders(value)
+    arguments = info.context.get("arguments") if isinstance(info.context, Mapping) else None
+    if arguments is None:
+        return value
+    for name in names:
+        if name not in arguments:
+            hint = suggest(name, list(arguments))
+            advice = f"; did you mean '{hint}'?" if hint else "; declare it in args.in"
+            raise Invalid(f": the placeholder {{{name}}} is not a declared argument{advice}")
+    return value
+
+
+class MqToolConfig(ConfigModel):
+    """The ``config`` of an ``mq`` ToolSpec (``fdl tools import-asyncapi`` writes them): the
+    tool ``mq://<broker>/<name>`` runs one operation on one topic of the broker ``<broker>``.
+
+    ```yaml
+    type: mq
+    code: bus/orderCreated
+    args: {in: {orderId: string, message: Order, headers: map<string>?}, out: {id: string}}
+    config: {operation: publish, topic: 'orders/{orderId}/created'}
+    ```
+
+    ``{placeholders}`` of the topic are filled from the arguments of those names (AsyncAPI
+    channel parameters); the other arguments are those of the operation (``message``,
+    ``headers``, ``max``, ``timeout``).
+    """
+
+    operation: Annotated[Literal["publish", "consume", "request"], Wording(
+        expect="publish, consume or request")] = Field(
+        description="the broker operation the tool runs")
+    topic: Annotated[str, AfterValidator(_topic_template), Wording(
+        expect="a topic, queue, subject or stream, {placeholders} filled from arguments")] = \
+        Field(description="the topic, with {argument} placeholders")

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from ._asyncio_thread import AsyncioThread
-from .mq_broker import Delivery
+from .mq_broker import Delivery, quiet_library_logs
 from .mq_config import MqConfig
 
 __all__ = ["MqttBroker"]
@@ -43,6 +43,7 @@ class MqttBroker:
     """An MQTT 5 broker."""
 
     def __init__(self, config: MqConfig) -> None:
+        quiet_library_logs("mqtt", "aiomqtt")
         import aiomqtt
         from paho.mqtt.packettypes import PacketTypes
         from paho.mqtt.properties import Properties
@@ -136,6 +137,11 @@ class MqttBroker:
                       ) -> list[Delivery]:
         """None: the broker delivers a dead consumer's messages again by itself."""
         return []
+
+    async def take(self, topic: str, count: int, wait_ms: int, consumer: str
+                   ) -> list[Delivery]:
+        """`fetch` (acknowledged on receipt already)."""
+        return await self.fetch(topic, count, wait_ms, consumer)
 
     async def request(self, topic: str, body: bytes, wait_ms: int) -> bytes | None:
         """Publish with a fresh response topic, take the first message there."""

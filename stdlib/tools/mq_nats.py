@@ -20,13 +20,15 @@ A cancelled trio call cancels its asyncio task and waits for it to unwind.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
+import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from ._asyncio_thread import AsyncioThread
-from .mq_broker import Delivery
+from ._asyncio_thread import AsyncioThread, to_completion
+from .mq_broker import Delivery, quiet_library_logs
 from .mq_config import MqConfig
 
 __all__ = ["NatsBroker"]
@@ -43,6 +45,7 @@ class NatsBroker:
     """A NATS server with JetStream."""
 
     def __init__(self, config: MqConfig) -> None:
+        quiet_library_logs("nats")
         import nats
         import nats.errors
 
@@ -57,7 +60,8 @@ class NatsBroker:
         self._streams: dict[str, str] = {}
         self._subscriptions: dict[tuple[str, str], Any] = {}
 
-    async def _run(self, work: Callable[[Any], Awaitable[T]]) -> T:
+    async def _run(self, work: Callable[[Any], Awaitable[T]], *,
+                   abandoned: threading.Event | None = None) -> T:
         async def connected() -> T:
             if self._client is None or self._client.is_closed:
                 self._client = await self._nats.connect(
@@ -65,7 +69,7 @@ class NatsBroker:
                     allow_reconnect=False, error_cb=_quiet)
             return await work(self._client)
 
-        return await self.thread.run(connected)
+        return await self.thread.run(connected, abandoned=abandoned)
 
     async def _stream(self, client: Any, topic: str) -> str:
         stream = self._streams.get(topic)
@@ -98,7 +102,16 @@ class NatsBroker:
     async def fetch(self, topic: str, count: int, wait_ms: int, consumer: str
                     ) -> list[Delivery]:
         """Pull up to ``count`` messages as the durable consumer of the group."""
-        async def go(client: Any) -> list[Delivery]:
+        return await self._fetch(topic, count, wait_ms, acknowledge=False)
+
+    async def take(self, topic: str, count: int, wait_ms: int, consumer: str
+                   ) -> list[Delivery]:
+        """`fetch` and `ack` in one call on the broker's loop."""
+        return await self._fetch(topic, count, wait_ms, acknowledge=True)
+
+    async def _fetch(self, topic: str, count: int, wait_ms: int, *, acknowledge: bool
+                     ) -> list[Delivery]:
+        async def fetched(client: Any) -> list[Delivery]:
             stream = await self._stream(client, topic)
             durable = f"{self.config.group}_{_UNSAFE.sub('_', topic)}"
             key = (stream, durable)
@@ -117,7 +130,17 @@ class NatsBroker:
                               if not k.startswith("Nats-")}, m)
                     for m in messages]
 
-        return await self._run(go)
+        abandoned = threading.Event()
+
+        async def go(connection: Any) -> list[Delivery]:
+            taken = await fetched(connection)
+            if acknowledge and taken:
+                if abandoned.is_set():  # cancelled while reading: leave them unacknowledged
+                    raise asyncio.CancelledError
+                await to_completion(_ack_all(taken))  # then the call returns them
+            return taken
+
+        return await self._run(go, abandoned=abandoned)
 
     async def ack(self, topic: str, deliveries: Sequence[Delivery]) -> None:
         """Acknowledge each message to JetStream."""
@@ -170,3 +193,8 @@ class NatsBroker:
             await self.thread.run(go)
         finally:
             await self.thread.close()
+
+
+async def _ack_all(deliveries: Sequence[Delivery]) -> None:
+    for delivery in deliveries:
+        await delivery.handle.ack()

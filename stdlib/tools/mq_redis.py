@@ -8,7 +8,9 @@ bound passes.
 
 * publish: ``XADD topic * message <json> headers <json>``; the id is the stream entry's.
 * fetch: ``XREADGROUP`` as the entry's ``group`` (created at the start of the stream on first
-  use, so nothing published before the first consume is missed); ack: ``XACK``.
+  use, so nothing published before the first consume is missed; made again when the stream
+  was deleted since); ack: ``XACK``; take (what ``consume`` does): both in one worker thread,
+  the ``XACK`` left out when the call was cancelled during the read.
 * reclaim: ``XAUTOCLAIM`` of the group's entries left pending (taken, never acknowledged)
   longer than a bound: how a trigger takes over the message of a process that died.
 * request: the message is published with the header ``replyTo`` naming a fresh stream; the
@@ -24,7 +26,7 @@ from typing import Any, TypeVar
 
 import trio
 
-from .mq_broker import Delivery
+from .mq_broker import Delivery, quiet_library_logs
 from .mq_config import MqConfig
 
 __all__ = ["RedisBroker"]
@@ -36,6 +38,7 @@ class RedisBroker:
     """A Redis broker: streams."""
 
     def __init__(self, config: MqConfig) -> None:
+        quiet_library_logs("redis")
         # redis-py takes a good part of a second to import: only projects using it pay.
         import redis
 
@@ -44,6 +47,8 @@ class RedisBroker:
                                   redis.exceptions.TimeoutError)
         self.broker_errors: tuple[type[Exception], ...] = (redis.exceptions.RedisError,)
         self.config = config
+        self._groups: set[str] = set()
+        """Streams whose consumer group this broker made (or found) already."""
         seconds = config.timeout / 1000
         self.client = redis.Redis.from_url(config.url, socket_connect_timeout=seconds,
                                            socket_timeout=seconds)
@@ -65,11 +70,20 @@ class RedisBroker:
         except self.errors.ResponseError as error:
             if "BUSYGROUP" not in str(error):
                 raise
+        self._groups.add(topic)
 
     def _read(self, topic: str, count: int, wait_ms: int, consumer: str) -> list[Delivery]:
-        self._group(topic)
-        answer: Any = self.client.xreadgroup(self.config.group, consumer, {topic: ">"},
-                                             count=count, block=wait_ms)
+        if topic not in self._groups:
+            self._group(topic)
+        try:
+            answer: Any = self.client.xreadgroup(self.config.group, consumer, {topic: ">"},
+                                                 count=count, block=wait_ms)
+        except self.errors.ResponseError as error:
+            if "NOGROUP" not in str(error):
+                raise
+            self._group(topic)  # the stream was deleted since: make it again
+            answer = self.client.xreadgroup(self.config.group, consumer, {topic: ">"},
+                                            count=count, block=wait_ms)
         return [Delivery(entry_id.decode(), fields.get(b"message", b"null"),
                          _headers(fields.get(b"headers", b"{}")))
                 for _stream, entries in answer or [] for entry_id, fields in entries]
@@ -100,6 +114,19 @@ class RedisBroker:
         """``XAUTOCLAIM``: the group's entries pending for ``idle_ms`` become ``consumer``'s
         (a consumer that died holding them never acknowledges them)."""
         return await self._run(lambda: self._reclaim(topic, consumer, idle_ms, count))
+
+    def _take(self, topic: str, count: int, wait_ms: int, consumer: str) -> list[Delivery]:
+        taken = self._read(topic, count, wait_ms, consumer)
+        if taken:
+            trio.from_thread.check_cancelled()  # a call no longer wanted leaves them pending
+            self.client.xack(topic, self.config.group, *[d.id for d in taken])
+        return taken
+
+    async def take(self, topic: str, count: int, wait_ms: int, consumer: str
+                   ) -> list[Delivery]:
+        """``XREADGROUP`` then ``XACK`` in one worker thread (unless the call was cancelled
+        meanwhile)."""
+        return await self._run(lambda: self._take(topic, count, wait_ms, consumer))
 
     def _request(self, topic: str, body: bytes, wait_ms: int) -> bytes | None:
         key = f"fdl:reply:{uuid.uuid4().hex}"
