@@ -243,6 +243,10 @@ def test_closing_the_adapter_ends_a_waiting_consume_with_mq503(kind: str) -> Non
             result["error"] = caught.value
 
         with trio.fail_after(15):
+            # Connected first, so that the consume below only has to reach the broker's loop
+            # (connecting can take seconds on a loaded machine).
+            await bus.run("bus", "mq://bus/publish",
+                          lambda broker: broker.publish(f"{topic}.warm", b"{}", {}))
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(waiting)
                 await trio.sleep(1)  # the consume is waiting for a message
