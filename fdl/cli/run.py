@@ -299,7 +299,8 @@ def _run_on_temporal(job: _Job, run_id: str, display: RunDisplay | None,
     flows = job.config.flows_folder(Path(job.plan.path).resolve().parent)
     options: dict[str, Any] = {"tenant": job.tenant, "bu": job.bu, "mocks": mocks,
                                "timezone": job.config.timezone, "run_id": run_id,
-                               "flows": flows, "catalog": job.tooling.catalog}
+                               "flows": flows, "catalog": job.tooling.catalog,
+                               "max_runs": job.config.flow_runs}
     try:
         if display is not None:
             with display:

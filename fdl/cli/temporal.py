@@ -62,15 +62,18 @@ async def _connect(target: Target) -> Client:
 def run_remote(target: Target, plan: Plan, inputs: Mapping[str, Any] | None, *,
                tenant: str | None, bu: str | None, mocks: Any, timezone: str | None,
                run_id: str, flows: Path | None = None, catalog: ToolCatalog | None = None,
-               on_event: Callable[[dict[str, Any]], None] | None = None) -> RunResult:
+               on_event: Callable[[dict[str, Any]], None] | None = None,
+               max_runs: int | None = None) -> RunResult:
     """Run ``plan`` on Temporal and wait for its end; ``on_event`` gets the run's events
     in order while it runs. The flows its ``flow://`` calls name are read from ``flows``
-    (compiled with ``catalog``) and travel with the run."""
+    (compiled with ``catalog``) and travel with the run; ``max_runs`` is ``flow-runs:``
+    (None: the default)."""
 
     async def main() -> RunResult:
         client = await _connect(target)
         data = flow_input(plan, inputs, tenant=tenant, bu=bu, mocks=mocks, timezone=timezone,
-                          flows=flows, catalog=catalog)
+                          flows=flows, catalog=catalog,
+                          **({} if max_runs is None else {"max_runs": max_runs}))
         try:
             return await run_flow(client, data, task_queue=target.task_queue, run_id=run_id,
                                   on_event=on_event)

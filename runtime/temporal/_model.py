@@ -42,6 +42,11 @@ class FlowInput:
             starts (``code`` → ``{name, source, path, tools}``), at every depth: they run as
             child workflows, and a run keeps the versions it started with.
         depth: how deeply this run is nested in ``flow://`` calls (0: a top-level run).
+        max_runs: how many ``flow://`` runs the top-level run may start in all, at every
+            depth (``flow-runs:`` of the caller's ``fdl.yaml``); only the top-level run
+            counts them (`._flowruns`).
+        root: the workflow id of the top-level run ("" for the top-level run itself): a
+            called flow asks it for each ``flow://`` run it starts.
     """
 
     source: str
@@ -56,6 +61,8 @@ class FlowInput:
     tools: dict[str, dict[str, Any]] = field(default_factory=dict)
     subflows: dict[str, dict[str, Any]] = field(default_factory=dict)
     depth: int = 0
+    max_runs: int = 1000
+    root: str = ""
 
 
 @dataclass(slots=True)

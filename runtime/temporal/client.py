@@ -24,6 +24,7 @@ from gml import resolve_timezone
 from .. import _codec
 from .._runtime import RunResult
 from ..errors import internal_error
+from ..subflows import DEFAULT_MAX_RUNS
 from ._model import WORKFLOW_NAME, FlowInput, FlowOutput
 from ._refs import refs_of
 from ._subflows import collect
@@ -36,7 +37,8 @@ def flow_input(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
                tenant: str | None = None, bu: str | None = None,
                mocks: Mapping[str, Any] | None = None, timezone: str | None = None,
                max_iterations: int = 10_000, default_timeout_ms: float | None = None,
-               flows: Path | None = None, catalog: ToolCatalog | None = None) -> FlowInput:
+               flows: Path | None = None, catalog: ToolCatalog | None = None,
+               max_runs: int = DEFAULT_MAX_RUNS) -> FlowInput:
     """The workflow input of one run of ``plan``.
 
     Args:
@@ -45,6 +47,8 @@ def flow_input(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
         timezone: the zone of dates (None: this machine's, by name, so the worker agrees).
         flows: the folder ``flow://`` names resolve in; the flows the run may call are read
             and compiled (with ``catalog``) now, and travel with the run.
+        max_runs: how many ``flow://`` runs the run may start in all, at every depth
+            (``flow-runs:`` of ``fdl.yaml``; F412 past it, as locally).
     """
     zone = resolve_timezone(timezone)
     return FlowInput(source=plan.source, path=plan.path or f"{plan.name}.yaml",
@@ -52,7 +56,7 @@ def flow_input(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
                      mocks=None if mocks is None else _codec.dumps(dict(mocks)),
                      timezone=getattr(zone, "name", None) or str(zone),
                      max_iterations=max_iterations, default_timeout_ms=default_timeout_ms,
-                     tools=refs_of(plan),
+                     tools=refs_of(plan), max_runs=max_runs,
                      subflows={} if flows is None else collect(
                          plan, flows, lambda text, path: load_text(text, path,
                                                                    catalog=catalog)))
