@@ -7,6 +7,7 @@
 * `run_remote`: what ``fdl run FILE --on temporal`` does once the flow is compiled: start the
   run on the cluster and wait for its `runtime.RunResult` (the run id is the workflow id).
 * `show_remote`, `cancel_remote`: ``fdl runs show/cancel ID --on temporal``.
+* `list_remote`: ``fdl runs list --on temporal``.
 """
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ from temporalio.service import RPCError, RPCStatusCode
 from compiler import ToolCatalog
 from compiler.plan import Plan
 from fdl.project import open_tooling
-from runtime import RunResult
+from runtime import RunRecord, RunResult
 from runtime.temporal import (
+    ENDED_OUTSIDE,
     WORKFLOW_NAME,
     FlowOutput,
+    ended_outside,
     flow_input,
     flow_worker,
+    list_runs,
     run_flow,
     run_result,
 )
@@ -41,8 +45,8 @@ from stdlib.config import project_config
 from ._output import fail
 from ._target import Target, mock_document, target_of
 
-__all__ = ["RemoteRun", "Target", "cancel_remote", "mock_document", "run_remote", "show_remote",
-           "target_of", "temporal_worker_command"]
+__all__ = ["RemoteRun", "Target", "cancel_remote", "list_remote", "mock_document", "run_remote",
+           "show_remote", "target_of", "temporal_worker_command"]
 
 CONNECT_SECONDS = 10.0
 """How long connecting to the Temporal frontend may take before the command gives up."""
@@ -122,9 +126,6 @@ def temporal_worker_command(address: str | None, namespace: str | None,
 
 # --- fdl runs show/cancel ID --on temporal -----------------------------------------------
 
-_ENDED = {"FAILED": "failed", "CANCELED": "cancelled", "TERMINATED": "cancelled",
-          "TIMED_OUT": "failed"}
-
 
 @dataclass(slots=True)
 class RemoteRun:
@@ -185,10 +186,8 @@ def show_remote(target: Target, run_id: str) -> RemoteRun:
                 events = await handle.query("progress", result_type=list)
             return RemoteRun(run_id, _flow_name(events), "running", started,
                              events[-1]["at"] if events else started, events=events)
-        return RemoteRun(run_id, "", _ENDED.get(name, "failed"), started, closed or started,
-                         error={"code": "F409", "message": f"the workflow ended {name} "
-                                "outside the runtime (terminated, timed out or failed)",
-                                "node": "", "type": "runtime"}, events=events)
+        return RemoteRun(run_id, "", ENDED_OUTSIDE.get(name, "failed"), started, closed or started,
+                         error=ended_outside(name), events=events)
 
     return asyncio.run(main())
 
@@ -216,3 +215,24 @@ def cancel_remote(target: Target, run_id: str) -> str:
         return "requested"
 
     return asyncio.run(main())
+
+
+# --- fdl runs list --on temporal -----------------------------------------------------------
+
+
+def list_remote(target: Target, *, status: str | None, flow: str | None, limit: int
+                ) -> list[RunRecord]:
+    """The flow runs of the namespace, newest first, as the run store's records
+    (`runtime.temporal.list_runs`)."""
+
+    async def main() -> list[RunRecord]:
+        client = await _connect(target)
+        return await list_runs(client, status=status, flow=flow, limit=limit)
+
+    try:
+        return asyncio.run(main())
+    except RPCError as error:
+        fail(f"Temporal cannot list the runs of namespace {target.namespace}: "
+             f"{error.message}")
+
+

@@ -27,6 +27,8 @@ class FlowInput:
     Attributes:
         source: the flow's text (compiled by the worker with its project's tool catalog).
         path: the flow's file name (for messages).
+        name: the flow's name (the caller's compilation; the ``flow`` memo of the workflow,
+            which `fdl runs list --on temporal` shows).
         inputs: the raw inputs, codec text (converted and checked inside the workflow).
         tenant, bu: the run context.
         mocks: the mock document (``{"mocks": ..., "passthrough": ...}``), codec text, or
@@ -52,6 +54,7 @@ class FlowInput:
     source: str
     path: str
     inputs: str = "{}"
+    name: str = ""
     tenant: str | None = None
     bu: str | None = None
     mocks: str | None = None

@@ -83,6 +83,7 @@ def child_input(data: FlowInput, called: Mapping[str, Any], args: Mapping[str, A
     it through. ``run_id`` is the calling run's workflow id (the top-level run's, unless
     the caller is itself a called flow)."""
     return FlowInput(source=str(called["source"]), path=str(called["path"]),
+                     name=str(called["name"]),
                      inputs=_codec.dumps(dict(args)), tenant=data.tenant, bu=data.bu,
                      mocks=None, timezone=data.timezone,
                      max_iterations=data.max_iterations,

@@ -30,7 +30,11 @@ from ._refs import refs_of
 from ._subflows import collect
 from .worker import DEFAULT_TASK_QUEUE
 
-__all__ = ["flow_input", "run_flow", "run_result"]
+__all__ = ["FLOW_MEMO", "flow_input", "run_flow", "run_result"]
+
+FLOW_MEMO = "flow"
+"""The workflow memo that names the flow a run runs (listing runs shows it without reading
+their histories)."""
 
 
 def flow_input(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
@@ -51,7 +55,7 @@ def flow_input(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
             (``flow-runs:`` of ``fdl.yaml``; F412 past it, as locally).
     """
     zone = resolve_timezone(timezone)
-    return FlowInput(source=plan.source, path=plan.path or f"{plan.name}.yaml",
+    return FlowInput(source=plan.source, path=plan.path or f"{plan.name}.yaml", name=plan.name,
                      inputs=_codec.dumps(dict(inputs or {})), tenant=tenant, bu=bu,
                      mocks=None if mocks is None else _codec.dumps(dict(mocks)),
                      timezone=getattr(zone, "name", None) or str(zone),
@@ -66,7 +70,7 @@ async def run_flow(client: Client, data: FlowInput, *, task_queue: str = DEFAULT
                    run_id: str | None = None,
                    on_event: Callable[[dict[str, Any]], None] | None = None,
                    poll_interval: float = 0.5) -> RunResult:
-    """Start the run and wait for its end.
+    """Start the run and wait for its end (the workflow's memo ``flow`` names the flow).
 
     Args:
         on_event: receives the run's public events in order while it runs (read from the
@@ -78,7 +82,8 @@ async def run_flow(client: Client, data: FlowInput, *, task_queue: str = DEFAULT
     """
     run_id = run_id or uuid.uuid4().hex
     handle = await client.start_workflow(WORKFLOW_NAME, data, id=run_id,
-                                         task_queue=task_queue, result_type=FlowOutput)
+                                         task_queue=task_queue, result_type=FlowOutput,
+                                         memo={FLOW_MEMO: data.name})
     seen = 0
 
     def emit(events: list[dict[str, Any]]) -> None:
