@@ -73,13 +73,16 @@ class FlowOutput:
     """How the run ended (`runtime.RunResult` without the run id, which is the workflow id).
 
     ``output`` is codec text; ``calls`` holds, per mocked URI, the arguments of each call
-    (codec text of the mapping)."""
+    (codec text of the mapping). ``events`` are the run's public events, all of them
+    unless they pass the result's size budget (`._events`): then the first one and the
+    newest that fit, and ``dropped`` says how many were left out between them."""
 
     status: str
     output: str = "null"
     error: dict[str, Any] | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
     calls: str = "{}"
+    dropped: int = 0
 
 
 @dataclass(slots=True)

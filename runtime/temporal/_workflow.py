@@ -52,6 +52,7 @@ from .._core import CANCEL, PULL, RUN, SLEEP, Command, Instance, InvariantError,
 from .._exec import Executor, Returned
 from .._journal import Cancelled, Completed, Event, Failed
 from ..errors import InputError, OutputError, internal_error
+from ._events import EVENTS_BUDGET, fitting
 from ._flowruns import ANSWER_SIGNAL, WANTED_SIGNAL, FlowRuns
 from ._model import TOOL_ACTIVITY, WORKFLOW_NAME, FlowInput, FlowOutput, ToolRequest, ToolResult
 from ._prepare import prepare
@@ -87,8 +88,9 @@ class FlowWorkflow:
 
     @workflow.query(name="progress")
     def progress(self) -> list[dict[str, Any]]:
-        """The public events so far."""
-        return list(self.events)
+        """The public events so far (the first and the newest, when they are more than
+        a payload may carry)."""
+        return fitting(self.events, EVENTS_BUDGET)[0]
 
     @workflow.signal(name=WANTED_SIGNAL)
     async def flow_run_wanted(self, asker: str, token: str) -> None:
@@ -207,8 +209,9 @@ class _Run:
             final["error"] = error
         self._publish(final)
         ok = status == "completed"
+        events, dropped = fitting(self.events, EVENTS_BUDGET)
         return FlowOutput(status, _codec.dumps(output if ok else None),
-                          None if ok else error, list(self.events), _codec.dumps(self.calls))
+                          None if ok else error, events, _codec.dumps(self.calls), dropped)
 
     def _publish(self, event: dict[str, Any]) -> None:
         event["seq"] = len(self.events)

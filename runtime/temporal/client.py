@@ -88,10 +88,12 @@ async def run_flow(client: Client, data: FlowInput, *, task_queue: str = DEFAULT
 
     def emit(events: list[dict[str, Any]]) -> None:
         nonlocal seen
-        if on_event is not None:
-            for event in events[seen:]:
-                on_event(event)
-            seen = max(seen, len(events))
+        if on_event is not None:  # by number: a long run's result leaves some out
+            for number, event in enumerate(events):
+                at = event.get("seq", number)
+                if isinstance(at, int) and at >= seen:
+                    on_event(event)
+                    seen = at + 1
 
     ending = asyncio.ensure_future(handle.result())
     try:
