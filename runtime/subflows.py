@@ -35,7 +35,7 @@ from stdlib.tools import ToolCall, ToolError, ToolProvider
 from . import _budget
 from ._runtime import Runtime
 
-__all__ = ["DEFAULT_MAX_DEPTH", "DEFAULT_MAX_RUNS", "FlowTools"]
+__all__ = ["DEFAULT_MAX_DEPTH", "DEFAULT_MAX_RUNS", "FlowTools", "runs_limit_error"]
 
 DEFAULT_MAX_DEPTH = 16
 """How deeply flows may call flows by default."""
@@ -166,10 +166,7 @@ class _FlowTool:
                             "an end", type="runtime", details={"limit": "depth"})
         budget = _budget.current()
         if budget.started >= owner.max_runs:
-            raise ToolError("F412", f"the run started {owner.max_runs} flow:// runs, its "
-                            f"limit (at {where}); check for a recursion without an end, "
-                            "or raise flow-runs in fdl.yaml", type="runtime",
-                            details={"limit": "runs"})
+            raise runs_limit_error(owner.max_runs, where)
         budget.started += 1
         if plan is None:
             assert path is not None
@@ -184,6 +181,14 @@ class _FlowTool:
         if result.status == "completed":
             return result.output
         raise _failure(plan.name, result.status, result.run_id, result.error or {})
+
+
+def runs_limit_error(max_runs: int, where: str) -> ToolError:
+    """F412: the top-level run already started ``max_runs`` ``flow://`` runs (``where``:
+    the flow the refused call names). The same error on every engine."""
+    return ToolError("F412", f"the run started {max_runs} flow:// runs, its limit (at "
+                     f"{where}); check for a recursion without an end, or raise flow-runs "
+                     "in fdl.yaml", type="runtime", details={"limit": "runs"})
 
 
 def _failure(flow: str, status: str, run_id: str, error: dict[str, Any]) -> ToolError:

@@ -7,6 +7,7 @@
 * `run_remote`: what ``fdl run FILE --on temporal`` does once the flow is compiled: start the
   run on the cluster and wait for its `runtime.RunResult` (the run id is the workflow id).
 * `show_remote`, `cancel_remote`: ``fdl runs show/cancel ID --on temporal``.
+* `list_remote`: ``fdl runs list --on temporal``.
 """
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ from temporalio.service import RPCError, RPCStatusCode
 from compiler import ToolCatalog
 from compiler.plan import Plan
 from fdl.project import open_tooling
-from runtime import RunResult
+from runtime import RunRecord, RunResult
 from runtime.temporal import (
+    ENDED_OUTSIDE,
     WORKFLOW_NAME,
     FlowOutput,
+    ended_outside,
     flow_input,
     flow_worker,
+    list_runs,
     run_flow,
     run_result,
 )
@@ -41,8 +45,8 @@ from stdlib.config import project_config
 from ._output import fail
 from ._target import Target, mock_document, target_of
 
-__all__ = ["RemoteRun", "Target", "cancel_remote", "mock_document", "run_remote", "serve_temporal",
-           "show_remote", "target_of"]
+__all__ = ["RemoteRun", "Target", "cancel_remote", "list_remote", "mock_document", "run_remote",
+           "serve_temporal", "show_remote", "target_of"]
 
 CONNECT_SECONDS = 10.0
 """How long connecting to the Temporal frontend may take before the command gives up."""
@@ -62,15 +66,18 @@ async def _connect(target: Target) -> Client:
 def run_remote(target: Target, plan: Plan, inputs: Mapping[str, Any] | None, *,
                tenant: str | None, bu: str | None, mocks: Any, timezone: str | None,
                run_id: str, flows: Path | None = None, catalog: ToolCatalog | None = None,
-               on_event: Callable[[dict[str, Any]], None] | None = None) -> RunResult:
+               on_event: Callable[[dict[str, Any]], None] | None = None,
+               max_runs: int | None = None) -> RunResult:
     """Run ``plan`` on Temporal and wait for its end; ``on_event`` gets the run's events
     in order while it runs. The flows its ``flow://`` calls name are read from ``flows``
-    (compiled with ``catalog``) and travel with the run."""
+    (compiled with ``catalog``) and travel with the run; ``max_runs`` is ``flow-runs:``
+    (None: the default)."""
 
     async def main() -> RunResult:
         client = await _connect(target)
         data = flow_input(plan, inputs, tenant=tenant, bu=bu, mocks=mocks, timezone=timezone,
-                          flows=flows, catalog=catalog)
+                          flows=flows, catalog=catalog,
+                          **({} if max_runs is None else {"max_runs": max_runs}))
         try:
             return await run_flow(client, data, task_queue=target.task_queue, run_id=run_id,
                                   on_event=on_event)
@@ -109,9 +116,6 @@ def serve_temporal(address: str | None, namespace: str | None, task_queue: str |
 
 
 # --- fdl runs show/cancel ID --on temporal -----------------------------------------------
-
-_ENDED = {"FAILED": "failed", "CANCELED": "cancelled", "TERMINATED": "cancelled",
-          "TIMED_OUT": "failed"}
 
 
 @dataclass(slots=True)
@@ -173,10 +177,8 @@ def show_remote(target: Target, run_id: str) -> RemoteRun:
                 events = await handle.query("progress", result_type=list)
             return RemoteRun(run_id, _flow_name(events), "running", started,
                              events[-1]["at"] if events else started, events=events)
-        return RemoteRun(run_id, "", _ENDED.get(name, "failed"), started, closed or started,
-                         error={"code": "F409", "message": f"the workflow ended {name} "
-                                "outside the runtime (terminated, timed out or failed)",
-                                "node": "", "type": "runtime"}, events=events)
+        return RemoteRun(run_id, "", ENDED_OUTSIDE.get(name, "failed"), started, closed or started,
+                         error=ended_outside(name), events=events)
 
     return asyncio.run(main())
 
@@ -204,3 +206,24 @@ def cancel_remote(target: Target, run_id: str) -> str:
         return "requested"
 
     return asyncio.run(main())
+
+
+# --- fdl runs list --on temporal -----------------------------------------------------------
+
+
+def list_remote(target: Target, *, status: str | None, flow: str | None, limit: int
+                ) -> list[RunRecord]:
+    """The flow runs of the namespace, newest first, as the run store's records
+    (`runtime.temporal.list_runs`)."""
+
+    async def main() -> list[RunRecord]:
+        client = await _connect(target)
+        return await list_runs(client, status=status, flow=flow, limit=limit)
+
+    try:
+        return asyncio.run(main())
+    except RPCError as error:
+        fail(f"Temporal cannot list the runs of namespace {target.namespace}: "
+             f"{error.message}")
+
+

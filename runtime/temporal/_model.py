@@ -27,6 +27,8 @@ class FlowInput:
     Attributes:
         source: the flow's text (compiled by the worker with its project's tool catalog).
         path: the flow's file name (for messages).
+        name: the flow's name (the caller's compilation; the ``flow`` memo of the workflow,
+            which `fdl runs list --on temporal` shows).
         inputs: the raw inputs, codec text (converted and checked inside the workflow).
         tenant, bu: the run context.
         mocks: the mock document (``{"mocks": ..., "passthrough": ...}``), codec text, or
@@ -42,11 +44,17 @@ class FlowInput:
             starts (``code`` → ``{name, source, path, tools}``), at every depth: they run as
             child workflows, and a run keeps the versions it started with.
         depth: how deeply this run is nested in ``flow://`` calls (0: a top-level run).
+        max_runs: how many ``flow://`` runs the top-level run may start in all, at every
+            depth (``flow-runs:`` of the caller's ``fdl.yaml``); only the top-level run
+            counts them (`._flowruns`).
+        root: the workflow id of the top-level run ("" for the top-level run itself): a
+            called flow asks it for each ``flow://`` run it starts.
     """
 
     source: str
     path: str
     inputs: str = "{}"
+    name: str = ""
     tenant: str | None = None
     bu: str | None = None
     mocks: str | None = None
@@ -56,6 +64,8 @@ class FlowInput:
     tools: dict[str, dict[str, Any]] = field(default_factory=dict)
     subflows: dict[str, dict[str, Any]] = field(default_factory=dict)
     depth: int = 0
+    max_runs: int = 1000
+    root: str = ""
 
 
 @dataclass(slots=True)
@@ -63,13 +73,16 @@ class FlowOutput:
     """How the run ended (`runtime.RunResult` without the run id, which is the workflow id).
 
     ``output`` is codec text; ``calls`` holds, per mocked URI, the arguments of each call
-    (codec text of the mapping)."""
+    (codec text of the mapping). ``events`` are the run's public events, all of them
+    unless they pass the result's size budget (`._events`): then the first one and the
+    newest that fit, and ``dropped`` says how many were left out between them."""
 
     status: str
     output: str = "null"
     error: dict[str, Any] | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
     calls: str = "{}"
+    dropped: int = 0
 
 
 @dataclass(slots=True)

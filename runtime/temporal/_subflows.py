@@ -18,11 +18,12 @@ from compiler.plan import ToolRef
 from stdlib.flowfiles import find_flow
 
 from .. import _codec
-from ..subflows import DEFAULT_MAX_DEPTH, _failure
+from ..subflows import DEFAULT_MAX_DEPTH, _failure, runs_limit_error
 from ._model import FlowInput
 from ._refs import refs_of, tool_refs
 
-__all__ = ["child_input", "collect", "depth_error", "flow_code", "subflow_error"]
+__all__ = ["child_input", "collect", "depth_error", "flow_code", "runs_error",
+           "subflow_error"]
 
 
 def flow_code(ref: ToolRef) -> str:
@@ -69,19 +70,27 @@ def depth_error(data: FlowInput, called: Mapping[str, Any]) -> dict[str, Any] | 
             "end", "type": "runtime", "details": {"limit": "depth"}}
 
 
-def child_input(data: FlowInput, called: Mapping[str, Any], args: Mapping[str, Any]
-                ) -> FlowInput:
+def runs_error(data: FlowInput, called: Mapping[str, Any]) -> dict[str, Any]:
+    """F412 when the top-level run has started all the ``flow://`` runs it may."""
+    return runs_limit_error(data.max_runs, Path(str(called["path"])).name).to_dict()
+
+
+def child_input(data: FlowInput, called: Mapping[str, Any], args: Mapping[str, Any],
+                run_id: str) -> FlowInput:
     """The input of the child workflow that runs a called flow with ``args``. As in a
     local run, a called flow's tools are the real ones: mocks answer the calls of the flow
     they were given to, and a ``flow://`` call reaches a called flow only when they pass
-    it through."""
+    it through. ``run_id`` is the calling run's workflow id (the top-level run's, unless
+    the caller is itself a called flow)."""
     return FlowInput(source=str(called["source"]), path=str(called["path"]),
+                     name=str(called["name"]),
                      inputs=_codec.dumps(dict(args)), tenant=data.tenant, bu=data.bu,
                      mocks=None, timezone=data.timezone,
                      max_iterations=data.max_iterations,
                      default_timeout_ms=data.default_timeout_ms,
                      tools=dict(called["tools"]), subflows=data.subflows,
-                     depth=data.depth + 1)
+                     depth=data.depth + 1, max_runs=data.max_runs,
+                     root=data.root or run_id)
 
 
 def subflow_error(name: str, status: str, run_id: str, error: Mapping[str, Any]

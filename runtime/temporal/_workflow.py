@@ -52,10 +52,12 @@ from .._core import CANCEL, PULL, RUN, SLEEP, Command, Instance, InvariantError,
 from .._exec import Executor, Returned
 from .._journal import Cancelled, Completed, Event, Failed
 from ..errors import InputError, OutputError, internal_error
+from ._events import EVENTS_BUDGET, fitting
+from ._flowruns import ANSWER_SIGNAL, WANTED_SIGNAL, FlowRuns
 from ._model import TOOL_ACTIVITY, WORKFLOW_NAME, FlowInput, FlowOutput, ToolRequest, ToolResult
 from ._prepare import prepare
 from ._refs import ref_from_json, static_path
-from ._subflows import child_input, depth_error, flow_code, subflow_error
+from ._subflows import child_input, depth_error, flow_code, runs_error, subflow_error
 
 __all__ = ["FlowWorkflow"]
 
@@ -82,16 +84,29 @@ class FlowWorkflow:
 
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
+        self.runs = FlowRuns()
 
     @workflow.query(name="progress")
     def progress(self) -> list[dict[str, Any]]:
-        """The public events so far."""
-        return list(self.events)
+        """The public events so far (the first and the newest, when they are more than
+        a payload may carry)."""
+        return fitting(self.events, EVENTS_BUDGET)[0]
+
+    @workflow.signal(name=WANTED_SIGNAL)
+    async def flow_run_wanted(self, asker: str, token: str) -> None:
+        """A called flow of this (top-level) run wants to start a ``flow://`` run."""
+        await self.runs.answer(asker, token)
+
+    @workflow.signal(name=ANSWER_SIGNAL)
+    def flow_run_answer(self, token: str, granted: bool) -> None:
+        """The top-level run's answer to this called flow."""
+        self.runs.answered(token, granted)
 
     @workflow.run
     async def run(self, data: FlowInput) -> FlowOutput:
         """Run the flow to its end."""
-        return await _Run(data, self.events).run()
+        self.runs.limit = data.max_runs
+        return await _Run(data, self.events, self.runs).run()
 
 
 def _environment() -> gml.Environment:
@@ -109,8 +124,10 @@ def _now() -> float:
 class _Run:
     """One run inside the workflow."""
 
-    def __init__(self, data: FlowInput, events: list[dict[str, Any]]) -> None:
+    def __init__(self, data: FlowInput, events: list[dict[str, Any]], runs: FlowRuns
+                 ) -> None:
         self.data = data
+        self.runs = runs
         self.refs = {path: ref_from_json(ref) for path, ref in data.tools.items()}
         self.events = events
         self.run_id = workflow.info().workflow_id
@@ -192,8 +209,9 @@ class _Run:
             final["error"] = error
         self._publish(final)
         ok = status == "completed"
+        events, dropped = fitting(self.events, EVENTS_BUDGET)
         return FlowOutput(status, _codec.dumps(output if ok else None),
-                          None if ok else error, list(self.events), _codec.dumps(self.calls))
+                          None if ok else error, events, _codec.dumps(self.calls), dropped)
 
     def _publish(self, event: dict[str, Any]) -> None:
         event["seq"] = len(self.events)
@@ -339,11 +357,22 @@ class _Run:
         if error is not None:
             queue.append(Failed(inst.key, at, {**error, "node": inst.path}))
             return
+        if not self.data.root and not self.runs.take():  # the top-level run counts
+            queue.append(Failed(inst.key, at, {**runs_error(self.data, called),
+                                               "node": inst.path}))
+            return
         child_id = f"{self.run_id}/{inst.path}/{inst.activation}"
-        self._spawn(inst, self._child(inst, child_id, child_input(self.data, called, args),
-                                      str(called["name"])))
+        self._spawn(inst, self._child(inst, child_id, child_input(
+            self.data, called, args, self.run_id), called))
 
-    async def _child(self, inst: Instance, child_id: str, data: FlowInput, name: str) -> Item:
+    async def _child(self, inst: Instance, child_id: str, data: FlowInput,
+                     called: dict[str, Any]) -> Item:
+        name = str(called["name"])
+        root = self.data.root
+        if root and not await self.runs.ask(root, self.run_id,
+                                            f"{inst.path}/{inst.activation}"):
+            return Failed(inst.key, _now(), {**runs_error(self.data, called),
+                                             "node": inst.path})
         out: FlowOutput = await workflow.execute_child_workflow(
             WORKFLOW_NAME, data, id=child_id, result_type=FlowOutput)
         for event in out.events:  # the called run's events, under the calling node

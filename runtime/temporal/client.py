@@ -24,19 +24,25 @@ from gml import resolve_timezone
 from .. import _codec
 from .._runtime import RunResult
 from ..errors import internal_error
+from ..subflows import DEFAULT_MAX_RUNS
 from ._model import WORKFLOW_NAME, FlowInput, FlowOutput
 from ._refs import refs_of
 from ._subflows import collect
 from .worker import DEFAULT_TASK_QUEUE
 
-__all__ = ["flow_input", "run_flow", "run_result"]
+__all__ = ["FLOW_MEMO", "flow_input", "run_flow", "run_result"]
+
+FLOW_MEMO = "flow"
+"""The workflow memo that names the flow a run runs (listing runs shows it without reading
+their histories)."""
 
 
 def flow_input(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
                tenant: str | None = None, bu: str | None = None,
                mocks: Mapping[str, Any] | None = None, timezone: str | None = None,
                max_iterations: int = 10_000, default_timeout_ms: float | None = None,
-               flows: Path | None = None, catalog: ToolCatalog | None = None) -> FlowInput:
+               flows: Path | None = None, catalog: ToolCatalog | None = None,
+               max_runs: int = DEFAULT_MAX_RUNS) -> FlowInput:
     """The workflow input of one run of ``plan``.
 
     Args:
@@ -45,14 +51,16 @@ def flow_input(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
         timezone: the zone of dates (None: this machine's, by name, so the worker agrees).
         flows: the folder ``flow://`` names resolve in; the flows the run may call are read
             and compiled (with ``catalog``) now, and travel with the run.
+        max_runs: how many ``flow://`` runs the run may start in all, at every depth
+            (``flow-runs:`` of ``fdl.yaml``; F412 past it, as locally).
     """
     zone = resolve_timezone(timezone)
-    return FlowInput(source=plan.source, path=plan.path or f"{plan.name}.yaml",
+    return FlowInput(source=plan.source, path=plan.path or f"{plan.name}.yaml", name=plan.name,
                      inputs=_codec.dumps(dict(inputs or {})), tenant=tenant, bu=bu,
                      mocks=None if mocks is None else _codec.dumps(dict(mocks)),
                      timezone=getattr(zone, "name", None) or str(zone),
                      max_iterations=max_iterations, default_timeout_ms=default_timeout_ms,
-                     tools=refs_of(plan),
+                     tools=refs_of(plan), max_runs=max_runs,
                      subflows={} if flows is None else collect(
                          plan, flows, lambda text, path: load_text(text, path,
                                                                    catalog=catalog)))
@@ -62,7 +70,7 @@ async def run_flow(client: Client, data: FlowInput, *, task_queue: str = DEFAULT
                    run_id: str | None = None,
                    on_event: Callable[[dict[str, Any]], None] | None = None,
                    poll_interval: float = 0.5) -> RunResult:
-    """Start the run and wait for its end.
+    """Start the run and wait for its end (the workflow's memo ``flow`` names the flow).
 
     Args:
         on_event: receives the run's public events in order while it runs (read from the
@@ -74,15 +82,18 @@ async def run_flow(client: Client, data: FlowInput, *, task_queue: str = DEFAULT
     """
     run_id = run_id or uuid.uuid4().hex
     handle = await client.start_workflow(WORKFLOW_NAME, data, id=run_id,
-                                         task_queue=task_queue, result_type=FlowOutput)
+                                         task_queue=task_queue, result_type=FlowOutput,
+                                         memo={FLOW_MEMO: data.name})
     seen = 0
 
     def emit(events: list[dict[str, Any]]) -> None:
         nonlocal seen
-        if on_event is not None:
-            for event in events[seen:]:
-                on_event(event)
-            seen = max(seen, len(events))
+        if on_event is not None:  # by number: a long run's result leaves some out
+            for number, event in enumerate(events):
+                at = event.get("seq", number)
+                if isinstance(at, int) and at >= seen:
+                    on_event(event)
+                    seen = at + 1
 
     ending = asyncio.ensure_future(handle.result())
     try:

@@ -14,7 +14,7 @@ from temporalio.client import Client
 import fdl
 from compiler.plan import Plan
 from runtime import Mocks, RunResult, Runtime
-from runtime.subflows import FlowTools
+from runtime.subflows import DEFAULT_MAX_RUNS, FlowTools
 from runtime.temporal import flow_input, run_flow
 
 TIMEZONE = "Asia/Shanghai"
@@ -32,9 +32,10 @@ def run_local(text: str, inputs: Mapping[str, Any] | None, mocks: Mapping[str, A
     resolved in ``flows``)."""
     plan = plan_of(text)
     tenant = options.pop("tenant", None)
+    max_runs = options.pop("max_runs", DEFAULT_MAX_RUNS)
     tools = None
     if flows is not None:
-        tools = FlowTools(flows, timezone=TIMEZONE)
+        tools = FlowTools(flows, timezone=TIMEZONE, max_runs=max_runs)
         tools.bind(tools)
 
     async def main() -> RunResult:

@@ -225,3 +225,46 @@ def test_the_worker_command_without_a_server_says_what_to_do(tmp_path: Path) -> 
     assert done.returncode == 1, done.stderr[-2000:]
     assert "cannot reach Temporal at 127.0.0.1:" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+TWO_CALLS = """\
+    flow:
+        name: two_calls
+        node:
+            first:
+                exec: flow://plus
+                args: x = 1
+                next: second
+            second:
+                exec: flow://plus
+                args: x = first.y
+"""
+
+PLUS = """\
+    flow:
+        name: plus
+        args:
+            in:
+                x: int
+        node:
+            calc:
+                with: "{y: x + 1}"
+"""
+
+
+def test_flow_runs_of_fdl_yaml_bound_a_run_on_temporal(
+        tmp_path: Path, temporal_address: str, temporal_worker: WorkerThread) -> None:
+    (tmp_path / "fdl.yaml").write_text("flows: flows/\nflow-runs: 1\n", encoding="utf-8")
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "plus.yaml").write_text(textwrap.dedent(PLUS), encoding="utf-8")
+    flow = tmp_path / "two.yaml"
+    flow.write_text(textwrap.dedent(TWO_CALLS), encoding="utf-8")
+    local = fdl("run", str(flow), "--no-store", "--json")
+    remote = fdl("run", str(flow), "--on", "temporal", "--temporal", temporal_address,
+                 "--task-queue", TASK_QUEUE, "--json")
+    assert remote.exit_code == local.exit_code == 1
+    data = without_run_id(remote.stdout)
+    assert data == without_run_id(local.stdout)
+    error = data["error"]
+    assert isinstance(error, dict) and error["code"] == "F412"
+    assert error["node"] == "second" and "started 1 flow:// runs" in error["message"]

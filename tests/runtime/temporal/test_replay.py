@@ -5,6 +5,8 @@ would make a running flow take another path fails here."""
 from __future__ import annotations
 
 import asyncio
+import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,16 +20,23 @@ from runtime.temporal import _workflow as workflow_module
 from ._engines import run_temporal
 from .conftest import TASK_QUEUE, WorkerThread
 from .test_engines import CASES
+from .test_subflows import BUDGET, FILES, PASS
 
 
 def test_every_finished_run_replays_with_the_current_code(
-        temporal_address: str, temporal_worker: WorkerThread) -> None:
+        temporal_address: str, temporal_worker: WorkerThread, tmp_path: Path) -> None:
     # Runs of its own first (the test does not depend on the order of the suite).
     for case in CASES:
         if case.name in ("each with sets", "jump back with a wait", "retries then succeeds",
                          "UUID() in the workflow", "failure propagates"):
             run_temporal(temporal_address, TASK_QUEUE, case.flow, case.inputs, case.mocks,
                          **case.options)
+    # Called flows asking the top-level run for flow-runs (signals both ways), one refused.
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    counted = run_temporal(temporal_address, TASK_QUEUE, BUDGET, {}, PASS, tmp_path,
+                           max_runs=4)
+    assert counted.error is not None and counted.error["code"] == "F412"
 
     async def replay() -> int:
         client = await Client.connect(temporal_address)
