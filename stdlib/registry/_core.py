@@ -488,8 +488,7 @@ class Registry:
         while ``fdl serve`` runs) commits to the registry file; writes through this object
         do not change it. With a generation of one's own writes, it tells a cache of search
         results when to forget them (SQLite's ``PRAGMA data_version``)."""
-        with self.db.read() as conn:
-            return int(conn.execute("PRAGMA data_version").fetchone()[0])
+        return self.db.data_version()
 
     def summaries(self, *, tenant: str | None = None
                   ) -> builtins.list[tuple[str, str, str | None]]:

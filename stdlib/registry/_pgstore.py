@@ -157,6 +157,11 @@ class PgRegistryDatabase:
         with self._db.write() as conn:
             yield sqlite_style(conn)
 
+    def data_version(self) -> int:
+        """``PRAGMA data_version``, as the SQLite registry reads it, on the one connection."""
+        with self.read() as conn:
+            return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
     def close(self) -> None:
         """Close the connection; closing twice is harmless."""
         self._db.close()
