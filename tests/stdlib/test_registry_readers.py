@@ -62,8 +62,9 @@ def test_a_read_sees_a_write_of_the_same_thread(tmp_path: Path) -> None:
         assert registry.tags() == {"tag0": 2, "tag1": 1, "tag2": 1}
 
 
-def test_a_read_sees_a_write_of_another_thread(tmp_path: Path) -> None:
-    with Registry(tmp_path / "registry.db") as registry:
+@pytest.mark.parametrize("readers", [8, 1, 0])
+def test_a_read_sees_a_write_of_another_thread(tmp_path: Path, readers: int) -> None:
+    with Registry(tmp_path / "registry.db", readers=readers) as registry:
         assert _in_thread(lambda: _codes(registry)) == set()  # a reader of that thread, idle
         _in_thread(lambda: registry.register(_spec(1)))
         assert _codes(registry) == {"svc/tool1"}
@@ -144,7 +145,8 @@ def test_one_read_sees_one_state(tmp_path: Path) -> None:
         assert len(_codes(registry)) == 2
 
 
-def test_threads_search_while_one_registers(tmp_path: Path) -> None:
+@pytest.mark.parametrize("readers", [8, 2, 0])
+def test_threads_search_while_one_registers(tmp_path: Path, readers: int) -> None:
     tools, searchers = 120, 8
     committed = [0]
     lock = threading.Lock()
@@ -152,7 +154,7 @@ def test_threads_search_while_one_registers(tmp_path: Path) -> None:
     errors: list[BaseException] = []
     seen: list[list[int]] = [[] for _ in range(searchers)]
 
-    with Registry(tmp_path / "registry.db") as registry:
+    with Registry(tmp_path / "registry.db", readers=readers) as registry:
         def register() -> None:
             try:
                 for i in range(tools):
