@@ -239,3 +239,11 @@ def test_a_registry_in_memory_is_shared_by_threads(tmp_path: Path) -> None:
         assert _codes(registry) == {"svc/tool1"}
         registry.register(_spec(2))
         assert _in_thread(lambda: _codes(registry)) == {"svc/tool1", "svc/tool2"}
+
+
+def test_a_path_with_uri_characters_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "a dir #1?x=%20&mode=rw" / "registry.db"
+    with Registry(path) as registry:
+        registry.register(_spec(1))
+        assert _in_thread(lambda: _codes(registry)) == {"svc/tool1"}
+    assert not (tmp_path / "a dir ").exists()  # no other file was opened or created
