@@ -5,9 +5,11 @@ progress and the nursery they run in. Route handlers reach it as
 Blocking work (the registry and the stores are SQLite files; compiling a flow is CPU work)
 runs in worker threads through `ServiceContext.blocking`, never on the
 trio thread that answers every request: a search must not hold up a health check. The
-threads are bounded by a `trio.CapacityLimiter`; each SQLite file has one connection used
-under its own lock (`stdlib.sqlitefile.SqliteFile`), so concurrent requests are serialized
-per file, in WAL mode, while other files and the event loop go on.
+threads are bounded by a `trio.CapacityLimiter`. The registry's reads run side by side, each
+thread on a read-only connection of its own (`stdlib.sqlitefile.SqliteFile.read` with
+``readers``; WAL); its writes, and the run store's and the service database's reads and
+writes, go one at a time per file through one connection under a lock, while other files and
+the event loop go on.
 """
 
 from __future__ import annotations

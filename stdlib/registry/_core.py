@@ -27,7 +27,7 @@ from ._spec import ToolSpec, version_key
 from ._stats import CallStats
 from ._stats import read as read_calls
 from ._stats import record as record_calls
-from ._store import Backend, Conn, Database, RegistryError, VersionConflictError
+from ._store import READERS, Backend, Conn, Database, RegistryError, VersionConflictError
 from ._sync import SyncReport, sync_folder
 
 __all__ = ["Registry", "SearchHit", "VersionInfo", "split_uri"]
@@ -100,19 +100,22 @@ class Registry:
             inside it), ``":memory:"`` (the default) for a registry in memory, or a
             ``postgresql://user@host/db[?schema=NAME]`` URL (`_pgstore`) for a registry
             shared by several processes.
+        readers: on a file, the idle read-only connections kept for threads reading at
+            once (`_store.READERS`; 0: every read shares the writer connection, one at a
+            time). Ignored in memory and on PostgreSQL (one connection).
 
     Raises:
         RegistryError: the database cannot be opened (see `_store.Database`).
     """
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(self, path: str | Path = ":memory:", *, readers: int = READERS) -> None:
         self.db: Backend
         self._where: Path | str
         if isinstance(path, str) and is_pg_url(path):
             self.db = pg = PgRegistryDatabase(path)
             self._where = pg.path
         else:
-            self.db = sqlite = Database(path)
+            self.db = sqlite = Database(path, readers=readers)
             self._where = sqlite.path
 
     @property
@@ -487,10 +490,9 @@ class Registry:
         """A number that changes whenever another connection (another process: ``fdl tools``
         while ``fdl serve`` runs) commits to the registry file; writes through this object
         do not change it. With a generation of one's own writes, it tells a cache of search
-        results when to forget them (SQLite's ``PRAGMA data_version``; on PostgreSQL the WAL
-        insert position, which every commit on the server moves)."""
-        with self.db.read() as conn:
-            return int(conn.execute(self.db.dialect.version).fetchone()[0])
+        results when to forget them (SQLite's ``PRAGMA data_version``;
+        on PostgreSQL a counter of the registry's write transactions)."""
+        return self.db.data_version()
 
     def summaries(self, *, tenant: str | None = None
                   ) -> builtins.list[tuple[str, str, str | None]]:

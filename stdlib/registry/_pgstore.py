@@ -25,8 +25,10 @@ from ._store import COLUMNS, Conn, RegistryError
 
 __all__ = ["PG_SCHEMA_VERSION", "PgRegistryDatabase"]
 
-PG_SCHEMA_VERSION = 1
-"""The layout of the registry's tables on PostgreSQL (row ``registry`` of ``fdl_schema``)."""
+PG_SCHEMA_VERSION = 2
+"""The layout of the registry's tables on PostgreSQL (row ``registry`` of ``fdl_schema``).
+Version 2 added ``registry_changes`` (`PgRegistryDatabase.data_version`); a version-1 schema
+gets it when opened (every statement is ``IF NOT EXISTS`` or ``OR REPLACE``)."""
 
 
 _SCHEMA = """
@@ -115,6 +117,13 @@ CREATE OR REPLACE FUNCTION json_extract(doc TEXT, path TEXT) RETURNS TEXT
 ;;
 CREATE OR REPLACE FUNCTION instr(haystack TEXT, needle TEXT) RETURNS INTEGER
     LANGUAGE sql IMMUTABLE AS $$ SELECT strpos(haystack, needle) $$
+;;
+CREATE TABLE IF NOT EXISTS registry_changes (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    n BIGINT NOT NULL
+)
+;;
+INSERT INTO registry_changes (id, n) VALUES (1, 0) ON CONFLICT (id) DO NOTHING
 """
 
 _WHAT_TO_DO = ("check that the database is reachable and this user may create tables in its "
@@ -153,9 +162,20 @@ class PgRegistryDatabase:
 
     @contextmanager
     def write(self) -> Iterator[Conn]:
-        """One transaction (writers one at a time), committed when the block ends."""
+        """One transaction (writers one at a time), committed when the block ends; it
+        counts one change (`data_version`)."""
         with self._db.write() as conn:
-            yield sqlite_style(conn)
+            translated = sqlite_style(conn)
+            yield translated
+            translated.execute("UPDATE registry_changes SET n = n + 1 WHERE id = 1")
+
+    def data_version(self) -> int:
+        """The number of write transactions committed to the registry, by any process (the
+        SQLite registry's ``PRAGMA data_version`` leaves out its own; here they count too,
+        which only makes a cache of search results forget a little more often)."""
+        with self.read() as conn:
+            row = conn.execute("SELECT n FROM registry_changes WHERE id = 1").fetchone()
+        return 0 if row is None else int(row[0])
 
     def close(self) -> None:
         """Close the connection; closing twice is harmless."""

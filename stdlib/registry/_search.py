@@ -101,17 +101,14 @@ class Dialect:
         match: the condition a row of ``search`` meets for the query ``:match``.
         rank: a row's rank for ``:match`` (lower is better).
         query: user text → the value of ``:match`` (None: the text has no words).
-        version: a query of one integer that changes whenever anyone commits to the
-            database (it may change more often: it only tells caches when to forget).
     """
 
     match: str
     rank: str
     query: Callable[[str], str | None]
-    version: str
 
 
-SQLITE = Dialect("search MATCH :match", BM25, fts_query, "PRAGMA data_version")
+SQLITE = Dialect("search MATCH :match", BM25, fts_query)
 """SQLite: an FTS5 table ranked with bm25."""
 
 _PG_WEIGHTS = "'{" + ", ".join(  # D, C, B, A: description, arguments, tags, code and name
@@ -119,6 +116,5 @@ _PG_WEIGHTS = "'{" + ", ".join(  # D, C, B, A: description, arguments, tags, cod
 
 POSTGRES = Dialect("search.doc @@ to_tsquery('simple', :match)",
                    f"-ts_rank({_PG_WEIGHTS}, search.doc, to_tsquery('simple', :match))",
-                   ts_query, "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")
-"""PostgreSQL: a weighted ``tsvector`` column ranked with ``ts_rank``; the version is the
-server's WAL insert position (any commit on the server moves it, ours included)."""
+                   ts_query)
+"""PostgreSQL: a weighted ``tsvector`` column ranked with ``ts_rank``."""

@@ -26,6 +26,10 @@ Durability is `stdlib.sqlitefile.SqliteFile`'s, as for the run store: WAL journa
 transaction per operation (a batch of
 `Registry.register_many` is one transaction), a versioned schema (``PRAGMA user_version``),
 and every SQLite failure raised as `RegistryError` naming the file.
+
+Reads run side by side: each reading thread has a read-only connection of its own, in one
+read transaction per operation (`SqliteFile.read` with ``readers``), while writes go through the one
+writer connection. A read sees every write committed before it began.
 """
 
 from __future__ import annotations
@@ -39,9 +43,8 @@ from stdlib.sqlitefile import BUSY_TIMEOUT, SqliteFile, SqliteFormat
 
 from ._search import SQLITE, Dialect
 
-__all__ = ["BUSY_TIMEOUT", "COLUMNS", "DEFAULT_FILENAME", "SCHEMA_VERSION", "Backend", "Conn",
-           "Cursor",
-           "Database", "RegistryError", "VersionConflictError"]
+__all__ = ["BUSY_TIMEOUT", "COLUMNS", "DEFAULT_FILENAME", "READERS", "SCHEMA_VERSION",
+           "Backend", "Conn", "Cursor", "Database", "RegistryError", "VersionConflictError"]
 
 SCHEMA_VERSION = 2
 """The layout this module writes (``PRAGMA user_version``). Version 2 added the call
@@ -50,6 +53,10 @@ opened (every table is created ``IF NOT EXISTS``, so an upgrade only adds what i
 
 DEFAULT_FILENAME = "registry.db"
 """The file name used when the registry is given a folder (such as ``.fdl/``)."""
+
+READERS = 8
+"""Idle read-only connections a registry file keeps for its readers (as many as ``fdl
+serve`` has worker threads); more threads reading at once open more, closed after use."""
 
 
 
@@ -82,9 +89,19 @@ class Backend(Protocol):
     @property
     def dialect(self) -> Dialect: ...
 
-    def read(self) -> AbstractContextManager[Conn]: ...
+    def read(self) -> AbstractContextManager[Conn]:
+        """A connection for reads, seeing every write committed before it was taken
+        (threads may read at the same time)."""
+        ...
 
-    def write(self) -> AbstractContextManager[Conn]: ...
+    def write(self) -> AbstractContextManager[Conn]:
+        """One write transaction (writers one at a time)."""
+        ...
+
+    def data_version(self) -> int:
+        """A number that changes when another connection commits (see
+        `Registry.data_version`)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -182,11 +199,14 @@ _FORMAT = SqliteFormat(
 
 
 class Database(SqliteFile):
-    """One SQLite connection with the registry's schema, lock and error handling.
+    """The registry's SQLite file: one writer connection with the registry's schema, lock
+    and error handling, and read-only connections for concurrent reads (`SqliteFile.read`).
 
     Args:
         path: the database file (created with its folders), a folder (``registry.db``
-            inside it), or ``":memory:"`` for a registry that lives as long as the object.
+            inside it), or ``":memory:"`` for a registry that lives as long as the object
+            (one connection: reads wait for each other).
+        readers: idle read-only connections kept (0: reads share the writer connection).
 
     Raises:
         RegistryError: the file cannot be created or opened, is not an SQLite database or
@@ -195,7 +215,7 @@ class Database(SqliteFile):
 
     dialect = SQLITE
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(self, path: str | Path = ":memory:", *, readers: int = READERS) -> None:
         memory = str(path) in ("", ":memory:")
         self.path = Path(":memory:") if memory else Path(path).expanduser()
         if not memory:
@@ -206,4 +226,5 @@ class Database(SqliteFile):
             except OSError as exc:
                 raise RegistryError(f"cannot create the folder for the registry {self.path}: "
                                     f"{exc.strerror or exc}; {_WHAT_TO_DO}") from None
-        super().__init__(self.path, _FORMAT, memory=memory)
+        super().__init__(self.path, _FORMAT, memory=memory, readers=readers)
+

@@ -1270,7 +1270,7 @@ def test_data_version_changes_when_another_connection_commits(tmp_path: Path) ->
 
 def test_data_version_on_postgresql_changes_when_another_process_commits(pg_url: str) -> None:
     """The service's search cache (fdl/service/searchcache.py) forgets its answers when this
-    number moves; on PostgreSQL it is the WAL insert position, which any commit moves."""
+    number moves; on PostgreSQL it counts the registry's write transactions."""
     spec = ToolSpec.model_validate({"type": "api", "code": "crm/customer",
                                     "config": {"method": "GET", "path": "/c"}})
     with Registry(pg_url) as mine, Registry(pg_url) as other:

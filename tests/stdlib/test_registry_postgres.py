@@ -61,3 +61,16 @@ def test_the_password_is_never_shown(pg_url: str) -> None:
     secret = pg_url.replace("postgresql://postgres@", "postgresql://postgres:Pa55-xyz@", 1)
     with Registry(secret) as registry:
         assert "Pa55-xyz" not in repr(registry) and "Pa55-xyz" not in str(registry.path)
+
+
+def test_data_version_changes_when_another_process_writes(pg_url: str) -> None:
+    with Registry(pg_url) as mine, Registry(pg_url) as other:
+        before = mine.data_version()
+        assert mine.data_version() == before  # reads do not change it
+        other.register(api("crm/customer"))
+        after = mine.data_version()
+        assert after != before
+        mine.search("customer")
+        assert mine.data_version() == after
+        other.remove("api", "crm/customer")
+        assert mine.data_version() != after
