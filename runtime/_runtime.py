@@ -58,7 +58,8 @@ class RunResult:
         status: ``completed``, ``failed`` or ``cancelled``.
         output: the flow result shaped to ``args.out`` (completed runs).
         error: the error object (failed and cancelled runs): code, message, node, type.
-        events: every public event of this execution, in order.
+        events: every public event of this execution, in order (only the final one when
+            the runtime was made with ``keep_events=False``).
         calls: per tool URI, the arguments of each mocked call (when mocks were used).
     """
 
@@ -346,8 +347,9 @@ class Runtime:
         return cancel_stored(self.store, run_id) in ("requested", "cancelled")
 
     async def events(self, run_id: str) -> AsyncIterator[dict[str, Any]]:
-        """The run's public events: those so far, then live ones until the run ends (or,
-        for a finished run, the stored ones)."""
+        """The run's public events: those so far (none with ``keep_events=False``: the
+        runtime kept no history), then live ones until the run ends (or, for a finished
+        run, the stored ones)."""
         live = self._live.get(run_id)
         if live is None:
             if self.store is None or self.store.get(run_id) is None:
