@@ -75,12 +75,14 @@ def measure(items: int, store: str, trace: bool, keep: bool) -> dict[str, Any]:
         held, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    stored = sum(f.stat().st_size for f in Path(folder.name).iterdir()) if spec else 0
     if result.status != "completed":
         raise RuntimeError(f"benchmark flow failed: {result.error}")
     del result
     folder.cleanup()
     return {"items": items, "store": store, "keep": keep, "seconds": seconds, "traced_peak": peak,
-            "traced_end": held, "rss_peak": rss, "rss_base": base_rss}
+            "traced_end": held, "rss_peak": rss, "rss_base": base_rss,
+            "stored": stored}
 
 
 def main() -> None:
@@ -99,8 +101,8 @@ def main() -> None:
                                  args.keep_events[0] == "yes")))
         return
     print("| store | keep_events | items | s | traced peak MB | B/iter | held at end MB | B/iter "
-          "| peak RSS MB | RSS growth B/iter |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| peak RSS MB | RSS growth B/iter | store B/iter |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     configs = [(s, k, n) for s in args.store for k in args.keep_events for n in args.items]
     for store, keep, items in configs:
         command = [sys.executable, "-m", "benchmarks.each_memory_bench", "--child",
@@ -113,7 +115,8 @@ def main() -> None:
         print(f"| {store} | {keep} | {n:,} | {r['seconds']:.1f} "
               f"| {r['traced_peak'] / 1e6:.1f} | {r['traced_peak'] / n:.0f} "
               f"| {r['traced_end'] / 1e6:.1f} | {r['traced_end'] / n:.0f} "
-              f"| {r['rss_peak'] / 1e6:.0f} | {(r['rss_peak'] - r['rss_base']) / n:.0f} |",
+              f"| {r['rss_peak'] / 1e6:.0f} | {(r['rss_peak'] - r['rss_base']) / n:.0f} "
+              f"| {r['stored'] / n:.0f} |",
               flush=True)
 
 
