@@ -147,8 +147,8 @@ class _NodeState:
 class BlockRun:
     """One execution of a block: node states, edge resolutions, pending jumps."""
 
-    __slots__ = ("block", "closed", "edge_state", "jumps", "owner", "prefix", "running",
-                 "scope", "shape", "states")
+    __slots__ = ("__weakref__", "block", "closed", "edge_state", "jumps", "owner", "prefix",
+                 "running", "scope", "shape", "states")
 
     def __init__(self, block: Block, shape: _Shape, scope: Scope, prefix: str,
                  owner: Instance | None) -> None:
@@ -339,7 +339,8 @@ class RunCore:
         assert inst.block_run is not None
         inst.vars_scope = Scope(dict(event.vars), inst.block_run.scope)
         if node.kind == "each":
-            inst.items = list(event.items or ())
+            items = event.items  # the event's list, not a copy: one list per source
+            inst.items = items if isinstance(items, list) else list(items or ())
             inst.streaming = event.stream
             self._next_iteration(inst)
         else:

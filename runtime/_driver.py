@@ -10,7 +10,10 @@ executed inline, in the order the core asked, without a task: that keeps the per
 overhead low and the run deterministic.
 
 After each *wave* (everything that was ready when the driver woke up), the journal records
-and public events of that wave are written to the store in one transaction.
+and public events of that wave are written to the store in one transaction. A long wave (an
+``each`` over a million items whose body needs no waiting runs in one) is written and
+published every `WAVE_LIMIT` items instead of at its end, so the records and events waiting
+for the store stay bounded (issue #17: they grew with every iteration).
 """
 
 from __future__ import annotations
@@ -27,7 +30,10 @@ from ._core import CANCEL, PULL, RUN, SLEEP, Command, Instance, InvariantError, 
 from ._exec import Executor, Returned
 from ._journal import Cancelled, Completed, Event, to_record
 
-__all__ = ["Driver"]
+__all__ = ["WAVE_LIMIT", "Driver"]
+
+WAVE_LIMIT = 1024
+"""Items of one wave processed before what they produced is published and stored."""
 
 Flush = Callable[[list[dict[str, Any]], list[dict[str, Any]]], None]
 
@@ -124,7 +130,16 @@ class Driver:
             queue.append(first)
         journal = self._journal if self.flush is not None else None
         self._dispatch(commands, queue)
+        count = 0
         while queue:
+            count += 1
+            if count >= WAVE_LIMIT:  # a long wave: publish and store what it did so far
+                count = 0
+                for public in core.take_events():
+                    self._publish(public)
+                self._wave_end()
+                if journal is not None:
+                    journal = self._journal
             item = queue.popleft()
             if isinstance(item, Command):
                 inst = item.instance

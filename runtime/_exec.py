@@ -180,7 +180,9 @@ class Executor:
                     return Opened(key, at, values)
                 assert node.each is not None
                 source = self._eval(node.each, data, ctx, "each", path)
-                if isinstance(source, list | tuple):
+                if isinstance(source, list):  # values are not changed in place
+                    return Opened(key, at, values, source)
+                if isinstance(source, tuple):
                     return Opened(key, at, values, list(source))
                 if isinstance(source, StaleStream):
                     return Failed(key, at, _stale(source, path))

@@ -58,7 +58,8 @@ class RunResult:
         status: ``completed``, ``failed`` or ``cancelled``.
         output: the flow result shaped to ``args.out`` (completed runs).
         error: the error object (failed and cancelled runs): code, message, node, type.
-        events: every public event of this execution, in order.
+        events: every public event of this execution, in order (only the final one when
+            the runtime was made with ``keep_events=False``).
         calls: per tool URI, the arguments of each mocked call (when mocks were used).
     """
 
@@ -83,11 +84,13 @@ class RunResult:
 class _Live:
     """A run in progress: its driver, its events so far and who listens."""
 
-    def __init__(self, run_id: str, callback: EventCallback | None, first_seq: int = 0
-                 ) -> None:
+    def __init__(self, run_id: str, callback: EventCallback | None, first_seq: int = 0,
+                 keep: bool = True) -> None:
         self.run_id = run_id
         self.first_seq = first_seq
         self.callback = callback
+        self.keep = keep
+        self.published = 0
         self.history: list[dict[str, Any]] = []
         self.listeners: list[trio.MemorySendChannel[dict[str, Any]]] = []
         self.driver: Driver | None = None
@@ -95,8 +98,10 @@ class _Live:
         self.lease: Lease | None = None
 
     def publish(self, event: dict[str, Any]) -> None:
-        event["seq"] = self.first_seq + len(self.history)
-        self.history.append(event)
+        event["seq"] = self.first_seq + self.published
+        self.published += 1
+        if self.keep:
+            self.history.append(event)
         if self.callback is not None:
             self.callback(event)
         for listener in self.listeners:
@@ -128,6 +133,12 @@ class Runtime:
         lease_seconds: how long a stored run's lease lasts without renewal (it is renewed
             every third of this while the run lives); after that, another process may
             resume the run even when the holder's process is not provably dead.
+        keep_events: keep every public event of a run in memory while it runs, for
+            `RunResult.events` and for `events` listeners that join late. False keeps
+            memory flat over long runs (an ``each`` over a million items published four
+            million events): `RunResult.events` then holds only the final event, and a
+            listener of a running run gets the events published after it joined; pass
+            ``on_event`` to see them all.
     """
 
     def __init__(self, *, tools: ToolProvider | Mapping[str, Callable[..., Any]] | None = None,
@@ -138,7 +149,8 @@ class Runtime:
                  seed: int | None = None, wall_clock: Callable[[], float] = time.time,
                  env: gml.Environment | None = None, catalog: ToolCatalog | None = None,
                  poll_interval: float = 0.5,
-                 lease_seconds: float = DEFAULT_LEASE_SECONDS) -> None:
+                 lease_seconds: float = DEFAULT_LEASE_SECONDS,
+                 keep_events: bool = True) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         if not lease_seconds > 0:
@@ -164,6 +176,7 @@ class Runtime:
         self.catalog = catalog
         self.poll_interval = poll_interval
         self.lease_seconds = lease_seconds
+        self.keep_events = keep_events
         self._limiter: trio.CapacityLimiter | None = None
         self._live: dict[str, _Live] = {}
         self._freezer = Freezer()
@@ -200,7 +213,7 @@ class Runtime:
         run_id = run_id or uuid.uuid4().hex
         clock = RunClock(self.wall_clock)
         started = clock.now()
-        live = _Live(run_id, on_event)
+        live = _Live(run_id, on_event, keep=self.keep_events)
         builtins = {"tenantId": tenant, "buCode": bu}
         ctx = gml.EvalContext(self.tz, lambda: pendulum.from_timestamp(started), self.limits)
         context = {"tenantId": tenant, "buCode": bu}
@@ -293,7 +306,7 @@ class Runtime:
                       on_event: EventCallback | None) -> RunResult:
         assert self.store is not None
         clock = RunClock(self.wall_clock)
-        live = _Live(run_id, on_event)
+        live = _Live(run_id, on_event, keep=self.keep_events)
         live.lease = lease
         try:
             live.first_seq = len(self.store.events(run_id))
@@ -334,8 +347,9 @@ class Runtime:
         return cancel_stored(self.store, run_id) in ("requested", "cancelled")
 
     async def events(self, run_id: str) -> AsyncIterator[dict[str, Any]]:
-        """The run's public events: those so far, then live ones until the run ends (or,
-        for a finished run, the stored ones)."""
+        """The run's public events: those so far (none with ``keep_events=False``: the
+        runtime kept no history), then live ones until the run ends (or, for a finished
+        run, the stored ones)."""
         live = self._live.get(run_id)
         if live is None:
             if self.store is None or self.store.get(run_id) is None:
@@ -457,7 +471,8 @@ class Runtime:
                               at=at, owner=owner_id, events=[final])
         calls = {k: list(v) for k, v in self.mocks.calls.items()} if self.mocks else {}
         return RunResult(live.run_id, status, output if status == "completed" else None,
-                         None if status == "completed" else error, live.history, calls)
+                         None if status == "completed" else error,
+                         live.history if live.keep else [final], calls)
 
 
 _FINAL = frozenset({"flow.completed", "flow.failed", "flow.cancelled"})

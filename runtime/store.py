@@ -20,8 +20,9 @@ Durability choices of ``SqliteStore``:
   a power loss or OS crash the last few commits may be lost, but the file is never corrupted.
   ``FULL`` would fsync every wave of work and cost milliseconds per commit.
 * **One transaction per call.** ``append`` writes a whole batch (one wave of the runtime's
-  work: journal records and events together) in a single ``BEGIN IMMEDIATE`` … ``COMMIT``, so
-  after a crash either the whole wave is there or none of it is. Each record gets the next
+  work, or 1,024 items of a longer one: journal records and events together) in a single
+  ``BEGIN IMMEDIATE`` … ``COMMIT``, so after a crash either the whole batch is there or none
+  of it is; resume replays what is there and runs the rest. Each record gets the next
   per-run sequence number; reads return them in that order.
 * **Concurrency.** Several processes may open the same file (a run in one, ``fdl runs cancel``
   or a resume in another). Writers take the write lock up front (``BEGIN IMMEDIATE``) and wait

@@ -263,9 +263,13 @@ def _execute(job: _Job) -> NoReturn:
         options: dict[str, Any] = {}
         if config.concurrency is not None:
             options["concurrency"] = config.concurrency
+        # every event kept in memory only when the registry counts the run's calls from
+        # them (issue #17: an `each` over a million items published four million events)
+        keep_events = job.tooling.registry is not None and job.mocks is None
         try:
             async with Runtime(tools=job.tools.provider, mocks=job.mocks, store=job.store,
-                               timezone=config.timezone, **options) as rt:
+                               timezone=config.timezone, keep_events=keep_events,
+                               **options) as rt:
                 if job.resume is not None:
                     return await rt.resume(run_id, plan=job.plan, on_event=callback)
                 return await rt.run(job.plan, job.inputs, tenant=job.tenant, bu=job.bu,
