@@ -40,8 +40,8 @@ from ._records import (
     RunStatus,
     StoreError,
     check_final,
-    check_limit,
     check_status,
+    list_query,
     unknown,
 )
 
@@ -361,23 +361,7 @@ class PgStore:
     def list(self, *, status: RunStatus | None = None, flow: str | None = None,
              limit: int | None = 50) -> builtins.list[RunRecord]:
         """Runs, newest first (by ``created_at``, then creation order); ``limit=None``: all."""
-        check_limit(limit)
-        where: builtins.list[str] = []
-        params: builtins.list[Any] = []
-        if status is not None:
-            check_status(status)
-            where.append("status = %s")
-            params.append(status)
-        if flow is not None:
-            where.append("flow = %s")
-            params.append(flow)
-        sql = _SELECT_RUN
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY created_at DESC, ord DESC"
-        if limit is not None:
-            sql += " LIMIT %s"
-            params.append(limit)
+        sql, params = list_query(_SELECT_RUN, "%s", "ord", status, flow, limit)
         rows, _count = self._db.idempotent(sql, params)
         return [self._record(row) for row in rows]
 

@@ -13,7 +13,7 @@ from typing import Any, Literal, get_args
 from ._lease import Lease
 
 __all__ = ["LeaseLost", "RunRecord", "RunStatus", "StoreError", "check_final",
-           "check_limit", "check_status", "lease_lost", "unknown"]
+           "check_limit", "check_status", "lease_lost", "list_query", "unknown"]
 
 RunStatus = Literal["running", "completed", "failed", "cancelled"]
 _STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
@@ -138,3 +138,28 @@ def unknown(run_id: str) -> KeyError:
 def check_limit(limit: int | None) -> None:
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be at least 1 (or None for all runs), not {limit}")
+
+
+def list_query(select: str, mark: str, order: str, status: str | None, flow: str | None,
+               limit: int | None) -> tuple[str, list[Any]]:
+    """``list()``'s query on a database store: ``select`` filtered by status and flow, newest
+    first (``created_at``, then ``order``: the insertion order), at most ``limit`` rows;
+    ``mark`` is the driver's placeholder (``?`` or ``%s``)."""
+    check_limit(limit)
+    where: list[str] = []
+    params: list[Any] = []
+    if status is not None:
+        check_status(status)
+        where.append(f"status = {mark}")
+        params.append(status)
+    if flow is not None:
+        where.append(f"flow = {mark}")
+        params.append(flow)
+    sql = select
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY created_at DESC, {order} DESC"
+    if limit is not None:
+        sql += f" LIMIT {mark}"
+        params.append(limit)
+    return sql, params

@@ -58,6 +58,7 @@ from runtime._records import check_final as _check_final
 from runtime._records import check_limit as _check_limit
 from runtime._records import check_status as _check_status
 from runtime._records import lease_lost as _lease_lost
+from runtime._records import list_query as _list_query
 from runtime._records import unknown as _unknown
 from stdlib.pgdb import is_pg_url
 from stdlib.sqlitefile import BUSY_TIMEOUT, SqliteFile, SqliteFormat
@@ -643,23 +644,7 @@ class SqliteStore:
     def list(self, *, status: RunStatus | None = None, flow: str | None = None,
              limit: int | None = 50) -> builtins.list[RunRecord]:
         """Runs, newest first (by ``created_at``, then creation order); ``limit=None``: all."""
-        _check_limit(limit)
-        where: builtins.list[str] = []
-        params: builtins.list[Any] = []
-        if status is not None:
-            _check_status(status)
-            where.append("status = ?")
-            params.append(status)
-        if flow is not None:
-            where.append("flow = ?")
-            params.append(flow)
-        sql = _SELECT_RUN
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY created_at DESC, rowid DESC"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
+        sql, params = _list_query(_SELECT_RUN, "?", "rowid", status, flow, limit)
         with self._file.read() as conn:
             rows = conn.execute(sql, params).fetchall()
         return [self._record(row) for row in rows]

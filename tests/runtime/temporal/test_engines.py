@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from ..test_execution import EACH_FLOW, FAIL_FLOW
 from ._engines import outcome, run_local, run_temporal
 from .conftest import TASK_QUEUE, WorkerThread
 
@@ -96,33 +97,6 @@ ONLY = """\
                 with: "{seen: maybe, ran: true}"
 """
 
-EACH = """\
-    flow:
-        name: each
-        args:
-            in:
-                ids: string[]?
-        node:
-            proc:
-                each: ids => id, i
-                vars: mails = [], count = 0
-                node:
-                    user:
-                        exec: api://crm/user
-                        args: userId = id
-                        next: fmt
-                    score:
-                        exec: api://crm/score
-                        args: userId = id
-                        next: fmt
-                    fmt:
-                        with: "id + '#' + i"
-                        sets: |
-                            mails = mails.add(user.mail)
-                            count = count + score.value
-                with: "{mails: mails, count: count}"
-"""
-
 LOOP = """\
     flow:
         name: loop
@@ -197,24 +171,6 @@ POLL = """\
                 next: check
             finish:
                 with: "{tries: tries, last: check.status}"
-"""
-
-FAIL = """\
-    flow:
-        name: fail
-        node:
-            auth:
-                exec: api://iam/auth
-                next: ok
-                fail: fallback
-            ok:
-                with: "'ok'"
-            fallback:
-                with: |
-                    handled = auth.error.code
-                    message = auth.error.message
-                    node = auth.error.node
-                    type = auth.error.type
 """
 
 PROPAGATE = """\
@@ -298,10 +254,10 @@ CASES = [
     Case("switch case", SWITCH, {"n": 7}),
     Case("switch else", SWITCH, {"n": 1}),
     Case("only skips", ONLY, mocks=mocks(api_t__never={"result": "never"})),
-    Case("each with sets", EACH, {"ids": ["a", "b", "c"]},
+    Case("each with sets", EACH_FLOW, {"ids": ["a", "b", "c"]},
          mocks(api_crm__user={"expr": "{mail: args.userId + '@x'}"},
                api_crm__score={"result": {"value": 10}})),
-    Case("each over null", EACH, {"ids": None}),
+    Case("each over null", EACH_FLOW, {"ids": None}),
     Case("loop with when", LOOP, mocks=mocks(api_ec__page={"sequence": [
         {"result": {"content": [1, 2], "totalPages": 3}},
         {"result": {"content": [3], "totalPages": 3}},
@@ -313,7 +269,7 @@ CASES = [
         {"result": {"status": "done"}}]})),
     Case("jump cap F405", POLL, mocks=mocks(api_dp__status={"result": {"status": "no"}}),
          options={"max_iterations": 3}),
-    Case("fail edge", FAIL, mocks=mocks(api_iam__auth={"error": {
+    Case("fail edge", FAIL_FLOW, mocks=mocks(api_iam__auth={"error": {
         "code": "0401", "message": "permission denied", "type": "auth"}})),
     Case("failure propagates", PROPAGATE, mocks=mocks(api_t__flaky={"sequence": [
         {"result": 1}, {"error": {"code": "E1", "message": "two is bad"}}]})),
