@@ -28,7 +28,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -449,6 +449,24 @@ class _Target:
     changed: str
 
 
+def _deliver_document(found: Any, kind: str, source: str, shown: str, remote: bool,
+                      target: _Target, as_json: bool) -> None:
+    """The end of ``import-openapi`` and ``import-asyncapi``: the document's problems at
+    their places, its tools delivered (`_deliver`, registered as ``kind:origin``), and a
+    line saying what was done."""
+    for problem in found.problems:  # a place in another document is a whole URI
+        where = shown if problem.pointer.startswith("#") else ""
+        click.echo(f"{where}{problem.pointer}: {problem.message}", err=True)
+    origin = source if remote else str(Path(source).resolve())
+    _deliver(found.tools, found.problems, replace(
+        target, source=f"{kind}:{origin}", changed="the changed document"), as_json)
+    what = ("would import" if target.dry_run
+            else "wrote" if target.write_dir is not None else "imported")
+    click.echo(f"{what} {len(found.tools)} tool{'s' if len(found.tools) != 1 else ''} "
+               f"(version {found.version}) from {shown}; {len(found.problems)} "
+               f"problem{'s' if len(found.problems) != 1 else ''}", err=True)
+
+
 def _deliver(tools: Sequence[ToolSpec], problems: Sequence[Any], target: _Target,
              as_json: bool) -> None:
     """Write, register or only list an import's tools (the shared end of every
@@ -527,17 +545,8 @@ def import_openapi_command(source: str, service: str, version: str | None,
     except ValueError as error:  # the service name (the version was checked above)
         raise click.BadParameter(str(error), param_hint="--service") from None
     shown = source if source.startswith(("http://", "https://")) else str(Path(source))
-    for problem in found.problems:  # a place in another document is a whole URI
-        where = shown if problem.pointer.startswith("#") else ""
-        click.echo(f"{where}{problem.pointer}: {problem.message}", err=True)
-    origin = source if remote else str(Path(source).resolve())
-    _deliver(found.tools, found.problems, _Target(
-        write_dir, force, dry_run, registry_option, no_sync, tenant, f"openapi:{origin}",
-        "the changed document"), as_json)
-    what = ("would import" if dry_run else "wrote" if write_dir is not None else "imported")
-    click.echo(f"{what} {len(found.tools)} tool{'s' if len(found.tools) != 1 else ''} "
-               f"(version {found.version}) from {shown}; {len(found.problems)} "
-               f"problem{'s' if len(found.problems) != 1 else ''}", err=True)
+    _deliver_document(found, "openapi", source, shown, remote, _Target(
+        write_dir, force, dry_run, registry_option, no_sync, tenant, "", ""), as_json)
     if found.servers:
         click.echo(f"hint: configure the service in fdl.yaml: services: {{{service}: {{url: "
                    f"{found.servers[0]}}}}}", err=True)
@@ -586,17 +595,8 @@ def import_asyncapi_command(source: str, broker: str, version: str | None, view:
              else f"{error.code}: {error}")
     except ValueError as error:  # the broker name (the version was checked above)
         raise click.BadParameter(str(error), param_hint="--broker") from None
-    for problem in found.problems:  # a place in another document is a whole URI
-        where = shown if problem.pointer.startswith("#") else ""
-        click.echo(f"{where}{problem.pointer}: {problem.message}", err=True)
-    origin = source if remote else str(Path(source).resolve())
-    _deliver(found.tools, found.problems, _Target(
-        write_dir, force, dry_run, registry_option, no_sync, tenant, f"asyncapi:{origin}",
-        "the changed document"), as_json)
-    what = ("would import" if dry_run else "wrote" if write_dir is not None else "imported")
-    click.echo(f"{what} {len(found.tools)} tool{'s' if len(found.tools) != 1 else ''} "
-               f"(version {found.version}) from {shown}; {len(found.problems)} "
-               f"problem{'s' if len(found.problems) != 1 else ''}", err=True)
+    _deliver_document(found, "asyncapi", source, shown, remote, _Target(
+        write_dir, force, dry_run, registry_option, no_sync, tenant, "", ""), as_json)
     configured = project_config().mq or {}
     if broker not in configured:
         url = found.servers[0] if found.servers else "redis://127.0.0.1:6379/0"
