@@ -31,7 +31,7 @@ from __future__ import annotations
 import shlex
 import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -62,7 +62,7 @@ from runtime.store import StoreError
 from stdlib.config import ProjectConfig, project_config
 from stdlib.flowfiles import read_flow_text
 from stdlib.pgdb import shown_spec
-from stdlib.registry import RegistryError
+from stdlib.registry import RegistryError, Tally
 
 from ._inputs import NotJson, load_json, usage_problem
 from ._output import error_lines, fail, leaf, to_json_text
@@ -259,21 +259,23 @@ def _execute(job: _Job) -> NoReturn:
     if job.temporal is not None:
         _report(job, _run_on_temporal(job, run_id, display, callback), run_id)
 
+    tally = _call_tally(job, run_id)
+
     async def main() -> RunResult:
         options: dict[str, Any] = {}
         if config.concurrency is not None:
             options["concurrency"] = config.concurrency
-        # every event kept in memory only when the registry counts the run's calls from
-        # them (issue #17: an `each` over a million items published four million events)
-        keep_events = job.tooling.registry is not None and job.mocks is None
+        # No event history in memory (issue #17: an `each` over a million items publishes
+        # four million events): the registry counts the calls as the events come.
+        on_event = callback if tally is None else _counting(tally, callback)
         try:
             async with Runtime(tools=job.tools.provider, mocks=job.mocks, store=job.store,
-                               timezone=config.timezone, keep_events=keep_events,
+                               timezone=config.timezone, keep_events=False,
                                **options) as rt:
                 if job.resume is not None:
-                    return await rt.resume(run_id, plan=job.plan, on_event=callback)
+                    return await rt.resume(run_id, plan=job.plan, on_event=on_event)
                 return await rt.run(job.plan, job.inputs, tenant=job.tenant, bu=job.bu,
-                                    run_id=run_id, on_event=callback)
+                                    run_id=run_id, on_event=on_event)
         finally:
             await job.tools.aclose()
 
@@ -289,7 +291,7 @@ def _execute(job: _Job) -> NoReturn:
     finally:
         if job.store is not None:
             job.store.close()
-    _record_calls(job, result)
+    _record_calls(job, tally)
     _report(job, result, run_id)
 
 
@@ -337,14 +339,39 @@ def _report(job: _Job, result: RunResult, run_id: str) -> NoReturn:
     sys.exit(0)
 
 
-def _record_calls(job: _Job, result: RunResult) -> None:
-    """Count the run's tool calls into the registry's call statistics (tools.md §3); a
+def _call_tally(job: _Job, run_id: str) -> Tally | None:
+    """Where the run's tool calls are counted for the registry's call statistics (tools.md
+    §3), or None: no registry, or mocked calls (they are not the tool's)."""
+    registry = job.tooling.registry
+    if registry is None or job.mocks is not None:
+        return None
+    try:
+        return registry.call_tally(run_id, tenant=job.tenant)
+    except RegistryError as error:
+        click.echo(f"warning: the call statistics will not be recorded: {error}", err=True)
+        return None
+
+
+def _counting(tally: Tally, callback: Callable[[dict[str, Any]], None] | None
+              ) -> Callable[[dict[str, Any]], None]:
+    """``on_event``: every event counted by ``tally``, then passed on to ``callback``."""
+
+    def on_event(event: dict[str, Any]) -> None:
+        tally.add(event)
+        if callback is not None:
+            callback(event)
+
+    return on_event
+
+
+def _record_calls(job: _Job, tally: Tally | None) -> None:
+    """Record the run's counted tool calls into the registry's call statistics; a
     registry that cannot take them is a warning, never a failed run."""
 
     registry = job.tooling.registry
     try:
-        if registry is not None and job.mocks is None:  # mocked calls are not the tool's
-            registry.record_calls(result.events, tenant=job.tenant)
+        if registry is not None and tally is not None:
+            registry.record_tally(tally, tenant=job.tenant)
     except RegistryError as error:
         click.echo(f"warning: the call statistics were not recorded: {error}", err=True)
     finally:

@@ -50,6 +50,7 @@ from ._spec import is_version as is_version
 from ._spec import parse_spec_text as parse_spec_text
 from ._spec import version_key as version_key
 from ._stats import CallStats as CallStats
+from ._stats import Tally as Tally
 from ._store import RegistryError as RegistryError
 from ._store import VersionConflictError as VersionConflictError
 from ._sync import SyncReport as SyncReport
@@ -66,6 +67,7 @@ __all__ = [
     "SearchHit",
     "SpecProblem",
     "SyncReport",
+    "Tally",
     "ToolSpec",
     "ToolSpecError",
     "VersionConflictError",

@@ -24,7 +24,7 @@ from ._problems import SpecProblem, ToolSpecError
 from ._registration import Registration, Status
 from ._search import Dialect, index_row
 from ._spec import ToolSpec, version_key
-from ._stats import CallStats
+from ._stats import CallStats, Tally, record_runs, recorded_after
 from ._stats import read as read_calls
 from ._stats import record as record_calls
 from ._store import READERS, Backend, Conn, Database, RegistryError, VersionConflictError
@@ -579,6 +579,22 @@ class Registry:
         key = _tenant_key(tenant)
         with self.db.write() as conn:
             return record_calls(conn, events, key)
+
+    def call_tally(self, run_id: str, *, tenant: str | None = None) -> Tally:
+        """A `Tally` for counting the events of run ``run_id`` as they come (``on_event``),
+        so that a long run's events need not be kept; `record_tally` then records it like
+        `record_calls` would record the same events (once per run: the events of ``run_id``
+        counted before are skipped)."""
+        with self.db.read() as conn:
+            after = recorded_after(conn, [run_id])
+        return Tally(_tenant_key(tenant) or None, after)
+
+    def record_tally(self, tally: Tally, *, tenant: str | None = None) -> int:
+        """Record what ``tally`` (from `call_tally`, same ``tenant``) counted; returns how
+        many calls were added."""
+        key = _tenant_key(tenant)
+        with self.db.write() as conn:
+            return record_runs(conn, tally.runs, tally.after, key)
 
     def call_stats(self, type: str | None = None, code: str | None = None, *,
                    tenant: str | None = None) -> builtins.list[CallStats]:

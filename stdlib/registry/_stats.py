@@ -4,9 +4,11 @@ A run's events say which tool each tool node called: ``node.started``, ``node.co
 ``node.failed`` carry ``tool`` (the URI without options, ``api://crm/customer``), and the
 last two ``duration`` (seconds, from the node's start to its end, retries included).
 ``node.retrying`` events may not carry ``tool``; they belong to the tool of the latest
-``node.started`` of the same run and node path. `aggregate` folds events into per-tool
-counts (a pure function); `record` adds them to the ``calls`` table of the registry
-database; `read` reads them back.
+``node.started`` of the same run and node path. `Tally` folds events, one at a time, into
+per-tool counts (holding only the totals and the tool calls in flight, so a run of a million
+calls is counted as it goes in constant memory); `aggregate` folds a whole sequence with one;
+`record` adds events to the ``calls`` table of the registry database, `record_runs` what a
+`Tally` counted; `read` reads them back.
 
 Rules:
 
@@ -38,7 +40,8 @@ from typing import Any
 
 from ._store import Conn
 
-__all__ = ["BUCKETS", "CallStats", "RunCalls", "aggregate", "read", "record"]
+__all__ = ["BUCKETS", "CallStats", "RunCalls", "Tally", "aggregate", "read", "record",
+           "record_runs", "recorded_after"]
 
 BUCKETS: tuple[float, ...] = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
                               2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
@@ -142,47 +145,63 @@ def _split(uri: str) -> tuple[str, str] | None:
     return (tool_type, code) if sep and tool_type and code else None
 
 
-def aggregate(events: Iterable[Mapping[str, Any]], tenant: str | None = None,
-              after: Mapping[str, int | None] | None = None) -> dict[str, RunCalls]:
-    """Per run id, the calls, failures, retries and durations of its tool nodes.
+class Tally:
+    """Per run id, the calls, failures, retries and durations of its tool nodes, from
+    events given one at a time (`add`).
 
     Args:
-        events: run events in order (one run or several).
         tenant: recorded as the statistics' tenant.
         after: per run id already recorded, the highest ``seq`` counted then (None: the
             run was recorded without ``seq``s); its events up to there are skipped.
     """
-    after = after or {}
-    runs: dict[str, RunCalls] = {}
-    started: dict[tuple[str, str], str] = {}  # (run, node path) -> tool uri
-    for event in events:
+
+    def __init__(self, tenant: str | None = None,
+                 after: Mapping[str, int | None] | None = None) -> None:
+        self.tenant = tenant
+        self.after: dict[str, int | None] = dict(after or {})
+        self.runs: dict[str, RunCalls] = {}
+        self._started: dict[tuple[str, str], str] = {}  # (run, node path) -> tool uri
+
+    def add(self, event: Mapping[str, Any]) -> None:
+        """Count one event (events of a run in their order)."""
         run_id = event.get("run_id")
         if not isinstance(run_id, str):
-            continue
+            return
         kind = event.get("type")
         node = str(event.get("node") or "")
         uri = event.get("tool")
         if kind == "node.started" and isinstance(uri, str):
-            started[run_id, node] = uri
+            self._started[run_id, node] = uri
         elif kind == "node.retrying" and not isinstance(uri, str):
-            uri = started.get((run_id, node))
+            uri = self._started.get((run_id, node))
+        elif kind in _FINISHED:
+            self._started.pop((run_id, node), None)  # only calls in flight are kept
         seq = event.get("seq")
         seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else None
-        if run_id in after:
-            done = after[run_id]
+        if run_id in self.after:
+            done = self.after[run_id]
             if seq is None or done is None or seq <= done:
-                continue
-        run = runs.setdefault(run_id, RunCalls(run_id))
+                return
+        run = self.runs.setdefault(run_id, RunCalls(run_id))
         if seq is not None:
             run.last_seq = seq if run.last_seq is None else max(run.last_seq, seq)
         if kind not in (*_FINISHED, "node.retrying") or not isinstance(uri, str):
-            continue
+            return
         key = _split(uri)
         if key is None:
-            continue
-        current = run.stats.get(key) or CallStats(key[0], key[1], tenant)
+            return
+        current = run.stats.get(key) or CallStats(key[0], key[1], self.tenant)
         run.stats[key] = current.combine(_one(key, kind, event))
-    return runs
+
+
+def aggregate(events: Iterable[Mapping[str, Any]], tenant: str | None = None,
+              after: Mapping[str, int | None] | None = None) -> dict[str, RunCalls]:
+    """Per run id, the calls, failures, retries and durations of its tool nodes (a `Tally`
+    of ``events``, in order: one run or several)."""
+    tally = Tally(tenant, after)
+    for event in events:
+        tally.add(event)
+    return tally.runs
 
 
 def _one(key: tuple[str, str], kind: str, event: Mapping[str, Any]) -> CallStats:
@@ -206,19 +225,31 @@ def _one(key: tuple[str, str], kind: str, event: Mapping[str, Any]) -> CallStats
 # --------------------------------------------------------------------------- storage
 
 
-def record(conn: Conn, events: Iterable[Mapping[str, Any]],
-           tenant_key: str) -> int:
-    """Add the events' calls to the ``calls`` table inside the caller's transaction;
-    returns how many calls were added."""
-    events = list(events)
-    run_ids = {e.get("run_id") for e in events if isinstance(e.get("run_id"), str)}
+def recorded_after(conn: Conn, run_ids: Iterable[str]) -> dict[str, int | None]:
+    """Of ``run_ids``, those recorded before, with the highest ``seq`` counted then."""
     after: dict[str, int | None] = {}
     for run_id in run_ids:
         row = conn.execute("SELECT last_seq FROM recorded_runs WHERE run_id = ?",
                            (run_id,)).fetchone()
         if row is not None:
             after[str(run_id)] = row[0]
-    runs = aggregate(events, tenant_key or None, after)
+    return after
+
+
+def record(conn: Conn, events: Iterable[Mapping[str, Any]],
+           tenant_key: str) -> int:
+    """Add the events' calls to the ``calls`` table inside the caller's transaction;
+    returns how many calls were added."""
+    events = list(events)
+    after = recorded_after(conn, {e["run_id"] for e in events
+                                  if isinstance(e.get("run_id"), str)})
+    return record_runs(conn, aggregate(events, tenant_key or None, after), after, tenant_key)
+
+
+def record_runs(conn: Conn, runs: Mapping[str, RunCalls], after: Mapping[str, int | None],
+                tenant_key: str) -> int:
+    """Add what a `Tally` counted (``runs``, counted after ``after``) to the ``calls`` table
+    inside the caller's transaction; returns how many calls were added."""
     added = 0
     now = time.time()
     for run in runs.values():

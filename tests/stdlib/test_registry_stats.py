@@ -94,6 +94,24 @@ def test_a_resumed_run_adds_only_its_new_events(
     assert (customer.calls, customer.failures, customer.retries) == (2, 1, 2)
 
 
+def test_a_tally_fed_event_by_event_records_what_record_calls_would(
+        new_registry: Callable[[], Registry]) -> None:
+    """`fdl run` counts a run's calls as its events come (`call_tally`, `Tally.add`,
+    `record_tally`) instead of keeping every event: the same statistics, once per run."""
+    first, rest = a_run()[:5], a_run()[5:]
+    with new_registry() as by_tally, new_registry() as by_events:
+        tally = by_tally.call_tally("r1", tenant="acme")
+        for one in first:
+            tally.add(one)
+        assert by_tally.record_tally(tally, tenant="acme") == 1
+        resumed = by_tally.call_tally("r1", tenant="acme")  # the run resumed later
+        for one in a_run():  # a resumed run replays the events already counted
+            resumed.add(one)
+        assert by_tally.record_tally(resumed, tenant="acme") == 3
+        by_events.record_calls(a_run(), tenant="acme")
+        assert by_tally.call_stats(tenant="acme") == by_events.call_stats(tenant="acme")
+
+
 def test_events_without_seq_count_only_the_first_time(
         new_registry: Callable[[], Registry]) -> None:
     events = [{k: v for k, v in e.items() if k != "seq"} for e in a_run()]
