@@ -59,6 +59,8 @@ def create_app(workspace: Workspace, *, logger: logging.Logger | None = None) ->
                 with trio.CancelScope(shield=True):
                     await stop_runs(service)
                 nursery.cancel_scope.cancel(reason="the service is stopping")
+                if service.cluster is not None:
+                    service.cluster.close()
 
     app = FastAPI(title="FDL service", version="1", lifespan=lifespan,
                   description="The registry and the runtime of one FDL project over HTTP "

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any, cast, get_args
 
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
 
 from .. import _codec
 from .._records import RunRecord, RunStatus
 from ._model import WORKFLOW_NAME, FlowInput, FlowOutput
 from .client import FLOW_MEMO, run_result
 
-__all__ = ["ENDED_OUTSIDE", "ended_outside", "list_runs"]
+__all__ = ["ENDED_OUTSIDE", "ended_outside", "list_runs", "run_record"]
 
 ENDED_OUTSIDE: dict[str, RunStatus] = {"FAILED": "failed", "CANCELED": "cancelled",
                                        "TERMINATED": "cancelled", "TIMED_OUT": "failed"}
@@ -55,6 +56,21 @@ async def list_runs(client: Client, *, status: str | None = None, flow: str | No
         if len(records) >= limit:
             break
     return records
+
+
+async def run_record(client: Client, run_id: str) -> RunRecord | None:
+    """The run ``run_id`` (a top-level flow workflow's id) as the run store's record, None
+    when there is no such workflow or it is not a flow run (a ``flow://`` child is part of
+    its caller's run)."""
+    try:
+        description = await client.get_workflow_handle(run_id).describe()
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    if description.workflow_type != WORKFLOW_NAME or description.parent_id:
+        return None
+    return await _record(client, description)
 
 
 async def _started_with(client: Client, execution: WorkflowExecution) -> FlowInput | None:
