@@ -3,7 +3,9 @@
 temporal`` (tenant from the API key); its status and the list come from Temporal
 (`runtime.temporal.run_record`, `runtime.temporal.list_runs`), cancel goes through the
 workflow, and the events are read from the workflow's ``progress`` query, polled every
-`POLL_SECONDS` (from its result once it has ended). A run never needs resuming: the
+`POLL_SECONDS` (from its result once it has ended). The tenant's deployed flows that a
+run calls through ``flow://`` travel with it (read when it starts), as ``fdl run --on
+temporal`` carries those of the flows folder. A run never needs resuming: the
 cluster carries it on when a worker or this service stops (409 ``not_resumable``).
 """
 
@@ -13,6 +15,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import trio
@@ -35,6 +38,7 @@ from runtime.temporal import (
 from .cluster import Cluster
 from .context import ServiceContext
 from .errors import ServiceError
+from .workspace import FlowCompileError, Workspace
 
 __all__ = ["POLL_SECONDS", "cancel", "events", "listing", "record", "start"]
 
@@ -66,8 +70,10 @@ async def start(service: ServiceContext, plan: Plan, tenant: str, inputs: dict[s
     """Start a run of ``plan`` for ``tenant``; with ``wait`` (seconds) wait for its end."""
     cluster = _cluster(service)
     config = service.workspace.config
-    data = flow_input(plan, inputs, tenant=tenant, mocks=mocks, timezone=config.timezone,
-                      max_runs=config.flow_runs or DEFAULT_MAX_RUNS)
+    data = await service.blocking(
+        partial(flow_input, plan, inputs, tenant=tenant, mocks=mocks, timezone=config.timezone,
+                max_runs=config.flow_runs or DEFAULT_MAX_RUNS,
+                named=partial(_deployed, service.workspace, tenant)))
     run_id = uuid.uuid4().hex
 
     async def go(client: Client) -> RunRecord | None:
@@ -86,15 +92,24 @@ async def start(service: ServiceContext, plan: Plan, tenant: str, inputs: dict[s
     return found
 
 
+def _deployed(workspace: Workspace, tenant: str, name: str) -> Plan | None:
+    """``flow://name`` of a run of ``tenant``: its deployed flow (it travels with the run),
+    None when there is none or it no longer compiles (the call fails then: F406)."""
+    flow = workspace.db.flow(tenant, name)
+    if flow is None:
+        return None
+    try:
+        return workspace.plan(flow)
+    except FlowCompileError:
+        return None
+
+
 async def listing(service: ServiceContext, tenant: str, *, flow: str | None,
                   status: str | None, limit: int) -> list[RunRecord]:
     """The runs of ``tenant``, newest first (Temporal's visibility)."""
 
-    async def go(client: Client) -> list[RunRecord]:
-        records = await list_runs(client, status=status, flow=flow, limit=limit * 4)
-        return [r for r in records if r.context.get("tenantId") == tenant][:limit]
-
-    return await _cluster(service).call(go)
+    return await _cluster(service).call(lambda client: list_runs(
+        client, status=status, flow=flow, limit=limit, tenant=tenant))
 
 
 async def cancel(service: ServiceContext, tenant: str, run_id: str) -> None:

@@ -38,9 +38,10 @@ def ended_outside(name: str) -> dict[str, Any]:
 
 
 async def list_runs(client: Client, *, status: str | None = None, flow: str | None = None,
-                    limit: int = 50) -> list[RunRecord]:
-    """At most ``limit`` runs, newest first, only those with ``status`` and of the flow
-    named ``flow`` when given."""
+                    limit: int = 50, tenant: str | None = None) -> list[RunRecord]:
+    """At most ``limit`` runs, newest first, only those with ``status``, of the flow
+    named ``flow`` and started for ``tenant`` when given (another tenant's run is skipped
+    before its result is read)."""
     query = f"WorkflowType = '{WORKFLOW_NAME}'"
     if status == "running":
         query += " AND ExecutionStatus = 'Running'"
@@ -48,7 +49,7 @@ async def list_runs(client: Client, *, status: str | None = None, flow: str | No
     async for execution in client.list_workflows(query, page_size=min(limit * 2, 1000)):
         if execution.parent_id:
             continue
-        record = await _record(client, execution)
+        record = await _record(client, execution, tenant)
         if record is None or (status is not None and record.status != status) or (
                 flow is not None and record.flow != flow):
             continue
@@ -86,14 +87,15 @@ async def _started_with(client: Client, execution: WorkflowExecution) -> FlowInp
     return None
 
 
-async def _record(client: Client, execution: WorkflowExecution) -> RunRecord | None:
+async def _record(client: Client, execution: WorkflowExecution, tenant: str | None = None
+                  ) -> RunRecord | None:
     """One listed run, or None when the workflow is not a flow run (or is an earlier part
-    of a run that continued as new: the last part is listed)."""
+    of a run that continued as new: the last part is listed; or not ``tenant``'s)."""
     state = execution.status
     if state == WorkflowExecutionStatus.CONTINUED_AS_NEW:
         return None
     data = await _started_with(client, execution)
-    if data is None:
+    if data is None or (tenant is not None and data.tenant != tenant):
         return None
     memo = await execution.memo()
     inputs = _codec.loads(data.inputs)

@@ -6,6 +6,7 @@ another tenant's run a 404."""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +21,9 @@ from runtime.temporal import flow_worker
 from tests.runtime.temporal._server import dev_server
 
 from ._server import Server, make_key, running, write
-from .test_flows_runs import GREET, SLOW, deploy, events, start
+from .test_deployed_flows import CALLER, DOUBLE
+from .test_flows_runs import CUSTOMER_FLOW, GREET, SLOW, deploy, events, start
+from .test_tools import CUSTOMER
 
 TASK_QUEUE = "fdl-service-tests"
 
@@ -127,6 +130,47 @@ def test_a_waiting_run_is_running_then_cancelled_through_the_workflow(
         again = client.post(f"/v1/runs/{run['run_id']}:cancel")
         assert again.status_code == 409
         assert again.json()["error"]["code"] == "not_running"
+
+
+def test_live_events_arrive_from_the_progress_query_while_the_run_waits(
+        served: tuple[Server, dict[str, str]]) -> None:
+    server, keys = served
+    with server.client(keys["a"]) as client:
+        deploy(client, "slow", SLOW)
+        run_id = start(client, "slow", wait=0).json()["run_id"]
+        seen: list[dict[str, Any]] = []
+        with client.stream("GET", f"/v1/runs/{run_id}/events") as answer:
+            for line in answer.iter_lines():
+                if not line.startswith("data: "):
+                    continue
+                event = json.loads(line[6:])
+                seen.append(event)
+                if event["type"] == "flow.started":  # the run is still waiting
+                    with server.client(keys["a"]) as other:
+                        assert other.post(f"/v1/runs/{run_id}:cancel").status_code == 202
+        kinds = [event["type"] for event in seen]
+        assert kinds[0] == "flow.started" and kinds[-1] == "flow.cancelled"
+        later = events(client, run_id, after=seen[0]["seq"])
+        assert [event["seq"] for event in later] == [event["seq"] for event in seen[1:]]
+
+
+def test_mocks_and_deployed_flow_calls_travel_with_the_run(
+        served: tuple[Server, dict[str, str]]) -> None:
+    server, keys = served
+    with server.client(keys["a"]) as client:
+        client.post("/v1/tools", json=CUSTOMER)
+        deploy(client, "customer", CUSTOMER_FLOW)
+        mocked = start(client, "customer", {"customerId": "c1"}, wait=60,
+                       mocks={"tool://crm/customer": {"result": {"id": "m", "name": "Mock"}}})
+        assert mocked.json().get("output") == {"id": "m", "name": "Mock"}, mocked.json()
+        bad = start(client, "customer", {"customerId": "c1"}, mocks={"nonsense": 1})
+        assert bad.status_code == 422
+        assert bad.json()["error"]["code"] == "invalid_mocks"
+        deploy(client, "double", DOUBLE)
+        deploy(client, "caller", CALLER)
+        run = start(client, "caller", {"n": 4}, wait=60).json()
+        assert run["status"] == "completed", run
+        assert run["output"] == {"v": 10}
 
 
 def test_another_tenants_run_is_not_found(served: tuple[Server, dict[str, str]]) -> None:
