@@ -10,6 +10,7 @@ waits for it in a worker thread, so the trio loop goes on answering other reques
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
@@ -23,12 +24,16 @@ from stdlib.config import TemporalConfig
 
 from .errors import ServiceError
 
-__all__ = ["CONNECT_SECONDS", "Cluster"]
+__all__ = ["CLOSE_SECONDS", "CONNECT_SECONDS", "Cluster"]
 
 T = TypeVar("T")
 
 CONNECT_SECONDS = 10.0
 """How long connecting to the Temporal frontend may take before a request gives up (503)."""
+
+
+CLOSE_SECONDS = 10.0
+"""How long `Cluster.close` waits for the loop's thread to end."""
 
 
 class Cluster:
@@ -46,6 +51,7 @@ class Cluster:
         self._client: Client | None = None
         self._lock = threading.Lock()
         self._started = False
+        self._closed = False
 
     @property
     def task_queue(self) -> str:
@@ -54,6 +60,8 @@ class Cluster:
 
     def _submit(self, factory: Callable[[], Awaitable[T]]) -> Future[T]:
         with self._lock:
+            if self._closed:
+                raise ServiceError(503, "not_ready", "the service is stopping; retry")
             if not self._started:
                 self._thread.start()
                 self._started = True
@@ -103,12 +111,24 @@ class Cluster:
             raise
 
     def close(self) -> None:
-        """Stop the loop and its thread (the client's connections go with it)."""
+        """Cancel the calls still going (their waiters get an error, no thread is left
+        blocked), then stop the loop and its thread (the client's connections go with
+        it)."""
         with self._lock:
-            if not self._started:
-                self._loop.close()
-                return
+            started, self._started, self._closed = self._started, False, True
+        if not started:
+            self._loop.close()
+            return
+
+        async def cancel_all() -> None:
+            here = asyncio.current_task()
+            for task in asyncio.all_tasks():
+                if task is not here:
+                    task.cancel()
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(cancel_all(), self._loop).result(CLOSE_SECONDS)
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=CLOSE_SECONDS)
         if not self._loop.is_running():
             self._loop.close()
