@@ -93,6 +93,7 @@ def test_a_run_waited_for_completes_on_temporal_and_is_listed(
         served: tuple[Server, dict[str, str]]) -> None:
     server, keys = served
     with server.client(keys["a"]) as client:
+        assert client.get("/readyz").json() == {"status": "ready"}
         assert deploy(client, "greet", GREET).status_code in (200, 201)
         answer = start(client, "greet", {"who": "Ann"}, wait=60)
         assert answer.status_code == 201, answer.text
@@ -199,3 +200,6 @@ def test_an_unreachable_cluster_is_a_coded_503(tmp_path: Path) -> None:
         answer = start(client, "greet", {"who": "Ann"}, wait=0)
         assert answer.status_code == 503
         assert answer.json()["error"]["code"] == "temporal_unavailable"
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert "cannot reach Temporal at 127.0.0.1:9" in ready.json()["error"]["message"]
