@@ -19,7 +19,12 @@ from functools import partial
 from typing import Any
 
 import trio
-from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
+from temporalio.client import (
+    Client,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+)
 from temporalio.service import RPCError
 
 from compiler.plan import Plan
@@ -82,8 +87,8 @@ async def start(service: ServiceContext, plan: Plan, tenant: str, inputs: dict[s
                                              result_type=FlowOutput,
                                              memo={FLOW_MEMO: data.name})
         if wait > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(handle.result()), wait)
+            with contextlib.suppress(TimeoutError, WorkflowFailureError):
+                await asyncio.wait_for(handle.result(), wait)  # then read as any run
         return await run_record(client, run_id)
 
     found = await cluster.call(go)
