@@ -16,7 +16,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -221,6 +221,9 @@ class ServeConfig(ConfigModel):
         expect="a size such as 1MiB")] = Field("1MiB", description="largest request body")
     cors: list[str] = Field(default_factory=list, description="allowed browser origins")
     allow_mocks: bool = Field(False, description="whether POST /v1/runs may carry mocks")
+    engine: Literal["local", "temporal"] = Field(
+        "local", description="where POST /v1/runs runs flows: in this process (local) or on "
+                             "the Temporal cluster of temporal: (scale-out.md)")
 
     @property
     def max_body_bytes(self) -> int:

@@ -29,6 +29,7 @@ from compiler import ToolCatalog
 from compiler.plan import Plan
 from fdl.project import open_tooling
 from runtime import RunRecord, RunResult
+from runtime.subflows import DEFAULT_MAX_RUNS
 from runtime.temporal import (
     ENDED_OUTSIDE,
     WORKFLOW_NAME,
@@ -77,7 +78,7 @@ def run_remote(target: Target, plan: Plan, inputs: Mapping[str, Any] | None, *,
         client = await _connect(target)
         data = flow_input(plan, inputs, tenant=tenant, bu=bu, mocks=mocks, timezone=timezone,
                           flows=flows, catalog=catalog,
-                          **({} if max_runs is None else {"max_runs": max_runs}))
+                          max_runs=DEFAULT_MAX_RUNS if max_runs is None else max_runs)
         try:
             return await run_flow(client, data, task_queue=target.task_queue, run_id=run_id,
                                   on_event=on_event)

@@ -26,6 +26,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import flows, runs, tools
+from .cluster import Cluster
 from .context import ServiceContext, json_response, service_of
 from .errors import ServiceError
 from .middleware import RequestLog, access_logger
@@ -59,6 +60,8 @@ def create_app(workspace: Workspace, *, logger: logging.Logger | None = None) ->
                 with trio.CancelScope(shield=True):
                     await stop_runs(service)
                 nursery.cancel_scope.cancel(reason="the service is stopping")
+                if service.cluster is not None:
+                    service.cluster.close()
 
     app = FastAPI(title="FDL service", version="1", lifespan=lifespan,
                   description="The registry and the runtime of one FDL project over HTTP "
@@ -106,6 +109,8 @@ def create_app(workspace: Workspace, *, logger: logging.Logger | None = None) ->
         service = service_of(request)
         problem = ("the service is starting or stopping" if service.nursery is None
                    else await service.blocking(_not_ready, service))
+        if problem is None and service.cluster is not None:
+            problem = await _cluster_problem(service.cluster)
         if problem is not None:
             return json_response(ServiceError(503, "not_ready", problem).to_dict(), 503)
         return json_response({"status": "ready"})
@@ -175,6 +180,15 @@ async def stop_runs(service: ServiceContext, grace: float = STOP_GRACE) -> None:
     with trio.move_on_after(grace):
         for _run_id, done in waiting:
             await done.wait()
+
+
+async def _cluster_problem(cluster: Cluster) -> str | None:
+    """Why the Temporal cluster of ``service.engine: temporal`` cannot take runs, or None."""
+    try:
+        healthy = await cluster.call(lambda client: client.service_client.check_health())
+    except ServiceError as error:
+        return error.message
+    return None if healthy else "the Temporal cluster reports itself unhealthy"
 
 
 def _not_ready(service: ServiceContext) -> str | None:

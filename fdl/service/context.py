@@ -25,8 +25,10 @@ from fastapi.responses import Response
 
 from gml.values import to_json
 from runtime import Runtime
+from stdlib.config import TemporalConfig
 
 from .auth import Gate, Principal
+from .cluster import Cluster
 from .errors import ServiceError
 from .metrics import Metrics
 from .searchcache import AnswerCache
@@ -53,6 +55,8 @@ class ServiceContext:
         threads: the bound on worker threads of `blocking`.
         answers: listings and searches of the registry, while it does not change.
         finished: per run started by this process, an event set when it ends.
+        cluster: the Temporal cluster runs start on (``service.engine: temporal``), else
+            None (runs run in this process).
     """
 
     def __init__(self, workspace: Workspace) -> None:
@@ -65,6 +69,10 @@ class ServiceContext:
         self.runtimes: dict[str, Runtime] = {}
         self.threads = trio.CapacityLimiter(WORKER_THREADS)
         self.answers = AnswerCache()
+        self.cluster: Cluster | None = None
+        if settings.engine == "temporal":
+            self.cluster = Cluster(workspace.config.temporal
+                                   or TemporalConfig.model_validate({}))
 
     def tools_changed(self) -> None:
         """The registry or the deployed flows changed (`Workspace.retire`): the next

@@ -5,6 +5,9 @@ A run belongs to the tenant it was started for (``tenantId`` of its context, in 
 store), so a finished run is served from the store after a restart like any other. A run
 with ``mocks`` (only when ``service.allow_mocks`` is on) gets a runtime of its own that
 shares the run store and the tenant's tools.
+
+With ``service.engine: temporal`` the routes go to `remoteruns` instead: runs are workflows
+on the cluster of ``temporal:`` (docs/scale-out.md).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from compiler.plan import Plan
 from runtime import MockFileError, Mocks, RunRecord, Runtime
 from runtime.store import RunStatus
 
+from . import remoteruns
 from .auth import Principal
 from .context import ServiceContext, json_response, json_text, service_of
 from .errors import ServiceError
@@ -76,14 +80,18 @@ def _runtime_of(service: ServiceContext, run_id: str) -> Runtime:
     return service.runtimes.get(run_id, service.workspace.runtime)
 
 
-def _mocked(service: ServiceContext, mocks: dict[str, Any]) -> Runtime:
+def _mocks_of(service: ServiceContext, mocks: dict[str, Any]) -> Mocks:
     if not service.workspace.config.service.allow_mocks:
         raise ServiceError(403, "mocks_disabled", "this service does not accept mocks "
                            "(service.allow_mocks in fdl.yaml)")
     try:
-        mock = Mocks(mocks, source="<request>")
+        return Mocks(mocks, source="<request>")
     except MockFileError as error:
         raise ServiceError(422, "invalid_mocks", str(error)) from None
+
+
+def _mocked(service: ServiceContext, mocks: dict[str, Any]) -> Runtime:
+    mock = _mocks_of(service, mocks)
     workspace = service.workspace
     return Runtime(tools=workspace.tools, mocks=mock, store=workspace.store,
                    timezone=workspace.config.timezone)
@@ -140,6 +148,11 @@ async def start_run(request: Request, body: RunBody,
     run ends or the wait is over (then ``status`` is ``running``)."""
     service = service_of(request)
     plan = await service.blocking(_plan_of, service, who.tenant, body.flow)
+    if service.cluster is not None:
+        if body.mocks is not None:
+            _mocks_of(service, body.mocks)  # checked here: the worker only reads them
+        return json_response(_view(await remoteruns.start(
+            service, plan, who.tenant, body.input, body.mocks, body.wait)), 201)
     runtime = service.workspace.runtime if body.mocks is None else _mocked(service, body.mocks)
     run_id = uuid.uuid4().hex
     started, done = trio.Event(), trio.Event()
@@ -164,6 +177,10 @@ async def list_runs(request: Request, who: Annotated[Principal, Depends(need("re
                     flow: str | None = None, status: RunStatus | None = None,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> Response:
     service = service_of(request)
+    if service.cluster is not None:
+        found = await remoteruns.listing(service, who.tenant, flow=flow, status=status,
+                                         limit=limit)
+        return json_response({"items": [_view(r) for r in found], "total": len(found)})
     records = await service.blocking(service.workspace.store.list, status=status, flow=flow,
                                      limit=None)
     mine = [r for r in records if r.context.get("tenantId") == who.tenant][:limit]
@@ -174,6 +191,9 @@ async def list_runs(request: Request, who: Annotated[Principal, Depends(need("re
 async def cancel_run(request: Request, run_id: str,
                      who: Annotated[Principal, Depends(need("run"))]) -> Response:
     service = service_of(request)
+    if service.cluster is not None:
+        await remoteruns.cancel(service, who.tenant, run_id)
+        return json_response({"run_id": run_id, "status": "cancelling"}, 202)
     record = await _record(service, who.tenant, run_id)
     if record.status != "running" or not _runtime_of(service, run_id).cancel(run_id):
         raise ServiceError(409, "not_running", f"the run '{run_id}' is {record.status}; only "
@@ -187,6 +207,9 @@ async def resume_run(request: Request, run_id: str,
     """Continue a run this service was running when it stopped (completed nodes are not
     run again)."""
     service = service_of(request)
+    if service.cluster is not None:
+        await remoteruns.record(service, who.tenant, run_id)
+        raise remoteruns.resume(run_id)
     record = await _record(service, who.tenant, run_id)
     if record.status != "running" or run_id in service.finished:
         raise ServiceError(409, "not_resumable", f"the run '{run_id}' is "
@@ -210,7 +233,10 @@ async def resume_run(request: Request, run_id: str,
 @router.get("/v1/runs/{run_id}", summary="A run's status")
 async def get_run(request: Request, run_id: str,
                   who: Annotated[Principal, Depends(need("read"))]) -> Response:
-    return json_response(_view(await _record(service_of(request), who.tenant, run_id)))
+    service = service_of(request)
+    if service.cluster is not None:
+        return json_response(_view(await remoteruns.record(service, who.tenant, run_id)))
+    return json_response(_view(await _record(service, who.tenant, run_id)))
 
 
 def _event_line(event: dict[str, Any]) -> bytes:
@@ -226,8 +252,12 @@ async def run_events(request: Request, run_id: str,
     """One ``data:`` line per event (runtime.md's events) from ``after`` on, live while the
     run goes on; the stream ends after the run's final event."""
     service = service_of(request)
-    await _record(service, who.tenant, run_id)
-    events = _runtime_of(service, run_id).events(run_id)
+    if service.cluster is not None:
+        await remoteruns.record(service, who.tenant, run_id)
+        events = remoteruns.events(service, run_id, after)
+    else:
+        await _record(service, who.tenant, run_id)
+        events = _runtime_of(service, run_id).events(run_id)
 
     async def stream() -> AsyncIterator[bytes]:
         async for event in events:

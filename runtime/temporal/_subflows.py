@@ -10,6 +10,7 @@ the nesting depth (F412) and one clean message for a called flow that failed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from ..subflows import DEFAULT_MAX_DEPTH, _failure, runs_limit_error
 from ._model import FlowInput
 from ._refs import refs_of, tool_refs
 
-__all__ = ["child_input", "collect", "depth_error", "flow_code", "runs_error",
+__all__ = ["child_input", "collect", "collect_named", "depth_error", "flow_code", "runs_error",
            "subflow_error"]
 
 
@@ -33,11 +34,31 @@ def flow_code(ref: ToolRef) -> str:
 
 def collect(plan: Plan, flows: Path, compile: Callable[[str, str], Plan]
             ) -> dict[str, dict[str, Any]]:
-    """Every flow ``plan`` calls through ``flow://``, and the flows those call, by code.
+    """Every flow ``plan`` calls through ``flow://``, and the flows those call, by code,
+    from the flows folder ``flows``.
 
     A name that has no file, or a file that does not compile, is left out: the call fails
     when it is made, as in a local run (F406).
     """
+
+    def named(code: str) -> Plan | None:
+        file = find_flow(flows, code)
+        if file is None:
+            return None
+        try:
+            text = file.read_text(encoding="utf-8")
+            called = compile(text, str(file))
+        except (OSError, UnicodeDecodeError, CompileError):
+            return None
+        return replace(called, source=text, path=str(file))
+
+    return collect_named(plan, named)
+
+
+def collect_named(plan: Plan, named: Callable[[str], Plan | None]
+                  ) -> dict[str, dict[str, Any]]:
+    """Every flow ``plan`` calls through ``flow://``, and the flows those call, by code,
+    as ``named`` finds them (None: left out, the call fails when it is made: F406)."""
     found: dict[str, dict[str, Any]] = {}
     work = [plan]
     while work:
@@ -46,16 +67,11 @@ def collect(plan: Plan, flows: Path, compile: Callable[[str, str], Plan]
             code = flow_code(ref)
             if ref.type != "flow" or not code or code in found:
                 continue
-            file = find_flow(flows, code)
-            if file is None:
+            called = named(code)
+            if called is None:
                 continue
-            try:
-                text = file.read_text(encoding="utf-8")
-                called = compile(text, str(file))
-            except (OSError, UnicodeDecodeError, CompileError):
-                continue
-            found[code] = {"name": called.name, "source": text, "path": str(file),
-                           "tools": refs_of(called)}
+            found[code] = {"name": called.name, "source": called.source,
+                           "path": called.path or f"{code}.yaml", "tools": refs_of(called)}
             work.append(called)
     return found
 

@@ -27,7 +27,7 @@ from ..errors import internal_error
 from ..subflows import DEFAULT_MAX_RUNS
 from ._model import WORKFLOW_NAME, FlowInput, FlowOutput
 from ._refs import refs_of
-from ._subflows import collect
+from ._subflows import collect, collect_named
 from .worker import DEFAULT_TASK_QUEUE
 
 __all__ = ["FLOW_MEMO", "flow_input", "run_flow", "run_result"]
@@ -42,7 +42,8 @@ def flow_input(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
                mocks: Mapping[str, Any] | None = None, timezone: str | None = None,
                max_iterations: int = 10_000, default_timeout_ms: float | None = None,
                flows: Path | None = None, catalog: ToolCatalog | None = None,
-               max_runs: int = DEFAULT_MAX_RUNS) -> FlowInput:
+               max_runs: int = DEFAULT_MAX_RUNS,
+               named: Callable[[str], Plan | None] | None = None) -> FlowInput:
     """The workflow input of one run of ``plan``.
 
     Args:
@@ -53,6 +54,8 @@ def flow_input(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
             and compiled (with ``catalog``) now, and travel with the run.
         max_runs: how many ``flow://`` runs the run may start in all, at every depth
             (``flow-runs:`` of ``fdl.yaml``; F412 past it, as locally).
+        named: instead of ``flows``, what a ``flow://`` name is (a plan with its source;
+            None when there is no such flow): ``fdl serve``'s deployed flows.
     """
     zone = resolve_timezone(timezone)
     return FlowInput(source=plan.source, path=plan.path or f"{plan.name}.yaml", name=plan.name,
@@ -61,9 +64,14 @@ def flow_input(plan: Plan, inputs: Mapping[str, Any] | None = None, *,
                      timezone=getattr(zone, "name", None) or str(zone),
                      max_iterations=max_iterations, default_timeout_ms=default_timeout_ms,
                      tools=refs_of(plan), max_runs=max_runs,
-                     subflows={} if flows is None else collect(
-                         plan, flows, lambda text, path: load_text(text, path,
-                                                                   catalog=catalog)))
+                     subflows=_subflows(plan, flows, catalog, named))
+
+
+def _subflows(plan: Plan, flows: Path | None, catalog: ToolCatalog | None,
+              named: Callable[[str], Plan | None] | None) -> dict[str, dict[str, Any]]:
+    if flows is not None:
+        return collect(plan, flows, lambda text, path: load_text(text, path, catalog=catalog))
+    return {} if named is None else collect_named(plan, named)
 
 
 async def run_flow(client: Client, data: FlowInput, *, task_queue: str = DEFAULT_TASK_QUEUE,

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any, cast, get_args
 
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
 
 from .. import _codec
 from .._records import RunRecord, RunStatus
 from ._model import WORKFLOW_NAME, FlowInput, FlowOutput
 from .client import FLOW_MEMO, run_result
 
-__all__ = ["ENDED_OUTSIDE", "ended_outside", "list_runs"]
+__all__ = ["ENDED_OUTSIDE", "ended_outside", "list_runs", "run_record"]
 
 ENDED_OUTSIDE: dict[str, RunStatus] = {"FAILED": "failed", "CANCELED": "cancelled",
                                        "TERMINATED": "cancelled", "TIMED_OUT": "failed"}
@@ -37,9 +38,10 @@ def ended_outside(name: str) -> dict[str, Any]:
 
 
 async def list_runs(client: Client, *, status: str | None = None, flow: str | None = None,
-                    limit: int = 50) -> list[RunRecord]:
-    """At most ``limit`` runs, newest first, only those with ``status`` and of the flow
-    named ``flow`` when given."""
+                    limit: int = 50, tenant: str | None = None) -> list[RunRecord]:
+    """At most ``limit`` runs, newest first, only those with ``status``, of the flow
+    named ``flow`` and started for ``tenant`` when given (another tenant's run is skipped
+    before its result is read)."""
     query = f"WorkflowType = '{WORKFLOW_NAME}'"
     if status == "running":
         query += " AND ExecutionStatus = 'Running'"
@@ -47,7 +49,7 @@ async def list_runs(client: Client, *, status: str | None = None, flow: str | No
     async for execution in client.list_workflows(query, page_size=min(limit * 2, 1000)):
         if execution.parent_id:
             continue
-        record = await _record(client, execution)
+        record = await _record(client, execution, tenant)
         if record is None or (status is not None and record.status != status) or (
                 flow is not None and record.flow != flow):
             continue
@@ -55,6 +57,21 @@ async def list_runs(client: Client, *, status: str | None = None, flow: str | No
         if len(records) >= limit:
             break
     return records
+
+
+async def run_record(client: Client, run_id: str) -> RunRecord | None:
+    """The run ``run_id`` (a top-level flow workflow's id) as the run store's record, None
+    when there is no such workflow or it is not a flow run (a ``flow://`` child is part of
+    its caller's run)."""
+    try:
+        description = await client.get_workflow_handle(run_id).describe()
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    if description.workflow_type != WORKFLOW_NAME or description.parent_id:
+        return None
+    return await _record(client, description)
 
 
 async def _started_with(client: Client, execution: WorkflowExecution) -> FlowInput | None:
@@ -70,14 +87,15 @@ async def _started_with(client: Client, execution: WorkflowExecution) -> FlowInp
     return None
 
 
-async def _record(client: Client, execution: WorkflowExecution) -> RunRecord | None:
+async def _record(client: Client, execution: WorkflowExecution, tenant: str | None = None
+                  ) -> RunRecord | None:
     """One listed run, or None when the workflow is not a flow run (or is an earlier part
-    of a run that continued as new: the last part is listed)."""
+    of a run that continued as new: the last part is listed; or not ``tenant``'s)."""
     state = execution.status
     if state == WorkflowExecutionStatus.CONTINUED_AS_NEW:
         return None
     data = await _started_with(client, execution)
-    if data is None:
+    if data is None or (tenant is not None and data.tenant != tenant):
         return None
     memo = await execution.memo()
     inputs = _codec.loads(data.inputs)
