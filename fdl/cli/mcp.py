@@ -21,6 +21,7 @@ from hypercorn.trio import serve
 from mcp.server.stdio import stdio_server
 
 from compiler import Plan, ToolCatalog, check_text
+from fdl.mcpauto import import_for_flows
 from fdl.mcpserve import mcp_server, served_tools
 from fdl.project import open_run_store, open_tooling, store_spec
 from runtime import Runtime
@@ -75,6 +76,8 @@ def mcp_command(http: str | None, tenant: str | None, store_option: str | None) 
     """Serve the project's tools and flows as an MCP server (stdio, or --http)."""
     address = _address(http) if http is not None else None
     config = project_config()
+    for outcome in import_for_flows(config, Path.cwd(), tenant=tenant):
+        click.echo(f"fdl mcp: {outcome.note()}", err=True)
     tooling, tools = open_tooling(None, config, tenant)
     flows = _flows(config.flows_folder(Path.cwd()), tooling.catalog)
     served = served_tools(tooling.specs, flows)
