@@ -35,6 +35,7 @@ from stdlib.registry import Registry, RegistryError, ToolSpecError
 
 __all__ = [
     "McpAutoImport",
+    "flow_texts",
     "import_for_flows",
     "import_unknown_servers",
     "servers_called",
@@ -202,9 +203,16 @@ def import_for_flows(config: ProjectConfig, start: Path, *, tenant: str | None =
     """
     if not config.mcp:
         return []
+    return import_unknown_servers(config, flow_texts(config.flows_folder(start)),
+                                  start=start, tenant=tenant)
+
+
+def flow_texts(folder: Path) -> list[str]:
+    """The texts of the flow files under ``folder`` that call an MCP tool (the files that
+    cannot be read are left out)."""
     texts = []
-    for file in flow_files(config.flows_folder(start)):
+    for file in flow_files(folder):
         text, _problem = read_flow_text(file)
         if text is not None and "mcp://" in text:
             texts.append(text)
-    return import_unknown_servers(config, texts, start=start, tenant=tenant)
+    return texts

@@ -5,16 +5,13 @@ runs share one trio loop and one `runtime.Runtime` (spec/service.md §1). The pr
 from __future__ import annotations
 
 import signal
-import sys
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any, cast
 
 import trio
 from hypercorn.config import Config
 from hypercorn.trio import serve as hypercorn_serve
 
-from fdl.mcpauto import import_for_flows
 from fdl.triggers import DEFAULT_GRACE, TriggerEngine, open_engine
 from stdlib.config import ProjectConfig
 
@@ -34,13 +31,11 @@ async def serve_async(config: ProjectConfig, host: str = "127.0.0.1", port: int 
     Raises:
         ConfigError: a store or the registry cannot be opened.
     """
-    # the tools of the configured MCP servers the project's flows call, imported when the
-    # registry does not know them (fdl.mcpauto; in a thread: it lists them in a trio run)
-    start = config.base or Path.cwd()
-    for outcome in await trio.to_thread.run_sync(import_for_flows, config, start):
-        sys.stderr.write(f"fdl serve: {outcome.note()}\n")
     workspace = open_workspace(config)
     try:
+        # the tools of the configured MCP servers the flows call, imported when the registry
+        # does not know them (fdl.mcpauto; in a thread: the listing is a trio run of its own)
+        await trio.to_thread.run_sync(workspace.import_mcp_of_flows)
         app = create_app(workspace)
         settings = Config()
         settings.bind = [f"{host}:{port}"]
