@@ -4,7 +4,9 @@ Over stdio by default (an MCP client starts ``fdl mcp`` as its server; stdout ca
 protocol only, everything else goes to stderr), or over streamable HTTP with ``--http
 HOST:PORT`` (the endpoint is ``http://HOST:PORT/mcp``; served by Hypercorn on trio). Calls
 run through the runtime and are journaled in the project's run store (``fdl runs list``
-shows them). What is served is `fdl.mcpserve`'s.
+shows them). What is served is `fdl.mcpserve`'s. At the start, the tools of the configured
+MCP servers the project's flows call are imported when the registry does not know them
+(`fdl.mcpauto`), with a note on stderr.
 
 Exit codes: 0 when the client closes the connection (stdio) or on Ctrl-C (HTTP), 2 usage
 error (a malformed configuration, a bad ``--http``).

@@ -203,10 +203,11 @@ class Workspace:
                                 *self.db.sources()])
 
     def import_mcp(self, texts: list[str]) -> list[McpAutoImport]:
-        """Import the tools of the configured MCP servers the flow ``texts`` (being deployed)
-        call that the registry does not know (`fdl.mcpauto`: a server none of whose tools
-        are known, or one listed again for a called tool it does not know), with a note on
-        stderr for each; when any were imported, the catalogs are built again (`retire`).
+        """Import the tools of the configured MCP servers the flow ``texts`` (a flow being
+        deployed, or those served at the start) call that the registry does not know
+        (`fdl.mcpauto`: a server none of whose tools are known, or one listed again for a
+        called tool it does not know), with a note on stderr for each; when any were
+        imported, the catalogs are built again (`retire`).
         Called in a worker thread (the listing is a trio run of its own). A registry that
         cannot be opened is a warning: the flow is then checked with what is known.
         """
