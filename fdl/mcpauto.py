@@ -179,12 +179,14 @@ def import_unknown_servers(config: ProjectConfig, texts: Iterable[str], *,
                if name not in known or called[name] - known[name]]
     if not missing:
         return []
-    path = config.registry_path
+    spec = config.registry_spec  # state_url (PostgreSQL), else <state>/registry.db
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        registry = Registry(path)
+        if isinstance(spec, Path):
+            spec.parent.mkdir(parents=True, exist_ok=True)
+        registry = Registry(spec)
     except (OSError, RegistryError) as error:
-        raise ConfigError(path, None, f"the tool registry cannot be opened: {error}") from None
+        raise ConfigError(config.registry_path, None,
+                          f"the tool registry cannot be opened: {error}") from None
     with registry:
         return [_import_one(registry, name, config, base, tenant, known.get(name, set()),
                             tuple(sorted(called[name] - known[name])) if name in known else ())

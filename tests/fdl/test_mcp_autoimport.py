@@ -20,6 +20,7 @@ from mcp import Client, StdioServerParameters
 from lsp._project import Projects
 from lsp.analysis import analyze
 from stdlib.registry import Registry
+from tests._postgres import fresh_schema
 from tests.fdl.test_cli_adapters import invoke, output_of, write
 from tests.fdl.test_cli_mcp import SERVER, SUM_FLOW
 
@@ -214,3 +215,21 @@ async def test_fdl_mcp_imports_the_tools_its_flows_call(tmp_path: Path) -> None:
         assert not result.is_error, result.content
         assert result.structured_content == {"total": 42}  # a and b bound by the import
     assert "calc/add" in registered()
+
+
+def test_a_project_with_its_state_on_postgresql_imports_into_that_registry() -> None:
+    with fresh_schema() as url:
+        write("fdl.yaml", f"""\
+            state: '{url}'
+            mcp:
+                calc: {{command: [{json.dumps(sys.executable)}, {json.dumps(str(SERVER))}]}}
+        """)
+        write("flows/typo.yaml", SUM_FLOW.replace("add.total", "add.totl"))
+        first = invoke("check", "flows/typo.yaml")
+        assert IMPORTED in first.stderr
+        assert first.exit_code == 1 and "no field 'totl'" in first.stdout
+        with Registry(url) as registry:  # not a registry.db beside the project
+            assert "calc/add" in registry.codes("mcp")
+        assert not Path(".fdl/registry.db").exists()
+        again = invoke("check", "flows/typo.yaml")
+        assert again.exit_code == 1 and "imported" not in again.stderr
