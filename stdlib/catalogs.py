@@ -104,7 +104,8 @@ def mcp_import_hint(server: str) -> str:
     """What to do about an unknown tool of the configured MCP server ``server``."""
     return (f"the MCP server '{server}' (mcp: in the configuration) has no such tool in the "
             f"registry: run `fdl tools import-mcp {server}` to import (or refresh) its tools; "
-            "`fdl check` imports the tools of a server it has none of")
+            "`fdl check` imports them, and lists the server again for a tool the registry "
+            "does not know")
 
 
 class McpServersCatalog:

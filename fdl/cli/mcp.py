@@ -4,7 +4,9 @@ Over stdio by default (an MCP client starts ``fdl mcp`` as its server; stdout ca
 protocol only, everything else goes to stderr), or over streamable HTTP with ``--http
 HOST:PORT`` (the endpoint is ``http://HOST:PORT/mcp``; served by Hypercorn on trio). Calls
 run through the runtime and are journaled in the project's run store (``fdl runs list``
-shows them). What is served is `fdl.mcpserve`'s.
+shows them). What is served is `fdl.mcpserve`'s. At the start, the tools of the configured
+MCP servers the project's flows call are imported when the registry does not know them
+(`fdl.mcpauto`), with a note on stderr.
 
 Exit codes: 0 when the client closes the connection (stdio) or on Ctrl-C (HTTP), 2 usage
 error (a malformed configuration, a bad ``--http``).
@@ -21,6 +23,7 @@ from hypercorn.trio import serve
 from mcp.server.stdio import stdio_server
 
 from compiler import Plan, ToolCatalog, check_text
+from fdl.mcpauto import import_for_flows
 from fdl.mcpserve import mcp_server, served_tools
 from fdl.project import open_run_store, open_tooling, store_spec
 from runtime import Runtime
@@ -75,6 +78,8 @@ def mcp_command(http: str | None, tenant: str | None, store_option: str | None) 
     """Serve the project's tools and flows as an MCP server (stdio, or --http)."""
     address = _address(http) if http is not None else None
     config = project_config()
+    for outcome in import_for_flows(config, Path.cwd(), tenant=tenant):
+        click.echo(f"fdl mcp: {outcome.note()}", err=True)
     tooling, tools = open_tooling(None, config, tenant)
     flows = _flows(config.flows_folder(Path.cwd()), tooling.catalog)
     served = served_tools(tooling.specs, flows)

@@ -231,6 +231,15 @@ class ServiceDatabase:
                 "g.deleted = 0) ORDER BY f.name", (tenant,)).fetchall()
         return [DeployedFlow(*row) for row in rows]
 
+    def sources(self) -> list[str]:
+        """The source of the newest live version of every deployed flow, of every tenant."""
+        with self._file.read() as conn:
+            rows = conn.execute(
+                "SELECT f.source FROM flows f WHERE f.deleted = 0 AND f.version = (SELECT "
+                "MAX(version) FROM flows g WHERE g.tenant = f.tenant AND g.name = f.name AND "
+                "g.deleted = 0) ORDER BY f.tenant, f.name").fetchall()
+        return [row[0] for row in rows]
+
     def delete_flow(self, tenant: str, name: str) -> bool:
         """Delete every version of ``name`` (runs keep their own copy of the source);
         False when there is none."""

@@ -73,6 +73,7 @@ def _deploy(service: ServiceContext, tenant: str, name: str, text: str
     Raises:
         ServiceError: 422 with the diagnostics when the flow has errors.
     """
+    service.workspace.import_mcp([text])  # the MCP tools it calls the registry lacks
     result = check_text(text, f"{name}.yaml", catalog=service.workspace.catalog(tenant),
                         codegen=False)
     if not result.ok:

@@ -33,6 +33,9 @@ async def serve_async(config: ProjectConfig, host: str = "127.0.0.1", port: int 
     """
     workspace = open_workspace(config)
     try:
+        # the tools of the configured MCP servers the flows call, imported when the registry
+        # does not know them (fdl.mcpauto; in a thread: the listing is a trio run of its own)
+        await trio.to_thread.run_sync(workspace.import_mcp_of_flows)
         app = create_app(workspace)
         settings = Config()
         settings.bind = [f"{host}:{port}"]

@@ -23,6 +23,7 @@ caches are guarded by one lock.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ import trio
 
 from compiler import ChainCatalog, ToolCatalog, check_text
 from compiler.plan import Plan
+from fdl.mcpauto import McpAutoImport, flow_texts, import_unknown_servers
 from fdl.project import ProjectTools, load_tooling, project_tools
 from runtime import Runtime, Tool, ToolCall, ToolError
 from runtime.store import RunStore, open_store
@@ -189,6 +191,36 @@ class Workspace:
             return self.plan(flow)
         except FlowCompileError as error:
             raise ToolError("F406", str(error), type="validation") from None
+
+    def import_mcp_of_flows(self) -> list[McpAutoImport]:
+        """`import_mcp` for what the service serves, at its start: the flows of the
+        project's flows folder (``flow://`` of the deployed flows) and the deployed flows of
+        every tenant."""
+        if not self.config.mcp:
+            return []
+        start = self.config.base or Path.cwd()
+        return self.import_mcp([*flow_texts(self.config.flows_folder(start)),
+                                *self.db.sources()])
+
+    def import_mcp(self, texts: list[str]) -> list[McpAutoImport]:
+        """Import the tools of the configured MCP servers the flow ``texts`` (a flow being
+        deployed, or those served at the start) call that the registry does not know
+        (`fdl.mcpauto`: a server none of whose tools are known, or one listed again for a
+        called tool it does not know), with a note on stderr for each; when any were
+        imported, the catalogs are built again (`retire`).
+        Called in a worker thread (the listing is a trio run of its own). A registry that
+        cannot be opened is a warning: the flow is then checked with what is known.
+        """
+        try:
+            outcomes = import_unknown_servers(self.config, texts, start=self.config.base)
+        except ConfigError as error:
+            sys.stderr.write(f"fdl serve: warning: MCP tools not imported: {error}\n")
+            return []
+        for outcome in outcomes:
+            sys.stderr.write(f"fdl serve: {outcome.note()}\n")
+        if any(outcome.error is None and outcome.tools for outcome in outcomes):
+            self.retire()
+        return outcomes
 
     @property
     def generation(self) -> int:
