@@ -14,13 +14,15 @@ human diagnostics to stderr.
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from importlib import import_module
 from typing import Any, NamedTuple
 
 import click
 
-__all__ = ["COMMANDS", "main"]
+__all__ = ["COMMANDS", "entry", "main"]
 
 
 class LazyCommand(NamedTuple):
@@ -101,3 +103,30 @@ class _Main(click.Group):
 @click.version_option(package_name="fdl-toolchain", prog_name="fdl")
 def main() -> None:
     """FDL toolchain: evaluate GML, check, compile and run flows."""
+
+
+def entry() -> None:
+    """The ``fdl`` program (the console script): `main`, then, in a process that loaded the
+    Temporal client, an exit that skips the interpreter's teardown.
+
+    The Temporal SDK's Rust threads may still call into Python while the interpreter
+    finalizes, which aborts the process (``Fatal Python error: PyGILState_Release``, SIGABRT
+    instead of the command's exit code; temporalio/sdk-python#300, seen here on one start in
+    three of ``fdl worker --temporal`` against an unreachable server). By then the command
+    has finished, its ``finally`` blocks have run, and only the output is left to flush.
+    In-process callers (tests, `click.testing.CliRunner`) use `main` and keep the teardown.
+    """
+    try:
+        main()
+    except SystemExit as done:
+        if "temporalio" not in sys.modules:
+            raise
+        code = done.code
+        if not isinstance(code, int):
+            if code is not None:
+                print(code, file=sys.stderr)
+            code = 0 if code is None else 1
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)

@@ -24,7 +24,7 @@ def free_port() -> int:
 def worker_argv(address: str, task_queue: str) -> list[str]:
     """The one place that spells the worker command line (``fdl worker --temporal``): every
     test starts workers through it."""
-    return [sys.executable, "-c", "from fdl.cli import main; main()", "worker",
+    return [sys.executable, "-c", "from fdl.cli import entry; entry()", "worker",
             "--temporal", address, "--task-queue", task_queue]
 
 
