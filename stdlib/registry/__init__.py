@@ -52,6 +52,7 @@ from ._spec import version_key as version_key
 from ._stats import CallStats as CallStats
 from ._store import RegistryError as RegistryError
 from ._store import VersionConflictError as VersionConflictError
+from ._summary import ToolSummary as ToolSummary
 from ._sync import SyncReport as SyncReport
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "SyncReport",
     "ToolSpec",
     "ToolSpecError",
+    "ToolSummary",
     "VersionConflictError",
     "VersionInfo",
     "db_operations",
