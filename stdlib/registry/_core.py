@@ -29,7 +29,7 @@ from ._stats import read as read_calls
 from ._stats import record as record_calls
 from ._store import READERS, Backend, Conn, Database, RegistryError, VersionConflictError
 from ._summary import COLUMNS as SUMMARY_COLUMNS
-from ._summary import ToolSummary, summary_of
+from ._summary import ToolSummary, parse_summary, summary_of
 from ._sync import SyncReport, sync_folder
 
 __all__ = ["Registry", "SearchHit", "VersionInfo", "split_uri"]
@@ -439,23 +439,23 @@ class Registry:
         """Tools (default versions) whose code, name, description, tags or argument names
         match the words of ``query``, best first (bm25). Any text is accepted: it is
         never read as FTS5 syntax (see `_search.fts_query`)."""
-        rows = self._search_rows(query, tenant, type, tag, category, limit, ("t.spec",))
-        return [SearchHit(self._spec(text), -rank) for rank, _type, _code, text in rows]
+        rows = self._search_rows(query, tenant, type, tag, category, limit)
+        return [SearchHit(self._spec(text), -rank) for rank, text in rows]
 
     def search_summaries(self, query: str, *, tenant: str | None = None,
                          type: str | None = None, tag: str | None = None,
                          category: str | None = None, limit: int = 20
                          ) -> builtins.list[ToolSummary]:
         """`search`'s tools, in its order, as summaries (type, code, version, description,
-        tags, score) taken from the stored specs by the database, without validating them
+        tags, score) read from the stored specs as JSON, without validating them again
         (for a page of results; see `_summary`)."""
-        rows = self._search_rows(query, tenant, type, tag, category, limit, SUMMARY_COLUMNS)
-        return [summary_of(row[1:], -row[0]) for row in rows]
+        rows = self._search_rows(query, tenant, type, tag, category, limit)
+        return [parse_summary(text, -rank) for rank, text in rows]
 
     def _search_rows(self, query: str, tenant: str | None, type: str | None,
-                     tag: str | None, category: str | None, limit: int,
-                     columns: Sequence[str]) -> builtins.list[tuple[Any, ...]]:
-        """``(rank, type, code, *columns)`` of `search`'s tools, best (lowest rank) first."""
+                     tag: str | None, category: str | None, limit: int
+                     ) -> builtins.list[tuple[float, str]]:
+        """``(rank, stored spec)`` of `search`'s tools, best (lowest rank) first."""
         if not 1 <= limit <= MAX_LIMIT:
             raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
         dialect = self.db.dialect
@@ -467,15 +467,14 @@ class Registry:
         with self.db.read() as conn:
             rows = None
             if type is None and tag is None and category is None:
-                rows = self._search_top(conn, dialect, where, params, limit, columns)
+                rows = self._search_top(conn, dialect, where, params, limit)
             if rows is None:
                 params["limit"] = limit
                 rows = conn.execute(
-                    f"SELECT {dialect.rank} AS rank, t.type, t.code, {', '.join(columns)} "
-                    f"FROM search JOIN tools t ON t.id = search.rowid WHERE {dialect.match} "
-                    f"AND {where} ORDER BY rank, t.type, t.code LIMIT :limit",
-                    params).fetchall()
-        return [tuple(row) for row in rows]
+                    f"SELECT {dialect.rank} AS rank, t.spec FROM search JOIN tools t ON "
+                    f"t.id = search.rowid WHERE {dialect.match} AND {where} "
+                    "ORDER BY rank, t.type, t.code LIMIT :limit", params).fetchall()
+        return [(rank, text) for rank, text in rows]
 
     def search_count(self, query: str, *, tenant: str | None = None,
                      type: str | None = None, tag: str | None = None,
@@ -496,8 +495,7 @@ class Registry:
 
     @staticmethod
     def _search_top(conn: Conn, dialect: Dialect, where: str, params: dict[str, Any],
-                    limit: int, columns: Sequence[str]
-                    ) -> builtins.list[tuple[Any, ...]] | None:
+                    limit: int) -> builtins.list[tuple[float, str]] | None:
         """`_search_rows` from the best-ranked matches only, or None when they do not
         settle it.
 
@@ -511,15 +509,14 @@ class Registry:
         """
         k = 2 * limit + 32
         rows = conn.execute(
-            f"SELECT r.rank, t.type, t.code, CASE WHEN {where} THEN 1 END, "
-            f"{', '.join(columns)} FROM (SELECT rowid AS id, {dialect.rank} AS rank FROM search "
-            f"WHERE {dialect.match} ORDER BY rank LIMIT :k) AS r LEFT JOIN tools t ON "
-            "t.id = r.id", {**params, "k": k}).fetchall()
+            f"SELECT r.rank, t.type, t.code, CASE WHEN {where} THEN t.spec END FROM (SELECT "
+            f"rowid AS id, {dialect.rank} AS rank FROM search WHERE {dialect.match} ORDER BY rank "
+            "LIMIT :k) AS r LEFT JOIN tools t ON t.id = r.id", {**params, "k": k}).fetchall()
         hits = sorted((row for row in rows if row[3] is not None), key=lambda row: row[:3])
         if len(rows) == k and (len(hits) < limit
                                or hits[limit - 1][0] >= max(row[0] for row in rows)):
             return None
-        return [(*row[:3], *row[4:]) for row in hits[:limit]]
+        return [(row[0], row[3]) for row in hits[:limit]]
 
     def data_version(self) -> int:
         """A number that changes whenever another connection (another process: ``fdl tools``
