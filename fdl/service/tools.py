@@ -24,6 +24,7 @@ from stdlib.registry import (
     RegistryError,
     ToolSpec,
     ToolSpecError,
+    ToolSummary,
     VersionConflictError,
     export_tools,
     to_jsonschema,
@@ -60,9 +61,9 @@ class CallBody(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict)
 
 
-def _summary(spec: ToolSpec) -> dict[str, Any]:
-    return {"code": spec.code, "type": spec.type, "version": spec.version,
-            "desp": spec.desp, "tags": list(spec.tags)}
+def _summary(tool: ToolSummary) -> dict[str, Any]:
+    return {"code": tool.code, "type": tool.type, "version": tool.version,
+            "desp": tool.desp, "tags": list(tool.tags)}
 
 
 async def _find(service: ServiceContext, tenant: str, code: str, tool_type: str | None,
@@ -118,15 +119,15 @@ def _listing(service: ServiceContext, tenant: str, q: str | None, type: str | No
     answer: dict[str, Any] | None = service.answers.get(stamp, key)
     if answer is not None:
         return answer
-    if q:
+    if q:  # summaries: the stored specs' fields, not validated again (issue #20)
         wanted = min(offset + limit, MAX_LIMIT)
-        hits = registry.search(q, tenant=tenant, type=type, tag=tag, limit=wanted)
-        page = [hit.spec for hit in hits][offset:]
+        hits = registry.search_summaries(q, tenant=tenant, type=type, tag=tag, limit=wanted)
+        page = hits[offset:]
         total = len(hits) if len(hits) < wanted else registry.search_count(
             q, tenant=tenant, type=type, tag=tag)
     else:
-        specs = registry.list(tenant=tenant, type=type, tag=tag)
-        page, total = specs[offset:offset + limit], len(specs)
+        tools = registry.list_summaries(tenant=tenant, type=type, tag=tag)
+        page, total = tools[offset:offset + limit], len(tools)
     answer = {"items": [_summary(s) for s in page], "total": total}
     service.answers.put(stamp, key, answer)
     return answer

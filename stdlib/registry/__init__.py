@@ -53,6 +53,7 @@ from ._stats import CallStats as CallStats
 from ._stats import Tally as Tally
 from ._store import RegistryError as RegistryError
 from ._store import VersionConflictError as VersionConflictError
+from ._summary import ToolSummary as ToolSummary
 from ._sync import SyncReport as SyncReport
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "Tally",
     "ToolSpec",
     "ToolSpecError",
+    "ToolSummary",
     "VersionConflictError",
     "VersionInfo",
     "db_operations",

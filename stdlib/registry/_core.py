@@ -28,6 +28,8 @@ from ._stats import CallStats, Tally, record_runs, recorded_after
 from ._stats import read as read_calls
 from ._stats import record as record_calls
 from ._store import READERS, Backend, Conn, Database, RegistryError, VersionConflictError
+from ._summary import COLUMNS as SUMMARY_COLUMNS
+from ._summary import ToolSummary, parse_summary, summary_of
 from ._sync import SyncReport, sync_folder
 
 __all__ = ["Registry", "SearchHit", "VersionInfo", "split_uri"]
@@ -402,6 +404,18 @@ class Registry:
             rows = conn.execute(sql, params).fetchall()
         return [self._spec(text) for (text,) in rows]
 
+    def list_summaries(self, *, tenant: str | None = None, type: str | None = None,
+                       tag: str | None = None, category: str | None = None
+                       ) -> builtins.list[ToolSummary]:
+        """`list`'s tools, in its order, as summaries taken from the stored specs by the
+        database, without validating them (see `_summary`)."""
+        where, params = self._filters("t", tenant, type, tag, category)
+        sql = (f"SELECT t.type, t.code, {', '.join(SUMMARY_COLUMNS)} FROM defaults d JOIN "
+               f"tools t ON t.id = d.tool_id WHERE {where} ORDER BY t.type, t.code")
+        with self.db.read() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        return [summary_of(row) for row in rows]
+
     @staticmethod
     def _filters(alias: str, tenant: str | None, tool_type: str | None, tag: str | None,
                  category: str | None) -> tuple[str, dict[str, Any]]:
@@ -425,6 +439,23 @@ class Registry:
         """Tools (default versions) whose code, name, description, tags or argument names
         match the words of ``query``, best first (bm25). Any text is accepted: it is
         never read as FTS5 syntax (see `_search.fts_query`)."""
+        rows = self._search_rows(query, tenant, type, tag, category, limit)
+        return [SearchHit(self._spec(text), -rank) for rank, text in rows]
+
+    def search_summaries(self, query: str, *, tenant: str | None = None,
+                         type: str | None = None, tag: str | None = None,
+                         category: str | None = None, limit: int = 20
+                         ) -> builtins.list[ToolSummary]:
+        """`search`'s tools, in its order, as summaries (type, code, version, description,
+        tags, score) read from the stored specs as JSON, without validating them again
+        (for a page of results; see `_summary`)."""
+        rows = self._search_rows(query, tenant, type, tag, category, limit)
+        return [parse_summary(text, -rank) for rank, text in rows]
+
+    def _search_rows(self, query: str, tenant: str | None, type: str | None,
+                     tag: str | None, category: str | None, limit: int
+                     ) -> builtins.list[tuple[float, str]]:
+        """``(rank, stored spec)`` of `search`'s tools, best (lowest rank) first."""
         if not 1 <= limit <= MAX_LIMIT:
             raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
         dialect = self.db.dialect
@@ -443,7 +474,7 @@ class Registry:
                     f"SELECT {dialect.rank} AS rank, t.spec FROM search JOIN tools t ON "
                     f"t.id = search.rowid WHERE {dialect.match} AND {where} "
                     "ORDER BY rank, t.type, t.code LIMIT :limit", params).fetchall()
-        return [SearchHit(self._spec(text), -rank) for rank, text in rows]
+        return [(rank, text) for rank, text in rows]
 
     def search_count(self, query: str, *, tenant: str | None = None,
                      type: str | None = None, tag: str | None = None,
@@ -465,7 +496,8 @@ class Registry:
     @staticmethod
     def _search_top(conn: Conn, dialect: Dialect, where: str, params: dict[str, Any],
                     limit: int) -> builtins.list[tuple[float, str]] | None:
-        """`search` from the best-ranked matches only, or None when they do not settle it.
+        """`_search_rows` from the best-ranked matches only, or None when they do not
+        settle it.
 
         Ranking every match (bm25) is the floor of a search; looking up the tool of every
         match, to see whether the tenant sees it, adds about half as much again. So the
