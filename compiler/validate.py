@@ -47,7 +47,7 @@ from gml.text import suggest
 from .yamltree import YMap, YNode, YScalar, YSeq, to_plain
 
 __all__ = ["Invalid", "Loc", "Namer", "Problem", "Validated", "Wording", "describe",
-           "field_path", "validate", "validate_value"]
+           "field_path", "span_at", "validate", "validate_value"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -338,6 +338,16 @@ def _at(tree: YNode | None, naming: _Naming, message: str, loc: Loc, on_key: boo
         span = node.span if node is not None else tree.span
     full = naming.at + (reported if reported is not None else loc)
     return Problem(message, full, span, on_key and loc != (), kind)
+
+
+def span_at(tree: YNode | None, loc: Loc) -> Span | None:
+    """The span of the value at ``loc`` (keys and indexes) in ``tree``, or of the deepest
+    node on the way when the path leaves the tree; None without a tree. For problems found
+    after validation, at the place validation would have named."""
+    if tree is None:
+        return None
+    node = _node_at(tree, loc)
+    return node.span if node is not None else tree.span
 
 
 def _node_at(tree: YNode, loc: Loc, *, key: bool = False) -> YNode | None:

@@ -31,7 +31,7 @@ from pydantic import (
 )
 
 from compiler.diagnostics import Reporter
-from compiler.validate import Invalid, Loc, Problem, Wording, validate, validate_value
+from compiler.validate import Invalid, Loc, Problem, Wording, span_at, validate, validate_value
 from compiler.yamltree import YNode, load_yaml, to_plain
 from gml import Source, resolve_timezone
 from stdlib.pgdb import is_pg_url, parse_pg_url
@@ -340,6 +340,17 @@ class ProjectConfig(BaseModel):
                                   whole=True)
         return self
     _data: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _tree: YNode | None = PrivateAttr(default=None)
+    _source: Source | None = PrivateAttr(default=None)
+
+    def position(self, loc: Loc) -> tuple[int, int] | None:
+        """The 1-based line and column of the value at ``loc`` (``("triggers", 0,
+        "flow")``) in ``fdl.yaml``, for problems found after the file was read (a trigger's
+        flow that does not compile); None without a YAML file."""
+        span = span_at(self._tree, loc)
+        if span is None or self._source is None:
+            return None
+        return self._source.position(span.start)
 
     @property
     def file(self) -> Path | None:
@@ -533,6 +544,7 @@ def project_config(start: Path | None = None) -> ProjectConfig:
     config = checked.value
     config._file = file
     config._data = dict(data) if isinstance(data, dict) else {}
+    config._tree, config._source = tree, source
     return config
 
 

@@ -19,7 +19,8 @@ finds carry a code in their message:
 * T103: an ``mq`` naming a broker that is not an ``mq:`` entry (idem), or not
   ``<broker>/<topic>``;
 * T104: neither or both of ``cron`` and ``mq``;
-* T105 (when the triggers start, `fdl.triggers.open_engine`): a flow that does not compile.
+* T105 (when the triggers start, `fdl.triggers.open_engine`): a flow that does not compile,
+  at the line of the trigger's ``flow``.
 """
 
 from __future__ import annotations

@@ -59,11 +59,14 @@ async def open_engine(config: ProjectConfig, *, store: RunStore | None = None,
                               concurrency=config.concurrency or 64)
             base = config.base or config.state.parent
             runner = FlowRunner(runtime, config.flows_folder(base), tooling.catalog)
-            for trigger in config.triggers or ():
+            for index, trigger in enumerate(config.triggers or ()):
                 try:
                     runner.plan(trigger.flow)
                 except TriggerRunError as error:
-                    raise ConfigError(config.file, "triggers", f"T105: {error}") from None
+                    line, column = config.position(("triggers", index, "flow")) \
+                        or (None, None)
+                    raise ConfigError(config.file, f"triggers.{index}.flow", f"T105: {error}",
+                                      line, column) from None
             yield TriggerEngine(config.triggers or [], runner, MqTools(config.mq or {}),
                                 state, clock=clock)
         finally:

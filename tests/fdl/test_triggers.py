@@ -197,6 +197,7 @@ def test_a_trigger_flow_that_does_not_compile_stops_the_engine_with_t105(
     with pytest.raises(ConfigError) as caught:
         trio.run(main)
     assert "T105" in str(caught.value) and "tick" in str(caught.value)
+    assert caught.value.key == "triggers.0.flow" and caught.value.line is not None
 
 
 def test_a_scheduled_run_interrupted_by_a_stop_is_resumed_by_the_next_process(
@@ -245,7 +246,8 @@ def test_a_scheduled_run_interrupted_by_a_stop_is_resumed_by_the_next_process(
 
 @pytest.mark.parametrize(("cron", "flow_text", "expected"), [
     ("* * * * * * *", "flow: {name: t}\n", "fdl.yaml:2:21: triggers[0].cron: T101"),
-    ("* * * * *", 'flow:\n  name: t\n  node:\n    a:\n      with: "x = nope("\n', "T105"),
+    ("* * * * *", 'flow:\n  name: t\n  node:\n    a:\n      with: "x = nope("\n',
+     "fdl.yaml:2:12: T105"),
 ])
 def test_fdl_worker_refuses_a_bad_trigger_with_exit_2(tmp_path: Path, cron: str,
                                                       flow_text: str, expected: str) -> None:
