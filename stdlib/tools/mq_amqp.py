@@ -25,8 +25,8 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from ._asyncio_thread import AsyncioThread, to_completion
-from .mq_broker import Delivery, quiet_library_logs
+from ._asyncio_thread import AsyncioThread
+from .mq_broker import Delivery, ack_all, acked_unless_abandoned, quiet_library_logs
 from .mq_config import MqConfig
 
 __all__ = ["AmqpBroker"]
@@ -135,25 +135,13 @@ class AmqpBroker:
                     for m in await self._take(queue, count, wait_ms)]
 
         abandoned = threading.Event()
-
-        async def go(connection: Any) -> list[Delivery]:
-            taken = await fetched(connection)
-            if acknowledge and taken:
-                if abandoned.is_set():  # cancelled while reading: leave them unacknowledged
-                    raise asyncio.CancelledError
-                await to_completion(_ack_all(taken))  # then the call returns them
-            return taken
-
-        return await self._run(go, abandoned=abandoned)
+        return await self._run(acked_unless_abandoned(fetched, acknowledge, abandoned),
+                               abandoned=abandoned)
 
     async def ack(self, topic: str, deliveries: Sequence[Delivery]) -> None:
         """``basic.ack`` each message."""
-        async def go(_channel: Any) -> None:
-            for delivery in deliveries:
-                await delivery.handle.ack()
-
         if deliveries:
-            await self._run(go)
+            await self._run(lambda _connection: ack_all(deliveries))
 
     async def reclaim(self, topic: str, consumer: str, idle_ms: int, count: int
                       ) -> list[Delivery]:
@@ -188,7 +176,3 @@ class AmqpBroker:
         finally:
             await self.thread.close()
 
-
-async def _ack_all(deliveries: Sequence[Delivery]) -> None:
-    for delivery in deliveries:
-        await delivery.handle.ack()

@@ -3,12 +3,16 @@ broker kind (``mq_redis``, ``mq_nats``, ``mq_amqp``, ``mq_mqtt``) implements `Br
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["Broker", "Delivery", "quiet_library_logs"]
+from ._asyncio_thread import to_completion
+
+__all__ = ["Broker", "Delivery", "ack_all", "acked_unless_abandoned", "quiet_library_logs"]
 
 
 def quiet_library_logs(*names: str) -> None:
@@ -72,3 +76,29 @@ class Broker(Protocol):
 
     async def aclose(self) -> None:
         """Close the connection."""
+
+
+async def ack_all(deliveries: Sequence[Delivery]) -> None:
+    """Acknowledge each message through its client handle (NATS JetStream, AMQP)."""
+    for delivery in deliveries:
+        await delivery.handle.ack()
+
+
+def acked_unless_abandoned(fetched: Callable[[Any], Awaitable[list[Delivery]]],
+                           acknowledge: bool, abandoned: threading.Event
+                           ) -> Callable[[Any], Awaitable[list[Delivery]]]:
+    """The work an asyncio broker's ``fetch``/``take`` runs on its loop: the messages
+    ``fetched`` and, with ``acknowledge``, acknowledged, unless the trio call was cancelled
+    (``abandoned``, `AsyncioThread.run`) while they were read, which leaves them
+    unacknowledged. An acknowledgement that has begun is finished, and the call then
+    returns the messages."""
+
+    async def go(connection: Any) -> list[Delivery]:
+        taken = await fetched(connection)
+        if acknowledge and taken:
+            if abandoned.is_set():  # cancelled while reading: leave them unacknowledged
+                raise asyncio.CancelledError
+            await to_completion(ack_all(taken))  # then the call returns them
+        return taken
+
+    return go

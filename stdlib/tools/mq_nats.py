@@ -20,15 +20,14 @@ A cancelled trio call cancels its asyncio task and waits for it to unwind.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from ._asyncio_thread import AsyncioThread, to_completion
-from .mq_broker import Delivery, quiet_library_logs
+from ._asyncio_thread import AsyncioThread
+from .mq_broker import Delivery, ack_all, acked_unless_abandoned, quiet_library_logs
 from .mq_config import MqConfig
 
 __all__ = ["NatsBroker"]
@@ -131,25 +130,13 @@ class NatsBroker:
                     for m in messages]
 
         abandoned = threading.Event()
-
-        async def go(connection: Any) -> list[Delivery]:
-            taken = await fetched(connection)
-            if acknowledge and taken:
-                if abandoned.is_set():  # cancelled while reading: leave them unacknowledged
-                    raise asyncio.CancelledError
-                await to_completion(_ack_all(taken))  # then the call returns them
-            return taken
-
-        return await self._run(go, abandoned=abandoned)
+        return await self._run(acked_unless_abandoned(fetched, acknowledge, abandoned),
+                               abandoned=abandoned)
 
     async def ack(self, topic: str, deliveries: Sequence[Delivery]) -> None:
         """Acknowledge each message to JetStream."""
-        async def go(_client: Any) -> None:
-            for delivery in deliveries:
-                await delivery.handle.ack()
-
         if deliveries:
-            await self._run(go)
+            await self._run(lambda _connection: ack_all(deliveries))
 
     async def reclaim(self, topic: str, consumer: str, idle_ms: int, count: int
                       ) -> list[Delivery]:
@@ -194,7 +181,3 @@ class NatsBroker:
         finally:
             await self.thread.close()
 
-
-async def _ack_all(deliveries: Sequence[Delivery]) -> None:
-    for delivery in deliveries:
-        await delivery.handle.ack()
