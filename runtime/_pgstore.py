@@ -42,6 +42,7 @@ from ._records import (
     check_final,
     check_status,
     list_query,
+    run_row,
     unknown,
 )
 
@@ -201,10 +202,7 @@ class PgStore:
         transaction. Raises ValueError if ``record.run_id`` exists already."""
         check_status(record.status)
         published = [pack(record.run_id, events)] if events else []
-        row = (record.run_id, record.flow, record.path, record.source,
-               _codec.dumps(record.inputs), _codec.dumps(record.context), record.status,
-               record.created_at, record.updated_at, _codec.dumps(record.output),
-               _codec.dumps(record.error))
+        row = run_row(record)
         with self._db.write() as conn:
             inserted = conn.execute(
                 "INSERT INTO runs (run_id, flow, path, source, inputs, context, status, "

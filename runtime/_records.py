@@ -10,10 +10,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
+from . import _codec
 from ._lease import Lease
 
 __all__ = ["LeaseLost", "RunRecord", "RunStatus", "StoreError", "check_final",
-           "check_limit", "check_status", "lease_lost", "list_query", "unknown"]
+           "check_limit", "check_status", "lease_lost", "list_query", "run_row", "unknown"]
 
 RunStatus = Literal["running", "completed", "failed", "cancelled"]
 _STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
@@ -163,3 +164,13 @@ def list_query(select: str, mark: str, order: str, status: str | None, flow: str
         sql += f" LIMIT {mark}"
         params.append(limit)
     return sql, params
+
+
+def run_row(record: RunRecord) -> tuple[Any, ...]:
+    """``record`` as the values of a database store's ``runs`` row, in the column order
+    ``run_id, flow, path, source, inputs, context, status, created_at, updated_at, output,
+    error`` (values encoded by `runtime._codec`)."""
+    return (record.run_id, record.flow, record.path, record.source,
+            _codec.dumps(record.inputs), _codec.dumps(record.context), record.status,
+            record.created_at, record.updated_at, _codec.dumps(record.output),
+            _codec.dumps(record.error))

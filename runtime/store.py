@@ -59,6 +59,7 @@ from runtime._records import check_limit as _check_limit
 from runtime._records import check_status as _check_status
 from runtime._records import lease_lost as _lease_lost
 from runtime._records import list_query as _list_query
+from runtime._records import run_row as _run_row
 from runtime._records import unknown as _unknown
 from stdlib.pgdb import is_pg_url
 from stdlib.sqlitefile import BUSY_TIMEOUT, SqliteFile, SqliteFormat
@@ -465,10 +466,7 @@ class SqliteStore:
         transaction. Raises ValueError if ``record.run_id`` exists already."""
         _check_status(record.status)
         published = [pack(record.run_id, events)] if events else []
-        row = (record.run_id, record.flow, record.path, record.source,
-               _codec.dumps(record.inputs), _codec.dumps(record.context), record.status,
-               record.created_at, record.updated_at, _codec.dumps(record.output),
-               _codec.dumps(record.error))
+        row = _run_row(record)
         with self._file.write() as conn:
             try:
                 conn.execute("INSERT INTO runs (run_id, flow, path, source, inputs, context, "
